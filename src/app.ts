@@ -1,0 +1,21 @@
+// createApp: wiring only. Every route module receives what it needs; no logic lives here.
+import express, { type Express } from 'express';
+import type { Deps } from './deps.js';
+import { discoveryRoutes } from './http/discovery.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { hostRoutes } from './http/hosts.js';
+import { requestLog } from './http/request-log.js';
+import { stubRoutes } from './http/stub.js';
+
+export function createApp(deps: Deps, adminToken: string): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(deps.log));
+  app.use(stubRoutes(deps));
+  app.use(discoveryRoutes(deps));
+  app.use(hostRoutes(deps, adminToken));
+  app.use(notFound());
+  app.use(errorHandler(deps.log));
+  return app;
+}

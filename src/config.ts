@@ -1,0 +1,102 @@
+// Environment → validated Config. Every bad value is reported at start with the variable's name,
+// all at once, so an operator fixes a unit file in one go rather than one restart per typo.
+import path from 'node:path';
+
+export interface Config {
+  /** TCP port to listen on (PORT, default 8080; 0 picks a free port, used by tests). */
+  port: number;
+  /** Address to bind (KICKSTAND_BIND, default 0.0.0.0: machines reach us over the provisioning network). */
+  bind: string;
+  /** Folder of the lowdb data file and per-host facts (KICKSTAND_DATA, default ./data). */
+  dataDir: string;
+  /** Folder of kickstart templates (KICKSTAND_TEMPLATES, default ./kickstarts). */
+  templatesDir: string;
+  /** Base URL machines use to reach us (KICKSTAND_URL); undefined = derived from each request. */
+  publicUrl: string | undefined;
+  /** Admin API bearer token (KICKSTAND_ADMIN_TOKEN); undefined = generated and kept in the data dir. */
+  adminToken: string | undefined;
+  /** Seconds a waiting machine sleeps between polls (KICKSTAND_POLL_INTERVAL, default 5). */
+  pollInterval: number;
+  /** pino level (KICKSTAND_LOG_LEVEL, default info). */
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const int = (name: string, dflt: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return dflt;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+      problems.push(`${name}="${raw}": must be a whole number from ${min} to ${max}`);
+      return dflt;
+    }
+    return n;
+  };
+
+  const port = int('PORT', 8080, 0, 65535);
+  const pollInterval = int('KICKSTAND_POLL_INTERVAL', 5, 1, 3600);
+
+  let publicUrl: string | undefined;
+  const rawUrl = env.KICKSTAND_URL;
+  if (rawUrl) {
+    const checked = checkPublicUrl(rawUrl);
+    if (typeof checked === 'string') publicUrl = checked;
+    else problems.push(`KICKSTAND_URL="${rawUrl}": ${checked.problem}`);
+  }
+
+  const adminToken = env.KICKSTAND_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(adminToken)) {
+    // Never echo the value: it is a secret even when it is a bad one.
+    problems.push('KICKSTAND_ADMIN_TOKEN: must be 16 to 256 printable characters without spaces');
+  }
+
+  const logLevel = env.KICKSTAND_LOG_LEVEL || 'info';
+  if (!LEVELS.includes(logLevel)) problems.push(`KICKSTAND_LOG_LEVEL="${logLevel}": must be one of ${LEVELS.join(', ')}`);
+
+  const bind = env.KICKSTAND_BIND || '0.0.0.0';
+  if (!/^[0-9A-Fa-f.:]+$|^localhost$/.test(bind)) problems.push(`KICKSTAND_BIND="${bind}": must be an IP address`);
+
+  const dir = (name: string, dflt: string): string => {
+    const raw = env[name] || dflt;
+    if (raw.includes('\0')) problems.push(`${name}: contains a NUL byte`);
+    return path.resolve(cwd, raw);
+  };
+
+  const config: Config = {
+    port,
+    bind,
+    dataDir: dir('KICKSTAND_DATA', './data'),
+    templatesDir: dir('KICKSTAND_TEMPLATES', './kickstarts'),
+    publicUrl,
+    adminToken,
+    pollInterval,
+    logLevel,
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** The base URL lands in the stub's shell and in every `next` URL the %pre parses without jq, so it
+ *  must be a plain http(s) URL with no quotes, backslashes, spaces or query. Trailing slash dropped. */
+export function checkPublicUrl(raw: string): string | { problem: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { problem: 'not a URL (expected e.g. http://192.0.2.10:8080)' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: 'must start with http:// or https://' };
+  if (url.search || url.hash || url.username || url.password) return { problem: 'must not carry a query, fragment or credentials' };
+  if (/["'\\\s`$]/.test(raw)) return { problem: 'must not contain quotes, backslashes, spaces, ` or $' };
+  return url.href.replace(/\/+$/, '');
+}

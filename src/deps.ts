@@ -1,0 +1,18 @@
+// What every use case may reach, passed by argument (no module-level singletons), so a test can hand
+// a use case a broken store or a temp templates folder.
+import type { Config } from './config.js';
+import type { KickstartEnvironment } from './kickstart/environment.js';
+import type { Logger } from './log.js';
+import type { Store } from './store/store.js';
+import type { Sightings } from './discovery/sightings.js';
+import type { Mutex } from './util/mutex.js';
+
+export interface Deps {
+  config: Config;
+  store: Store;
+  kickstarts: KickstartEnvironment;
+  log: Logger;
+  /** Serialises find-then-save on hosts (identity, hostnames); see util/mutex.ts. */
+  hostsLock: Mutex;
+  sightings: Sightings;
+}

@@ -1,0 +1,71 @@
+// A waiting machine asks "what now?". Unassigned: come back in a while. Assigned: here is your
+// kickstart, kexec target or reboot order — and the host moves to `provisioning`. This is the hot
+// path (every machine, every few seconds): a token check is one hash, a waiting answer writes nothing.
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { addEvent, type Host } from '../hosts/host.js';
+import { tokenMatches } from '../hosts/tokens.js';
+import { kickstartContext } from '../kickstart/context.js';
+
+export type PollAnswer =
+  | { action: 'wait'; retryAfter: number }
+  | { action: 'kickstart'; body: string }
+  | { action: 'kexec'; body: string }
+  | { action: 'reboot'; body: string };
+
+export async function answerPoll(deps: Deps, id: string, token: string | undefined, ip: string, baseUrl: string): Promise<PollAnswer> {
+  const host = await deps.store.getHost(id);
+  // Unknown host and wrong token look the same: a poller learns nothing about hosts it does not own.
+  if (!host || !token || !tokenMatches(token, host.token_hash)) {
+    throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+  }
+  host.last_seen_at = new Date().toISOString();
+  host.last_seen_ip = ip;
+  deps.store.touchHost(host);
+
+  const assignment = host.assignment;
+  if (host.state === 'discovered' || !assignment) return { action: 'wait', retryAfter: deps.config.pollInterval };
+
+  let answer: PollAnswer;
+  switch (assignment.action) {
+    case 'kickstart': {
+      const facts = await deps.store.getFacts(host.id);
+      if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+      try {
+        answer = { action: 'kickstart', body: deps.kickstarts.render(assignment.template, kickstartContext(host, facts, assignment.params, baseUrl)) };
+      } catch (err) {
+        // The template changed since the dry run at assignment and no longer renders. The machine
+        // keeps waiting (it cannot do better) and the admin sees why on the host.
+        deps.log.error({ host: host.id, err: (err as Error).message }, 'kickstart render failed');
+        recordOnce(deps, host, 'render-failed', ip, (err as Error).message);
+        return { action: 'wait', retryAfter: deps.config.pollInterval };
+      }
+      break;
+    }
+    case 'kexec':
+      // Line-based so the %pre reads it with `read -r key value`, never eval. Values were checked at
+      // assignment to hold no newline.
+      answer = { action: 'kexec', body: `kernel ${assignment.kernel}\ninitrd ${assignment.initrd}\nappend ${assignment.append}\n` };
+      break;
+    case 'reboot':
+      answer = { action: 'reboot', body: 'reboot\n' };
+      break;
+  }
+  if (host.state === 'assigned') delivered(deps, host, assignment.action, ip);
+  return answer;
+}
+
+function delivered(deps: Deps, host: Host, action: string, ip: string): void {
+  const next: Host = { ...host, state: 'provisioning', events: [...host.events], updated_at: new Date().toISOString() };
+  addEvent(next, { type: 'delivered', actor: 'machine', ip, message: `${action} answer delivered to ${ip}` });
+  deps.log.info({ host: host.id, from: host.state, to: next.state, action, ip }, 'host state changed');
+  void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
+}
+
+function recordOnce(deps: Deps, host: Host, type: string, ip: string, message: string): void {
+  const last = host.events[host.events.length - 1];
+  if (last?.type === type && last.message === message) return;
+  const next: Host = { ...host, events: [...host.events] };
+  addEvent(next, { type, actor: 'kickstand', ip, message });
+  void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record event'));
+}

@@ -1,0 +1,94 @@
+// A machine uploads its facts. We find out whether we know it (same boot MAC, or same real DMI UUID),
+// create it or refresh it, hand it a fresh token, and answer only once that is on disk: a machine
+// that got a 2xx must never be forgotten by a crash a millisecond later.
+import type { Deps } from '../deps.js';
+import { addEvent, type Host } from '../hosts/host.js';
+import { hashToken, newHostId, newToken } from '../hosts/tokens.js';
+import { validators } from '../schemas/validate.js';
+import type { Facts } from './facts.js';
+import { identityOf, normalizeMac, realSerial } from './identity.js';
+import { summarize } from './summary.js';
+
+export interface Registration {
+  host: Host;
+  /** Shown once, to the machine: only its hash is kept. */
+  token: string;
+  created: boolean;
+}
+
+export async function registerMachine(deps: Deps, body: unknown, ip: string): Promise<Registration> {
+  const facts = normalize(validators.facts(body));
+  const identity = identityOf(facts);
+  const token = newToken();
+  const now = new Date().toISOString();
+
+  const { host, created, durable } = await deps.hostsLock.run(async () => {
+    const known =
+      (await deps.store.findByBootMac(identity.boot_mac)) ??
+      (identity.uuid ? await deps.store.findByUuid(identity.uuid) : undefined);
+    const sighting = deps.sightings.take(identity.macs);
+
+    const host: Host = known
+      ? { ...known, events: [...known.events] }
+      : {
+          id: await unusedId(deps),
+          state: 'discovered',
+          boot_mac: identity.boot_mac,
+          macs: [],
+          token_hash: '',
+          summary: summarize(facts),
+          created_at: now,
+          updated_at: now,
+          last_seen_at: now,
+          events: [],
+        };
+    if (sighting) {
+      addEvent(host, {
+        at: sighting.at,
+        type: 'stub-fetched',
+        actor: 'machine',
+        ip: sighting.ip,
+        message: `stub kickstart fetched${sighting.release ? ` by ${sighting.release}` : ''}${sighting.arch ? ` (${sighting.arch})` : ''}`,
+      });
+    }
+    const serial = realSerial(facts.dmi?.serial) ?? realSerial(sighting?.serial) ?? host.serial;
+    Object.assign(host, {
+      boot_mac: identity.boot_mac,
+      macs: identity.macs,
+      token_hash: hashToken(token),
+      summary: summarize(facts),
+      updated_at: now,
+      last_seen_at: now,
+      last_seen_ip: ip,
+      ...(identity.uuid ? { uuid: identity.uuid } : {}),
+      ...(serial ? { serial } : {}),
+    });
+    addEvent(host, {
+      type: known ? 'rediscovered' : 'discovered',
+      actor: 'machine',
+      ip,
+      message: known ? `facts refreshed (state ${host.state})` : 'discovered',
+    });
+    return { host, created: !known, durable: deps.store.saveHost(host, facts) };
+  });
+
+  await durable;
+  deps.log.info({ host: host.id, boot_mac: host.boot_mac, ip, state: host.state, event: created ? 'discovered' : 'rediscovered' }, 'host registered');
+  return { host, token, created };
+}
+
+/** MACs arrive as the kernel prints them; store one spelling so lookups match. */
+function normalize(facts: Facts): Facts {
+  return {
+    ...facts,
+    boot_mac: normalizeMac(facts.boot_mac),
+    nics: facts.nics.map((n) => ({ ...n, mac: normalizeMac(n.mac) })),
+  };
+}
+
+async function unusedId(deps: Deps): Promise<string> {
+  for (;;) {
+    const id = newHostId();
+    if (!(await deps.store.getHost(id))) return id;
+  }
+}

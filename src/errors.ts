@@ -1,0 +1,39 @@
+// The one error catalog. Every error a client can cause has a code here, an HTTP status, and is
+// raised as an AppError naming the field (or template line) at fault. Anything else is a bug and
+// becomes a 500 with no detail in the body.
+export const ERRORS = {
+  BAD_JSON: 400,
+  VALIDATION: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BODY_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  HOST_NOT_FOUND: 404,
+  TEMPLATE_NOT_FOUND: 400,
+  TEMPLATE_RENDER: 400,
+  KEXEC_UNAVAILABLE: 400,
+  HOSTNAME_TAKEN: 409,
+  STORAGE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERRORS[code];
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; field?: string } } {
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  }
+}

@@ -1,0 +1,26 @@
+// Host tokens: 128 random bits, shown once to the machine, kept only as a sha256 digest. Checking a
+// token is one hash and one constant-time compare against the host the URL names: O(1), no scan.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function newToken(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export function tokenMatches(token: string, storedHash: string): boolean {
+  const a = Buffer.from(hashToken(token));
+  const b = Buffer.from(storedHash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Host ids: 12 characters of lowercase base32 (60 bits), short enough to read over a phone. */
+export function newHostId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  const bytes = randomBytes(12);
+  let id = '';
+  for (const b of bytes) id += alphabet[b & 31];
+  return id;
+}

@@ -1,0 +1,38 @@
+// The URL a machine should use to reach us. KICKSTAND_URL wins. Otherwise it is the address the
+// machine itself used to fetch the stub, as an IP literal when we can: the %pre runs before Anaconda
+// sets up DNS (anaconda.md §2), so a name that worked for dracut may not resolve there.
+import { isIP } from 'node:net';
+import type { Request } from 'express';
+
+const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(?::\d{1,5})?$/;
+
+export function baseUrl(req: Request, configured: string | undefined): string {
+  if (configured) return configured;
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const header = req.headers.host ?? '';
+  if (HOST_HEADER.test(header)) {
+    const { hostname, port } = splitHost(header);
+    if (isIP(hostname)) return `${scheme}://${header}`;
+    const local = localAddress(req);
+    if (local) return `${scheme}://${local}${port ? `:${port}` : ''}`;
+    return `${scheme}://${header}`;
+  }
+  const local = localAddress(req);
+  return `${scheme}://${local ?? '127.0.0.1'}:${req.socket.localPort ?? 80}`;
+}
+
+function splitHost(header: string): { hostname: string; port?: string } {
+  const url = new URL(`http://${header}`);
+  return { hostname: url.hostname.replace(/^\[|\]$/g, ''), ...(url.port ? { port: url.port } : {}) };
+}
+
+function localAddress(req: Request): string | undefined {
+  const addr = req.socket.localAddress?.replace(/^::ffff:/, '');
+  if (!addr || !isIP(addr)) return undefined;
+  return isIP(addr) === 6 ? `[${addr}]` : addr;
+}
+
+/** The client's address, without the IPv4-mapped prefix. No proxy trust: machines talk to us directly. */
+export function clientIp(req: Request): string {
+  return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+}

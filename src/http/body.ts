@@ -1,0 +1,21 @@
+// JSON bodies: parsed only when they say they are JSON, capped in size, and every failure turned
+// into our error shape (express 5 leaves req.body undefined when nothing parsed it).
+import express, { type RequestHandler } from 'express';
+import { AppError } from '../errors.js';
+
+export function jsonBody(limitBytes: number): RequestHandler[] {
+  return [
+    (req, _res, next) => {
+      if (!req.is('application/json')) {
+        next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON (Content-Type: application/json)', 'content-type'));
+        return;
+      }
+      next();
+    },
+    express.json({ limit: limitBytes, strict: true, type: 'application/json' }),
+    (req, _res, next) => {
+      if (req.body === undefined) next(new AppError('BAD_JSON', 'the body is empty', 'body'));
+      else next();
+    },
+  ];
+}

@@ -1,0 +1,31 @@
+// The routes machines call: register facts, then poll for what to do next.
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { answerPoll } from '../discovery/answer-poll.js';
+import { registerMachine } from '../discovery/register.js';
+import { LIMITS } from '../schemas/facts.js';
+import { bearer } from './auth.js';
+import { baseUrl, clientIp } from './base-url.js';
+import { jsonBody } from './body.js';
+
+export function discoveryRoutes(deps: Deps): Router {
+  const router = Router();
+
+  router.post('/api/v1/discovery', ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
+    const { host, token, created } = await registerMachine(deps, req.body, clientIp(req));
+    const next = `${baseUrl(req, deps.config.publicUrl)}/api/v1/discovery/${host.id}/next`;
+    res.status(created ? 201 : 200).json({ id: host.id, token, next });
+  });
+
+  router.get('/api/v1/discovery/:id/next', async (req, res) => {
+    const answer = await answerPoll(deps, req.params.id, bearer(req), clientIp(req), baseUrl(req, deps.config.publicUrl));
+    res.setHeader('Cache-Control', 'no-store');
+    if (answer.action === 'wait') {
+      res.status(202).setHeader('Retry-After', String(answer.retryAfter)).type('text/plain').send('waiting for assignment\n');
+      return;
+    }
+    res.status(200).setHeader('X-Kickstand-Action', answer.action).type('text/plain; charset=utf-8').send(answer.body);
+  });
+
+  return router;
+}

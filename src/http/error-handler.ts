@@ -1,0 +1,37 @@
+// The one place errors become responses: AppErrors carry their status and field; body-parser errors
+// are mapped to our codes; anything else is a bug, logged with its stack and answered with no detail.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export function notFound(): RequestHandler {
+  return (req, _res, next) => next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = toAppError(err);
+    if (e.status >= 500) log.error({ err, method: req.method, path: req.path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
+    if (res.headersSent) return;
+    res.status(e.status).json(e.toJSON());
+  };
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const type = (err as { type?: string }).type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return new AppError('BAD_JSON', `malformed JSON: ${(err as Error).message}`, 'body');
+    case 'entity.too.large':
+      return new AppError('BODY_TOO_LARGE', `the body is larger than ${(err as { limit?: number }).limit ?? '?'} bytes`, 'body');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'the body must be UTF-8 JSON', 'content-type');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError('BAD_JSON', 'the body could not be read', 'body');
+  }
+  return new AppError('INTERNAL', 'internal error');
+}

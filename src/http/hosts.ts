@@ -1,0 +1,58 @@
+// The admin API over hosts. Routes only wire: auth, body, use case, response.
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { assignHost, deleteHost } from '../hosts/assign.js';
+import { hostDetail, hostListItem } from '../hosts/views.js';
+import { kickstartContext } from '../kickstart/context.js';
+import { requireAdmin } from './auth.js';
+import { baseUrl } from './base-url.js';
+import { jsonBody } from './body.js';
+
+const ADMIN_BODY_LIMIT = 64 * 1024;
+
+export function hostRoutes(deps: Deps, adminToken: string): Router {
+  const router = Router();
+  const admin = requireAdmin(adminToken);
+
+  router.get('/api/v1/hosts', admin, async (_req, res) => {
+    res.json({ hosts: (await deps.store.listHosts()).map(hostListItem) });
+  });
+
+  router.get('/api/v1/hosts/:id', admin, async (req, res) => {
+    const host = await mustGet(deps, hostId(req));
+    res.json(hostDetail(host, await deps.store.getFacts(host.id)));
+  });
+
+  router.post('/api/v1/hosts/:id/assignment', admin, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
+    const host = await assignHost(deps, hostId(req), req.body, String(res.locals.actor), baseUrl(req, deps.config.publicUrl));
+    res.json(hostListItem(host));
+  });
+
+  // What this host's poll would receive now: the admin's preview of the rendered kickstart.
+  router.get('/api/v1/hosts/:id/kickstart', admin, async (req, res) => {
+    const host = await mustGet(deps, hostId(req));
+    if (host.assignment?.action !== 'kickstart') throw new AppError('NOT_FOUND', `host ${host.id} has no kickstart assignment`);
+    const facts = await deps.store.getFacts(host.id);
+    if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+    const text = deps.kickstarts.render(host.assignment.template, kickstartContext(host, facts, host.assignment.params, baseUrl(req, deps.config.publicUrl)));
+    res.type('text/plain; charset=utf-8').send(text);
+  });
+
+  router.delete('/api/v1/hosts/:id', admin, async (req, res) => {
+    await deleteHost(deps, hostId(req), String(res.locals.actor));
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+async function mustGet(deps: Deps, id: string) {
+  const host = await deps.store.getHost(id);
+  if (!host) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+  return host;
+}
+
+function hostId(req: { params: Record<string, unknown> }): string {
+  return String(req.params.id);
+}

@@ -1,0 +1,16 @@
+// GET /ks — the stub kickstart. Always 200, at once (see kickstart/stub.ts for why).
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { noteStubFetch } from '../discovery/stub-fetched.js';
+import { StubRenderer } from '../kickstart/stub.js';
+import { baseUrl, clientIp } from './base-url.js';
+
+export function stubRoutes(deps: Deps): Router {
+  const stub = new StubRenderer(deps.kickstarts, deps.log);
+  const router = Router();
+  router.get('/ks', (req, res) => {
+    void noteStubFetch(deps, req.headers, clientIp(req)).catch((err: unknown) => deps.log.error({ err }, 'could not note stub fetch'));
+    res.type('text/plain; charset=utf-8').send(stub.render(baseUrl(req, deps.config.publicUrl)));
+  });
+  return router;
+}

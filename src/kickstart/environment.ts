@@ -1,0 +1,137 @@
+// The nunjucks environment that renders kickstarts: autoescape OFF (the output is a kickstart, not
+// HTML) and throwOnUndefined ON, so a missing param fails loudly at render time instead of silently
+// producing `rootpw --iscrypted ` and an installer that stops to ask a person.
+import { watch, readFileSync, type FSWatcher } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import nunjucks from 'nunjucks';
+import { installFilters } from './filters.js';
+import { AppError } from '../errors.js';
+
+// Template names are paths below the templates folder: letters, digits, `_ . - /`, no `..` segment.
+const NAME = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}$/;
+
+export interface RenderErrorDetail {
+  template: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** Confines every lookup to one folder; caches sources until the folder changes on disk. */
+class TemplateLoader extends nunjucks.Loader {
+  readonly root: string;
+  private watcher: FSWatcher | undefined;
+
+  constructor(root: string) {
+    super();
+    this.root = path.resolve(root);
+  }
+
+  fullPath(name: string): string | null {
+    if (!NAME.test(name)) return null;
+    const full = path.resolve(this.root, name);
+    const rel = path.relative(this.root, full);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+    return full;
+  }
+
+  getSource(name: string): nunjucks.LoaderSource | null {
+    const full = this.fullPath(name);
+    if (!full) return null;
+    try {
+      return { src: readFileSync(full, 'utf-8'), path: full, noCache: false };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Drop every compiled template when anything under the folder changes: snippets included by a
+   *  template are cached under their own name, so a per-file invalidation would be just as correct,
+   *  but editors replace files by rename and the whole cache is cheap to rebuild. */
+  watch(onChange: () => void): void {
+    try {
+      this.watcher = watch(this.root, { recursive: true, persistent: false }, () => {
+        (this as unknown as { cache: Record<string, unknown> }).cache = {};
+        onChange();
+      });
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // A folder that cannot be watched (missing, unsupported FS) still renders; it just never reloads.
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+}
+
+export interface KickstartEnvironment {
+  /** Render a template; throws AppError TEMPLATE_RENDER with the template, line and column. */
+  render(name: string, context: object): string;
+  /** Whether `name` is a valid template name that exists in the folder. */
+  exists(name: string): Promise<boolean>;
+  /** Stop watching the folder (tests, shutdown). */
+  close(): void;
+}
+
+export function createKickstartEnvironment(templatesDir: string, opts: { watch?: boolean } = {}): KickstartEnvironment {
+  const loader = new TemplateLoader(templatesDir);
+  const env = new nunjucks.Environment(loader as unknown as nunjucks.ILoader, {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
+  installFilters(env);
+  // Shell libraries (the %pre) are real .sh files; `raw_include` pastes one verbatim so nunjucks
+  // never reads `${#x}` or `{{` inside shell as template syntax.
+  env.addGlobal('raw_include', (name: string) => {
+    const src = loader.getSource(name);
+    if (!src) throw new Error(`raw_include: no file "${name}" in the templates folder`);
+    return src.src.replace(/\n$/, '');
+  });
+  if (opts.watch !== false) loader.watch(() => undefined);
+
+  return {
+    render(name, context) {
+      if (!loader.fullPath(name)) {
+        throw new AppError('TEMPLATE_NOT_FOUND', `template "${name}" is not a valid template name`, 'template');
+      }
+      try {
+        return env.render(name, context);
+      } catch (err) {
+        const detail = parseRenderError(name, err, loader.root);
+        const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
+        throw new AppError('TEMPLATE_RENDER', `${detail.template}${at}: ${detail.message}`, 'template', detail);
+      }
+    },
+    async exists(name) {
+      const full = loader.fullPath(name);
+      if (!full) return false;
+      return access(full).then(
+        () => true,
+        () => false,
+      );
+    },
+    close: () => loader.close(),
+  };
+}
+
+/** nunjucks reports "(path) [Line 3, Column 5]\n  Error: …"; turn that into fields people can act on. */
+export function parseRenderError(name: string, err: unknown, root: string): RenderErrorDetail {
+  const raw = err instanceof Error ? err.message : String(err);
+  if (/template not found/i.test(raw)) {
+    const missing = /template not found: (\S+)/i.exec(raw)?.[1] ?? name;
+    return { template: name, message: `template not found: ${missing}` };
+  }
+  const where = /^\(([^)]*)\)(?: \[Line (\d+), Column (\d+)\])?/.exec(raw);
+  const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
+  const message = (lines[lines.length - 1] ?? raw).replace(/^(Template render error: |Error: )/, '');
+  return {
+    template: where?.[1] && where[1] !== 'unknown path' ? path.relative(root, where[1]) : name,
+    ...(where?.[2] ? { line: Number(where[2]) } : {}),
+    ...(where?.[3] ? { column: Number(where[3]) } : {}),
+    message,
+  };
+}

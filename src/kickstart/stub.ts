@@ -1,0 +1,38 @@
+// The stub kickstart every machine fetches first. dracut fetches it once and, on anything but a 200,
+// waits ~180 s and drops to an emergency shell (anaconda.md §1), so this must never fail: if an author
+// breaks stub.ks.njk we keep serving the last good render, and before any good render, a minimal stub
+// whose %pre writes an empty include so Anaconda simply goes interactive.
+import type { KickstartEnvironment } from './environment.js';
+import type { Logger } from '../log.js';
+
+export const STUB_TEMPLATE = 'stub.ks.njk';
+export const INCLUDE_PATH = '/tmp/kickstand.ks';
+
+const EMERGENCY_STUB = `# Kickstand could not render its discovery stub (see the service log); installing interactively.
+%pre --interpreter=/bin/bash
+echo '# kickstand: discovery unavailable' > ${INCLUDE_PATH}
+%end
+
+%include ${INCLUDE_PATH}
+`;
+
+export class StubRenderer {
+  private readonly lastGood = new Map<string, string>();
+
+  constructor(
+    private readonly kickstarts: KickstartEnvironment,
+    private readonly log: Logger,
+  ) {}
+
+  render(baseUrl: string): string {
+    try {
+      const text = this.kickstarts.render(STUB_TEMPLATE, { kickstand: { url: baseUrl } });
+      if (this.lastGood.size > 64) this.lastGood.clear(); // a handful of base URLs in practice
+      this.lastGood.set(baseUrl, text);
+      return text;
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'stub kickstart does not render; serving the last good one');
+      return this.lastGood.get(baseUrl) ?? EMERGENCY_STUB;
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// Structured logs (pino): one line per request and one per host state change. Secrets never reach a
+// log line: tokens are not logged at all, and the redaction below is a second fence, not the first.
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'kickstand' },
+      redact: {
+        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'password', '*.password'],
+        censor: '[redacted]',
+      },
+    },
+    destination ?? pino.destination({ sync: false }),
+  );
+}

@@ -1,0 +1,78 @@
+// What an admin may assign to a host (POST /api/v1/hosts/{id}/assignment). One schema per action so a
+// bad body gets an error about its own action's fields, not a oneOf soup.
+import type { JsonSchema } from './json-schema.js';
+
+// RFC 1123 hostname, optionally fully qualified; each label 1–63 chars, whole name ≤ 253.
+export const HOSTNAME = '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
+// Template names are relative paths under the templates folder (see kickstart/environment.ts).
+export const TEMPLATE_NAME = '^[A-Za-z0-9_][A-Za-z0-9_.\\-/]{0,199}$';
+// URLs the %pre hands to curl: http(s) only, no spaces or quotes (they travel in a line-based body).
+const URL = { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s"\'\\\\`]+$' } as const;
+
+export const actionSchema = {
+  $id: 'kickstand:assignment-action',
+  type: 'object',
+  required: ['action'],
+  properties: { action: { enum: ['kickstart', 'kexec', 'reboot'] } },
+} as const satisfies JsonSchema;
+
+export const kickstartAssignmentSchema = {
+  $id: 'kickstand:assignment-kickstart',
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', 'template'],
+  properties: {
+    action: { const: 'kickstart' },
+    template: { type: 'string', pattern: TEMPLATE_NAME },
+    hostname: { type: 'string', pattern: HOSTNAME },
+    params: { type: 'object', maxProperties: 200 },
+  },
+} as const satisfies JsonSchema;
+
+export const kexecAssignmentSchema = {
+  $id: 'kickstand:assignment-kexec',
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', 'kernel', 'initrd'],
+  properties: {
+    action: { const: 'kexec' },
+    kernel: URL,
+    initrd: URL,
+    // One line: the %pre reads the answer line by line, so a newline would forge another field.
+    append: { type: 'string', maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$' },
+    hostname: { type: 'string', pattern: HOSTNAME },
+  },
+} as const satisfies JsonSchema;
+
+export const rebootAssignmentSchema = {
+  $id: 'kickstand:assignment-reboot',
+  type: 'object',
+  additionalProperties: false,
+  required: ['action'],
+  properties: { action: { const: 'reboot' }, hostname: { type: 'string', pattern: HOSTNAME } },
+} as const satisfies JsonSchema;
+
+export const registrationSchema = {
+  $id: 'kickstand:registration',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'token', 'next'],
+  properties: {
+    id: { type: 'string' },
+    token: { type: 'string', description: 'Bearer token for this host; shown once' },
+    next: { type: 'string', format: 'uri', description: 'Absolute URL to poll' },
+  },
+} as const satisfies JsonSchema;
+
+export const errorSchema = {
+  $id: 'kickstand:error',
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+    },
+  },
+} as const satisfies JsonSchema;

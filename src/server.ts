@@ -1,0 +1,59 @@
+// Start and stop the web server: open the store, build the deps, listen. Used by `kickstand serve`
+// and by the tests (port 0, temp data dir).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import type { Deps } from './deps.js';
+import { Sightings } from './discovery/sightings.js';
+import { createKickstartEnvironment } from './kickstart/environment.js';
+import type { Logger } from './log.js';
+import { LowdbStore } from './store/lowdb-store.js';
+import { Mutex } from './util/mutex.js';
+import { resolveAdminToken } from './admin-token.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: Deps;
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startWebServer(config: Config, log: Logger): Promise<RunningServer> {
+  await mkdir(config.dataDir, { recursive: true });
+  const store = await LowdbStore.open(config.dataDir);
+  const kickstarts = createKickstartEnvironment(config.templatesDir);
+  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), sightings: new Sightings() };
+  const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
+
+  const server: Server = createServer(createApp(deps, adminToken));
+  // A slow or stuck client must not hold a socket forever (provisioning networks see odd clients).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.bind, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    deps,
+    adminToken,
+    adminTokenGenerated: generated,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      kickstarts.close();
+      await store.close();
+    },
+  };
+}

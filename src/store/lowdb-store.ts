@@ -1,0 +1,162 @@
+// The embedded store: one lowdb JSON document for the hot data (hosts without their facts) and one
+// small file per host for facts. Facts are ~8 KB a machine and change rarely; keeping them out of the
+// document keeps every group commit small (see write-coalescer.ts).
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { Facts } from '../discovery/facts.js';
+import type { Host } from '../hosts/host.js';
+import type { Store } from './store.js';
+import { WriteCoalescer } from './write-coalescer.js';
+import { AppError } from '../errors.js';
+
+interface Document {
+  format: 1;
+  hosts: Record<string, Host>;
+}
+
+export const DATA_FILE = 'kickstand.json';
+
+export class StoreOpenError extends Error {
+  constructor(file: string, cause: string) {
+    super(`cannot load ${file}: ${cause}`);
+    this.name = 'StoreOpenError';
+  }
+}
+
+export class LowdbStore implements Store {
+  private readonly byBootMac = new Map<string, string>();
+  private readonly byUuid = new Map<string, string>();
+  private readonly byHostname = new Map<string, string>();
+  private readonly pendingFacts = new Map<string, Facts | null>();
+  private readonly coalescer: WriteCoalescer;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly db: Low<Document>,
+  ) {
+    this.coalescer = new WriteCoalescer(() => this.flush());
+    for (const host of Object.values(db.data.hosts)) this.index(host);
+  }
+
+  static async open(dir: string): Promise<LowdbStore> {
+    await mkdir(path.join(dir, 'facts'), { recursive: true });
+    const file = path.join(dir, DATA_FILE);
+    const db = new Low<Document>(new JSONFile<Document>(file), { format: 1, hosts: {} });
+    try {
+      await db.read();
+    } catch (err) {
+      // Never start on an empty document over a file we could not read: that would silently forget
+      // every host at the next write.
+      throw new StoreOpenError(file, err instanceof Error ? err.message : String(err));
+    }
+    if (typeof db.data !== 'object' || db.data === null || typeof db.data.hosts !== 'object') {
+      throw new StoreOpenError(file, 'not a Kickstand data file (no "hosts" object)');
+    }
+    return new LowdbStore(dir, db);
+  }
+
+  async getHost(id: string): Promise<Host | undefined> {
+    return Object.hasOwn(this.db.data.hosts, id) ? this.db.data.hosts[id] : undefined;
+  }
+
+  async findByBootMac(mac: string): Promise<Host | undefined> {
+    const id = this.byBootMac.get(mac);
+    return id ? this.db.data.hosts[id] : undefined;
+  }
+
+  async findByUuid(uuid: string): Promise<Host | undefined> {
+    const id = this.byUuid.get(uuid);
+    return id ? this.db.data.hosts[id] : undefined;
+  }
+
+  async findByHostname(hostname: string): Promise<Host | undefined> {
+    const id = this.byHostname.get(hostname.toLowerCase());
+    return id ? this.db.data.hosts[id] : undefined;
+  }
+
+  async listHosts(): Promise<Host[]> {
+    return Object.values(this.db.data.hosts).sort((a, b) => b.last_seen_at.localeCompare(a.last_seen_at));
+  }
+
+  saveHost(host: Host, facts?: Facts): Promise<void> {
+    const previous = this.db.data.hosts[host.id];
+    if (previous) this.unindex(previous);
+    this.db.data.hosts[host.id] = host;
+    this.index(host);
+    if (facts) this.pendingFacts.set(host.id, facts);
+    return this.durable();
+  }
+
+  touchHost(host: Host): void {
+    // The object is the store's own (getHost returns it), so the change is already in memory; it
+    // reaches disk with the next save. Nothing else to do, by design: a poll must not cost a write.
+    void host;
+  }
+
+  deleteHost(id: string): Promise<boolean> {
+    const host = this.db.data.hosts[id];
+    if (!host) return Promise.resolve(false);
+    this.unindex(host);
+    delete this.db.data.hosts[id];
+    this.pendingFacts.set(id, null);
+    return this.durable().then(() => true);
+  }
+
+  async getFacts(id: string): Promise<Facts | undefined> {
+    const pending = this.pendingFacts.get(id);
+    if (pending !== undefined) return pending ?? undefined;
+    try {
+      return JSON.parse(await readFile(this.factsFile(id), 'utf-8')) as Facts;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.coalescer.idle();
+  }
+
+  private durable(): Promise<void> {
+    return this.coalescer.request().catch((err: unknown) => {
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot write the data directory: ${(err as Error).message}`);
+    });
+  }
+
+  /** One group commit: facts files first, then the document, so the document never names a host
+   *  whose facts are not on disk. */
+  private async flush(): Promise<void> {
+    const batch = [...this.pendingFacts];
+    await Promise.all(batch.map(([id, facts]) => (facts ? this.writeFacts(id, facts) : rm(this.factsFile(id), { force: true }))));
+    await this.db.write();
+    // Forget what is now on disk, unless a newer version arrived while it was being written.
+    for (const [id, facts] of batch) if (this.pendingFacts.get(id) === facts) this.pendingFacts.delete(id);
+  }
+
+  private async writeFacts(id: string, facts: Facts): Promise<void> {
+    const file = this.factsFile(id);
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, JSON.stringify(facts));
+    await rename(tmp, file);
+  }
+
+  private factsFile(id: string): string {
+    return path.join(this.dir, 'facts', `${id}.json`);
+  }
+
+  private index(host: Host): void {
+    this.byBootMac.set(host.boot_mac, host.id);
+    if (host.uuid) this.byUuid.set(host.uuid, host.id);
+    if (host.hostname) this.byHostname.set(host.hostname.toLowerCase(), host.id);
+  }
+
+  private unindex(host: Host): void {
+    const drop = (map: Map<string, string>, key: string | undefined) => {
+      if (key !== undefined && map.get(key) === host.id) map.delete(key);
+    };
+    drop(this.byBootMac, host.boot_mac);
+    drop(this.byUuid, host.uuid);
+    drop(this.byHostname, host.hostname?.toLowerCase());
+  }
+}
