@@ -4,8 +4,11 @@ import type { Deps } from './deps.js';
 import { discoveryRoutes } from './http/discovery.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { hostRoutes } from './http/hosts.js';
+import { openApiRoutes } from './http/openapi.js';
 import { requestLog } from './http/request-log.js';
 import { stubRoutes } from './http/stub.js';
+
+const VERSION = '0.1.0';
 
 export function createApp(deps: Deps, adminToken: string): Express {
   const app = express();
@@ -15,6 +18,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(stubRoutes(deps));
   app.use(discoveryRoutes(deps));
   app.use(hostRoutes(deps, adminToken));
+  app.use(openApiRoutes(VERSION));
   app.use(notFound());
   app.use(errorHandler(deps.log));
   return app;

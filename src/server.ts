@@ -2,9 +2,9 @@
 // and by the tests (port 0, temp data dir).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { Sightings } from './discovery/sightings.js';
 import { createKickstartEnvironment } from './kickstart/environment.js';
@@ -23,7 +23,7 @@ export interface RunningServer {
 }
 
 export async function startWebServer(config: Config, log: Logger): Promise<RunningServer> {
-  await mkdir(config.dataDir, { recursive: true });
+  await checkFolders(config);
   const store = await LowdbStore.open(config.dataDir);
   const kickstarts = createKickstartEnvironment(config.templatesDir);
   const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), sightings: new Sightings() };
@@ -56,4 +56,22 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
       await store.close();
     },
   };
+}
+
+/** Folders are checked at start, like the rest of the configuration: a typo in KICKSTAND_TEMPLATES
+ *  should stop the service with its name, not serve every machine the emergency stub. */
+async function checkFolders(config: Config): Promise<void> {
+  const problems: string[] = [];
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    await access(config.dataDir, constants.W_OK);
+  } catch (err) {
+    problems.push(`KICKSTAND_DATA="${config.dataDir}": cannot create or write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const templates = await stat(config.templatesDir).catch(() => undefined);
+  if (!templates?.isDirectory()) problems.push(`KICKSTAND_TEMPLATES="${config.templatesDir}": not a folder`);
+  else if (!(await stat(`${config.templatesDir}/stub.ks.njk`).catch(() => undefined))) {
+    problems.push(`KICKSTAND_TEMPLATES="${config.templatesDir}": has no stub.ks.njk`);
+  }
+  if (problems.length) throw new ConfigError(problems);
 }

@@ -73,7 +73,8 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
   });
 
   await durable;
-  deps.log.info({ host: host.id, boot_mac: host.boot_mac, ip, state: host.state, event: created ? 'discovered' : 'rediscovered' }, 'host registered');
+  if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
+  else deps.log.info({ host: host.id, state: host.state, boot_mac: host.boot_mac, ip }, 'host facts refreshed');
   return { host, token, created };
 }
 

@@ -328,6 +328,17 @@ describe('Logs', () => {
     expect(text).not.toContain(token);
     expect(text).not.toContain(srv.adminToken);
     const changes = srv.logs.slice(before).filter((l) => l.msg === 'host state changed');
-    expect(changes.map((l) => l.to)).toEqual(['assigned', 'provisioning']);
+    expect(changes.map((l) => l.to)).toEqual(['discovered', 'assigned', 'provisioning']);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('When the document is fetched, then it carries the same facts schema ajv enforces', async () => {
+    const { factsSchema } = await import('../../src/schemas/facts.js');
+    const res = await request(srv.url).get('/api/v1/openapi.json').expect(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const { $id: _id, ...expected } = factsSchema;
+    expect(res.body.components.schemas.Facts).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/ks', '/api/v1/discovery', '/api/v1/discovery/{id}/next', '/api/v1/hosts/{id}/assignment']));
   });
 });

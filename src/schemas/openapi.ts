@@ -1,0 +1,95 @@
+// The OpenAPI 3.1 document, built from the same schema objects ajv enforces, so the published
+// contract cannot drift from what the service accepts. Served at GET /api/v1/openapi.json.
+import { factsSchema } from './facts.js';
+import {
+  errorSchema,
+  kexecAssignmentSchema,
+  kickstartAssignmentSchema,
+  rebootAssignmentSchema,
+  registrationSchema,
+} from './assignment.js';
+import type { JsonSchema } from './json-schema.js';
+
+const component = (schema: JsonSchema): JsonSchema => {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+};
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: 'error', content: json('Error') }]));
+
+export function openApiDocument(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Kickstand', version, description: 'Discovery through Anaconda: stub kickstart, facts, polling, assignment.' },
+    components: {
+      securitySchemes: {
+        admin: { type: 'http', scheme: 'bearer', description: 'KICKSTAND_ADMIN_TOKEN' },
+        host: { type: 'http', scheme: 'bearer', description: 'the token returned by POST /api/v1/discovery' },
+      },
+      schemas: {
+        Facts: component(factsSchema),
+        Registration: component(registrationSchema),
+        KickstartAssignment: component(kickstartAssignmentSchema),
+        KexecAssignment: component(kexecAssignmentSchema),
+        RebootAssignment: component(rebootAssignmentSchema),
+        Error: component(errorSchema),
+      },
+    },
+    paths: {
+      '/ks': {
+        get: {
+          summary: 'The stub kickstart (always 200)',
+          responses: { '200': { description: 'stub kickstart', content: { 'text/plain': {} } } },
+        },
+      },
+      '/api/v1/discovery': {
+        post: {
+          summary: 'Register a machine with its facts',
+          requestBody: { required: true, content: json('Facts') },
+          responses: {
+            '201': { description: 'new host', content: json('Registration') },
+            '200': { description: 'known machine, facts refreshed', content: json('Registration') },
+            ...errors(400, 413, 415, 503),
+          },
+        },
+      },
+      '/api/v1/discovery/{id}/next': {
+        get: {
+          summary: 'What the machine does next',
+          security: [{ host: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '202': { description: 'not assigned yet; poll again after Retry-After seconds', headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+            '200': {
+              description: 'the answer; X-Kickstand-Action is kickstart, kexec or reboot',
+              headers: { 'X-Kickstand-Action': { schema: { enum: ['kickstart', 'kexec', 'reboot'] } } },
+              content: { 'text/plain': {} },
+            },
+            ...errors(401),
+          },
+        },
+      },
+      '/api/v1/hosts': { get: { summary: 'List hosts', security: [{ admin: [] }], responses: { '200': { description: 'hosts' }, ...errors(401) } } },
+      '/api/v1/hosts/{id}': {
+        get: { summary: 'A host with facts and timeline', security: [{ admin: [] }], responses: { '200': { description: 'host' }, ...errors(401, 404) } },
+        delete: { summary: 'Forget a host', security: [{ admin: [] }], responses: { '204': { description: 'deleted' }, ...errors(401, 404) } },
+      },
+      '/api/v1/hosts/{id}/assignment': {
+        post: {
+          summary: 'Assign a kickstart, kexec or reboot',
+          security: [{ admin: [] }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { oneOf: [ref('KickstartAssignment'), ref('KexecAssignment'), ref('RebootAssignment')] } } },
+          },
+          responses: { '200': { description: 'assigned' }, ...errors(400, 401, 404, 409) },
+        },
+      },
+      '/api/v1/hosts/{id}/kickstart': {
+        get: { summary: 'Preview the kickstart this host would receive', security: [{ admin: [] }], responses: { '200': { description: 'kickstart', content: { 'text/plain': {} } }, ...errors(400, 401, 404) } },
+      },
+    },
+  };
+}
