@@ -101,7 +101,7 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
       try {
         return env.render(name, context);
       } catch (err) {
-        const detail = parseRenderError(name, err, loader.root);
+        const detail = parseRenderError(name, err, loader.root, (n) => loader.getSource(n)?.src);
         const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
         throw new AppError('TEMPLATE_RENDER', `${detail.template}${at}: ${detail.message}`, 'template', detail);
       }
@@ -118,20 +118,33 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
   };
 }
 
-/** nunjucks reports "(path) [Line 3, Column 5]\n  Error: …"; turn that into fields people can act on. */
-export function parseRenderError(name: string, err: unknown, root: string): RenderErrorDetail {
+/** nunjucks reports "(a.ks.njk)\n … (snippets/x.njk) [Line 3, Column 5]\n  msg", nesting one "(path)" per
+ *  include level. The innermost path with a line is where the fault is; turn that into fields people
+ *  can act on, and name the expression when the fault is an undefined value. */
+export function parseRenderError(name: string, err: unknown, root: string, sourceOf?: (name: string) => string | undefined): RenderErrorDetail {
   const raw = err instanceof Error ? err.message : String(err);
   if (/template not found/i.test(raw)) {
-    const missing = /template not found: (\S+)/i.exec(raw)?.[1] ?? name;
+    const missing = /template not found: ([^\s)]+)/i.exec(raw)?.[1] ?? name;
     return { template: name, message: `template not found: ${missing}` };
   }
-  const where = /^\(([^)]*)\)(?: \[Line (\d+), Column (\d+)\])?/.exec(raw);
+  const places = [...raw.matchAll(/\(([^()\n]+)\)(?: \[Line (\d+), Column (\d+)\])?/g)];
+  const place = places.filter((m) => m[2]).at(-1) ?? places.at(-1);
+  const template = place?.[1] && place[1] !== 'unknown path' ? path.relative(root, place[1]) : name;
+  const line = place?.[2] ? Number(place[2]) : undefined;
+  const column = place?.[3] ? Number(place[3]) : undefined;
   const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
-  const message = (lines[lines.length - 1] ?? raw).replace(/^(Template render error: |Error: )/, '');
-  return {
-    template: where?.[1] && where[1] !== 'unknown path' ? path.relative(root, where[1]) : name,
-    ...(where?.[2] ? { line: Number(where[2]) } : {}),
-    ...(where?.[3] ? { column: Number(where[3]) } : {}),
-    message,
-  };
+  let message = (lines.at(-1) ?? raw).replace(/^(?:Template render error: |Error: )+/, '').replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '');
+  if (/null or undefined value/.test(message) && line && column) {
+    const expr = expressionAt(sourceOf?.(template), line, column);
+    if (expr) message = `{{ ${expr} }} is undefined (a missing param or fact?)`;
+  }
+  return { template, ...(line ? { line } : {}), ...(column ? { column } : {}), message };
+}
+
+function expressionAt(source: string | undefined, line: number, column: number): string | undefined {
+  const text = source?.split('\n')[line - 1];
+  if (!text) return undefined;
+  const open = text.lastIndexOf('{{', Math.max(0, column - 1) + 1);
+  const close = open >= 0 ? text.indexOf('}}', open) : -1;
+  return close > open ? text.slice(open + 2, close).trim() : undefined;
 }
