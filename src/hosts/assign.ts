@@ -1,63 +1,115 @@
-// An admin decides what a waiting machine does next. Everything is checked before anything is
-// stored: the template exists and renders against this host's facts (a missing param fails here,
-// with its line, not at 3 a.m. on the machine), the hostname is valid and free, and kexec is only
-// offered to a machine whose installer has it (anaconda.md §4).
+// An admin (or a rule) decides what a waiting machine does next. Everything is checked before anything
+// is stored: the profile exists, the template exists and renders against this host's facts (a missing
+// param fails here, with its line, not at 3 a.m. on the machine), the hostname is valid and free, and
+// kexec is only offered to a machine whose installer has it (anaconda.md §4).
 import type { Deps } from '../deps.js';
+import type { Facts } from '../discovery/facts.js';
 import { AppError } from '../errors.js';
 import { kickstartContext } from '../kickstart/context.js';
+import { OperatorTemplate } from '../rules/operator-template.js';
 import { validators } from '../schemas/validate.js';
 import { addEvent, type Assignment, type Host } from './host.js';
 
-export async function assignHost(deps: Deps, id: string, body: unknown, actor: string, baseUrl: string): Promise<Host> {
-  const { action } = validators.assignmentAction(body);
-  const request =
-    action === 'kickstart'
-      ? validators.kickstartAssignment(body)
-      : action === 'kexec'
-        ? validators.kexecAssignment(body)
-        : validators.rebootAssignment(body);
+export type AssignmentRequest =
+  | { action: 'kickstart'; template: string; hostname?: string; params?: Record<string, unknown> }
+  | { action: 'kexec'; kernel: string; initrd: string; append?: string; hostname?: string }
+  | { action: 'reboot'; hostname?: string }
+  | { action?: undefined; profile: string; hostname?: string; params?: Record<string, unknown> };
 
+/** Validate an assignment body: one of the three actions, or a profile with optional params. */
+export function readAssignmentRequest(body: unknown): AssignmentRequest {
+  if (body !== null && typeof body === 'object' && 'profile' in body && !('action' in body)) return validators.profileAssignment(body);
+  const { action } = validators.assignmentAction(body);
+  if (action === 'kickstart') return validators.kickstartAssignment(body);
+  if (action === 'kexec') return validators.kexecAssignment(body);
+  return validators.rebootAssignment(body);
+}
+
+/** The concrete assignment for this host, every reference checked and the kickstart rendered once. */
+export async function resolveAssignment(deps: Deps, host: Host, facts: Facts, request: AssignmentRequest, baseUrl: string): Promise<Assignment> {
+  const assignment = request.action === undefined ? await fromProfile(deps, host, facts, request) : direct(request);
+  switch (assignment.action) {
+    case 'kickstart':
+      if (!(await deps.kickstarts.exists(assignment.template))) {
+        throw new AppError('TEMPLATE_NOT_FOUND', `template "${assignment.template}" does not exist in the templates folder`, 'template');
+      }
+      deps.kickstarts.render(assignment.template, kickstartContext(host, facts, assignment.params, baseUrl));
+      break;
+    case 'kexec':
+      if (!host.summary.kexec) {
+        throw new AppError('KEXEC_UNAVAILABLE', `host ${host.id} reported no kexec in its installer image; build a product.img with kexec or choose another action`, 'action');
+      }
+      break;
+    case 'reboot':
+      break;
+  }
+  return assignment;
+}
+
+function direct(request: Exclude<AssignmentRequest, { action?: undefined }>): Assignment {
+  switch (request.action) {
+    case 'kickstart':
+      return { action: 'kickstart', template: request.template, params: request.params ?? {} };
+    case 'kexec':
+      return { action: 'kexec', kernel: request.kernel, initrd: request.initrd, append: request.append ?? '' };
+    case 'reboot':
+      return { action: 'reboot' };
+  }
+}
+
+async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { profile: string; params?: Record<string, unknown> }): Promise<Assignment> {
+  const profile = await deps.store.getProfile(request.profile);
+  if (!profile) throw new AppError('UNKNOWN_PROFILE', `profile "${request.profile}" does not exist`, 'profile');
+  const params = { ...(profile.action === 'kickstart' ? profile.params : {}), ...(request.params ?? {}) };
+  switch (profile.action) {
+    case 'kickstart':
+      return { action: 'kickstart', template: profile.template, params, profile: profile.name };
+    case 'kexec': {
+      let append: string;
+      try {
+        append = OperatorTemplate.compile(profile.append, 4096).render(
+          { host: { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) }, facts, params },
+          { seq: () => '' },
+        );
+      } catch (err) {
+        throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line ${(err as Error).message}`, 'append');
+      }
+      if (/[\x00-\x1f\x7f]/.test(append)) throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line renders a control character`, 'append');
+      return { action: 'kexec', kernel: profile.kernel, initrd: profile.initrd, append, profile: profile.name };
+    }
+    case 'reboot':
+      return { action: 'reboot', profile: profile.name };
+  }
+}
+
+/** The host as it is once assigned: state, hostname, assignment and one timeline event. */
+export function withAssignment(current: Host, assignment: Assignment, hostname: string, actor: string, why?: string): Host {
+  const next: Host = { ...current, hostname, assignment, state: 'assigned', events: [...current.events], updated_at: new Date().toISOString() };
+  addEvent(next, { type: 'assigned', actor, message: `${describe(assignment, hostname)}${why ? ` — ${why}` : ''}` });
+  return next;
+}
+
+export async function assignHost(deps: Deps, id: string, body: unknown, actor: string, baseUrl: string): Promise<Host> {
+  const request = readAssignmentRequest(body);
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
     const hostname = request.hostname ?? current.hostname ?? defaultHostname(current);
-    const holder = await deps.store.findByHostname(hostname);
-    if (holder && holder.id !== id) {
-      throw new AppError('HOSTNAME_TAKEN', `hostname "${hostname}" is already used by host ${holder.id}`, 'hostname');
-    }
-
-    const next: Host = { ...current, hostname, events: [...current.events] };
-    let assignment: Assignment;
-    switch (request.action) {
-      case 'kickstart': {
-        if (!(await deps.kickstarts.exists(request.template))) {
-          throw new AppError('TEMPLATE_NOT_FOUND', `template "${request.template}" does not exist in the templates folder`, 'template');
-        }
-        assignment = { action: 'kickstart', template: request.template, params: request.params ?? {} };
-        const facts = await deps.store.getFacts(id);
-        if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
-        deps.kickstarts.render(request.template, kickstartContext(next, facts, assignment.params, baseUrl));
-        break;
-      }
-      case 'kexec':
-        if (!current.summary.kexec) {
-          throw new AppError('KEXEC_UNAVAILABLE', `host ${id} reported no kexec in its installer image; build a product.img with kexec or choose another action`, 'action');
-        }
-        assignment = { action: 'kexec', kernel: request.kernel, initrd: request.initrd, append: request.append ?? '' };
-        break;
-      case 'reboot':
-        assignment = { action: 'reboot' };
-        break;
-    }
-
-    const from = current.state;
-    Object.assign(next, { assignment, state: 'assigned', updated_at: new Date().toISOString() });
-    addEvent(next, { type: 'assigned', actor, message: describe(assignment, hostname) });
-    deps.log.info({ host: id, from, to: next.state, action: assignment.action, actor }, 'host state changed');
+    await assertHostnameFree(deps, hostname, id);
+    const facts = await deps.store.getFacts(id);
+    if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+    const assignment = await resolveAssignment(deps, { ...current, hostname }, facts, request, baseUrl);
+    const next = withAssignment(current, assignment, hostname, actor);
+    deps.log.info({ host: id, from: current.state, to: next.state, action: assignment.action, actor }, 'host state changed');
     return { host: next, durable: deps.store.saveHost(next) };
   });
   await durable;
   return host;
+}
+
+export async function assertHostnameFree(deps: Deps, hostname: string, id: string): Promise<void> {
+  const holder = await deps.store.findByHostname(hostname);
+  if (holder && holder.id !== id) throw new AppError('HOSTNAME_TAKEN', `hostname "${hostname}" is already used by host ${holder.id}`, 'hostname');
 }
 
 export async function deleteHost(deps: Deps, id: string, actor: string): Promise<void> {
@@ -72,12 +124,13 @@ function defaultHostname(host: Host): string {
 }
 
 function describe(a: Assignment, hostname: string): string {
+  const via = a.profile ? ` (profile ${a.profile})` : '';
   switch (a.action) {
     case 'kickstart':
-      return `kickstart ${a.template} as ${hostname}`;
+      return `kickstart ${a.template} as ${hostname}${via}`;
     case 'kexec':
-      return `kexec ${a.kernel} as ${hostname}`;
+      return `kexec ${a.kernel} as ${hostname}${via}`;
     case 'reboot':
-      return `reboot (${hostname})`;
+      return `reboot (${hostname})${via}`;
   }
 }

@@ -5,10 +5,16 @@
  *  provisioning: the answer was delivered. (installed/failed arrive with the lifecycle issue.) */
 export type HostState = 'discovered' | 'assigned' | 'provisioning';
 
-export type Assignment =
+export type Assignment = (
   | { action: 'kickstart'; template: string; params: Record<string, unknown> }
   | { action: 'kexec'; kernel: string; initrd: string; append: string }
-  | { action: 'reboot' };
+  | { action: 'reboot' }
+) & {
+  /** The profile it came from, if any (a profile in use cannot be deleted without force). */
+  profile?: string;
+  /** The rule that chose it, if any (counts against the rule's limit). */
+  rule?: string;
+};
 
 export interface HostEvent {
   at: string;

@@ -76,3 +76,84 @@ export const errorSchema = {
     },
   },
 } as const satisfies JsonSchema;
+
+// Names of profiles and rules: they appear in URLs and timelines.
+export const NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+
+export const profileAssignmentSchema = {
+  $id: 'kickstand:assignment-profile',
+  type: 'object',
+  additionalProperties: false,
+  required: ['profile'],
+  properties: {
+    profile: { type: 'string', pattern: NAME },
+    hostname: { type: 'string', pattern: HOSTNAME },
+    params: { type: 'object', maxProperties: 200 },
+  },
+} as const satisfies JsonSchema;
+
+const profileCommon = {
+  name: { type: 'string', pattern: NAME },
+  description: { type: 'string', maxLength: 1024 },
+} as const;
+
+export const profileSchema = {
+  $id: 'kickstand:profile',
+  type: 'object',
+  required: ['name', 'action'],
+  properties: { ...profileCommon, action: { enum: ['kickstart', 'kexec', 'reboot'] } },
+} as const satisfies JsonSchema;
+
+export const kickstartProfileSchema = {
+  $id: 'kickstand:profile-kickstart',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'action', 'template'],
+  properties: { ...profileCommon, action: { const: 'kickstart' }, template: { type: 'string', pattern: TEMPLATE_NAME }, params: { type: 'object', maxProperties: 200 } },
+} as const satisfies JsonSchema;
+
+export const kexecProfileSchema = {
+  $id: 'kickstand:profile-kexec',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'action', 'kernel', 'initrd'],
+  properties: {
+    ...profileCommon,
+    action: { const: 'kexec' },
+    kernel: URL,
+    initrd: URL,
+    append: { type: 'string', maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$' },
+  },
+} as const satisfies JsonSchema;
+
+export const rebootProfileSchema = {
+  $id: 'kickstand:profile-reboot',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'action'],
+  properties: { ...profileCommon, action: { const: 'reboot' } },
+} as const satisfies JsonSchema;
+
+export const ruleSchema = {
+  $id: 'kickstand:rule',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'expression', 'profile'],
+  properties: {
+    name: { type: 'string', pattern: NAME },
+    description: { type: 'string', maxLength: 1024 },
+    expression: { type: 'string', minLength: 1, maxLength: 4000 },
+    profile: { type: 'string', pattern: NAME },
+    hostname_pattern: { type: 'string', minLength: 1, maxLength: 512 },
+    priority: { type: 'integer', minimum: 0, maximum: 1000000 },
+    limit: { type: 'integer', minimum: 0, maximum: 1000000 },
+    enabled: { type: 'boolean' },
+  },
+} as const satisfies JsonSchema;
+
+export const settingsSchema = {
+  $id: 'kickstand:settings',
+  type: 'object',
+  additionalProperties: false,
+  properties: { auto_provision: { type: 'boolean' } },
+} as const satisfies JsonSchema;

@@ -7,8 +7,15 @@ import { factsSchema } from './facts.js';
 import {
   actionSchema,
   kexecAssignmentSchema,
+  kexecProfileSchema,
   kickstartAssignmentSchema,
+  kickstartProfileSchema,
+  profileAssignmentSchema,
+  profileSchema,
   rebootAssignmentSchema,
+  rebootProfileSchema,
+  ruleSchema,
+  settingsSchema,
 } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
 
@@ -33,6 +40,13 @@ export const validators = {
     kexecAssignmentSchema,
   ),
   rebootAssignment: compile<{ action: 'reboot'; hostname?: string }>(rebootAssignmentSchema),
+  profileAssignment: compile<{ profile: string; hostname?: string; params?: Record<string, unknown> }>(profileAssignmentSchema),
+  profile: compile<{ name: string; action: 'kickstart' | 'kexec' | 'reboot' }>(profileSchema),
+  kickstartProfile: compile<{ name: string; description?: string; action: 'kickstart'; template: string; params?: Record<string, unknown> }>(kickstartProfileSchema),
+  kexecProfile: compile<{ name: string; description?: string; action: 'kexec'; kernel: string; initrd: string; append?: string }>(kexecProfileSchema),
+  rebootProfile: compile<{ name: string; description?: string; action: 'reboot' }>(rebootProfileSchema),
+  rule: compile<{ name: string; description?: string; expression: string; profile: string; hostname_pattern?: string; priority?: number; limit?: number; enabled?: boolean }>(ruleSchema),
+  settings: compile<{ auto_provision?: boolean }>(settingsSchema),
 };
 
 export function fieldPath(pointer: string, extra?: string): string {

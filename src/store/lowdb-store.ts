@@ -7,6 +7,8 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
+import type { Profile } from '../profiles/profile.js';
+import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
 import type { Store } from './store.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { AppError } from '../errors.js';
@@ -14,9 +16,16 @@ import { AppError } from '../errors.js';
 interface Document {
   format: 1;
   hosts: Record<string, Host>;
+  profiles: Record<string, Profile>;
+  rules: Record<string, Rule>;
+  settings: Settings;
 }
 
 export const DATA_FILE = 'kickstand.json';
+
+function emptyDocument(): Document {
+  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS } };
+}
 
 export class StoreOpenError extends Error {
   constructor(file: string, cause: string) {
@@ -43,7 +52,7 @@ export class LowdbStore implements Store {
   static async open(dir: string): Promise<LowdbStore> {
     await mkdir(path.join(dir, 'facts'), { recursive: true });
     const file = path.join(dir, DATA_FILE);
-    const db = new Low<Document>(new JSONFile<Document>(file), { format: 1, hosts: {} });
+    const db = new Low<Document>(new JSONFile<Document>(file), emptyDocument());
     try {
       await db.read();
     } catch (err) {
@@ -54,6 +63,8 @@ export class LowdbStore implements Store {
     if (typeof db.data !== 'object' || db.data === null || typeof db.data.hosts !== 'object') {
       throw new StoreOpenError(file, 'not a Kickstand data file (no "hosts" object)');
     }
+    // Documents written before profiles and rules existed gain them here.
+    db.data = { ...emptyDocument(), ...db.data };
     return new LowdbStore(dir, db);
   }
 
@@ -112,6 +123,53 @@ export class LowdbStore implements Store {
     } catch {
       return undefined;
     }
+  }
+
+  async listProfiles(): Promise<Profile[]> {
+    return Object.values(this.db.data.profiles).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getProfile(name: string): Promise<Profile | undefined> {
+    return Object.hasOwn(this.db.data.profiles, name) ? this.db.data.profiles[name] : undefined;
+  }
+
+  saveProfile(profile: Profile): Promise<void> {
+    this.db.data.profiles[profile.name] = profile;
+    return this.durable();
+  }
+
+  deleteProfile(name: string): Promise<boolean> {
+    if (!Object.hasOwn(this.db.data.profiles, name)) return Promise.resolve(false);
+    delete this.db.data.profiles[name];
+    return this.durable().then(() => true);
+  }
+
+  async listRules(): Promise<Rule[]> {
+    return Object.values(this.db.data.rules).sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+  }
+
+  async getRule(name: string): Promise<Rule | undefined> {
+    return Object.hasOwn(this.db.data.rules, name) ? this.db.data.rules[name] : undefined;
+  }
+
+  saveRule(rule: Rule): Promise<void> {
+    this.db.data.rules[rule.name] = rule;
+    return this.durable();
+  }
+
+  deleteRule(name: string): Promise<boolean> {
+    if (!Object.hasOwn(this.db.data.rules, name)) return Promise.resolve(false);
+    delete this.db.data.rules[name];
+    return this.durable().then(() => true);
+  }
+
+  async getSettings(): Promise<Settings> {
+    return this.db.data.settings;
+  }
+
+  saveSettings(settings: Settings): Promise<void> {
+    this.db.data.settings = settings;
+    return this.durable();
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,8 @@
 // what lets a registration be acknowledged only when it is durable.
 import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
+import type { Profile } from '../profiles/profile.js';
+import type { Rule, Settings } from '../rules/rule.js';
 
 export interface Identity {
   boot_mac: string;
@@ -29,6 +31,20 @@ export interface Store {
   deleteHost(id: string): Promise<boolean>;
   /** The full facts of a host, read from beside the hot document. */
   getFacts(id: string): Promise<Facts | undefined>;
+  /** Every profile, by name. */
+  listProfiles(): Promise<Profile[]>;
+  getProfile(name: string): Promise<Profile | undefined>;
+  /** Create or replace; resolves once durable. */
+  saveProfile(profile: Profile): Promise<void>;
+  deleteProfile(name: string): Promise<boolean>;
+  /** Every rule, by priority then name (the order rules are tried in). */
+  listRules(): Promise<Rule[]>;
+  getRule(name: string): Promise<Rule | undefined>;
+  /** Create or replace; resolves once durable. */
+  saveRule(rule: Rule): Promise<void>;
+  deleteRule(name: string): Promise<boolean>;
+  getSettings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<void>;
   /** Flush what is pending and release files. */
   close(): Promise<void>;
 }

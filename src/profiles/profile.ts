@@ -1,0 +1,13 @@
+// A profile is a named, reusable assignment: what a host does next, minus the per-host details.
+export type ProfileAction =
+  | { action: 'kickstart'; template: string; params: Record<string, unknown> }
+  /** `append` is an operator template over host, facts and params (rules/operator-template.ts). */
+  | { action: 'kexec'; kernel: string; initrd: string; append: string }
+  | { action: 'reboot' };
+
+export type Profile = ProfileAction & {
+  name: string;
+  description?: string;
+  created_at: string;
+  updated_at: string;
+};
