@@ -5,6 +5,8 @@ import { discoveryRoutes } from './http/discovery.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { hostRoutes } from './http/hosts.js';
 import { openApiRoutes } from './http/openapi.js';
+import { profileRoutes } from './http/profiles.js';
+import { ruleRoutes } from './http/rules.js';
 import { requestLog } from './http/request-log.js';
 import { stubRoutes } from './http/stub.js';
 
@@ -17,7 +19,9 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(requestLog(deps.log));
   app.use(stubRoutes(deps));
   app.use(discoveryRoutes(deps));
+  app.use(ruleRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
+  app.use(profileRoutes(deps, adminToken));
   app.use(openApiRoutes(VERSION));
   app.use(notFound());
   app.use(errorHandler(deps.log));

@@ -8,6 +8,7 @@ import { validators } from '../schemas/validate.js';
 import type { Facts } from './facts.js';
 import { identityOf, normalizeMac, realSerial } from './identity.js';
 import { summarize } from './summary.js';
+import { autoAssign } from '../rules/auto-assign.js';
 
 export interface Registration {
   host: Host;
@@ -91,5 +92,16 @@ async function unusedId(deps: Deps): Promise<string> {
   for (;;) {
     const id = newHostId();
     if (!(await deps.store.getHost(id))) return id;
+  }
+}
+
+/** With auto-provisioning on, a waiting host meets the rules as soon as it registers. The
+ *  registration is already durable; a rule that cannot assign leaves the host waiting, with why. */
+export async function autoProvision(deps: Deps, host: Host, baseUrl: string): Promise<void> {
+  if (host.state !== 'discovered' || !(await deps.store.getSettings()).auto_provision) return;
+  try {
+    await autoAssign(deps, [host.id], 'auto-provision', baseUrl);
+  } catch (err) {
+    deps.log.error({ err, host: host.id }, 'auto-provisioning failed');
   }
 }

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { answerPoll } from '../discovery/answer-poll.js';
-import { registerMachine } from '../discovery/register.js';
+import { autoProvision, registerMachine } from '../discovery/register.js';
 import { LIMITS } from '../schemas/facts.js';
 import { bearer } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
@@ -12,8 +12,10 @@ export function discoveryRoutes(deps: Deps): Router {
   const router = Router();
 
   router.post('/api/v1/discovery', ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
+    const base = baseUrl(req, deps.config.publicUrl);
     const { host, token, created } = await registerMachine(deps, req.body, clientIp(req));
-    const next = `${baseUrl(req, deps.config.publicUrl)}/api/v1/discovery/${host.id}/next`;
+    await autoProvision(deps, host, base);
+    const next = `${base}/api/v1/discovery/${host.id}/next`;
     res.status(created ? 201 : 200).json({ id: host.id, token, next });
   });
 

@@ -5,9 +5,6 @@ export type ProfileAction =
   | { action: 'kexec'; kernel: string; initrd: string; append: string }
   | { action: 'reboot' };
 
-export type Profile = ProfileAction & {
-  name: string;
-  description?: string;
-  created_at: string;
-  updated_at: string;
-};
+export type ProfileInput = ProfileAction & { name: string; description?: string };
+
+export type Profile = ProfileInput & { created_at: string; updated_at: string };

@@ -1,0 +1,51 @@
+// Admin API over profiles. Routes only wire.
+import { Router, type Request } from 'express';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { deleteProfile, profileUsers, saveProfile } from '../profiles/manage.js';
+import { requireAdmin } from './auth.js';
+import { jsonBody } from './body.js';
+
+const LIMIT = 64 * 1024;
+
+export function profileRoutes(deps: Deps, adminToken: string): Router {
+  const router = Router();
+  const admin = requireAdmin(adminToken);
+
+  router.get('/api/v1/profiles', admin, async (_req, res) => {
+    res.json({ profiles: await deps.store.listProfiles() });
+  });
+
+  router.post('/api/v1/profiles', admin, ...jsonBody(LIMIT), async (req, res) => {
+    res.status(201).json(await saveProfile(deps, req.body, 'create', String(res.locals.actor)));
+  });
+
+  router.get('/api/v1/profiles/:name', admin, async (req, res) => {
+    const profile = await deps.store.getProfile(nameOf(req));
+    if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${nameOf(req)}"`);
+    res.json({ ...profile, used_by: await profileUsers(deps, profile.name) });
+  });
+
+  router.put('/api/v1/profiles/:name', admin, ...jsonBody(LIMIT), async (req, res) => {
+    res.json(await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor)));
+  });
+
+  router.delete('/api/v1/profiles/:name', admin, async (req, res) => {
+    const users = await deleteProfile(deps, nameOf(req), req.query.force === 'true', String(res.locals.actor));
+    res.json({ deleted: nameOf(req), was_used_by: users });
+  });
+
+  return router;
+}
+
+export function nameOf(req: Request): string {
+  return String(req.params.name);
+}
+
+/** PUT /x/{name}: the body may repeat the name, but not contradict it. */
+export function sameName(req: Request): unknown {
+  const body = req.body as Record<string, unknown>;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  if (body.name !== undefined && body.name !== nameOf(req)) throw new AppError('VALIDATION', `name "${String(body.name)}" does not match the URL ("${nameOf(req)}")`, 'name');
+  return { ...body, name: nameOf(req) };
+}

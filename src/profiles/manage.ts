@@ -1,0 +1,72 @@
+// Create, replace and delete profiles. A profile is checked like an assignment would be: its template
+// must exist and its kexec append line must compile as an operator template. A profile in use (by a
+// host's assignment or by a rule) is only deleted with force, and the answer lists what uses it.
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { OperatorTemplate } from '../rules/operator-template.js';
+import { validators } from '../schemas/validate.js';
+import type { Profile, ProfileInput } from './profile.js';
+
+export function readProfile(body: unknown): ProfileInput {
+  const { action } = validators.profile(body);
+  if (action === 'kickstart') {
+    const p = validators.kickstartProfile(body);
+    return { ...p, params: p.params ?? {} };
+  }
+  if (action === 'kexec') {
+    const p = validators.kexecProfile(body);
+    return { ...p, append: p.append ?? '' };
+  }
+  return validators.rebootProfile(body);
+}
+
+export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Profile> {
+  const input = readProfile(body);
+  if (input.action === 'kickstart' && !(await deps.kickstarts.exists(input.template))) {
+    throw new AppError('TEMPLATE_NOT_FOUND', `template "${input.template}" does not exist in the templates folder`, 'template');
+  }
+  if (input.action === 'kexec') {
+    try {
+      OperatorTemplate.compile(input.append, 4096);
+    } catch (err) {
+      throw new AppError('INVALID_PATTERN', `append line ${(err as Error).message}`, 'append');
+    }
+  }
+  const { profile, durable } = await deps.hostsLock.run(async () => {
+    const existing = await deps.store.getProfile(input.name);
+    if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `profile "${input.name}" already exists`, 'name');
+    if (mode === 'replace' && !existing) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${input.name}"`);
+    const now = new Date().toISOString();
+    const profile = { ...input, created_at: existing?.created_at ?? now, updated_at: now } as Profile;
+    return { profile, durable: deps.store.saveProfile(profile) };
+  });
+  await durable;
+  deps.log.info({ profile: profile.name, actor, mode }, 'profile saved');
+  return profile;
+}
+
+export interface ProfileUsers {
+  hosts: string[];
+  rules: string[];
+}
+
+export async function profileUsers(deps: Deps, name: string): Promise<ProfileUsers> {
+  const hosts = (await deps.store.listHosts()).filter((h) => h.assignment?.profile === name && h.state !== 'provisioning').map((h) => h.id);
+  const rules = (await deps.store.listRules()).filter((r) => r.profile === name).map((r) => r.name);
+  return { hosts, rules };
+}
+
+export async function deleteProfile(deps: Deps, name: string, force: boolean, actor: string): Promise<ProfileUsers> {
+  const { users, durable } = await deps.hostsLock.run(async () => {
+    if (!(await deps.store.getProfile(name))) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${name}"`);
+    const users = await profileUsers(deps, name);
+    if (!force && (users.hosts.length || users.rules.length)) {
+      const list = [...users.rules.map((r) => `rule ${r}`), ...users.hosts.map((h) => `host ${h}`)];
+      throw new AppError('PROFILE_IN_USE', `profile "${name}" is used by ${list.join(', ')}; delete with ?force=true to remove it anyway`, 'name', users);
+    }
+    return { users, durable: deps.store.deleteProfile(name) };
+  });
+  await durable;
+  deps.log.info({ profile: name, actor, force }, 'profile deleted');
+  return users;
+}

@@ -1,0 +1,44 @@
+// Create, replace and delete rules. A rule is compiled when saved: its expression is parsed and
+// type-checked against the facts schema, its hostname pattern checked against the operator allow-list,
+// and its profile must exist. A bad rule is refused naming the field (and line/column); nothing stored
+// changes.
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { validators } from '../schemas/validate.js';
+import { compileRule, type CompiledRule } from './match.js';
+import type { Rule } from './rule.js';
+
+export const RULE_DEFAULTS = { priority: 100, limit: 0, enabled: true } as const;
+
+export type RuleInput = Omit<Rule, 'sequence' | 'created_at' | 'updated_at'>;
+
+/** Validate and compile a rule body (saved or only previewed). */
+export async function readRule(deps: Deps, body: unknown): Promise<{ input: RuleInput; compiled: CompiledRule }> {
+  const raw = validators.rule(body);
+  const input: RuleInput = { ...RULE_DEFAULTS, hostname_pattern: '', ...raw };
+  if (!(await deps.store.getProfile(input.profile))) throw new AppError('UNKNOWN_PROFILE', `profile "${input.profile}" does not exist`, 'profile');
+  const now = new Date(0).toISOString();
+  return { input, compiled: compileRule({ ...input, sequence: 0, created_at: now, updated_at: now }) };
+}
+
+export async function saveRule(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Rule> {
+  const { input } = await readRule(deps, body);
+  const { rule, durable } = await deps.hostsLock.run(async () => {
+    const existing = await deps.store.getRule(input.name);
+    if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `rule "${input.name}" already exists`, 'name');
+    if (mode === 'replace' && !existing) throw new AppError('RULE_NOT_FOUND', `no rule named "${input.name}"`);
+    const now = new Date().toISOString();
+    // The sequence survives edits: renumbering hosts because someone fixed a typo would reuse names.
+    const rule: Rule = { ...input, sequence: existing?.sequence ?? 0, created_at: existing?.created_at ?? now, updated_at: now };
+    return { rule, durable: deps.store.saveRule(rule) };
+  });
+  await durable;
+  deps.log.info({ rule: rule.name, actor, mode }, 'rule saved');
+  return rule;
+}
+
+export async function deleteRule(deps: Deps, name: string, actor: string): Promise<void> {
+  const deleted = await deps.hostsLock.run(() => deps.store.deleteRule(name));
+  if (!deleted) throw new AppError('RULE_NOT_FOUND', `no rule named "${name}"`);
+  deps.log.info({ rule: name, actor }, 'rule deleted');
+}
