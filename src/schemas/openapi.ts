@@ -4,9 +4,15 @@ import { factsSchema } from './facts.js';
 import {
   errorSchema,
   kexecAssignmentSchema,
+  kexecProfileSchema,
   kickstartAssignmentSchema,
+  kickstartProfileSchema,
+  profileAssignmentSchema,
   rebootAssignmentSchema,
+  rebootProfileSchema,
   registrationSchema,
+  ruleSchema,
+  settingsSchema,
 } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
 
@@ -34,6 +40,12 @@ export function openApiDocument(version: string) {
         KickstartAssignment: component(kickstartAssignmentSchema),
         KexecAssignment: component(kexecAssignmentSchema),
         RebootAssignment: component(rebootAssignmentSchema),
+        ProfileAssignment: component(profileAssignmentSchema),
+        KickstartProfile: component(kickstartProfileSchema),
+        KexecProfile: component(kexecProfileSchema),
+        RebootProfile: component(rebootProfileSchema),
+        Rule: component(ruleSchema),
+        Settings: component(settingsSchema),
         Error: component(errorSchema),
       },
     },
@@ -82,10 +94,51 @@ export function openApiDocument(version: string) {
           security: [{ admin: [] }],
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { oneOf: [ref('KickstartAssignment'), ref('KexecAssignment'), ref('RebootAssignment')] } } },
+            content: { 'application/json': { schema: { oneOf: [ref('KickstartAssignment'), ref('KexecAssignment'), ref('RebootAssignment'), ref('ProfileAssignment')] } } },
           },
           responses: { '200': { description: 'assigned' }, ...errors(400, 401, 404, 409) },
         },
+      },
+      '/api/v1/hosts/{id}/auto-assign': {
+        post: { summary: 'Run the rules for one waiting host', security: [{ admin: [] }], responses: { '200': { description: 'outcome with each rule verdict' }, ...errors(401, 404) } },
+      },
+      '/api/v1/hosts/auto-assign': {
+        post: { summary: 'Run the rules for every waiting host', security: [{ admin: [] }], responses: { '200': { description: 'outcome per host' }, ...errors(401) } },
+      },
+      '/api/v1/profiles': {
+        get: { summary: 'List profiles', security: [{ admin: [] }], responses: { '200': { description: 'profiles' }, ...errors(401) } },
+        post: {
+          summary: 'Create a profile',
+          security: [{ admin: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [ref('KickstartProfile'), ref('KexecProfile'), ref('RebootProfile')] } } } },
+          responses: { '201': { description: 'created' }, ...errors(400, 401, 409) },
+        },
+      },
+      '/api/v1/profiles/{name}': {
+        get: { summary: 'A profile and what uses it', security: [{ admin: [] }], responses: { '200': { description: 'profile' }, ...errors(401, 404) } },
+        put: { summary: 'Replace a profile', security: [{ admin: [] }], responses: { '200': { description: 'replaced' }, ...errors(400, 401, 404) } },
+        delete: {
+          summary: 'Delete a profile (?force=true when in use)',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'force', in: 'query', schema: { type: 'boolean' } }],
+          responses: { '200': { description: 'deleted, with what used it' }, ...errors(401, 404, 409) },
+        },
+      },
+      '/api/v1/rules': {
+        get: { summary: 'List rules in the order they are tried', security: [{ admin: [] }], responses: { '200': { description: 'rules' }, ...errors(401) } },
+        post: { summary: 'Create a rule', security: [{ admin: [] }], requestBody: { required: true, content: json('Rule') }, responses: { '201': { description: 'created' }, ...errors(400, 401, 409) } },
+      },
+      '/api/v1/rules/preview': {
+        post: { summary: 'What a rule (saved or not) would do now; nothing is stored', security: [{ admin: [] }], responses: { '200': { description: 'matches and explanation' }, ...errors(400, 401, 404) } },
+      },
+      '/api/v1/rules/{name}': {
+        get: { summary: 'A rule', security: [{ admin: [] }], responses: { '200': { description: 'rule' }, ...errors(401, 404) } },
+        put: { summary: 'Replace a rule (its sequence carries on)', security: [{ admin: [] }], requestBody: { required: true, content: json('Rule') }, responses: { '200': { description: 'replaced' }, ...errors(400, 401, 404) } },
+        delete: { summary: 'Delete a rule', security: [{ admin: [] }], responses: { '204': { description: 'deleted' }, ...errors(401, 404) } },
+      },
+      '/api/v1/settings': {
+        get: { summary: 'Settings', security: [{ admin: [] }], responses: { '200': { description: 'settings', content: json('Settings') } } },
+        patch: { summary: 'Change settings', security: [{ admin: [] }], requestBody: { required: true, content: json('Settings') }, responses: { '200': { description: 'settings' }, ...errors(400, 401) } },
       },
       '/api/v1/hosts/{id}/kickstart': {
         get: { summary: 'Preview the kickstart this host would receive', security: [{ admin: [] }], responses: { '200': { description: 'kickstart', content: { 'text/plain': {} } }, ...errors(400, 401, 404) } },

@@ -147,10 +147,10 @@ describe('rules', () => {
     expect(limited.verdicts[0]).toMatchObject({ rule: 'two', outcome: 'limit-reached' });
   });
 
-  it('When 20 machines register at once with auto-provisioning on, then the limit holds and no hostname repeats', async () => {
+  it('When 50 machines register at once with auto-provisioning on, then the limit holds and no hostname repeats', async () => {
     await api.patch('/api/v1/settings', { auto_provision: true }).expect(200);
     await api.post('/api/v1/rules', { name: 'storm', expression: 'memory_mib > 1', profile: 'bounce', limit: 5, hostname_pattern: 's-{{ seq(3) }}' }).expect(201);
-    const regs = await Promise.all(Array.from({ length: 20 }, () => request(srv.url).post('/api/v1/discovery').send(sampleFacts())));
+    const regs = await Promise.all(Array.from({ length: 50 }, () => request(srv.url).post('/api/v1/discovery').send(sampleFacts())));
     expect(regs.every((r) => r.status === 201)).toBe(true);
     const hosts = (await api.get('/api/v1/hosts')).body.hosts as { state: string; hostname?: string }[];
     const assigned = hosts.filter((h) => h.state === 'assigned');
