@@ -9,6 +9,11 @@ export const TEMPLATE_NAME = '^[A-Za-z0-9_][A-Za-z0-9_.\\-/]{0,199}$';
 // URLs the %pre hands to curl: http(s) only, no spaces or quotes (they travel in a line-based body).
 const URL = { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s"\'\\\\`]+$' } as const;
 
+const HOSTNAME_FIELD = { type: 'string', pattern: HOSTNAME } as const;
+const PARAMS = { type: 'object', maxProperties: 200 } as const;
+// One line: the %pre reads the kexec answer line by line, so a newline would forge another field.
+const APPEND = { type: 'string', maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
+
 export const actionSchema = {
   $id: 'kickstand:assignment-action',
   type: 'object',
@@ -24,8 +29,8 @@ export const kickstartAssignmentSchema = {
   properties: {
     action: { const: 'kickstart' },
     template: { type: 'string', pattern: TEMPLATE_NAME },
-    hostname: { type: 'string', pattern: HOSTNAME },
-    params: { type: 'object', maxProperties: 200 },
+    hostname: HOSTNAME_FIELD,
+    params: PARAMS,
   },
 } as const satisfies JsonSchema;
 
@@ -38,9 +43,8 @@ export const kexecAssignmentSchema = {
     action: { const: 'kexec' },
     kernel: URL,
     initrd: URL,
-    // One line: the %pre reads the answer line by line, so a newline would forge another field.
-    append: { type: 'string', maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$' },
-    hostname: { type: 'string', pattern: HOSTNAME },
+    append: APPEND,
+    hostname: HOSTNAME_FIELD,
   },
 } as const satisfies JsonSchema;
 
@@ -49,7 +53,7 @@ export const rebootAssignmentSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['action'],
-  properties: { action: { const: 'reboot' }, hostname: { type: 'string', pattern: HOSTNAME } },
+  properties: { action: { const: 'reboot' }, hostname: HOSTNAME_FIELD },
 } as const satisfies JsonSchema;
 
 export const registrationSchema = {
@@ -87,8 +91,8 @@ export const profileAssignmentSchema = {
   required: ['profile'],
   properties: {
     profile: { type: 'string', pattern: NAME },
-    hostname: { type: 'string', pattern: HOSTNAME },
-    params: { type: 'object', maxProperties: 200 },
+    hostname: HOSTNAME_FIELD,
+    params: PARAMS,
   },
 } as const satisfies JsonSchema;
 
@@ -109,7 +113,7 @@ export const kickstartProfileSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'action', 'template'],
-  properties: { ...profileCommon, action: { const: 'kickstart' }, template: { type: 'string', pattern: TEMPLATE_NAME }, params: { type: 'object', maxProperties: 200 } },
+  properties: { ...profileCommon, action: { const: 'kickstart' }, template: { type: 'string', pattern: TEMPLATE_NAME }, params: PARAMS },
 } as const satisfies JsonSchema;
 
 export const kexecProfileSchema = {
@@ -122,7 +126,7 @@ export const kexecProfileSchema = {
     action: { const: 'kexec' },
     kernel: URL,
     initrd: URL,
-    append: { type: 'string', maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$' },
+    append: APPEND,
   },
 } as const satisfies JsonSchema;
 
