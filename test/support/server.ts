@@ -1,6 +1,6 @@
 // Starts the real service on 127.0.0.1 for tests: temp data dir, silent logs (kept in memory so a
 // test can search them), port 0 unless a test needs to restart on the same port.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -28,6 +28,8 @@ export interface TestServerOptions {
   adminToken?: string;
   publicUrl?: string;
   logLevel?: string;
+  /** Keep a data dir this function created after stop() (to restart on it). */
+  keepData?: boolean;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -62,6 +64,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     templatesDir,
     running,
     logs,
-    stop: () => running.stop(),
+    async stop() {
+      await running.stop();
+      if (!opts.dataDir && !opts.keepData) await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
