@@ -10,7 +10,7 @@ import { startTestServer } from '../support/server.js';
 describe('restart', () => {
   it('When the service restarts on the same data dir, then hosts, assignments and host tokens survive', async () => {
     const templatesDir = path.resolve('test/fixtures/kickstarts');
-    const first = await startTestServer({ templatesDir, keepData: true });
+    const first = await startTestServer({ templatesDir });
     const reg = (await request(first.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body;
     await request(first.url).post(`/api/v1/hosts/${reg.id}/assignment`).set('Authorization', `Bearer ${first.adminToken}`).send({ action: 'reboot' }).expect(200);
     await first.stop();

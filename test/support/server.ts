@@ -1,6 +1,7 @@
 // Starts the real service on 127.0.0.1 for tests: temp data dir, silent logs (kept in memory so a
 // test can search them), port 0 unless a test needs to restart on the same port.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -28,14 +29,19 @@ export interface TestServerOptions {
   adminToken?: string;
   publicUrl?: string;
   logLevel?: string;
-  /** Keep a data dir this function created after stop() (to restart on it). */
-  keepData?: boolean;
 }
+
+// Data dirs outlive stop() so a test can restart on them; they go when the test process exits.
+const created: string[] = [];
+process.once('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kickstand-test-')));
+  let dataDir = opts.dataDir;
+  if (!dataDir) created.push((dataDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-test-'))));
   const templatesDir = opts.templatesDir ?? path.resolve('kickstarts');
   const env: NodeJS.ProcessEnv = {
     PORT: String(opts.port ?? 0),
@@ -64,9 +70,6 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     templatesDir,
     running,
     logs,
-    async stop() {
-      await running.stop();
-      if (!opts.dataDir && !opts.keepData) await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => running.stop(),
   };
 }
