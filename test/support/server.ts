@@ -1,7 +1,7 @@
 // Starts the real service on 127.0.0.1 for tests: temp data dir, silent logs (kept in memory so a
 // test can search them), port 0 unless a test needs to restart on the same port.
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { afterAll } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -31,10 +31,10 @@ export interface TestServerOptions {
   logLevel?: string;
 }
 
-// Data dirs outlive stop() so a test can restart on them; they go when the test process exits.
+// Data dirs outlive stop() so a test can restart on them; they go when the test file is done.
 const created: string[] = [];
-process.once('exit', () => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';

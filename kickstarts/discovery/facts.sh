@@ -1,0 +1,543 @@
+# Kickstand discovery %pre, part 2 of 3: the hardware facts (format: src/schemas/facts.ts; every
+# fact and its source: docs/discovery.md). Function definitions only; pre.sh runs them.
+# Every command used here is in test/fixtures/anaconda-tools.txt; optional ones sit behind `command -v`,
+# and a missing one only leaves its facts out.
+
+# Limits of the facts schema (src/schemas/facts.ts): longer values would get the upload refused.
+MAX_STR=256
+MAX_LONG_STR=4096
+MAX_NICS=64
+MAX_DISKS=256
+MAX_ADDRS=32
+
+# MACs as the kernel prints them (Ethernet 6 bytes, InfiniBand 20) and the names the schema accepts.
+MAC_RE='^[0-9a-f]{2}(:[0-9a-f]{2}){5}$|^[0-9a-f]{2}(:[0-9a-f]{2}){19}$'
+DEVICE_RE='^[A-Za-z0-9_.:@!+-]{1,64}$'
+SECURE_BOOT_GUID=8be4df61-93ca-11d2-aa0d-00e098032b8c
+
+# ---------------------------------------------------------------- facts: network
+
+BOOTIF_MAC=''
+NIC_NAMES=()
+declare -gA NIC_MAC=() NIC_V4=() NIC_V6=() NIC_STATE=()
+LINKS_UP=()          # ports this script brought up for the probe; set down again afterwards
+ROUTE_DEV=''
+
+# BOOTIF=01-aa-bb-… (pxelinux IPAPPEND 2; added by hand for GRUB and iPXE) names the boot NIC.
+read_bootif() {
+  BOOTIF_MAC=''
+  local w v
+  cmdline_words
+  for w in "${REPLY_WORDS[@]}"; do
+    [[ $w == BOOTIF=* ]] || continue
+    v=${w#*=}
+    v=${v,,}
+    v=${v//-/:}
+    # The first byte is the ARP hardware type (01 for Ethernet); accept a bare MAC too.
+    [[ $v =~ $MAC_RE ]] || v=${v#??:}
+    if [[ $v =~ $MAC_RE ]]; then BOOTIF_MAC=$v; else log "ignoring $w: not a MAC address"; fi
+  done
+}
+
+# Every interface but loopback whose name and MAC the schema accepts, in sysfs (name) order.
+list_nics() {
+  NIC_NAMES=()
+  local dir name mac
+  for dir in "$SYSFS"/class/net/*; do
+    [[ -d $dir ]] || continue          # bonding_masters is a plain file
+    name=${dir##*/}
+    [[ $name != lo ]] || continue
+    if read_value "$dir/type" && [[ $REPLY == 772 ]]; then continue; fi
+    [[ $name =~ $DEVICE_RE ]] || { log "skipping interface with an unusable name"; continue; }
+    read_value "$dir/address" || continue
+    mac=${REPLY,,}
+    [[ $mac =~ $MAC_RE ]] || continue  # tunnels and the like have no Ethernet/IB address
+    [[ $mac != 00:00:00:00:00:00 ]] || continue
+    NIC_NAMES+=("$name")
+    NIC_MAC[$name]=$mac
+    read_value "$dir/operstate" && NIC_STATE[$name]=$REPLY
+  done
+}
+
+# The interface of the default route (IPv4, else IPv6): dracut's boot NIC, never to be touched.
+find_route_dev() {
+  ROUTE_DEV=''
+  command -v ip >/dev/null 2>&1 || return 0
+  local family line
+  for family in -4 -6; do
+    while IFS= read -r line; do
+      if [[ $line =~ (^|[[:space:]])dev[[:space:]]+([^[:space:]]+) ]]; then
+        ROUTE_DEV=${BASH_REMATCH[2]}
+        return 0
+      fi
+    done < <(ip "$family" -o route show default 2>/dev/null)
+  done
+}
+
+# Anaconda leaves every NIC but the boot one down (anaconda.md §2), so carrier and speed would read
+# as unknown. Bring physical ports up for the probe, never the boot NIC or the default route's.
+links_up() {
+  command -v ip >/dev/null 2>&1 || return 0
+  local name flags
+  for name in "${NIC_NAMES[@]}"; do
+    [[ -e $SYSFS/class/net/$name/device ]] || continue     # virtual: nothing to detect
+    [[ $name != "$ROUTE_DEV" ]] || continue
+    [[ -z $BOOTIF_MAC || ${NIC_MAC[$name]} != "$BOOTIF_MAC" ]] || continue
+    read_value "$SYSFS/class/net/$name/flags" || continue
+    flags=$REPLY
+    [[ $flags =~ ^0x[0-9a-fA-F]+$ ]] || continue
+    (( flags & 1 )) && continue                             # IFF_UP already: someone owns it
+    if ip link set dev "$name" up 2>/dev/null; then
+      LINKS_UP+=("$name")
+    fi
+  done
+  (( ${#LINKS_UP[@]} == 0 )) || log "probing link on: ${LINKS_UP[*]}"
+}
+
+# Wait until every port brought up has carrier, or LINK_WAIT seconds (autonegotiation takes 1-3 s).
+links_wait() {
+  (( ${#LINKS_UP[@]} > 0 )) || return 0
+  local seconds=5 name waiting
+  [[ $LINK_WAIT =~ ^[0-9]{1,3}$ ]] && seconds=$((10#$LINK_WAIT))
+  local tries=$((seconds * 4))
+  while (( tries-- > 0 )); do
+    waiting=0
+    for name in "${LINKS_UP[@]}"; do
+      read_value "$SYSFS/class/net/$name/carrier" && [[ $REPLY == 1 ]] || waiting=1
+    done
+    (( waiting )) || return 0
+    sleep 0.25
+  done
+}
+
+links_restore() {
+  local name
+  for name in "${LINKS_UP[@]}"; do
+    ip link set dev "$name" down 2>/dev/null || true
+  done
+  LINKS_UP=()
+}
+
+# Addresses per interface from `ip -o addr`, as CIDRs.
+read_addresses() {
+  NIC_V4=() NIC_V6=()
+  command -v ip >/dev/null 2>&1 || return 0
+  local _idx name family cidr _rest
+  while read -r _idx name family cidr _rest; do
+    name=${name%%@*}
+    case $family in
+      inet) NIC_V4[$name]+="$cidr " ;;
+      inet6) NIC_V6[$name]+="$cidr " ;;
+    esac
+  done < <(ip -o addr show 2>/dev/null)
+}
+
+# The boot NIC's MAC: BOOTIF if a NIC has it, else the default route's NIC, else the first NIC with
+# carrier, else the first NIC. The service identifies the machine by it.
+choose_boot_mac() {
+  local name
+  if [[ -n $BOOTIF_MAC ]]; then
+    for name in "${NIC_NAMES[@]}"; do
+      [[ ${NIC_MAC[$name]} != "$BOOTIF_MAC" ]] || { REPLY=$BOOTIF_MAC; return 0; }
+    done
+    log "BOOTIF $BOOTIF_MAC matches no interface; choosing the boot NIC another way"
+  fi
+  if [[ -n $ROUTE_DEV && -n ${NIC_MAC[$ROUTE_DEV]:-} ]]; then
+    REPLY=${NIC_MAC[$ROUTE_DEV]}
+    return 0
+  fi
+  for name in "${NIC_NAMES[@]}"; do
+    if read_value "$SYSFS/class/net/$name/carrier" && [[ $REPLY == 1 ]]; then
+      REPLY=${NIC_MAC[$name]}
+      return 0
+    fi
+  done
+  REPLY=${NIC_MAC[${NIC_NAMES[0]}]:-}
+  [[ -n $REPLY ]]
+}
+
+# The PCI address of the device behind an interface: the last PCI-looking part of its sysfs path
+# (virtio NICs sit one level below their PCI function).
+pci_address() {
+  REPLY=''
+  local path part parts=()
+  path=$(readlink -f "$1" 2>/dev/null) || return 1
+  IFS=/ read -r -a parts <<< "$path"
+  for part in "${parts[@]}"; do
+    [[ $part =~ ^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$ ]] && REPLY=$part
+  done
+  [[ -n $REPLY ]]
+}
+
+# addresses_json "CIDR CIDR …": a JSON array of at most MAX_ADDRS strings in REPLY.
+addresses_json() {
+  local list=() items=() a
+  read -r -a list <<< "$1"
+  for a in "${list[@]}"; do
+    (( ${#items[@]} < MAX_ADDRS )) || break
+    json_escape "$a" "$MAX_STR"
+    items+=("$REPLY")
+  done
+  json_array items
+}
+
+# nic_json NAME BOOT_MAC: one NIC object in REPLY.
+nic_json() {
+  local name=$1 boot_mac=$2 dir="$SYSFS/class/net/$1" members=() carrier='' speed='' mtu='' driver='' pci=''
+  jm_str members name "$name"
+  jm_str members mac "${NIC_MAC[$name]}"
+  jm_str members state "${NIC_STATE[$name]:-}"
+  read_value "$dir/carrier" && carrier=$REPLY
+  jm_bool members carrier "$carrier"
+  if read_value "$dir/speed" && [[ $REPLY =~ ^[0-9]+$ ]] && (( REPLY > 0 )); then speed=$REPLY; fi
+  jm_int members speed_mbps "$speed"
+  if [[ -e $dir/device/driver ]]; then
+    driver=$(readlink "$dir/device/driver" 2>/dev/null) && driver=${driver##*/}
+  fi
+  jm_str members driver "$driver"
+  if [[ -e $dir/device ]] && pci_address "$dir/device"; then pci=$REPLY; fi
+  jm_str members pci "$pci"
+  read_value "$dir/mtu" && mtu=$REPLY
+  jm_int members mtu "$mtu"
+  addresses_json "${NIC_V4[$name]:-}"; jm_raw members ipv4 "$REPLY"
+  addresses_json "${NIC_V6[$name]:-}"; jm_raw members ipv6 "$REPLY"
+  if [[ ${NIC_MAC[$name]} == "$boot_mac" ]]; then jm_raw members boot true; else jm_raw members boot false; fi
+  json_object members
+}
+
+# ---------------------------------------------------------------- facts: CPU, memory, disks
+
+# CPU from lscpu: the summary for names and flags, the parseable list for the counts (more reliable
+# than "Socket(s)" on arm64 and in VMs).
+cpu_json() {
+  local members=()
+  command -v lscpu >/dev/null 2>&1 || { REPLY='{}'; return 0; }
+  local line key value model='' vendor='' mhz='' max_mhz='' flags='' sockets_field='' cores_field=''
+  while IFS= read -r line; do
+    key=${line%%:*}
+    trim "${line#*:}"; value=$REPLY
+    case $key in
+      'Model name') [[ -n $model ]] || model=$value ;;
+      'Vendor ID') [[ -n $vendor ]] || vendor=$value ;;
+      'CPU max MHz') max_mhz=$value ;;
+      'CPU MHz') mhz=$value ;;
+      'Flags') flags=$value ;;
+      'Socket(s)') sockets_field=$value ;;
+      'Core(s) per socket') cores_field=$value ;;
+    esac
+  done < <(LC_ALL=C lscpu 2>/dev/null)
+
+  local threads=0 cpu core socket
+  local -A cores=() sockets=()
+  while IFS=, read -r cpu core socket; do
+    [[ $cpu == '#'* || -z $cpu ]] && continue
+    threads=$((threads + 1))
+    [[ -n $socket ]] && sockets[$socket]=1
+    [[ -n $core ]] && cores[$socket,$core]=1
+  done < <(LC_ALL=C lscpu -p=CPU,CORE,SOCKET 2>/dev/null)
+  local n_sockets=${#sockets[@]} n_cores=${#cores[@]}
+  if (( n_sockets == 0 )) && [[ $sockets_field =~ ^[0-9]+$ ]]; then n_sockets=$sockets_field; fi
+  if (( n_cores == 0 )) && [[ $cores_field =~ ^[0-9]+$ ]] && (( n_sockets > 0 )); then n_cores=$((cores_field * n_sockets)); fi
+
+  (( n_sockets > 0 )) || n_sockets=''
+  (( n_cores > 0 )) || n_cores=''
+  (( threads > 0 )) || threads=''
+  jm_str members model "$model"
+  jm_str members vendor "$vendor"
+  jm_int members sockets "$n_sockets"
+  jm_int members cores "$n_cores"
+  jm_int members threads "$threads"
+  jm_num members mhz "${max_mhz:-$mhz}"
+  cpu_flags "$flags"
+  jm_raw members flags "$REPLY"
+  json_object members
+}
+
+# Flags rules care about: virtualisation, the x86-64 micro-architecture levels (RHEL 9 needs v2,
+# RHEL 10 v3), AES, and whether this is a VM. Not all 100+: they would only fill the host page.
+CPU_FLAGS_OF_INTEREST=" vmx svm hypervisor lm nx pae aes pclmulqdq sha_ni rdrand
+  cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3
+  avx avx2 bmi1 bmi2 f16c fma abm movbe xsave
+  avx512f avx512bw avx512cd avx512dq avx512vl
+  asimd sve sve2 sha1 sha2 crc32 atomics "
+
+cpu_flags() {
+  local items=() all=() f
+  read -r -a all <<< "$1"
+  for f in "${all[@]}"; do
+    [[ $CPU_FLAGS_OF_INTEREST == *[[:space:]]"$f"[[:space:]]* ]] || continue
+    json_escape "$f" 64
+    items+=("$REPLY")
+  done
+  json_array items
+}
+
+# MemTotal from /proc/meminfo (what the kernel can use), else the online memory lsmem reports.
+memory_mib() {
+  REPLY=''
+  local key value _unit
+  if [[ -r /proc/meminfo ]]; then
+    while read -r key value _unit; do
+      if [[ $key == MemTotal: && $value =~ ^[0-9]+$ ]]; then
+        REPLY=$((value / 1024))
+        return 0
+      fi
+    done < /proc/meminfo
+  fi
+  if command -v lsmem >/dev/null 2>&1; then
+    local line
+    while IFS= read -r line; do
+      if [[ $line =~ ^Total\ online\ memory:[[:space:]]*([0-9]+) ]]; then
+        REPLY=$((BASH_REMATCH[1] / 1048576))
+        return 0
+      fi
+    done < <(LC_ALL=C lsmem -b --summary=only 2>/dev/null)
+  fi
+  return 1
+}
+
+# Whole disks from lsblk's KEY="value" output (values hex-escape quotes, backslashes, `$` and
+# non-printables, so nothing here is evaluated). zram, loop and ram devices are not disks to install on.
+disks_json() {
+  local items=() line
+  command -v lsblk >/dev/null 2>&1 || { REPLY='[]'; return 0; }
+  local columns=NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,WWN,ROTA,RM,TRAN
+  local output
+  output=$(LC_ALL=C lsblk -d -b -P -o "$columns" 2>/dev/null) ||
+    output=$(LC_ALL=C lsblk -d -b -P -o NAME,TYPE,SIZE,MODEL,SERIAL,ROTA,RM 2>/dev/null) || output=''
+  while IFS= read -r line; do
+    (( ${#items[@]} < MAX_DISKS )) || break
+    disk_json "$line" && items+=("$REPLY")
+  done <<< "$output"
+  json_array items
+}
+
+# disk_json 'NAME="sda" TYPE="disk" …': one disk object in REPLY; fails for what is not a disk.
+disk_json() {
+  local rest=$1 re='^[[:space:]]*([A-Z_:-]+)="([^"]*)"(.*)$' key value
+  local -A col=()
+  while [[ $rest =~ $re ]]; do
+    key=${BASH_REMATCH[1]}
+    printf -v value '%b' "${BASH_REMATCH[2]}"
+    rest=${BASH_REMATCH[3]}
+    trim "$value"
+    col[$key]=$REPLY
+  done
+  [[ ${col[TYPE]:-} == disk ]] || return 1
+  local name=${col[NAME]:-}
+  name=${name//\//!}      # cciss/c0d0 is cciss!c0d0 in sysfs
+  case $name in zram* | loop* | ram*) return 1 ;; esac
+  [[ $name =~ $DEVICE_RE ]] || return 1
+  local members=()
+  jm_str members name "$name"
+  jm_int members size_bytes "${col[SIZE]:-}"
+  jm_str members model "${col[MODEL]:-}"
+  jm_str members vendor "${col[VENDOR]:-}"
+  jm_str members serial "${col[SERIAL]:-}"
+  jm_str members wwn "${col[WWN]:-}"
+  jm_bool members rotational "${col[ROTA]:-}"
+  jm_bool members removable "${col[RM]:-}"
+  jm_str members transport "${col[TRAN]:-}"
+  json_object members
+}
+
+# ---------------------------------------------------------------- facts: DMI, firmware, the rest
+
+# fact key, /sys/class/dmi/id file, dmidecode -s keyword (used only when the file cannot be read)
+DMI_FIELDS=(
+  "vendor sys_vendor system-manufacturer"
+  "product product_name system-product-name"
+  "version product_version system-version"
+  "serial product_serial system-serial-number"
+  "uuid product_uuid system-uuid"
+  "sku product_sku system-sku-number"
+  "family product_family system-family"
+  "bios_vendor bios_vendor bios-vendor"
+  "bios_version bios_version bios-version"
+  "bios_date bios_date bios-release-date"
+  "board_vendor board_vendor baseboard-manufacturer"
+  "board_product board_name baseboard-product-name"
+  "board_serial board_serial baseboard-serial-number"
+  "chassis_vendor chassis_vendor chassis-manufacturer"
+  "chassis_type chassis_type chassis-type"
+  "chassis_serial chassis_serial chassis-serial-number"
+  "chassis_asset_tag chassis_asset_tag chassis-asset-tag"
+)
+
+# SMBIOS chassis types as dmidecode names them, so both sources give the same words.
+CHASSIS_TYPES=('' Other Unknown Desktop 'Low Profile Desktop' 'Pizza Box' 'Mini Tower' Tower Portable
+  Laptop Notebook 'Hand Held' 'Docking Station' 'All In One' 'Sub Notebook' Space-saving 'Lunch Box'
+  'Main Server Chassis' 'Expansion Chassis' 'Sub Chassis' 'Bus Expansion Chassis' 'Peripheral Chassis'
+  'RAID Chassis' 'Rack Mount Chassis' 'Sealed-case PC' Multi-system CompactPCI AdvancedTCA Blade
+  'Blade Enclosing' Tablet Convertible Detachable 'IoT Gateway' 'Embedded PC' 'Mini PC' 'Stick PC')
+
+dmi_json() {
+  local members=() field key file keyword value have_dmidecode=0 line
+  command -v dmidecode >/dev/null 2>&1 && have_dmidecode=1
+  for field in "${DMI_FIELDS[@]}"; do
+    read -r key file keyword <<< "$field"
+    value=''
+    if read_value "$SYSFS/class/dmi/id/$file"; then
+      value=$REPLY
+      if [[ $key == chassis_type && $value =~ ^[0-9]{1,3}$ ]] && (( 10#$value < ${#CHASSIS_TYPES[@]} )); then
+        value=${CHASSIS_TYPES[10#$value]:-$value}
+      fi
+    elif (( have_dmidecode )); then
+      while IFS= read -r line; do
+        [[ $line == '#'* ]] && continue
+        trim "$line"; value=$REPLY
+        break
+      done < <(dmidecode -s "$keyword" 2>/dev/null)
+    fi
+    jm_str members "$key" "$value"
+  done
+  json_object members
+}
+
+# efivar content is 4 attribute bytes then the value; the old sysfs "vars" interface has only the value.
+efi_var_byte() {
+  REPLY=''
+  local f=$1 bytes=()
+  [[ -r $f ]] || return 1
+  command -v od >/dev/null 2>&1 || return 1
+  read -r -a bytes < <(od -An -tu1 -v "$f" 2>/dev/null | tr '\n' ' ')
+  (( ${#bytes[@]} > 0 )) || return 1
+  REPLY=${bytes[-1]}
+}
+
+# Secure Boot is on when SecureBoot is 1 and SetupMode is 0 (anaconda.md §4); unknown is null.
+firmware_json() {
+  local members=() sb='' setup=''
+  if [[ -d $SYSFS/firmware/efi ]]; then
+    jm_raw members type '"uefi"'
+    local dir=$SYSFS/firmware/efi/efivars old=$SYSFS/firmware/efi/vars
+    if efi_var_byte "$dir/SecureBoot-$SECURE_BOOT_GUID" || efi_var_byte "$old/SecureBoot-$SECURE_BOOT_GUID/data"; then sb=$REPLY; fi
+    if efi_var_byte "$dir/SetupMode-$SECURE_BOOT_GUID" || efi_var_byte "$old/SetupMode-$SECURE_BOOT_GUID/data"; then setup=$REPLY; fi
+    if [[ $sb == 1 && $setup == 0 ]]; then
+      jm_raw members secure_boot true
+    elif [[ $sb == 0 || $setup == 1 ]]; then
+      jm_raw members secure_boot false
+    else
+      jm_raw members secure_boot null
+    fi
+  else
+    jm_raw members type '"bios"'
+    jm_raw members secure_boot false
+  fi
+  json_object members
+}
+
+secure_boot_on() {
+  firmware_json
+  [[ $REPLY == *'"secure_boot":true'* ]]
+}
+
+# /etc/os-release of the installer image (KEY=value, maybe quoted; read, never sourced).
+installer_json() {
+  local members=() key value
+  [[ -r /etc/os-release ]] || { REPLY='{}'; return 0; }
+  while IFS='=' read -r key value; do
+    case $value in
+      \"*\") value=${value:1:${#value}-2}; value=${value//\\\"/\"}; value=${value//\\\\/\\} ;;
+      \'*\') value=${value:1:${#value}-2} ;;
+    esac
+    case $key in
+      ID) jm_str members id "$value" ;;
+      NAME) jm_str members name "$value" ;;
+      VERSION_ID) jm_str members version_id "$value" ;;
+      PRETTY_NAME) jm_str members pretty_name "$value" ;;
+    esac
+  done < /etc/os-release
+  json_object members
+}
+
+kernel_json() {
+  local members=() release='' cmdline=''
+  release=$(uname -r 2>/dev/null) || release=''
+  jm_str members release "$release"
+  read_value "$CMDLINE_FILE" && cmdline=$REPLY
+  jm_str members cmdline "$cmdline" "$MAX_LONG_STR"
+  json_object members
+}
+
+kexec_json() {
+  local members=() path
+  if path=$(command -v kexec 2>/dev/null) && [[ -n $path ]]; then
+    jm_raw members available true
+    jm_str members path "$path"
+  else
+    jm_raw members available false
+  fi
+  json_object members
+}
+
+# ---------------------------------------------------------------- facts: all together
+
+BOOT_MAC=''
+
+# gather_facts: print the facts JSON (src/schemas/facts.ts). Sets BOOT_MAC; fails without any NIC.
+gather_facts() {
+  read_bootif
+  list_nics
+  if (( ${#NIC_NAMES[@]} == 0 )); then
+    log "no network interface with a MAC address found"
+    return 1
+  fi
+  find_route_dev
+  links_up
+  # CPU, memory and disks are read while the ports we brought up negotiate.
+  local facts=() value
+  jm_raw facts format 1
+  jm_str facts arch "$(uname -m 2>/dev/null)"
+  jm_str facts hostname "${HOSTNAME:-}"
+  kernel_json; jm_raw facts kernel "$REPLY"
+  installer_json; jm_raw facts installer "$REPLY"
+  cpu_json; jm_raw facts cpu "$REPLY"
+  value=''; memory_mib && value=$REPLY
+  jm_int facts memory_mib "$value"
+  disks_json; jm_raw facts disks "$REPLY"
+  dmi_json; jm_raw facts dmi "$REPLY"
+  firmware_json; jm_raw facts firmware "$REPLY"
+  kexec_json; jm_raw facts kexec "$REPLY"
+
+  links_wait
+  read_addresses
+  choose_boot_mac || return 1
+  BOOT_MAC=$REPLY
+  local nics=() name boot_listed=0
+  for name in "${NIC_NAMES[@]}"; do
+    (( ${#nics[@]} < MAX_NICS )) || break
+    # The schema takes 64 NICs; keep the last place for the boot NIC if it has not come yet.
+    if [[ ${NIC_MAC[$name]} == "$BOOT_MAC" ]]; then
+      boot_listed=1
+    elif (( ${#nics[@]} == MAX_NICS - 1 && ! boot_listed )); then
+      continue
+    fi
+    nic_json "$name" "$BOOT_MAC"
+    nics+=("$REPLY")
+  done
+  links_restore
+  jm_str facts boot_mac "$BOOT_MAC"
+  json_array nics; jm_raw facts nics "$REPLY"
+  json_object facts
+  printf '%s\n' "$REPLY"
+}
+
+# minimal_facts: only what the service needs to know the machine (used when it refuses the full set).
+minimal_facts() {
+  local facts=() nics=() nic name
+  jm_raw facts format 1
+  jm_str facts boot_mac "$BOOT_MAC"
+  for name in "${NIC_NAMES[@]}"; do
+    (( ${#nics[@]} < MAX_NICS )) || break
+    nic=()
+    jm_str nic name "$name"
+    jm_str nic mac "${NIC_MAC[$name]}"
+    if [[ ${NIC_MAC[$name]} == "$BOOT_MAC" ]]; then jm_raw nic boot true; else jm_raw nic boot false; fi
+    json_object nic
+    nics+=("$REPLY")
+  done
+  json_array nics; jm_raw facts nics "$REPLY"
+  json_object facts
+  printf '%s\n' "$REPLY"
+}

@@ -1,0 +1,244 @@
+// End to end: the stub the real service serves, its %pre run by bash under the installer's commands on
+// this machine, the real discovery API, an admin assigning each action, and a service restart midway.
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultRouteDev, exitOf, extractPre, machineFacts, preWorkspace, runPre, type PreRun, type PreWorkspace } from '../support/pre-script.js';
+import { makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+// The final kickstart the admin assigns. Written by the test into a copy of ./kickstarts (the stub and
+// its shell are the shipped ones), so the byte-for-byte check does not depend on a shipped template.
+const FINAL_TEMPLATE = 'e2e-final.ks.njk';
+const FINAL_SOURCE = `# e2e final kickstart for {{ host.id }}
+url --url={{ params.repo }}
+network --bootproto=dhcp --device={{ host.boot_mac }} --hostname={{ host.hostname }}
+rootpw --iscrypted {{ params.root_password_hash }}
+%post
+echo {{ facts.arch | shellquote }} {{ host.boot_nic | shellquote }} {{ facts.cpu.model | shellquote }}
+%end
+`;
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Scene {
+  srv: TestServer;
+  templatesDir: string;
+  stub: string;
+  ws: PreWorkspace;
+  bin: RestrictedPath;
+  run: PreRun;
+  admin(method: string, route: string, body?: object): Promise<Response>;
+}
+
+async function scene(opts: { cmdline?: string; stubs?: Record<string, string> } = {}): Promise<Scene> {
+  const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-e2e-tpl-'));
+  cleanups.push(() => rm(templatesDir, { recursive: true, force: true }));
+  await cp(path.resolve('kickstarts'), templatesDir, { recursive: true });
+  await writeFile(path.join(templatesDir, FINAL_TEMPLATE), FINAL_SOURCE);
+  // Our own data dir, removed after the test (a restart in the test reuses it).
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-e2e-data-'));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const srv = await startTestServer({ templatesDir, dataDir, pollInterval: 1 });
+  const state = { srv };
+  cleanups.push(() => state.srv.stop().catch(() => undefined));
+
+  const res = await fetch(`${srv.url}/ks`);
+  expect(res.status).toBe(200);
+  const stub = await res.text();
+  const ws = await preWorkspace(extractPre(stub), opts.cmdline);
+  cleanups.push(() => ws.cleanup());
+  const bin = await makeRestrictedPath(opts.stubs ? { stubs: opts.stubs } : {});
+  cleanups.push(() => bin.cleanup());
+  const run = runPre(ws.script, bin.binDir, { ...ws.env, KICKSTAND_LINK_WAIT: '1' });
+  cleanups.push(async () => {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    await run.exited;
+  });
+  const s: Scene = {
+    get srv() {
+      return state.srv;
+    },
+    set srv(v) {
+      state.srv = v;
+    },
+    templatesDir,
+    stub,
+    ws,
+    bin,
+    run,
+    admin: (method, route, body) =>
+      fetch(`${state.srv.url}${route}`, {
+        method,
+        headers: { Authorization: `Bearer ${state.srv.adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      }),
+  };
+  return s;
+}
+
+/** The one host this machine registered as, once it is there. */
+async function waitForHost(s: Scene, timeout = 20_000): Promise<Json> {
+  let host: Json | undefined;
+  await expect
+    .poll(
+      async () => {
+        const list = (await (await s.admin('GET', '/api/v1/hosts')).json()) as { hosts: Json[] };
+        host = list.hosts[0];
+        return list.hosts.length;
+      },
+      { timeout, interval: 200 },
+    )
+    .toBe(1);
+  return host!;
+}
+
+const exited = (s: Scene, timeoutMs = 40_000) => exitOf(s.run, timeoutMs);
+
+async function assign(s: Scene, id: string, body: object): Promise<void> {
+  const res = await s.admin('POST', `/api/v1/hosts/${id}/assignment`, body);
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+const kickstartAssignment = {
+  action: 'kickstart',
+  template: FINAL_TEMPLATE,
+  hostname: 'node1.example.com',
+  params: { repo: 'http://127.0.0.1:1/repo', root_password_hash: '$6$abc$xyz' },
+};
+
+const FALLBACK = /^# Kickstand fallback, [\d-]+ [\d:]+: .*\n# No commands on purpose/;
+
+describe('discovery end to end', () => {
+  it('When the served stub runs on this machine, then the host appears with this machine’s facts, and a kickstart assignment lands byte for byte', async () => {
+    const s = await scene();
+    expect(s.stub).toContain(`KICKSTAND_URL='${s.srv.url}'`);
+    const listed = await waitForHost(s);
+    expect(listed.state).toBe('discovered');
+
+    const host = (await (await s.admin('GET', `/api/v1/hosts/${listed.id}`)).json()) as Json;
+    const machine = machineFacts();
+    const facts = host.facts as Json;
+    expect(facts.nics.map((n: Json) => ({ name: n.name, mac: n.mac }))).toEqual(machine.nics);
+    const routeDev = defaultRouteDev();
+    expect(facts.boot_mac).toBe(machine.nics.find((n) => n.name === routeDev)?.mac ?? machine.nics[0]!.mac);
+    expect(host.boot_mac).toBe(facts.boot_mac);
+    expect(facts.memory_mib).toBe(machine.memoryMib);
+    expect(facts.arch).toBe(machine.arch);
+    expect(facts.disks.map((d: Json) => d.name)).toEqual(machine.disks);
+    expect(facts.kexec).toEqual({ available: true, path: path.join(s.bin.binDir, 'kexec') });
+
+    await assign(s, listed.id, kickstartAssignment);
+    expect(await exited(s)).toEqual({ code: 0, signal: null });
+    const preview = await (await s.admin('GET', `/api/v1/hosts/${listed.id}/kickstart`)).text();
+    expect(preview).toContain(`network --bootproto=dhcp --device=${facts.boot_mac} --hostname=node1.example.com`);
+    expect(await readFile(s.ws.ksOut, 'utf8')).toBe(preview);
+    const after = (await (await s.admin('GET', `/api/v1/hosts/${listed.id}`)).json()) as Json;
+    expect(after.state).toBe('provisioning');
+    expect(s.run.stderr()).not.toMatch(/command not found/);
+  });
+
+  it('When kexec is assigned, then the served kernel and initrd are loaded with the append line and systemctl kexec runs', async () => {
+    const kernel = Buffer.from(`MZ e2e kernel ${Date.now()}\x00\xff`, 'latin1');
+    const initrd = Buffer.from(`070701 e2e initrd ${Date.now()}`, 'latin1');
+    const files = http.createServer((req, res) => {
+      const body = req.url === '/vmlinuz' ? kernel : req.url === '/initrd.img' ? initrd : undefined;
+      res.writeHead(body ? 200 : 404).end(body ?? 'not found');
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => files.close(r)));
+    const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+
+    const s = await scene();
+    const host = await waitForHost(s);
+    await assign(s, host.id, { action: 'kexec', kernel: `${base}/vmlinuz`, initrd: `${base}/initrd.img`, append: 'console=ttyS0 inst.text' });
+    expect((await exited(s)).code).toBe(0);
+
+    const kernelFile = path.join(s.ws.stateDir, 'kexec/kernel');
+    const initrdFile = path.join(s.ws.stateDir, 'kexec/initrd');
+    expect(await s.bin.calls('kexec')).toEqual([['-l', kernelFile, `--initrd=${initrdFile}`, '--append=console=ttyS0 inst.text']]);
+    expect(await readFile(kernelFile)).toEqual(kernel);
+    expect(await readFile(initrdFile)).toEqual(initrd);
+    expect(await s.bin.calls('systemctl')).toEqual([['kexec']]);
+    expect(await readFile(s.ws.ksOut, 'utf8')).toMatch(FALLBACK);
+  });
+
+  it('When reboot is assigned, then the fallback include is written and reboot is called', async () => {
+    const s = await scene();
+    const host = await waitForHost(s);
+    await assign(s, host.id, { action: 'reboot' });
+    expect((await exited(s)).code).toBe(0);
+    expect(await s.bin.calls('reboot')).toEqual([[]]);
+    expect(await readFile(s.ws.ksOut, 'utf8')).toMatch(FALLBACK);
+  });
+
+  it('When the service stops while the machine polls and comes back on the same port and data, then an assignment still completes', async () => {
+    const s = await scene();
+    const host = await waitForHost(s);
+    const { port, dataDir, templatesDir } = s.srv;
+    await expect.poll(() => s.run.stderr().includes('waiting for an assignment'), { timeout: 10_000 }).toBe(true);
+    await s.srv.stop();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(s.run.child.exitCode).toBeNull();
+    s.srv = await startTestServer({ port, dataDir, templatesDir, pollInterval: 1 });
+    await assign(s, host.id, kickstartAssignment);
+    expect((await exited(s)).code).toBe(0);
+    expect(s.run.stderr()).toMatch(/polling failed: .*(refused|connect)/i);
+    const preview = await (await s.admin('GET', `/api/v1/hosts/${host.id}/kickstart`)).text();
+    expect(await readFile(s.ws.ksOut, 'utf8')).toBe(preview);
+  });
+
+  it('When an admin deletes the waiting host, then the machine registers again as a new host and can be assigned', async () => {
+    const s = await scene();
+    const first = await waitForHost(s);
+    expect((await s.admin('DELETE', `/api/v1/hosts/${first.id}`)).status).toBe(204);
+    let second: Json | undefined;
+    await expect
+      .poll(
+        async () => {
+          const { hosts } = (await (await s.admin('GET', '/api/v1/hosts')).json()) as { hosts: Json[] };
+          second = hosts[0];
+          return second?.id;
+        },
+        { timeout: 15_000, interval: 200 },
+      )
+      .not.toBe(undefined);
+    expect(second!.id).not.toBe(first.id);
+    expect(second!.boot_mac).toBe(first.boot_mac);
+    await assign(s, second!.id, kickstartAssignment);
+    expect((await exited(s)).code).toBe(0);
+    expect(await readFile(s.ws.ksOut, 'utf8')).toContain(`e2e final kickstart for ${second!.id}`);
+    expect(s.run.stderr()).toMatch(/does not know host \S+ any more \(HTTP 401\)/);
+  });
+
+  it('When nobody assigns the host before kickstand.deadline=3, then the fallback include is written and the script exits 0', async () => {
+    const t0 = Date.now();
+    const s = await scene({ cmdline: 'inst.ks=http://127.0.0.1/ks kickstand.deadline=3' });
+    await waitForHost(s);
+    expect(await exited(s, 15_000)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
+    expect(await readFile(s.ws.ksOut, 'utf8')).toMatch(FALLBACK);
+    expect(await s.bin.calls('reboot')).toEqual([]);
+  });
+
+  it('When the machine runs the whole loop, then neither its output nor its files show the host token', async () => {
+    const s = await scene();
+    const host = await waitForHost(s);
+    await assign(s, host.id, { action: 'reboot' });
+    await exited(s);
+    // The service keeps only a hash, so look for what its tokens look like: 22 URL-safe characters
+    // (test/http/discovery-api.test.ts). Temp folder names (kickstand-…) are not tokens.
+    const tokenLike = (text: string) => (text.match(/(?<![\w-])[A-Za-z0-9_-]{22}(?![\w-])/g) ?? []).filter((w) => !w.startsWith('kickstand-'));
+    expect(`${s.run.stdout()}${s.run.stderr()}`).not.toMatch(/Bearer/);
+    expect(tokenLike(`${s.run.stdout()}${s.run.stderr()}`)).toEqual([]);
+    expect(tokenLike(await readFile(s.ws.ksOut, 'utf8'))).toEqual([]);
+  });
+});
