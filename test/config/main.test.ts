@@ -1,10 +1,9 @@
 // The CLI refuses to start on bad configuration, naming each bad variable.
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
 const tsx = path.resolve('node_modules/.bin/tsx');
@@ -21,21 +20,21 @@ async function start(env: Record<string, string>) {
 
 describe('kickstand serve', () => {
   it('When PORT and the templates folder are wrong, then it exits 1 naming both', async () => {
-    const data = await mkdtemp(path.join(os.tmpdir(), 'kickstand-main-'));
+    const data = await tempDir('kickstand-main-');
     const res = await start({ PORT: 'http', KICKSTAND_DATA: data, KICKSTAND_TEMPLATES: '/nonexistent/templates' });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('PORT="http"');
   });
 
   it('When the templates folder does not exist, then it exits 1 naming KICKSTAND_TEMPLATES', async () => {
-    const data = await mkdtemp(path.join(os.tmpdir(), 'kickstand-main-'));
+    const data = await tempDir('kickstand-main-');
     const res = await start({ PORT: '0', KICKSTAND_BIND: '127.0.0.1', KICKSTAND_DATA: data, KICKSTAND_TEMPLATES: '/nonexistent/templates' });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('KICKSTAND_TEMPLATES="/nonexistent/templates": not a folder');
   });
 
   it('When the data file is corrupt, then it exits 1 naming the file', async () => {
-    const data = await mkdtemp(path.join(os.tmpdir(), 'kickstand-main-'));
+    const data = await tempDir('kickstand-main-');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(path.join(data, 'kickstand.json'), '{"hosts": [');
     const res = await start({ PORT: '0', KICKSTAND_BIND: '127.0.0.1', KICKSTAND_DATA: data, KICKSTAND_TEMPLATES: 'test/fixtures/kickstarts' });

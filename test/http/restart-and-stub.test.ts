@@ -1,11 +1,11 @@
 // The service's promises across restarts and broken templates.
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { sampleFacts } from '../support/facts.js';
 import { startTestServer } from '../support/server.js';
+import { tempDir } from '../support/temp.js';
 
 describe('restart', () => {
   it('When the service restarts on the same data dir, then hosts, assignments and host tokens survive', async () => {
@@ -26,7 +26,7 @@ describe('restart', () => {
   });
 
   it('When no admin token is configured, then one is generated once, kept in the data dir and reused', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-admin-'));
+    const dataDir = await tempDir('kickstand-admin-');
     const { resolveAdminToken } = await import('../../src/admin-token.js');
     const a = await resolveAdminToken(undefined, dataDir);
     const b = await resolveAdminToken(undefined, dataDir);
@@ -38,7 +38,7 @@ describe('restart', () => {
 
 describe('stub resilience', () => {
   it('When an author breaks stub.ks.njk, then GET /ks still answers 200 with the last good stub', async () => {
-    const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-tpl-'));
+    const templatesDir = await tempDir('kickstand-tpl-');
     await cp(path.resolve('test/fixtures/kickstarts'), templatesDir, { recursive: true });
     const srv = await startTestServer({ templatesDir });
     try {
@@ -59,7 +59,7 @@ describe('stub resilience', () => {
   });
 
   it('When the stub never rendered, then GET /ks serves a minimal stub that still writes the include', async () => {
-    const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-tpl-'));
+    const templatesDir = await tempDir('kickstand-tpl-');
     await writeFile(path.join(templatesDir, 'stub.ks.njk'), '{{ undefined_variable }}');
     const srv = await startTestServer({ templatesDir });
     try {

@@ -1,15 +1,15 @@
 // The kickstart nunjucks environment: confinement to the folder, strictness, reload, error lines.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKickstartEnvironment, type KickstartEnvironment } from '../../src/kickstart/environment.js';
+import { tempDir } from '../support/temp.js';
 
 let env: KickstartEnvironment | undefined;
 afterEach(() => env?.close());
 
 async function folder(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-env-'));
+  const dir = await tempDir('kickstand-env-');
   for (const [name, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);

@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/hosts/host.js';
 import { LowdbStore, StoreOpenError } from '../../src/store/lowdb-store.js';
+import { tempDir } from '../support/temp.js';
 
-const tmp = () => mkdtemp(path.join(os.tmpdir(), 'kickstand-store-'));
+const tmp = () => tempDir('kickstand-store-');
 
 function host(id: string, mac: string, extra: Partial<Host> = {}): Host {
   const now = new Date().toISOString();
