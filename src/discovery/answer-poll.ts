@@ -19,9 +19,7 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   if (!host || !token || !tokenMatches(token, host.token_hash)) {
     throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
   }
-  host.last_seen_at = new Date().toISOString();
-  host.last_seen_ip = ip;
-  deps.store.touchHost(host);
+  deps.store.touchHost(host.id, new Date().toISOString(), ip);
 
   const assignment = host.assignment;
   if (host.state === 'discovered' || !assignment) return { action: 'wait', retryAfter: deps.config.pollInterval };

@@ -100,10 +100,11 @@ export class LowdbStore implements Store {
     return this.durable();
   }
 
-  touchHost(host: Host): void {
-    // The object is the store's own (getHost returns it), so the change is already in memory; it
-    // reaches disk with the next save. Nothing else to do, by design: a poll must not cost a write.
-    void host;
+  touchHost(id: string, at: string, ip: string): void {
+    const host = this.db.data.hosts[id];
+    if (!host) return;
+    host.last_seen_at = at;
+    host.last_seen_ip = ip;
   }
 
   deleteHost(id: string): Promise<boolean> {

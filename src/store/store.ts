@@ -25,8 +25,9 @@ export interface Store {
   listHosts(): Promise<Host[]>;
   /** Replace the host (and its facts, when given): visible to reads at once, resolves once durable. */
   saveHost(host: Host, facts?: Facts): Promise<void>;
-  /** Record a change that may be lost in a crash (last-seen time and IP); written with the next save. */
-  touchHost(host: Host): void;
+  /** Note that a host was seen (time and IP). May be lost in a crash: written with the next save,
+   *  because a poll every few seconds from every machine must not cost a disk write. */
+  touchHost(id: string, at: string, ip: string): void;
   /** Remove the host and its facts; resolves once durable. False if there was no such host. */
   deleteHost(id: string): Promise<boolean>;
   /** The full facts of a host, read from beside the hot document. */
