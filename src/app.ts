@@ -7,6 +7,7 @@ import { hostRoutes } from './http/hosts.js';
 import { openApiRoutes } from './http/openapi.js';
 import { profileRoutes } from './http/profiles.js';
 import { ruleRoutes } from './http/rules.js';
+import { userRoutes } from './http/users.js';
 import { requestLog } from './http/request-log.js';
 import { stubRoutes } from './http/stub.js';
 
@@ -22,6 +23,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(ruleRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));
+  app.use(userRoutes(deps, adminToken));
   app.use(openApiRoutes(VERSION));
   app.use(notFound());
   app.use(errorHandler(deps.log));

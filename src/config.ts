@@ -15,6 +15,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Admin API bearer token (KICKSTAND_ADMIN_TOKEN); undefined = generated and kept in the data dir. */
   adminToken: string | undefined;
+  /** Password of the first admin user (KICKSTAND_ADMIN_PASSWORD); undefined = generated, printed once. */
+  adminPassword: string | undefined;
   /** Seconds a waiting machine sleeps between polls (KICKSTAND_POLL_INTERVAL, default 5). */
   pollInterval: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
@@ -60,6 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('KICKSTAND_ADMIN_TOKEN: must be 16 to 256 printable characters without spaces');
   }
 
+  const adminPassword = env.KICKSTAND_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 1024)) {
+    problems.push('KICKSTAND_ADMIN_PASSWORD: must be 12 to 1024 characters');
+  }
+
   const logLevel = env.KICKSTAND_LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) problems.push(`KICKSTAND_LOG_LEVEL="${logLevel}": must be one of ${LEVELS.join(', ')}`);
 
@@ -79,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     templatesDir: dir('KICKSTAND_TEMPLATES', './kickstarts'),
     publicUrl,
     adminToken,
+    adminPassword,
     pollInterval,
     logLevel,
   };

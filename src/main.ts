@@ -16,6 +16,9 @@ async function serve(): Promise<void> {
       `\nKickstand generated an admin API token (kept in ${config.dataDir}/admin-token):\n\n  ${running.adminToken}\n\n`,
     );
   }
+  if (running.adminPasswordGenerated) {
+    process.stdout.write(`Kickstand created the user "admin" with the password:\n\n  ${running.adminPasswordGenerated}\n\n`);
+  }
   log.info({ url: running.url, bind: config.bind, port: running.port, data: config.dataDir, templates: config.templatesDir }, 'kickstand listening');
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');

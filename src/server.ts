@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
+import type { Express } from 'express';
 import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import type { Deps } from './deps.js';
@@ -12,13 +13,18 @@ import type { Logger } from './log.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import { Mutex } from './util/mutex.js';
 import { resolveAdminToken } from './admin-token.js';
+import { ensureFirstAdmin } from './auth/users.js';
 
 export interface RunningServer {
   url: string;
+  /** The express app (tests enumerate its routes). */
+  app: Express;
   port: number;
   deps: Deps;
   adminToken: string;
   adminTokenGenerated: boolean;
+  /** The first admin's password when it was generated at this start (print it once). */
+  adminPasswordGenerated: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -28,8 +34,10 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
   const kickstarts = createKickstartEnvironment(config.templatesDir);
   const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), sightings: new Sightings() };
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
+  const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 
-  const server: Server = createServer(createApp(deps, adminToken));
+  const app = createApp(deps, adminToken);
+  const server: Server = createServer(app);
   // A slow or stuck client must not hold a socket forever (provisioning networks see odd clients).
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -42,11 +50,13 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
   const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
 
   return {
+    app,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     deps,
     adminToken,
     adminTokenGenerated: generated,
+    adminPasswordGenerated,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,24 +1,48 @@
-// Who may call what. Admin routes take the admin bearer token; the discovery routes are open to
-// machines, and a host's own routes take that host's token (checked in the use case, which owns it).
-import type { Request, RequestHandler } from 'express';
+// Who is calling, and may they? Admin routes take a bearer token — KICKSTAND_ADMIN_TOKEN or a user's
+// personal API token — (and, with the web forms, a session). The discovery routes are open to
+// machines; a host's own routes take that host's token (checked in the use case, which owns it).
+import type { Request, RequestHandler, Response } from 'express';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { hashToken, tokenMatches } from '../hosts/tokens.js';
+import { allows, type Permission } from '../auth/roles.js';
+import type { Principal } from '../auth/user.js';
 
 export function bearer(req: Request): string | undefined {
   const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
   return m?.[1];
 }
 
-export function requireAdmin(adminToken: string): RequestHandler {
-  const hash = hashToken(adminToken);
-  return (req, res, next) => {
+/** Resolve the caller into res.locals.principal, or answer 401. */
+export function authenticate(deps: Deps, adminToken: string): RequestHandler {
+  const adminHash = hashToken(adminToken);
+  return async (req, res, next) => {
     const token = bearer(req);
-    if (!token || !tokenMatches(token, hash)) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="kickstand"');
-      next(new AppError('UNAUTHORIZED', 'missing or invalid admin token'));
-      return;
+    let principal: Principal | undefined;
+    if (token && tokenMatches(token, adminHash)) principal = { name: 'admin-token', role: 'admin', via: 'admin-token' };
+    else if (token) {
+      const user = await deps.store.findUserByTokenHash(hashToken(token));
+      if (user) principal = { name: user.name, role: user.role, via: 'api-token' };
     }
-    res.locals.actor = 'admin';
+    if (!principal) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="kickstand"');
+      throw new AppError('UNAUTHORIZED', 'missing or invalid credentials');
+    }
+    res.locals.principal = principal;
+    res.locals.actor = principal.name;
     next();
   };
+}
+
+/** 403 unless the authenticated caller's role grants `permission`. */
+export function can(permission: Permission): RequestHandler {
+  return (_req, res, next) => {
+    const p = principalOf(res);
+    if (!allows(p.role, permission)) throw new AppError('FORBIDDEN', `role ${p.role} may not do this (needs ${permission})`);
+    next();
+  };
+}
+
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
 }

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { hostDetail, hostListItem } from '../hosts/views.js';
 import { kickstartContext } from '../kickstart/context.js';
-import { requireAdmin } from './auth.js';
+import { authenticate, can } from './auth.js';
 import { baseUrl } from './base-url.js';
 import { jsonBody } from './body.js';
 
@@ -13,24 +13,26 @@ const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function hostRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
-  const admin = requireAdmin(adminToken);
+  const auth = authenticate(deps, adminToken);
+  const read = [auth, can('read')];
+  const write = [auth, can('hosts:write')];
 
-  router.get('/api/v1/hosts', admin, async (_req, res) => {
+  router.get('/api/v1/hosts', ...read, async (_req, res) => {
     res.json({ hosts: (await deps.store.listHosts()).map(hostListItem) });
   });
 
-  router.get('/api/v1/hosts/:id', admin, async (req, res) => {
+  router.get('/api/v1/hosts/:id', ...read, async (req, res) => {
     const host = await mustGet(deps, hostId(req));
     res.json(hostDetail(host, await deps.store.getFacts(host.id)));
   });
 
-  router.post('/api/v1/hosts/:id/assignment', admin, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
+  router.post('/api/v1/hosts/:id/assignment', ...write, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
     const host = await assignHost(deps, hostId(req), req.body, String(res.locals.actor), baseUrl(req, deps.config.publicUrl));
     res.json(hostListItem(host));
   });
 
-  // What this host's poll would receive now: the admin's preview of the rendered kickstart.
-  router.get('/api/v1/hosts/:id/kickstart', admin, async (req, res) => {
+  // What this host's poll would receive now. Rendered kickstarts hold password hashes: operators only.
+  router.get('/api/v1/hosts/:id/kickstart', ...write, async (req, res) => {
     const host = await mustGet(deps, hostId(req));
     if (host.assignment?.action !== 'kickstart') throw new AppError('NOT_FOUND', `host ${host.id} has no kickstart assignment`);
     const facts = await deps.store.getFacts(host.id);
@@ -39,7 +41,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
     res.type('text/plain; charset=utf-8').send(text);
   });
 
-  router.delete('/api/v1/hosts/:id', admin, async (req, res) => {
+  router.delete('/api/v1/hosts/:id', ...write, async (req, res) => {
     await deleteHost(deps, hostId(req), String(res.locals.actor));
     res.status(204).end();
   });

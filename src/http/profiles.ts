@@ -3,34 +3,36 @@ import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { deleteProfile, profileUsers, saveProfile } from '../profiles/manage.js';
-import { requireAdmin } from './auth.js';
+import { authenticate, can } from './auth.js';
 import { jsonBody } from './body.js';
 
 const LIMIT = 64 * 1024;
 
 export function profileRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
-  const admin = requireAdmin(adminToken);
+  const auth = authenticate(deps, adminToken);
+  const read = [auth, can('read')];
+  const write = [auth, can('hosts:write')];
 
-  router.get('/api/v1/profiles', admin, async (_req, res) => {
+  router.get('/api/v1/profiles', ...read, async (_req, res) => {
     res.json({ profiles: await deps.store.listProfiles() });
   });
 
-  router.post('/api/v1/profiles', admin, ...jsonBody(LIMIT), async (req, res) => {
+  router.post('/api/v1/profiles', ...write, ...jsonBody(LIMIT), async (req, res) => {
     res.status(201).json(await saveProfile(deps, req.body, 'create', String(res.locals.actor)));
   });
 
-  router.get('/api/v1/profiles/:name', admin, async (req, res) => {
+  router.get('/api/v1/profiles/:name', ...read, async (req, res) => {
     const profile = await deps.store.getProfile(nameOf(req));
     if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${nameOf(req)}"`);
     res.json({ ...profile, used_by: await profileUsers(deps, profile.name) });
   });
 
-  router.put('/api/v1/profiles/:name', admin, ...jsonBody(LIMIT), async (req, res) => {
+  router.put('/api/v1/profiles/:name', ...write, ...jsonBody(LIMIT), async (req, res) => {
     res.json(await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor)));
   });
 
-  router.delete('/api/v1/profiles/:name', admin, async (req, res) => {
+  router.delete('/api/v1/profiles/:name', ...write, async (req, res) => {
     const users = await deleteProfile(deps, nameOf(req), req.query.force === 'true', String(res.locals.actor));
     res.json({ deleted: nameOf(req), was_used_by: users });
   });

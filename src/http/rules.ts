@@ -6,7 +6,7 @@ import { autoAssign } from '../rules/auto-assign.js';
 import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
 import { validators } from '../schemas/validate.js';
-import { requireAdmin } from './auth.js';
+import { authenticate, can } from './auth.js';
 import { baseUrl } from './base-url.js';
 import { jsonBody } from './body.js';
 import { nameOf, sameName } from './profiles.js';
@@ -15,49 +15,52 @@ const LIMIT = 64 * 1024;
 
 export function ruleRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
-  const admin = requireAdmin(adminToken);
+  const auth = authenticate(deps, adminToken);
+  const read = [auth, can('read')];
+  const write = [auth, can('hosts:write')];
 
-  router.get('/api/v1/rules', admin, async (_req, res) => {
+  router.get('/api/v1/rules', ...read, async (_req, res) => {
     res.json({ rules: await deps.store.listRules() });
   });
 
-  router.post('/api/v1/rules', admin, ...jsonBody(LIMIT), async (req, res) => {
+  router.post('/api/v1/rules', ...write, ...jsonBody(LIMIT), async (req, res) => {
     res.status(201).json(await saveRule(deps, req.body, 'create', String(res.locals.actor)));
   });
 
-  router.post('/api/v1/rules/preview', admin, ...jsonBody(LIMIT), async (req, res) => {
+  // Explaining changes nothing: readers may ask too.
+  router.post('/api/v1/rules/preview', ...read, ...jsonBody(LIMIT), async (req, res) => {
     res.json(await previewRule(deps, req.body));
   });
 
-  router.get('/api/v1/rules/:name', admin, async (req, res) => {
+  router.get('/api/v1/rules/:name', ...read, async (req, res) => {
     const rule = await deps.store.getRule(nameOf(req));
     if (!rule) throw new AppError('RULE_NOT_FOUND', `no rule named "${nameOf(req)}"`);
     res.json(rule);
   });
 
-  router.put('/api/v1/rules/:name', admin, ...jsonBody(LIMIT), async (req, res) => {
+  router.put('/api/v1/rules/:name', ...write, ...jsonBody(LIMIT), async (req, res) => {
     res.json(await saveRule(deps, sameName(req), 'replace', String(res.locals.actor)));
   });
 
-  router.delete('/api/v1/rules/:name', admin, async (req, res) => {
+  router.delete('/api/v1/rules/:name', ...write, async (req, res) => {
     await deleteRule(deps, nameOf(req), String(res.locals.actor));
     res.status(204).end();
   });
 
-  router.post('/api/v1/hosts/auto-assign', admin, async (req, res) => {
+  router.post('/api/v1/hosts/auto-assign', ...write, async (req, res) => {
     res.json({ results: await autoAssign(deps, 'waiting', String(res.locals.actor), baseUrl(req, deps.config.publicUrl)) });
   });
 
-  router.post('/api/v1/hosts/:id/auto-assign', admin, async (req, res) => {
+  router.post('/api/v1/hosts/:id/auto-assign', ...write, async (req, res) => {
     const [result] = await autoAssign(deps, [String(req.params.id)], String(res.locals.actor), baseUrl(req, deps.config.publicUrl));
     res.json(result);
   });
 
-  router.get('/api/v1/settings', admin, async (_req, res) => {
+  router.get('/api/v1/settings', ...read, async (_req, res) => {
     res.json(await deps.store.getSettings());
   });
 
-  router.patch('/api/v1/settings', admin, ...jsonBody(LIMIT), async (req, res) => {
+  router.patch('/api/v1/settings', ...write, ...jsonBody(LIMIT), async (req, res) => {
     const change = validators.settings(req.body);
     const next = { ...(await deps.store.getSettings()), ...change };
     await deps.store.saveSettings(next);

@@ -9,6 +9,7 @@ import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
+import type { User } from '../auth/user.js';
 import type { Store } from './store.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { AppError } from '../errors.js';
@@ -19,12 +20,13 @@ interface Document {
   profiles: Record<string, Profile>;
   rules: Record<string, Rule>;
   settings: Settings;
+  users: Record<string, User>;
 }
 
 export const DATA_FILE = 'kickstand.json';
 
 function emptyDocument(): Document {
-  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS } };
+  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {} };
 }
 
 export class StoreOpenError extends Error {
@@ -38,6 +40,7 @@ export class LowdbStore implements Store {
   private readonly byBootMac = new Map<string, string>();
   private readonly byUuid = new Map<string, string>();
   private readonly byHostname = new Map<string, string>();
+  private readonly byTokenHash = new Map<string, string>();
   private readonly pendingFacts = new Map<string, Facts | null>();
   private readonly coalescer: WriteCoalescer;
 
@@ -47,6 +50,7 @@ export class LowdbStore implements Store {
   ) {
     this.coalescer = new WriteCoalescer(() => this.flush());
     for (const host of Object.values(db.data.hosts)) this.index(host);
+    for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
   }
 
   static async open(dir: string): Promise<LowdbStore> {
@@ -171,6 +175,35 @@ export class LowdbStore implements Store {
   saveSettings(settings: Settings): Promise<void> {
     this.db.data.settings = settings;
     return this.durable();
+  }
+
+  async listUsers(): Promise<User[]> {
+    return Object.values(this.db.data.users).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getUser(name: string): Promise<User | undefined> {
+    return Object.hasOwn(this.db.data.users, name) ? this.db.data.users[name] : undefined;
+  }
+
+  async findUserByTokenHash(hash: string): Promise<User | undefined> {
+    const name = this.byTokenHash.get(hash);
+    return name ? this.db.data.users[name] : undefined;
+  }
+
+  saveUser(user: User): Promise<void> {
+    const previous = this.db.data.users[user.name];
+    for (const t of previous?.tokens ?? []) this.byTokenHash.delete(t.hash);
+    this.db.data.users[user.name] = user;
+    for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
+    return this.durable();
+  }
+
+  deleteUser(name: string): Promise<boolean> {
+    const user = this.db.data.users[name];
+    if (!user) return Promise.resolve(false);
+    for (const t of user.tokens) this.byTokenHash.delete(t.hash);
+    delete this.db.data.users[name];
+    return this.durable().then(() => true);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import type { Rule, Settings } from '../rules/rule.js';
+import type { User } from '../auth/user.js';
 
 export interface Identity {
   boot_mac: string;
@@ -46,6 +47,14 @@ export interface Store {
   deleteRule(name: string): Promise<boolean>;
   getSettings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<void>;
+  /** Every user, by name. */
+  listUsers(): Promise<User[]>;
+  getUser(name: string): Promise<User | undefined>;
+  /** The user owning the API token with this hash. */
+  findUserByTokenHash(hash: string): Promise<User | undefined>;
+  /** Create or replace; resolves once durable. */
+  saveUser(user: User): Promise<void>;
+  deleteUser(name: string): Promise<boolean>;
   /** Flush what is pending and release files. */
   close(): Promise<void>;
 }

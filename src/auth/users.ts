@@ -1,0 +1,82 @@
+// Users: create, reset a password, issue and revoke personal API tokens, and the first admin.
+import { randomBytes } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { hashToken, newToken } from '../hosts/tokens.js';
+import { generatePassword, hashPassword } from './passwords.js';
+import { isRole, type Role } from './roles.js';
+import type { User } from './user.js';
+
+const NAME = /^[a-z][a-z0-9_.-]{0,31}$/;
+export const MIN_PASSWORD = 12;
+
+function checkName(name: string): void {
+  if (!NAME.test(name)) throw new AppError('VALIDATION', 'name must be 1–32 characters: lower-case letters, digits, _ . - (starting with a letter)', 'name');
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD || password.length > 1024) throw new AppError('VALIDATION', `password must be ${MIN_PASSWORD} to 1024 characters`, 'password');
+}
+
+/** Create a user; without a password one is generated and returned (shown once). */
+export async function createUser(deps: Deps, name: string, role: string, password?: string): Promise<{ user: User; password: string }> {
+  checkName(name);
+  if (!isRole(role)) throw new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role');
+  const secret = password ?? generatePassword();
+  checkPassword(secret);
+  const hash = await hashPassword(secret);
+  const user = await deps.hostsLock.run(async () => {
+    if (await deps.store.getUser(name)) throw new AppError('NAME_TAKEN', `user "${name}" already exists`, 'name');
+    const now = new Date().toISOString();
+    const user: User = { name, role: role as Role, password_hash: hash, tokens: [], created_at: now, updated_at: now };
+    await deps.store.saveUser(user);
+    return user;
+  });
+  deps.log.info({ user: name, role }, 'user created');
+  return { user, password: secret };
+}
+
+export async function resetPassword(deps: Deps, name: string, password?: string): Promise<string> {
+  const secret = password ?? generatePassword();
+  checkPassword(secret);
+  const hash = await hashPassword(secret);
+  await deps.hostsLock.run(async () => {
+    const user = await deps.store.getUser(name);
+    if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
+    await deps.store.saveUser({ ...user, password_hash: hash, updated_at: new Date().toISOString() });
+  });
+  deps.log.info({ user: name }, 'password reset');
+  return secret;
+}
+
+/** A personal API token: returned once, kept as a hash. */
+export async function createApiToken(deps: Deps, name: string, tokenName: string): Promise<{ id: string; token: string }> {
+  if (!/^[\w .-]{1,64}$/.test(tokenName)) throw new AppError('VALIDATION', 'token name must be 1–64 letters, digits, spaces, _ . -', 'name');
+  const token = `ks_${newToken()}${newToken()}`;
+  const id = randomBytes(6).toString('hex');
+  await deps.hostsLock.run(async () => {
+    const user = await deps.store.getUser(name);
+    if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'user');
+    const entry = { id, name: tokenName, hash: hashToken(token), created_at: new Date().toISOString() };
+    await deps.store.saveUser({ ...user, tokens: [...user.tokens, entry] });
+  });
+  deps.log.info({ user: name, token_id: id }, 'api token created');
+  return { id, token };
+}
+
+export async function revokeApiToken(deps: Deps, name: string, id: string): Promise<void> {
+  await deps.hostsLock.run(async () => {
+    const user = await deps.store.getUser(name);
+    if (!user || !user.tokens.some((t) => t.id === id)) throw new AppError('NOT_FOUND', `user "${name}" has no token "${id}"`, 'id');
+    await deps.store.saveUser({ ...user, tokens: user.tokens.filter((t) => t.id !== id) });
+  });
+  deps.log.info({ user: name, token_id: id }, 'api token revoked');
+}
+
+/** At first start there is no user: create `admin` with KICKSTAND_ADMIN_PASSWORD, or a generated
+ *  password the caller prints once. Returns the generated password, if any. */
+export async function ensureFirstAdmin(deps: Deps, configured: string | undefined): Promise<string | undefined> {
+  if ((await deps.store.listUsers()).length) return undefined;
+  const { password } = await createUser(deps, 'admin', 'admin', configured);
+  return configured ? undefined : password;
+}
