@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// CLI entry: `kickstand serve` (the default). Other commands (product-img, boot-config, user) land
-// with their issues. argv → one function call.
+// CLI entry: `kickstand serve` (the default) and `kickstand user …`. Other commands (product-img,
+// boot-config) land with their issues. argv → one function call.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startWebServer } from './server.js';
 import { StoreOpenError } from './store/lowdb-store.js';
+import { DataDirBusy } from './store/data-lock.js';
+import { AppError } from './errors.js';
+import { userCommand, UsageError } from './cli/user.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
@@ -28,15 +31,19 @@ async function serve(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-const [command = 'serve'] = process.argv.slice(2);
-const commands: Record<string, () => Promise<void>> = { serve };
+const [command = 'serve', ...rest] = process.argv.slice(2);
+const commands: Record<string, () => Promise<void>> = { serve, user: () => userCommand(rest) };
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve\n`);
+  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | kickstand user …\n`);
   process.exit(2);
 }
 run().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof StoreOpenError) process.stderr.write(`kickstand: ${err.message}\n`);
+  if (err instanceof UsageError) {
+    process.stderr.write(`kickstand: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof ConfigError || err instanceof StoreOpenError || err instanceof DataDirBusy || err instanceof AppError) process.stderr.write(`kickstand: ${err.message}\n`);
   else process.stderr.write(`kickstand: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import { Sightings } from './discovery/sightings.js';
 import { createKickstartEnvironment } from './kickstart/environment.js';
 import type { Logger } from './log.js';
 import { LowdbStore } from './store/lowdb-store.js';
+import { lockDataDir } from './store/data-lock.js';
 import { Mutex } from './util/mutex.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
@@ -30,7 +31,11 @@ export interface RunningServer {
 
 export async function startWebServer(config: Config, log: Logger): Promise<RunningServer> {
   await checkFolders(config);
-  const store = await LowdbStore.open(config.dataDir);
+  const lock = await lockDataDir(config.dataDir);
+  const store = await LowdbStore.open(config.dataDir).catch(async (err: unknown) => {
+    await lock.release();
+    throw err;
+  });
   const kickstarts = createKickstartEnvironment(config.templatesDir);
   const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), sightings: new Sightings() };
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
@@ -42,10 +47,17 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.bind, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.bind, () => resolve());
+    });
+  } catch (err) {
+    kickstarts.close();
+    await store.close();
+    await lock.release();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
 
@@ -64,6 +76,7 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
       });
       kickstarts.close();
       await store.close();
+      await lock.release();
     },
   };
 }

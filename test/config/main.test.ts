@@ -52,3 +52,40 @@ describe('kickstand serve', () => {
     }
   });
 });
+
+describe('kickstand user', () => {
+  const cli = async (args: string[], env: Record<string, string>) => {
+    try {
+      const { stdout } = await run(tsx, ['src/main.ts', 'user', ...args], { env: { ...process.env, ...env }, timeout: 20_000 });
+      return { code: 0, stdout, stderr: '' };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return e;
+    }
+  };
+
+  it('When users are added and listed from the shell, then the data dir holds them and a token is printed once', async () => {
+    const data = await tempDir('kickstand-main-');
+    const env = { KICKSTAND_DATA: data, KICKSTAND_TEMPLATES: 'test/fixtures/kickstarts', KICKSTAND_USER_PASSWORD: 'a-long-password-1' };
+    expect((await cli(['add', 'eve', '--role', 'operator'], env)).stdout).toContain('created eve (operator)');
+    const token = await cli(['token', 'eve', '--name', 'ci'], env);
+    expect(token.stdout).toMatch(/shown once\):\n {2}ks_[A-Za-z0-9_-]{44}\n/);
+    expect((await cli(['list'], env)).stdout).toMatch(/^eve\toperator\t1 token\(s\)/m);
+    const generated = await cli(['reset', 'eve'], { ...env, KICKSTAND_USER_PASSWORD: '' });
+    expect(generated.stdout).toMatch(/new password of eve:\n {2}[A-Za-z0-9_-]{20}/);
+    expect((await cli(['add', 'eve', '--role', 'boss'], env)).stderr).toContain('role must be one of');
+    expect((await cli(['frob'], env)).code).toBe(2);
+  });
+
+  it('When the service runs on the data dir, then the CLI refuses and names the process', async () => {
+    const { startTestServer } = await import('../support/server.js');
+    const srv = await startTestServer({ templatesDir: 'test/fixtures/kickstarts' });
+    try {
+      const res = await cli(['list'], { KICKSTAND_DATA: srv.dataDir, KICKSTAND_TEMPLATES: 'test/fixtures/kickstarts' });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(`is in use by process ${process.pid}`);
+    } finally {
+      await srv.stop();
+    }
+  });
+});
