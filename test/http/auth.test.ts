@@ -12,7 +12,17 @@ let srv: TestServer;
 const tokens: Record<string, string> = {};
 
 /** Machines' routes: open, or guarded by the host's own token. */
-const PUBLIC = new Set(['GET /ks', 'POST /api/v1/discovery', 'GET /api/v1/discovery/:id/next', 'GET /api/v1/openapi.json']);
+const PUBLIC = new Set([
+  'GET /ks',
+  'POST /api/v1/discovery',
+  'GET /api/v1/discovery/:id/next',
+  'GET /api/v1/openapi.json',
+  // The web forms' way in, and what the login page itself needs.
+  'GET /login',
+  'POST /login',
+  'GET /',
+  'GET /static/kickstand.css',
+]);
 
 function routes(): string[] {
   const app = srv.running.app as unknown as { router: { stack: { handle?: { stack?: { route?: { path: string; methods: Record<string, boolean> } }[] } }[] } };
@@ -39,10 +49,10 @@ beforeAll(async () => {
 afterAll(async () => srv.stop());
 
 describe('authentication', () => {
-  it('When any non-machine route is called without or with a wrong token, then 401', async () => {
+  it('When any non-machine API route is called without or with a wrong token, then 401', async () => {
     const all = routes();
     expect(all.length).toBeGreaterThan(25);
-    const guarded = all.filter((r) => !PUBLIC.has(r));
+    const guarded = all.filter((r) => !PUBLIC.has(r) && r.includes(' /api/'));
     for (const route of guarded) {
       for (const token of [undefined, 'wrong-token-wrong-token', `${tokens.viewer}x`]) {
         const res = await call(route, token);
@@ -52,6 +62,16 @@ describe('authentication', () => {
     }
     // And the public list only holds routes that exist.
     for (const route of PUBLIC) expect(all).toContain(route);
+  });
+
+  it('When any web page is opened or posted without a session, then it sends the browser to the login form', async () => {
+    const pages = routes().filter((r) => !PUBLIC.has(r) && !r.includes(' /api/'));
+    expect(pages.length).toBeGreaterThan(1);
+    for (const route of pages) {
+      const res = await call(route);
+      expect(res.status, route).toBe(303);
+      expect(res.headers.location, route).toMatch(/^\/login\?next=/);
+    }
   });
 
   it('When a personal token is created, then only its hash is stored, it works, and revoking it kills it', async () => {

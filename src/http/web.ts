@@ -1,0 +1,121 @@
+// The web forms: login, logout and the pages. Routes only wire; pages render views with data the use
+// cases and the store return. Every POST carries the session's CSRF token.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from 'cookie';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { verifyPassword } from '../auth/passwords.js';
+import { AppError } from '../errors.js';
+import { LoginLimit } from '../web/login-limit.js';
+import { SESSION_COOKIE, Sessions, type Session } from '../web/sessions.js';
+import { createViewEnvironment } from '../web/views.js';
+import { baseUrl, clientIp } from './base-url.js';
+
+const LOGIN_COOKIE = 'ks_login';
+const STATES = ['discovered', 'assigned', 'provisioning'];
+const CSS = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/static/kickstand.css'), 'utf-8');
+// A hash that must never verify: answers a login for an unknown user as slowly as for a known one.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new LoginLimit()): Router {
+  const views = createViewEnvironment();
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: 64 * 1024, parameterLimit: 200 });
+  const page = (res: Response, view: string, data: object) => res.type('html').send(views.render(view, { ...data, principal: res.locals.session ? { name: (res.locals.session as Session).user, role: (res.locals.session as Session).role } : undefined, csrf: (res.locals.session as Session | undefined)?.csrf }));
+  const secure = (req: Request) => Boolean((req.socket as { encrypted?: boolean }).encrypted);
+  const cookies = (req: Request) => cookie.parse(req.headers.cookie ?? '');
+
+  const loggedIn: RequestHandler = (req, res, next) => {
+    const session = sessions.get(cookies(req)[SESSION_COOKIE]);
+    if (!session) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    res.locals.session = session;
+    res.locals.actor = session.user;
+    if (req.method === 'POST' && !sameToken((req.body as Record<string, unknown> | undefined)?._csrf, session.csrf)) {
+      throw new AppError('FORBIDDEN', 'the form is out of date or came from another site (CSRF token mismatch); reload the page');
+    }
+    next();
+  };
+
+  router.get('/static/kickstand.css', (_req, res) => {
+    res.type('css').setHeader('Cache-Control', 'max-age=3600').send(CSS);
+  });
+
+  router.get('/login', (req, res) => {
+    const token = randomBytes(24).toString('base64url');
+    res.setHeader('Set-Cookie', cookie.serialize(LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secure(req), path: '/login' }));
+    res.type('html').send(views.render('login.njk', { title: 'Log in', csrf: token, next: safeNext(req.query.next), name: '' }));
+  });
+
+  router.post('/login', form, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const name = String(body.name ?? '').slice(0, 64);
+    const next = safeNext(body.next);
+    const ip = clientIp(req);
+    const again = (status: number, error: string) => {
+      const token = randomBytes(24).toString('base64url');
+      res.setHeader('Set-Cookie', cookie.serialize(LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secure(req), path: '/login' }));
+      res.status(status).type('html').send(views.render('login.njk', { title: 'Log in', csrf: token, next, name, error }));
+    };
+    if (!sameToken(body._csrf, cookies(req)[LOGIN_COOKIE])) return again(403, 'The form expired; please try again.');
+    const wait = limit.retryAfter(ip, name);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return again(429, `Too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s).`);
+    }
+    const user = await deps.store.getUser(name);
+    const ok = await verifyPassword(String(body.password ?? ''), user?.password_hash ?? DUMMY_HASH);
+    if (!user || !ok) {
+      limit.fail(ip, name);
+      deps.log.warn({ user: name, ip }, 'login failed');
+      return again(401, 'Wrong user name or password.');
+    }
+    limit.succeed(ip, name);
+    const session = sessions.create(user.name, user.role);
+    res.setHeader('Set-Cookie', [
+      cookie.serialize(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/', maxAge: 12 * 3600 }),
+      cookie.serialize(LOGIN_COOKIE, '', { httpOnly: true, path: '/login', maxAge: 0 }),
+    ]);
+    deps.log.info({ user: user.name, ip }, 'login');
+    res.redirect(303, next);
+  });
+
+  router.post('/logout', form, loggedIn, (req, res) => {
+    sessions.destroy((res.locals.session as Session).id);
+    res.setHeader('Set-Cookie', cookie.serialize(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/', maxAge: 0 }));
+    res.redirect(303, '/login');
+  });
+
+  router.get('/', (_req, res) => res.redirect(303, '/hosts'));
+
+  router.get('/hosts', loggedIn, async (req, res) => {
+    const all = await deps.store.listHosts();
+    const state = typeof req.query.state === 'string' && STATES.includes(req.query.state) ? req.query.state : '';
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase().slice(0, 200) : '';
+    const hosts = all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q)));
+    page(res, 'hosts.njk', { title: 'Hosts', nav: 'hosts', hosts, total: all.length, states: STATES, state, q, ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks` });
+  });
+
+  return router;
+}
+
+function searchText(h: { id: string; boot_mac: string; hostname?: string; serial?: string; summary: { vendor?: string; product?: string; ip?: string } }): string {
+  return [h.id, h.boot_mac, h.hostname, h.serial, h.summary.vendor, h.summary.product, h.summary.ip].filter(Boolean).join(' ').toLowerCase();
+}
+
+function sameToken(given: unknown, expected: string | undefined): boolean {
+  if (typeof given !== 'string' || !expected) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Only local paths: `next=https://evil.example` must not turn login into an open redirect. */
+function safeNext(raw: unknown): string {
+  return typeof raw === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(raw) ? raw : '/hosts';
+}

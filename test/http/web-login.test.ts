@@ -1,0 +1,109 @@
+// The web forms' door: login with CSRF and rate limit, session cookie flags, logout, and facts shown
+// as inert text.
+import path from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleFacts } from '../support/facts.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let srv: TestServer;
+const PASSWORD = 'web-operator-password';
+
+async function loginForm(agent: ReturnType<typeof request.agent>) {
+  const res = await agent.get('/login').expect(200);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(res.text)?.[1];
+  expect(csrf).toBeTruthy();
+  return csrf!;
+}
+
+async function logIn(name = 'webop', password = PASSWORD, next = '/hosts') {
+  const agent = request.agent(srv.url);
+  const csrf = await loginForm(agent);
+  const res = await agent.post('/login').type('form').send({ _csrf: csrf, name, password, next });
+  return { agent, res };
+}
+
+beforeAll(async () => {
+  srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
+  await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'webop', role: 'operator', password: PASSWORD }).expect(201);
+  await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'victim', role: 'viewer', password: PASSWORD }).expect(201);
+});
+afterAll(async () => srv.stop());
+
+describe('web login', () => {
+  it('When a page is opened without a session, then it redirects to the login form with where to go back', async () => {
+    const res = await request(srv.url).get('/hosts?state=discovered');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login?next=%2Fhosts%3Fstate%3Ddiscovered');
+  });
+
+  it('When the right password is given, then an HttpOnly SameSite=Lax session cookie is set and the page opens', async () => {
+    const { agent, res } = await logIn();
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/hosts');
+    const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('ks_session='));
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    const page = await agent.get('/hosts').expect(200);
+    expect(page.text).toContain('webop (operator)');
+  });
+
+  it('When the login form has no or a wrong CSRF token, then it is refused', async () => {
+    const agent = request.agent(srv.url);
+    await loginForm(agent);
+    const res = await agent.post('/login').type('form').send({ _csrf: 'forged', name: 'webop', password: PASSWORD });
+    expect(res.status).toBe(403);
+    expect(res.headers['set-cookie']?.toString() ?? '').not.toContain('ks_session=');
+  });
+
+  it('When next points off-site, then login still lands on a local page', async () => {
+    for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+      const { res } = await logIn('webop', PASSWORD, next);
+      expect(res.headers.location).toBe('/hosts');
+    }
+  });
+
+  it('When logging out, then the form needs the CSRF token and afterwards the session is dead', async () => {
+    const { agent } = await logIn();
+    await agent.post('/logout').type('form').send({}).expect(403);
+    const page = await agent.get('/hosts').expect(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    await agent.post('/logout').type('form').send({ _csrf: csrf }).expect(303);
+    expect((await agent.get('/hosts')).status).toBe(303);
+  });
+});
+
+describe('hostile facts on pages', () => {
+  it('When a machine reports HTML and template syntax, then the hosts page shows it as inert text', async () => {
+    const facts = sampleFacts();
+    (facts.dmi as Record<string, string>).vendor = '<script>alert(1)</script>';
+    (facts.dmi as Record<string, string>).product = '"><img src=x onerror=alert(2)> {{ 7*7 }}';
+    await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
+    const { agent } = await logIn();
+    const page = await agent.get('/hosts').expect(200);
+    expect(page.text).not.toContain('<script>alert(1)</script>');
+    expect(page.text).not.toContain('<img src=x');
+    expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page.text).toContain('{{ 7*7 }}');
+    expect(page.text).not.toContain('49');
+  });
+
+  it('When the hosts page is filtered by text, then only matching hosts are listed', async () => {
+    const facts = sampleFacts();
+    await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
+    const { agent } = await logIn();
+    const page = await agent.get(`/hosts?q=${encodeURIComponent(facts.boot_mac)}`).expect(200);
+    expect(page.text).toContain(facts.boot_mac);
+    expect(page.text).toMatch(/1 shown of \d+/);
+  });
+});
+
+// Last: it locks 127.0.0.1 out of logging in for the rest of this file.
+describe('login rate limit', () => {
+  it('When a password is wrong five times, then the sixth attempt is refused with 429 even with the right password', async () => {
+    for (let i = 0; i < 5; i++) expect((await logIn('victim', 'wrong-password-x')).res.status).toBe(401);
+    const { res } = await logIn('victim', PASSWORD);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
