@@ -13,6 +13,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const e = toAppError(err);
     if (e.status >= 500) log.error({ err, method: req.method, path: req.path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
     if (res.headersSent) return;
+    // People on the web pages get a page; machines and API clients get JSON.
+    if (!req.path.startsWith('/api/') && req.path !== '/ks' && req.accepts(['json', 'html']) === 'html') {
+      res.status(e.status).type('html').send(`<!doctype html><meta charset="utf-8"><title>${e.status}</title><link rel="stylesheet" href="/static/kickstand.css"><main><h1>${e.status}</h1><p class="error">${escapeHtml(e.message)}</p><p><a href="/hosts">Back to the hosts</a></p></main>`);
+      return;
+    }
     res.status(e.status).json(e.toJSON());
   };
 }
@@ -34,4 +39,8 @@ function toAppError(err: unknown): AppError {
       return new AppError('BAD_JSON', 'the body could not be read', 'body');
   }
   return new AppError('INTERNAL', 'internal error');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

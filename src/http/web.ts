@@ -8,6 +8,8 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { verifyPassword } from '../auth/passwords.js';
+import { allows } from '../auth/roles.js';
+import { assignHost } from '../hosts/assign.js';
 import { AppError } from '../errors.js';
 import { LoginLimit } from '../web/login-limit.js';
 import { SESSION_COOKIE, Sessions, type Session } from '../web/sessions.js';
@@ -100,6 +102,59 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     const hosts = all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q)));
     page(res, 'hosts.njk', { title: 'Hosts', nav: 'hosts', hosts, total: all.length, states: STATES, state, q, ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks` });
   });
+
+  router.get('/hosts/:id', loggedIn, async (req, res) => {
+    await hostPage(res, String(req.params.id), {}, {});
+  });
+
+  router.get('/hosts/:id/facts.json', loggedIn, async (req, res) => {
+    const facts = await deps.store.getFacts(String(req.params.id));
+    if (!facts) throw new AppError('HOST_NOT_FOUND', `no host with id "${String(req.params.id)}"`);
+    res.setHeader('Content-Disposition', `attachment; filename="facts-${String(req.params.id)}.json"`);
+    res.json(facts);
+  });
+
+  router.post('/hosts/:id/assign', form, loggedIn, async (req, res) => {
+    const id = String(req.params.id);
+    const body = (req.body ?? {}) as Record<string, string>;
+    const typed = { profile: body.profile ?? '', hostname: body.hostname ?? '', params: body.params ?? '' };
+    const session = res.locals.session as Session;
+    if (!allows(session.role, 'hosts:write')) throw new AppError('FORBIDDEN', `role ${session.role} may not assign hosts`);
+    let params: unknown = {};
+    try {
+      params = typed.params.trim() ? JSON.parse(typed.params) : {};
+    } catch (err) {
+      res.status(400);
+      return hostPage(res, id, typed, { params: `not valid JSON: ${(err as Error).message}` });
+    }
+    const request = { profile: typed.profile, ...(typed.hostname ? { hostname: typed.hostname } : {}), params };
+    try {
+      await assignHost(deps, id, request, session.user, baseUrl(req, deps.config.publicUrl));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500 || err.code === 'HOST_NOT_FOUND') throw err;
+      // Re-render the form with the message next to its field; nothing typed is lost.
+      const field = ['profile', 'hostname', 'params'].includes(err.field ?? '') ? err.field! : 'other';
+      res.status(err.status);
+      return hostPage(res, id, typed, { [field]: err.message });
+    }
+    res.redirect(303, `/hosts/${id}`);
+  });
+
+  async function hostPage(res: Response, id: string, typed: Record<string, string>, errors: Record<string, string>) {
+    const host = await deps.store.getHost(id);
+    if (!host) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    const session = res.locals.session as Session;
+    page(res, 'host.njk', {
+      title: host.hostname ?? host.id,
+      nav: 'hosts',
+      host,
+      facts: await deps.store.getFacts(id),
+      profiles: await deps.store.listProfiles(),
+      can_write: allows(session.role, 'hosts:write'),
+      form: { profile: typed.profile ?? host.assignment?.profile ?? '', hostname: typed.hostname ?? host.hostname ?? '', params: typed.params ?? '' },
+      errors,
+    });
+  }
 
   return router;
 }

@@ -98,6 +98,51 @@ describe('hostile facts on pages', () => {
   });
 });
 
+describe('host page and assign form', () => {
+  it('When an operator opens a host, then facts, NICs and the timeline show, and the form assigns a profile', async () => {
+    await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'web-reboot', action: 'reboot' }).expect(201);
+    const facts = sampleFacts();
+    const { body } = await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
+    const { agent } = await logIn();
+    const page = await agent.get(`/hosts/${body.id}`).expect(200);
+    expect(page.text).toContain(facts.boot_mac);
+    expect(page.text).toContain('eno1 (boot)');
+    expect(page.text).toContain('discovered</strong> by machine');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    const res = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', hostname: `w-${body.id}.example.com`, params: '' });
+    expect(res.status).toBe(303);
+    const host = (await request(srv.url).get(`/api/v1/hosts/${body.id}`).set('Authorization', `Bearer ${srv.adminToken}`)).body;
+    expect(host).toMatchObject({ state: 'assigned', hostname: `w-${body.id}.example.com` });
+    expect(host.events.at(-1)).toMatchObject({ type: 'assigned', actor: 'webop' });
+  });
+
+  it('When the form has an error, then the page comes back with the message next to the field and what was typed', async () => {
+    const { body } = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
+    const { agent } = await logIn();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get(`/hosts/${body.id}`)).text)![1];
+    const badJson = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', hostname: 'typed.example.com', params: '{"repo": ' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.text).toMatch(/id="error-params">not valid JSON/);
+    expect(badJson.text).toContain('value="typed.example.com"');
+    expect(badJson.text).toContain('{&quot;repo&quot;: </textarea>');
+    const badProfile = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'nope', hostname: '', params: '' });
+    expect(badProfile.status).toBe(400);
+    expect(badProfile.text).toMatch(/id="error-profile">profile &quot;nope&quot; does not exist/);
+    const badName = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', hostname: 'bad_name!', params: '' });
+    expect(badName.text).toMatch(/id="error-hostname">hostname has an invalid format/);
+  });
+
+  it('When the assign form is posted without its CSRF token, then it is refused and nothing changes', async () => {
+    const { body } = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
+    const { agent } = await logIn();
+    const res = await agent.post(`/hosts/${body.id}/assign`).type('form').set('Accept', 'text/html').send({ profile: 'web-reboot' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('CSRF');
+    const host = (await request(srv.url).get(`/api/v1/hosts/${body.id}`).set('Authorization', `Bearer ${srv.adminToken}`)).body;
+    expect(host.state).toBe('discovered');
+  });
+});
+
 // Last: it locks 127.0.0.1 out of logging in for the rest of this file.
 describe('login rate limit', () => {
   it('When a password is wrong five times, then the sixth attempt is refused with 429 even with the right password', async () => {
