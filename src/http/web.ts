@@ -18,7 +18,11 @@ import { baseUrl, clientIp } from './base-url.js';
 
 const LOGIN_COOKIE = 'ks_login';
 const STATES = ['discovered', 'assigned', 'provisioning'];
-const CSS = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/static/kickstand.css'), 'utf-8');
+const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/static');
+const STATIC: Record<string, { type: string; body: string }> = {
+  'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css'), 'utf-8') },
+  'hosts.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'hosts.js'), 'utf-8') },
+};
 // A hash that must never verify: answers a login for an unknown user as slowly as for a known one.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -44,8 +48,11 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     next();
   };
 
-  router.get('/static/kickstand.css', (_req, res) => {
-    res.type('css').setHeader('Cache-Control', 'max-age=3600').send(CSS);
+  router.get('/static/:file', (req, res, next) => {
+    const name = String(req.params.file);
+    const file = Object.hasOwn(STATIC, name) ? STATIC[name] : undefined;
+    if (!file) return next();
+    res.type(file.type).setHeader('Cache-Control', 'max-age=3600').send(file.body);
   });
 
   router.get('/login', (req, res) => {

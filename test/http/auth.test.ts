@@ -21,7 +21,7 @@ const PUBLIC = new Set([
   'GET /login',
   'POST /login',
   'GET /',
-  'GET /static/kickstand.css',
+  'GET /static/:file',
 ]);
 
 function routes(): string[] {

@@ -98,6 +98,14 @@ describe('hostile facts on pages', () => {
   });
 });
 
+describe('static files', () => {
+  it('When a static file is asked for, then only the known ones exist', async () => {
+    await request(srv.url).get('/static/kickstand.css').expect(200).expect('content-type', /css/);
+    await request(srv.url).get('/static/hosts.js').expect(200).expect('content-type', /javascript/);
+    for (const name of ['constructor', '__proto__', '..%2Fpackage.json', 'nope.js']) await request(srv.url).get(`/static/${name}`).expect(404);
+  });
+});
+
 describe('host page and assign form', () => {
   it('When an operator opens a host, then facts, NICs and the timeline show, and the form assigns a profile', async () => {
     await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'web-reboot', action: 'reboot' }).expect(201);
