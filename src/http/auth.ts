@@ -46,3 +46,9 @@ export function can(permission: Permission): RequestHandler {
 export function principalOf(res: Response): Principal {
   return res.locals.principal as Principal;
 }
+
+/** The chains most admin routes use: any signed-in role may read; hosts:write changes things. */
+export function guards(deps: Deps, adminToken: string) {
+  const auth = authenticate(deps, adminToken);
+  return { auth, read: [auth, can('read')], write: [auth, can('hosts:write')] };
+}

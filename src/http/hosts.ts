@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { hostDetail, hostListItem } from '../hosts/views.js';
 import { kickstartContext } from '../kickstart/context.js';
-import { authenticate, can } from './auth.js';
+import { guards } from './auth.js';
 import { baseUrl } from './base-url.js';
 import { jsonBody } from './body.js';
 
@@ -13,9 +13,7 @@ const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function hostRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
-  const auth = authenticate(deps, adminToken);
-  const read = [auth, can('read')];
-  const write = [auth, can('hosts:write')];
+  const { read, write } = guards(deps, adminToken);
 
   router.get('/api/v1/hosts', ...read, async (_req, res) => {
     res.json({ hosts: (await deps.store.listHosts()).map(hostListItem) });

@@ -3,16 +3,14 @@ import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { deleteProfile, profileUsers, saveProfile } from '../profiles/manage.js';
-import { authenticate, can } from './auth.js';
+import { guards } from './auth.js';
 import { jsonBody } from './body.js';
 
 const LIMIT = 64 * 1024;
 
 export function profileRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
-  const auth = authenticate(deps, adminToken);
-  const read = [auth, can('read')];
-  const write = [auth, can('hosts:write')];
+  const { read, write } = guards(deps, adminToken);
 
   router.get('/api/v1/profiles', ...read, async (_req, res) => {
     res.json({ profiles: await deps.store.listProfiles() });

@@ -6,7 +6,7 @@ import { autoAssign } from '../rules/auto-assign.js';
 import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
 import { validators } from '../schemas/validate.js';
-import { authenticate, can } from './auth.js';
+import { guards } from './auth.js';
 import { baseUrl } from './base-url.js';
 import { jsonBody } from './body.js';
 import { nameOf, sameName } from './profiles.js';
@@ -15,9 +15,7 @@ const LIMIT = 64 * 1024;
 
 export function ruleRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
-  const auth = authenticate(deps, adminToken);
-  const read = [auth, can('read')];
-  const write = [auth, can('hosts:write')];
+  const { read, write } = guards(deps, adminToken);
 
   router.get('/api/v1/rules', ...read, async (_req, res) => {
     res.json({ rules: await deps.store.listRules() });
