@@ -10,6 +10,12 @@ import type { Deps } from '../deps.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { allows } from '../auth/roles.js';
 import { assignHost } from '../hosts/assign.js';
+import { cmdline } from '../boot/cmdline.js';
+import { dvdRecipe } from '../boot/dvd.js';
+import { grub } from '../boot/grub.js';
+import { ipxe } from '../boot/ipxe.js';
+import { checkBootUrl, PLACEHOLDER_REPO } from '../boot/options.js';
+import { pxelinux } from '../boot/pxelinux.js';
 import { AppError } from '../errors.js';
 import { LoginLimit } from '../web/login-limit.js';
 import { SESSION_COOKIE, Sessions, type Session } from '../web/sessions.js';
@@ -108,6 +114,23 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase().slice(0, 200) : '';
     const hosts = all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q)));
     page(res, 'hosts.njk', { title: 'Hosts', nav: 'hosts', hosts, total: all.length, states: STATES, state, q, ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks` });
+  });
+
+  router.get('/boot', loggedIn, (req, res) => {
+    const url = baseUrl(req, deps.config.publicUrl);
+    const raw = typeof req.query.repo === 'string' ? req.query.repo.trim() : '';
+    const checked = raw ? checkBootUrl(raw, 'repo') : undefined;
+    const error = typeof checked === 'object' ? `inst.repo ${checked.problem}` : undefined;
+    const src = { url, ...(typeof checked === 'string' ? { repo: checked } : {}) };
+    res.status(error ? 400 : 200);
+    page(res, 'boot.njk', {
+      title: 'Boot',
+      nav: 'boot',
+      repo: raw,
+      placeholder: PLACEHOLDER_REPO,
+      error,
+      lines: { cmdline: cmdline(src), pxelinux: pxelinux(src), grub: grub(src), ipxe: ipxe(src), dvd: dvdRecipe(src) },
+    });
   });
 
   router.get('/hosts/:id', loggedIn, async (req, res) => {

@@ -106,6 +106,20 @@ describe('static files', () => {
   });
 });
 
+describe('boot page', () => {
+  it('When the boot page is opened, then it shows every entry for this server, and a bad tree URL is refused next to the field', async () => {
+    const { agent } = await logIn();
+    const page = await agent.get('/boot?repo=http%3A%2F%2Fmirror.example.com%2Frhel9').expect(200);
+    expect(page.text).toContain(`inst.ks=${srv.url}/ks inst.ks.sendmac inst.ks.sendsn`);
+    for (const id of ['boot-cmdline', 'boot-pxelinux', 'boot-grub', 'boot-ipxe', 'boot-dvd']) expect(page.text).toContain(`id="${id}"`);
+    expect(page.text).toContain('IPAPPEND 2');
+    const bad = await agent.get('/boot?repo=http%3A%2F%2Fx%2F%22%3E%3Cscript%3E');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="error-repo">inst.repo must be an http\(s\) URL/);
+    expect(bad.text).not.toContain('"><script>');
+  });
+});
+
 describe('host page and assign form', () => {
   it('When an operator opens a host, then facts, NICs and the timeline show, and the form assigns a profile', async () => {
     await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'web-reboot', action: 'reboot' }).expect(201);

@@ -1,0 +1,38 @@
+// What every boot entry needs to bring a machine into discovery (anaconda.md §3): the stub URL,
+// dracut's MAC/serial headers, DHCP, and an installer source. Every option is inst.-prefixed, the
+// only spelling RHEL 9+ accepts (RHEL 8 takes it too).
+export interface BootSource {
+  /** Kickstand's base URL, e.g. http://192.0.2.10:8080 */
+  url: string;
+  /** Installation tree (inst.repo=); a placeholder when not yet configured. */
+  repo?: string;
+  /** Kernel and initrd of that tree (images/pxeboot/vmlinuz, initrd.img by default). */
+  kernel?: string;
+  initrd?: string;
+}
+
+export const PLACEHOLDER_REPO = 'http://MIRROR/rhel9/BaseOS/x86_64/os';
+
+export function resolved(src: BootSource): Required<BootSource> {
+  const repo = (src.repo ?? PLACEHOLDER_REPO).replace(/\/+$/, '');
+  return {
+    url: src.url,
+    repo,
+    kernel: src.kernel ?? `${repo}/images/pxeboot/vmlinuz`,
+    initrd: src.initrd ?? `${repo}/images/pxeboot/initrd.img`,
+  };
+}
+
+/** The kernel arguments shared by every format. */
+export function discoveryArgs(src: BootSource): string[] {
+  const r = resolved(src);
+  return ['ip=dhcp', `inst.repo=${r.repo}`, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn'];
+}
+
+/** Boot sources reach boot loaders' config files: no spaces, quotes or shell/loader metacharacters. */
+export function checkBootUrl(value: string, field: string): string | { field: string; problem: string } {
+  if (!/^https?:\/\/[A-Za-z0-9._~:/?#[\]@!&'()*+,;=%-]+$/.test(value) || /['"\\$`;{}]/.test(value)) {
+    return { field, problem: 'must be an http(s) URL without spaces, quotes, $, ; or braces' };
+  }
+  return value;
+}
