@@ -9,6 +9,7 @@ import { profileRoutes } from './http/profiles.js';
 import { ruleRoutes } from './http/rules.js';
 import { userRoutes } from './http/users.js';
 import { webRoutes } from './http/web.js';
+import { auditRoutes } from './http/audit.js';
 import { requestLog } from './http/request-log.js';
 import { stubRoutes } from './http/stub.js';
 
@@ -25,6 +26,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(hostRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));
   app.use(userRoutes(deps, adminToken));
+  app.use(auditRoutes(deps, adminToken));
   app.use(openApiRoutes(VERSION));
   app.use(webRoutes(deps));
   app.use(notFound());

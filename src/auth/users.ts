@@ -6,6 +6,7 @@ import { hashToken, newToken } from '../hosts/tokens.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { isRole, type Role } from './roles.js';
 import type { User } from './user.js';
+import { audit } from '../audit/audit.js';
 
 const NAME = /^[a-z][a-z0-9_.-]{0,31}$/;
 export const MIN_PASSWORD = 12;
@@ -19,7 +20,7 @@ function checkPassword(password: string): void {
 }
 
 /** Create a user; without a password one is generated and returned (shown once). */
-export async function createUser(deps: Deps, name: string, role: string, password?: string): Promise<{ user: User; password: string }> {
+export async function createUser(deps: Deps, name: string, role: string, password: string | undefined, actor: string): Promise<{ user: User; password: string }> {
   checkName(name);
   if (!isRole(role)) throw new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role');
   const secret = password ?? generatePassword();
@@ -32,11 +33,11 @@ export async function createUser(deps: Deps, name: string, role: string, passwor
     await deps.store.saveUser(user);
     return user;
   });
-  deps.log.info({ user: name, role }, 'user created');
+  await audit(deps, actor, 'user.create', name, role);
   return { user, password: secret };
 }
 
-export async function resetPassword(deps: Deps, name: string, password?: string): Promise<string> {
+export async function resetPassword(deps: Deps, name: string, password: string | undefined, actor: string): Promise<string> {
   const secret = password ?? generatePassword();
   checkPassword(secret);
   const hash = await hashPassword(secret);
@@ -45,12 +46,12 @@ export async function resetPassword(deps: Deps, name: string, password?: string)
     if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
     await deps.store.saveUser({ ...user, password_hash: hash, updated_at: new Date().toISOString() });
   });
-  deps.log.info({ user: name }, 'password reset');
+  await audit(deps, actor, 'user.password', name);
   return secret;
 }
 
 /** A personal API token: returned once, kept as a hash. */
-export async function createApiToken(deps: Deps, name: string, tokenName: string): Promise<{ id: string; token: string }> {
+export async function createApiToken(deps: Deps, name: string, tokenName: string, actor: string): Promise<{ id: string; token: string }> {
   if (!/^[\w .-]{1,64}$/.test(tokenName)) throw new AppError('VALIDATION', 'token name must be 1–64 letters, digits, spaces, _ . -', 'name');
   const token = `ks_${newToken()}${newToken()}`;
   const id = randomBytes(6).toString('hex');
@@ -60,23 +61,28 @@ export async function createApiToken(deps: Deps, name: string, tokenName: string
     const entry = { id, name: tokenName, hash: hashToken(token), created_at: new Date().toISOString() };
     await deps.store.saveUser({ ...user, tokens: [...user.tokens, entry] });
   });
-  deps.log.info({ user: name, token_id: id }, 'api token created');
+  await audit(deps, actor, 'token.create', name, `${id} (${tokenName})`);
   return { id, token };
 }
 
-export async function revokeApiToken(deps: Deps, name: string, id: string): Promise<void> {
+export async function revokeApiToken(deps: Deps, name: string, id: string, actor: string): Promise<void> {
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
     if (!user || !user.tokens.some((t) => t.id === id)) throw new AppError('NOT_FOUND', `user "${name}" has no token "${id}"`, 'id');
     await deps.store.saveUser({ ...user, tokens: user.tokens.filter((t) => t.id !== id) });
   });
-  deps.log.info({ user: name, token_id: id }, 'api token revoked');
+  await audit(deps, actor, 'token.revoke', name, id);
+}
+
+export async function deleteUser(deps: Deps, name: string, actor: string): Promise<void> {
+  if (!(await deps.hostsLock.run(() => deps.store.deleteUser(name)))) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
+  await audit(deps, actor, 'user.delete', name);
 }
 
 /** At first start there is no user: create `admin` with KICKSTAND_ADMIN_PASSWORD, or a generated
  *  password the caller prints once. Returns the generated password, if any. */
 export async function ensureFirstAdmin(deps: Deps, configured: string | undefined): Promise<string | undefined> {
   if ((await deps.store.listUsers()).length) return undefined;
-  const { password } = await createUser(deps, 'admin', 'admin', configured);
+  const { password } = await createUser(deps, 'admin', 'admin', configured, 'kickstand');
   return configured ? undefined : password;
 }

@@ -40,19 +40,19 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
         break;
       case 'add': {
         if (!name || !values.role) throw new UsageError('user add needs NAME and --role');
-        const made = await createUser(deps, name, values.role, password);
+        const made = await createUser(deps, name, values.role, password, 'cli');
         out(password ? `created ${name} (${made.user.role})` : `created ${name} (${made.user.role}) with the password:\n  ${made.password}`);
         break;
       }
       case 'reset': {
         if (!name) throw new UsageError('user reset needs NAME');
-        const secret = await resetPassword(deps, name, password);
+        const secret = await resetPassword(deps, name, password, 'cli');
         out(password ? `password of ${name} changed` : `new password of ${name}:\n  ${secret}`);
         break;
       }
       case 'token': {
         if (!name) throw new UsageError('user token needs NAME');
-        const { id, token } = await createApiToken(deps, name, values.name ?? 'cli');
+        const { id, token } = await createApiToken(deps, name, values.name ?? 'cli', 'cli');
         out(`token ${id} for ${name} (shown once):\n  ${token}`);
         break;
       }

@@ -9,6 +9,7 @@ import { kickstartContext } from '../kickstart/context.js';
 import { OperatorTemplate } from '../rules/operator-template.js';
 import { validators } from '../schemas/validate.js';
 import { addEvent, type Assignment, type Host } from './host.js';
+import { audit } from '../audit/audit.js';
 
 export type AssignmentRequest =
   | { action: 'kickstart'; template: string; hostname?: string; params?: Record<string, unknown> }
@@ -104,6 +105,7 @@ export async function assignHost(deps: Deps, id: string, body: unknown, actor: s
     return { host: next, durable: deps.store.saveHost(next) };
   });
   await durable;
+  await audit(deps, actor, 'host.assign', id, describe(host.assignment!, host.hostname!));
   return host;
 }
 
@@ -115,7 +117,7 @@ export async function assertHostnameFree(deps: Deps, hostname: string, id: strin
 export async function deleteHost(deps: Deps, id: string, actor: string): Promise<void> {
   const deleted = await deps.hostsLock.run(() => deps.store.deleteHost(id));
   if (!deleted) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
-  deps.log.info({ host: id, actor }, 'host deleted');
+  await audit(deps, actor, 'host.delete', id);
 }
 
 /** host-aabbccddeeff: stable, unique per boot NIC, valid everywhere a hostname is. */

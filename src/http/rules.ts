@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
-import { validators } from '../schemas/validate.js';
+import { changeSettings } from '../rules/settings.js';
 import { guards } from './auth.js';
 import { baseUrl } from './base-url.js';
 import { jsonBody } from './body.js';
@@ -59,11 +59,7 @@ export function ruleRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.patch('/api/v1/settings', ...write, ...jsonBody(LIMIT), async (req, res) => {
-    const change = validators.settings(req.body);
-    const next = { ...(await deps.store.getSettings()), ...change };
-    await deps.store.saveSettings(next);
-    deps.log.info({ settings: next, actor: res.locals.actor }, 'settings changed');
-    res.json(next);
+    res.json(await changeSettings(deps, req.body, String(res.locals.actor)));
   });
 
   return router;

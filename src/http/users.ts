@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { createApiToken, createUser, resetPassword, revokeApiToken } from '../auth/users.js';
+import { createApiToken, createUser, deleteUser, resetPassword, revokeApiToken } from '../auth/users.js';
 import type { User } from '../auth/user.js';
 import { authenticate, can, principalOf } from './auth.js';
 import { jsonBody } from './body.js';
@@ -32,22 +32,22 @@ export function userRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/users', ...admin, ...jsonBody(LIMIT), async (req, res) => {
-    const { user, password } = await createUser(deps, field(req.body, 'name')!, field(req.body, 'role')!, field(req.body, 'password', false));
+    const { user, password } = await createUser(deps, field(req.body, 'name')!, field(req.body, 'role')!, field(req.body, 'password', false), String(res.locals.actor));
     res.status(201).json({ ...view(user), ...(field(req.body, 'password', false) ? {} : { password }) });
   });
 
   router.post('/api/v1/users/:name/password', ...admin, ...jsonBody(LIMIT), async (req, res) => {
     const given = field(req.body, 'password', false);
-    const password = await resetPassword(deps, String(req.params.name), given);
+    const password = await resetPassword(deps, String(req.params.name), given, String(res.locals.actor));
     res.json(given ? { name: req.params.name } : { name: req.params.name, password });
   });
 
   router.post('/api/v1/users/:name/tokens', ...admin, ...jsonBody(LIMIT), async (req, res) => {
-    res.status(201).json(await createApiToken(deps, String(req.params.name), field(req.body, 'name')!));
+    res.status(201).json(await createApiToken(deps, String(req.params.name), field(req.body, 'name')!, String(res.locals.actor)));
   });
 
   router.delete('/api/v1/users/:name', ...admin, async (req, res) => {
-    if (!(await deps.hostsLock.run(() => deps.store.deleteUser(String(req.params.name))))) throw new AppError('NOT_FOUND', `no user named "${String(req.params.name)}"`);
+    await deleteUser(deps, String(req.params.name), String(res.locals.actor));
     res.status(204).end();
   });
 
@@ -58,11 +58,11 @@ export function userRoutes(deps: Deps, adminToken: string): Router {
   router.post('/api/v1/me/tokens', auth, ...jsonBody(LIMIT), async (req, res) => {
     const me = principalOf(res);
     if (me.via === 'admin-token') throw new AppError('FORBIDDEN', 'the admin token belongs to no user; log in as a user to create personal tokens');
-    res.status(201).json(await createApiToken(deps, me.name, field(req.body, 'name')!));
+    res.status(201).json(await createApiToken(deps, me.name, field(req.body, 'name')!, me.name));
   });
 
   router.delete('/api/v1/me/tokens/:id', auth, async (req, res) => {
-    await revokeApiToken(deps, principalOf(res).name, String(req.params.id));
+    await revokeApiToken(deps, principalOf(res).name, String(req.params.id), principalOf(res).name);
     res.status(204).end();
   });
 

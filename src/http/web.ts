@@ -116,6 +116,10 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     page(res, 'hosts.njk', { title: 'Hosts', nav: 'hosts', hosts, total: all.length, states: STATES, state, q, ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks` });
   });
 
+  router.get('/audit', loggedIn, async (_req, res) => {
+    page(res, 'audit.njk', { title: 'Audit', nav: 'audit', entries: (await deps.store.listAudit()).slice(0, 500) });
+  });
+
   router.get('/boot', loggedIn, (req, res) => {
     const url = baseUrl(req, deps.config.publicUrl);
     const raw = typeof req.query.repo === 'string' ? req.query.repo.trim() : '';

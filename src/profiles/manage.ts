@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { OperatorTemplate } from '../rules/operator-template.js';
 import { validators } from '../schemas/validate.js';
 import type { Profile, ProfileInput } from './profile.js';
+import { audit } from '../audit/audit.js';
 
 export function readProfile(body: unknown): ProfileInput {
   const { action } = validators.profile(body);
@@ -41,7 +42,7 @@ export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'r
     return { profile, durable: deps.store.saveProfile(profile) };
   });
   await durable;
-  deps.log.info({ profile: profile.name, actor, mode }, 'profile saved');
+  await audit(deps, actor, mode === 'create' ? 'profile.create' : 'profile.replace', profile.name, profile.action);
   return profile;
 }
 
@@ -67,6 +68,6 @@ export async function deleteProfile(deps: Deps, name: string, force: boolean, ac
     return { users, durable: deps.store.deleteProfile(name) };
   });
   await durable;
-  deps.log.info({ profile: name, actor, force }, 'profile deleted');
+  await audit(deps, actor, 'profile.delete', name, force ? 'forced' : undefined);
   return users;
 }

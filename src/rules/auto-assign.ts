@@ -9,6 +9,7 @@ import { addEvent, type Host } from '../hosts/host.js';
 import { assertHostnameFree, resolveAssignment, withAssignment } from '../hosts/assign.js';
 import { compiled, countByRule, explain, type Verdict } from './match.js';
 import type { Rule } from './rule.js';
+import { audit } from '../audit/audit.js';
 
 export interface AutoAssignResult {
   host: string;
@@ -73,6 +74,7 @@ export async function autoAssign(deps: Deps, which: string[] | 'waiting', actor:
     return { results, durables };
   });
   await Promise.all(durables);
+  for (const r of results) if (r.outcome === 'assigned') await audit(deps, `rule ${r.rule}`, 'host.assign', r.host, `${r.hostname} (run by ${actor})`);
   return results;
 }
 

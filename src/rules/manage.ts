@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { validators } from '../schemas/validate.js';
 import { compileRule, type CompiledRule } from './match.js';
 import type { Rule } from './rule.js';
+import { audit } from '../audit/audit.js';
 
 export const RULE_DEFAULTS = { priority: 100, limit: 0, enabled: true } as const;
 
@@ -33,12 +34,12 @@ export async function saveRule(deps: Deps, body: unknown, mode: 'create' | 'repl
     return { rule, durable: deps.store.saveRule(rule) };
   });
   await durable;
-  deps.log.info({ rule: rule.name, actor, mode }, 'rule saved');
+  await audit(deps, actor, mode === 'create' ? 'rule.create' : 'rule.replace', rule.name, rule.expression);
   return rule;
 }
 
 export async function deleteRule(deps: Deps, name: string, actor: string): Promise<void> {
   const deleted = await deps.hostsLock.run(() => deps.store.deleteRule(name));
   if (!deleted) throw new AppError('RULE_NOT_FOUND', `no rule named "${name}"`);
-  deps.log.info({ rule: name, actor }, 'rule deleted');
+  await audit(deps, actor, 'rule.delete', name);
 }

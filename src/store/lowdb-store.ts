@@ -10,6 +10,7 @@ import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
+import { MAX_AUDIT, type AuditEntry } from '../audit/audit.js';
 import type { Store } from './store.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { AppError } from '../errors.js';
@@ -21,12 +22,13 @@ interface Document {
   rules: Record<string, Rule>;
   settings: Settings;
   users: Record<string, User>;
+  audit: AuditEntry[];
 }
 
 export const DATA_FILE = 'kickstand.json';
 
 function emptyDocument(): Document {
-  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {} };
+  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [] };
 }
 
 export class StoreOpenError extends Error {
@@ -204,6 +206,17 @@ export class LowdbStore implements Store {
     for (const t of user.tokens) this.byTokenHash.delete(t.hash);
     delete this.db.data.users[name];
     return this.durable().then(() => true);
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    const trail = this.db.data.audit;
+    trail.push(entry);
+    if (trail.length > MAX_AUDIT) trail.splice(0, trail.length - MAX_AUDIT);
+    return this.durable();
+  }
+
+  async listAudit(): Promise<AuditEntry[]> {
+    return [...this.db.data.audit].reverse();
   }
 
   async close(): Promise<void> {

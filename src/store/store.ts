@@ -6,6 +6,7 @@ import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import type { Rule, Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
+import type { AuditEntry } from '../audit/audit.js';
 
 export interface Identity {
   boot_mac: string;
@@ -55,6 +56,10 @@ export interface Store {
   /** Create or replace; resolves once durable. */
   saveUser(user: User): Promise<void>;
   deleteUser(name: string): Promise<boolean>;
+  /** Add to the audit trail (the oldest entries go past MAX_AUDIT); resolves once durable. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** The audit trail, newest first. */
+  listAudit(): Promise<AuditEntry[]>;
   /** Flush what is pending and release files. */
   close(): Promise<void>;
 }
