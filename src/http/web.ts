@@ -21,6 +21,8 @@ import { LoginLimit } from '../web/login-limit.js';
 import { SESSION_COOKIE, Sessions, type Session } from '../web/sessions.js';
 import { createViewEnvironment } from '../web/views.js';
 import { baseUrl, clientIp } from './base-url.js';
+import { configPages } from './web-config.js';
+import { fieldOf, isFormError } from './form-errors.js';
 
 const LOGIN_COOKIE = 'ks_login';
 const STATES = ['discovered', 'assigned', 'provisioning'];
@@ -53,6 +55,9 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     }
     next();
   };
+
+  // Profiles and rules pages live in their own module, with the same page/session/form helpers.
+  router.use(configPages(deps, { page, loggedIn, form }));
 
   router.get('/static/:file', (req, res, next) => {
     const name = String(req.params.file);
@@ -165,9 +170,9 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     try {
       await assignHost(deps, id, request, session.user, baseUrl(req, deps.config.publicUrl));
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500 || err.code === 'HOST_NOT_FOUND') throw err;
+      if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
       // Re-render the form with the message next to its field; nothing typed is lost.
-      const field = ['profile', 'hostname', 'params'].includes(err.field ?? '') ? err.field! : 'other';
+      const field = fieldOf(err, ['profile', 'hostname', 'params']);
       res.status(err.status);
       return hostPage(res, id, typed, { [field]: err.message });
     }

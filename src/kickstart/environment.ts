@@ -2,7 +2,7 @@
 // HTML) and throwOnUndefined ON, so a missing param fails loudly at render time instead of silently
 // producing `rootpw --iscrypted ` and an installer that stops to ask a person.
 import { watch, readFileSync, type FSWatcher } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { installFilters } from './filters.js';
@@ -71,6 +71,8 @@ export interface KickstartEnvironment {
   render(name: string, context: object): string;
   /** Whether `name` is a valid template name that exists in the folder. */
   exists(name: string): Promise<boolean>;
+  /** Final kickstart templates authors can assign: top-level *.ks.njk, the stub excepted. */
+  list(): Promise<string[]>;
   /** Stop watching the folder (tests, shutdown). */
   close(): void;
 }
@@ -113,6 +115,10 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
         () => true,
         () => false,
       );
+    },
+    async list() {
+      const names = await readdir(loader.root).catch(() => [] as string[]);
+      return names.filter((n) => n.endsWith('.ks.njk') && n !== 'stub.ks.njk' && loader.fullPath(n)).sort();
     },
     close: () => loader.close(),
   };
