@@ -1,0 +1,146 @@
+// The web forms in a real browser (Debian's Chromium driven by playwright-core): log in, watch a host
+// registered by the real %pre appear without a reload, assign it with the form and see it install,
+// and see hostile facts stay inert. UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleFacts } from '../support/facts.js';
+import { extractPre, preWorkspace, runPre } from '../support/pre-script.js';
+import { makeRestrictedPath } from '../support/restricted-path.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PASSWORD = 'browser-test-password';
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve('docs/screenshots') : undefined;
+
+let srv: TestServer;
+let browser: Browser;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function shot(page: Page, name: string) {
+  if (!SHOTS) return;
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function logIn(page: Page) {
+  await page.goto(`${srv.url}/hosts`);
+  await page.fill('input[name="name"]', 'operator');
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${srv.url}/hosts`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
+  const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-browser-tpl-'));
+  cleanups.push(() => rm(templatesDir, { recursive: true, force: true }));
+  await cp(path.resolve('kickstarts'), templatesDir, { recursive: true });
+  srv = await startTestServer({ templatesDir, pollInterval: 1 });
+  cleanups.push(() => srv.stop());
+  const admin = { Authorization: `Bearer ${srv.adminToken}` };
+  await request(srv.url).post('/api/v1/users').set(admin).send({ name: 'operator', role: 'operator', password: PASSWORD }).expect(201);
+  await request(srv.url)
+    .post('/api/v1/profiles')
+    .set(admin)
+    .send({ name: 'el9', action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://127.0.0.1:1/rhel9', version: '9', root_password_hash: '$6$abc$xyz' } })
+    .expect(201);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  cleanups.push(() => browser.close());
+});
+
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+describe('web forms in Chromium', () => {
+  it('When the real %pre registers, then the host appears without a reload, and assigning it with the form installs it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await logIn(page);
+    await expect.poll(() => page.textContent('table.hosts tbody')).toContain('No host yet');
+
+    const stub = await (await fetch(`${srv.url}/ks`)).text();
+    const ws = await preWorkspace(extractPre(stub));
+    cleanups.push(() => ws.cleanup());
+    const bin = await makeRestrictedPath();
+    cleanups.push(() => bin.cleanup());
+    const run = runPre(ws.script, bin.binDir, { ...ws.env, KICKSTAND_LINK_WAIT: '1' });
+    cleanups.push(async () => {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+      await run.exited;
+    });
+
+    // The table refreshes itself (static/hosts.js); no reload here.
+    const link = page.locator('table.hosts tbody a[href^="/hosts/"]');
+    await link.first().waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.textContent('table.hosts tbody')).toContain('discovered');
+    await shot(page, 'hosts');
+
+    await link.first().click();
+    await page.waitForSelector('form[action$="/assign"]');
+    const id = page.url().split('/').pop()!;
+    await page.selectOption('select[name="profile"]', 'el9');
+    await page.fill('input[name="hostname"]', 'web-node-01.example.com');
+    await shot(page, 'host');
+    await page.click('form[action$="/assign"] button[type="submit"]');
+    await page.waitForURL(`${srv.url}/hosts/${id}`);
+    expect(await page.textContent('h1')).toMatch(/web-node-01\.example\.com\s+(assigned|provisioning)/);
+
+    const exit = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 40_000))]);
+    expect(exit, run.stderr()).toEqual({ code: 0, signal: null });
+    const preview = (await request(srv.url).get(`/api/v1/hosts/${id}/kickstart`).set('Authorization', `Bearer ${srv.adminToken}`)).text;
+    expect(await readFile(ws.ksOut, 'utf8')).toBe(preview);
+    await page.reload();
+    expect(await page.textContent('h1')).toMatch(/provisioning/);
+    expect(await page.textContent('.timeline')).toMatch(/delivered/);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('When a machine reports HTML and script in its facts, then the pages show it as text and run nothing', async () => {
+    const facts = sampleFacts();
+    (facts.dmi as Record<string, string>).vendor = '<img src=x onerror=alert(1)>';
+    (facts.dmi as Record<string, string>).product = '<script>alert(2)</script>{{ 7*7 }}';
+    const { body } = await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await logIn(page);
+    expect(await page.textContent('table.hosts')).toContain('<img src=x onerror=alert(1)>');
+    await page.goto(`${srv.url}/hosts/${body.id}`);
+    expect(await page.textContent('table.kv')).toContain('<script>alert(2)</script>{{ 7*7 }}');
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('When a rule is previewed and the boot page opened, then both render (screenshots for the README)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page);
+    await page.goto(`${srv.url}/rules`);
+    await page.fill('textarea[name="expression"]', 'memory_mib >= 1024 and count(nics) >= 1');
+    await page.fill('input[name="name"]', 'lab');
+    await page.selectOption('select[name="profile"]', 'el9');
+    await page.fill('input[name="hostname_pattern"]', 'lab-{{ seq(3) }}.example.com');
+    await page.click('button[value="preview"]');
+    await page.waitForSelector('#preview');
+    expect(await page.textContent('#preview')).toContain('lab-001.example.com');
+    await shot(page, 'rules');
+    await page.goto(`${srv.url}/boot`);
+    expect(await page.textContent('#boot-ipxe')).toContain('BOOTIF=01-${netX/mac:hexhyp}');
+    await shot(page, 'boot');
+  });
+});
