@@ -9,8 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFacts } from '../support/facts.js';
-import { extractPre, preWorkspace, runPre } from '../support/pre-script.js';
-import { makeRestrictedPath } from '../support/restricted-path.js';
+import { bootStub } from '../support/pre-script.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -71,16 +70,7 @@ describe('web forms in Chromium', () => {
     await logIn(page);
     await expect.poll(() => page.textContent('table.hosts tbody')).toContain('No host yet');
 
-    const stub = await (await fetch(`${srv.url}/ks`)).text();
-    const ws = await preWorkspace(extractPre(stub));
-    cleanups.push(() => ws.cleanup());
-    const bin = await makeRestrictedPath();
-    cleanups.push(() => bin.cleanup());
-    const run = runPre(ws.script, bin.binDir, { ...ws.env, KICKSTAND_LINK_WAIT: '1' });
-    cleanups.push(async () => {
-      if (run.child.exitCode === null) run.child.kill('SIGKILL');
-      await run.exited;
-    });
+    const { ws, run } = await bootStub(srv.url, cleanups);
 
     // The table refreshes itself (static/hosts.js); no reload here.
     const link = page.locator('table.hosts tbody a[href^="/hosts/"]');

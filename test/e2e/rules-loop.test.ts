@@ -4,8 +4,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractPre, preWorkspace, runPre } from '../support/pre-script.js';
-import { makeRestrictedPath } from '../support/restricted-path.js';
+import { bootStub } from '../support/pre-script.js';
 import { startTestServer } from '../support/server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -32,16 +31,7 @@ describe('rules end to end', () => {
     expect((await admin('POST', '/api/v1/rules', { name: 'lab-all', expression: 'memory_mib > 0 and count(nics) >= 1', profile: 'lab', hostname_pattern: 'lab-{{ seq(3) }}.example.com' })).status).toBe(201);
     expect((await admin('PATCH', '/api/v1/settings', { auto_provision: true })).status).toBe(200);
 
-    const stub = await (await fetch(`${srv.url}/ks`)).text();
-    const ws = await preWorkspace(extractPre(stub));
-    cleanups.push(() => ws.cleanup());
-    const bin = await makeRestrictedPath();
-    cleanups.push(() => bin.cleanup());
-    const run = runPre(ws.script, bin.binDir, { ...ws.env, KICKSTAND_LINK_WAIT: '1' });
-    cleanups.push(async () => {
-      if (run.child.exitCode === null) run.child.kill('SIGKILL');
-      await run.exited;
-    });
+    const { ws, run } = await bootStub(srv.url, cleanups);
 
     const exit = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 40_000))]);
     expect(exit, run.stderr()).toEqual({ code: 0, signal: null });

@@ -176,3 +176,20 @@ export function defaultRouteDev(): string | undefined {
   }
   return undefined;
 }
+
+/** A machine booting the stub: fetch GET /ks from `url`, run its %pre under the installer's commands.
+ *  Every resource it makes goes on `cleanups` (run them in reverse when the test is done). */
+export async function bootStub(url: string, cleanups: (() => Promise<unknown>)[]): Promise<{ ws: PreWorkspace; run: PreRun }> {
+  const { makeRestrictedPath } = await import('./restricted-path.js');
+  const stub = await (await fetch(`${url}/ks`)).text();
+  const ws = await preWorkspace(extractPre(stub));
+  cleanups.push(() => ws.cleanup());
+  const bin = await makeRestrictedPath();
+  cleanups.push(() => bin.cleanup());
+  const run = runPre(ws.script, bin.binDir, { ...ws.env, KICKSTAND_LINK_WAIT: '1' });
+  cleanups.push(async () => {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    await run.exited;
+  });
+  return { ws, run };
+}
