@@ -9,7 +9,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { allows } from '../auth/roles.js';
-import { assignHost } from '../hosts/assign.js';
+import { assignHost, deleteHost } from '../hosts/assign.js';
+import { autoAssign } from '../rules/auto-assign.js';
 import { cmdline } from '../boot/cmdline.js';
 import { dvdRecipe } from '../boot/dvd.js';
 import { grub } from '../boot/grub.js';
@@ -113,12 +114,55 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
 
   router.get('/', (_req, res) => res.redirect(303, '/hosts'));
 
-  router.get('/hosts', loggedIn, async (req, res) => {
+  const hostsPage = async (req: Request, res: Response, bulk?: { host: string; outcome: string; reason?: string }[]) => {
     const all = await deps.store.listHosts();
     const state = typeof req.query.state === 'string' && STATES.includes(req.query.state) ? req.query.state : '';
     const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase().slice(0, 200) : '';
     const hosts = all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q)));
-    page(res, 'hosts.njk', { title: 'Hosts', nav: 'hosts', hosts, total: all.length, states: STATES, state, q, ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks` });
+    const session = res.locals.session as Session;
+    page(res, 'hosts.njk', {
+      title: 'Hosts',
+      nav: 'hosts',
+      hosts,
+      total: all.length,
+      states: STATES,
+      state,
+      q,
+      ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks`,
+      can_write: allows(session.role, 'hosts:write'),
+      profiles: await deps.store.listProfiles(),
+      bulk,
+    });
+  };
+
+  router.get('/hosts', loggedIn, (req, res) => hostsPage(req, res));
+
+  // Bulk actions from the hosts table: each host is done on its own, and the page lists what
+  // happened to each (one bad host does not stop the others).
+  router.post('/hosts/bulk', form, loggedIn, async (req, res) => {
+    const session = res.locals.session as Session;
+    if (!allows(session.role, 'hosts:write')) throw new AppError('FORBIDDEN', `role ${session.role} may not change hosts`);
+    const body = (req.body ?? {}) as Record<string, string | string[]>;
+    const ids = ([] as string[]).concat(body.ids ?? []).slice(0, 1000);
+    const action = String(body.bulk_action ?? '');
+    const results: { host: string; outcome: string; reason?: string }[] = [];
+    if (!ids.length) results.push({ host: '—', outcome: 'nothing selected' });
+    else if (action === 'auto-assign') {
+      for (const r of await autoAssign(deps, ids, session.user, baseUrl(req, deps.config.publicUrl))) results.push({ host: r.host, outcome: r.outcome, reason: r.reason });
+    } else {
+      for (const id of ids) {
+        try {
+          if (action === 'delete') await deleteHost(deps, id, session.user);
+          else if (action === 'assign') await assignHost(deps, id, { profile: String(body.profile ?? '') }, session.user, baseUrl(req, deps.config.publicUrl));
+          else throw new AppError('VALIDATION', 'choose assign, auto-assign or delete', 'bulk_action');
+          results.push({ host: id, outcome: action === 'delete' ? 'deleted' : 'assigned' });
+        } catch (err) {
+          if (!isFormError(err)) throw err;
+          results.push({ host: id, outcome: 'failed', reason: err.message });
+        }
+      }
+    }
+    await hostsPage(req, res, results);
   });
 
   router.get('/audit', loggedIn, async (_req, res) => {

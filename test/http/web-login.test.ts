@@ -120,6 +120,25 @@ describe('boot page', () => {
   });
 });
 
+describe('bulk actions', () => {
+  it('When hosts are selected, then a profile is assigned to each, one failure does not stop the others, and delete works', async () => {
+    await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'bulk-deb', action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i' }).expect(201);
+    const withKexec = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body.id as string;
+    const without = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ kexec: { available: false } })).expect(201)).body.id as string;
+    const { agent } = await logIn();
+    const page = await agent.get('/hosts').expect(200);
+    expect(page.text).toContain(`name="ids" value="${withKexec}"`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    const res = await agent.post('/hosts/bulk').type('form').send(`_csrf=${encodeURIComponent(csrf!)}&bulk_action=assign&profile=bulk-deb&ids=${withKexec}&ids=${without}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(`${withKexec}</a>: assigned`);
+    expect(res.text).toMatch(new RegExp(`${without}</a>: failed — host ${without} reported no kexec`));
+    const gone = await agent.post('/hosts/bulk').type('form').send(`_csrf=${encodeURIComponent(csrf!)}&bulk_action=delete&ids=${without}`);
+    expect(gone.text).toContain(`${without}</a>: deleted`);
+    await request(srv.url).get(`/api/v1/hosts/${without}`).set('Authorization', `Bearer ${srv.adminToken}`).expect(404);
+  });
+});
+
 describe('host page and assign form', () => {
   it('When an operator opens a host, then facts, NICs and the timeline show, and the form assigns a profile', async () => {
     await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'web-reboot', action: 'reboot' }).expect(201);
