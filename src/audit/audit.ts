@@ -1,6 +1,7 @@
-// Who changed what: assignments, profiles, rules, settings, users and tokens. Each entry is written
-// with the change's own group commit and also logged. Entries never carry secrets (no tokens, no
-// passwords, no rendered kickstarts).
+// Who changed what: assignments, profiles, rules, settings, users and tokens. Each entry is appended
+// once the change itself is durable (so the trail never shows a change that did not happen), shares
+// the next group commit with whatever else is pending, and is also logged. Entries never carry
+// secrets (no tokens, no passwords, no rendered kickstarts).
 import type { Deps } from '../deps.js';
 
 export interface AuditEntry {
