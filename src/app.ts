@@ -12,6 +12,7 @@ import { webRoutes } from './http/web.js';
 import { auditRoutes } from './http/audit.js';
 import { requestLog } from './http/request-log.js';
 import { stubRoutes } from './http/stub.js';
+import { templateRoutes } from './http/templates.js';
 
 const VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(profileRoutes(deps, adminToken));
   app.use(userRoutes(deps, adminToken));
   app.use(auditRoutes(deps, adminToken));
+  app.use(templateRoutes(deps, adminToken));
   app.use(openApiRoutes(VERSION));
   app.use(webRoutes(deps));
   app.use(notFound());

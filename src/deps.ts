@@ -14,5 +14,7 @@ export interface Deps {
   log: Logger;
   /** Serialises find-then-save on hosts (identity, hostnames); see util/mutex.ts. */
   hostsLock: Mutex;
+  /** Serialises template saves: read the history, write the file, append the version. */
+  templatesLock: Mutex;
   sightings: Sightings;
 }

@@ -37,7 +37,7 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
     throw err;
   });
   const kickstarts = createKickstartEnvironment(config.templatesDir);
-  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), sightings: new Sightings() };
+  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings() };
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
   const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 

@@ -29,7 +29,7 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
     store,
     kickstarts: createKickstartEnvironment(config.templatesDir, { watch: false }),
     log: createLogger('warn'),
-    hostsLock: new Mutex(),
+    hostsLock: new Mutex(), templatesLock: new Mutex(),
     sightings: new Sightings(),
   };
   const password = process.env.KICKSTAND_USER_PASSWORD || undefined;

@@ -4,9 +4,10 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { hostDetail, hostListItem } from '../hosts/views.js';
+import { resetHost } from '../hosts/reset.js';
 import { kickstartContext } from '../kickstart/context.js';
 import { guards } from './auth.js';
-import { baseUrl } from './base-url.js';
+import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -37,6 +38,10 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
     if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
     const text = deps.kickstarts.render(host.assignment.template, kickstartContext(host, facts, host.assignment.params, baseUrl(req, deps.config.publicUrl)));
     res.type('text/plain; charset=utf-8').send(text);
+  });
+
+  router.post('/api/v1/hosts/:id/reset', ...write, async (req, res) => {
+    res.json(hostListItem(await resetHost(deps, hostId(req), String(res.locals.actor), clientIp(req))));
   });
 
   router.delete('/api/v1/hosts/:id', ...write, async (req, res) => {

@@ -10,6 +10,7 @@ import type { Deps } from '../deps.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { allows } from '../auth/roles.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
+import { resetHost } from '../hosts/reset.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { cmdline } from '../boot/cmdline.js';
 import { dvdRecipe } from '../boot/dvd.js';
@@ -23,6 +24,7 @@ import { SESSION_COOKIE, Sessions, type Session } from '../web/sessions.js';
 import { createViewEnvironment } from '../web/views.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { configPages } from './web-config.js';
+import { templatePages } from './web-templates.js';
 import { fieldOf, isFormError } from './form-errors.js';
 
 const LOGIN_COOKIE = 'ks_login';
@@ -31,6 +33,7 @@ const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 const STATIC: Record<string, { type: string; body: string }> = {
   'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css'), 'utf-8') },
   'hosts.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'hosts.js'), 'utf-8') },
+  'editor.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'editor.js'), 'utf-8') },
 };
 // A hash that must never verify: answers a login for an unknown user as slowly as for a known one.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -59,6 +62,7 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
 
   // Profiles and rules pages live in their own module, with the same page/session/form helpers.
   router.use(configPages(deps, { page, loggedIn, form }));
+  router.use(templatePages(deps, { page, loggedIn, form }));
 
   router.get('/static/:file', (req, res, next) => {
     const name = String(req.params.file);
@@ -153,9 +157,10 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
       for (const id of ids) {
         try {
           if (action === 'delete') await deleteHost(deps, id, session.user);
+          else if (action === 'reset') await resetHost(deps, id, session.user, clientIp(req));
           else if (action === 'assign') await assignHost(deps, id, { profile: String(body.profile ?? '') }, session.user, baseUrl(req, deps.config.publicUrl));
-          else throw new AppError('VALIDATION', 'choose assign, auto-assign or delete', 'bulk_action');
-          results.push({ host: id, outcome: action === 'delete' ? 'deleted' : 'assigned' });
+          else throw new AppError('VALIDATION', 'choose assign, auto-assign, reset or delete', 'bulk_action');
+          results.push({ host: id, outcome: action === 'delete' ? 'deleted' : action === 'reset' ? 'reset to waiting' : 'assigned' });
         } catch (err) {
           if (!isFormError(err)) throw err;
           results.push({ host: id, outcome: 'failed', reason: err.message });
@@ -221,6 +226,27 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
       return hostPage(res, id, typed, { [field]: err.message });
     }
     res.redirect(303, `/hosts/${id}`);
+  });
+
+  router.post('/hosts/:id/reset', form, loggedIn, async (req, res) => {
+    const session = res.locals.session as Session;
+    if (!allows(session.role, 'hosts:write')) throw new AppError('FORBIDDEN', `role ${session.role} may not reset hosts`);
+    const id = String(req.params.id);
+    try {
+      await resetHost(deps, id, session.user, clientIp(req));
+    } catch (err) {
+      if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
+      res.status(err.status);
+      return hostPage(res, id, {}, { reset: err.message });
+    }
+    res.redirect(303, `/hosts/${id}`);
+  });
+
+  router.post('/hosts/:id/delete', form, loggedIn, async (req, res) => {
+    const session = res.locals.session as Session;
+    if (!allows(session.role, 'hosts:write')) throw new AppError('FORBIDDEN', `role ${session.role} may not delete hosts`);
+    await deleteHost(deps, String(req.params.id), session.user);
+    res.redirect(303, '/hosts');
   });
 
   async function hostPage(res: Response, id: string, typed: Record<string, string>, errors: Record<string, string>) {

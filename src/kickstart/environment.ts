@@ -23,9 +23,17 @@ class TemplateLoader extends nunjucks.Loader {
   readonly root: string;
   private watcher: FSWatcher | undefined;
 
-  constructor(root: string) {
+  /** Unsaved sources that stand in for files of the same name (a preview of an edit in progress). */
+  constructor(
+    root: string,
+    private readonly drafts: ReadonlyMap<string, string> = new Map(),
+  ) {
     super();
     this.root = path.resolve(root);
+  }
+
+  invalidate(): void {
+    (this as unknown as { cache: Record<string, unknown> }).cache = {};
   }
 
   fullPath(name: string): string | null {
@@ -37,6 +45,7 @@ class TemplateLoader extends nunjucks.Loader {
   }
 
   getSource(name: string): nunjucks.LoaderSource | null {
+    if (this.drafts.has(name)) return { src: this.drafts.get(name)!, path: this.fullPath(name) ?? name, noCache: true };
     const full = this.fullPath(name);
     if (!full) return null;
     try {
@@ -52,7 +61,7 @@ class TemplateLoader extends nunjucks.Loader {
   watch(onChange: () => void): void {
     try {
       this.watcher = watch(this.root, { recursive: true, persistent: false }, () => {
-        (this as unknown as { cache: Record<string, unknown> }).cache = {};
+        this.invalidate();
         onChange();
       });
       this.watcher.on('error', () => undefined);
@@ -73,41 +82,43 @@ export interface KickstartEnvironment {
   exists(name: string): Promise<boolean>;
   /** Final kickstart templates authors can assign: top-level *.ks.njk, the stub excepted. */
   list(): Promise<string[]>;
+  /** Render `name` as if its file held `source` (an unsaved edit): includes of other files still
+   *  read the folder, and nothing is cached. Throws like render(). */
+  renderDraft(name: string, source: string, context: object): string;
+  /** Whether `source` compiles (syntax only: undefined values and filters are found at render).
+   *  Undefined when it does; otherwise where and why not. */
+  check(name: string, source: string): RenderErrorDetail | undefined;
+  /** Forget compiled templates now (after a save), rather than when the folder watcher fires. */
+  invalidate(): void;
   /** Stop watching the folder (tests, shutdown). */
   close(): void;
 }
 
 export function createKickstartEnvironment(templatesDir: string, opts: { watch?: boolean } = {}): KickstartEnvironment {
   const loader = new TemplateLoader(templatesDir);
-  const env = new nunjucks.Environment(loader as unknown as nunjucks.ILoader, {
-    autoescape: false,
-    throwOnUndefined: true,
-    trimBlocks: true,
-    lstripBlocks: true,
-  });
-  installFilters(env);
-  // Shell libraries (the %pre) are real .sh files; `raw_include` pastes one verbatim so nunjucks
-  // never reads `${#x}` or `{{` inside shell as template syntax.
-  env.addGlobal('raw_include', (name: string) => {
-    const src = loader.getSource(name);
-    if (!src) throw new Error(`raw_include: no file "${name}" in the templates folder`);
-    return src.src.replace(/\n$/, '');
-  });
+  const env = environmentFor(loader);
   if (opts.watch !== false) loader.watch(() => undefined);
 
   return {
-    render(name, context) {
-      if (!loader.fullPath(name)) {
-        throw new AppError('TEMPLATE_NOT_FOUND', `template "${name}" is not a valid template name`, 'template');
-      }
+    render: (name, context) => renderWith(env, loader, name, context),
+    renderDraft(name, source, context) {
+      const draftLoader = new TemplateLoader(templatesDir, new Map([[name, source]]));
+      return renderWith(environmentFor(draftLoader), draftLoader, name, context);
+    },
+    check(name, source) {
       try {
-        return env.render(name, context);
+        new nunjucks.Template(source, env, loader.fullPath(name) ?? name, true);
+        return undefined;
       } catch (err) {
-        const detail = parseRenderError(name, err, loader.root, (n) => loader.getSource(n)?.src);
-        const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
-        throw new AppError('TEMPLATE_RENDER', `${detail.template}${at}: ${detail.message}`, 'template', detail);
+        const detail = parseRenderError(name, err, loader.root, () => source);
+        // nunjucks gives no line for a block left open ("expected endif, got end of file"): point at
+        // the tag that opened it, which is the line the author has to fix.
+        if (detail.line) return detail;
+        const opener = unclosedBlock(source);
+        return opener ? { ...detail, line: opener.line, column: opener.column, message: `{% ${opener.tag} %} is never closed (${detail.message})` } : detail;
       }
     },
+    invalidate: () => loader.invalidate(),
     async exists(name) {
       const full = loader.fullPath(name);
       if (!full) return false;
@@ -122,6 +133,54 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
     },
     close: () => loader.close(),
   };
+}
+
+function environmentFor(loader: TemplateLoader): nunjucks.Environment {
+  const env = new nunjucks.Environment(loader as unknown as nunjucks.ILoader, {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
+  installFilters(env);
+  // Shell libraries (the %pre) are real .sh files; `raw_include` pastes one verbatim so nunjucks
+  // never reads `${#x}` or `{{` inside shell as template syntax.
+  env.addGlobal('raw_include', (name: string) => {
+    const src = loader.getSource(name);
+    if (!src) throw new Error(`raw_include: no file "${name}" in the templates folder`);
+    return src.src.replace(/\n$/, '');
+  });
+  return env;
+}
+
+function renderWith(env: nunjucks.Environment, loader: TemplateLoader, name: string, context: object): string {
+  if (!loader.fullPath(name)) {
+    throw new AppError('TEMPLATE_NOT_FOUND', `template "${name}" is not a valid template name`, 'template');
+  }
+  try {
+    return env.render(name, context);
+  } catch (err) {
+    const detail = parseRenderError(name, err, loader.root, (n) => loader.getSource(n)?.src);
+    const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
+    throw new AppError('TEMPLATE_RENDER', `${detail.template}${at}: ${detail.message}`, 'template', detail);
+  }
+}
+
+const OPENERS = new Set(['if', 'for', 'block', 'macro', 'call', 'filter', 'raw', 'verbatim']);
+
+/** The line of the innermost block tag that is never closed, if any. */
+function unclosedBlock(source: string): { tag: string; line: number; column: number } | undefined {
+  const open: { tag: string; line: number; column: number }[] = [];
+  const lines = source.split('\n');
+  lines.forEach((text, i) => {
+    for (const m of text.matchAll(/\{%-?\s*(\w+)/g)) {
+      const tag = m[1]!;
+      if (OPENERS.has(tag)) open.push({ tag, line: i + 1, column: m.index + 1 });
+      else if (tag === 'set' && !/\{%-?\s*set\s[^%]*=/.test(text.slice(m.index))) open.push({ tag, line: i + 1, column: m.index + 1 });
+      else if (tag.startsWith('end') && open.at(-1)?.tag === tag.slice(3)) open.pop();
+    }
+  });
+  return open.at(-1);
 }
 
 /** nunjucks reports "(a.ks.njk)\n … (snippets/x.njk) [Line 3, Column 5]\n  msg", nesting one "(path)" per

@@ -15,6 +15,7 @@ import {
   settingsSchema,
 } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
+import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } from './templates.js';
 
 const component = (schema: JsonSchema): JsonSchema => {
   const { $id: _id, ...rest } = schema;
@@ -46,6 +47,9 @@ export function openApiDocument(version: string) {
         RebootProfile: component(rebootProfileSchema),
         Rule: component(ruleSchema),
         Settings: component(settingsSchema),
+        TemplateSave: component(templateSaveSchema),
+        TemplateRollback: component(templateRollbackSchema),
+        TemplatePreview: component(templatePreviewSchema),
         Error: component(errorSchema),
       },
     },
@@ -139,6 +143,22 @@ export function openApiDocument(version: string) {
       '/api/v1/settings': {
         get: { summary: 'Settings', security: [{ admin: [] }], responses: { '200': { description: 'settings', content: json('Settings') } } },
         patch: { summary: 'Change settings', security: [{ admin: [] }], requestBody: { required: true, content: json('Settings') }, responses: { '200': { description: 'settings' }, ...errors(400, 401) } },
+      },
+      '/api/v1/templates': {
+        get: { summary: 'Every editable template file, with its newest version', security: [{ admin: [] }], responses: { '200': { description: 'templates' }, ...errors(401) } },
+      },
+      '/api/v1/templates/{name}': {
+        get: { summary: 'A template: text in service, its sha256 and its versions (name may hold "/")', security: [{ admin: [] }], responses: { '200': { description: 'template' }, ...errors(401, 404) } },
+        put: { summary: 'Save (author role): refused with the line when it does not compile; 409 when changed since base_sha256', security: [{ admin: [] }], requestBody: { required: true, content: json('TemplateSave') }, responses: { '200': { description: 'saved (or unchanged)' }, '201': { description: 'created' }, ...errors(400, 401, 403, 409) } },
+      },
+      '/api/v1/templates/{name}/versions/{version}': {
+        get: { summary: 'One version with its text and its diff from the version before', security: [{ admin: [] }], responses: { '200': { description: 'version' }, ...errors(401, 404) } },
+      },
+      '/api/v1/templates/{name}/rollback': {
+        post: { summary: 'Put an earlier version back in service, as a new version', security: [{ admin: [] }], requestBody: { required: true, content: json('TemplateRollback') }, responses: { '200': { description: 'rolled back' }, ...errors(400, 401, 403, 404, 409) } },
+      },
+      '/api/v1/templates/{name}/preview': {
+        post: { summary: 'Render saved or unsaved text for a host or sample facts and lint it; nothing is stored', security: [{ admin: [] }], requestBody: { required: false, content: json('TemplatePreview') }, responses: { '200': { description: 'rendered text and findings' }, ...errors(400, 401, 403, 404) } },
       },
       '/api/v1/hosts/{id}/kickstart': {
         get: { summary: 'Preview the kickstart this host would receive', security: [{ admin: [] }], responses: { '200': { description: 'kickstart', content: { 'text/plain': {} } }, ...errors(400, 401, 404) } },

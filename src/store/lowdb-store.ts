@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
 import { MAX_AUDIT, type AuditEntry } from '../audit/audit.js';
 import type { Store } from './store.js';
+import type { TemplateVersion } from '../templates/version.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { AppError } from '../errors.js';
 
@@ -45,6 +46,7 @@ export class LowdbStore implements Store {
   private readonly byTokenHash = new Map<string, string>();
   private readonly pendingFacts = new Map<string, Facts | null>();
   private readonly coalescer: WriteCoalescer;
+  private historyWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly dir: string,
@@ -57,6 +59,7 @@ export class LowdbStore implements Store {
 
   static async open(dir: string): Promise<LowdbStore> {
     await mkdir(path.join(dir, 'facts'), { recursive: true });
+    await mkdir(path.join(dir, 'templates'), { recursive: true });
     const file = path.join(dir, DATA_FILE);
     const db = new Low<Document>(new JSONFile<Document>(file), emptyDocument());
     try {
@@ -219,6 +222,35 @@ export class LowdbStore implements Store {
     return [...this.db.data.audit].reverse();
   }
 
+  // Template history lives beside the hot document, one file per template: versions are whole files
+  // and only grow, and a save is rare, so it is written at once rather than in the group commit.
+  async listTemplateVersions(name: string): Promise<TemplateVersion[]> {
+    try {
+      return JSON.parse(await readFile(this.historyFile(name), 'utf-8')) as TemplateVersion[];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot read the history of template "${name}": ${(err as Error).message}`);
+    }
+  }
+
+  appendTemplateVersion(version: TemplateVersion): Promise<void> {
+    const write = async () => {
+      const versions = await this.listTemplateVersions(version.name);
+      versions.push(version);
+      const file = this.historyFile(version.name);
+      try {
+        await writeFile(`${file}.tmp`, JSON.stringify(versions));
+        await rename(`${file}.tmp`, file);
+      } catch (err) {
+        throw new AppError('STORAGE_UNAVAILABLE', `cannot write the data directory: ${(err as Error).message}`);
+      }
+    };
+    // One writer at a time: two appends must not both read N versions and both write N+1.
+    const next = this.historyWrites.then(write, write);
+    this.historyWrites = next.catch(() => undefined);
+    return next;
+  }
+
   async close(): Promise<void> {
     await this.coalescer.idle();
   }
@@ -244,6 +276,11 @@ export class LowdbStore implements Store {
     const tmp = `${file}.tmp`;
     await writeFile(tmp, JSON.stringify(facts));
     await rename(tmp, file);
+  }
+
+  private historyFile(name: string): string {
+    // Names hold "/" (snippets/x.njk); one flat folder with the name encoded keeps it one file each.
+    return path.join(this.dir, 'templates', `${encodeURIComponent(name)}.json`);
   }
 
   private factsFile(id: string): string {

@@ -7,6 +7,7 @@ import type { Profile } from '../profiles/profile.js';
 import type { Rule, Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
 import type { AuditEntry } from '../audit/audit.js';
+import type { TemplateVersion } from '../templates/version.js';
 
 export interface Identity {
   boot_mac: string;
@@ -60,6 +61,10 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** The audit trail, newest first. */
   listAudit(): Promise<AuditEntry[]>;
+  /** Every saved version of a template, oldest first (empty when it was never saved here). */
+  listTemplateVersions(name: string): Promise<TemplateVersion[]>;
+  /** Append a version; resolves once durable. */
+  appendTemplateVersion(version: TemplateVersion): Promise<void>;
   /** Flush what is pending and release files. */
   close(): Promise<void>;
 }

@@ -26,9 +26,9 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-async function logIn(page: Page) {
+async function logIn(page: Page, user = 'operator') {
   await page.goto(`${srv.url}/hosts`);
-  await page.fill('input[name="name"]', 'operator');
+  await page.fill('input[name="name"]', user);
   await page.fill('input[name="password"]', PASSWORD);
   await page.click('button[type="submit"]');
   await page.waitForURL(`${srv.url}/hosts`);
@@ -43,6 +43,7 @@ beforeAll(async () => {
   cleanups.push(() => srv.stop());
   const admin = { Authorization: `Bearer ${srv.adminToken}` };
   await request(srv.url).post('/api/v1/users').set(admin).send({ name: 'operator', role: 'operator', password: PASSWORD }).expect(201);
+  await request(srv.url).post('/api/v1/users').set(admin).send({ name: 'author', role: 'author', password: PASSWORD }).expect(201);
   await request(srv.url)
     .post('/api/v1/profiles')
     .set(admin)
@@ -132,5 +133,56 @@ describe('web forms in Chromium', () => {
     await page.goto(`${srv.url}/boot`);
     expect(await page.textContent('#boot-ipxe')).toContain('BOOTIF=01-${netX/mac:hexhyp}');
     await shot(page, 'boot');
+  });
+
+  it('When an author saves a template with a syntax error, then it is refused at its line; a preview renders it; a rollback restores the shipped text', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await logIn(page, 'author');
+    const file = path.join(srv.templatesDir, 'rhel.ks.njk');
+    const shipped = await readFile(file, 'utf-8');
+    await page.goto(`${srv.url}/templates`);
+    await page.click('a[href="/templates/edit?name=rhel.ks.njk"]');
+    await page.waitForSelector('textarea#content');
+    expect(await page.inputValue('textarea#content')).toBe(shipped);
+
+    // Break line 9 (the url line), save: refused at line 9, the typed text kept, the gutter marks it.
+    const lines = shipped.split('\n');
+    expect(lines[8]).toBe('url --url={{ params.repo | ksarg }}');
+    lines[8] = 'url --url={{ params.repo | ksarg }';
+    await page.fill('textarea#content', lines.join('\n'));
+    await page.click('button#save');
+    await page.waitForSelector('#error-content');
+    expect(await page.textContent('#error-content')).toMatch(/^rhel\.ks\.njk line (9|10), column \d+: .*expected variable end.*the running version stays in service$/);
+    expect(await page.inputValue('textarea#content')).toContain('url --url={{ params.repo | ksarg }\n');
+    expect(await page.textContent('.gutter')).toMatch(/▶(9|10)\n/);
+    expect(await readFile(file, 'utf-8')).toBe(shipped);
+    await shot(page, 'template-error');
+
+    // Fix it with a real change, preview for a sample machine, then save.
+    lines[8] = 'url --url={{ params.repo | ksarg }}';
+    lines.splice(9, 0, '# reviewed in the browser test');
+    await page.fill('textarea#content', lines.join('\n'));
+    await page.selectOption('select#target', 'sample:dell-r650');
+    await page.fill('textarea[name="params"]', JSON.stringify({ repo: 'http://192.0.2.20/rhel9/BaseOS/x86_64/os', root_password_hash: '$6$abc$xyz' }));
+    await page.click('button#preview');
+    await page.waitForSelector('section.preview');
+    expect(await page.textContent('section.preview h2')).toContain('Preview for sample dell-r650');
+    expect(await page.textContent('section.preview')).toContain('No findings');
+    expect(await page.textContent('ol.rendered')).toContain('url --url=http://192.0.2.20/rhel9/BaseOS/x86_64/os');
+    await shot(page, 'template-preview');
+    await page.click('button#save');
+    await page.waitForSelector('p.flash');
+    expect(await page.textContent('p.flash')).toContain('Saved as version 2');
+    expect(await readFile(file, 'utf-8')).toContain('# reviewed in the browser test');
+
+    // History: the diff of version 2, then roll back to the shipped text (version 1).
+    await page.click('a[href="/templates/history?name=rhel.ks.njk"]');
+    await page.waitForSelector('pre.diff');
+    expect(await page.textContent('pre.diff .add')).toBe('+# reviewed in the browser test');
+    await page.click('button#rollback-1');
+    await page.waitForURL(/v=3$/);
+    expect(await page.textContent('tr.selected')).toContain('rollback of 1');
+    expect(await readFile(file, 'utf-8')).toBe(shipped);
+    await shot(page, 'template-history');
   });
 });

@@ -1,0 +1,100 @@
+// Preview: render a template — the saved text or an unsaved edit — against a discovered host or a
+// sample, and lint the result. Nothing is stored; the running template is untouched.
+import type { Deps } from '../deps.js';
+import type { Facts } from '../discovery/facts.js';
+import { AppError } from '../errors.js';
+import type { Host } from '../hosts/host.js';
+import { kickstartContext } from '../kickstart/context.js';
+import type { RenderErrorDetail } from '../kickstart/environment.js';
+import type { KickstartVersion } from '../kickstart/validate.js';
+import { checkTemplateName, readTemplateFile } from './files.js';
+import { lintKickstart, lintShell, versionFor, type LintFinding } from './lint.js';
+import { listSamples } from './samples.js';
+
+export interface PreviewRequest {
+  name: string;
+  /** Unsaved text; the saved file when absent. */
+  content?: string;
+  /** Render for this discovered host… */
+  host?: string;
+  /** …or for this sample (`<templates>/samples/<name>.json`); the first sample when neither is given. */
+  sample?: string;
+  /** Params under the typed ones: a profile's. */
+  profile?: string;
+  params?: Record<string, unknown>;
+}
+
+export interface Preview {
+  name: string;
+  /** What it was rendered for: "host <id>" or "sample <name>". */
+  target: string;
+  version?: KickstartVersion;
+  rendered?: string;
+  findings: LintFinding[];
+}
+
+// The stub is the one kickstart Anaconda reads directly; everything else arrives through its %include.
+const STUB = 'stub.ks.njk';
+
+export async function previewTemplate(deps: Deps, request: PreviewRequest, baseUrl: string): Promise<Preview> {
+  const name = checkTemplateName(request.name);
+  const content = request.content ?? (await readTemplateFile(deps.config.templatesDir, name));
+  if (content === undefined) throw new AppError('NOT_FOUND', `no template "${name}" in the templates folder`, 'name');
+  const { host, facts, target } = await subject(deps, request);
+  const params = { ...(await profileParams(deps, request.profile)), ...hostParams(host, name), ...(request.params ?? {}) };
+
+  if (name.endsWith('.sh')) return { name, target, rendered: content, findings: lintShell(content) };
+
+  const syntax = deps.kickstarts.check(name, content);
+  if (syntax) return { name, target, findings: [renderFinding(name, syntax)] };
+  let rendered: string;
+  try {
+    rendered = deps.kickstarts.renderDraft(name, content, kickstartContext(host, facts, params, baseUrl));
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'TEMPLATE_RENDER') return { name, target, findings: [renderFinding(name, err.detail as RenderErrorDetail)] };
+    throw err;
+  }
+  const version = versionFor(rendered, facts);
+  return { name, target, version, rendered, findings: lintKickstart(rendered, version, name !== STUB) };
+}
+
+type Subject = { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string };
+
+async function subject(deps: Deps, request: PreviewRequest): Promise<Subject> {
+  if (request.host) {
+    const host = await deps.store.getHost(request.host);
+    const facts = host && (await deps.store.getFacts(host.id));
+    if (!host || !facts) throw new AppError('HOST_NOT_FOUND', `no host with id "${request.host}"`, 'host');
+    return { host, facts, target: `host ${host.hostname ?? host.id}` };
+  }
+  const samples = await listSamples(deps.config.templatesDir);
+  const sample = request.sample ? samples.find((s) => s.name === request.sample) : samples.find((s) => s.facts);
+  if (!sample) throw new AppError('VALIDATION', request.sample ? `no sample "${request.sample}" in the templates folder's samples/` : 'no host chosen and no sample facts in samples/', 'sample');
+  if (!sample.facts) throw new AppError('VALIDATION', sample.problem ?? `sample ${sample.name} is not valid facts`, 'sample');
+  const host = { id: `sample-${sample.name}`, hostname: `${sample.name}.example.com`, boot_mac: sample.facts.boot_mac, state: 'assigned' as const };
+  return { host, facts: sample.facts, target: `sample ${sample.name}` };
+}
+
+async function profileParams(deps: Deps, name: string | undefined): Promise<Record<string, unknown>> {
+  if (!name) return {};
+  const profile = await deps.store.getProfile(name);
+  if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${name}"`, 'profile');
+  return profile.action === 'kickstart' ? profile.params : {};
+}
+
+/** A host already assigned this template previews with the params it will really get. */
+function hostParams(host: Subject['host'], name: string): Record<string, unknown> {
+  return host.assignment?.action === 'kickstart' && host.assignment.template === name ? host.assignment.params : {};
+}
+
+function renderFinding(name: string, detail: RenderErrorDetail): LintFinding {
+  const elsewhere = detail.template && detail.template !== name;
+  return {
+    in: 'template',
+    line: elsewhere ? 0 : (detail.line ?? 0),
+    ...(detail.column && !elsewhere ? { column: detail.column } : {}),
+    severity: 'error',
+    code: 'TEMPLATE_RENDER',
+    message: elsewhere ? `in ${detail.template}${detail.line ? ` line ${detail.line}` : ''}: ${detail.message}` : detail.message,
+  };
+}
