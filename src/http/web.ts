@@ -11,6 +11,7 @@ import { verifyPassword } from '../auth/passwords.js';
 import { allows } from '../auth/roles.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { resetHost } from '../hosts/reset.js';
+import { chosenColumns, EXTRA_COLUMNS, sortHosts, sortKeys } from '../hosts/table.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { cmdline } from '../boot/cmdline.js';
 import { dvdRecipe } from '../boot/dvd.js';
@@ -122,9 +123,32 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     const all = await deps.store.listHosts();
     const state = typeof req.query.state === 'string' && STATES.includes(req.query.state) ? req.query.state : '';
     const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase().slice(0, 200) : '';
-    const hosts = all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q)));
+    const sort = typeof req.query.sort === 'string' && sortKeys().includes(req.query.sort) ? req.query.sort : 'last_seen';
+    const dir = req.query.dir === 'asc' || req.query.dir === 'desc' ? req.query.dir : sort === 'last_seen' ? 'desc' : 'asc';
+    const columns = chosenColumns(req.query.cols);
+    const hosts = sortHosts(
+      all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q))),
+      sort,
+      dir,
+    ).map((h) => ({ ...h, extra: columns.map((c) => c.value(h) ?? '—') }));
     const session = res.locals.session as Session;
+    // Links that keep the filters and columns while changing the sort.
+    const keep = new URLSearchParams();
+    if (state) keep.set('state', state);
+    if (q) keep.set('q', q);
+    for (const c of columns) keep.append('cols', c.key);
+    const sortLink = (key: string) => {
+      const p = new URLSearchParams(keep);
+      p.set('sort', key);
+      p.set('dir', key === sort && dir === 'asc' ? 'desc' : 'asc');
+      return `/hosts?${p.toString()}`;
+    };
     page(res, 'hosts.njk', {
+      sort,
+      dir,
+      columns,
+      all_columns: EXTRA_COLUMNS.map((c) => ({ key: c.key, label: c.label, chosen: columns.includes(c) })),
+      sort_links: Object.fromEntries(sortKeys().map((k) => [k, sortLink(k)])),
       title: 'Hosts',
       nav: 'hosts',
       hosts,
