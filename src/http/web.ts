@@ -229,7 +229,7 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
   router.post('/hosts/:id/assign', form, loggedIn, async (req, res) => {
     const id = String(req.params.id);
     const body = (req.body ?? {}) as Record<string, string>;
-    const typed = { profile: body.profile ?? '', hostname: body.hostname ?? '', params: body.params ?? '' };
+    const typed = { profile: body.profile ?? '', template: body.template ?? '', hostname: body.hostname ?? '', params: body.params ?? '' };
     const session = res.locals.session as Session;
     if (!allows(session.role, 'hosts:write')) throw new AppError('FORBIDDEN', `role ${session.role} may not assign hosts`);
     let params: unknown = {};
@@ -239,13 +239,20 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
       res.status(400);
       return hostPage(res, id, typed, { params: `not valid JSON: ${(err as Error).message}` });
     }
-    const request = { profile: typed.profile, ...(typed.hostname ? { hostname: typed.hostname } : {}), params };
+    if (typed.profile && typed.template) {
+      res.status(400);
+      return hostPage(res, id, typed, { template: 'choose a profile or a template, not both' });
+    }
+    // A template chosen without a profile is a direct kickstart assignment with the typed params.
+    const request = typed.template && !typed.profile
+      ? { action: 'kickstart', template: typed.template, ...(typed.hostname ? { hostname: typed.hostname } : {}), params }
+      : { profile: typed.profile, ...(typed.hostname ? { hostname: typed.hostname } : {}), params };
     try {
       await assignHost(deps, id, request, session.user, baseUrl(req, deps.config.publicUrl));
     } catch (err) {
       if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
       // Re-render the form with the message next to its field; nothing typed is lost.
-      const field = fieldOf(err, ['profile', 'hostname', 'params']);
+      const field = fieldOf(err, ['profile', 'template', 'hostname', 'params']);
       res.status(err.status);
       return hostPage(res, id, typed, { [field]: err.message });
     }
@@ -283,8 +290,14 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
       host,
       facts: await deps.store.getFacts(id),
       profiles: await deps.store.listProfiles(),
+      templates: await deps.kickstarts.list(),
       can_write: allows(session.role, 'hosts:write'),
-      form: { profile: typed.profile ?? host.assignment?.profile ?? '', hostname: typed.hostname ?? host.hostname ?? '', params: typed.params ?? '' },
+      form: {
+        profile: typed.profile ?? host.assignment?.profile ?? '',
+        template: typed.template ?? (host.assignment?.action === 'kickstart' && !host.assignment.profile ? host.assignment.template : ''),
+        hostname: typed.hostname ?? host.hostname ?? '',
+        params: typed.params ?? '',
+      },
       errors,
     });
   }

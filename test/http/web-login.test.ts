@@ -173,6 +173,25 @@ describe('host page and assign form', () => {
     expect(badName.text).toMatch(/id="error-hostname">hostname has an invalid format/);
   });
 
+  it('When a template is chosen instead of a profile, then the host gets that kickstart with the typed params; both at once is refused', async () => {
+    const { body } = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
+    const { agent } = await logIn();
+    const page = (await agent.get(`/hosts/${body.id}`)).text;
+    expect(page).toContain('<option>plain.ks.njk</option>');
+    expect(page).toContain('Profile defaults');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1];
+    const both = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', template: 'plain.ks.njk', hostname: '', params: '' });
+    expect(both.status).toBe(400);
+    expect(both.text).toMatch(/id="error-template">choose a profile or a template, not both/);
+    const res = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: '', template: 'needs-param.ks.njk', hostname: `t-${body.id}.example.com`, params: '{"x": 1}' });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/id="error-template">needs-param\.ks\.njk line \d+/);
+    const ok = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: '', template: 'plain.ks.njk', hostname: `t-${body.id}.example.com`, params: '' });
+    expect(ok.status).toBe(303);
+    const host = (await request(srv.url).get(`/api/v1/hosts/${body.id}`).set('Authorization', `Bearer ${srv.adminToken}`)).body;
+    expect(host.assignment).toMatchObject({ action: 'kickstart', template: 'plain.ks.njk' });
+  });
+
   it('When the assign form is posted without its CSRF token, then it is refused and nothing changes', async () => {
     const { body } = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
     const { agent } = await logIn();
