@@ -13,6 +13,8 @@ import { auditRoutes } from './http/audit.js';
 import { requestLog } from './http/request-log.js';
 import { stubRoutes } from './http/stub.js';
 import { templateRoutes } from './http/templates.js';
+import { imageRoutes } from './http/images.js';
+import { installerRoutes } from './http/installers.js';
 
 const VERSION = '0.1.0';
 
@@ -22,6 +24,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.set('etag', false);
   app.use(requestLog(deps.log));
   app.use(stubRoutes(deps));
+  app.use(imageRoutes(deps));
   app.use(discoveryRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
@@ -29,6 +32,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(userRoutes(deps, adminToken));
   app.use(auditRoutes(deps, adminToken));
   app.use(templateRoutes(deps, adminToken));
+  app.use(installerRoutes(deps, adminToken));
   app.use(openApiRoutes(VERSION));
   app.use(webRoutes(deps));
   app.use(notFound());

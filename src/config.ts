@@ -21,6 +21,11 @@ export interface Config {
   pollInterval: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
   logLevel: string;
+  /** JSON file of installer sources (KICKSTAND_INSTALLERS); optional, more can be added through the API. */
+  installersFile: string | undefined;
+  /** The product.img overlay served at /images/product.img, /updates.img and in tree mode
+   *  (KICKSTAND_PRODUCT_IMG, default <data>/product.img; absent = 404). */
+  productImg: string;
 }
 
 export class ConfigError extends Error {
@@ -79,16 +84,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     return path.resolve(cwd, raw);
   };
 
+  const dataDir = dir('KICKSTAND_DATA', './data');
   const config: Config = {
     port,
     bind,
-    dataDir: dir('KICKSTAND_DATA', './data'),
+    dataDir,
     templatesDir: dir('KICKSTAND_TEMPLATES', './kickstarts'),
     publicUrl,
     adminToken,
     adminPassword,
     pollInterval,
     logLevel,
+    installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
+    productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { Store } from './store/store.js';
 import type { Sightings } from './discovery/sightings.js';
 import type { Mutex } from './util/mutex.js';
+import type { Installer } from './installers/installer.js';
 
 export interface Deps {
   config: Config;
@@ -17,4 +18,6 @@ export interface Deps {
   /** Serialises template saves: read the history, write the file, append the version. */
   templatesLock: Mutex;
   sightings: Sightings;
+  /** Installers from the KICKSTAND_INSTALLERS file (read-only; the API adds more in the store). */
+  configInstallers: readonly Installer[];
 }

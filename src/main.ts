@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// CLI entry: `kickstand serve` (the default) and `kickstand user …`. Other commands (product-img,
-// boot-config) land with their issues. argv → one function call.
+// CLI entry: `kickstand serve` (the default), `kickstand user …`, `kickstand product-img …`.
+// argv → one function call.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startWebServer } from './server.js';
@@ -8,6 +8,9 @@ import { StoreOpenError } from './store/lowdb-store.js';
 import { DataDirBusy } from './store/data-lock.js';
 import { AppError } from './errors.js';
 import { userCommand, UsageError } from './cli/user.js';
+import { InstallersFileError } from './installers/config-file.js';
+import { productImgCommand, ProductImgUsageError } from './cli/product-img.js';
+import { ProductImgError } from './product-img/errors.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
@@ -32,18 +35,18 @@ async function serve(): Promise<void> {
 }
 
 const [command = 'serve', ...rest] = process.argv.slice(2);
-const commands: Record<string, () => Promise<void>> = { serve, user: () => userCommand(rest) };
+const commands: Record<string, () => Promise<void>> = { serve, user: () => userCommand(rest), 'product-img': () => productImgCommand(rest) };
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | kickstand user …\n`);
+  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | kickstand user … | kickstand product-img build|inspect …\n`);
   process.exit(2);
 }
 run().catch((err: unknown) => {
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof ProductImgUsageError) {
     process.stderr.write(`kickstand: ${err.message}\n`);
     process.exit(2);
   }
-  if (err instanceof ConfigError || err instanceof StoreOpenError || err instanceof DataDirBusy || err instanceof AppError) process.stderr.write(`kickstand: ${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof StoreOpenError || err instanceof DataDirBusy || err instanceof AppError || err instanceof InstallersFileError || err instanceof ProductImgError) process.stderr.write(`kickstand: ${err.message}\n`);
   else process.stderr.write(`kickstand: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -12,6 +12,7 @@ import { createKickstartEnvironment } from './kickstart/environment.js';
 import type { Logger } from './log.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import { lockDataDir } from './store/data-lock.js';
+import { loadInstallersFile } from './installers/config-file.js';
 import { Mutex } from './util/mutex.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
@@ -31,13 +32,14 @@ export interface RunningServer {
 
 export async function startWebServer(config: Config, log: Logger): Promise<RunningServer> {
   await checkFolders(config);
+  const configInstallers = await loadInstallersFile(config.installersFile);
   const lock = await lockDataDir(config.dataDir);
   const store = await LowdbStore.open(config.dataDir).catch(async (err: unknown) => {
     await lock.release();
     throw err;
   });
   const kickstarts = createKickstartEnvironment(config.templatesDir);
-  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings() };
+  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings(), configInstallers };
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
   const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 

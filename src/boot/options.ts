@@ -9,11 +9,15 @@ export interface BootSource {
   /** Kernel and initrd of that tree (images/pxeboot/vmlinuz, initrd.img by default). */
   kernel?: string;
   initrd?: string;
+  /** Tree mode: Kickstand's /tree/{installer}/, which serves our product.img and redirects the rest. */
+  stage2?: string;
+  /** The overlay for installers booted without tree mode (inst.updates=). */
+  updates?: string;
 }
 
 export const PLACEHOLDER_REPO = 'http://MIRROR/rhel9/BaseOS/x86_64/os';
 
-export function resolved(src: BootSource): Required<BootSource> {
+export function resolved(src: BootSource): Required<Omit<BootSource, 'stage2' | 'updates'>> {
   const repo = (src.repo ?? PLACEHOLDER_REPO).replace(/\/+$/, '');
   return {
     url: src.url,
@@ -26,7 +30,10 @@ export function resolved(src: BootSource): Required<BootSource> {
 /** The kernel arguments shared by every format. */
 export function discoveryArgs(src: BootSource): string[] {
   const r = resolved(src);
-  return ['ip=dhcp', `inst.repo=${r.repo}`, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn'];
+  // With tree mode, stage2 (and so images/product.img) comes through Kickstand while packages still
+  // come straight from the mirror; without it, the overlay is named with inst.updates=.
+  const overlay = src.stage2 ? [`inst.stage2=${src.stage2}`] : src.updates ? [`inst.updates=${src.updates}`] : [];
+  return ['ip=dhcp', `inst.repo=${r.repo}`, ...overlay, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn'];
 }
 
 /** Boot sources reach boot loaders' config files: no spaces, quotes or shell/loader metacharacters. */

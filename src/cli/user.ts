@@ -31,6 +31,7 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
     log: createLogger('warn'),
     hostsLock: new Mutex(), templatesLock: new Mutex(),
     sightings: new Sightings(),
+    configInstallers: [],
   };
   const password = process.env.KICKSTAND_USER_PASSWORD || undefined;
   try {

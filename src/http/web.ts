@@ -19,6 +19,8 @@ import { grub } from '../boot/grub.js';
 import { ipxe } from '../boot/ipxe.js';
 import { checkBootUrl, PLACEHOLDER_REPO } from '../boot/options.js';
 import { pxelinux } from '../boot/pxelinux.js';
+import { bootSource, overlayBuilt } from '../boot/source.js';
+import { listInstallers } from '../installers/manage.js';
 import { AppError } from '../errors.js';
 import { LoginLimit } from '../web/login-limit.js';
 import { SESSION_COOKIE, Sessions, type Session } from '../web/sessions.js';
@@ -198,17 +200,22 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     page(res, 'audit.njk', { title: 'Audit', nav: 'audit', entries: (await deps.store.listAudit()).slice(0, 500) });
   });
 
-  router.get('/boot', loggedIn, (req, res) => {
+  router.get('/boot', loggedIn, async (req, res) => {
     const url = baseUrl(req, deps.config.publicUrl);
-    const raw = typeof req.query.repo === 'string' ? req.query.repo.trim() : '';
+    const installers = await listInstallers(deps);
+    const chosen = typeof req.query.installer === 'string' ? installers.find((i) => i.name === req.query.installer) : undefined;
+    const raw = typeof req.query.repo === 'string' && !chosen ? req.query.repo.trim() : '';
     const checked = raw ? checkBootUrl(raw, 'repo') : undefined;
     const error = typeof checked === 'object' ? `inst.repo ${checked.problem}` : undefined;
-    const src = { url, ...(typeof checked === 'string' ? { repo: checked } : {}) };
+    const src = await bootSource(deps, url, chosen ? { installer: chosen } : typeof checked === 'string' ? { repo: checked } : {});
     res.status(error ? 400 : 200);
     page(res, 'boot.njk', {
       title: 'Boot',
       nav: 'boot',
       repo: raw,
+      installers,
+      installer: chosen?.name ?? '',
+      overlay: await overlayBuilt(deps),
       placeholder: PLACEHOLDER_REPO,
       error,
       lines: { cmdline: cmdline(src), pxelinux: pxelinux(src), grub: grub(src), ipxe: ipxe(src), dvd: dvdRecipe(src) },

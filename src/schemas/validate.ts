@@ -18,6 +18,7 @@ import {
   settingsSchema,
 } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
+import { installerListSchema, installerSchema } from './installers.js';
 import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } from './templates.js';
 
 const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
@@ -48,6 +49,8 @@ export const validators = {
   rebootProfile: compile<{ name: string; description?: string; action: 'reboot' }>(rebootProfileSchema),
   rule: compile<{ name: string; description?: string; expression: string; profile: string; hostname_pattern?: string; priority?: number; limit?: number; enabled?: boolean }>(ruleSchema),
   settings: compile<{ auto_provision?: boolean }>(settingsSchema),
+  installer: compile<import('../installers/installer.js').InstallerInput>(installerSchema),
+  installerList: compile<import('../installers/installer.js').InstallerInput[]>(installerListSchema),
   templateSave: compile<{ content: string; base_sha256?: string; message?: string }>(templateSaveSchema),
   templateRollback: compile<{ version: number; base_sha256?: string }>(templateRollbackSchema),
   templatePreview: compile<{ content?: string; host?: string; sample?: string; profile?: string; params?: Record<string, unknown> }>(templatePreviewSchema),

@@ -13,6 +13,7 @@ import type { User } from '../auth/user.js';
 import { MAX_AUDIT, type AuditEntry } from '../audit/audit.js';
 import type { Store } from './store.js';
 import type { TemplateVersion } from '../templates/version.js';
+import type { Installer } from '../installers/installer.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { AppError } from '../errors.js';
 
@@ -24,12 +25,13 @@ interface Document {
   settings: Settings;
   users: Record<string, User>;
   audit: AuditEntry[];
+  installers: Record<string, Installer>;
 }
 
 export const DATA_FILE = 'kickstand.json';
 
 function emptyDocument(): Document {
-  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [] };
+  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {} };
 }
 
 export class StoreOpenError extends Error {
@@ -220,6 +222,21 @@ export class LowdbStore implements Store {
 
   async listAudit(): Promise<AuditEntry[]> {
     return [...this.db.data.audit].reverse();
+  }
+
+  async listInstallers(): Promise<Installer[]> {
+    return Object.values(this.db.data.installers).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  saveInstaller(installer: Installer): Promise<void> {
+    this.db.data.installers[installer.name] = installer;
+    return this.durable();
+  }
+
+  deleteInstaller(name: string): Promise<boolean> {
+    if (!Object.hasOwn(this.db.data.installers, name)) return Promise.resolve(false);
+    delete this.db.data.installers[name];
+    return this.durable().then(() => true);
   }
 
   // Template history lives beside the hot document, one file per template: versions are whole files

@@ -8,6 +8,7 @@ import type { Rule, Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
 import type { AuditEntry } from '../audit/audit.js';
 import type { TemplateVersion } from '../templates/version.js';
+import type { Installer } from '../installers/installer.js';
 
 export interface Identity {
   boot_mac: string;
@@ -61,6 +62,11 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** The audit trail, newest first. */
   listAudit(): Promise<AuditEntry[]>;
+  /** Installers added through the API, by name (those of the config file are not stored). */
+  listInstallers(): Promise<Installer[]>;
+  /** Create or replace; resolves once durable. */
+  saveInstaller(installer: Installer): Promise<void>;
+  deleteInstaller(name: string): Promise<boolean>;
   /** Every saved version of a template, oldest first (empty when it was never saved here). */
   listTemplateVersions(name: string): Promise<TemplateVersion[]>;
   /** Append a version; resolves once durable. */

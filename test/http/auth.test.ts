@@ -17,6 +17,10 @@ const PUBLIC = new Set([
   'POST /api/v1/discovery',
   'GET /api/v1/discovery/:id/next',
   'GET /api/v1/openapi.json',
+  // What Anaconda fetches before any kickstart: the overlay and the tree it sits in.
+  'GET /images/product.img',
+  'GET /updates.img',
+  'GET /tree/:name/*path',
   // The web forms' way in, and what the login page itself needs.
   'GET /login',
   'POST /login',
@@ -34,7 +38,7 @@ function routes(): string[] {
 
 const call = (route: string, token?: string) => {
   const [method, url] = route.split(' ') as [string, string];
-  const r = (request(srv.url) as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url.replace(/:[a-z]+/g, 'x1'));
+  const r = (request(srv.url) as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url.replace(/:[a-z]+/g, 'x1').replace(/\*[a-z]+/g, 'x1.njk'));
   return token ? r.set('Authorization', `Bearer ${token}`) : r;
 };
 

@@ -1,0 +1,47 @@
+// The installers Kickstand knows: those of the config file (fixed while running) and those added
+// through the API (stored). A name is one or the other, never both.
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { audit } from '../audit/audit.js';
+import { validators } from '../schemas/validate.js';
+import type { Installer } from './installer.js';
+
+export async function listInstallers(deps: Deps): Promise<Installer[]> {
+  const stored = await deps.store.listInstallers();
+  return [...deps.configInstallers, ...stored.filter((s) => !deps.configInstallers.some((c) => c.name === s.name))].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function getInstaller(deps: Deps, name: string): Promise<Installer | undefined> {
+  return (await listInstallers(deps)).find((i) => i.name === name);
+}
+
+export async function mustGetInstaller(deps: Deps, name: string, field = 'installer'): Promise<Installer> {
+  const found = await getInstaller(deps, name);
+  if (!found) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${name}"`, field);
+  return found;
+}
+
+export async function saveInstaller(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Installer> {
+  const input = validators.installer(body);
+  if (deps.configInstallers.some((c) => c.name === input.name)) {
+    throw new AppError('NAME_TAKEN', `installer "${input.name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); change it there`, 'name');
+  }
+  const installer: Installer = { ...input, source: 'api' };
+  const durable = await deps.hostsLock.run(async () => {
+    const existing = (await deps.store.listInstallers()).find((i) => i.name === input.name);
+    if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `installer "${input.name}" already exists`, 'name');
+    if (mode === 'replace' && !existing) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${input.name}"`);
+    return deps.store.saveInstaller(installer);
+  });
+  await durable;
+  await audit(deps, actor, mode === 'create' ? 'installer.create' : 'installer.replace', installer.name, installer.repo);
+  return installer;
+}
+
+export async function deleteInstaller(deps: Deps, name: string, actor: string): Promise<void> {
+  if (deps.configInstallers.some((c) => c.name === name)) {
+    throw new AppError('VALIDATION', `installer "${name}" is defined in KICKSTAND_INSTALLERS; remove it there`, 'name');
+  }
+  if (!(await deps.store.deleteInstaller(name))) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${name}"`);
+  await audit(deps, actor, 'installer.delete', name);
+}

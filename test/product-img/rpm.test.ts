@@ -1,0 +1,196 @@
+// Reading rpm packages built by the real rpmbuild, checked against rpm2cpio | cpio.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProductImgError } from '../../src/product-img/errors.js';
+import { parseRpm, readRpm } from '../../src/product-img/rpm.js';
+import { buildRpm, cleanupTempDirs, type Payload, requireTools, rpmLayout, setSignatureSize, sh, tempDir, unpackRpm } from './helpers.js';
+
+const PAYLOADS: [Payload, string][] = [
+  ['w9.gzdio', 'gzip'],
+  ['w6.xzdio', 'xz'],
+  ['w19.zstdio', 'zstd'],
+  ['w0.ufdio', 'none'],
+];
+
+let dir: string;
+const rpms = new Map<Payload, string>();
+
+beforeAll(() => {
+  requireTools();
+  dir = tempDir();
+  for (const [p] of PAYLOADS) rpms.set(p, buildRpm(dir, p));
+  rpms.set('w9.lzdio', buildRpm(dir, 'w9.lzdio'));
+});
+afterAll(cleanupTempDirs);
+
+async function failure(p: Promise<unknown>): Promise<ProductImgError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProductImgError);
+  return err as ProductImgError;
+}
+
+describe('rpm reader', () => {
+  it.each(PAYLOADS)('When a %s package is read, then every payload file matches rpm2cpio | cpio -idm', async (payload, compressor) => {
+    const rpm = rpms.get(payload)!;
+    const pkg = await readRpm(rpm);
+    expect([pkg.name, pkg.version, pkg.release, pkg.arch]).toEqual(['kstest', '1.0', '1', 'x86_64']);
+    expect(pkg.payloadFormat).toBe('cpio');
+    expect(pkg.payloadCompressor).toBe(compressor);
+
+    const ref = unpackRpm(rpm, tempDir());
+    const unowned = ['usr', 'usr/bin', 'usr/lib64', 'usr/sbin', 'usr/share'];
+    expect(pkg.entries.map((e) => e.path).sort()).toEqual([...ref.keys()].filter((p) => !unowned.includes(p)).sort());
+    for (const e of pkg.entries) {
+      const r = ref.get(e.path)!;
+      expect(r, e.path).toBeDefined();
+      expect(e.mode.toString(8), e.path).toBe(r.mode.toString(8));
+      expect([e.user, e.group]).toEqual(['root', 'root']);
+      if (r.link !== undefined) expect(e.linkTarget).toBe(r.link);
+      if (r.data !== undefined) expect(e.data.equals(r.data), e.path).toBe(true);
+    }
+  });
+
+  it('When the payload is lzma-alone (w.lzdio), then the error names the compressor and the file', async () => {
+    const rpm = rpms.get('w9.lzdio')!;
+    const err = await failure(readRpm(rpm));
+    expect(err.code).toBe('UNKNOWN_COMPRESSOR');
+    expect(err.message).toBe(`${rpm}: payload compressor "lzma" (lzma-alone, rpm w.lzdio) is not supported: only gzip, xz, zstd or none`);
+  });
+
+  it('When files are hard links, then each link gets the data rpm stored only once', async () => {
+    const pkg = await readRpm(rpms.get('w9.gzdio')!);
+    const hard = pkg.entries.find((e) => e.path === 'usr/share/kstest/hard.txt')!;
+    const data = pkg.entries.find((e) => e.path === 'usr/share/kstest/sub/deeper/data.txt')!;
+    expect(hard.data.toString()).toBe('hello from kstest\n');
+    expect(data.data.toString()).toBe('hello from kstest\n');
+    expect(pkg.entries.find((e) => e.path === 'usr/sbin/kexec')!.mode).toBe(0o100755);
+    expect(pkg.entries.find((e) => e.path === 'usr/bin/kstest-link')!.linkTarget).toBe('../sbin/kexec');
+  });
+
+  it('When the payload uses rpm\'s stripped cpio entries (07070X), then metadata comes from the header', async () => {
+    const rpm = rpms.get('w0.ufdio')!;
+    const orig = readFileSync(rpm);
+    const { mainStart, payloadStart } = rpmLayout(orig);
+    // Header order, as rpm writes file indexes; contents from the reference unpack.
+    const names = sh(`rpm -qp --qf '[%{FILENAMES}\\n]' '${rpm}'`).toString().trim().split('\n');
+    const ref = unpackRpm(rpm, tempDir());
+    const parts: Buffer[] = [];
+    let off = 0;
+    const push = (b: Buffer) => {
+      parts.push(b);
+      off += b.length;
+    };
+    const pad = () => push(Buffer.alloc((4 - (off % 4)) % 4));
+    names.forEach((n, fx) => {
+      const r = ref.get(n.replace(/^\//, ''))!;
+      push(Buffer.from(`07070X${fx.toString(16).padStart(8, '0')}`));
+      pad();
+      // hard.txt comes before data.txt in header order: only the last link carries the data.
+      const data = r.link !== undefined ? Buffer.from(r.link) : n.endsWith('hard.txt') ? Buffer.alloc(0) : (r.data ?? Buffer.alloc(0));
+      push(data);
+      pad();
+    });
+    push(Buffer.from(`070701${'0'.repeat(8 * 4)}00000001${'0'.repeat(8 * 6)}0000000b00000000TRAILER!!!\0`));
+    pad();
+    const stripped = Buffer.concat([orig.subarray(0, payloadStart), ...parts]);
+    setSignatureSize(stripped, stripped.length - mainStart);
+
+    const pkg = await parseRpm(stripped, 'stripped.rpm');
+    for (const e of pkg.entries) {
+      const r = ref.get(e.path)!;
+      expect(e.mode.toString(8), e.path).toBe(r.mode.toString(8));
+      if (r.data !== undefined) expect(e.data.toString('hex'), e.path).toBe(r.data.toString('hex'));
+      if (r.link !== undefined) expect(e.linkTarget).toBe(r.link);
+    }
+    expect(pkg.entries.find((e) => e.path === 'usr/share/kstest/hard.txt')!.data.toString()).toBe('hello from kstest\n');
+  });
+});
+
+describe('rpm reader errors', () => {
+  it('When the file is not an rpm, then the error names it and says so', async () => {
+    const f = join(tempDir(), 'notes.txt');
+    writeFileSync(f, 'hello, not an rpm at all\n');
+    const err = await failure(readRpm(f));
+    expect(err.code).toBe('NOT_RPM');
+    expect(err.message).toBe(`${f}: not an rpm package (bad lead magic)`);
+  });
+
+  it.each([
+    ['inside the lead', 50],
+    ['inside the signature header', 200],
+    ['inside the main header', -1],
+    ['inside the payload', -2],
+  ])('When the rpm is cut off %s, then the error says truncated', async (_where, cut) => {
+    const orig = readFileSync(rpms.get('w9.gzdio')!);
+    const { mainStart, payloadStart } = rpmLayout(orig);
+    const at = cut === -1 ? mainStart + 40 : cut === -2 ? payloadStart + Math.floor((orig.length - payloadStart) / 2) : cut;
+    const f = join(tempDir(), 'cut.rpm');
+    writeFileSync(f, orig.subarray(0, at));
+    const err = await failure(readRpm(f));
+    expect(err.code).toBe('TRUNCATED');
+    expect(err.message.startsWith(`${f}: truncated`)).toBe(true);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('When a header entry points outside the data, then the error says the header is corrupt', async () => {
+    const buf = Buffer.from(readFileSync(rpms.get('w9.gzdio')!));
+    const { mainStart } = rpmLayout(buf);
+    buf.writeInt32BE(0x7fff0000, mainStart + 16 + 16 * 3 + 8); // offset of the 4th entry
+    const f = join(tempDir(), 'corrupt.rpm');
+    writeFileSync(f, buf);
+    const err = await failure(readRpm(f));
+    expect(err.code).toBe('CORRUPT_HEADER');
+    expect(err.message).toMatch(new RegExp(`^${f}: corrupt main header: tag \\d+ points outside the data$`));
+  });
+
+  it('When the main header magic is damaged, then the error says the header is corrupt', async () => {
+    const buf = Buffer.from(readFileSync(rpms.get('w9.gzdio')!));
+    buf[rpmLayout(buf).mainStart] = 0;
+    const err = await failure(parseRpm(buf, 'bad.rpm'));
+    expect(err.message).toBe('bad.rpm: corrupt main header: bad header magic');
+  });
+
+  it('When the payload compressor is unknown, then the error names the compressor', async () => {
+    const buf = Buffer.from(readFileSync(rpms.get('w9.gzdio')!));
+    const { mainStart, payloadStart } = rpmLayout(buf);
+    const at = buf.indexOf('gzip\0', mainStart);
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(payloadStart);
+    buf.write('gzzz', at);
+    const f = join(tempDir(), 'gzzz.rpm');
+    writeFileSync(f, buf);
+    const err = await failure(readRpm(f));
+    expect(err.code).toBe('UNKNOWN_COMPRESSOR');
+    expect(err.message).toBe(`${f}: unknown payload compressor "gzzz"`);
+  });
+
+  it.each([['w9.gzdio'], ['w6.xzdio'], ['w19.zstdio']] as [Payload][])('When %s payload bytes are damaged, then the error says the compressed data is corrupt', async (payload) => {
+    const buf = Buffer.from(readFileSync(rpms.get(payload)!));
+    const { payloadStart } = rpmLayout(buf);
+    const mid = payloadStart + Math.floor((buf.length - payloadStart) / 2);
+    for (let i = mid; i < mid + 64; i++) buf[i] = buf[i]! ^ 0xa5;
+    const f = join(tempDir(), 'damaged.rpm');
+    writeFileSync(f, buf);
+    const err = await failure(readRpm(f));
+    expect(err.code).toBe('CORRUPT_PAYLOAD');
+    expect(err.message).toMatch(new RegExp(`^${f}: corrupt (gzip|xz|zstd) data`));
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('When the file cannot be read, then the error names it', async () => {
+    const f = join(tempDir(), 'absent.rpm');
+    const err = await failure(readRpm(f));
+    expect(err.message).toBe(`${f}: cannot read (ENOENT)`);
+  });
+
+  it('When the gzip payload is sound, then decompressing it ourselves agrees with rpm2cpio', async () => {
+    const rpm = rpms.get('w9.gzdio')!;
+    const buf = readFileSync(rpm);
+    expect(gunzipSync(buf.subarray(rpmLayout(buf).payloadStart)).equals(sh(`rpm2cpio '${rpm}'`))).toBe(true);
+  });
+});
