@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProductImg } from '../../src/product-img/build.js';
-import { ProductImgError } from '../../src/product-img/errors.js';
 import type { Recipe } from '../../src/product-img/recipe.js';
-import { buildRpm, cleanupTempDirs, type Payload, requireTools, sh, tempDir, unpackImage, unpackRpm } from './helpers.js';
+import { buildRpm, cleanupTempDirs, type Payload, requireTools, sh, tempDir, unpackImage, unpackRpm, failure } from './helpers.js';
 
 let dir: string;
 const rpms = new Map<Payload, string>();
@@ -22,15 +21,6 @@ beforeAll(() => {
 afterAll(cleanupTempDirs);
 
 const recipe = (r: Partial<Recipe>): Recipe => ({ rpms: [], take: [], files: [], compress: 'gzip', ...r });
-
-async function failure(p: Promise<unknown>): Promise<ProductImgError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProductImgError);
-  return err as ProductImgError;
-}
 
 describe('buildProductImg', () => {
   it.each([

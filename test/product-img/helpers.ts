@@ -1,5 +1,7 @@
 // Test fixtures for the product.img builder: real rpms built by rpmbuild from a tiny spec, temp
 // dirs, and the real cpio/rpm2cpio tools to check our output against.
+import { expect } from 'vitest';
+import { ProductImgError } from '../../src/product-img/errors.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,4 +138,14 @@ export function setSignatureSize(buf: Buffer, size: number): void {
     const at = 96 + 16 + i * 16;
     if (buf.readUInt32BE(at) === 1000) buf.writeUInt32BE(size, data + buf.readInt32BE(at + 8));
   }
+}
+
+/** The ProductImgError a promise rejects with (fails the test if it resolves or throws another). */
+export async function failure(p: Promise<unknown>): Promise<ProductImgError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProductImgError);
+  return err as ProductImgError;
 }

@@ -3,9 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProductImgError } from '../../src/product-img/errors.js';
 import { parseRpm, readRpm } from '../../src/product-img/rpm.js';
-import { buildRpm, cleanupTempDirs, type Payload, requireTools, rpmLayout, setSignatureSize, sh, tempDir, unpackRpm } from './helpers.js';
+import { buildRpm, cleanupTempDirs, type Payload, requireTools, rpmLayout, setSignatureSize, sh, tempDir, unpackRpm, failure } from './helpers.js';
 
 const PAYLOADS: [Payload, string][] = [
   ['w9.gzdio', 'gzip'],
@@ -24,15 +23,6 @@ beforeAll(() => {
   rpms.set('w9.lzdio', buildRpm(dir, 'w9.lzdio'));
 });
 afterAll(cleanupTempDirs);
-
-async function failure(p: Promise<unknown>): Promise<ProductImgError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProductImgError);
-  return err as ProductImgError;
-}
 
 describe('rpm reader', () => {
   it.each(PAYLOADS)('When a %s package is read, then every payload file matches rpm2cpio | cpio -idm', async (payload, compressor) => {
