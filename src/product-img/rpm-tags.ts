@@ -18,8 +18,15 @@ export const TAG = {
   DIRNAMES: 1118,
   PAYLOADFORMAT: 1124,
   PAYLOADCOMPRESSOR: 1125,
+  FILEDIGESTS: 1035,
   LONGFILESIZES: 5008,
+  FILEDIGESTALGO: 5011,
+  PAYLOADDIGEST: 5092,
+  PAYLOADDIGESTALGO: 5093,
 } as const;
+
+// rpm's PGPHASHALGO numbers → node:crypto names (rpmpgp.h). Absent FILEDIGESTALGO means MD5.
+export const HASH_ALGO: Record<number, string> = { 1: 'md5', 2: 'sha1', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
 
 export const TYPE = {
   NULL: 0,

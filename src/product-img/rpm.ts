@@ -7,6 +7,7 @@ import { readHeader } from './rpm-header.js';
 import { rpmFiles, type RpmFile } from './rpm-files.js';
 import { payloadEntries, type RpmEntry } from './rpm-payload.js';
 import { TAG } from './rpm-tags.js';
+import { checkFileDigests, checkPayloadDigest } from './rpm-digests.js';
 
 export type { RpmEntry } from './rpm-payload.js';
 export type { RpmFile } from './rpm-files.js';
@@ -61,7 +62,10 @@ export async function parseRpm(buf: Buffer, file: string): Promise<RpmPackage> {
   if (payload.length === 0) throw new ProductImgError('TRUNCATED', file, 'truncated: the payload is missing');
   const compressor = payloadCompressor(header.string(TAG.PAYLOADCOMPRESSOR), payload, file);
   const files = rpmFiles(header, file);
-  const entries = payloadEntries(await decompress(payload, compressor, file), files, file);
+  const cpio = await decompress(payload, compressor, file);
+  checkPayloadDigest(header, payload, file);
+  const entries = payloadEntries(cpio, files, file);
+  checkFileDigests(header, files.map((f) => f.path), entries, file);
   return {
     file,
     name: header.string(TAG.NAME) ?? '',

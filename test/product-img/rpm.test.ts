@@ -1,4 +1,5 @@
 // Reading rpm packages built by the real rpmbuild, checked against rpm2cpio | cpio.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -89,6 +90,11 @@ describe('rpm reader', () => {
     pad();
     const stripped = Buffer.concat([orig.subarray(0, payloadStart), ...parts]);
     setSignatureSize(stripped, stripped.length - mainStart);
+    // A new payload needs its digest in the header (PAYLOADDIGEST, sha256 hex), as rpm would write it.
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const at = stripped.indexOf(sha(orig.subarray(payloadStart)), mainStart);
+    expect(at).toBeGreaterThan(mainStart);
+    stripped.write(sha(Buffer.concat(parts)), at);
 
     const pkg = await parseRpm(stripped, 'stripped.rpm');
     for (const e of pkg.entries) {
@@ -159,7 +165,7 @@ describe('rpm reader errors', () => {
     expect(err.message).toBe(`${f}: unknown payload compressor "gzzz"`);
   });
 
-  it.each([['w9.gzdio'], ['w6.xzdio'], ['w19.zstdio']] as [Payload][])('When %s payload bytes are damaged, then the error says the compressed data is corrupt', async (payload) => {
+  it.each([['w9.gzdio'], ['w6.xzdio'], ['w19.zstdio']] as [Payload][])('When %s payload bytes are damaged, then the error says the payload is corrupt', async (payload) => {
     const buf = Buffer.from(readFileSync(rpms.get(payload)!));
     const { payloadStart } = rpmLayout(buf);
     const mid = payloadStart + Math.floor((buf.length - payloadStart) / 2);
@@ -168,7 +174,9 @@ describe('rpm reader errors', () => {
     writeFileSync(f, buf);
     const err = await failure(readRpm(f));
     expect(err.code).toBe('CORRUPT_PAYLOAD');
-    expect(err.message).toMatch(new RegExp(`^${f}: corrupt (gzip|xz|zstd) data`));
+    // gzip and xz check themselves; a zstd frame without a checksum decodes, and the header's
+    // payload digest catches it.
+    expect(err.message).toMatch(new RegExp(`^${f}: corrupt (gzip data|xz data|zstd data|payload: its sha256 does not match the header's PAYLOADDIGEST)`));
     expect(err.message).not.toContain('\n');
   });
 
@@ -182,5 +190,25 @@ describe('rpm reader errors', () => {
     const rpm = rpms.get('w9.gzdio')!;
     const buf = readFileSync(rpm);
     expect(gunzipSync(buf.subarray(rpmLayout(buf).payloadStart)).equals(sh(`rpm2cpio '${rpm}'`))).toBe(true);
+  });
+});
+
+describe('rpm digests', () => {
+  it('When a file inside an uncompressed payload is altered and the payload digest fixed up, then the file digest still catches it', async () => {
+    // Rebuild an uncompressed package's payload with one byte of a file changed, fix the payload
+    // digest and the sizes: only FILEDIGESTS is left to notice.
+    const orig = Buffer.from(readFileSync(rpms.get('w0.ufdio')!));
+    const { payloadStart, mainStart } = rpmLayout(orig);
+    const at = orig.indexOf('hello from kstest', payloadStart);
+    expect(at).toBeGreaterThan(payloadStart);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const before = sha(orig.subarray(payloadStart));
+    orig.write('J', at);
+    orig.write(sha(orig.subarray(payloadStart)), orig.indexOf(before, mainStart));
+    const f = join(tempDir(), 'altered.rpm');
+    writeFileSync(f, orig);
+    const err = await failure(readRpm(f));
+    expect(err.code).toBe('CORRUPT_PAYLOAD');
+    expect(err.message).toMatch(/altered\.rpm: corrupt payload: usr\/share\/kstest\/(sub\/deeper\/data|hard)\.txt does not match its (sha256|md5) in the header/);
   });
 });
