@@ -19,6 +19,10 @@ export interface Config {
   adminPassword: string | undefined;
   /** Seconds a waiting machine sleeps between polls (KICKSTAND_POLL_INTERVAL, default 5). */
   pollInterval: number;
+  /** Hours a host token keeps working after its answer was delivered (KICKSTAND_TOKEN_TTL, default 24). */
+  tokenTtlHours: number;
+  /** Minutes without a poll after which a waiting host is marked lost (KICKSTAND_LOST_AFTER, default 30). */
+  lostAfterMinutes: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
   logLevel: string;
   /** JSON file of installer sources (KICKSTAND_INSTALLERS); optional, more can be added through the API. */
@@ -52,6 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const port = int('PORT', 8080, 0, 65535);
   const pollInterval = int('KICKSTAND_POLL_INTERVAL', 5, 1, 3600);
+  const tokenTtlHours = int('KICKSTAND_TOKEN_TTL', 24, 1, 24 * 30);
+  const lostAfterMinutes = int('KICKSTAND_LOST_AFTER', 30, 1, 7 * 24 * 60);
 
   let publicUrl: string | undefined;
   const rawUrl = env.KICKSTAND_URL;
@@ -94,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     adminToken,
     adminPassword,
     pollInterval,
+    tokenTtlHours,
+    lostAfterMinutes,
     logLevel,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),

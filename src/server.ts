@@ -14,6 +14,7 @@ import { LowdbStore } from './store/lowdb-store.js';
 import { lockDataDir } from './store/data-lock.js';
 import { loadInstallersFile } from './installers/config-file.js';
 import { Mutex } from './util/mutex.js';
+import { markLostHosts } from './hosts/lost.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
 
@@ -61,6 +62,11 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  // Once a minute: waiting hosts that stopped polling become lost.
+  const sweeper = setInterval(() => {
+    markLostHosts(deps).catch((err: unknown) => log.error({ err }, 'lost-host sweep failed'));
+  }, 60_000);
+  sweeper.unref();
   const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
 
   return {
@@ -72,6 +78,7 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
     adminTokenGenerated: generated,
     adminPasswordGenerated,
     async stop() {
+      clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

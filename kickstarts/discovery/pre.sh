@@ -312,8 +312,8 @@ forget_registration() {
   HOST_ID='' HOST_TOKEN='' NEXT_URL=''
 }
 
-# GET the next answer. The token goes to curl on stdin as a config line: never in argv (ps), never
-# in a file, never in the log.
+# GET the next answer. The token goes to curl on stdin as a config line: never in argv (ps), never in
+# the log; the only file that holds it is the callback config, written once a kickstart arrives.
 poll() {
   http "$NEXT_URL" "$REQUEST_TIMEOUT" -K - <<< "header = \"Authorization: Bearer $HOST_TOKEN\""
 }
@@ -444,7 +444,20 @@ write_include() {
 
 install_kickstart() {
   write_include "$RESPONSE_BODY" || return 1
+  write_callback_conf
   set_state "kickstart received: installing"
+}
+
+# The install callbacks (snippets/callbacks.njk: %pre-install, %post --nochroot, %onerror) need the
+# events URL and the host token. They go to a curl config in the state dir (mode 0600, umask 077):
+# the installer's memory, never the installed system, never argv. The token dies on the service side
+# once the host reports installed, or KICKSTAND_TOKEN_TTL hours after this answer at the latest.
+write_callback_conf() {
+  local tmp="$STATE_DIR/callback.conf.tmp"
+  {
+    printf 'url = "%s"\n' "${NEXT_URL%/next}/events"
+    printf 'header = "Authorization: Bearer %s"\n' "$HOST_TOKEN"
+  } > "$tmp" 2> /dev/null && mv -f "$tmp" "$STATE_DIR/callback.conf" 2> /dev/null || log "could not write the install callback settings"
 }
 
 # A kickstart with no commands: Anaconda asks a person for everything and changes nothing by itself.

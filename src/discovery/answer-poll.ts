@@ -4,7 +4,8 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
-import { tokenMatches } from '../hosts/tokens.js';
+import { transition } from '../hosts/lifecycle.js';
+import { hostTokenValid } from '../hosts/tokens.js';
 import { kickstartContext } from '../kickstart/context.js';
 
 export type PollAnswer =
@@ -15,14 +16,15 @@ export type PollAnswer =
 
 export async function answerPoll(deps: Deps, id: string, token: string | undefined, ip: string, baseUrl: string): Promise<PollAnswer> {
   const host = await deps.store.getHost(id);
-  // Unknown host and wrong token look the same: a poller learns nothing about hosts it does not own.
-  if (!host || !token || !tokenMatches(token, host.token_hash)) {
-    throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
-  }
+  // Unknown host, wrong token, dead or expired token look the same: a poller learns nothing about
+  // hosts it does not own.
+  if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
   deps.store.touchHost(host.id, new Date().toISOString(), ip);
 
+  if (host.state === 'lost') cameBack(deps, host, ip);
   const assignment = host.assignment;
-  if (host.state === 'discovered' || !assignment) return { action: 'wait', retryAfter: deps.config.pollInterval };
+  // Waiting, failed (a person decides what next), or anything without an answer: come back later.
+  if ((host.state !== 'assigned' && host.state !== 'provisioning') || !assignment) return { action: 'wait', retryAfter: deps.config.pollInterval };
 
   let answer: PollAnswer;
   switch (assignment.action) {
@@ -53,11 +55,20 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   return answer;
 }
 
+/** The answer went out: the host is provisioning, and its token now lives KICKSTAND_TOKEN_TTL hours
+ *  at most (it is in the installer's memory, and an installed system must not hold a live secret). */
 function delivered(deps: Deps, host: Host, action: string, ip: string): void {
-  const next: Host = { ...host, state: 'provisioning', events: [...host.events], updated_at: new Date().toISOString() };
-  addEvent(next, { type: 'delivered', actor: 'machine', ip, message: `${action} answer delivered to ${ip}` });
+  const moved = transition(host, 'deliver', { actor: 'machine', ip, type: 'delivered', message: `${action} answer delivered to ${ip}` });
+  const expires = new Date(Date.parse(moved.updated_at) + deps.config.tokenTtlHours * 3600_000).toISOString();
+  const next: Host = { ...moved, token_expires_at: expires, callbacks: [] };
   deps.log.info({ host: host.id, from: host.state, to: next.state, action, ip }, 'host state changed');
   void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
+}
+
+function cameBack(deps: Deps, host: Host, ip: string): void {
+  const next = transition(host, 'come-back', { actor: 'machine', ip, message: `polling again from ${ip}` });
+  deps.log.info({ host: host.id, from: host.state, to: next.state, ip }, 'host state changed');
+  void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record the return'));
 }
 
 function recordOnce(deps: Deps, host: Host, type: string, ip: string, message: string): void {

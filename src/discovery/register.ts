@@ -3,6 +3,7 @@
 // that got a 2xx must never be forgotten by a crash a millisecond later.
 import type { Deps } from '../deps.js';
 import { addEvent, type Host } from '../hosts/host.js';
+import { transition } from '../hosts/lifecycle.js';
 import { hashToken, newHostId, newToken } from '../hosts/tokens.js';
 import { validators } from '../schemas/validate.js';
 import type { Facts } from './facts.js';
@@ -30,7 +31,7 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
     const sighting = deps.sightings.take(identity.macs);
 
     const host: Host = known
-      ? { ...known, events: [...known.events] }
+      ? rediscovered(known, ip)
       : {
           id: await unusedId(deps),
           state: 'discovered',
@@ -53,6 +54,8 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
       });
     }
     const serial = realSerial(facts.dmi?.serial) ?? realSerial(sighting?.serial) ?? host.serial;
+    // A fresh discovery gets a fresh token, with no expiry until its next answer is delivered.
+    delete host.token_expires_at;
     Object.assign(host, {
       boot_mac: identity.boot_mac,
       macs: identity.macs,
@@ -68,7 +71,7 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
       type: known ? 'rediscovered' : 'discovered',
       actor: 'machine',
       ip,
-      message: known ? `facts refreshed (state ${host.state})` : 'discovered',
+      message: known ? `facts refreshed (state ${host.state})${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}` : 'discovered',
     });
     return { host, created: !known, durable: deps.store.saveHost(host, facts) };
   });
@@ -77,6 +80,25 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
   if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
   else deps.log.info({ host: host.id, state: host.state, boot_mac: host.boot_mac, ip }, 'host facts refreshed');
   return { host, token, created };
+}
+
+/** What booting into discovery again means for a known host. A lost host is back. A host whose
+ *  answer was delivered: a reboot answer is done with (wait for the next assignment); a kickstart or
+ *  kexec that never reported "installed" did not finish, and is marked failed rather than handed the
+ *  same answer again (that is how install loops start). Installed and failed hosts stay as they are. */
+function rediscovered(known: Host, ip: string): Host {
+  if (known.state === 'lost') return transition(known, 'come-back', { actor: 'machine', ip, message: 'booted into discovery again' });
+  if (known.state !== 'provisioning') return { ...known, events: [...known.events] };
+  if (known.assignment?.action === 'reboot') {
+    const { assignment: _done, ...rest } = transition(known, 'rediscover-after-reboot', { actor: 'machine', ip, type: 'rebooted', message: 'rebooted into discovery as told; waiting for the next assignment' });
+    return rest;
+  }
+  return transition(known, 'rediscover-unfinished', {
+    actor: 'machine',
+    ip,
+    type: 'failed',
+    message: `booted into discovery again without reporting "installed" (${known.assignment?.action ?? 'no'} answer delivered); marked failed — reset or assign it to try again`,
+  });
 }
 
 /** MACs arrive as the kernel prints them; store one spelling so lookups match. */

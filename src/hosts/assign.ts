@@ -8,7 +8,8 @@ import { AppError } from '../errors.js';
 import { kickstartContext } from '../kickstart/context.js';
 import { OperatorTemplate } from '../rules/operator-template.js';
 import { validators } from '../schemas/validate.js';
-import { addEvent, type Assignment, type Host } from './host.js';
+import type { Assignment, Host } from './host.js';
+import { assertAllowed, transition } from './lifecycle.js';
 import { audit } from '../audit/audit.js';
 
 export type AssignmentRequest =
@@ -85,9 +86,8 @@ async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { prof
 
 /** The host as it is once assigned: state, hostname, assignment and one timeline event. */
 export function withAssignment(current: Host, assignment: Assignment, hostname: string, actor: string, why?: string): Host {
-  const next: Host = { ...current, hostname, assignment, state: 'assigned', events: [...current.events], updated_at: new Date().toISOString() };
-  addEvent(next, { type: 'assigned', actor, message: `${describe(assignment, hostname)}${why ? ` — ${why}` : ''}` });
-  return next;
+  const next = transition(current, 'assign', { actor, type: 'assigned', message: `${describe(assignment, hostname)}${why ? ` — ${why}` : ''}` });
+  return { ...next, hostname, assignment };
 }
 
 export async function assignHost(deps: Deps, id: string, body: unknown, actor: string, baseUrl: string): Promise<Host> {
@@ -95,6 +95,8 @@ export async function assignHost(deps: Deps, id: string, body: unknown, actor: s
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    // Checked first: nothing about an installing or installed machine should be rendered or stored.
+    assertAllowed(current, 'assign');
     const hostname = request.hostname ?? current.hostname ?? defaultHostname(current);
     await assertHostnameFree(deps, hostname, id);
     const facts = await deps.store.getFacts(id);

@@ -2,8 +2,9 @@
 // Full facts live beside it (Store.getFacts), so listing 10,000 hosts never parses 80 MB of facts.
 
 /** discovered: waiting for an assignment · assigned: an answer is ready for its next poll ·
- *  provisioning: the answer was delivered. (installed/failed arrive with the lifecycle issue.) */
-export type HostState = 'discovered' | 'assigned' | 'provisioning';
+ *  provisioning: the answer was delivered · installed / failed: the installer said so ·
+ *  lost: stopped polling while waiting. Moves between them: lifecycle.ts. */
+export type HostState = 'discovered' | 'assigned' | 'provisioning' | 'installed' | 'failed' | 'lost';
 
 export type Assignment = (
   | { action: 'kickstart'; template: string; params: Record<string, unknown> }
@@ -56,8 +57,14 @@ export interface Host {
   /** Serial number, from DMI or the X-System-Serial-Number header Anaconda sent with GET /ks. */
   serial?: string;
   hostname?: string;
-  /** sha256 of the host's bearer token; the token itself is shown once, to the machine. */
+  /** sha256 of the host's bearer token; the token itself is shown once, to the machine. Empty once
+   *  the token is dead (the host installed): nothing matches it. */
   token_hash: string;
+  /** The token stops working at this time: set when the answer is delivered (KICKSTAND_TOKEN_TTL). */
+  token_expires_at?: string;
+  /** Callbacks already recorded for the current answer (stage or stage:event_id): a retried
+   *  callback is recorded once. Cleared at each delivery. */
+  callbacks?: string[];
   summary: FactsSummary;
   assignment?: Assignment;
   created_at: string;

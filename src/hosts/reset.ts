@@ -1,29 +1,32 @@
-// Reset: send a host back to waiting for an assignment. Its assignment is dropped (a rule's slot is
-// freed with it), its hostname and facts stay, and the machine — still polling, or the next time it
-// boots into discovery — is simply told to wait again.
+// Reset and reprovision: a person sends a host back to waiting for an assignment. The assignment is
+// dropped (a rule's slot is freed with it); hostname and facts stay; the machine — still polling, or
+// the next time it boots into discovery — is told to wait. Reset works on hosts on their way
+// (assigned, provisioning, failed, lost); an installed machine needs the explicit reprovision, so that
+// no machine ever reinstalls itself in a loop.
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { audit } from '../audit/audit.js';
-import { addEvent, type Host, type HostState } from './host.js';
+import type { Host } from './host.js';
+import { transition } from './lifecycle.js';
 
-// Waiting already, or installed (a reinstall of an installed machine is an explicit reprovision,
-// never a side effect of a reset: that is how install loops start).
-const RESETTABLE: readonly HostState[] = ['assigned', 'provisioning'];
+export function resetHost(deps: Deps, id: string, actor: string, ip?: string): Promise<Host> {
+  return backToWaiting(deps, id, 'reset', actor, ip);
+}
 
-export async function resetHost(deps: Deps, id: string, actor: string, ip?: string): Promise<Host> {
+export function reprovisionHost(deps: Deps, id: string, actor: string, ip?: string): Promise<Host> {
+  return backToWaiting(deps, id, 'reprovision', actor, ip);
+}
+
+async function backToWaiting(deps: Deps, id: string, how: 'reset' | 'reprovision', actor: string, ip?: string): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
-    if (!RESETTABLE.includes(current.state)) {
-      throw new AppError('INVALID_TRANSITION', `host ${id} is ${current.state}: only an ${RESETTABLE.join(' or ')} host can be reset to waiting`, 'state');
-    }
-    const { assignment: _dropped, ...rest } = current;
-    const next: Host = { ...rest, state: 'discovered', events: [...current.events], updated_at: new Date().toISOString() };
-    addEvent(next, { type: 'reset', actor, ...(ip ? { ip } : {}), message: `reset to waiting (was ${current.state})` });
-    deps.log.info({ host: id, from: current.state, to: next.state, actor }, 'host state changed');
-    return { host: next, durable: deps.store.saveHost(next) };
+    const message = how === 'reset' ? `reset to waiting (was ${current.state})` : 'reprovision: the next discovery of this machine waits for an assignment';
+    const { assignment: _dropped, callbacks: _seen, ...rest } = transition(current, how, { actor, ...(ip ? { ip } : {}), message });
+    deps.log.info({ host: id, from: current.state, to: rest.state, actor }, 'host state changed');
+    return { host: rest, durable: deps.store.saveHost(rest) };
   });
   await durable;
-  await audit(deps, actor, 'host.reset', id);
+  await audit(deps, actor, `host.${how}`, id);
   return host;
 }

@@ -3,6 +3,8 @@ import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { answerPoll } from '../discovery/answer-poll.js';
 import { autoProvision, registerMachine } from '../discovery/register.js';
+import { recordInstallEvent } from '../discovery/install-events.js';
+import { MAX_INSTALL_LOG } from '../schemas/install-events.js';
 import { LIMITS } from '../schemas/facts.js';
 import { bearer } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
@@ -16,7 +18,7 @@ export function discoveryRoutes(deps: Deps): Router {
     const { host, token, created } = await registerMachine(deps, req.body, clientIp(req));
     await autoProvision(deps, host, base);
     const next = `${base}/api/v1/discovery/${host.id}/next`;
-    res.status(created ? 201 : 200).json({ id: host.id, token, next });
+    res.status(created ? 201 : 200).json({ id: host.id, token, next, events: `${base}/api/v1/discovery/${host.id}/events` });
   });
 
   router.get('/api/v1/discovery/:id/next', async (req, res) => {
@@ -27,6 +29,12 @@ export function discoveryRoutes(deps: Deps): Router {
       return;
     }
     res.status(200).setHeader('X-Kickstand-Action', answer.action).type('text/plain; charset=utf-8').send(answer.body);
+  });
+
+  // Install callbacks from the installer, with the host token. A retried callback records once.
+  router.post('/api/v1/discovery/:id/events', ...jsonBody(MAX_INSTALL_LOG * 2 + 4096), async (req, res) => {
+    const result = await recordInstallEvent(deps, String(req.params.id), bearer(req), req.body, clientIp(req));
+    res.status(200).json(result);
   });
 
   return router;

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { hostDetail, hostListItem } from '../hosts/views.js';
-import { resetHost } from '../hosts/reset.js';
+import { reprovisionHost, resetHost } from '../hosts/reset.js';
 import { kickstartContext } from '../kickstart/context.js';
 import { guards } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
@@ -42,6 +42,18 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
 
   router.post('/api/v1/hosts/:id/reset', ...write, async (req, res) => {
     res.json(hostListItem(await resetHost(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+  });
+
+  router.post('/api/v1/hosts/:id/reprovision', ...write, async (req, res) => {
+    res.json(hostListItem(await reprovisionHost(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+  });
+
+  // The tail of the installer's logs a failed install sent (%onerror).
+  router.get('/api/v1/hosts/:id/install-log', ...read, async (req, res) => {
+    const host = await mustGet(deps, hostId(req));
+    const log = await deps.store.getInstallLog(host.id);
+    if (log === undefined) throw new AppError('NOT_FOUND', `host ${host.id} has no install log`);
+    res.type('text/plain; charset=utf-8').send(log);
   });
 
   router.delete('/api/v1/hosts/:id', ...write, async (req, res) => {

@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { allows } from '../auth/roles.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
-import { resetHost } from '../hosts/reset.js';
+import { reprovisionHost, resetHost } from '../hosts/reset.js';
 import { chosenColumns, EXTRA_COLUMNS, sortHosts, sortKeys } from '../hosts/table.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { cmdline } from '../boot/cmdline.js';
@@ -31,7 +31,7 @@ import { templatePages } from './web-templates.js';
 import { fieldOf, isFormError } from './form-errors.js';
 
 const LOGIN_COOKIE = 'ks_login';
-const STATES = ['discovered', 'assigned', 'provisioning'];
+const STATES = ['discovered', 'assigned', 'provisioning', 'installed', 'failed', 'lost'];
 const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/static');
 const STATIC: Record<string, { type: string; body: string }> = {
   'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css'), 'utf-8') },
@@ -184,9 +184,11 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
         try {
           if (action === 'delete') await deleteHost(deps, id, session.user);
           else if (action === 'reset') await resetHost(deps, id, session.user, clientIp(req));
+          else if (action === 'reprovision') await reprovisionHost(deps, id, session.user, clientIp(req));
           else if (action === 'assign') await assignHost(deps, id, { profile: String(body.profile ?? '') }, session.user, baseUrl(req, deps.config.publicUrl));
-          else throw new AppError('VALIDATION', 'choose assign, auto-assign, reset or delete', 'bulk_action');
-          results.push({ host: id, outcome: action === 'delete' ? 'deleted' : action === 'reset' ? 'reset to waiting' : 'assigned' });
+          else throw new AppError('VALIDATION', 'choose assign, auto-assign, reset, reprovision or delete', 'bulk_action');
+          const outcomes: Record<string, string> = { delete: 'deleted', reset: 'reset to waiting', reprovision: 'reprovisioned: waits for an assignment' };
+          results.push({ host: id, outcome: outcomes[action] ?? 'assigned' });
         } catch (err) {
           if (!isFormError(err)) throw err;
           results.push({ host: id, outcome: 'failed', reason: err.message });
@@ -266,18 +268,26 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     res.redirect(303, `/hosts/${id}`);
   });
 
-  router.post('/hosts/:id/reset', form, loggedIn, async (req, res) => {
-    const session = res.locals.session as Session;
-    if (!allows(session.role, 'hosts:write')) throw new AppError('FORBIDDEN', `role ${session.role} may not reset hosts`);
-    const id = String(req.params.id);
-    try {
-      await resetHost(deps, id, session.user, clientIp(req));
-    } catch (err) {
-      if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
-      res.status(err.status);
-      return hostPage(res, id, {}, { reset: err.message });
-    }
-    res.redirect(303, `/hosts/${id}`);
+  for (const [path, act] of [['reset', resetHost], ['reprovision', reprovisionHost]] as const) {
+    router.post(`/hosts/:id/${path}`, form, loggedIn, async (req, res) => {
+      const session = res.locals.session as Session;
+      if (!allows(session.role, 'hosts:write')) throw new AppError('FORBIDDEN', `role ${session.role} may not ${path} hosts`);
+      const id = String(req.params.id);
+      try {
+        await act(deps, id, session.user, clientIp(req));
+      } catch (err) {
+        if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
+        res.status(err.status);
+        return hostPage(res, id, {}, { reset: err.message });
+      }
+      res.redirect(303, `/hosts/${id}`);
+    });
+  }
+
+  router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
+    const log = await deps.store.getInstallLog(String(req.params.id));
+    if (log === undefined) throw new AppError('NOT_FOUND', `host ${String(req.params.id)} has no install log`);
+    res.type('text/plain; charset=utf-8').send(log);
   });
 
   router.post('/hosts/:id/delete', form, loggedIn, async (req, res) => {
@@ -296,6 +306,7 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
       nav: 'hosts',
       host,
       facts: await deps.store.getFacts(id),
+      has_log: (await deps.store.getInstallLog(id)) !== undefined,
       profiles: await deps.store.listProfiles(),
       templates: await deps.kickstarts.list(),
       can_write: allows(session.role, 'hosts:write'),

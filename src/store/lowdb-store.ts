@@ -62,6 +62,7 @@ export class LowdbStore implements Store {
   static async open(dir: string): Promise<LowdbStore> {
     await mkdir(path.join(dir, 'facts'), { recursive: true });
     await mkdir(path.join(dir, 'templates'), { recursive: true });
+    await mkdir(path.join(dir, 'logs'), { recursive: true });
     const file = path.join(dir, DATA_FILE);
     const db = new Low<Document>(new JSONFile<Document>(file), emptyDocument());
     try {
@@ -224,6 +225,21 @@ export class LowdbStore implements Store {
     return [...this.db.data.audit].reverse();
   }
 
+  // Install logs are up to 64 KiB of text per failed host: beside the document, like facts.
+  async saveInstallLog(id: string, log: string): Promise<void> {
+    const file = this.logFile(id);
+    try {
+      await writeFile(`${file}.tmp`, log);
+      await rename(`${file}.tmp`, file);
+    } catch (err) {
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot write the data directory: ${(err as Error).message}`);
+    }
+  }
+
+  async getInstallLog(id: string): Promise<string | undefined> {
+    return readFile(this.logFile(id), 'utf-8').catch(() => undefined);
+  }
+
   async listInstallers(): Promise<Installer[]> {
     return Object.values(this.db.data.installers).sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -282,7 +298,9 @@ export class LowdbStore implements Store {
    *  whose facts are not on disk. */
   private async flush(): Promise<void> {
     const batch = [...this.pendingFacts];
-    await Promise.all(batch.map(([id, facts]) => (facts ? this.writeFacts(id, facts) : rm(this.factsFile(id), { force: true }))));
+    await Promise.all(
+      batch.map(([id, facts]) => (facts ? this.writeFacts(id, facts) : Promise.all([rm(this.factsFile(id), { force: true }), rm(this.logFile(id), { force: true })]))),
+    );
     await this.db.write();
     // Forget what is now on disk, unless a newer version arrived while it was being written.
     for (const [id, facts] of batch) if (this.pendingFacts.get(id) === facts) this.pendingFacts.delete(id);
@@ -293,6 +311,10 @@ export class LowdbStore implements Store {
     const tmp = `${file}.tmp`;
     await writeFile(tmp, JSON.stringify(facts));
     await rename(tmp, file);
+  }
+
+  private logFile(id: string): string {
+    return path.join(this.dir, 'logs', `${id}.log`);
   }
 
   private historyFile(name: string): string {

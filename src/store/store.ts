@@ -62,6 +62,9 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** The audit trail, newest first. */
   listAudit(): Promise<AuditEntry[]>;
+  /** The tail of the installer's logs a failed install sent (replaces the previous one); durable. */
+  saveInstallLog(id: string, log: string): Promise<void>;
+  getInstallLog(id: string): Promise<string | undefined>;
   /** Installers added through the API, by name (those of the config file are not stored). */
   listInstallers(): Promise<Installer[]>;
   /** Create or replace; resolves once durable. */

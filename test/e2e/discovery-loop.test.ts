@@ -1,12 +1,12 @@
 // End to end: the stub the real service serves, its %pre run by bash under the installer's commands on
 // this machine, the real discovery API, an admin assigning each action, and a service restart midway.
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultRouteDev, exitOf, extractPre, machineFacts, preWorkspace, runPre, type PreRun, type PreWorkspace } from '../support/pre-script.js';
+import { defaultRouteDev, exitOf, extractPre, extractSection, machineFacts, preWorkspace, runPre, type PreRun, type PreWorkspace } from '../support/pre-script.js';
 import { makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -241,4 +241,66 @@ describe('discovery end to end', () => {
     expect(tokenLike(`${s.run.stdout()}${s.run.stderr()}`)).toEqual([]);
     expect(tokenLike(await readFile(s.ws.ksOut, 'utf8'))).toEqual([]);
   });
+
+  it('When the shipped RHEL template is installed, then its callbacks report installing (once) and installed, and the token then dies', async () => {
+    const s = await scene();
+    const host = await waitForHost(s);
+    await assign(s, host.id, { action: 'kickstart', template: 'rhel.ks.njk', hostname: 'cb1.example.com', params: { repo: 'http://127.0.0.1:1/repo', root_password_hash: '$6$abc$xyz' } });
+    expect(await exited(s)).toEqual({ code: 0, signal: null });
+    const ks = await readFile(s.ws.ksOut, 'utf8');
+    // The callback settings the %pre left for the installer: events URL and token, owner-only.
+    const conf = path.join(s.ws.stateDir, 'callback.conf');
+    expect((await stat(conf)).mode & 0o777).toBe(0o600);
+    const confText = await readFile(conf, 'utf8');
+    expect(confText).toMatch(new RegExp(`^url = "${s.srv.url}/api/v1/discovery/${host.id}/events"\nheader = "Authorization: Bearer [A-Za-z0-9_-]{22}"\n$`));
+    const token = /Bearer ([A-Za-z0-9_-]+)/.exec(confText)![1]!;
+    expect(ks).not.toContain(token);
+
+    const script = async (header: string, env: Record<string, string> = {}) => {
+      const file = path.join(s.ws.dir, `section-${header.replace(/\W+/g, '-')}`);
+      await writeFile(file, extractSection(ks, header));
+      const run = runPre(file, s.bin.binDir, { KICKSTAND_CALLBACK_CONF: conf, ...env });
+      expect(await exitOf(run, 20_000), run.stderr()).toEqual({ code: 0, signal: null });
+      return run;
+    };
+    const timeline = async () => ((await (await s.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as Json).events.map((e: Json) => e.type);
+
+    await script('%pre-install');
+    await script('%pre-install'); // a retry: the same boot, the same event id
+    expect((await timeline()).filter((t: string) => t === 'installing')).toHaveLength(1);
+    await script('%post --nochroot');
+    const after = (await (await s.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as Json;
+    expect(after.state).toBe('installed');
+    expect(after.events.at(-1)).toMatchObject({ type: 'installed', actor: 'installer', ip: '127.0.0.1' });
+    // The token is dead on every host route; a late %onerror changes nothing and still exits 0.
+    const poll = await fetch(`${s.srv.url}/api/v1/discovery/${host.id}/next`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(poll.status).toBe(401);
+    await script('%onerror');
+    expect(((await (await s.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as Json).state).toBe('installed');
+  });
+
+  it('When the install fails, then %onerror sends the tail of the installer logs, capped, and the host is failed with its log kept', async () => {
+    const s = await scene();
+    const host = await waitForHost(s);
+    await assign(s, host.id, { action: 'kickstart', template: 'rhel.ks.njk', hostname: 'cb2.example.com', params: { repo: 'http://127.0.0.1:1/repo', root_password_hash: '$6$abc$xyz' } });
+    expect(await exited(s)).toEqual({ code: 0, signal: null });
+    const ks = await readFile(s.ws.ksOut, 'utf8');
+    const logDir = path.join(s.ws.dir, 'logs');
+    await mkdir(logDir);
+    await writeFile(path.join(logDir, 'anaconda.log'), `${'x'.repeat(100_000)}\nERROR: "disk" \\ not found\t\x01\n`);
+    await writeFile(path.join(logDir, 'packaging.log'), 'packaging was fine\n');
+    const file = path.join(s.ws.dir, 'onerror');
+    await writeFile(file, extractSection(ks, '%onerror'));
+    const run = runPre(file, s.bin.binDir, { KICKSTAND_CALLBACK_CONF: path.join(s.ws.stateDir, 'callback.conf'), KICKSTAND_LOG_DIR: logDir });
+    expect(await exitOf(run, 20_000), run.stderr()).toEqual({ code: 0, signal: null });
+    const after = (await (await s.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as Json;
+    expect(after.state).toBe('failed');
+    expect(after.events.at(-1).message).toMatch(/^install failed: Anaconda stopped with an error \(\d+ bytes of log kept\)$/);
+    const log = await (await s.admin('GET', `/api/v1/hosts/${host.id}/install-log`)).text();
+    expect(log.length).toBeLessThanOrEqual(49_152 + 200);
+    expect(log).toContain(`==> ${logDir}/anaconda.log <==`);
+    expect(log).toContain('ERROR: "disk" \\ not found\t?');
+    expect(log).toContain('packaging was fine');
+  });
 });
+

@@ -16,6 +16,7 @@ const PUBLIC = new Set([
   'GET /ks',
   'POST /api/v1/discovery',
   'GET /api/v1/discovery/:id/next',
+  'POST /api/v1/discovery/:id/events',
   'GET /api/v1/openapi.json',
   // What Anaconda fetches before any kickstart: the overlay and the tree it sits in.
   'GET /images/product.img',

@@ -69,7 +69,7 @@ describe('reset to waiting', () => {
 
     const bulk = await agent.post('/hosts/bulk').type('form').send({ _csrf: csrf, bulk_action: 'reset', ids: [two.id, waiting.id] }).expect(200);
     expect(bulk.text).toContain('reset to waiting');
-    expect(bulk.text).toMatch(/is discovered: only an assigned or provisioning host can be reset/);
+    expect(bulk.text).toMatch(/is discovered: &quot;reset&quot; needs a host that is assigned or provisioning or failed or lost/);
     expect((await admin(request(srv.url).get(`/api/v1/hosts/${two.id}`))).body.state).toBe('discovered');
 
     const viewer = await logIn('view');

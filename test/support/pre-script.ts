@@ -20,6 +20,16 @@ export function extractPre(stub: string): string {
   return `${lines.slice(start + 1, end).join('\n')}\n`;
 }
 
+/** The body of the section whose header line is exactly `header` (e.g. "%post --nochroot"). */
+export function extractSection(ks: string, header: string): string {
+  const lines = ks.split('\n');
+  const start = lines.findIndex((l) => l.trimEnd() === header);
+  if (start < 0) throw new Error(`no "${header}" section`);
+  const end = lines.findIndex((l, i) => i > start && /^%end\s*$/.test(l));
+  if (end < 0) throw new Error(`the "${header}" section has no %end`);
+  return `${lines.slice(start + 1, end).join('\n')}\n`;
+}
+
 /** kickstarts/stub.ks.njk rendered exactly as GET /ks renders it, for `url`. */
 export function renderStub(url: string): string {
   const env = createKickstartEnvironment(KICKSTARTS_DIR, { watch: false });

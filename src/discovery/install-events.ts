@@ -1,0 +1,47 @@
+// The installer reports how the install goes, with the host's own token: installing (%pre-install),
+// installed (%post), failed (%onerror, with the tail of its logs). "installed" is the last word: the
+// host's token dies with it, so the copy of the kickstart Anaconda leaves in the installed system
+// holds no live secret, and the machine's next discovery waits for a person (reprovision).
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import type { Host } from '../hosts/host.js';
+import { transition } from '../hosts/lifecycle.js';
+import { hostTokenValid } from '../hosts/tokens.js';
+import { validators } from '../schemas/validate.js';
+
+export interface EventResult {
+  /** False when this callback was already recorded (a retry). */
+  recorded: boolean;
+  state: Host['state'];
+}
+
+export async function recordInstallEvent(deps: Deps, id: string, token: string | undefined, body: unknown, ip: string): Promise<EventResult> {
+  const current = await deps.store.getHost(id);
+  if (!current || !hostTokenValid(current, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+  const event = validators.installEvent(body);
+  const key = event.event_id ? `${event.stage}:${event.event_id}` : event.stage;
+
+  const outcome = await deps.hostsLock.run(async () => {
+    const host = await deps.store.getHost(id);
+    if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+    if (host.callbacks?.includes(key)) return { recorded: false as const, host, durable: Promise.resolve() };
+    const said = event.message ? `: ${clean(event.message)}` : '';
+    const messages = { installing: `installing${said}`, installed: `installed${said}`, failed: `install failed${said}${event.log ? ` (${event.log.length} bytes of log kept)` : ''}` };
+    let next = transition(host, event.stage, { actor: 'installer', ip, message: messages[event.stage] });
+    next = { ...next, callbacks: [...(host.callbacks ?? []), key].slice(-20) };
+    if (event.stage === 'installed') {
+      const { token_expires_at: _gone, ...rest } = next;
+      next = { ...rest, token_hash: '' };
+    }
+    deps.log.info({ host: id, from: host.state, to: next.state, stage: event.stage, ip }, 'host state changed');
+    return { recorded: true as const, host: next, durable: deps.store.saveHost(next) };
+  });
+  await outcome.durable;
+  if (outcome.recorded && event.stage === 'failed' && event.log) await deps.store.saveInstallLog(id, event.log);
+  return { recorded: outcome.recorded, state: outcome.host.state };
+}
+
+/** One line, no control characters: the message lands in the timeline and in logs. */
+function clean(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, 500);
+}

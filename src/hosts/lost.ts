@@ -1,0 +1,25 @@
+// Waiting hosts that stop polling (powered off, moved, booted elsewhere) become `lost` after
+// KICKSTAND_LOST_AFTER minutes: shown, never deleted. A lost machine that polls or registers again is
+// back to waiting (answer-poll.ts, register.ts). Run every minute by the server; `now` is an argument
+// so tests move the clock instead of waiting.
+import type { Deps } from '../deps.js';
+import { transition } from './lifecycle.js';
+
+export async function markLostHosts(deps: Deps, now = Date.now()): Promise<string[]> {
+  const limit = deps.config.lostAfterMinutes * 60_000;
+  const lost: string[] = [];
+  const durable = await deps.hostsLock.run(async () => {
+    const saves: Promise<void>[] = [];
+    for (const host of await deps.store.listHosts()) {
+      if (host.state !== 'discovered' || now - Date.parse(host.last_seen_at) < limit) continue;
+      const minutes = Math.floor((now - Date.parse(host.last_seen_at)) / 60_000);
+      const next = transition(host, 'lose', { actor: 'kickstand', at: new Date(now).toISOString(), message: `no poll for ${minutes} minutes (last from ${host.last_seen_ip ?? 'unknown'})` });
+      deps.log.info({ host: host.id, from: host.state, to: next.state, minutes }, 'host state changed');
+      lost.push(host.id);
+      saves.push(deps.store.saveHost(next));
+    }
+    return Promise.all(saves);
+  });
+  await durable;
+  return lost;
+}

@@ -1,0 +1,177 @@
+// The install lifecycle over HTTP: callbacks with good, wrong, dead and expired tokens, idempotent
+// retries, token death after installed, no install loops, reprovision, and lost hosts (fake clock).
+import path from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markLostHosts } from '../../src/hosts/lost.js';
+import { sampleFacts } from '../support/facts.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let srv: TestServer;
+const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminToken}`);
+let macs = 0;
+const nextMac = () => `52:54:00:00:1a:${(macs++).toString(16).padStart(2, '0')}`;
+
+beforeAll(async () => {
+  srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
+});
+afterAll(async () => srv.stop());
+
+type Reg = { id: string; token: string; next: string; events: string };
+async function register(mac = nextMac()): Promise<Reg> {
+  return (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect((r) => expect([200, 201]).toContain(r.status))).body as Reg;
+}
+const poll = (reg: Reg, token = reg.token) => request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${token}`);
+const event = (reg: Reg, body: object, token = reg.token) => request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${token}`).send(body);
+const hostOf = async (id: string) => (await admin(request(srv.url).get(`/api/v1/hosts/${id}`)).expect(200)).body;
+async function provisioning(action: object = { action: 'kickstart', template: 'plain.ks.njk' }): Promise<Reg> {
+  const reg = await register();
+  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ hostname: `h-${reg.id}.example.com`, ...action }).expect(200);
+  await poll(reg).expect(200);
+  return reg;
+}
+
+describe('install callbacks', () => {
+  it('When the installer reports installing then installed, then the host moves along, and the events URL was given at registration', async () => {
+    const reg = await provisioning();
+    expect(reg.events).toBe(`${srv.url}/api/v1/discovery/${reg.id}/events`);
+    expect((await event(reg, { stage: 'installing', message: 'packages' }).expect(200)).body).toEqual({ recorded: true, state: 'provisioning' });
+    expect((await event(reg, { stage: 'installed' }).expect(200)).body).toEqual({ recorded: true, state: 'installed' });
+    const h = await hostOf(reg.id);
+    expect(h.state).toBe('installed');
+    expect(h.events.slice(-2).map((e: { type: string; actor: string }) => [e.type, e.actor])).toEqual([
+      ['installing', 'installer'],
+      ['installed', 'installer'],
+    ]);
+  });
+
+  it('When a callback is retried, then it is recorded once (by event id, or by stage without one)', async () => {
+    const reg = await provisioning();
+    for (let i = 0; i < 3; i++) await event(reg, { stage: 'installing', event_id: 'installing-boot1' }).expect(200);
+    await event(reg, { stage: 'installing' }).expect(200);
+    expect((await event(reg, { stage: 'installing' }).expect(200)).body).toEqual({ recorded: false, state: 'provisioning' });
+    const types = (await hostOf(reg.id)).events.map((e: { type: string }) => e.type);
+    expect(types.filter((t: string) => t === 'installing')).toHaveLength(2);
+  });
+
+  it('When the host is installed, then its token gets 401 on every host route, and a fresh discovery gets a new token that waits', async () => {
+    const reg = await provisioning();
+    await event(reg, { stage: 'installed' }).expect(200);
+    await poll(reg).expect(401);
+    await event(reg, { stage: 'installed' }).expect(401);
+    await event(reg, { stage: 'failed' }).expect(401);
+    // The machine boots into discovery again (PXE first in the boot order): it stays installed and waits.
+    const again = await register((await hostOf(reg.id)).boot_mac);
+    expect(again.id).toBe(reg.id);
+    expect(again.token).not.toBe(reg.token);
+    await poll(again).expect(202);
+    const h = await hostOf(reg.id);
+    expect(h.state).toBe('installed');
+    expect(h.events.at(-1).message).toMatch(/stays installed until someone reprovisions it/);
+  });
+
+  it('When a token is wrong, or the host unknown, then 401 with the same body; a bad body is 400 naming the field', async () => {
+    const reg = await provisioning();
+    const wrong = await event(reg, { stage: 'installing' }, 'not-the-token-at-all-xx').expect(401);
+    const unknown = await request(srv.url).post('/api/v1/discovery/nosuchhost123/events').set('Authorization', `Bearer ${reg.token}`).send({ stage: 'installing' }).expect(401);
+    expect(wrong.body).toEqual(unknown.body);
+    expect((await event(reg, { stage: 'exploded' }).expect(400)).body.error.field).toBe('stage');
+    expect((await event(reg, { stage: 'failed', log: 'x'.repeat(70_000) }).expect(400)).body.error.field).toBe('log');
+    expect((await event(reg, { stage: 'installing', event_id: 'bad id!' }).expect(400)).body.error.field).toBe('event_id');
+  });
+
+  it('When a callback does not fit the state, then 409 and nothing changes', async () => {
+    const reg = await register();
+    const res = await event(reg, { stage: 'installed' }).expect(409);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_TRANSITION', field: 'state' });
+    expect((await hostOf(reg.id)).state).toBe('discovered');
+  });
+
+  it('When the install fails, then the host is failed, its log is kept, its poll waits, and a reset or a new assignment lets it try again', async () => {
+    const reg = await provisioning();
+    await event(reg, { stage: 'failed', message: 'no disk', log: 'anaconda.log tail\nERROR no disk\n' }).expect(200);
+    expect((await hostOf(reg.id)).state).toBe('failed');
+    expect((await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}/install-log`)).expect(200)).text).toBe('anaconda.log tail\nERROR no disk\n');
+    await poll(reg).expect(202);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(200);
+    await poll(reg).expect(200);
+    expect((await hostOf(reg.id)).state).toBe('provisioning');
+  });
+});
+
+describe('token time-to-live', () => {
+  it('When the answer was delivered longer ago than KICKSTAND_TOKEN_TTL, then the token gets 401 for polls and callbacks', async () => {
+    const reg = await provisioning();
+    const h = await hostOf(reg.id);
+    expect(Date.parse(h.token_expires_at) - Date.now()).toBeGreaterThan(23.9 * 3600_000);
+    expect(Date.parse(h.token_expires_at) - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
+    // Move the host's clock instead of waiting a day: its expiry in the past.
+    const stored = await srv.running.deps.store.getHost(reg.id);
+    await srv.running.deps.store.saveHost({ ...stored!, token_expires_at: new Date(Date.now() - 1000).toISOString() });
+    await poll(reg).expect(401);
+    await event(reg, { stage: 'installed' }).expect(401);
+    expect((await hostOf(reg.id)).state).toBe('provisioning');
+  });
+
+  it('When a host is waiting, then its token has no expiry (a machine may wait for days for an admin)', async () => {
+    const reg = await register();
+    expect((await hostOf(reg.id)).token_expires_at).toBeUndefined();
+    await poll(reg).expect(202);
+  });
+});
+
+describe('no install loops', () => {
+  it('When a machine given a kickstart boots into discovery again without reporting installed, then it is failed and waits; it is never handed the same answer by itself', async () => {
+    const reg = await provisioning();
+    const again = await register((await hostOf(reg.id)).boot_mac);
+    await poll(again).expect(202);
+    const h = await hostOf(reg.id);
+    expect(h.state).toBe('failed');
+    expect(h.events.at(-2)).toMatchObject({ type: 'failed', actor: 'machine', message: expect.stringMatching(/without reporting "installed"/) });
+  });
+
+  it('When a machine told to reboot boots into discovery again, then it waits for its next assignment', async () => {
+    const reg = await provisioning({ action: 'reboot' });
+    const again = await register((await hostOf(reg.id)).boot_mac);
+    await poll(again).expect(202);
+    const h = await hostOf(reg.id);
+    expect(h.state).toBe('discovered');
+    expect(h.assignment).toBeUndefined();
+  });
+
+  it('When an installed host is reprovisioned, then it waits for an assignment; reprovision of any other state is refused', async () => {
+    const reg = await provisioning();
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reprovision`)).expect(409);
+    await event(reg, { stage: 'installed' }).expect(200);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(409);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reset`)).expect(409);
+    const res = await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reprovision`)).expect(200);
+    expect(res.body.state).toBe('discovered');
+    const again = await register((await hostOf(reg.id)).boot_mac);
+    await poll(again).expect(202);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(200);
+    await poll(again).expect(200);
+    const audit = (await admin(request(srv.url).get('/api/v1/audit')).expect(200)).body.entries;
+    expect(audit.some((e: { action: string; target: string }) => e.action === 'host.reprovision' && e.target === reg.id)).toBe(true);
+  });
+});
+
+describe('lost hosts', () => {
+  it('When a waiting host has not polled for KICKSTAND_LOST_AFTER, then it is lost (shown, not deleted); when it polls again, it is back', async () => {
+    const reg = await register();
+    const deps = srv.running.deps;
+    expect(await markLostHosts(deps, Date.now() + 29 * 60_000)).not.toContain(reg.id);
+    expect(await markLostHosts(deps, Date.now() + 31 * 60_000)).toContain(reg.id);
+    const h = await hostOf(reg.id);
+    expect(h.state).toBe('lost');
+    expect(h.events.at(-1)).toMatchObject({ type: 'lose', actor: 'kickstand', message: expect.stringMatching(/^no poll for 3\d minutes/) });
+    await poll(reg).expect(202);
+    await expect.poll(async () => (await hostOf(reg.id)).state).toBe('discovered');
+  });
+
+  it('When assigned, provisioning or installed hosts go quiet, then they are not marked lost', async () => {
+    const reg = await provisioning();
+    expect(await markLostHosts(srv.running.deps, Date.now() + 10 * 24 * 3600_000)).not.toContain(reg.id);
+    expect((await hostOf(reg.id)).state).toBe('provisioning');
+  });
+});
