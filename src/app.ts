@@ -14,6 +14,7 @@ import { requestLog } from './http/request-log.js';
 import { stubRoutes } from './http/stub.js';
 import { templateRoutes } from './http/templates.js';
 import { imageRoutes } from './http/images.js';
+import { bootRoutes } from './http/boot.js';
 import { installerRoutes } from './http/installers.js';
 
 const VERSION = '0.1.0';
@@ -25,6 +26,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(requestLog(deps.log));
   app.use(stubRoutes(deps));
   app.use(imageRoutes(deps));
+  app.use(bootRoutes(deps));
   app.use(discoveryRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));

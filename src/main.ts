@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// CLI entry: `kickstand serve` (the default), `kickstand user …`, `kickstand product-img …`.
+// CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`.
 // argv → one function call.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -10,6 +10,7 @@ import { AppError } from './errors.js';
 import { userCommand, UsageError } from './cli/user.js';
 import { InstallersFileError } from './installers/config-file.js';
 import { productImgCommand, ProductImgUsageError } from './cli/product-img.js';
+import { bootConfigCommand, BootConfigUsageError } from './cli/boot-config.js';
 import { ProductImgError } from './product-img/errors.js';
 
 async function serve(): Promise<void> {
@@ -35,14 +36,14 @@ async function serve(): Promise<void> {
 }
 
 const [command = 'serve', ...rest] = process.argv.slice(2);
-const commands: Record<string, () => Promise<void>> = { serve, user: () => userCommand(rest), 'product-img': () => productImgCommand(rest) };
+const commands: Record<string, () => Promise<void>> = { serve, user: () => userCommand(rest), 'product-img': () => productImgCommand(rest), 'boot-config': () => bootConfigCommand(rest) };
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | kickstand user … | kickstand product-img build|inspect …\n`);
+  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format …\n`);
   process.exit(2);
 }
 run().catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ProductImgUsageError) {
+  if (err instanceof UsageError || err instanceof ProductImgUsageError || err instanceof BootConfigUsageError) {
     process.stderr.write(`kickstand: ${err.message}\n`);
     process.exit(2);
   }

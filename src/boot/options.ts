@@ -1,6 +1,7 @@
 // What every boot entry needs to bring a machine into discovery (anaconda.md §3): the stub URL,
-// dracut's MAC/serial headers, DHCP, and an installer source. Every option is inst.-prefixed, the
-// only spelling RHEL 9+ accepts (RHEL 8 takes it too).
+// dracut's MAC/serial headers, DHCP, and an installer source. Every option is inst.-prefixed: the only
+// spelling RHEL 9+ and Fedora accept, and one RHEL 8 takes too (it also knows ks= and kssendmac,
+// which Kickstand never writes).
 export interface BootSource {
   /** Kickstand's base URL, e.g. http://192.0.2.10:8080 */
   url: string;
@@ -13,11 +14,15 @@ export interface BootSource {
   stage2?: string;
   /** The overlay for installers booted without tree mode (inst.updates=). */
   updates?: string;
+  /** The release, when known: it decides GRUB's commands and whether mkksiso has -u. */
+  release?: { family: 'rhel' | 'fedora'; major: number };
+  /** kickstand.profile=NAME: with auto-provisioning on, the host gets this profile on discovery. */
+  profile?: string;
 }
 
 export const PLACEHOLDER_REPO = 'http://MIRROR/rhel9/BaseOS/x86_64/os';
 
-export function resolved(src: BootSource): Required<Omit<BootSource, 'stage2' | 'updates'>> {
+export function resolved(src: BootSource): Required<Pick<BootSource, 'url' | 'repo' | 'kernel' | 'initrd'>> {
   const repo = (src.repo ?? PLACEHOLDER_REPO).replace(/\/+$/, '');
   return {
     url: src.url,
@@ -33,7 +38,8 @@ export function discoveryArgs(src: BootSource): string[] {
   // With tree mode, stage2 (and so images/product.img) comes through Kickstand while packages still
   // come straight from the mirror; without it, the overlay is named with inst.updates=.
   const overlay = src.stage2 ? [`inst.stage2=${src.stage2}`] : src.updates ? [`inst.updates=${src.updates}`] : [];
-  return ['ip=dhcp', `inst.repo=${r.repo}`, ...overlay, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn'];
+  const profile = src.profile ? [`kickstand.profile=${src.profile}`] : [];
+  return ['ip=dhcp', `inst.repo=${r.repo}`, ...overlay, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn', ...profile];
 }
 
 /** Boot sources reach boot loaders' config files: no spaces, quotes or shell/loader metacharacters. */

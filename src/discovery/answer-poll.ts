@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
+import { deliveredHost } from '../hosts/deliver.js';
 import { hostTokenValid } from '../hosts/tokens.js';
 import { kickstartContext } from '../kickstart/context.js';
 
@@ -55,12 +56,8 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   return answer;
 }
 
-/** The answer went out: the host is provisioning, and its token now lives KICKSTAND_TOKEN_TTL hours
- *  at most (it is in the installer's memory, and an installed system must not hold a live secret). */
 function delivered(deps: Deps, host: Host, action: string, ip: string): void {
-  const moved = transition(host, 'deliver', { actor: 'machine', ip, type: 'delivered', message: `${action} answer delivered to ${ip}` });
-  const expires = new Date(Date.parse(moved.updated_at) + deps.config.tokenTtlHours * 3600_000).toISOString();
-  const next: Host = { ...moved, token_expires_at: expires, callbacks: [] };
+  const next = deliveredHost(host, action, ip, deps.config.tokenTtlHours);
   deps.log.info({ host: host.id, from: host.state, to: next.state, action, ip }, 'host state changed');
   void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
 }

@@ -10,9 +10,11 @@ import type { Facts } from './facts.js';
 import { identityOf, normalizeMac, realSerial } from './identity.js';
 import { summarize } from './summary.js';
 import { autoAssign } from '../rules/auto-assign.js';
+import { assignHost } from '../hosts/assign.js';
 
 export interface Registration {
   host: Host;
+  facts: Facts;
   /** Shown once, to the machine: only its hash is kept. */
   token: string;
   created: boolean;
@@ -79,7 +81,7 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
   await durable;
   if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
   else deps.log.info({ host: host.id, state: host.state, boot_mac: host.boot_mac, ip }, 'host facts refreshed');
-  return { host, token, created };
+  return { host, facts, token, created };
 }
 
 /** What booting into discovery again means for a known host. A lost host is back. A host whose
@@ -117,13 +119,25 @@ async function unusedId(deps: Deps): Promise<string> {
   }
 }
 
-/** With auto-provisioning on, a waiting host meets the rules as soon as it registers. The
- *  registration is already durable; a rule that cannot assign leaves the host waiting, with why. */
-export async function autoProvision(deps: Deps, host: Host, baseUrl: string): Promise<void> {
+/** With auto-provisioning on, a waiting host is assigned as soon as it registers: the profile its
+ *  boot entry names (kickstand.profile=NAME, see docs/boot.md), else the first matching rule. The
+ *  registration is already durable; what cannot assign leaves the host waiting, with why. */
+export async function autoProvision(deps: Deps, host: Host, facts: Facts, baseUrl: string): Promise<void> {
   if (host.state !== 'discovered' || !(await deps.store.getSettings()).auto_provision) return;
   try {
+    const profile = bootProfile(facts.kernel?.cmdline);
+    if (profile && (await deps.store.getProfile(profile))) {
+      await assignHost(deps, host.id, { profile }, 'boot-entry', baseUrl);
+      return;
+    }
+    if (profile) deps.log.warn({ host: host.id, profile }, 'the boot entry names a profile that does not exist; trying the rules');
     await autoAssign(deps, [host.id], 'auto-provision', baseUrl);
   } catch (err) {
     deps.log.error({ err, host: host.id }, 'auto-provisioning failed');
   }
+}
+
+/** kickstand.profile=NAME from the kernel command line the %pre reported. */
+export function bootProfile(cmdline: string | undefined): string | undefined {
+  return /(?:^|\s)kickstand\.profile=([A-Za-z0-9][A-Za-z0-9_.-]{0,63})(?=\s|$)/.exec(cmdline ?? '')?.[1];
 }

@@ -15,8 +15,8 @@ export function discoveryRoutes(deps: Deps): Router {
 
   router.post('/api/v1/discovery', ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
     const base = baseUrl(req, deps.config.publicUrl);
-    const { host, token, created } = await registerMachine(deps, req.body, clientIp(req));
-    await autoProvision(deps, host, base);
+    const { host, facts, token, created } = await registerMachine(deps, req.body, clientIp(req));
+    await autoProvision(deps, host, facts, base);
     const next = `${base}/api/v1/discovery/${host.id}/next`;
     res.status(created ? 201 : 200).json({ id: host.id, token, next, events: `${base}/api/v1/discovery/${host.id}/events` });
   });

@@ -13,13 +13,10 @@ import { assignHost, deleteHost } from '../hosts/assign.js';
 import { reprovisionHost, resetHost } from '../hosts/reset.js';
 import { chosenColumns, EXTRA_COLUMNS, sortHosts, sortKeys } from '../hosts/table.js';
 import { autoAssign } from '../rules/auto-assign.js';
-import { cmdline } from '../boot/cmdline.js';
-import { dvdRecipe } from '../boot/dvd.js';
-import { grub } from '../boot/grub.js';
-import { ipxe } from '../boot/ipxe.js';
-import { checkBootUrl, PLACEHOLDER_REPO } from '../boot/options.js';
-import { pxelinux } from '../boot/pxelinux.js';
-import { bootSource, overlayBuilt } from '../boot/source.js';
+import { PLACEHOLDER_REPO } from '../boot/options.js';
+import { overlayBuilt } from '../boot/source.js';
+import { allFormats, checkedSource } from '../boot/boot-config.js';
+import type { BootSource } from '../boot/options.js';
 import { listInstallers } from '../installers/manage.js';
 import { AppError } from '../errors.js';
 import { LoginLimit } from '../web/login-limit.js';
@@ -204,23 +201,28 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
 
   router.get('/boot', loggedIn, async (req, res) => {
     const url = baseUrl(req, deps.config.publicUrl);
-    const installers = await listInstallers(deps);
-    const chosen = typeof req.query.installer === 'string' ? installers.find((i) => i.name === req.query.installer) : undefined;
-    const raw = typeof req.query.repo === 'string' && !chosen ? req.query.repo.trim() : '';
-    const checked = raw ? checkBootUrl(raw, 'repo') : undefined;
-    const error = typeof checked === 'object' ? `inst.repo ${checked.problem}` : undefined;
-    const src = await bootSource(deps, url, chosen ? { installer: chosen } : typeof checked === 'string' ? { repo: checked } : {});
+    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).trim() : '');
+    const typed = { installer: q('installer'), profile: q('profile'), repo: q('installer') ? '' : q('repo') };
+    let src: BootSource;
+    let error: { field: string; message: string } | undefined;
+    try {
+      src = await checkedSource(deps, url, { ...(typed.installer ? { installer: typed.installer } : {}), ...(typed.profile ? { profile: typed.profile } : {}), ...(typed.repo ? { repo: typed.repo } : {}) });
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      error = { field: err.field ?? 'repo', message: err.message };
+      src = await checkedSource(deps, url, {});
+    }
     res.status(error ? 400 : 200);
     page(res, 'boot.njk', {
       title: 'Boot',
       nav: 'boot',
-      repo: raw,
-      installers,
-      installer: chosen?.name ?? '',
+      typed,
+      installers: await listInstallers(deps),
+      profiles: await deps.store.listProfiles(),
       overlay: await overlayBuilt(deps),
       placeholder: PLACEHOLDER_REPO,
       error,
-      lines: { cmdline: cmdline(src), pxelinux: pxelinux(src), grub: grub(src), ipxe: ipxe(src), dvd: dvdRecipe(src) },
+      lines: allFormats(src),
     });
   });
 

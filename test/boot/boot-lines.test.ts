@@ -28,11 +28,15 @@ describe('boot lines', () => {
     );
   });
 
-  it('When a GRUB2 entry is made, then it uses linuxefi/initrdefi (or plain linux/initrd on request)', () => {
+  it('When a GRUB2 entry is made, then it uses linuxefi/initrdefi for EL 8/9 (and an unknown release), plain linux/initrd for EL 10 and Fedora', () => {
     const g = grub(src);
-    expect(g).toContain(`  linuxefi http://mirror.example.com/rhel9/BaseOS/x86_64/os/images/pxeboot/vmlinuz ${ARGS}\n`);
-    expect(g).toContain('  initrdefi http://mirror.example.com/rhel9/BaseOS/x86_64/os/images/pxeboot/initrd.img\n');
-    expect(grub(src, { efiCommands: false })).toMatch(/^ {2}linux .*\n {2}initrd /m);
+    expect(g).toContain(`  linuxefi (http,mirror.example.com)/rhel9/BaseOS/x86_64/os/images/pxeboot/vmlinuz ${ARGS}\n`);
+    expect(g).toContain('  initrdefi (http,mirror.example.com)/rhel9/BaseOS/x86_64/os/images/pxeboot/initrd.img\n');
+    expect(grub({ ...src, repo: 'http://192.0.2.20:8081/os' })).toContain('  initrdefi (http,192.0.2.20,8081)/os/images/pxeboot/initrd.img\n');
+    expect(grub({ ...src, repo: 'https://mirror.example.com/os' })).toMatch(/^# GRUB cannot fetch https/);
+    expect(grub({ ...src, release: { family: 'rhel', major: 8 } })).toMatch(/^ {2}linuxefi .*\n {2}initrdefi /m);
+    expect(grub({ ...src, release: { family: 'rhel', major: 10 } })).toMatch(/^ {2}linux .*\n {2}initrd /m);
+    expect(grub({ ...src, release: { family: 'fedora', major: 42 } })).toMatch(/^ {2}linux .*\n {2}initrd /m);
   });
 
   it('When an iPXE script is made, then it is chain-loadable and passes BOOTIF from the booting NIC', () => {
@@ -45,7 +49,7 @@ describe('boot lines', () => {
 
   it('When booting from the DVD, then no inst.repo is needed and mkksiso bakes the stub in', () => {
     expect(dvdArgs(src)).toBe('ip=dhcp inst.ks=http://192.0.2.10:8080/ks inst.ks.sendmac inst.ks.sendsn');
-    expect(dvdRecipe(src)).toContain('curl -fsS -o kickstand-stub.ks http://192.0.2.10:8080/ks\nmkksiso --ks kickstand-stub.ks');
+    expect(dvdRecipe(src)).toContain("curl -fsS -o kickstand-stub.ks 'http://192.0.2.10:8080/ks?download=1'\nmkksiso --ks kickstand-stub.ks");
   });
 
   it.each(['http://x/ a', 'http://x/"', "http://x/$(reboot)", 'ftp://x/', 'http://x/{a}'])('When the tree URL is %j, then it is refused', (url) => {

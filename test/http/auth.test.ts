@@ -22,6 +22,7 @@ const PUBLIC = new Set([
   'GET /images/product.img',
   'GET /updates.img',
   'GET /tree/:name/*path',
+  'GET /boot/:format',
   // The web forms' way in, and what the login page itself needs.
   'GET /login',
   'POST /login',

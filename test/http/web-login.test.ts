@@ -115,7 +115,7 @@ describe('boot page', () => {
     expect(page.text).toContain('IPAPPEND 2');
     const bad = await agent.get('/boot?repo=http%3A%2F%2Fx%2F%22%3E%3Cscript%3E');
     expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/id="error-repo">inst.repo must be an http\(s\) URL/);
+    expect(bad.text).toMatch(/id="error-repo">repo must be an http\(s\) URL/);
     expect(bad.text).not.toContain('"><script>');
   });
 });

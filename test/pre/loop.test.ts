@@ -1,6 +1,6 @@
 // The %pre's register/poll loop against a scripted server on 127.0.0.1: every status the service can
 // answer (and some it should not), lost hosts, deadlines, kexec failures, and the token kept secret.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -107,13 +107,15 @@ async function start(handler: Handler, opts: { cmdline?: string; env?: Record<st
 }
 
 /** Everything the script left behind: its output, the include, the state dir. */
+/** Everything the script printed and every file it left, except the one file that holds the token on
+ *  purpose: the install callbacks' curl config (mode 0600, the installer's memory; docs/discovery.md). */
 async function leftovers(s: Started): Promise<string> {
   const files: string[] = [];
   const walk = async (dir: string) => {
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) await walk(full);
-      else files.push(await readFile(full, 'utf8'));
+      else if (full !== path.join(s.ws.stateDir, 'callback.conf')) files.push(await readFile(full, 'utf8'));
     }
   };
   await walk(s.ws.dir);
@@ -154,6 +156,9 @@ describe('the discovery loop', () => {
     // Retry-After: 1 was honoured: about a second between polls, not a busy loop.
     expect(gets[1]!.at - gets[0]!.at).toBeGreaterThanOrEqual(900);
     expect(await leftovers(s)).not.toContain(TOKEN);
+    const conf = path.join(s.ws.stateDir, 'callback.conf');
+    expect((await stat(conf)).mode & 0o777).toBe(0o600);
+    expect(await readFile(conf, 'utf8')).toBe(`url = "${s.srv.url}/api/v1/discovery/host1/events"\nheader = "Authorization: Bearer ${TOKEN}"\n`);
   });
 
   it('When curl is called, then the token is never in its arguments (where ps would show it)', async () => {

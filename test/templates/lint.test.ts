@@ -33,4 +33,13 @@ describe('lint of shipped kickstarts', () => {
     expect(versionFor('text\n', { installer: { id: 'gentoo', version_id: '1' } } as never)).toBe('RHEL9');
     expect(versionFor('text\n')).toBe('RHEL9');
   });
+
+  it.each(Object.keys(EXAMPLES))('When golden %s is read, then its install callbacks are there, installed last of all %%post scripts', (name) => {
+    const text = readFileSync(path.join('test/fixtures/rendered', `${name}.ks`), 'utf-8');
+    const headers = text.split('\n').filter((l) => /^%(pre-install|post|onerror)\b/.test(l));
+    expect(headers).toEqual(['%post --log=/root/kickstand-post.log', '%pre-install', '%post --nochroot', '%onerror']);
+    for (const stage of ['installing', 'installed', 'failed']) expect(text).toMatch(new RegExp(`^kickstand_event ${stage} `, 'm'));
+    // No token in a kickstart: the callbacks read it from the installer's memory.
+    expect(text).not.toMatch(/Bearer [A-Za-z0-9_-]{10,}/);
+  });
 });

@@ -1,0 +1,31 @@
+// GET /boot/ipxe?mac=${mac}: iPXE names the NIC it booted from. A known host assigned to kexec into
+// another installer boots that installer's kernel directly — one boot instead of two, no discovery
+// round. Everyone else (unknown, waiting, assigned a kickstart) gets the discovery script: a host
+// assigned a kickstart receives it at its first poll anyway.
+import type { Deps } from '../deps.js';
+import { normalizeMac } from '../discovery/identity.js';
+import { deliveredHost } from '../hosts/deliver.js';
+import type { BootSource } from './options.js';
+import { ipxe } from './ipxe.js';
+
+const MAC = /^[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$/;
+
+export async function ipxeFor(deps: Deps, src: BootSource, rawMac: string | undefined, ip: string): Promise<string> {
+  if (!rawMac || !MAC.test(rawMac)) return ipxe(src);
+  const mac = normalizeMac(rawMac.replace(/-/g, ':'));
+  const direct = await deps.hostsLock.run(async () => {
+    const host = await deps.store.findByBootMac(mac);
+    const a = host?.assignment;
+    if (!host || host.state !== 'assigned' || a?.action !== 'kexec') return undefined;
+    const next = deliveredHost(host, 'kexec', ip, deps.config.tokenTtlHours, ' by iPXE, which booted the kernel directly');
+    deps.log.info({ host: host.id, from: host.state, to: next.state, action: 'kexec', ip, via: 'ipxe' }, 'host state changed');
+    return { script: directBoot(a.kernel, a.initrd, a.append), durable: deps.store.saveHost(next) };
+  });
+  if (!direct) return ipxe(src);
+  await direct.durable;
+  return direct.script;
+}
+
+function directBoot(kernel: string, initrd: string, append: string): string {
+  return ['#!ipxe', `kernel ${kernel} initrd=initrd.img ${append}`.trimEnd(), `initrd --name initrd.img ${initrd}`, 'boot', ''].join('\n');
+}

@@ -1,0 +1,67 @@
+// `kickstand boot-config --format pxelinux|grub|ipxe|cmdline|dvd [--installer NAME] [--profile NAME]
+// [--repo URL] [--url URL]`: print a boot entry, the same as GET /boot/{format}. Reads the data dir
+// (installers and profiles) without taking its lock: it only reads, so it works beside the service.
+import { parseArgs } from 'node:util';
+import { bootConfig, BOOT_FORMATS } from '../boot/boot-config.js';
+import { checkPublicUrl, loadConfig } from '../config.js';
+import type { Deps } from '../deps.js';
+import { Sightings } from '../discovery/sightings.js';
+import { loadInstallersFile } from '../installers/config-file.js';
+import { createKickstartEnvironment } from '../kickstart/environment.js';
+import { createLogger } from '../log.js';
+import { LowdbStore } from '../store/lowdb-store.js';
+import { Mutex } from '../util/mutex.js';
+
+export const BOOT_CONFIG_USAGE = `usage:
+  kickstand boot-config --format ${BOOT_FORMATS.join('|')} [--installer NAME | --repo URL] [--profile NAME] [--url KICKSTAND_URL]
+      (--url defaults to $KICKSTAND_URL: the address machines use to reach Kickstand)`;
+
+export class BootConfigUsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${BOOT_CONFIG_USAGE}`);
+    this.name = 'BootConfigUsageError';
+  }
+}
+
+export async function bootConfigCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { format: { type: 'string' }, installer: { type: 'string' }, profile: { type: 'string' }, repo: { type: 'string' }, url: { type: 'string' } },
+    }));
+  } catch (err) {
+    throw new BootConfigUsageError((err as Error).message);
+  }
+  if (!values.format) throw new BootConfigUsageError('--format is required');
+  const config = loadConfig();
+  const rawUrl = values.url ?? config.publicUrl;
+  if (!rawUrl) throw new BootConfigUsageError('the machines need Kickstand’s address: pass --url http://IP:PORT or set KICKSTAND_URL');
+  const url = checkPublicUrl(rawUrl);
+  if (typeof url !== 'string') throw new BootConfigUsageError(`--url "${rawUrl}": ${url.problem}`);
+  const store = await LowdbStore.open(config.dataDir);
+  const deps: Deps = {
+    config,
+    store,
+    kickstarts: createKickstartEnvironment(config.templatesDir, { watch: false }),
+    log: createLogger('warn'),
+    hostsLock: new Mutex(),
+    templatesLock: new Mutex(),
+    sightings: new Sightings(),
+    configInstallers: await loadInstallersFile(config.installersFile),
+  };
+  try {
+    out(
+      await bootConfig(deps, url, {
+        format: values.format,
+        ...(values.installer ? { installer: values.installer } : {}),
+        ...(values.profile ? { profile: values.profile } : {}),
+        ...(values.repo ? { repo: values.repo } : {}),
+      }),
+    );
+  } finally {
+    deps.kickstarts.close();
+    await store.close();
+  }
+}
