@@ -7,6 +7,7 @@ import type { Store } from './store/store.js';
 import type { Sightings } from './discovery/sightings.js';
 import type { Mutex } from './util/mutex.js';
 import type { Installer } from './installers/installer.js';
+import type { RenderCache } from './kickstart/render-cache.js';
 
 export interface Deps {
   config: Config;
@@ -20,4 +21,6 @@ export interface Deps {
   sightings: Sightings;
   /** Installers from the KICKSTAND_INSTALLERS file (read-only; the API adds more in the store). */
   configInstallers: readonly Installer[];
+  /** Kickstarts rendered for polls, reused while nothing they depend on changed. */
+  renderCache: RenderCache;
 }

@@ -13,8 +13,10 @@ import type { Logger } from './log.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import { lockDataDir } from './store/data-lock.js';
 import { loadInstallersFile } from './installers/config-file.js';
+import { RenderCache } from './kickstart/render-cache.js';
 import { Mutex } from './util/mutex.js';
 import { markLostHosts } from './hosts/lost.js';
+import { fastPoll } from './http/fast-poll.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
 
@@ -40,12 +42,15 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
     throw err;
   });
   const kickstarts = createKickstartEnvironment(config.templatesDir);
-  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings(), configInstallers };
+  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings(), configInstallers, renderCache: new RenderCache() };
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
   const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 
   const app = createApp(deps, adminToken);
-  const server: Server = createServer(app);
+  // The machines' poll route is answered before express (http/fast-poll.ts); the rest goes to express.
+  const server: Server = createServer((req, res) => {
+    if (!fastPoll(deps, req, res)) app(req, res);
+  });
   // A slow or stuck client must not hold a socket forever (provisioning networks see odd clients).
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

@@ -10,6 +10,7 @@ import { loadInstallersFile } from '../installers/config-file.js';
 import { createKickstartEnvironment } from '../kickstart/environment.js';
 import { createLogger } from '../log.js';
 import { LowdbStore } from '../store/lowdb-store.js';
+import { RenderCache } from '../kickstart/render-cache.js';
 import { Mutex } from '../util/mutex.js';
 
 export const BOOT_CONFIG_USAGE = `usage:
@@ -50,6 +51,7 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
     templatesLock: new Mutex(),
     sightings: new Sightings(),
     configInstallers: await loadInstallersFile(config.installersFile),
+    renderCache: new RenderCache(),
   };
   try {
     out(

@@ -9,6 +9,7 @@ import { createKickstartEnvironment } from '../kickstart/environment.js';
 import { createLogger } from '../log.js';
 import { lockDataDir } from '../store/data-lock.js';
 import { LowdbStore } from '../store/lowdb-store.js';
+import { RenderCache } from '../kickstart/render-cache.js';
 import { Mutex } from '../util/mutex.js';
 import { createApiToken, createUser, resetPassword } from '../auth/users.js';
 
@@ -32,6 +33,7 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
     hostsLock: new Mutex(), templatesLock: new Mutex(),
     sightings: new Sightings(),
     configInstallers: [],
+    renderCache: new RenderCache(),
   };
   const password = process.env.KICKSTAND_USER_PASSWORD || undefined;
   try {

@@ -15,7 +15,8 @@ export type PollAnswer =
   | { action: 'kexec'; body: string }
   | { action: 'reboot'; body: string };
 
-export async function answerPoll(deps: Deps, id: string, token: string | undefined, ip: string, baseUrl: string): Promise<PollAnswer> {
+/** `baseUrl` may be a getter: a waiting machine's poll (nearly all of them) never needs it. */
+export async function answerPoll(deps: Deps, id: string, token: string | undefined, ip: string, baseUrl: string | (() => string)): Promise<PollAnswer> {
   const host = await deps.store.getHost(id);
   // Unknown host, wrong token, dead or expired token look the same: a poller learns nothing about
   // hosts it does not own.
@@ -30,17 +31,24 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   let answer: PollAnswer;
   switch (assignment.action) {
     case 'kickstart': {
-      const facts = await deps.store.getFacts(host.id);
-      if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
-      try {
-        answer = { action: 'kickstart', body: deps.kickstarts.render(assignment.template, kickstartContext(host, facts, assignment.params, baseUrl)) };
-      } catch (err) {
-        // The template changed since the dry run at assignment and no longer renders. The machine
-        // keeps waiting (it cannot do better) and the admin sees why on the host.
-        deps.log.error({ host: host.id, err: (err as Error).message }, 'kickstart render failed');
-        recordOnce(deps, host, 'render-failed', ip, (err as Error).message);
-        return { action: 'wait', retryAfter: deps.config.pollInterval };
+      const url = typeof baseUrl === 'string' ? baseUrl : baseUrl();
+      const key = `${host.updated_at}|${deps.kickstarts.generation()}|${url}`;
+      let body = deps.renderCache.get(host.id, key);
+      if (body === undefined) {
+        const facts = await deps.store.getFacts(host.id);
+        if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+        try {
+          body = deps.kickstarts.render(assignment.template, kickstartContext(host, facts, assignment.params, url));
+        } catch (err) {
+          // The template changed since the dry run at assignment and no longer renders. The machine
+          // keeps waiting (it cannot do better) and the admin sees why on the host.
+          deps.log.error({ host: host.id, err: (err as Error).message }, 'kickstart render failed');
+          recordOnce(deps, host, 'render-failed', ip, (err as Error).message);
+          return { action: 'wait', retryAfter: deps.config.pollInterval };
+        }
+        deps.renderCache.set(host.id, key, body);
       }
+      answer = { action: 'kickstart', body };
       break;
     }
     case 'kexec':

@@ -90,6 +90,9 @@ export interface KickstartEnvironment {
   check(name: string, source: string): RenderErrorDetail | undefined;
   /** Forget compiled templates now (after a save), rather than when the folder watcher fires. */
   invalidate(): void;
+  /** Goes up whenever templates may have changed (a save, a change on disk): renders from an older
+   *  generation may be stale. */
+  generation(): number;
   /** Stop watching the folder (tests, shutdown). */
   close(): void;
 }
@@ -97,7 +100,8 @@ export interface KickstartEnvironment {
 export function createKickstartEnvironment(templatesDir: string, opts: { watch?: boolean } = {}): KickstartEnvironment {
   const loader = new TemplateLoader(templatesDir);
   const env = environmentFor(loader);
-  if (opts.watch !== false) loader.watch(() => undefined);
+  let generation = 0;
+  if (opts.watch !== false) loader.watch(() => void generation++);
 
   return {
     render: (name, context) => renderWith(env, loader, name, context),
@@ -118,7 +122,11 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
         return opener ? { ...detail, line: opener.line, column: opener.column, message: `{% ${opener.tag} %} is never closed (${detail.message})` } : detail;
       }
     },
-    invalidate: () => loader.invalidate(),
+    invalidate: () => {
+      generation++;
+      loader.invalidate();
+    },
+    generation: () => generation,
     async exists(name) {
       const full = loader.fullPath(name);
       if (!full) return false;

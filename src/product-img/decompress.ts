@@ -4,7 +4,6 @@
 import { gunzipSync } from 'node:zlib';
 import { decompress as unzstd } from 'fzstd';
 import { ProductImgError } from './errors.js';
-import { xzDecompress } from './xz-decode.js';
 
 export type Compressor = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -45,7 +44,8 @@ export async function decompress(data: Buffer, how: Compressor, file: string): P
       case 'gzip':
         return gunzipSync(data);
       case 'xz':
-        return await xzDecompress(data);
+        // The wasm decoder loads only when an xz payload or image turns up.
+        return await (await import('./xz-decode.js')).xzDecompress(data);
       case 'zstd':
         return Buffer.from(unzstd(data));
       case 'none':

@@ -3,7 +3,7 @@
 // field. Relative paths in a recipe file are relative to the recipe file.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ProductImgError } from './errors.js';
 
 export interface RecipeFile {
@@ -61,11 +61,14 @@ export const recipeSchema = {
   },
 } as const;
 
-const ajv = new Ajv2020({ allErrors: false, strict: true });
-const check = ajv.compile(recipeSchema);
+// Compiled on first use: a build from command-line flags never reads a recipe, and ajv's compile is
+// a good part of the CLI's start-up.
+let compiled: ValidateFunction | undefined;
+const validator = (): ValidateFunction => (compiled ??= new Ajv2020({ allErrors: false, strict: true }).compile(recipeSchema));
 
 /** Checks a parsed recipe; `file` names it in errors, `baseDir` anchors its relative paths. */
 export function parseRecipe(data: unknown, file: string, baseDir: string): Recipe {
+  const check = validator();
   if (!check(data)) {
     // Inside anyOf, ajv lists each branch's complaint before the anyOf one; the latter reads better.
     const errs = check.errors ?? [];

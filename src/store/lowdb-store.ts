@@ -1,6 +1,8 @@
-// The embedded store: one lowdb JSON document for the hot data (hosts without their facts) and one
-// small file per host for facts. Facts are ~8 KB a machine and change rarely; keeping them out of the
-// document keeps every group commit small (see write-coalescer.ts).
+// The embedded store. lowdb holds the small, rarely written data (profiles, rules, settings, users,
+// installers, audit) in `kickstand.json`; hosts live in an append-only journal (`hosts.jsonl`,
+// host-journal.ts), so a registration costs one appended line, not a rewrite of every host; each
+// host's facts (a few KB, written once per registration) sit in `facts/<id>.json`. Writes from one
+// turn of the event loop share one group commit (write-coalescer.ts).
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
@@ -15,11 +17,14 @@ import type { Store } from './store.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
 import { WriteCoalescer } from './write-coalescer.js';
+import { HostJournal, loadJournal, type LoadedJournal } from './host-journal.js';
 import { AppError } from '../errors.js';
 
 interface Document {
-  format: 1;
-  hosts: Record<string, Host>;
+  /** 1: hosts in this document (before the journal); 2: hosts in hosts.jsonl. */
+  format: 1 | 2;
+  /** Only read from a format-1 document, to move its hosts into the journal. */
+  hosts?: Record<string, Host>;
   profiles: Record<string, Profile>;
   rules: Record<string, Rule>;
   settings: Settings;
@@ -29,9 +34,10 @@ interface Document {
 }
 
 export const DATA_FILE = 'kickstand.json';
+export const HOSTS_FILE = 'hosts.jsonl';
 
 function emptyDocument(): Document {
-  return { format: 1, hosts: {}, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {} };
+  return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {} };
 }
 
 export class StoreOpenError extends Error {
@@ -47,20 +53,25 @@ export class LowdbStore implements Store {
   private readonly byHostname = new Map<string, string>();
   private readonly byTokenHash = new Map<string, string>();
   private readonly pendingFacts = new Map<string, Facts | null>();
+  /** Hosts saved or deleted since the last group commit (their current state is what gets written). */
+  private readonly pendingHosts = new Set<string>();
+  private readonly pendingDeletes = new Set<string>();
+  private documentDirty = false;
   private readonly coalescer: WriteCoalescer;
   private historyWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly dir: string,
     private readonly db: Low<Document>,
+    private readonly hosts: Map<string, Host>,
+    private readonly journal: HostJournal,
   ) {
     this.coalescer = new WriteCoalescer(() => this.flush());
-    for (const host of Object.values(db.data.hosts)) this.index(host);
+    for (const host of hosts.values()) this.index(host);
     for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
   }
 
   static async open(dir: string): Promise<LowdbStore> {
-    await mkdir(path.join(dir, 'facts'), { recursive: true });
     await mkdir(path.join(dir, 'templates'), { recursive: true });
     await mkdir(path.join(dir, 'logs'), { recursive: true });
     const file = path.join(dir, DATA_FILE);
@@ -72,71 +83,96 @@ export class LowdbStore implements Store {
       // every host at the next write.
       throw new StoreOpenError(file, err instanceof Error ? err.message : String(err));
     }
-    if (typeof db.data !== 'object' || db.data === null || typeof db.data.hosts !== 'object') {
-      throw new StoreOpenError(file, 'not a Kickstand data file (no "hosts" object)');
+    if (typeof db.data !== 'object' || db.data === null || (db.data.format !== 1 && db.data.format !== 2) || typeof db.data.profiles !== 'object') {
+      throw new StoreOpenError(file, 'not a Kickstand data file (no "format" 1 or 2 with "profiles")');
     }
-    // Documents written before profiles and rules existed gain them here.
-    db.data = { ...emptyDocument(), ...db.data };
-    return new LowdbStore(dir, db);
+    const journalFile = path.join(dir, HOSTS_FILE);
+    let loaded: LoadedJournal;
+    try {
+      loaded = await loadJournal(journalFile);
+    } catch (err) {
+      throw new StoreOpenError(journalFile, (err as Error).message);
+    }
+    // Documents written before profiles and rules existed gain them here; hosts of a format-1
+    // document move into the journal (written first, then the document without them).
+    const legacy = db.data.format === 1 ? Object.values(db.data.hosts ?? {}) : [];
+    db.data = { ...emptyDocument(), ...db.data, format: 2 };
+    delete db.data.hosts;
+    for (const host of legacy) if (!loaded.hosts.has(host.id)) loaded.hosts.set(host.id, host);
+    const journal = await HostJournal.open(journalFile, loaded);
+    // Facts of older layouts, one file per host in facts/, move into the journal once.
+    const legacyFacts = new Map<string, Facts>();
+    for (const id of loaded.hosts.keys()) {
+      if (journal.hasFacts(id)) continue;
+      const text = await readFile(path.join(dir, 'facts', `${id}.json`), 'utf-8').catch(() => undefined);
+      if (text) legacyFacts.set(id, JSON.parse(text) as Facts);
+    }
+    if (legacy.length || legacyFacts.size) {
+      await journal.compact(loaded.hosts, legacyFacts);
+      await db.write();
+      await rm(path.join(dir, 'facts'), { recursive: true, force: true });
+    }
+    return new LowdbStore(dir, db, loaded.hosts, journal);
   }
 
   async getHost(id: string): Promise<Host | undefined> {
-    return Object.hasOwn(this.db.data.hosts, id) ? this.db.data.hosts[id] : undefined;
+    return this.hosts.get(id);
   }
 
   async findByBootMac(mac: string): Promise<Host | undefined> {
     const id = this.byBootMac.get(mac);
-    return id ? this.db.data.hosts[id] : undefined;
+    return id ? this.hosts.get(id) : undefined;
   }
 
   async findByUuid(uuid: string): Promise<Host | undefined> {
     const id = this.byUuid.get(uuid);
-    return id ? this.db.data.hosts[id] : undefined;
+    return id ? this.hosts.get(id) : undefined;
   }
 
   async findByHostname(hostname: string): Promise<Host | undefined> {
     const id = this.byHostname.get(hostname.toLowerCase());
-    return id ? this.db.data.hosts[id] : undefined;
+    return id ? this.hosts.get(id) : undefined;
   }
 
   async listHosts(): Promise<Host[]> {
-    return Object.values(this.db.data.hosts).sort((a, b) => b.last_seen_at.localeCompare(a.last_seen_at));
+    return [...this.hosts.values()].sort((a, b) => (a.last_seen_at < b.last_seen_at ? 1 : a.last_seen_at > b.last_seen_at ? -1 : 0));
   }
 
   saveHost(host: Host, facts?: Facts): Promise<void> {
-    const previous = this.db.data.hosts[host.id];
+    const previous = this.hosts.get(host.id);
     if (previous) this.unindex(previous);
-    this.db.data.hosts[host.id] = host;
+    this.hosts.set(host.id, host);
     this.index(host);
+    this.pendingHosts.add(host.id);
+    this.pendingDeletes.delete(host.id);
     if (facts) this.pendingFacts.set(host.id, facts);
-    return this.durable();
+    return this.durable(false);
   }
 
   touchHost(id: string, at: string, ip: string): void {
-    const host = this.db.data.hosts[id];
+    const host = this.hosts.get(id);
     if (!host) return;
     host.last_seen_at = at;
     host.last_seen_ip = ip;
   }
 
   deleteHost(id: string): Promise<boolean> {
-    const host = this.db.data.hosts[id];
+    const host = this.hosts.get(id);
     if (!host) return Promise.resolve(false);
     this.unindex(host);
-    delete this.db.data.hosts[id];
+    this.hosts.delete(id);
+    this.pendingHosts.delete(id);
+    this.pendingDeletes.add(id);
     this.pendingFacts.set(id, null);
-    return this.durable().then(() => true);
+    return this.durable(false).then(() => true);
   }
 
   async getFacts(id: string): Promise<Facts | undefined> {
     const pending = this.pendingFacts.get(id);
     if (pending !== undefined) return pending ?? undefined;
-    try {
-      return JSON.parse(await readFile(this.factsFile(id), 'utf-8')) as Facts;
-    } catch {
-      return undefined;
-    }
+    return this.journal.readFacts(id);
   }
+
 
   async listProfiles(): Promise<Profile[]> {
     return Object.values(this.db.data.profiles).sort((a, b) => a.name.localeCompare(b.name));
@@ -148,13 +184,13 @@ export class LowdbStore implements Store {
 
   saveProfile(profile: Profile): Promise<void> {
     this.db.data.profiles[profile.name] = profile;
-    return this.durable();
+    return this.durable(true);
   }
 
   deleteProfile(name: string): Promise<boolean> {
     if (!Object.hasOwn(this.db.data.profiles, name)) return Promise.resolve(false);
     delete this.db.data.profiles[name];
-    return this.durable().then(() => true);
+    return this.durable(true).then(() => true);
   }
 
   async listRules(): Promise<Rule[]> {
@@ -167,13 +203,13 @@ export class LowdbStore implements Store {
 
   saveRule(rule: Rule): Promise<void> {
     this.db.data.rules[rule.name] = rule;
-    return this.durable();
+    return this.durable(true);
   }
 
   deleteRule(name: string): Promise<boolean> {
     if (!Object.hasOwn(this.db.data.rules, name)) return Promise.resolve(false);
     delete this.db.data.rules[name];
-    return this.durable().then(() => true);
+    return this.durable(true).then(() => true);
   }
 
   async getSettings(): Promise<Settings> {
@@ -182,7 +218,7 @@ export class LowdbStore implements Store {
 
   saveSettings(settings: Settings): Promise<void> {
     this.db.data.settings = settings;
-    return this.durable();
+    return this.durable(true);
   }
 
   async listUsers(): Promise<User[]> {
@@ -203,7 +239,7 @@ export class LowdbStore implements Store {
     for (const t of previous?.tokens ?? []) this.byTokenHash.delete(t.hash);
     this.db.data.users[user.name] = user;
     for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
-    return this.durable();
+    return this.durable(true);
   }
 
   deleteUser(name: string): Promise<boolean> {
@@ -211,14 +247,14 @@ export class LowdbStore implements Store {
     if (!user) return Promise.resolve(false);
     for (const t of user.tokens) this.byTokenHash.delete(t.hash);
     delete this.db.data.users[name];
-    return this.durable().then(() => true);
+    return this.durable(true).then(() => true);
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
     const trail = this.db.data.audit;
     trail.push(entry);
     if (trail.length > MAX_AUDIT) trail.splice(0, trail.length - MAX_AUDIT);
-    return this.durable();
+    return this.durable(true);
   }
 
   async listAudit(): Promise<AuditEntry[]> {
@@ -246,13 +282,13 @@ export class LowdbStore implements Store {
 
   saveInstaller(installer: Installer): Promise<void> {
     this.db.data.installers[installer.name] = installer;
-    return this.durable();
+    return this.durable(true);
   }
 
   deleteInstaller(name: string): Promise<boolean> {
     if (!Object.hasOwn(this.db.data.installers, name)) return Promise.resolve(false);
     delete this.db.data.installers[name];
-    return this.durable().then(() => true);
+    return this.durable(true).then(() => true);
   }
 
   // Template history lives beside the hot document, one file per template: versions are whole files
@@ -286,31 +322,40 @@ export class LowdbStore implements Store {
 
   async close(): Promise<void> {
     await this.coalescer.idle();
+    await this.journal.close();
   }
 
-  private durable(): Promise<void> {
+  private durable(documentChanged: boolean): Promise<void> {
+    if (documentChanged) this.documentDirty = true;
     return this.coalescer.request().catch((err: unknown) => {
       throw new AppError('STORAGE_UNAVAILABLE', `cannot write the data directory: ${(err as Error).message}`);
     });
   }
 
-  /** One group commit: facts files first, then the document, so the document never names a host
-   *  whose facts are not on disk. */
+  /** One group commit: facts, hosts and deletions in one journal append (synced), then the document if
+   *  it changed, then, now and then, a compaction. */
   private async flush(): Promise<void> {
     const batch = [...this.pendingFacts];
-    await Promise.all(
-      batch.map(([id, facts]) => (facts ? this.writeFacts(id, facts) : Promise.all([rm(this.factsFile(id), { force: true }), rm(this.logFile(id), { force: true })]))),
-    );
-    await this.db.write();
+    const saves = [...this.pendingHosts].map((id) => this.hosts.get(id)).filter((h): h is Host => h !== undefined);
+    const deletions = [...this.pendingDeletes];
+    const documentChanged = this.documentDirty;
+    this.pendingHosts.clear();
+    this.pendingDeletes.clear();
+    this.documentDirty = false;
+    try {
+      await this.journal.append(batch.filter((e): e is [string, Facts] => e[1] !== null), saves, deletions);
+      await Promise.all(deletions.map((id) => rm(this.logFile(id), { force: true })));
+      if (documentChanged) await this.db.write();
+    } catch (err) {
+      // Not written: keep it pending, so the next commit (once the disk is back) writes it.
+      for (const h of saves) if (!this.pendingDeletes.has(h.id)) this.pendingHosts.add(h.id);
+      for (const d of deletions) if (!this.hosts.has(d)) this.pendingDeletes.add(d);
+      if (documentChanged) this.documentDirty = true;
+      throw err;
+    }
     // Forget what is now on disk, unless a newer version arrived while it was being written.
     for (const [id, facts] of batch) if (this.pendingFacts.get(id) === facts) this.pendingFacts.delete(id);
-  }
-
-  private async writeFacts(id: string, facts: Facts): Promise<void> {
-    const file = this.factsFile(id);
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, JSON.stringify(facts));
-    await rename(tmp, file);
+    if (this.journal.needsCompaction(this.hosts.size)) await this.journal.compact(this.hosts);
   }
 
   private logFile(id: string): string {
@@ -320,10 +365,6 @@ export class LowdbStore implements Store {
   private historyFile(name: string): string {
     // Names hold "/" (snippets/x.njk); one flat folder with the name encoded keeps it one file each.
     return path.join(this.dir, 'templates', `${encodeURIComponent(name)}.json`);
-  }
-
-  private factsFile(id: string): string {
-    return path.join(this.dir, 'facts', `${id}.json`);
   }
 
   private index(host: Host): void {

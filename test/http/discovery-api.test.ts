@@ -110,11 +110,11 @@ describe('POST /api/v1/discovery', () => {
     expect(hosts.filter((h: { boot_mac: string }) => h.boot_mac === facts.boot_mac)).toHaveLength(1);
   });
 
-  it('When a registration is acknowledged, then it is already in the data file', async () => {
+  it('When a registration is acknowledged, then it is already in the hosts journal', async () => {
     const { id } = await register();
-    const doc = JSON.parse(await readFile(path.join(srv.dataDir, 'kickstand.json'), 'utf-8'));
-    expect(doc.hosts[id]).toBeDefined();
-    const facts = JSON.parse(await readFile(path.join(srv.dataDir, 'facts', `${id}.json`), 'utf-8'));
+    const lines = (await readFile(path.join(srv.dataDir, 'hosts.jsonl'), 'utf-8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.some((r) => r.h?.id === id)).toBe(true);
+    const facts = lines.find((r) => r.fid === id)?.f;
     expect(facts.nics).toHaveLength(2);
   });
 
@@ -145,7 +145,7 @@ describe('Bad input never writes and always names the field', () => {
   ];
 
   it.each(cases)('When the body is %s, then a 4xx error naming the field and nothing stored', async (_name, send, status, code, field) => {
-    const file = path.join(srv.dataDir, 'kickstand.json');
+    const file = path.join(srv.dataDir, 'hosts.jsonl');
     const before = await readFile(file, 'utf-8').catch(() => '');
     const hostsBefore = (await request(srv.url).get('/api/v1/hosts').set(admin())).body.hosts.length;
     const res = await send();

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/hosts/host.js';
@@ -73,20 +73,80 @@ describe('LowdbStore', () => {
     const dir = await tmp();
     const s = await LowdbStore.open(dir);
     await s.saveHost(host('dddddddddddd', '02:00:00:00:00:04'));
-    const before = await readFile(path.join(dir, 'kickstand.json'), 'utf-8');
-    // Works as root too (permission bits would not): the facts folder becomes a file, so writing
-    // facts fails with ENOTDIR before the document is touched.
-    await rm(path.join(dir, 'facts'), { recursive: true });
-    await writeFile(path.join(dir, 'facts'), '');
+    const before = await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8');
+    // Works as root too (permission bits would not): the journal's write handle is closed under the
+    // store, so the next append fails (EBADF) the way a full or vanished disk fails it.
+    const journal = (s as unknown as { journal: { appender: FileHandle } }).journal;
+    await journal.appender.close();
     const facts = { boot_mac: '02:00:00:00:00:05', nics: [{ name: 'eth0', mac: '02:00:00:00:00:05' }] };
     await expect(s.saveHost(host('eeeeeeeeeeee', '02:00:00:00:00:05'), facts)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
-    expect(await readFile(path.join(dir, 'kickstand.json'), 'utf-8')).toBe(before);
-    // Space comes back: the next save writes what was pending.
-    await rm(path.join(dir, 'facts'));
-    await mkdir(path.join(dir, 'facts'));
+    expect(await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8')).toBe(before);
+    // The disk comes back: the next save writes what was pending.
+    journal.appender = await open(path.join(dir, 'hosts.jsonl'), 'a');
     await s.saveHost(host('ffffffffffff', '02:00:00:00:00:06'));
     expect((await s.getFacts('eeeeeeeeeeee'))?.nics).toHaveLength(1);
     const reopened = await LowdbStore.open(dir);
     expect((await reopened.getFacts('eeeeeeeeeeee'))?.boot_mac).toBe('02:00:00:00:00:05');
   });
+
+  it('When hosts are saved many times, then the journal is compacted to one line per host and reopens the same', async () => {
+    const dir = await tmp();
+    const s = await LowdbStore.open(dir);
+    for (let round = 0; round < 6; round++) {
+      await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost(host(`h${String(i).padStart(11, '0')}`, `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, { hostname: `r${round}-${i}.example.com` }))));
+    }
+    await s.saveHost(host('h00000000042', '02:00:00:00:00:2a', { hostname: 'r5-42.example.com' }), { boot_mac: '02:00:00:00:00:2a', nics: [{ name: 'eth42', mac: '02:00:00:00:00:2a' }] });
+    for (let round = 0; round < 4; round++) await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost({ ...(s as unknown as { hosts: Map<string, Host> }).hosts.get(`h${String(i).padStart(11, '0')}`)! })));
+    expect((await s.getFacts('h00000000042'))?.nics[0]?.name).toBe('eth42');
+    await s.deleteHost('h00000000007');
+    await s.close();
+    const lines = (await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8')).trim().split('\n');
+    // 1,801 records were written; compaction kept it under twice the live count (or the 1,000 floor).
+    expect(lines.length).toBeLessThanOrEqual(1000);
+    const again = await LowdbStore.open(dir);
+    const hosts = await again.listHosts();
+    expect(hosts).toHaveLength(299);
+    expect((await again.getHost('h00000000042'))?.hostname).toBe('r5-42.example.com');
+    expect(await again.getHost('h00000000007')).toBeUndefined();
+    // Facts survive compactions: copied as bytes into each snapshot.
+    expect((await again.getFacts('h00000000042'))?.nics[0]?.name).toBe('eth42');
+  });
+
+  it('When the last journal line was cut short by a crash, then it is dropped and the rest loads; a bad line elsewhere stops the start naming its offset', async () => {
+    const dir = await tmp();
+    const s = await LowdbStore.open(dir);
+    await s.saveHost(host('aaaaaaaaaaa1', '02:00:00:00:01:01'));
+    await s.saveHost(host('aaaaaaaaaaa2', '02:00:00:00:01:02'));
+    await s.close();
+    const file = path.join(dir, 'hosts.jsonl');
+    const good = await readFile(file, 'utf-8');
+    await writeFile(file, `${good}{"h":{"id":"torn`);
+    const reopened = await LowdbStore.open(dir);
+    expect((await reopened.listHosts()).map((h) => h.id).sort()).toEqual(['aaaaaaaaaaa1', 'aaaaaaaaaaa2']);
+    await reopened.saveHost(host('aaaaaaaaaaa3', '02:00:00:00:01:03'));
+    await reopened.close();
+    await expect((await LowdbStore.open(dir)).listHosts().then((l) => l.length)).resolves.toBe(3);
+    const firstLine = good.split('\n')[0]!;
+    await writeFile(file, `${firstLine}\nnot json at all\n${good.split('\n')[1]}\n`);
+    await expect(LowdbStore.open(dir)).rejects.toThrow(`line 2 (byte offset ${Buffer.byteLength(firstLine) + 1})`);
+  });
+
+  it('When a data dir from before the journal (hosts in kickstand.json, facts in facts/) is opened, then both move to the journal and nothing is lost', async () => {
+    const dir = await tmp();
+    const old = host('legacyhost01', '02:00:00:00:02:01', { hostname: 'legacy.example.com' });
+    await writeFile(path.join(dir, 'kickstand.json'), JSON.stringify({ format: 1, hosts: { [old.id]: old }, profiles: {}, rules: {}, users: {}, audit: [] }));
+    await mkdir(path.join(dir, 'facts'));
+    await writeFile(path.join(dir, 'facts', 'legacyhost01.json'), JSON.stringify({ boot_mac: '02:00:00:00:02:01', nics: [{ name: 'eth9', mac: '02:00:00:00:02:01' }] }));
+    const s = await LowdbStore.open(dir);
+    expect((await s.getFacts('legacyhost01'))?.nics[0]?.name).toBe('eth9');
+    expect((await s.findByHostname('legacy.example.com'))?.id).toBe('legacyhost01');
+    await s.close();
+    const doc = JSON.parse(await readFile(path.join(dir, 'kickstand.json'), 'utf-8'));
+    expect(doc.format).toBe(2);
+    expect(doc.hosts).toBeUndefined();
+    const again = await LowdbStore.open(dir);
+    await expect(again.getHost('legacyhost01')).resolves.toMatchObject({ hostname: 'legacy.example.com' });
+    expect((await again.getFacts('legacyhost01'))?.nics[0]?.name).toBe('eth9');
+  });
 });
+
