@@ -25,14 +25,19 @@ type Out = (text: string) => void;
 // where they typed them, which npm passes as INIT_CWD.
 const here = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
-export async function productImgCommand(argv: string[], out: Out = (t) => process.stdout.write(t), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function productImgCommand(
+  argv: string[],
+  out: Out = (t) => process.stdout.write(t),
+  env: NodeJS.ProcessEnv = process.env,
+  warn: Out = (t) => process.stderr.write(t),
+): Promise<void> {
   const [action, ...rest] = argv;
-  if (action === 'build') return build(rest, out, env);
+  if (action === 'build') return build(rest, out, env, warn);
   if (action === 'inspect') return inspect(rest, out);
   throw new ProductImgUsageError(action ? `unknown product-img command "${action}"` : 'missing product-img command');
 }
 
-async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv): Promise<void> {
+async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv, warn: Out): Promise<void> {
   const { values, positionals } = parse(argv, {
     output: { type: 'string', short: 'o' },
     recipe: { type: 'string' },
@@ -63,6 +68,7 @@ async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv): Promise<
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch !== undefined && !/^\d{1,10}$/.test(epoch)) throw new ProductImgUsageError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not "${epoch}"`);
   const report = await buildProductImg(recipe, { outPath: here(values.output), ...(epoch !== undefined ? { sourceDateEpoch: Number(epoch) } : {}) });
+  for (const s of report.skipped) warn(`kickstand: warning: ${s.from}: left out "${s.path}": a .buildstamp is never packed, Anaconda must take it from the media\n`);
   out(formatReport(report, recipe));
 }
 

@@ -39,6 +39,8 @@ export interface BuildReport {
   needed: NeededBy[];
   /** Needed libraries neither packed nor listed in expectLibs (without expectLibs: not packed). */
   missing: MissingLib[];
+  /** Files a --take glob matched but that were left out: a `.buildstamp` is never packed. */
+  skipped: { path: string; from: string }[];
 }
 
 export async function buildProductImg(recipe: Recipe, opts: BuildOptions): Promise<BuildReport> {
@@ -48,7 +50,7 @@ export async function buildProductImg(recipe: Recipe, opts: BuildOptions): Promi
   }
   const pkgs = [];
   for (const rpm of recipe.rpms) pkgs.push(await readRpm(rpm));
-  const taken = takeFromRpms(pkgs, recipe.take, recipe.preset);
+  const { taken, skipped } = takeFromRpms(pkgs, recipe.take, recipe.preset);
   const local = [];
   for (const f of recipe.files) local.push(await readLocalFile(f));
 
@@ -92,5 +94,6 @@ export async function buildProductImg(recipe: Recipe, opts: BuildOptions): Promi
     })),
     needed,
     missing,
+    skipped,
   };
 }

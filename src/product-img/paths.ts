@@ -13,10 +13,15 @@ export function safeImagePath(raw: string, file: string): string {
     throw new ProductImgError('BAD_PATH', file, `path "${raw}" escapes the image root`);
   }
   const clean = norm.replace(/\/+$/, '');
-  if (clean.split('/').includes('.buildstamp')) {
+  if (isBuildstamp(clean)) {
     throw new ProductImgError('BAD_PATH', file, `path "${raw}" is a .buildstamp, which Anaconda must take from the media`);
   }
   return clean;
+}
+
+/** True for `.buildstamp` and anything inside a folder of that name. */
+export function isBuildstamp(path: string): boolean {
+  return path.split('/').includes('.buildstamp');
 }
 
 /** Strips the `./` or `/` rpm puts in front of payload and header paths. */

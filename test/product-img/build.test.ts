@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProductImg } from '../../src/product-img/build.js';
 import type { Recipe } from '../../src/product-img/recipe.js';
 import { buildRpm, cleanupTempDirs, type Payload, requireTools, sh, tempDir, unpackImage, unpackRpm, failure } from './helpers.js';
@@ -11,16 +11,30 @@ import { buildRpm, cleanupTempDirs, type Payload, requireTools, sh, tempDir, unp
 let dir: string;
 const rpms = new Map<Payload, string>();
 let toolRpm: string;
+let stampRpm: string;
 
 beforeAll(() => {
-  requireTools();
+  requireTools({ root: true });
   dir = tempDir();
   for (const p of ['w9.gzdio', 'w6.xzdio', 'w19.zstdio'] as Payload[]) rpms.set(p, buildRpm(dir, p));
-  toolRpm = buildRpm(dir, 'w9.gzdio', { name: 'other', withKexec: false });
+  toolRpm = buildRpm(dir, 'w9.gzdio', { name: 'other', kexec: 'none' });
+  stampRpm = buildRpm(dir, 'w9.gzdio', { name: 'branded', buildstamp: true });
 });
 afterAll(cleanupTempDirs);
 
 const recipe = (r: Partial<Recipe>): Recipe => ({ rpms: [], take: [], files: [], compress: 'gzip', ...r });
+
+describe('test set-up', () => {
+  it('When the tests do not run as root, then requireTools says to run them as root', () => {
+    const uid = vi.spyOn(process, 'getuid').mockReturnValue(1000);
+    try {
+      expect(() => requireTools({ root: true })).toThrow('these tests unpack as dracut does: run as root (cpio -iumd keeps owners only for root)');
+      expect(() => requireTools()).not.toThrow();
+    } finally {
+      uid.mockRestore();
+    }
+  });
+});
 
 describe('buildProductImg', () => {
   it.each([
@@ -59,6 +73,8 @@ describe('buildProductImg', () => {
       const g = got.get(path)!;
       const w = want.get(path)!;
       expect(g.mode.toString(8), path).toBe(w.mode.toString(8));
+      // Meaningful because requireTools insists on root: cpio -iumd by anyone else owns every file.
+      expect([g.uid, g.gid], path).toEqual([0, 0]);
       expect([g.uid, g.gid], path).toEqual([w.uid, w.gid]);
       expect(g.link, path).toBe(w.link);
       expect(g.data?.toString('hex'), path).toBe(w.data?.toString('hex'));
@@ -183,5 +199,26 @@ describe('buildProductImg', () => {
     const esc = await failure(buildProductImg(recipe({ files: [{ src, dest: '../../etc/x' }] }), { outPath: join(d, 'p.img') }));
     expect(esc.message).toBe(`${src}: path "../../etc/x" escapes the image root`);
     expect(existsSync(join(d, 'p.img'))).toBe(false);
+  });
+
+  it('When --take ** meets a .buildstamp in an rpm, then it is left out and reported; a glob naming it is refused', async () => {
+    const d = tempDir();
+    const out = join(d, 'p.img');
+    const report = await buildProductImg(recipe({ rpms: [stampRpm], take: ['**'] }), { outPath: out });
+    expect(report.skipped).toEqual([{ path: '.buildstamp', from: stampRpm }]);
+    const listed = sh(`gzip -dc '${out}' | cpio -t --quiet`).toString().trim().split('\n');
+    expect(listed).not.toContain('.buildstamp');
+    expect(listed).toContain('usr/sbin/kexec');
+    expect(listed).toContain('usr/share/branded/hard.txt');
+
+    for (const glob of ['.buildstamp', '/.buildstamp', '**/.buildstamp']) {
+      const err = await failure(buildProductImg(recipe({ rpms: [stampRpm], take: [glob] }), { outPath: join(d, 'n.img') }));
+      expect(err.code).toBe('BAD_PATH');
+      expect(err.message).toBe(`${stampRpm}: --take "${glob}" names a .buildstamp, which Anaconda must take from the media`);
+    }
+    const only = await failure(buildProductImg(recipe({ rpms: [stampRpm], take: ['.build*'] }), { outPath: join(d, 'n.img') }));
+    expect(only.code).toBe('TAKE_UNMATCHED');
+    expect(only.message).toBe(`${stampRpm}: --take ".build*" matches only a .buildstamp, which is never packed`);
+    expect(readdirSync(d)).toEqual(['p.img']);
   });
 });

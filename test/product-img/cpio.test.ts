@@ -7,7 +7,7 @@ import { ProductImgError } from '../../src/product-img/errors.js';
 import { S_IFDIR, S_IFLNK, S_IFREG } from '../../src/product-img/modes.js';
 import { cleanupTempDirs, readTree, requireTools, sh, tempDir } from './helpers.js';
 
-beforeAll(requireTools);
+beforeAll(() => requireTools({ root: true }));
 afterAll(cleanupTempDirs);
 
 const sample = () => [

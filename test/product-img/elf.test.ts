@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { neededLibraries } from '../../src/product-img/elf.js';
 import { requireTools, sh } from './helpers.js';
 
-beforeAll(requireTools);
+beforeAll(() => requireTools());
 
 function readelfNeeded(path: string): string[] {
   return [...sh(`readelf -d '${path}'`).toString().matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!);

@@ -21,10 +21,15 @@ export function cleanupTempDirs(): void {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** The tools the tests compare against; CI installs them, so a missing one is a failure, not a skip. */
-export function requireTools(): void {
-  for (const t of ['/usr/bin/rpmbuild', '/usr/bin/rpm2cpio', '/usr/bin/cpio', '/usr/bin/xz', '/usr/bin/readelf', '/usr/sbin/kexec']) {
-    if (!existsSync(t)) throw new Error(`${t} is required by the product.img tests (install rpm, cpio, xz-utils, binutils, kexec-tools)`);
+/** The tools the tests compare against; CI installs them, so a missing one is a failure, not a skip.
+ *  `root`: the file unpacks images the way dracut does, and `cpio -iumd` keeps the archive's owners
+ *  only for root; as anyone else every file is theirs and an owner check would compare nothing. */
+export function requireTools(opts: { root?: boolean } = {}): void {
+  for (const t of ['/usr/bin/rpmbuild', '/usr/bin/rpm2cpio', '/usr/bin/rpm2archive', '/usr/bin/cpio', '/usr/bin/xz', '/usr/bin/zstd', '/usr/bin/readelf', '/usr/sbin/kexec']) {
+    if (!existsSync(t)) throw new Error(`${t} is required by the product.img tests (install rpm, cpio, xz-utils, zstd, binutils, kexec-tools)`);
+  }
+  if (opts.root && process.getuid?.() !== 0) {
+    throw new Error('these tests unpack as dracut does: run as root (cpio -iumd keeps owners only for root)');
   }
 }
 
@@ -32,13 +37,28 @@ export function sh(cmd: string, cwd?: string): Buffer {
   return execFileSync('/bin/sh', ['-c', cmd], { cwd, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+export interface RpmOptions {
+  /** Package name (default kstest): lets two packages differ. */
+  name?: string;
+  /** Where kexec (a copy of /usr/sbin/kexec) goes: EL and Fedora < 42 put it in usr/sbin, Fedora ≥ 42
+   *  in usr/bin (the sbin merge); 'none' packs a shell script usr/sbin/tool instead. Default sbin. */
+  kexec?: 'sbin' | 'bin' | 'none';
+  /** Adds a 4 GiB sparse %ghost file: rpm ≥ 4.12 then lists sizes in LONGFILESIZES and writes the
+   *  payload in its stripped cpio format (07070X), though no byte of that file is stored. */
+  large?: boolean;
+  /** Adds /.buildstamp (as a branding package could). */
+  buildstamp?: boolean;
+}
+
 /** Builds kstest-1.0-1.x86_64.rpm: a 0755 binary, a symlink, a 0644 file in a nested dir, a hard
- *  link, a library and its soname symlink. `name` lets two packages differ. */
-export function buildRpm(dir: string, payload: Payload, opts: { name?: string; withKexec?: boolean } = {}): string {
+ *  link, a library and its soname symlink. */
+export function buildRpm(dir: string, payload: Payload, opts: RpmOptions = {}): string {
   const name = opts.name ?? 'kstest';
-  const withKexec = opts.withKexec ?? true;
-  const top = join(dir, `top-${name}-${payload}`);
-  const spec = join(dir, `${name}-${payload}.spec`);
+  const kexec = opts.kexec ?? 'sbin';
+  const bin = kexec === 'none' ? '/usr/sbin/tool' : `/usr/${kexec}/kexec`;
+  const variant = [name, payload, kexec, opts.large ? 'large' : '', opts.buildstamp ? 'stamp' : ''].filter(Boolean).join('-');
+  const top = join(dir, `top-${variant}`);
+  const spec = join(dir, `${variant}.spec`);
   writeFileSync(
     spec,
     `Name: ${name}
@@ -55,15 +75,17 @@ BuildArch: x86_64
 Test.
 %install
 mkdir -p %{buildroot}/usr/sbin %{buildroot}/usr/bin %{buildroot}/usr/lib64 %{buildroot}/usr/share/${name}/sub/deeper
-${withKexec ? 'cp /usr/sbin/kexec %{buildroot}/usr/sbin/kexec' : 'printf "#!/bin/sh\\necho tool\\n" > %{buildroot}/usr/sbin/tool'}
-ln -s ../sbin/${withKexec ? 'kexec' : 'tool'} %{buildroot}/usr/bin/${name}-link
+${kexec === 'none' ? `printf "#!/bin/sh\\necho tool\\n" > %{buildroot}${bin}` : `cp /usr/sbin/kexec %{buildroot}${bin}`}
+ln -s ${relative('/usr/bin', bin)} %{buildroot}/usr/bin/${name}-link
 printf 'hello from ${name}\\n' > %{buildroot}/usr/share/${name}/sub/deeper/data.txt
 ln %{buildroot}/usr/share/${name}/sub/deeper/data.txt %{buildroot}/usr/share/${name}/hard.txt
 printf 'not really a library\\n' > %{buildroot}/usr/lib64/lib${name}.so.1.0
 ln -s lib${name}.so.1.0 %{buildroot}/usr/lib64/lib${name}.so.1
+${opts.large ? `truncate -s 4G %{buildroot}/usr/share/${name}/large.img` : ''}
+${opts.buildstamp ? `printf '[Main]\\nProduct=Kstest\\n' > %{buildroot}/.buildstamp` : ''}
 %files
 %defattr(-,root,root,0755)
-%attr(0755,root,root) /usr/sbin/${withKexec ? 'kexec' : 'tool'}
+%attr(0755,root,root) ${bin}
 /usr/bin/${name}-link
 %attr(0644,root,root) /usr/lib64/lib${name}.so.1.0
 /usr/lib64/lib${name}.so.1
@@ -72,6 +94,8 @@ ln -s lib${name}.so.1.0 %{buildroot}/usr/lib64/lib${name}.so.1
 %attr(0644,root,root) /usr/share/${name}/hard.txt
 %dir /usr/share/${name}/sub
 %dir /usr/share/${name}/sub/deeper
+${opts.large ? `%ghost %attr(0644,root,root) /usr/share/${name}/large.img` : ''}
+${opts.buildstamp ? '%attr(0644,root,root) /.buildstamp' : ''}
 `,
   );
   execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -128,16 +152,6 @@ export function rpmLayout(buf: Buffer): { sigStart: number; mainStart: number; p
   const sigEnd = headerEnd(96);
   const mainStart = sigEnd + ((8 - (sigEnd % 8)) % 8);
   return { sigStart: 96, mainStart, payloadStart: headerEnd(mainStart) };
-}
-
-/** Rewrites the signature's size of header + payload (RPMSIGTAG_SIZE), after a test swapped the payload. */
-export function setSignatureSize(buf: Buffer, size: number): void {
-  const il = buf.readUInt32BE(96 + 8);
-  const data = 96 + 16 + il * 16;
-  for (let i = 0; i < il; i++) {
-    const at = 96 + 16 + i * 16;
-    if (buf.readUInt32BE(at) === 1000) buf.writeUInt32BE(size, data + buf.readInt32BE(at + 8));
-  }
 }
 
 /** The ProductImgError a promise rejects with (fails the test if it resolves or throws another). */
