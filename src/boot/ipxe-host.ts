@@ -4,7 +4,7 @@
 // assigned a kickstart receives it at its first poll anyway.
 import type { Deps } from '../deps.js';
 import { normalizeMac } from '../discovery/identity.js';
-import { deliveredHost } from '../hosts/deliver.js';
+import { deliverableByMac, deliveredHost } from '../hosts/deliver.js';
 import type { BootSource } from './options.js';
 import { ipxe } from './ipxe.js';
 
@@ -16,7 +16,7 @@ export async function ipxeFor(deps: Deps, src: BootSource, rawMac: string | unde
   const direct = await deps.hostsLock.run(async () => {
     const host = await deps.store.findByBootMac(mac);
     const a = host?.assignment;
-    if (!host || host.state !== 'assigned' || a?.action !== 'kexec') return undefined;
+    if (!host || host.state !== 'assigned' || a?.action !== 'kexec' || !deliverableByMac(host, ip)) return undefined;
     const next = deliveredHost(host, 'kexec', ip, deps.config.tokenTtlHours, ' by iPXE, which booted the kernel directly');
     deps.log.info({ host: host.id, from: host.state, to: next.state, action: 'kexec', ip, via: 'ipxe' }, 'host state changed');
     return { script: directBoot(a.kernel, a.initrd, a.append), durable: deps.store.saveHost(next) };

@@ -7,18 +7,22 @@ import { AppError } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
 import { hostTokenValid } from '../hosts/tokens.js';
+import { MAX_INSTALL_LOG } from '../schemas/install-events.js';
 import { validators } from '../schemas/validate.js';
 
 export interface EventResult {
   /** False when this callback was already recorded (a retry). */
   recorded: boolean;
   state: Host['state'];
+  /** Present when the log was longer than MAX_INSTALL_LOG and only its tail was kept. */
+  log_truncated?: true;
 }
 
 export async function recordInstallEvent(deps: Deps, id: string, token: string | undefined, body: unknown, ip: string): Promise<EventResult> {
   const current = await deps.store.getHost(id);
   if (!current || !hostTokenValid(current, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
   const event = validators.installEvent(body);
+  const log = event.log === undefined ? undefined : utf8Tail(event.log, MAX_INSTALL_LOG);
   const key = event.event_id ? `${event.stage}:${event.event_id}` : event.stage;
 
   const outcome = await deps.hostsLock.run(async () => {
@@ -26,8 +30,10 @@ export async function recordInstallEvent(deps: Deps, id: string, token: string |
     if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
     if (host.callbacks?.includes(key)) return { recorded: false as const, host, durable: Promise.resolve() };
     const said = event.message ? `: ${clean(event.message)}` : '';
-    const messages = { installing: `installing${said}`, installed: `installed${said}`, failed: `install failed${said}${event.log ? ` (${event.log.length} bytes of log kept)` : ''}` };
+    const kept = log?.text ? ` (${log.truncated ? 'last ' : ''}${Buffer.byteLength(log.text)} bytes of log kept)` : '';
+    const messages = { installing: `installing${said}`, installed: `installed${said}`, failed: `install failed${said}${kept}` };
     let next = transition(host, event.stage, { actor: 'installer', ip, message: messages[event.stage] });
+    if (event.stage === 'failed' && log?.truncated) next.events[next.events.length - 1] = { ...next.events[next.events.length - 1]!, log_truncated: true };
     next = { ...next, callbacks: [...(host.callbacks ?? []), key].slice(-20) };
     if (event.stage === 'installed') {
       const { token_expires_at: _gone, ...rest } = next;
@@ -37,8 +43,20 @@ export async function recordInstallEvent(deps: Deps, id: string, token: string |
     return { recorded: true as const, host: next, durable: deps.store.saveHost(next) };
   });
   await outcome.durable;
-  if (outcome.recorded && event.stage === 'failed' && event.log) await deps.store.saveInstallLog(id, event.log);
-  return { recorded: outcome.recorded, state: outcome.host.state };
+  const keptLog = outcome.recorded && event.stage === 'failed' ? log : undefined;
+  if (keptLog?.text) await deps.store.saveInstallLog(id, keptLog.text);
+  return { recorded: outcome.recorded, state: outcome.host.state, ...(keptLog?.truncated ? { log_truncated: true as const } : {}) };
+}
+
+/** The last `maxBytes` bytes of `text` in UTF-8, starting on a character: the end of an installer's
+ *  log is where the error is. */
+export function utf8Tail(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  const bytes = Buffer.from(text, 'utf-8');
+  if (bytes.length <= maxBytes) return { text, truncated: false };
+  let start = bytes.length - maxBytes;
+  // 10xxxxxx is a continuation byte: step forward to the first byte of the next character.
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
+  return { text: bytes.subarray(start).toString('utf-8'), truncated: true };
 }
 
 /** One line, no control characters: the message lands in the timeline and in logs. */

@@ -127,7 +127,7 @@ export async function autoProvision(deps: Deps, host: Host, facts: Facts, baseUr
   try {
     const profile = bootProfile(facts.kernel?.cmdline);
     if (profile && (await deps.store.getProfile(profile))) {
-      await assignHost(deps, host.id, { profile }, 'boot-entry', baseUrl);
+      await assignHost(deps, host.id, { profile }, 'boot-entry', baseUrl, host.last_seen_ip);
       return;
     }
     if (profile) deps.log.warn({ host: host.id, profile }, 'the boot entry names a profile that does not exist; trying the rules');

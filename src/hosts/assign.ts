@@ -84,13 +84,14 @@ async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { prof
   }
 }
 
-/** The host as it is once assigned: state, hostname, assignment and one timeline event. */
-export function withAssignment(current: Host, assignment: Assignment, hostname: string, actor: string, why?: string): Host {
-  const next = transition(current, 'assign', { actor, type: 'assigned', message: `${describe(assignment, hostname)}${why ? ` — ${why}` : ''}` });
+/** The host as it is once assigned: state, hostname, assignment and one timeline event. `ip` is where
+ *  the decision came from: the admin's request, or for a rule or a boot entry the discovering machine. */
+export function withAssignment(current: Host, assignment: Assignment, hostname: string, actor: string, why?: string, ip?: string): Host {
+  const next = transition(current, 'assign', { actor, ip, type: 'assigned', message: `${describe(assignment, hostname)}${why ? ` — ${why}` : ''}` });
   return { ...next, hostname, assignment };
 }
 
-export async function assignHost(deps: Deps, id: string, body: unknown, actor: string, baseUrl: string): Promise<Host> {
+export async function assignHost(deps: Deps, id: string, body: unknown, actor: string, baseUrl: string, ip?: string): Promise<Host> {
   const request = readAssignmentRequest(body);
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
@@ -102,8 +103,8 @@ export async function assignHost(deps: Deps, id: string, body: unknown, actor: s
     const facts = await deps.store.getFacts(id);
     if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
     const assignment = await resolveAssignment(deps, { ...current, hostname }, facts, request, baseUrl);
-    const next = withAssignment(current, assignment, hostname, actor);
-    deps.log.info({ host: id, from: current.state, to: next.state, action: assignment.action, actor }, 'host state changed');
+    const next = withAssignment(current, assignment, hostname, actor, undefined, ip);
+    deps.log.info({ host: id, from: current.state, to: next.state, action: assignment.action, actor, ip }, 'host state changed');
     return { host: next, durable: deps.store.saveHost(next) };
   });
   await durable;

@@ -25,6 +25,8 @@ export interface HostEvent {
   actor: string;
   ip?: string;
   message: string;
+  /** On a "failed" event: the installer sent more log than is kept (MAX_INSTALL_LOG); its tail was kept. */
+  log_truncated?: true;
 }
 
 /** What the host list shows without opening the facts file. */

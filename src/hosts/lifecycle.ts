@@ -41,7 +41,10 @@ export function allowed(state: HostState, t: Transition): boolean {
 
 export interface TransitionContext {
   actor: string;
-  ip?: string;
+  /** Where the change came from: the request's source address, or, for a change Kickstand makes by
+   *  itself (a rule, a boot entry, the lost sweep), the machine's last-seen address. A required key so
+   *  that no caller can forget it (docs/architecture.md#host-states promises it on every event). */
+  ip: string | undefined;
   message: string;
   at?: string;
   /** Timeline event type; the transition's name by default. */

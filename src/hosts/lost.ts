@@ -13,7 +13,8 @@ export async function markLostHosts(deps: Deps, now = Date.now()): Promise<strin
     for (const host of await deps.store.listHosts()) {
       if (host.state !== 'discovered' || now - Date.parse(host.last_seen_at) < limit) continue;
       const minutes = Math.floor((now - Date.parse(host.last_seen_at)) / 60_000);
-      const next = transition(host, 'lose', { actor: 'kickstand', at: new Date(now).toISOString(), message: `no poll for ${minutes} minutes (last from ${host.last_seen_ip ?? 'unknown'})` });
+      // No request causes this: the address on the event is the machine's, where it was last heard from.
+      const next = transition(host, 'lose', { actor: 'kickstand', ip: host.last_seen_ip, at: new Date(now).toISOString(), message: `no poll for ${minutes} minutes (last from ${host.last_seen_ip ?? 'unknown'})` });
       deps.log.info({ host: host.id, from: host.state, to: next.state, minutes }, 'host state changed');
       lost.push(host.id);
       saves.push(deps.store.saveHost(next));

@@ -9,21 +9,21 @@ import { audit } from '../audit/audit.js';
 import type { Host } from './host.js';
 import { transition } from './lifecycle.js';
 
-export function resetHost(deps: Deps, id: string, actor: string, ip?: string): Promise<Host> {
+export function resetHost(deps: Deps, id: string, actor: string, ip: string): Promise<Host> {
   return backToWaiting(deps, id, 'reset', actor, ip);
 }
 
-export function reprovisionHost(deps: Deps, id: string, actor: string, ip?: string): Promise<Host> {
+export function reprovisionHost(deps: Deps, id: string, actor: string, ip: string): Promise<Host> {
   return backToWaiting(deps, id, 'reprovision', actor, ip);
 }
 
-async function backToWaiting(deps: Deps, id: string, how: 'reset' | 'reprovision', actor: string, ip?: string): Promise<Host> {
+async function backToWaiting(deps: Deps, id: string, how: 'reset' | 'reprovision', actor: string, ip: string): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
     const message = how === 'reset' ? `reset to waiting (was ${current.state})` : 'reprovision: the next discovery of this machine waits for an assignment';
-    const { assignment: _dropped, callbacks: _seen, ...rest } = transition(current, how, { actor, ...(ip ? { ip } : {}), message });
-    deps.log.info({ host: id, from: current.state, to: rest.state, actor }, 'host state changed');
+    const { assignment: _dropped, callbacks: _seen, ...rest } = transition(current, how, { actor, ip, message });
+    deps.log.info({ host: id, from: current.state, to: rest.state, actor, ip }, 'host state changed');
     return { host: rest, durable: deps.store.saveHost(rest) };
   });
   await durable;

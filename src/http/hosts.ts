@@ -26,7 +26,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/hosts/:id/assignment', ...write, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
-    const host = await assignHost(deps, hostId(req), req.body, String(res.locals.actor), baseUrl(req, deps.config.publicUrl));
+    const host = await assignHost(deps, hostId(req), req.body, String(res.locals.actor), baseUrl(req, deps.config.publicUrl), clientIp(req));
     res.json(hostListItem(host));
   });
 

@@ -40,7 +40,8 @@ export async function saveInstaller(deps: Deps, body: unknown, mode: 'create' | 
 
 export async function deleteInstaller(deps: Deps, name: string, actor: string): Promise<void> {
   if (deps.configInstallers.some((c) => c.name === name)) {
-    throw new AppError('VALIDATION', `installer "${name}" is defined in KICKSTAND_INSTALLERS; remove it there`, 'name');
+    // 409 like a change (saveInstaller): the request is fine, the name belongs to the file.
+    throw new AppError('NAME_TAKEN', `installer "${name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); remove it there`, 'name');
   }
   if (!(await deps.store.deleteInstaller(name))) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${name}"`);
   await audit(deps, actor, 'installer.delete', name);

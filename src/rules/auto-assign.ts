@@ -56,7 +56,7 @@ export async function autoAssign(deps: Deps, which: string[] | 'waiting', actor:
           : (host.hostname ?? `host-${host.boot_mac.replace(/:/g, '')}`);
         await assertHostnameFree(deps, hostname, host.id);
         const assignment = { ...(await resolveAssignment(deps, { ...host, hostname }, facts, { profile: rule.profile }, baseUrl)), rule: rule.name };
-        const assigned = withAssignment(host, assignment, hostname, `rule ${rule.name}`, verdicts.at(-1)?.reason);
+        const assigned = withAssignment(host, assignment, hostname, `rule ${rule.name}`, verdicts.at(-1)?.reason, host.last_seen_ip);
         durables.push(deps.store.saveHost(assigned));
         if (next !== rule.sequence) sequences.set(rule.name, { ...rule, sequence: next });
         counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);

@@ -45,7 +45,7 @@ describe('host lifecycle', () => {
           const before = host(from);
           let err: unknown;
           try {
-            transition(before, t, { actor: 'alice', message: 'x' });
+            transition(before, t, { actor: 'alice', ip: '192.0.2.7', message: 'x' });
           } catch (e) {
             err = e;
           }

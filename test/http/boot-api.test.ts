@@ -56,6 +56,27 @@ describe('GET /boot/{format}', () => {
   });
 });
 
+describe('GET /boot/ipxe?mac= from somewhere else', () => {
+  it('When ?mac= names a kexec-assigned host but the request does not come from that machine’s last-seen or reported IP, then discovery is served and the host stays assigned', async () => {
+    const mac = '52:54:00:00:2b:04';
+    const reg = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect(201)).body;
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ profile: 'to-debian' }).expect(200);
+    // Tests talk from 127.0.0.1: move the machine elsewhere (its facts report 192.0.2.50).
+    const stored = await srv.running.deps.store.getHost(reg.id);
+    await srv.running.deps.store.saveHost({ ...stored!, last_seen_ip: '192.0.2.99' });
+    const probe = await request(srv.url).get(`/boot/ipxe?mac=${mac}`).expect(200);
+    expect(probe.text).toContain('inst.ks=http://192.0.2.10:8080/ks');
+    expect(probe.text).not.toContain('debian');
+    const host = (await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}`)).expect(200)).body;
+    expect(host.state).toBe('assigned');
+    expect(host.events.at(-1).type).toBe('assigned');
+    // From the machine's own address it is delivered.
+    await srv.running.deps.store.saveHost({ ...(await srv.running.deps.store.getHost(reg.id))!, last_seen_ip: '127.0.0.1' });
+    expect((await request(srv.url).get(`/boot/ipxe?mac=${mac}`).expect(200)).text).toContain('kernel http://192.0.2.30/debian/linux');
+    expect((await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}`)).expect(200)).body.state).toBe('provisioning');
+  });
+});
+
 describe('the stub as a file', () => {
   it('When /ks?download=1 is fetched, then the same stub comes as an attachment', async () => {
     const plain = await request(srv.url).get('/ks').expect(200);
