@@ -1,13 +1,14 @@
-// Web pages for profiles and rules: list, create, edit, and a rule's live preview. Forms are turned
-// into the same bodies the JSON API takes and go through the same use cases; an error comes back
-// next to its field with everything typed kept.
+// Web pages for profiles and rules: list, create, edit, delete, a rule's live preview and the
+// auto-provision switch. Forms are turned into the same bodies the JSON API takes and go through the
+// same use cases; an error comes back next to its field with everything typed kept.
 import { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { allows } from '../auth/roles.js';
-import { saveProfile } from '../profiles/manage.js';
+import { deleteProfile, saveProfile, type ProfileUsers } from '../profiles/manage.js';
 import type { Profile } from '../profiles/profile.js';
-import { saveRule } from '../rules/manage.js';
+import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
+import { changeSettings } from '../rules/settings.js';
 import type { Rule } from '../rules/rule.js';
 import type { Session } from '../web/sessions.js';
 import { AppError } from '../errors.js';
@@ -91,12 +92,19 @@ function ruleBody(f: Form): object {
   };
 }
 
+/** The web's wording of PROFILE_IN_USE: the button offers what the API spells ?force=true. */
+function inUse(name: string, users: ProfileUsers): string {
+  const list = [...users.rules.map((r) => `rule ${r}`), ...users.hosts.map((h) => `host ${h}`)];
+  return `profile "${name}" is used by ${list.join(', ')}; "Delete anyway" removes it regardless`;
+}
+
 export function configPages(deps: Deps, kit: PageKit): Router {
   const router = Router();
   const { page, loggedIn, form } = kit;
 
-  const profilesPage = async (res: Response, typed: Form, errors: Record<string, string>, editing: boolean) =>
+  const profilesPage = async (res: Response, typed: Form, errors: Record<string, string>, editing: boolean, offerForce = false) =>
     page(res, 'profiles.njk', {
+      in_use: offerForce,
       title: 'Profiles',
       nav: 'profiles',
       profiles: await deps.store.listProfiles(),
@@ -127,6 +135,20 @@ export function configPages(deps: Deps, kit: PageKit): Router {
   };
   router.post('/profiles', form, loggedIn, postProfile('create'));
   router.post('/profiles/:name', form, loggedIn, postProfile('replace'));
+  // A profile still in use is refused (409) next to the Delete button, which then offers to delete
+  // it anyway — the API's ?force=true.
+  router.post('/profiles/:name/delete', form, loggedIn, async (req, res) => {
+    mustWrite(res);
+    const name = String(req.params.name);
+    try {
+      await deleteProfile(deps, name, (req.body as Form).force === '1', String(res.locals.actor));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'PROFILE_IN_USE') throw err;
+      res.status(err.status);
+      return profilesPage(res, { ...profileForm(await deps.store.getProfile(name)), name }, { delete: inUse(name, err.detail as ProfileUsers) }, true, true);
+    }
+    res.redirect(303, '/profiles');
+  });
 
   const rulesPage = async (res: Response, typed: Form, errors: Record<string, string>, editing: boolean, preview?: unknown) =>
     page(res, 'rules.njk', {
@@ -165,6 +187,19 @@ export function configPages(deps: Deps, kit: PageKit): Router {
   };
   router.post('/rules', form, loggedIn, postRule('create'));
   router.post('/rules/:name', form, loggedIn, postRule('replace'));
+  router.post('/rules/:name/delete', form, loggedIn, async (req, res) => {
+    mustWrite(res);
+    await deleteRule(deps, String(req.params.name), String(res.locals.actor));
+    res.redirect(303, '/rules');
+  });
+
+  // The auto-provision switch lives on the rules page (it decides whether rules run on discovery);
+  // its URL is /settings like the API's, so no rule name can shadow it.
+  router.post('/settings', form, loggedIn, async (req, res) => {
+    mustWrite(res);
+    await changeSettings(deps, { auto_provision: (req.body as Form).auto_provision === 'on' }, String(res.locals.actor));
+    res.redirect(303, '/rules');
+  });
 
   return router;
 }

@@ -43,7 +43,9 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: 64 * 1024, parameterLimit: 200 });
   const page = (res: Response, view: string, data: object) => res.type('html').send(views.render(view, { ...data, principal: res.locals.session ? { name: (res.locals.session as Session).user, role: (res.locals.session as Session).role } : undefined, csrf: (res.locals.session as Session | undefined)?.csrf }));
-  const secure = (req: Request) => Boolean((req.socket as { encrypted?: boolean }).encrypted);
+  // The server itself only speaks plain HTTP: behind a TLS-terminating proxy the socket is never
+  // encrypted, so an https public URL is what says browsers reach us over TLS.
+  const secure = (req: Request) => Boolean((req.socket as { encrypted?: boolean }).encrypted) || Boolean(deps.config.publicUrl?.startsWith('https:'));
   const cookies = (req: Request) => cookie.parse(req.headers.cookie ?? '');
 
   const loggedIn: RequestHandler = (req, res, next) => {
@@ -182,7 +184,7 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
           if (action === 'delete') await deleteHost(deps, id, session.user);
           else if (action === 'reset') await resetHost(deps, id, session.user, clientIp(req));
           else if (action === 'reprovision') await reprovisionHost(deps, id, session.user, clientIp(req));
-          else if (action === 'assign') await assignHost(deps, id, { profile: String(body.profile ?? '') }, session.user, baseUrl(req, deps.config.publicUrl));
+          else if (action === 'assign') await assignHost(deps, id, { profile: String(body.profile ?? '') }, session.user, baseUrl(req, deps.config.publicUrl), clientIp(req));
           else throw new AppError('VALIDATION', 'choose assign, auto-assign, reset, reprovision or delete', 'bulk_action');
           const outcomes: Record<string, string> = { delete: 'deleted', reset: 'reset to waiting', reprovision: 'reprovisioned: waits for an assignment' };
           results.push({ host: id, outcome: outcomes[action] ?? 'assigned' });
@@ -259,7 +261,7 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
       ? { action: 'kickstart', template: typed.template, ...(typed.hostname ? { hostname: typed.hostname } : {}), params }
       : { profile: typed.profile, ...(typed.hostname ? { hostname: typed.hostname } : {}), params };
     try {
-      await assignHost(deps, id, request, session.user, baseUrl(req, deps.config.publicUrl));
+      await assignHost(deps, id, request, session.user, baseUrl(req, deps.config.publicUrl), clientIp(req));
     } catch (err) {
       if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
       // Re-render the form with the message next to its field; nothing typed is lost.

@@ -27,5 +27,28 @@ export function createViewEnvironment(dir = VIEWS_DIR): nunjucks.Environment {
     return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : s < 86400 ? `${Math.floor(s / 3600)}h ago` : `${Math.floor(s / 86400)}d ago`;
   });
   env.addFilter('json', (v: unknown) => JSON.stringify(v, null, 2));
+  env.addFilter('fact_kind', factKind);
+  env.addFilter('fact_columns', factColumns);
   return env;
+}
+
+type FactKind = 'object' | 'rows' | 'list' | 'empty' | 'scalar';
+
+/** How facts-tree.njk draws a value: an object as a branch, a list of objects (NICs, disks) as a
+ *  table, a list of scalars on one line. */
+function factKind(v: unknown): FactKind {
+  if (v === null || v === undefined || v === '') return 'empty';
+  if (Array.isArray(v)) {
+    if (!v.length) return 'empty';
+    return v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) ? 'rows' : 'list';
+  }
+  if (typeof v === 'object') return Object.keys(v).length ? 'object' : 'empty';
+  return 'scalar';
+}
+
+/** The columns of a table of objects: every key any row has, in the order first seen. */
+function factColumns(rows: unknown): string[] {
+  const keys = new Set<string>();
+  if (Array.isArray(rows)) for (const r of rows) if (r && typeof r === 'object') for (const k of Object.keys(r)) keys.add(k);
+  return [...keys];
 }

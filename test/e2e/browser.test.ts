@@ -1,6 +1,7 @@
 // The web forms in a real browser (Debian's Chromium driven by playwright-core): log in, watch a host
 // registered by the real %pre appear without a reload, assign it with the form and see it install,
-// and see hostile facts stay inert. UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
+// and see hostile facts stay inert on the hosts page, the host page's facts tree and a rule preview.
+// UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +33,18 @@ async function logIn(page: Page, user = 'operator') {
   await page.fill('input[name="password"]', PASSWORD);
   await page.click('button[type="submit"]');
   await page.waitForURL(`${srv.url}/hosts`);
+}
+
+/** Fill the rules page's form and press Preview; the preview section's text. */
+async function previewRule(page: Page, rule: { name: string; expression: string; profile: string; hostname_pattern: string }) {
+  await page.goto(`${srv.url}/rules`);
+  await page.fill('input[name="name"]', rule.name);
+  await page.fill('textarea[name="expression"]', rule.expression);
+  await page.selectOption('select[name="profile"]', rule.profile);
+  await page.fill('input[name="hostname_pattern"]', rule.hostname_pattern);
+  await page.click('button[value="preview"]');
+  await page.waitForSelector('#preview');
+  return (await page.textContent('#preview')) ?? '';
 }
 
 beforeAll(async () => {
@@ -100,9 +113,13 @@ describe('web forms in Chromium', () => {
   });
 
   it('When a machine reports HTML and script in its facts, then the pages show it as text and run nothing', async () => {
-    const facts = sampleFacts();
+    const hostname = '"><img src=x onerror=alert(3)><script>alert(4)</script>{{ 7*7 }}';
+    const facts = sampleFacts({ hostname });
     (facts.dmi as Record<string, string>).vendor = '<img src=x onerror=alert(1)>';
     (facts.dmi as Record<string, string>).product = '<script>alert(2)</script>{{ 7*7 }}';
+    (facts.dmi as Record<string, string>).serial = 'BROWSER-HOSTILE';
+    facts.disks[0]!.model = '"><img src=x onerror=alert(5)>{{ 7*7 }}';
+    (facts.nics[0] as Record<string, unknown>).driver = '<script>alert(6)</script>';
     const { body } = await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
     const page = await browser.newPage();
     const dialogs: string[] = [];
@@ -114,6 +131,13 @@ describe('web forms in Chromium', () => {
     expect(await page.textContent('table.hosts')).toContain('<img src=x onerror=alert(1)>');
     await page.goto(`${srv.url}/hosts/${body.id}`);
     expect(await page.textContent('table.kv')).toContain('<script>alert(2)</script>{{ 7*7 }}');
+    const tree = (await page.textContent('#facts-tree')) ?? '';
+    for (const text of [hostname, facts.disks[0]!.model, '<script>alert(6)</script>']) expect(tree).toContain(text);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(await page.locator('main script').count()).toBe(0);
+
+    // A rule whose hostname pattern copies the reported hostname: the preview shows it, as text.
+    expect(await previewRule(page, { name: 'hostile', expression: 'dmi.serial == "BROWSER-HOSTILE"', profile: 'el9', hostname_pattern: '{{ facts.hostname }}' })).toContain(hostname);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
   });
@@ -121,14 +145,7 @@ describe('web forms in Chromium', () => {
   it('When a rule is previewed and the boot page opened, then both render (screenshots for the README)', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await logIn(page);
-    await page.goto(`${srv.url}/rules`);
-    await page.fill('textarea[name="expression"]', 'memory_mib >= 1024 and count(nics) >= 1');
-    await page.fill('input[name="name"]', 'lab');
-    await page.selectOption('select[name="profile"]', 'el9');
-    await page.fill('input[name="hostname_pattern"]', 'lab-{{ seq(3) }}.example.com');
-    await page.click('button[value="preview"]');
-    await page.waitForSelector('#preview');
-    expect(await page.textContent('#preview')).toContain('lab-001.example.com');
+    expect(await previewRule(page, { name: 'lab', expression: 'memory_mib >= 1024 and count(nics) >= 1', profile: 'el9', hostname_pattern: 'lab-{{ seq(3) }}.example.com' })).toContain('lab-001.example.com');
     await shot(page, 'rules');
     await page.goto(`${srv.url}/boot`);
     expect(await page.textContent('#boot-ipxe')).toContain('BOOTIF=01-${netX/mac:hexhyp}');
@@ -152,9 +169,11 @@ describe('web forms in Chromium', () => {
     await page.fill('textarea#content', lines.join('\n'));
     await page.click('button#save');
     await page.waitForSelector('#error-content');
-    expect(await page.textContent('#error-content')).toMatch(/^rhel\.ks\.njk line (9|10), column \d+: .*expected variable end.*the running version stays in service$/);
+    expect(await page.textContent('#error-content')).toMatch(/^rhel\.ks\.njk line 9, column 34: .*expected variable end.*the running version stays in service$/);
     expect(await page.inputValue('textarea#content')).toContain('url --url={{ params.repo | ksarg }\n');
-    expect(await page.textContent('.gutter')).toMatch(/▶(9|10)\n/);
+    const gutter = (await page.textContent('.gutter')) ?? '';
+    expect(gutter).toMatch(/\n8\n▶9\n10\n/);
+    expect(gutter.match(/▶/g)).toHaveLength(1);
     expect(await readFile(file, 'utf-8')).toBe(shipped);
     await shot(page, 'template-error');
 

@@ -1,5 +1,5 @@
-// Profiles and rules pages: create through forms, errors next to the field with input kept, live
-// preview that saves nothing, and roles.
+// Profiles and rules pages: create and delete through forms, errors next to the field with input
+// kept, live preview that saves nothing, the auto-provision switch, and roles.
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 
 let srv: TestServer;
 const PASSWORD = 'config-page-password';
+const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminToken}`);
 
 async function logIn(name: string) {
   const agent = request.agent(srv.url);
@@ -56,6 +57,45 @@ describe('profiles page', () => {
   });
 });
 
+describe('deleting profiles', () => {
+  it('When an operator deletes an unused profile from its page, then it is gone and the audit names the operator', async () => {
+    await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'spare', action: 'reboot' }).expect(201);
+    const { agent, csrf } = await logIn('operator');
+    const page = await agent.get('/profiles/spare').expect(200);
+    expect(page.text).toContain('action="/profiles/spare/delete"');
+    expect(page.text).not.toContain('id="delete-anyway"');
+    const res = await agent.post('/profiles/spare/delete').type('form').send({ _csrf: csrf });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/profiles');
+    await admin(request(srv.url).get('/api/v1/profiles/spare')).expect(404);
+    expect((await admin(request(srv.url).get('/api/v1/audit'))).body.entries[0]).toMatchObject({ actor: 'operator', action: 'profile.delete', target: 'spare' });
+  });
+
+  it('When the profile is used by a rule, then 409 with who uses it next to the Delete button and nothing deleted; Delete anyway removes it', async () => {
+    await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'busy', action: 'reboot' }).expect(201);
+    await admin(request(srv.url).post('/api/v1/rules')).send({ name: 'uses-busy', expression: 'memory_mib > 1', profile: 'busy' }).expect(201);
+    const { agent, csrf } = await logIn('operator');
+    const refused = await agent.post('/profiles/busy/delete').type('form').send({ _csrf: csrf });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toMatch(/<\/form>\s*<p class="error" role="alert" id="error-delete">profile &quot;busy&quot; is used by rule uses-busy; &quot;Delete anyway&quot; removes it regardless<\/p>/);
+    expect(refused.text).toContain('id="delete-anyway"');
+    expect(refused.text).toContain('value="busy" readonly');
+    await admin(request(srv.url).get('/api/v1/profiles/busy')).expect(200);
+    const forced = await agent.post('/profiles/busy/delete').type('form').send({ _csrf: csrf, force: '1' });
+    expect(forced.status).toBe(303);
+    await admin(request(srv.url).get('/api/v1/profiles/busy')).expect(404);
+    await admin(request(srv.url).delete('/api/v1/rules/uses-busy')).expect(204);
+  });
+
+  it('When a viewer opens or posts a profile delete, then no button is shown, 403, and the profile stays', async () => {
+    await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'kept', action: 'reboot' }).expect(201);
+    const { agent, csrf } = await logIn('viewer');
+    expect((await agent.get('/profiles/kept').expect(200)).text).not.toContain('/profiles/kept/delete');
+    await agent.post('/profiles/kept/delete').type('form').set('Accept', 'text/html').send({ _csrf: csrf, force: '1' }).expect(403);
+    await admin(request(srv.url).get('/api/v1/profiles/kept')).expect(200);
+  });
+});
+
 describe('rules page', () => {
   it('When a rule is previewed from the form, then matching hosts and hostnames show and nothing is saved; saving then works', async () => {
     await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'bounce', action: 'reboot' }).expect(201);
@@ -78,5 +118,47 @@ describe('rules page', () => {
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/id="error-expression">expression line 2, column \d+/);
     expect(res.text).toContain('(cpu.cores</textarea>');
+  });
+
+  it('When an operator deletes a rule from its page, then it is gone; a viewer sees no button and is refused', async () => {
+    await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'rule-target', action: 'reboot' }).expect(201);
+    for (const name of ['old-rule', 'kept-rule']) await admin(request(srv.url).post('/api/v1/rules')).send({ name, expression: 'memory_mib > 1', profile: 'rule-target' }).expect(201);
+    const viewer = await logIn('viewer');
+    expect((await viewer.agent.get('/rules/kept-rule').expect(200)).text).not.toContain('/delete"');
+    await viewer.agent.post('/rules/kept-rule/delete').type('form').set('Accept', 'text/html').send({ _csrf: viewer.csrf }).expect(403);
+    const { agent, csrf } = await logIn('operator');
+    expect((await agent.get('/rules/old-rule').expect(200)).text).toContain('action="/rules/old-rule/delete"');
+    const res = await agent.post('/rules/old-rule/delete').type('form').send({ _csrf: csrf });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/rules');
+    await admin(request(srv.url).get('/api/v1/rules/old-rule')).expect(404);
+    await admin(request(srv.url).get('/api/v1/rules/kept-rule')).expect(200);
+    expect((await admin(request(srv.url).get('/api/v1/audit'))).body.entries[0]).toMatchObject({ actor: 'operator', action: 'rule.delete', target: 'old-rule' });
+  });
+});
+
+describe('auto-provision switch', () => {
+  it('When an operator turns auto-provisioning on and off on the rules page, then the setting follows and the audit names the operator; a viewer cannot', async () => {
+    const settings = async () => (await admin(request(srv.url).get('/api/v1/settings'))).body;
+    expect(await settings()).toMatchObject({ auto_provision: false });
+    const viewer = await logIn('viewer');
+    const seen = (await viewer.agent.get('/rules').expect(200)).text;
+    expect(seen).toContain('Auto-provisioning on discovery is <strong>off</strong>');
+    expect(seen).not.toContain('id="toggle-auto-provision"');
+    await viewer.agent.post('/settings').type('form').set('Accept', 'text/html').send({ _csrf: viewer.csrf, auto_provision: 'on' }).expect(403);
+    expect(await settings()).toMatchObject({ auto_provision: false });
+
+    const { agent, csrf } = await logIn('operator');
+    expect((await agent.get('/rules')).text).toMatch(/name="auto_provision" value="on">\s*<button type="submit" id="toggle-auto-provision">Turn on</);
+    const on = await agent.post('/settings').type('form').send({ _csrf: csrf, auto_provision: 'on' });
+    expect(on.status).toBe(303);
+    expect(on.headers.location).toBe('/rules');
+    expect(await settings()).toMatchObject({ auto_provision: true });
+    const page = (await agent.get('/rules')).text;
+    expect(page).toContain('Auto-provisioning on discovery is <strong>on</strong>');
+    expect(page).toMatch(/name="auto_provision" value="off">\s*<button type="submit" id="toggle-auto-provision">Turn off</);
+    expect((await admin(request(srv.url).get('/api/v1/audit'))).body.entries[0]).toMatchObject({ actor: 'operator', action: 'settings.change', target: 'settings' });
+    await agent.post('/settings').type('form').send({ _csrf: csrf, auto_provision: 'off' }).expect(303);
+    expect(await settings()).toMatchObject({ auto_provision: false });
   });
 });

@@ -1,5 +1,5 @@
-// The web forms' door: login with CSRF and rate limit, session cookie flags, logout, and facts shown
-// as inert text.
+// The web forms' door: login with CSRF and rate limit, session cookie flags, logout; the host page's
+// timeline and facts tree; and facts shown as inert text wherever a page shows them.
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,12 @@ import { startTestServer, type TestServer } from '../support/server.js';
 
 let srv: TestServer;
 const PASSWORD = 'web-operator-password';
+const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminToken}`);
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+/** What autoescape makes of a string (nunjucks escapes & " ' < >). */
+const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Markup, an attribute break-out and template syntax in one string; `tag` tells the fields apart. */
+const hostile = (tag: string) => `${tag}<script>alert('${tag}')</script>"><img src=x onerror=alert('${tag}')>{{ 7*7 }}`;
 
 async function loginForm(agent: ReturnType<typeof request.agent>) {
   const res = await agent.get('/login').expect(200);
@@ -44,8 +50,29 @@ describe('web login', () => {
     const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('ks_session='));
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Lax/);
+    // Plain HTTP and no https public URL: a Secure cookie would never come back.
+    expect(setCookie).not.toMatch(/Secure/);
     const page = await agent.get('/hosts').expect(200);
     expect(page.text).toContain('webop (operator)');
+  });
+
+  it('When the public URL is https (TLS ends at a proxy), then the login and session cookies are Secure though the socket is plain HTTP', async () => {
+    const behindProxy = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), publicUrl: 'https://kickstand.example.com' });
+    try {
+      await request(behindProxy.url).post('/api/v1/users').set('Authorization', `Bearer ${behindProxy.adminToken}`).send({ name: 'webop', role: 'operator', password: PASSWORD }).expect(201);
+      const form = await request(behindProxy.url).get('/login').expect(200);
+      const loginCookie = ([] as string[]).concat(form.headers['set-cookie'] ?? []).find((c) => c.startsWith('ks_login='))!;
+      expect(loginCookie).toMatch(/; Secure/);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
+      // The test client talks plain HTTP, so it would not send a Secure cookie back by itself.
+      const res = await request(behindProxy.url).post('/login').set('Cookie', loginCookie.split(';')[0]!).type('form').send({ _csrf: csrf, name: 'webop', password: PASSWORD, next: '/hosts' });
+      expect(res.status).toBe(303);
+      const sessionCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('ks_session='));
+      expect(sessionCookie).toMatch(/; Secure/);
+      expect(sessionCookie).toMatch(/HttpOnly/);
+    } finally {
+      await behindProxy.stop();
+    }
   });
 
   it('When the login form has no or a wrong CSRF token, then it is refused', async () => {
@@ -86,6 +113,49 @@ describe('hostile facts on pages', () => {
     expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     // The product appears whole, escaped, with the template syntax untouched (never evaluated to 49).
     expect(page.text).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt; {{ 7*7 }}');
+  });
+
+  it('When a hostname, a disk model and a NIC driver carry markup and template syntax, then the hosts page, the host page and a rule preview show them as escaped text, never evaluated', async () => {
+    const facts = sampleFacts({ hostname: hostile('hostname') });
+    (facts.dmi as Record<string, string>).vendor = hostile('vendor');
+    (facts.dmi as Record<string, string>).serial = 'HOSTILE-0001';
+    facts.cpu.model = hostile('cpu');
+    facts.disks[0]!.model = hostile('disk');
+    (facts.nics[0] as Record<string, unknown>).driver = hostile('nic');
+    const { body } = await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
+    const { agent } = await logIn();
+    const inert = (html: string, tags: string[]) => {
+      expect(html).not.toMatch(/<script>alert|<img src=x/);
+      // Whole and untouched: `{{ 7*7 }}` is still there (no 49), escaped like the rest.
+      for (const tag of tags) expect(html).toContain(escaped(hostile(tag)));
+    };
+
+    const list = await agent.get(`/hosts?q=${encodeURIComponent(hostile('search'))}`).expect(200);
+    inert(list.text, ['search']);
+    inert((await agent.get('/hosts').expect(200)).text, ['vendor', 'cpu']);
+
+    const hostPage = await agent.get(`/hosts/${body.id}`).expect(200);
+    inert(hostPage.text, ['hostname', 'vendor', 'cpu', 'disk', 'nic']);
+    const tree = hostPage.text.slice(hostPage.text.indexOf('id="facts-tree"'));
+    for (const tag of ['hostname', 'disk', 'nic']) expect(tree).toContain(escaped(hostile(tag)));
+
+    await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'hostile-reboot', action: 'reboot' }).expect(201);
+    const csrf = csrfOf(hostPage.text);
+    const preview = await agent.post('/rules').type('form').send({ _csrf: csrf, name: 'by-name', expression: 'dmi.serial == "HOSTILE-0001"', profile: 'hostile-reboot', hostname_pattern: '{{ facts.hostname }}', priority: '100', limit: '0', intent: 'preview' });
+    expect(preview.status).toBe(200);
+    const section = preview.text.slice(preview.text.indexOf('id="preview"'));
+    expect(section).toContain(`<a href="/hosts/${body.id}">`);
+    inert(section, ['hostname']);
+  });
+
+  it('When a NIC name carries markup, then the machine is refused at the door and nothing is stored', async () => {
+    const before = (await admin(request(srv.url).get('/api/v1/hosts'))).body.hosts.length;
+    const facts = sampleFacts();
+    (facts.nics[1] as Record<string, unknown>).name = hostile('nic');
+    const res = await request(srv.url).post('/api/v1/discovery').send(facts);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('nics[1].name has an invalid format');
+    expect((await admin(request(srv.url).get('/api/v1/hosts'))).body.hosts.length).toBe(before);
   });
 
   it('When the hosts page is filtered by text, then only matching hosts are listed', async () => {
@@ -155,6 +225,46 @@ describe('host page and assign form', () => {
     const host = (await request(srv.url).get(`/api/v1/hosts/${body.id}`).set('Authorization', `Bearer ${srv.adminToken}`)).body;
     expect(host).toMatchObject({ state: 'assigned', hostname: `w-${body.id}.example.com` });
     expect(host.events.at(-1)).toMatchObject({ type: 'assigned', actor: 'webop' });
+  });
+
+  it('When a machine registers twice, an operator assigns it and it fetches its answer, then the timeline shows the refresh, who assigned it and the address the answer went to, newest first', async () => {
+    await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'timeline-reboot', action: 'reboot' }).expect(201);
+    const facts = sampleFacts();
+    const first = (await request(srv.url).post('/api/v1/discovery').send(facts).expect(201)).body;
+    const again = (await request(srv.url).post('/api/v1/discovery').send(facts).expect(200)).body;
+    expect(again.id).toBe(first.id);
+    const { agent } = await logIn();
+    const csrf = csrfOf((await agent.get(`/hosts/${first.id}`)).text);
+    await agent.post(`/hosts/${first.id}/assign`).type('form').send({ _csrf: csrf, profile: 'timeline-reboot', hostname: '', params: '' }).expect(303);
+    await request(srv.url).get(`/api/v1/discovery/${first.id}/next`).set('Authorization', `Bearer ${again.token}`).expect(200);
+
+    const page = (await agent.get(`/hosts/${first.id}`).expect(200)).text;
+    const timeline = /<ol class="timeline">([\s\S]*?)<\/ol>/.exec(page)![1]!;
+    const events = [...timeline.matchAll(/<\/time> (.*)<\/li>/g)].map((m) => m[1]);
+    expect(events).toEqual([
+      expect.stringMatching(/^<strong>delivered<\/strong> by machine from 127\.0\.0\.1 — reboot answer delivered to 127\.0\.0\.1/),
+      expect.stringMatching(/^<strong>assigned<\/strong> by webop — /),
+      '<strong>rediscovered</strong> by machine from 127.0.0.1 — facts refreshed (state discovered)',
+      '<strong>discovered</strong> by machine from 127.0.0.1 — discovered',
+    ]);
+  });
+
+  it('When a host page is opened, then every fact is in the tree — nested objects as branches, NICs and disks as tables, site-specific facts too', async () => {
+    const facts = sampleFacts({ extra: { rack_position: '<b>R12</b> & {{ 7*7 }}', cabled: true } });
+    const { body } = await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
+    const { agent } = await logIn();
+    const page = (await agent.get(`/hosts/${body.id}`).expect(200)).text;
+    const tree = page.slice(page.indexOf('<section class="card" id="facts-tree">'), page.indexOf('</section>', page.indexOf('id="facts-tree"')));
+    expect(tree).toContain('<summary><span class="fact-key">extra</span></summary>');
+    expect(tree).toContain('<span class="fact-key">rack_position</span> <span class="fact-value">&lt;b&gt;R12&lt;/b&gt; &amp; {{ 7*7 }}</span>');
+    expect(tree).toContain('<span class="fact-key">cabled</span> <span class="fact-value">true</span>');
+    // Facts the fixed summary never showed: CPU flags, the kexec path, a NIC's carrier.
+    expect(tree).toContain('<span class="fact-key">flags</span> <span class="fact-value">vmx, avx2</span>');
+    expect(tree).toContain('<span class="fact-key">path</span> <span class="fact-value">/usr/sbin/kexec</span>');
+    expect(tree).toMatch(/<summary><span class="fact-key">nics<\/span> <small>\(2\)<\/small><\/summary><table class="facts-rows"><thead><tr><th>name<\/th><th>mac<\/th><th>state<\/th><th>carrier<\/th>/);
+    expect(tree).toContain(`<tr><td>eno1</td><td>${facts.boot_mac}</td><td>up</td><td>true</td>`);
+    expect(tree).toMatch(/<summary><span class="fact-key">disks<\/span> <small>\(1\)<\/small><\/summary><table class="facts-rows">/);
+    expect(tree).toContain('<td>SAMSUNG MZQL2960HCJR</td>');
   });
 
   it('When the form has an error, then the page comes back with the message next to the field and what was typed', async () => {
