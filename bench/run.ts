@@ -64,7 +64,7 @@ function waitMessage<T>(child: ChildProcess, type: string): Promise<T> {
 async function startService(dataDir: string, templatesDir = path.join(ROOT, 'kickstarts')): Promise<Service> {
   const started = performance.now();
   const child = fork(path.join(HERE, 'server-worker.mjs'), [], {
-    env: { ...process.env, PORT: '0', KICKSTAND_BIND: '127.0.0.1', KICKSTAND_DATA: dataDir, KICKSTAND_TEMPLATES: templatesDir, KICKSTAND_ADMIN_TOKEN: ADMIN, KICKSTAND_ADMIN_PASSWORD: 'bench-admin-password', KICKSTAND_POLL_INTERVAL: '5', NODE_ENV: 'production' },
+    env: { ...process.env, PORT: '0', KICKSTAND_BIND: '127.0.0.1', KICKSTAND_DATA: dataDir, KICKSTAND_TEMPLATES: templatesDir, KICKSTAND_ADMIN_TOKEN: ADMIN, KICKSTAND_ADMIN_PASSWORD: 'bench-admin-password', KICKSTAND_POLL_INTERVAL: '5', NODE_ENV: 'production', KICKSTAND_REGISTER_LIMIT: '0' },
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -144,6 +144,13 @@ async function registerMany(url: string, first: number, n: number, concurrency =
   return out;
 }
 
+/** The headers Kickstand answered with (security headers included), for the baseline to send the same
+ *  bytes; the ones node:http writes by itself are left to it. */
+function sameHeaders(res: Response): Record<string, string> {
+  const own = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+  return Object.fromEntries([...res.headers].filter(([name]) => !own.has(name)));
+}
+
 type Result = autocannon.Result;
 
 function run(opts: autocannon.Options): Promise<Result> {
@@ -177,7 +184,7 @@ async function pollPath(): Promise<void> {
     // The baseline answers exactly what Kickstand answers a waiting host.
     const sample = await fetch(`${svc.url}/api/v1/discovery/${hosts[0]!.id}/next`, { headers: { Authorization: `Bearer ${hosts[0]!.token}` } });
     const body = Buffer.from(await sample.arrayBuffer());
-    await baseline.answer(202, { 'Retry-After': '5', 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' }, body);
+    await baseline.answer(202, sameHeaders(sample), body);
 
     const base = await run({ url: `${baseline.url}/api/v1/discovery/x/next`, connections: 100, duration: DURATION });
     const ks = await run({ url: svc.url, connections: 100, duration: DURATION, requests: pollRequests(hosts) });
@@ -196,7 +203,7 @@ async function pollPath(): Promise<void> {
     }
     const ksRes = await fetch(`${svc.url}/api/v1/discovery/${assigned[0]!.id}/next`, { headers: { Authorization: `Bearer ${assigned[0]!.token}` } });
     const ksBody = Buffer.from(await ksRes.arrayBuffer());
-    await baseline.answer(200, { 'X-Kickstand-Action': 'kickstart', 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8' }, ksBody);
+    await baseline.answer(200, sameHeaders(ksRes), ksBody);
     const base2 = await run({ url: `${baseline.url}/api/v1/discovery/x/next`, connections: 100, duration: DURATION });
     const ks2 = await run({ url: svc.url, connections: 100, duration: DURATION, requests: pollRequests(assigned) });
     const ratio2 = ks2.requests.average / base2.requests.average;

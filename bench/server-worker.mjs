@@ -1,5 +1,6 @@
 // The service under test, in its own process (the load generator must not share its event loop):
-// the built Kickstand (dist/), silent logs, and an event-loop delay monitor the benchmark reads over IPC.
+// the built Kickstand (dist/), logging at its default level (info) into /dev/null — the cost of a log line is
+// measured, not the disk it would go to — and an event-loop delay monitor the benchmark reads over IPC.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../dist/config.js';
 import { createLogger } from '../dist/log.js';
@@ -7,7 +8,7 @@ import { startWebServer } from '../dist/server.js';
 
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
-const running = await startWebServer(loadConfig(process.env), createLogger('silent'));
+const running = await startWebServer(loadConfig(process.env), createLogger('info'));
 process.send({ type: 'ready', url: running.url, uptimeMs: process.uptime() * 1000, rss: process.memoryUsage().rss });
 process.on('message', async (m) => {
   if (m === 'reset') delay.reset();

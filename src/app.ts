@@ -11,6 +11,7 @@ import { userRoutes } from './http/users.js';
 import { webRoutes } from './http/web.js';
 import { auditRoutes } from './http/audit.js';
 import { requestLog } from './http/request-log.js';
+import { securityHeaders } from './http/security-headers.js';
 import { stubRoutes } from './http/stub.js';
 import { templateRoutes } from './http/templates.js';
 import { imageRoutes } from './http/images.js';
@@ -23,6 +24,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(securityHeaders());
   app.use(requestLog(deps.log));
   app.use(stubRoutes(deps));
   app.use(imageRoutes(deps));

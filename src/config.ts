@@ -23,6 +23,9 @@ export interface Config {
   tokenTtlHours: number;
   /** Minutes without a poll after which a waiting host is marked lost (KICKSTAND_LOST_AFTER, default 30). */
   lostAfterMinutes: number;
+  /** Registrations (POST /api/v1/discovery) per minute from one client IP, with a burst of as many
+   *  (KICKSTAND_REGISTER_LIMIT, default 120; 0 = no limit). Polls are never limited. */
+  registerLimit: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
   logLevel: string;
   /** JSON file of installer sources (KICKSTAND_INSTALLERS); optional, more can be added through the API. */
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const pollInterval = int('KICKSTAND_POLL_INTERVAL', 5, 1, 3600);
   const tokenTtlHours = int('KICKSTAND_TOKEN_TTL', 24, 1, 24 * 30);
   const lostAfterMinutes = int('KICKSTAND_LOST_AFTER', 30, 1, 7 * 24 * 60);
+  const registerLimit = int('KICKSTAND_REGISTER_LIMIT', 120, 0, 1_000_000);
 
   let publicUrl: string | undefined;
   const rawUrl = env.KICKSTAND_URL;
@@ -102,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pollInterval,
     tokenTtlHours,
     lostAfterMinutes,
+    registerLimit,
     logLevel,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),

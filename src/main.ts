@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`.
+// CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`, `data check`.
 // argv → one function call. Each command's modules load only when it runs: `product-img build` must
 // not pay for express, nunjucks and every JSON Schema compile (the benchmark measures it).
 
 // Errors a person caused: their message is the whole story (exit 1), or a usage line (exit 2).
-const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'AppError', 'InstallersFileError', 'ProductImgError']);
-const USAGE = new Set(['UsageError', 'ProductImgUsageError', 'BootConfigUsageError']);
+const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError']);
+const USAGE = new Set(['UsageError', 'ProductImgUsageError', 'BootConfigUsageError', 'DataUsageError']);
 
 async function serve(): Promise<void> {
   const [{ loadConfig }, { createLogger }, { startWebServer }] = await Promise.all([import('./config.js'), import('./log.js'), import('./server.js')]);
@@ -21,13 +21,14 @@ async function serve(): Promise<void> {
   if (running.adminPasswordGenerated) {
     process.stdout.write(`Kickstand created the user "admin" with the password:\n\n  ${running.adminPasswordGenerated}\n\n`);
   }
-  log.info({ url: running.url, bind: config.bind, port: running.port, data: config.dataDir, templates: config.templatesDir }, 'kickstand listening');
+  // Handlers first: whoever waits for "listening" (a supervisor, a test) may stop us right after it.
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     void running.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  log.info({ url: running.url, bind: config.bind, port: running.port, data: config.dataDir, templates: config.templatesDir }, 'kickstand listening');
 }
 
 const [command = 'serve', ...rest] = process.argv.slice(2);
@@ -36,10 +37,11 @@ const commands: Record<string, () => Promise<void>> = {
   user: async () => (await import('./cli/user.js')).userCommand(rest),
   'product-img': async () => (await import('./cli/product-img.js')).productImgCommand(rest),
   'boot-config': async () => (await import('./cli/boot-config.js')).bootConfigCommand(rest),
+  data: async () => void (await (await import('./cli/data.js')).dataCommand(rest)),
 };
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format …\n`);
+  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | data check [DIR]\n`);
   process.exit(2);
 }
 run().catch((err: unknown) => {

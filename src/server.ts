@@ -17,6 +17,7 @@ import { RenderCache } from './kickstart/render-cache.js';
 import { Mutex } from './util/mutex.js';
 import { markLostHosts } from './hosts/lost.js';
 import { fastPoll } from './http/fast-poll.js';
+import { answerClientError, withSecurityHeaders } from './http/security-headers.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
 
@@ -33,11 +34,24 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startWebServer(config: Config, log: Logger): Promise<RunningServer> {
+/** How long a client may take. Not configuration: tests shorten them to see a slow client cut off. */
+export interface ServerTimeouts {
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
+  /** How often Node looks for requests past those limits (its default, 30 s, would let a slow-loris
+   *  client hold a socket up to 40 s instead of the 10 s promised). */
+  checkEveryMs: number;
+}
+
+export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, checkEveryMs: 1_000 };
+
+export async function startWebServer(config: Config, log: Logger, options: { timeouts?: Partial<ServerTimeouts> } = {}): Promise<RunningServer> {
+  const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   await checkFolders(config);
   const configInstallers = await loadInstallersFile(config.installersFile);
   const lock = await lockDataDir(config.dataDir);
-  const store = await LowdbStore.open(config.dataDir).catch(async (err: unknown) => {
+  const store = await LowdbStore.open(config.dataDir, { log }).catch(async (err: unknown) => {
     await lock.release();
     throw err;
   });
@@ -48,13 +62,18 @@ export async function startWebServer(config: Config, log: Logger): Promise<Runni
 
   const app = createApp(deps, adminToken);
   // The machines' poll route is answered before express (http/fast-poll.ts); the rest goes to express.
-  const server: Server = createServer((req, res) => {
-    if (!fastPoll(deps, req, res)) app(req, res);
-  });
+  // Security headers go on first, so both paths (and Node's own parse-error answers) carry them.
+  const server: Server = createServer(
+    { connectionsCheckingInterval: timeouts.checkEveryMs },
+    withSecurityHeaders((req, res) => {
+      if (!fastPoll(deps, req, res)) app(req, res);
+    }),
+  );
+  server.on('clientError', answerClientError);
   // A slow or stuck client must not hold a socket forever (provisioning networks see odd clients).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

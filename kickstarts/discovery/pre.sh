@@ -274,6 +274,14 @@ register() {
         set_error "registration answer not understood (HTTP $HTTP_CODE)"
         return 1
         ;;
+      429)
+        # Too many registrations from this address (KICKSTAND_REGISTER_LIMIT): not a failure. The
+        # loop waits as long as the service asks and tries again, however often (only the deadline
+        # ends that).
+        retry_after
+        set_error "registration deferred by the service (HTTP 429): retrying in ${REPLY}s or a little more"
+        return 1
+        ;;
       4??)
         error_message || REPLY='no message'
         set_error "registration refused (HTTP $HTTP_CODE): $REPLY"
@@ -372,6 +380,13 @@ retry_later() {
   pause "$REPLY"
 }
 
+# After a 429: sleep Retry-After plus up to half as much again, so the machines the limit held back
+# do not all come back in the same second. The failure count (backoff) is left as it was.
+throttled() {
+  retry_after
+  pause "$((REPLY * 1000 + (RANDOM * 32768 + RANDOM) % (REPLY * 500 + 1)))"
+}
+
 # The loop: register, poll, act. Returns once the installer may continue (the include is written).
 discovery_loop() {
   local action
@@ -382,7 +397,11 @@ discovery_loop() {
     fi
     if [[ -z $HOST_TOKEN ]]; then
       if ! register; then
-        retry_later "$STATUS_ERROR"
+        if [[ $HTTP_CODE == 429 ]]; then
+          throttled
+        else
+          retry_later "$STATUS_ERROR"
+        fi
         continue
       fi
       FAILURES=0

@@ -17,7 +17,14 @@ export interface AuditEntry {
 export const MAX_AUDIT = 5000;
 
 export async function audit(deps: Deps, actor: string, action: string, target: string, detail?: string): Promise<void> {
+  if (detail) detail = withoutUrlCredentials(detail);
   const entry: AuditEntry = { at: new Date().toISOString(), actor, action, target, ...(detail ? { detail } : {}) };
   deps.log.info({ audit: true, actor, action, target, detail }, action);
   await deps.store.appendAudit(entry);
+}
+
+/** A mirror URL may carry `user:password@` (installer repos, kexec kernels): the trail keeps the URL,
+ *  never its credentials. */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, '$1[redacted]@');
 }

@@ -32,8 +32,7 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   switch (assignment.action) {
     case 'kickstart': {
       const url = typeof baseUrl === 'string' ? baseUrl : baseUrl();
-      const key = `${host.updated_at}|${deps.kickstarts.generation()}|${url}`;
-      let body = deps.renderCache.get(host.id, key);
+      let body = deps.renderCache.get(host.id, renderKey(deps, host, url));
       if (body === undefined) {
         const facts = await deps.store.getFacts(host.id);
         if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
@@ -46,7 +45,7 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
           recordOnce(deps, host, 'render-failed', ip, (err as Error).message);
           return { action: 'wait', retryAfter: deps.config.pollInterval };
         }
-        deps.renderCache.set(host.id, key, body);
+        deps.renderCache.set(host.id, renderKey(deps, host, url), body);
       }
       answer = { action: 'kickstart', body };
       break;
@@ -60,14 +59,26 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
       answer = { action: 'reboot', body: 'reboot\n' };
       break;
   }
-  if (host.state === 'assigned') delivered(deps, host, assignment.action, ip);
+  if (host.state === 'assigned') {
+    const next = delivered(deps, host, assignment.action, ip);
+    // Delivery changes nothing the kickstart depends on, only the record's version: the render made
+    // for this poll serves the repeats under the new version too (one render per host, not two).
+    if (answer.action === 'kickstart') deps.renderCache.set(host.id, renderKey(deps, next, typeof baseUrl === 'string' ? baseUrl : baseUrl()), answer.body);
+  }
   return answer;
 }
 
-function delivered(deps: Deps, host: Host, action: string, ip: string): void {
+/** A render is reused while nothing it depends on changed: the host record (every change bumps
+ *  updated_at), the templates (their generation) and the base URL. */
+function renderKey(deps: Deps, host: Host, url: string): string {
+  return `${host.updated_at}|${deps.kickstarts.generation()}|${url}`;
+}
+
+function delivered(deps: Deps, host: Host, action: string, ip: string): Host {
   const next = deliveredHost(host, action, ip, deps.config.tokenTtlHours);
   deps.log.info({ host: host.id, from: host.state, to: next.state, action, ip }, 'host state changed');
   void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
+  return next;
 }
 
 function cameBack(deps: Deps, host: Host, ip: string): void {

@@ -4,16 +4,18 @@ import type { Deps } from '../deps.js';
 import { answerPoll } from '../discovery/answer-poll.js';
 import { autoProvision, registerMachine } from '../discovery/register.js';
 import { recordInstallEvent } from '../discovery/install-events.js';
-import { MAX_INSTALL_LOG } from '../schemas/install-events.js';
+import { MAX_INSTALL_EVENT_BODY } from '../schemas/install-events.js';
 import { LIMITS } from '../schemas/facts.js';
 import { bearer } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';
+import { registrationLimit } from './registration-limit.js';
 
 export function discoveryRoutes(deps: Deps): Router {
   const router = Router();
 
-  router.post('/api/v1/discovery', ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
+  // Counted before the body is read: a client over KICKSTAND_REGISTER_LIMIT costs us no parsing.
+  router.post('/api/v1/discovery', registrationLimit(deps.config.registerLimit), ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
     const base = baseUrl(req, deps.config.publicUrl);
     const { host, facts, token, created } = await registerMachine(deps, req.body, clientIp(req));
     await autoProvision(deps, host, facts, base);
@@ -21,6 +23,8 @@ export function discoveryRoutes(deps: Deps): Router {
     res.status(created ? 201 : 200).json({ id: host.id, token, next, events: `${base}/api/v1/discovery/${host.id}/events` });
   });
 
+  // The running server answers this before express (http/fast-poll.ts, same use case and bodies); this
+  // route serves the app on its own and is held to the same answers by test/http/lifecycle-api.test.ts.
   router.get('/api/v1/discovery/:id/next', async (req, res) => {
     const answer = await answerPoll(deps, req.params.id, bearer(req), clientIp(req), baseUrl(req, deps.config.publicUrl));
     res.setHeader('Cache-Control', 'no-store');
@@ -32,7 +36,7 @@ export function discoveryRoutes(deps: Deps): Router {
   });
 
   // Install callbacks from the installer, with the host token. A retried callback records once.
-  router.post('/api/v1/discovery/:id/events', ...jsonBody(MAX_INSTALL_LOG * 2 + 4096), async (req, res) => {
+  router.post('/api/v1/discovery/:id/events', ...jsonBody(MAX_INSTALL_EVENT_BODY), async (req, res) => {
     const result = await recordInstallEvent(deps, String(req.params.id), bearer(req), req.body, clientIp(req));
     res.status(200).json(result);
   });

@@ -38,6 +38,13 @@ function toAppError(err: unknown): AppError {
     case 'stream.encoding.set':
       return new AppError('BAD_JSON', 'the body could not be read', 'body');
   }
+  // The router could not percent-decode a path parameter (`/api/v1/hosts/%E0`): the URL is at fault.
+  if (err instanceof URIError) return new AppError('VALIDATION', 'the URL path holds invalid percent-encoding', 'path');
+  // A body sent with Content-Encoding gzip, deflate or br that does not decompress: body-parser
+  // passes zlib's error on as a 400 without a type.
+  if ((err as { status?: unknown }).status === 400 && typeof (err as { errno?: unknown }).errno === 'number') {
+    return new AppError('BAD_JSON', 'the body could not be decompressed (Content-Encoding)', 'body');
+  }
   return new AppError('INTERNAL', 'internal error');
 }
 

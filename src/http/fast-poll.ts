@@ -20,29 +20,44 @@ export function fastPoll(deps: Deps, req: IncomingMessage, res: ServerResponse):
   const started = process.hrtime.bigint();
   const asExpress = req as unknown as Request;
   const ip = clientIp(asExpress);
-  res.on('finish', () => {
+  // Never req.url: its query is the client's to fill, and a token put there must not reach the log.
+  const path = `/api/v1/discovery/${m[1]}/next`;
+  // A 202 is a heartbeat: 10,000 waiting machines polling every 5 s would write 2,000 info lines a
+  // second saying nothing. Those go at debug; every answer that changes something stays at info.
+  const logged = (status: number) => {
+    const level = status === 202 ? 'debug' : 'info';
+    if (!deps.log.isLevelEnabled(level)) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    deps.log.info({ method: 'GET', path: `/api/v1/discovery/${m[1]}/next`, status: res.statusCode, ms: Math.round(ms * 10) / 10, ip }, 'request');
-  });
+    deps.log[level]({ method: 'GET', path, status, ms: Math.round(ms * 10) / 10, ip }, 'request');
+  };
   answerPoll(deps, m[1]!, bearer(asExpress), ip, () => baseUrl(asExpress, deps.config.publicUrl)).then(
     (answer) => {
-      if (answer.action === 'wait') {
-        send(res, 202, { 'Cache-Control': 'no-store', 'Retry-After': String(answer.retryAfter), 'Content-Type': 'text/plain; charset=utf-8' }, 'waiting for assignment\n');
-      } else {
-        send(res, 200, { 'Cache-Control': 'no-store', 'X-Kickstand-Action': answer.action, 'Content-Type': 'text/plain; charset=utf-8' }, answer.body);
-      }
+      if (answer.action === 'wait') send(res, 202, waitingHeaders(answer.retryAfter), WAITING);
+      else send(res, 200, { 'Cache-Control': 'no-store', 'X-Kickstand-Action': answer.action, 'Content-Type': 'text/plain; charset=utf-8' }, answer.body);
+      logged(res.statusCode);
     },
     (err: unknown) => {
       const e = err instanceof AppError ? err : new AppError('INTERNAL', 'internal error');
-      if (e.status >= 500) deps.log.error({ err, method: 'GET', path: req.url }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
+      if (e.status >= 500) deps.log.error({ err, method: 'GET', path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
       send(res, e.status, { 'Content-Type': 'application/json; charset=utf-8' }, JSON.stringify(e.toJSON()));
+      logged(res.statusCode);
     },
   );
   return true;
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  const buf = Buffer.from(body);
-  res.writeHead(status, { ...headers, 'Content-Length': String(buf.length) });
+const WAITING = Buffer.from('waiting for assignment\n');
+const waiting = new Map<number, Record<string, string>>();
+
+/** The waiting answer's headers are the same for every poll: built once per Retry-After value. */
+function waitingHeaders(retryAfter: number): Record<string, string> {
+  let h = waiting.get(retryAfter);
+  if (!h) waiting.set(retryAfter, (h = { 'Cache-Control': 'no-store', 'Retry-After': String(retryAfter), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(WAITING.length) }));
+  return h;
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+  const buf = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(status, headers['Content-Length'] ? headers : { ...headers, 'Content-Length': String(buf.length) });
   res.end(buf);
 }

@@ -38,7 +38,9 @@ export function imageRoutes(deps: Deps): Router {
   router.get('/tree/:name/*path', async (req, res) => {
     const installer = await getInstaller(deps, String(req.params.name));
     const segments = ([] as string[]).concat(req.params.path as unknown as string[]);
-    if (!installer || segments.some((s) => s === '..' || s === '.' || s === '' || s.includes('/'))) return empty404(res);
+    // No segment that climbs out of the tree on the mirror, including the spellings some servers
+    // read as a separator (`\`) or cut a path at (NUL, control characters).
+    if (!installer || segments.some((s) => s === '..' || s === '.' || s === '' || /[/\\\x00-\x1f\x7f]/.test(s))) return empty404(res);
     const rest = segments.join('/');
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     const upstream = `${trimSlash(installer.repo)}/${segments.map(encodeURIComponent).join('/')}${query}`;

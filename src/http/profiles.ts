@@ -46,6 +46,9 @@ export function nameOf(req: Request): string {
 export function sameName(req: Request): unknown {
   const body = req.body as Record<string, unknown>;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-  if (body.name !== undefined && body.name !== nameOf(req)) throw new AppError('VALIDATION', `name "${String(body.name)}" does not match the URL ("${nameOf(req)}")`, 'name');
+  // Never String() what the client sent: an object with its own toString, or an array nested 10 000
+  // deep, throws there, and that was a 500.
+  if (body.name !== undefined && typeof body.name !== 'string') throw new AppError('VALIDATION', 'name must be a string', 'name');
+  if (body.name !== undefined && body.name !== nameOf(req)) throw new AppError('VALIDATION', `name "${body.name}" does not match the URL ("${nameOf(req)}")`, 'name');
   return { ...body, name: nameOf(req) };
 }

@@ -12,9 +12,15 @@ function text(value: unknown, filter: string): string {
   return s;
 }
 
-/** Quote one value for POSIX shell: single quotes, each embedded quote closed, escaped, reopened. */
+// Where pykickstart starts a new line (Python's str.splitlines), inside a %post as anywhere else.
+const KS_LINE_BREAK = /(\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])/g;
+
+/** Quote one value for POSIX shell: single quotes, each embedded quote closed, escaped, reopened.
+ *  A multi-line value starts each of its lines with '' (an empty quoted string, nothing to the shell):
+ *  pykickstart reads a %post line that starts with %end as the end of the script, so a fact holding
+ *  "\n%end\n%post\n…" would otherwise add a script of the machine's choosing. */
 export function shellquote(value: unknown): string {
-  return `'${text(value, 'shellquote').replace(/'/g, `'\\''`)}'`;
+  return `'${text(value, 'shellquote').replace(/'/g, `'\\''`).replace(KS_LINE_BREAK, "$1''")}'`;
 }
 
 /** One argument on a kickstart command line. pykickstart splits lines with shlex (POSIX rules, `#`
@@ -22,7 +28,7 @@ export function shellquote(value: unknown): string {
  *  would start a new kickstart command: refused. */
 export function ksarg(value: unknown): string {
   const s = text(value, 'ksarg');
-  if (/[\x00-\x1f\x7f]/.test(s)) throw new Error('ksarg: value contains a newline or control character');
+  if (/[\x00-\x1f\x7f\x85\u2028\u2029]/.test(s)) throw new Error('ksarg: value contains a newline or control character');
   return /^[A-Za-z0-9_@%+=:,./$-]+$/.test(s) ? s : `'${s.replace(/'/g, `'"'"'`)}'`;
 }
 

@@ -67,7 +67,7 @@ export function openApiDocument(version: string) {
           responses: {
             '201': { description: 'new host', content: json('Registration') },
             '200': { description: 'known machine, facts refreshed', content: json('Registration') },
-            ...errors(400, 413, 415, 503),
+            ...errors(400, 413, 415, 429, 503),
           },
         },
       },

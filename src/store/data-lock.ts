@@ -3,6 +3,7 @@
 // changes. The lock is a pid file created exclusively; one left by a dead process is taken over.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DiskWriteError } from './disk-write.js';
 
 export class DataDirBusy extends Error {
   constructor(
@@ -25,13 +26,23 @@ export async function lockDataDir(dataDir: string): Promise<DataLock> {
       await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
       return { release: () => rm(file, { force: true }) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(file, 'utf-8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new DataDirBusy(dataDir, pid);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // Created but not written (a full disk): an empty pid file would only confuse the next start.
+        await rm(file, { force: true }).catch(() => undefined);
+        throw new DiskWriteError(file, err);
+      }
+      const pid = await otherHolder(dataDir);
+      if (pid !== undefined) throw new DataDirBusy(dataDir, pid);
       await rm(file, { force: true }); // stale: its process is gone
     }
   }
   throw new Error(`cannot lock ${dataDir}`);
+}
+
+/** The pid of another live process holding the data dir (a running service), if any. */
+export async function otherHolder(dataDir: string): Promise<number | undefined> {
+  const pid = Number((await readFile(path.join(dataDir, 'kickstand.pid'), 'utf-8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
 }
 
 function alive(pid: number): boolean {

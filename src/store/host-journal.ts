@@ -7,15 +7,22 @@
 //
 // Lines: {"h":{…host…}} · {"fid":"ID","f":{…facts…}} · {"d":"ID"}. Facts stay on disk: only their byte
 // range is kept in memory, and facts lines are recognised by their fixed prefix and never parsed at
-// start-up (10,000 machines' facts are ~50 MB). When the journal holds twice as many records as live
-// hosts, it is compacted into a snapshot (facts copied byte for byte), in slices that yield to the
-// event loop, then renamed over the journal.
+// start-up (10,000 machines' facts are ~50 MB). When the journal holds twice as many records as a
+// snapshot of the live hosts would, it is compacted into one (facts copied byte for byte), in slices
+// that yield to the event loop, then renamed over the journal.
 //
 // Reading it back: the last record of an id wins; a final line cut short by a crash mid-append is
 // dropped (nobody was told it was saved); any other unreadable line stops the start with its offset.
+//
+// A full or failing disk: an append that fails part-way (ENOSPC after some bytes) is cut back to the
+// last whole record before the failure is reported, so the next append never lands after a torn line
+// (which would leave a corrupt line in the middle, and the next start would refuse the file). A failed
+// compaction removes its temp file and leaves the journal as it was.
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
+import { DiskWriteError, syncDir, writeAll } from './disk-write.js';
 
 const FACTS_PREFIX = '{"fid":"';
 const FACTS_LINE = /^\{"fid":"([A-Za-z0-9_-]{1,64})","f":\{/;
@@ -95,6 +102,9 @@ export async function loadJournal(file: string): Promise<LoadedJournal> {
 }
 
 export class HostJournal {
+  /** A failed append could not be cut back (the truncate failed too): do it before the next append. */
+  private torn = false;
+
   private constructor(
     private readonly file: string,
     private appender: FileHandle,
@@ -104,12 +114,23 @@ export class HostJournal {
     private size: number,
   ) {}
 
-  static async open(file: string, loaded: LoadedJournal): Promise<HostJournal> {
+  static async open(file: string, loaded: LoadedJournal, { cutTornTail = true } = {}): Promise<HostJournal> {
     const appender = await open(file, 'a');
-    const journal = new HostJournal(file, appender, await open(file, 'r'), loaded.facts, loaded.records, loaded.size);
-    // A torn tail would glue itself to the next record: start from a clean snapshot instead.
-    if (loaded.tornTail) await journal.compact(loaded.hosts);
-    return journal;
+    try {
+      // A torn tail would glue itself to the next record: cut it off (needs no free space, unlike a
+      // compaction, so a start on a full disk still works). Not by a reader beside the running
+      // service, for which the "torn" tail is an append in progress.
+      if (loaded.tornTail && cutTornTail) await appender.truncate(loaded.size);
+      return new HostJournal(file, appender, await open(file, 'r'), loaded.facts, loaded.records, loaded.size);
+    } catch (err) {
+      await appender.close();
+      throw err;
+    }
+  }
+
+  /** The journal's file name (for messages). */
+  get path(): string {
+    return this.file;
   }
 
   hasFacts(id: string): boolean {
@@ -144,16 +165,37 @@ export class HostJournal {
     for (const h of saves) push(JSON.stringify({ h }));
     for (const d of deletions) push(JSON.stringify({ d }));
     const data = Buffer.concat(parts);
-    await this.appender.write(data);
-    await this.appender.datasync();
+    if (this.torn) await this.cutBack();
+    try {
+      await writeAll(this.appender, data);
+      await this.appender.datasync();
+    } catch (err) {
+      // Nobody is told these records were saved: take back whatever part of them reached the file.
+      await this.cutBack().catch(() => undefined);
+      throw new DiskWriteError(this.file, err);
+    }
     this.size += data.length;
     this.records += parts.length;
     for (const [id, span] of spans) this.facts.set(id, span);
     for (const d of deletions) this.facts.delete(d);
   }
 
+  /** Truncate the file to the end of its last whole record. Shrinking a file needs no free space, so
+   *  this works on a full disk; if even this fails, the next append retries it first. */
+  private async cutBack(): Promise<void> {
+    this.torn = true;
+    try {
+      await this.appender.truncate(this.size);
+    } catch (err) {
+      throw new DiskWriteError(this.file, err);
+    }
+    this.torn = false;
+  }
+
+  /** A live host has two records (facts and host) after a compaction, so "twice as many records as
+   *  live" counts both: against hosts alone, every save after the first compaction compacted again. */
   needsCompaction(live: number): boolean {
-    return this.records > Math.max(1000, 2 * live);
+    return this.records > Math.max(1000, 2 * (live + this.facts.size));
   }
 
   /** Replace the journal with one host record (and one facts record) per live host. Written to a temp
@@ -161,17 +203,19 @@ export class HostJournal {
    *  as bytes from the old file; `extraFacts` adds facts not in it yet (moved from older layouts). */
   async compact(hosts: ReadonlyMap<string, Host>, extraFacts: ReadonlyMap<string, Facts> = new Map()): Promise<void> {
     const tmp = `${this.file}.compact`;
-    const out = await open(tmp, 'w');
     const spans = new Map<string, Span>();
     let size = 0;
     let records = 0;
+    let out: FileHandle | undefined;
+    const opened: FileHandle[] = [];
     try {
+      out = await open(tmp, 'w');
       let chunk: Buffer[] = [];
       const flush = async () => {
         if (!chunk.length) return;
         const data = Buffer.concat(chunk);
         chunk = [];
-        await out.write(data);
+        await writeAll(out!, data);
         await new Promise((r) => setImmediate(r));
       };
       const add = (b: Buffer) => {
@@ -193,24 +237,29 @@ export class HostJournal {
       }
       await flush();
       await out.datasync();
+      await out.close();
+      out = undefined;
+      // The new handles are opened on the temp file before the rename (they follow it): once the rename
+      // is done nothing can fail and leave appends going to the replaced file.
+      opened.push(await open(tmp, 'a'), await open(tmp, 'r'));
+      await rename(tmp, this.file);
     } catch (err) {
-      await out.close().catch(() => undefined);
-      await rm(tmp, { force: true });
-      throw err;
+      await out?.close().catch(() => undefined);
+      for (const h of opened) await h.close().catch(() => undefined);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw new DiskWriteError(tmp, err);
     }
-    await out.close();
-    await rename(tmp, this.file);
-    const appender = await open(this.file, 'a');
-    const reader = await open(this.file, 'r');
     // Swap in one synchronous step: a facts read never sees the new handles with the old offsets.
     const old = [this.appender, this.reader];
-    this.appender = appender;
-    this.reader = reader;
+    [this.appender, this.reader] = opened as [FileHandle, FileHandle];
     this.facts.clear();
     for (const [id, span] of spans) this.facts.set(id, span);
     this.size = size;
     this.records = records;
-    for (const h of old) await h.close();
+    this.torn = false;
+    for (const h of old) await h.close().catch(() => undefined);
+    // The appends that follow are fdatasync'ed to the new file; its name must be durable too.
+    await syncDir(path.dirname(this.file)).catch(() => undefined);
   }
 
   async close(): Promise<void> {

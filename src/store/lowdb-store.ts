@@ -1,12 +1,18 @@
 // The embedded store. lowdb holds the small, rarely written data (profiles, rules, settings, users,
-// installers, audit) in `kickstand.json`; hosts live in an append-only journal (`hosts.jsonl`,
-// host-journal.ts), so a registration costs one appended line, not a rewrite of every host; each
-// host's facts (a few KB, written once per registration) sit in `facts/<id>.json`. Writes from one
-// turn of the event loop share one group commit (write-coalescer.ts).
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// installers, audit) in `kickstand.json`; hosts and their facts live in an append-only journal
+// (`hosts.jsonl`, host-journal.ts), so a registration costs one appended record, not a rewrite of every
+// host. Writes from one turn of the event loop share one group commit (write-coalescer.ts): one for the
+// journal, one for the document, so a document that cannot be written (a read-only or full disk) does
+// not turn registrations away while the journal still takes them, and the other way round.
+//
+// When the disk refuses a write (full, read-only, permissions, I/O error), the callers get
+// 503 STORAGE_UNAVAILABLE naming the file and errno, the change stays in memory (reads see it) and
+// pending, and a retry timer writes it as soon as the disk takes it again: nothing acknowledged is
+// lost, and what was refused is stored once the disk is back. At each successful open, the files that
+// just loaded are copied to `<file>.last-good`, the way back if a file is later damaged.
+import { copyFile, constants, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
@@ -17,8 +23,12 @@ import type { Store } from './store.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
 import { WriteCoalescer } from './write-coalescer.js';
-import { HostJournal, loadJournal, type LoadedJournal } from './host-journal.js';
+import { HostJournal, JournalCorrupt, loadJournal, type LoadedJournal } from './host-journal.js';
+import { DocumentCorrupt, DocumentFile } from './document-file.js';
+import { DiskWriteError, asDiskWriteError, dotTemp, writeFileAtomic } from './disk-write.js';
+import { otherHolder } from './data-lock.js';
 import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
 
 interface Document {
   /** 1: hosts in this document (before the journal); 2: hosts in hosts.jsonl. */
@@ -40,12 +50,44 @@ function emptyDocument(): Document {
   return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {} };
 }
 
+export const LAST_GOOD = '.last-good';
+/** The section of docs/operations.md that explains what to do with a damaged data file. */
+export const RECOVERY_DOC = 'docs/operations.md, "A damaged data file"';
+
 export class StoreOpenError extends Error {
-  constructor(file: string, cause: string) {
-    super(`cannot load ${file}: ${cause}`);
+  constructor(
+    readonly file: string,
+    cause: string,
+    recovery = '',
+  ) {
+    super(`cannot load ${file}: ${cause}${recovery}`);
     this.name = 'StoreOpenError';
   }
+
+  /** The error for a file that would not load, pointing at its last good copy and the recovery steps.
+   *  The file itself is left as it is: never replaced by an empty one. */
+  static async of(file: string, err: unknown): Promise<StoreOpenError> {
+    let cause = err instanceof Error ? err.message : String(err);
+    if ((err instanceof JournalCorrupt || err instanceof DocumentCorrupt) && cause.startsWith(`${file}: `)) cause = cause.slice(file.length + 2);
+    const copy = `${file}${LAST_GOOD}`;
+    const saved = await stat(copy).catch(() => undefined);
+    const recovery = saved
+      ? `\nThe file is left as it is. ${copy} is the copy that loaded at the last successful start (${saved.mtime.toISOString()}); to recover, see ${RECOVERY_DOC}.`
+      : `\nThe file is left as it is. There is no ${copy} (one is made at each successful start); to recover, see ${RECOVERY_DOC}.`;
+    return new StoreOpenError(file, cause, recovery);
+  }
 }
+
+export interface StoreOptions {
+  /** Where write failures, recoveries and start-up notes are reported (nowhere without it). */
+  log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** First retry of refused writes, in ms; it doubles up to 5 s while the disk keeps refusing. */
+  retryMs?: number;
+  /** After a failed compaction, how long before the next try, in ms (default one minute). */
+  compactRetryMs?: number;
+}
+
+const RETRY_MAX_MS = 5_000;
 
 export class LowdbStore implements Store {
   private readonly byBootMac = new Map<string, string>();
@@ -57,62 +99,92 @@ export class LowdbStore implements Store {
   private readonly pendingHosts = new Set<string>();
   private readonly pendingDeletes = new Set<string>();
   private documentDirty = false;
-  private readonly coalescer: WriteCoalescer;
+  private readonly hostCommits: WriteCoalescer;
+  private readonly documentCommits: WriteCoalescer;
   private historyWrites: Promise<void> = Promise.resolve();
+  private readonly log: StoreOptions['log'];
+  /** The disk refused a write and something is still pending: since when, which file, which errno. */
+  private failure: { file: string; errno: string; since: number } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs: number;
+  private compactNotBefore = 0;
+  private closed = false;
 
   private constructor(
     private readonly dir: string,
     private readonly db: Low<Document>,
     private readonly hosts: Map<string, Host>,
     private readonly journal: HostJournal,
+    private readonly options: StoreOptions,
   ) {
-    this.coalescer = new WriteCoalescer(() => this.flush());
+    this.log = options.log;
+    this.retryMs = options.retryMs ?? 250;
+    this.hostCommits = new WriteCoalescer(() => this.flushHosts());
+    this.documentCommits = new WriteCoalescer(() => this.flushDocument());
     for (const host of hosts.values()) this.index(host);
     for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
   }
 
-  static async open(dir: string): Promise<LowdbStore> {
+  static async open(dir: string, options: StoreOptions = {}): Promise<LowdbStore> {
     await mkdir(path.join(dir, 'templates'), { recursive: true });
     await mkdir(path.join(dir, 'logs'), { recursive: true });
     const file = path.join(dir, DATA_FILE);
-    const db = new Low<Document>(new JSONFile<Document>(file), emptyDocument());
+    const journalFile = path.join(dir, HOSTS_FILE);
+    // A reader beside the running service (`kickstand boot-config` takes no lock) must not tidy up:
+    // the temp files, the "torn" tail and the copies are the service's, mid-write.
+    const tidy = (await otherHolder(dir)) === undefined;
+    // Temp files a crash (or an older version) left behind: they only hold space.
+    if (tidy) for (const leftover of [dotTemp(file), `${journalFile}.compact`, `${file}${LAST_GOOD}.tmp`, `${journalFile}${LAST_GOOD}.tmp`]) await rm(leftover, { force: true });
+    const db = new Low<Document>(new DocumentFile<Document>(file), emptyDocument());
     try {
       await db.read();
     } catch (err) {
       // Never start on an empty document over a file we could not read: that would silently forget
-      // every host at the next write.
-      throw new StoreOpenError(file, err instanceof Error ? err.message : String(err));
+      // every profile, rule and user at the next write.
+      throw await StoreOpenError.of(file, err);
     }
     if (typeof db.data !== 'object' || db.data === null || (db.data.format !== 1 && db.data.format !== 2) || typeof db.data.profiles !== 'object') {
-      throw new StoreOpenError(file, 'not a Kickstand data file (no "format" 1 or 2 with "profiles")');
+      throw await StoreOpenError.of(file, 'not a Kickstand data file (no "format" 1 or 2 with "profiles")');
     }
-    const journalFile = path.join(dir, HOSTS_FILE);
     let loaded: LoadedJournal;
     try {
       loaded = await loadJournal(journalFile);
     } catch (err) {
-      throw new StoreOpenError(journalFile, (err as Error).message);
+      throw await StoreOpenError.of(journalFile, err);
     }
+    if (loaded.tornTail && tidy) options.log?.warn({ file: journalFile, offset: loaded.size }, 'hosts.jsonl ended in a record cut short (a crash mid-write, never acknowledged): dropped');
     // Documents written before profiles and rules existed gain them here; hosts of a format-1
     // document move into the journal (written first, then the document without them).
     const legacy = db.data.format === 1 ? Object.values(db.data.hosts ?? {}) : [];
     db.data = { ...emptyDocument(), ...db.data, format: 2 };
     delete db.data.hosts;
     for (const host of legacy) if (!loaded.hosts.has(host.id)) loaded.hosts.set(host.id, host);
-    const journal = await HostJournal.open(journalFile, loaded);
-    // Facts of older layouts, one file per host in facts/, move into the journal once.
-    const legacyFacts = new Map<string, Facts>();
-    for (const id of loaded.hosts.keys()) {
-      if (journal.hasFacts(id)) continue;
-      const text = await readFile(path.join(dir, 'facts', `${id}.json`), 'utf-8').catch(() => undefined);
-      if (text) legacyFacts.set(id, JSON.parse(text) as Facts);
+    const journal = await HostJournal.open(journalFile, loaded, { cutTornTail: tidy });
+    try {
+      // Facts of older layouts, one file per host in facts/, move into the journal once.
+      const legacyFacts = new Map<string, Facts>();
+      for (const id of loaded.hosts.keys()) {
+        if (journal.hasFacts(id)) continue;
+        const factsFile = path.join(dir, 'facts', `${id}.json`);
+        const text = await readFile(factsFile, 'utf-8').catch(() => undefined);
+        if (!text) continue;
+        try {
+          legacyFacts.set(id, JSON.parse(text) as Facts);
+        } catch (err) {
+          throw await StoreOpenError.of(factsFile, err);
+        }
+      }
+      if (tidy && (legacy.length || legacyFacts.size)) {
+        await journal.compact(loaded.hosts, legacyFacts);
+        await db.write();
+        await rm(path.join(dir, 'facts'), { recursive: true, force: true });
+      }
+    } catch (err) {
+      await journal.close();
+      throw err;
     }
-    if (legacy.length || legacyFacts.size) {
-      await journal.compact(loaded.hosts, legacyFacts);
-      await db.write();
-      await rm(path.join(dir, 'facts'), { recursive: true, force: true });
-    }
-    return new LowdbStore(dir, db, loaded.hosts, journal);
+    if (tidy) await keepLastGood(dir, [file, journalFile], options.log);
+    return new LowdbStore(dir, db, loaded.hosts, journal, options);
   }
 
   async getHost(id: string): Promise<Host | undefined> {
@@ -261,14 +333,12 @@ export class LowdbStore implements Store {
     return [...this.db.data.audit].reverse();
   }
 
-  // Install logs are up to 64 KiB of text per failed host: beside the document, like facts.
+  // Install logs are up to 64 KiB of text per failed host: beside the document, one file each.
   async saveInstallLog(id: string, log: string): Promise<void> {
-    const file = this.logFile(id);
     try {
-      await writeFile(`${file}.tmp`, log);
-      await rename(`${file}.tmp`, file);
+      await writeFileAtomic(this.logFile(id), log);
     } catch (err) {
-      throw new AppError('STORAGE_UNAVAILABLE', `cannot write the data directory: ${(err as Error).message}`);
+      throw this.unavailable(err);
     }
   }
 
@@ -306,12 +376,10 @@ export class LowdbStore implements Store {
     const write = async () => {
       const versions = await this.listTemplateVersions(version.name);
       versions.push(version);
-      const file = this.historyFile(version.name);
       try {
-        await writeFile(`${file}.tmp`, JSON.stringify(versions));
-        await rename(`${file}.tmp`, file);
+        await writeFileAtomic(this.historyFile(version.name), JSON.stringify(versions));
       } catch (err) {
-        throw new AppError('STORAGE_UNAVAILABLE', `cannot write the data directory: ${(err as Error).message}`);
+        throw this.unavailable(err);
       }
     };
     // One writer at a time: two appends must not both read N versions and both write N+1.
@@ -321,41 +389,116 @@ export class LowdbStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.coalescer.idle();
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await Promise.all([this.hostCommits.idle(), this.documentCommits.idle()]);
+    // Never acknowledged, but worth one more try: the disk may be back since the last retry.
+    if (this.pending()) {
+      await Promise.all([this.hostCommits.request(), this.documentCommits.request()]).catch((err: unknown) => {
+        this.log?.error({ err }, 'closing with changes that could not be written (they were answered 503)');
+      });
+    }
     await this.journal.close();
   }
 
   private durable(documentChanged: boolean): Promise<void> {
     if (documentChanged) this.documentDirty = true;
-    return this.coalescer.request().catch((err: unknown) => {
-      throw new AppError('STORAGE_UNAVAILABLE', `cannot write the data directory: ${(err as Error).message}`);
+    const commits = documentChanged ? this.documentCommits : this.hostCommits;
+    return commits.request().catch((err: unknown) => {
+      throw this.unavailable(err, '; the change is kept and written as soon as the disk takes it');
     });
   }
 
-  /** One group commit: facts, hosts and deletions in one journal append (synced), then the document if
-   *  it changed, then, now and then, a compaction. */
-  private async flush(): Promise<void> {
+  /** 503 naming the file (relative to the data dir: the message reaches clients) and the errno; the
+   *  log line (error handler) gets the full path from `detail`. */
+  private unavailable(err: unknown, note = ''): AppError {
+    const e = asDiskWriteError(this.dir, err);
+    const name = path.relative(this.dir, e.file) || '.';
+    return new AppError('STORAGE_UNAVAILABLE', `${e.message.replace(e.file, `${name} in the data dir`)}${note}`, undefined, { file: e.file, errno: e.errno });
+  }
+
+  /** One group commit of the journal: facts, hosts and deletions in one append (synced), then, now and
+   *  then, a compaction. */
+  private async flushHosts(): Promise<void> {
     const batch = [...this.pendingFacts];
     const saves = [...this.pendingHosts].map((id) => this.hosts.get(id)).filter((h): h is Host => h !== undefined);
     const deletions = [...this.pendingDeletes];
-    const documentChanged = this.documentDirty;
     this.pendingHosts.clear();
     this.pendingDeletes.clear();
-    this.documentDirty = false;
     try {
       await this.journal.append(batch.filter((e): e is [string, Facts] => e[1] !== null), saves, deletions);
-      await Promise.all(deletions.map((id) => rm(this.logFile(id), { force: true })));
-      if (documentChanged) await this.db.write();
     } catch (err) {
-      // Not written: keep it pending, so the next commit (once the disk is back) writes it.
+      // Not written: keep it pending, so a retry (once the disk is back) writes it.
       for (const h of saves) if (!this.pendingDeletes.has(h.id)) this.pendingHosts.add(h.id);
       for (const d of deletions) if (!this.hosts.has(d)) this.pendingDeletes.add(d);
-      if (documentChanged) this.documentDirty = true;
+      this.refused(err);
       throw err;
     }
     // Forget what is now on disk, unless a newer version arrived while it was being written.
     for (const [id, facts] of batch) if (this.pendingFacts.get(id) === facts) this.pendingFacts.delete(id);
-    if (this.journal.needsCompaction(this.hosts.size)) await this.journal.compact(this.hosts);
+    // A deleted host's install log is only clutter once the deletion is durable: removing it may fail.
+    for (const id of deletions) {
+      await rm(this.logFile(id), { force: true }).catch((err: unknown) => this.log?.warn({ err, file: this.logFile(id) }, 'could not remove the install log of a deleted host'));
+    }
+    if (Date.now() >= this.compactNotBefore && this.journal.needsCompaction(this.hosts.size)) {
+      try {
+        await this.journal.compact(this.hosts);
+      } catch (err) {
+        // The journal is as it was (the temp file is removed): only space is wasted. Try again later.
+        const retryMs = this.options.compactRetryMs ?? 60_000;
+        this.compactNotBefore = Date.now() + retryMs;
+        const e = asDiskWriteError(this.journal.path, err);
+        this.log?.warn({ err, file: e.file, errno: e.errno }, `journal compaction failed, ${HOSTS_FILE} is unchanged, next try in ${Math.round(retryMs / 1000)} s: ${e.message}`);
+      }
+    }
+    this.wrote();
+  }
+
+  /** One group commit of the document (temp file + rename: the old file stays whole if it fails). */
+  private async flushDocument(): Promise<void> {
+    if (!this.documentDirty) return;
+    this.documentDirty = false;
+    try {
+      await this.db.write();
+    } catch (err) {
+      this.documentDirty = true;
+      this.refused(err);
+      throw err;
+    }
+    this.wrote();
+  }
+
+  private pending(): boolean {
+    return this.pendingHosts.size > 0 || this.pendingDeletes.size > 0 || this.pendingFacts.size > 0 || this.documentDirty;
+  }
+
+  /** The disk refused a commit: say so once per file and errno (each refused request is logged by the
+   *  error handler too), and retry until it works. */
+  private refused(err: unknown): void {
+    const e = asDiskWriteError(this.dir, err);
+    if (this.failure?.file !== e.file || this.failure.errno !== e.errno) {
+      this.log?.error({ err, file: e.file, errno: e.errno }, `${e.message}: writes answer 503 STORAGE_UNAVAILABLE and are retried until the disk takes them`);
+    }
+    this.failure = { file: e.file, errno: e.errno, since: this.failure?.since ?? Date.now() };
+    if (this.retryTimer || this.closed) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      const hosts = this.pendingHosts.size > 0 || this.pendingDeletes.size > 0 || this.pendingFacts.size > 0;
+      // A failed retry calls refused() again, which schedules the next one.
+      if (hosts) this.hostCommits.request().catch(() => undefined);
+      if (this.documentDirty) this.documentCommits.request().catch(() => undefined);
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** A commit worked: once nothing refused is left pending, say the disk is back. */
+  private wrote(): void {
+    if (!this.failure || this.pending()) return;
+    this.log?.info({ file: this.failure.file, errno: this.failure.errno, ms: Date.now() - this.failure.since }, 'the data dir takes writes again: every pending change is written');
+    this.failure = undefined;
+    this.retryMs = this.options.retryMs ?? 250;
   }
 
   private logFile(id: string): string {
@@ -380,5 +523,33 @@ export class LowdbStore implements Store {
     drop(this.byBootMac, host.boot_mac);
     drop(this.byUuid, host.uuid);
     drop(this.byHostname, host.hostname?.toLowerCase());
+  }
+}
+
+/** Copy the files that just loaded to `<file>.last-good` (copy to a temp name, then rename: a copy cut
+ *  short never replaces the previous good one). Skipped, keeping the older copy, when the copy would
+ *  leave less free space than the file's own size (room for a compaction) or 16 MiB, whichever is
+ *  more: on a nearly full disk the space is worth more to the service than a fresher copy. */
+async function keepLastGood(dir: string, files: string[], log: StoreOptions['log']): Promise<void> {
+  for (const file of files) {
+    const size = (await stat(file).catch(() => undefined))?.size;
+    if (size === undefined) continue;
+    const copy = `${file}${LAST_GOOD}`;
+    const fs = await statfs(dir).catch(() => undefined);
+    const free = fs ? fs.bavail * fs.bsize : Infinity;
+    if (free < size + Math.max(size, 16 * 1024 * 1024)) {
+      log?.warn({ file, free, size }, `low on space: ${path.basename(copy)} not refreshed at this start`);
+      continue;
+    }
+    const tmp = `${copy}.tmp`;
+    try {
+      // A clone where the file system can (btrfs, XFS): instant and free; a plain copy elsewhere.
+      await copyFile(file, tmp, constants.COPYFILE_FICLONE);
+      await rename(tmp, copy);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      const e = new DiskWriteError(copy, err);
+      log?.warn({ err, file: copy, errno: e.errno }, `${e.message}: the last good copy was not refreshed at this start`);
+    }
   }
 }

@@ -243,7 +243,7 @@ describe('host page and assign form', () => {
     const events = [...timeline.matchAll(/<\/time> (.*)<\/li>/g)].map((m) => m[1]);
     expect(events).toEqual([
       expect.stringMatching(/^<strong>delivered<\/strong> by machine from 127\.0\.0\.1 — reboot answer delivered to 127\.0\.0\.1/),
-      expect.stringMatching(/^<strong>assigned<\/strong> by webop — /),
+      expect.stringMatching(/^<strong>assigned<\/strong> by webop from 127\.0\.0\.1 — /),
       '<strong>rediscovered</strong> by machine from 127.0.0.1 — facts refreshed (state discovered)',
       '<strong>discovered</strong> by machine from 127.0.0.1 — discovered',
     ]);

@@ -1,39 +1,34 @@
 import { mkdir, open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../src/hosts/host.js';
 import { LowdbStore, StoreOpenError } from '../../src/store/lowdb-store.js';
 import { tempDir } from '../support/temp.js';
+import { host } from './fixtures.js';
 
 const tmp = () => tempDir('kickstand-store-');
 
-function host(id: string, mac: string, extra: Partial<Host> = {}): Host {
-  const now = new Date().toISOString();
-  return {
-    id,
-    state: 'discovered',
-    boot_mac: mac,
-    macs: [mac],
-    token_hash: 'h',
-    summary: { disk_count: 0, disk_total_bytes: 0, nic_count: 1, kexec: false },
-    created_at: now,
-    updated_at: now,
-    last_seen_at: now,
-    events: [],
-    ...extra,
-  };
+// Every store a test opens is closed when the file is done (an open FileHandle left to the GC warns).
+const stores: LowdbStore[] = [];
+afterAll(async () => {
+  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
+});
+async function openStore(dir: string): Promise<LowdbStore> {
+  const s = await LowdbStore.open(dir);
+  stores.push(s);
+  return s;
 }
 
 describe('LowdbStore', () => {
   it('When hosts are saved and the store reopened, then hosts, facts and indexes come back', async () => {
     const dir = await tmp();
-    const a = await LowdbStore.open(dir);
+    const a = await openStore(dir);
     await a.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01', { uuid: '4c4c4544-0000-1111-2222-333344445555', hostname: 'Web1.example.com' }), {
       boot_mac: '02:00:00:00:00:01',
       nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }],
     });
     await a.close();
-    const b = await LowdbStore.open(dir);
+    const b = await openStore(dir);
     expect((await b.getHost('aaaaaaaaaaaa'))?.boot_mac).toBe('02:00:00:00:00:01');
     expect((await b.findByBootMac('02:00:00:00:00:01'))?.id).toBe('aaaaaaaaaaaa');
     expect((await b.findByUuid('4c4c4544-0000-1111-2222-333344445555'))?.id).toBe('aaaaaaaaaaaa');
@@ -42,7 +37,7 @@ describe('LowdbStore', () => {
   });
 
   it('When a host changes its hostname, then the old name is free again', async () => {
-    const s = await LowdbStore.open(await tmp());
+    const s = await openStore(await tmp());
     await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02', { hostname: 'old.example.com' }));
     await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02', { hostname: 'new.example.com' }));
     expect(await s.findByHostname('old.example.com')).toBeUndefined();
@@ -51,11 +46,11 @@ describe('LowdbStore', () => {
 
   it('When a host is deleted, then it and its facts file are gone after reopening', async () => {
     const dir = await tmp();
-    const s = await LowdbStore.open(dir);
+    const s = await openStore(dir);
     await s.saveHost(host('cccccccccccc', '02:00:00:00:00:03'), { boot_mac: '02:00:00:00:00:03', nics: [{ name: 'eth0', mac: '02:00:00:00:00:03' }] });
     expect(await s.deleteHost('cccccccccccc')).toBe(true);
     expect(await s.deleteHost('cccccccccccc')).toBe(false);
-    const again = await LowdbStore.open(dir);
+    const again = await openStore(dir);
     expect(await again.getHost('cccccccccccc')).toBeUndefined();
     expect(await again.getFacts('cccccccccccc')).toBeUndefined();
   });
@@ -71,7 +66,7 @@ describe('LowdbStore', () => {
 
   it('When the disk refuses a write, then the save rejects with STORAGE_UNAVAILABLE and the data file keeps its content', async () => {
     const dir = await tmp();
-    const s = await LowdbStore.open(dir);
+    const s = await openStore(dir);
     await s.saveHost(host('dddddddddddd', '02:00:00:00:00:04'));
     const before = await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8');
     // Works as root too (permission bits would not): the journal's write handle is closed under the
@@ -85,13 +80,13 @@ describe('LowdbStore', () => {
     journal.appender = await open(path.join(dir, 'hosts.jsonl'), 'a');
     await s.saveHost(host('ffffffffffff', '02:00:00:00:00:06'));
     expect((await s.getFacts('eeeeeeeeeeee'))?.nics).toHaveLength(1);
-    const reopened = await LowdbStore.open(dir);
+    const reopened = await openStore(dir);
     expect((await reopened.getFacts('eeeeeeeeeeee'))?.boot_mac).toBe('02:00:00:00:00:05');
   });
 
   it('When hosts are saved many times, then the journal is compacted to one line per host and reopens the same', async () => {
     const dir = await tmp();
-    const s = await LowdbStore.open(dir);
+    const s = await openStore(dir);
     for (let round = 0; round < 6; round++) {
       await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost(host(`h${String(i).padStart(11, '0')}`, `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, { hostname: `r${round}-${i}.example.com` }))));
     }
@@ -103,7 +98,7 @@ describe('LowdbStore', () => {
     const lines = (await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8')).trim().split('\n');
     // 1,801 records were written; compaction kept it under twice the live count (or the 1,000 floor).
     expect(lines.length).toBeLessThanOrEqual(1000);
-    const again = await LowdbStore.open(dir);
+    const again = await openStore(dir);
     const hosts = await again.listHosts();
     expect(hosts).toHaveLength(299);
     expect((await again.getHost('h00000000042'))?.hostname).toBe('r5-42.example.com');
@@ -114,18 +109,18 @@ describe('LowdbStore', () => {
 
   it('When the last journal line was cut short by a crash, then it is dropped and the rest loads; a bad line elsewhere stops the start naming its offset', async () => {
     const dir = await tmp();
-    const s = await LowdbStore.open(dir);
+    const s = await openStore(dir);
     await s.saveHost(host('aaaaaaaaaaa1', '02:00:00:00:01:01'));
     await s.saveHost(host('aaaaaaaaaaa2', '02:00:00:00:01:02'));
     await s.close();
     const file = path.join(dir, 'hosts.jsonl');
     const good = await readFile(file, 'utf-8');
     await writeFile(file, `${good}{"h":{"id":"torn`);
-    const reopened = await LowdbStore.open(dir);
+    const reopened = await openStore(dir);
     expect((await reopened.listHosts()).map((h) => h.id).sort()).toEqual(['aaaaaaaaaaa1', 'aaaaaaaaaaa2']);
     await reopened.saveHost(host('aaaaaaaaaaa3', '02:00:00:00:01:03'));
     await reopened.close();
-    await expect((await LowdbStore.open(dir)).listHosts().then((l) => l.length)).resolves.toBe(3);
+    await expect((await openStore(dir)).listHosts().then((l) => l.length)).resolves.toBe(3);
     const firstLine = good.split('\n')[0]!;
     await writeFile(file, `${firstLine}\nnot json at all\n${good.split('\n')[1]}\n`);
     await expect(LowdbStore.open(dir)).rejects.toThrow(`line 2 (byte offset ${Buffer.byteLength(firstLine) + 1})`);
@@ -137,14 +132,14 @@ describe('LowdbStore', () => {
     await writeFile(path.join(dir, 'kickstand.json'), JSON.stringify({ format: 1, hosts: { [old.id]: old }, profiles: {}, rules: {}, users: {}, audit: [] }));
     await mkdir(path.join(dir, 'facts'));
     await writeFile(path.join(dir, 'facts', 'legacyhost01.json'), JSON.stringify({ boot_mac: '02:00:00:00:02:01', nics: [{ name: 'eth9', mac: '02:00:00:00:02:01' }] }));
-    const s = await LowdbStore.open(dir);
+    const s = await openStore(dir);
     expect((await s.getFacts('legacyhost01'))?.nics[0]?.name).toBe('eth9');
     expect((await s.findByHostname('legacy.example.com'))?.id).toBe('legacyhost01');
     await s.close();
     const doc = JSON.parse(await readFile(path.join(dir, 'kickstand.json'), 'utf-8'));
     expect(doc.format).toBe(2);
     expect(doc.hosts).toBeUndefined();
-    const again = await LowdbStore.open(dir);
+    const again = await openStore(dir);
     await expect(again.getHost('legacyhost01')).resolves.toMatchObject({ hostname: 'legacy.example.com' });
     expect((await again.getFacts('legacyhost01'))?.nics[0]?.name).toBe('eth9');
   });
