@@ -1,7 +1,19 @@
-// The hosts table: which columns it can show beyond the fixed ones, and how it sorts. Every column
-// comes from the host record and its facts summary, never from the facts files, so sorting and
-// filtering 10,000 hosts stays one pass over the hot document.
-import type { Host } from './host.js';
+// The hosts table: which columns it can show beyond the fixed ones, and how it filters and sorts.
+// Every column comes from the host record and its facts summary, never from the facts files, so
+// sorting and filtering 10,000 hosts stays one pass over the hot document.
+import type { Host, HostState } from './host.js';
+
+/** The states the table filters by, in the order of a host's life. */
+export const STATES: readonly HostState[] = ['discovered', 'assigned', 'provisioning', 'installed', 'failed', 'lost'];
+
+/** What the table shows: one state or all (''), a search text, the sort and the ticked extra columns. */
+export interface TableQuery {
+  state: string;
+  q: string;
+  sort: string;
+  dir: 'asc' | 'desc';
+  columns: Column[];
+}
 
 export interface Column {
   key: string;
@@ -61,6 +73,28 @@ export function sortHosts(hosts: Host[], key: string, direction: 'asc' | 'desc')
 export function chosenColumns(raw: unknown): Column[] {
   const keys = new Set(([] as unknown[]).concat(raw ?? []).filter((k): k is string => typeof k === 'string'));
   return EXTRA_COLUMNS.filter((c) => keys.has(c.key));
+}
+
+/** The table's query from the URL; anything unknown falls back to all hosts, last seen first. */
+export function tableQuery(query: Record<string, unknown>): TableQuery {
+  const state = typeof query.state === 'string' && (STATES as readonly string[]).includes(query.state) ? query.state : '';
+  const q = typeof query.q === 'string' ? query.q.trim().toLowerCase().slice(0, 200) : '';
+  const sort = typeof query.sort === 'string' && sortKeys().includes(query.sort) ? query.sort : 'last_seen';
+  const dir = query.dir === 'asc' || query.dir === 'desc' ? query.dir : sort === 'last_seen' ? 'desc' : 'asc';
+  return { state, q, sort, dir, columns: chosenColumns(query.cols) };
+}
+
+/** The hosts in the chosen state whose id, MAC, hostname, serial, vendor, product or IP hold the search text, sorted. */
+export function tableHosts(all: Host[], { state, q, sort, dir }: TableQuery): Host[] {
+  return sortHosts(
+    all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q))),
+    sort,
+    dir,
+  );
+}
+
+function searchText(h: Host): string {
+  return [h.id, h.boot_mac, h.hostname, h.serial, h.summary.vendor, h.summary.product, h.summary.ip].filter(Boolean).join(' ').toLowerCase();
 }
 
 function normal(v: string | number | boolean | undefined | null): string | number | undefined | null {

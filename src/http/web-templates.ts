@@ -3,7 +3,6 @@
 // editor with everything typed kept and the error at its line.
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
-import { allows } from '../auth/roles.js';
 import { AppError } from '../errors.js';
 import type { RenderErrorDetail } from '../kickstart/environment.js';
 import { hunks } from '../templates/diff.js';
@@ -15,16 +14,14 @@ import type { Session } from '../web/sessions.js';
 import { baseUrl } from './base-url.js';
 import { isFormError } from './form-errors.js';
 import { templateList } from './templates.js';
-import type { PageKit } from './web-config.js';
+import { can, may, type PageKit } from './web-kit.js';
 
 type Form = Record<string, string>;
 
 export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Router {
   const router = Router();
-  const canWrite = (res: Response) => allows((res.locals.session as Session).role, 'templates:write');
-  const mustWrite = (res: Response) => {
-    if (!canWrite(res)) throw new AppError('FORBIDDEN', `role ${(res.locals.session as Session).role} may not change templates (needs the author role)`);
-  };
+  const canWrite = (res: Response) => can(res, 'templates:write');
+  const write = may('templates:write', 'change templates (needs the author role)');
   const nameFrom = (raw: unknown) => checkTemplateName(typeof raw === 'string' ? raw.trim() : '');
 
   router.get('/templates', loggedIn, async (_req, res) => {
@@ -37,8 +34,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
     await editor(res, { name: view.name, content: view.content ?? '', base_sha256: view.sha256 }, {}, undefined, saved ? `Saved as version ${saved}; it is in service now.` : undefined);
   });
 
-  router.post('/templates/save', form, loggedIn, async (req, res) => {
-    mustWrite(res);
+  router.post('/templates/save', form, loggedIn, write, async (req, res) => {
     const f = formOf(req);
     try {
       const result = await saveTemplate(deps, { name: f.name!, content: f.content!, base_sha256: f.base_sha256!, message: f.message! }, (res.locals.session as Session).user);
@@ -51,8 +47,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
     }
   });
 
-  router.post('/templates/preview', form, loggedIn, async (req, res) => {
-    mustWrite(res);
+  router.post('/templates/preview', form, loggedIn, write, async (req, res) => {
     const f = formOf(req);
     let params: Record<string, unknown> | undefined;
     try {
@@ -95,8 +90,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
     });
   });
 
-  router.post('/templates/rollback', form, loggedIn, async (req, res) => {
-    mustWrite(res);
+  router.post('/templates/rollback', form, loggedIn, write, async (req, res) => {
     const f = formOf(req);
     const result = await rollbackTemplate(deps, f.name!, Number(f.version), (res.locals.session as Session).user, f.base_sha256);
     res.redirect(303, `/templates/history?name=${encodeURIComponent(f.name!)}&v=${result.version.version}`);

@@ -1,0 +1,43 @@
+// The boot page: the lines to put in each boot loader for this server, for the installer, profile or
+// repo typed in its form. A source that does not check out is shown next to its field, with the
+// lines for the default source below.
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { allFormats, checkedSource } from '../boot/boot-config.js';
+import { PLACEHOLDER_REPO, type BootSource } from '../boot/options.js';
+import { overlayBuilt } from '../boot/source.js';
+import { listInstallers } from '../installers/manage.js';
+import { baseUrl } from './base-url.js';
+import { isFormError } from './form-errors.js';
+import type { PageKit } from './web-kit.js';
+
+export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
+  const router = Router();
+  router.get('/boot', loggedIn, async (req, res) => {
+    const url = baseUrl(req, deps.config.publicUrl);
+    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).trim() : '');
+    const typed = { installer: q('installer'), profile: q('profile'), repo: q('installer') ? '' : q('repo') };
+    let src: BootSource;
+    let error: { field: string; message: string } | undefined;
+    try {
+      src = await checkedSource(deps, url, { ...(typed.installer ? { installer: typed.installer } : {}), ...(typed.profile ? { profile: typed.profile } : {}), ...(typed.repo ? { repo: typed.repo } : {}) });
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      error = { field: err.field ?? 'repo', message: err.message };
+      src = await checkedSource(deps, url, {});
+    }
+    res.status(error ? 400 : 200);
+    page(res, 'boot.njk', {
+      title: 'Boot',
+      nav: 'boot',
+      typed,
+      installers: await listInstallers(deps),
+      profiles: await deps.store.listProfiles(),
+      overlay: await overlayBuilt(deps),
+      placeholder: PLACEHOLDER_REPO,
+      error,
+      lines: allFormats(src),
+    });
+  });
+  return router;
+}

@@ -1,0 +1,146 @@
+// Web pages for hosts: the table (filter, sort, columns, bulk actions) and a host's page with its
+// forms (assign, reset, reprovision, delete) and downloads (facts, install log). Forms go through the
+// same use cases as the API; an error comes back next to its field with everything typed kept.
+import { Router, type Request, type Response } from 'express';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { assignHost, deleteHost } from '../hosts/assign.js';
+import { bulkAction, type BulkResult } from '../hosts/bulk.js';
+import { reprovisionHost, resetHost } from '../hosts/reset.js';
+import { EXTRA_COLUMNS, sortKeys, STATES, tableHosts, tableQuery } from '../hosts/table.js';
+import { assignmentFromForm } from '../web/assign-form.js';
+import type { Session } from '../web/sessions.js';
+import { baseUrl, clientIp } from './base-url.js';
+import { fieldOf, isFormError } from './form-errors.js';
+import { can, may, type PageKit } from './web-kit.js';
+
+type Form = Record<string, string>;
+
+export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router {
+  const router = Router();
+
+  const hostsPage = async (req: Request, res: Response, bulk?: BulkResult[]) => {
+    const all = await deps.store.listHosts();
+    const table = tableQuery(req.query);
+    const { state, q, sort, dir, columns } = table;
+    const hosts = tableHosts(all, table).map((h) => ({ ...h, extra: columns.map((c) => c.value(h) ?? '—') }));
+    // Links that keep the filters and columns while changing the sort.
+    const keep = new URLSearchParams();
+    if (state) keep.set('state', state);
+    if (q) keep.set('q', q);
+    for (const c of columns) keep.append('cols', c.key);
+    const sortLink = (key: string) => {
+      const p = new URLSearchParams(keep);
+      p.set('sort', key);
+      p.set('dir', key === sort && dir === 'asc' ? 'desc' : 'asc');
+      return `/hosts?${p.toString()}`;
+    };
+    page(res, 'hosts.njk', {
+      sort,
+      dir,
+      columns,
+      all_columns: EXTRA_COLUMNS.map((c) => ({ key: c.key, label: c.label, chosen: columns.includes(c) })),
+      sort_links: Object.fromEntries(sortKeys().map((k) => [k, sortLink(k)])),
+      title: 'Hosts',
+      nav: 'hosts',
+      hosts,
+      total: all.length,
+      states: STATES,
+      state,
+      q,
+      ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks`,
+      can_write: can(res, 'hosts:write'),
+      profiles: await deps.store.listProfiles(),
+      bulk,
+    });
+  };
+
+  router.get('/hosts', loggedIn, (req, res) => hostsPage(req, res));
+
+  // Each host is done on its own; the table comes back listing what happened to each.
+  router.post('/hosts/bulk', form, loggedIn, may('hosts:write', 'change hosts'), async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string | string[]>;
+    const request = { ids: ([] as string[]).concat(body.ids ?? []).slice(0, 1000), action: String(body.bulk_action ?? ''), profile: String(body.profile ?? '') };
+    await hostsPage(req, res, await bulkAction(deps, request, actor(res), baseUrl(req, deps.config.publicUrl), clientIp(req)));
+  });
+
+  router.get('/hosts/:id', loggedIn, async (req, res) => {
+    await hostPage(res, String(req.params.id), {}, {});
+  });
+
+  router.get('/hosts/:id/facts.json', loggedIn, async (req, res) => {
+    const facts = await deps.store.getFacts(String(req.params.id));
+    if (!facts) throw new AppError('HOST_NOT_FOUND', `no host with id "${String(req.params.id)}"`);
+    res.setHeader('Content-Disposition', `attachment; filename="facts-${String(req.params.id)}.json"`);
+    res.json(facts);
+  });
+
+  router.post('/hosts/:id/assign', form, loggedIn, may('hosts:write', 'assign hosts'), async (req, res) => {
+    const id = String(req.params.id);
+    const body = (req.body ?? {}) as Form;
+    const typed = { profile: body.profile ?? '', template: body.template ?? '', hostname: body.hostname ?? '', params: body.params ?? '' };
+    try {
+      await assignHost(deps, id, assignmentFromForm(typed), actor(res), baseUrl(req, deps.config.publicUrl), clientIp(req));
+    } catch (err) {
+      if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
+      // Re-render the form with the message next to its field; nothing typed is lost.
+      const field = fieldOf(err, ['profile', 'template', 'hostname', 'params']);
+      res.status(err.status);
+      return hostPage(res, id, typed, { [field]: err.message });
+    }
+    res.redirect(303, `/hosts/${id}`);
+  });
+
+  for (const [path, act] of [['reset', resetHost], ['reprovision', reprovisionHost]] as const) {
+    router.post(`/hosts/:id/${path}`, form, loggedIn, may('hosts:write', `${path} hosts`), async (req, res) => {
+      const id = String(req.params.id);
+      try {
+        await act(deps, id, actor(res), clientIp(req));
+      } catch (err) {
+        if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
+        res.status(err.status);
+        return hostPage(res, id, {}, { reset: err.message });
+      }
+      res.redirect(303, `/hosts/${id}`);
+    });
+  }
+
+  router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
+    const log = await deps.store.getInstallLog(String(req.params.id));
+    if (log === undefined) throw new AppError('NOT_FOUND', `host ${String(req.params.id)} has no install log`);
+    res.type('text/plain; charset=utf-8').send(log);
+  });
+
+  router.post('/hosts/:id/delete', form, loggedIn, may('hosts:write', 'delete hosts'), async (req, res) => {
+    await deleteHost(deps, String(req.params.id), actor(res));
+    res.redirect(303, '/hosts');
+  });
+
+  async function hostPage(res: Response, id: string, typed: Form, errors: Form) {
+    const host = await deps.store.getHost(id);
+    if (!host) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    page(res, 'host.njk', {
+      title: host.hostname ?? host.id,
+      nav: 'hosts',
+      host,
+      facts: await deps.store.getFacts(id),
+      has_log: (await deps.store.getInstallLog(id)) !== undefined,
+      profiles: await deps.store.listProfiles(),
+      templates: await deps.kickstarts.list(),
+      can_write: can(res, 'hosts:write'),
+      form: {
+        profile: typed.profile ?? host.assignment?.profile ?? '',
+        template: typed.template ?? (host.assignment?.action === 'kickstart' && !host.assignment.profile ? host.assignment.template : ''),
+        hostname: typed.hostname ?? host.hostname ?? '',
+        params: typed.params ?? '',
+      },
+      errors,
+    });
+  }
+
+  return router;
+}
+
+function actor(res: Response): string {
+  return (res.locals.session as Session).user;
+}

@@ -1,0 +1,102 @@
+// Web pages for profiles: list, create, edit and delete. Forms are turned into the same bodies the
+// JSON API takes and go through the same use cases; an error comes back next to its field with
+// everything typed kept.
+import { Router, type RequestHandler, type Response } from 'express';
+import type { Deps } from '../deps.js';
+import { deleteProfile, saveProfile, type ProfileUsers } from '../profiles/manage.js';
+import type { Profile } from '../profiles/profile.js';
+import { AppError } from '../errors.js';
+import { fieldOf, isFormError } from './form-errors.js';
+import { can, may, type PageKit } from './web-kit.js';
+
+type Form = Record<string, string>;
+
+function profileForm(p?: Profile): Form {
+  return {
+    name: p?.name ?? '',
+    description: p?.description ?? '',
+    action: p?.action ?? 'kickstart',
+    template: p?.action === 'kickstart' ? p.template : '',
+    params: p?.action === 'kickstart' && Object.keys(p.params).length ? JSON.stringify(p.params, null, 2) : '',
+    kernel: p?.action === 'kexec' ? p.kernel : '',
+    initrd: p?.action === 'kexec' ? p.initrd : '',
+    append: p?.action === 'kexec' ? p.append : '',
+  };
+}
+
+/** The API body for a profile form: only the fields of the chosen action. */
+function profileBody(f: Form): object {
+  const common = { name: f.name ?? '', ...(f.description ? { description: f.description } : {}), action: f.action ?? '' };
+  if (f.action === 'kickstart') {
+    let params: unknown = {};
+    if (f.params?.trim()) {
+      try {
+        params = JSON.parse(f.params);
+      } catch (err) {
+        throw new AppError('VALIDATION', `not valid JSON: ${(err as Error).message}`, 'params');
+      }
+    }
+    return { ...common, template: f.template ?? '', params };
+  }
+  if (f.action === 'kexec') return { ...common, kernel: f.kernel ?? '', initrd: f.initrd ?? '', append: f.append ?? '' };
+  return common;
+}
+
+/** The web's wording of PROFILE_IN_USE: the button offers what the API spells ?force=true. */
+function inUse(name: string, users: ProfileUsers): string {
+  const list = [...users.rules.map((r) => `rule ${r}`), ...users.hosts.map((h) => `host ${h}`)];
+  return `profile "${name}" is used by ${list.join(', ')}; "Delete anyway" removes it regardless`;
+}
+
+export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Router {
+  const router = Router();
+  const write = may('hosts:write', 'change profiles or rules');
+
+  const profilesPage = async (res: Response, typed: Form, errors: Record<string, string>, editing: boolean, offerForce = false) =>
+    page(res, 'profiles.njk', {
+      in_use: offerForce,
+      title: 'Profiles',
+      nav: 'profiles',
+      profiles: await deps.store.listProfiles(),
+      templates: await deps.kickstarts.list(),
+      can_write: can(res, 'hosts:write'),
+      form: typed,
+      errors,
+      editing,
+    });
+
+  router.get('/profiles', loggedIn, async (_req, res) => profilesPage(res, profileForm(), {}, false));
+  router.get('/profiles/:name', loggedIn, async (req, res) => {
+    const p = await deps.store.getProfile(String(req.params.name));
+    if (!p) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${String(req.params.name)}"`);
+    await profilesPage(res, profileForm(p), {}, true);
+  });
+  const postProfile = (mode: 'create' | 'replace'): RequestHandler => async (req, res) => {
+    const typed = { ...profileForm(), ...(req.body as Form), ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
+    try {
+      await saveProfile(deps, profileBody(typed), mode, String(res.locals.actor));
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      res.status(err.status);
+      return profilesPage(res, typed, { [fieldOf(err, ['name', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message }, mode === 'replace');
+    }
+    res.redirect(303, '/profiles');
+  };
+  router.post('/profiles', form, loggedIn, write, postProfile('create'));
+  router.post('/profiles/:name', form, loggedIn, write, postProfile('replace'));
+  // A profile still in use is refused (409) next to the Delete button, which then offers to delete
+  // it anyway — the API's ?force=true.
+  router.post('/profiles/:name/delete', form, loggedIn, write, async (req, res) => {
+    const name = String(req.params.name);
+    try {
+      await deleteProfile(deps, name, (req.body as Form).force === '1', String(res.locals.actor));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'PROFILE_IN_USE') throw err;
+      res.status(err.status);
+      return profilesPage(res, { ...profileForm(await deps.store.getProfile(name)), name }, { delete: inUse(name, err.detail as ProfileUsers) }, true, true);
+    }
+    res.redirect(303, '/profiles');
+  });
+
+  return router;
+}

@@ -1,0 +1,104 @@
+// Web pages for rules: list, create, edit, delete, a rule's live preview and the auto-provision
+// switch. Forms are turned into the same bodies the JSON API takes and go through the same use cases;
+// an error comes back next to its field with everything typed kept.
+import { Router, type RequestHandler, type Response } from 'express';
+import type { Deps } from '../deps.js';
+import { deleteRule, saveRule } from '../rules/manage.js';
+import { previewRule } from '../rules/preview.js';
+import { changeSettings } from '../rules/settings.js';
+import type { Rule } from '../rules/rule.js';
+import { AppError } from '../errors.js';
+import { fieldOf, isFormError } from './form-errors.js';
+import { can, may, mustBeAllowed, type PageKit } from './web-kit.js';
+
+type Form = Record<string, string>;
+
+const CHANGE = 'change profiles or rules';
+
+function ruleForm(r?: Rule): Form & { enabled: string } {
+  return {
+    name: r?.name ?? '',
+    expression: r?.expression ?? '',
+    profile: r?.profile ?? '',
+    hostname_pattern: r?.hostname_pattern ?? '',
+    priority: String(r?.priority ?? 100),
+    limit: String(r?.limit ?? 0),
+    enabled: r ? (r.enabled ? '1' : '') : '1',
+  };
+}
+
+function ruleBody(f: Form): object {
+  const int = (v: string | undefined, field: string) => {
+    if (!v?.trim()) return undefined;
+    if (!/^\d+$/.test(v.trim())) throw new AppError('VALIDATION', `${field} must be a whole number`, field);
+    return Number(v);
+  };
+  const priority = int(f.priority, 'priority');
+  const limit = int(f.limit, 'limit');
+  return {
+    name: f.name ?? '',
+    expression: f.expression ?? '',
+    profile: f.profile ?? '',
+    ...(f.hostname_pattern ? { hostname_pattern: f.hostname_pattern } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    enabled: f.enabled === '1',
+  };
+}
+
+export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router {
+  const router = Router();
+  const write = may('hosts:write', CHANGE);
+
+  const rulesPage = async (res: Response, typed: Form, errors: Record<string, string>, editing: boolean, preview?: unknown) =>
+    page(res, 'rules.njk', {
+      title: 'Rules',
+      nav: 'rules',
+      rules: await deps.store.listRules(),
+      profiles: await deps.store.listProfiles(),
+      settings: await deps.store.getSettings(),
+      can_write: can(res, 'hosts:write'),
+      form: typed,
+      errors,
+      editing,
+      preview,
+    });
+
+  router.get('/rules', loggedIn, async (_req, res) => rulesPage(res, ruleForm(), {}, false));
+  router.get('/rules/:name', loggedIn, async (req, res) => {
+    const r = await deps.store.getRule(String(req.params.name));
+    if (!r) throw new AppError('RULE_NOT_FOUND', `no rule named "${String(req.params.name)}"`);
+    await rulesPage(res, ruleForm(r), {}, true);
+  });
+  // The same form previews or saves; previewing changes nothing, so only a save needs the write role.
+  const postRule = (mode: 'create' | 'replace'): RequestHandler => async (req, res) => {
+    const body = req.body as Form;
+    const typed = { ...ruleForm(), ...body, enabled: body.enabled === '1' ? '1' : '', ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
+    const fields = ['name', 'expression', 'profile', 'hostname_pattern', 'priority', 'limit'];
+    try {
+      if (body.intent === 'preview') return await rulesPage(res, typed, {}, mode === 'replace', await previewRule(deps, { rule: ruleBody(typed) }));
+      mustBeAllowed(res, 'hosts:write', CHANGE);
+      await saveRule(deps, ruleBody(typed), mode, String(res.locals.actor));
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      res.status(err.status);
+      return rulesPage(res, typed, { [fieldOf(err, fields)]: err.message }, mode === 'replace');
+    }
+    res.redirect(303, '/rules');
+  };
+  router.post('/rules', form, loggedIn, postRule('create'));
+  router.post('/rules/:name', form, loggedIn, postRule('replace'));
+  router.post('/rules/:name/delete', form, loggedIn, write, async (req, res) => {
+    await deleteRule(deps, String(req.params.name), String(res.locals.actor));
+    res.redirect(303, '/rules');
+  });
+
+  // The auto-provision switch lives on the rules page (it decides whether rules run on discovery);
+  // its URL is /settings like the API's, so no rule name can shadow it.
+  router.post('/settings', form, loggedIn, write, async (req, res) => {
+    await changeSettings(deps, { auto_provision: (req.body as Form).auto_provision === 'on' }, String(res.locals.actor));
+    res.redirect(303, '/rules');
+  });
+
+  return router;
+}

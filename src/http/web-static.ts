@@ -1,0 +1,23 @@
+// The web pages' own stylesheet and scripts, read once at start and served from memory.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Router } from 'express';
+
+const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/static');
+const STATIC: Record<string, { type: string; body: string }> = {
+  'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css'), 'utf-8') },
+  'hosts.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'hosts.js'), 'utf-8') },
+  'editor.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'editor.js'), 'utf-8') },
+};
+
+export function staticFiles(): Router {
+  const router = Router();
+  router.get('/static/:file', (req, res, next) => {
+    const name = String(req.params.file);
+    const file = Object.hasOwn(STATIC, name) ? STATIC[name] : undefined;
+    if (!file) return next();
+    res.type(file.type).setHeader('Cache-Control', 'max-age=3600').send(file.body);
+  });
+  return router;
+}
