@@ -4,20 +4,25 @@
 import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../support/temp.js';
 import { sampleFacts } from '../support/facts.js';
-import { startKickstand } from './kickstand-process.js';
+import { ServiceStartFailed, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { tempDir } from '../support/temp.js';
 
 /** Run `kickstand serve` on `dataDir`; if it starts, register `register` machines and stop it. */
 async function serve(dataDir: string, register = 0): Promise<{ code: number | null; stderr: string }> {
-  const k = startKickstand(dataDir);
-  const url = await k.ready.catch(() => undefined);
-  if (!url) return k.exited;
+  let svc: ServiceProcess;
+  try {
+    svc = await startServiceProcess({ dataDir });
+  } catch (err) {
+    if (err instanceof ServiceStartFailed) return err;
+    throw err;
+  }
   for (let i = 0; i < register; i++) {
-    const res = await fetch(`${url}/api/v1/discovery`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sampleFacts()) });
+    const res = await fetch(`${svc.url}/api/v1/discovery`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sampleFacts()) });
     expect(res.status).toBe(201);
   }
-  return k.stop();
+  const { code } = await svc.kill('SIGTERM');
+  return { code, stderr: svc.stderr() };
 }
 
 describe('kickstand serve on a damaged data file', () => {

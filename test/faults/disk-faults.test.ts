@@ -12,15 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../src/store/lowdb-store.js';
 import { sampleFacts, randomMac } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { FAULT_ADMIN_TOKEN, failedStart, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { bytes, host } from '../store/fixtures.js';
-import { PROCESS_ADMIN_TOKEN, startKickstand, type KickstandProcess } from './kickstand-process.js';
 
 const SIZE_MB = 64;
 let mnt = '';
 let data = '';
 let templates = '';
 const servers: TestServer[] = [];
-const processes: KickstandProcess[] = [];
+const processes: ServiceProcess[] = [];
 
 function sh(cmd: string, ...args: string[]): void {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers.splice(0)) await s.stop().catch(() => undefined);
-  for (const p of processes.splice(0)) if (p.child.exitCode === null) await p.stop();
+  for (const p of processes.splice(0)) await p.kill('SIGTERM');
   // Bind mounts stacked on the data dir first, then the tmpfs; lazily if something still holds it.
   for (const dir of [data, mnt]) {
     for (let i = 0; i < 5 && dir && mounted(dir); i++) {
@@ -292,10 +292,10 @@ describe('A full or read-only data dir (tmpfs)', () => {
     const dir = path.join(mnt, 'unprivileged');
     await mkdir(dir);
     await chown(dir, NOBODY, NOBODY);
-    const k = startKickstand(dir, { uid: NOBODY, env: { HOME: dir } });
+    const k = await startServiceProcess({ dataDir: dir, uid: NOBODY, env: { HOME: dir } });
     processes.push(k);
-    const url = await k.ready;
-    const api = (r: request.Test) => r.set('Authorization', `Bearer ${PROCESS_ADMIN_TOKEN}`);
+    const url = k.url;
+    const api = (r: request.Test) => r.set('Authorization', `Bearer ${FAULT_ADMIN_TOKEN}`);
     await register({ url } as TestServer, sampleFacts()).expect(201);
     await chmod(dir, 0o555);
     try {
@@ -308,12 +308,10 @@ describe('A full or read-only data dir (tmpfs)', () => {
       await chmod(dir, 0o755);
     }
     figures.eaccesRecoveryMs = await until(async () => (await readFile(path.join(dir, 'kickstand.json'), 'utf-8')).includes('during-eacces'));
-    expect((await k.stop()).code).toBe(0);
+    expect((await k.kill('SIGTERM')).code).toBe(0);
 
     await chmod(dir, 0o555);
-    const denied = startKickstand(dir, { uid: NOBODY, env: { HOME: dir } });
-    processes.push(denied);
-    const { code, stderr } = await denied.exited;
+    const { code, stderr } = await failedStart({ dataDir: dir, uid: NOBODY, env: { HOME: dir } });
     await chmod(dir, 0o755);
     expect(code).toBe(1);
     expect(stderr).toContain(`KICKSTAND_DATA="${dir}": cannot create or write it (EACCES)`);

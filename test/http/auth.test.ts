@@ -8,11 +8,11 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import { sampleFacts } from '../support/facts.js';
-import { appRoutes } from '../support/routes.js';
+import { routeKeys, samplePath } from '../support/routes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createUser, webLogin } from '../support/sessions.js';
 
 let srv: TestServer;
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 const tokens: Record<string, string> = {};
 
 /** Machines' routes: open, or guarded by the host's own token. */
@@ -38,19 +38,18 @@ const PUBLIC = new Set([
  *  router level it no longer reaches), and the checks below would silently skip them. */
 const KNOWN_ROUTES = 85;
 
-/** Every route of the app, "METHOD /path", routers inside routers included. */
-const routes = () => appRoutes(srv.running.app).map((r) => r.key);
+const routes = () => routeKeys(srv.running.app);
 
 const call = (route: string, token?: string) => {
   const [method, url] = route.split(' ') as [string, string];
-  const r = (request(srv.url) as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url.replace(/:[a-z]+/g, 'x1').replace(/\*[a-z]+/g, 'x1.njk'));
+  const r = (request(srv.url) as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(samplePath(url));
   return token ? r.set('Authorization', `Bearer ${token}`) : r;
 };
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
   for (const role of ['operator', 'author', 'viewer']) {
-    await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: role, role, password: `${role}-password-123` }).expect(201);
+    await createUser(srv, role, role, `${role}-password-123`);
     const res = await request(srv.url).post(`/api/v1/users/${role}/tokens`).set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'test' }).expect(201);
     tokens[role] = res.body.token;
   }
@@ -68,7 +67,7 @@ describe('route enumeration', () => {
     app.use((_req, _res, next) => next());
     app.use(middle);
     app.use('/mounted/', middle);
-    expect(appRoutes(app).map((r) => r.key)).toEqual(['POST /direct', 'GET /inner/leaf/:id', 'POST /mounted/direct', 'GET /mounted/inner/leaf/:id']);
+    expect(routeKeys(app)).toEqual(['POST /direct', 'GET /inner/leaf/:id', 'POST /mounted/direct', 'GET /mounted/inner/leaf/:id']);
   });
 
   it('When the app is enumerated, then the web pages in nested routers are found and no route went missing', () => {
@@ -105,17 +104,14 @@ describe('authentication', () => {
   });
 
   it('When any web form is posted with a session but without or with a wrong CSRF token, then 403 and the session and data are untouched', async () => {
-    const agent = request.agent(srv.url);
-    const login = await agent.get('/login');
-    await agent.post('/login').type('form').send({ _csrf: csrfOf(login.text), name: 'operator', password: 'operator-password-123' }).expect(303);
-    const csrf = csrfOf((await agent.get('/hosts').expect(200)).text);
+    const { agent, csrf } = await webLogin(srv, 'operator', 'operator-password-123');
     // Same length as the real one, so the comparison itself is what refuses it.
     const wrong = `${csrf[0] === 'A' ? 'B' : 'A'}${csrf.slice(1)}`;
     const auditBefore = (await call('GET /api/v1/audit', srv.adminToken)).body.entries.length;
     const posts = routes().filter((r) => r.startsWith('POST ') && !PUBLIC.has(r) && !r.includes(' /api/'));
     expect(posts.length).toBeGreaterThanOrEqual(16);
     for (const route of posts) {
-      const url = route.slice('POST '.length).replace(/:[a-z]+/g, 'x1');
+      const url = samplePath(route.slice('POST '.length));
       for (const body of [{}, { _csrf: wrong }]) {
         const res = await agent.post(url).type('form').set('Accept', 'text/html').send(body);
         expect(res.status, `${route} with ${body._csrf ? 'a wrong' : 'no'} token`).toBe(403);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src/http/security-headers.js';
 import { sampleFacts } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { appRoutes, createUser, fill, registerMachine, webLogin, type Registered } from './app-routes.js';
+import { routeKeys, samplePath } from '../support/routes.js';
+import { createUser, registerMachine, webLogin, type Registered } from '../support/sessions.js';
 
 const EXPECTED: Record<string, string> = {
   'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
@@ -63,13 +64,13 @@ describe('security headers', () => {
   });
 
   it('When every route is called without credentials, with the admin token and with a session, then every answer has the headers and no error shows a stack', async () => {
-    const routes = appRoutes(srv.running.app);
+    const routes = routeKeys(srv.running.app);
     expect(routes.length).toBeGreaterThan(60);
     // Reads first, so the host is still there for them; the deletes come last.
     const order = (r: string) => (r.startsWith('GET ') ? 0 : r.startsWith('DELETE ') ? 2 : 1);
     for (const route of [...routes].sort((a, b) => order(a) - order(b))) {
       const [method, p] = route.split(' ') as [string, string];
-      const url = fill(p, host.id);
+      const url = samplePath(p, host.id);
       const call = (agent: request.SuperTest<request.Test> | request.Agent) => (agent as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url);
       const answers = [await call(request(srv.url)), await call(request(srv.url)).set(admin())];
       // With the session: GETs as a browser; forms posted with the right CSRF token (logout last).
@@ -186,10 +187,10 @@ describe('security headers', () => {
 
 describe('pages under the CSP', () => {
   it('When every page is rendered, then none has an inline script, inline style, style attribute or event handler', async () => {
-    const pages = appRoutes(srv.running.app).filter((r) => r.startsWith('GET ') && !r.includes(' /api/'));
+    const pages = routeKeys(srv.running.app).filter((r) => r.startsWith('GET ') && !r.includes(' /api/'));
     let html = 0;
     for (const route of pages) {
-      const res = await web.agent.get(fill(route.slice(4), host.id)).set('Accept', 'text/html');
+      const res = await web.agent.get(samplePath(route.slice(4), host.id)).set('Accept', 'text/html');
       if (!String(res.headers['content-type']).startsWith('text/html')) continue;
       html++;
       expect(res.text, route).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);

@@ -11,11 +11,12 @@ import { MAX_INSTALL_EVENT_BODY, MAX_INSTALL_LOG } from '../../src/schemas/insta
 import { MAX_TEMPLATE_BYTES } from '../../src/templates/version.js';
 import { SERVER_TIMEOUTS } from '../../src/server.js';
 import { randomMac, sampleFacts } from '../support/facts.js';
-import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
+import { startHostileServer } from '../support/hostile-server.js';
+import type { TestServer } from '../support/server.js';
 import { rawRequest, type RawResponse } from '../support/raw-http.js';
 import { appRoutes, fillPath } from '../support/routes.js';
 
-let srv: HostileServer;
+let srv: TestServer;
 beforeAll(async () => {
   srv = await startHostileServer({ env: { KICKSTAND_REGISTER_LIMIT: '0' } });
 });
@@ -251,7 +252,7 @@ describe('request headers', () => {
 describe('slow clients', () => {
   // Shortened so the test takes seconds; SERVER_TIMEOUTS are the production values.
   const T = { headersMs: 600, requestMs: 1500, keepAliveMs: 400, checkEveryMs: 100 };
-  let slow: HostileServer;
+  let slow: TestServer;
   let port: number;
   beforeAll(async () => {
     slow = await startHostileServer({ timeouts: T });

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/hosts/tokens.js';
 import { sampleFacts } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createUser, registerMachine, webLogin } from '../support/sessions.js';
 import { tempDir } from '../support/temp.js';
-import { createUser, registerMachine, webLogin } from './app-routes.js';
 
 // Each template param a test hands over is a secret the kickstart needs and no log may show.
 const SECRET_TEMPLATE = `# secrets fixture for {{ host.id }}

@@ -8,20 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, tokenMatches } from '../../src/hosts/tokens.js';
 import { sampleFacts } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { appRoutes, fill, registerMachine, type Registered } from './app-routes.js';
+import { routeKeys, samplePath } from '../support/routes.js';
+import { registerMachine, type Registered } from '../support/sessions.js';
 
 let srv: TestServer;
 const admin = () => ({ Authorization: `Bearer ${srv.adminToken}` });
 
 /** Every route that takes a host token: the app's /api/v1/discovery/:id/… routes. */
 function hostTokenRoutes(): string[] {
-  return appRoutes(srv.running.app).filter((r) => / \/api\/v1\/discovery\/:id\//.test(r));
+  return routeKeys(srv.running.app).filter((r) => / \/api\/v1\/discovery\/:id\//.test(r));
 }
 
 /** Calls a host-token route on the running server (so GET …/next takes the fast path). */
 function callRoute(route: string, id: string, token: string | undefined, target: string | typeof srv.running.app = srv.url) {
   const [method, p] = route.split(' ') as [string, string];
-  let r = (request(target) as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(fill(p, id));
+  let r = (request(target) as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(samplePath(p, id));
   if (token !== undefined) r = r.set('Authorization', `Bearer ${token}`);
   return method === 'GET' ? r : r.send({ stage: 'installing', message: 'from another host' });
 }

@@ -9,13 +9,14 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFacts } from '../support/facts.js';
-import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
+import { startHostileServer } from '../support/hostile-server.js';
+import type { TestServer } from '../support/server.js';
 import { rawRequest, type RawResponse } from '../support/raw-http.js';
 import { appRoutes, fillPath, type AppRoute } from '../support/routes.js';
 
 const MARKER = `TRAVERSAL-MARKER-${process.pid}-${Date.now()}`;
 const PASSWORD = 'traversal-password-123';
-let srv: HostileServer;
+let srv: TestServer;
 let root: string;
 let session = '';
 let csrf = '';

@@ -32,7 +32,8 @@ import { ROLES } from '../../src/auth/roles.js';
 import { mutatedArbitrary, schemaKeys, stringify, validArbitrary } from './json-arbitrary.js';
 import { rawRequest, type RawRequest, type RawResponse } from './raw-http.js';
 import { appRoutes, fillPath, type AppRoute } from './routes.js';
-import { startHostileServer, type HostileServer } from './hostile-server.js';
+import { startHostileServer } from './hostile-server.js';
+import type { TestServer } from './server.js';
 
 export const CLASSES = ['valid', 'mutated', 'random-json', 'raw-bytes', 'params'] as const;
 export type InputClass = (typeof CLASSES)[number];
@@ -82,7 +83,7 @@ class Fixtures {
   private macSeq = 0;
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-  constructor(readonly srv: HostileServer) {}
+  constructor(readonly srv: TestServer) {}
 
   req(r: RawRequest): Promise<RawResponse> {
     return rawRequest(this.srv.url, r, this.agent);

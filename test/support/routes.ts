@@ -1,6 +1,7 @@
-// The app's routes as express holds them (routers inside routers, any depth), with what a hostile-input
-// test needs to call each one: its path parameters and whether it reads a JSON body. Enumerating the
-// app rather than listing routes by hand means a route added tomorrow is fuzzed tomorrow.
+// The app's routes as express holds them (routers inside routers, any depth), with what a test needs to
+// call each one: its path parameters and whether it reads a JSON body. Enumerating the app rather than
+// listing routes by hand means a route added tomorrow is fuzzed, and checked for authentication, CSRF
+// and security headers, tomorrow.
 import type { Express } from 'express';
 
 export interface AppRoute {
@@ -25,6 +26,11 @@ export function appRoutes(app: Express): AppRoute[] {
   const found: AppRoute[] = [];
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '', found);
   return found;
+}
+
+/** Every route of the app in its "METHOD /path" form (the key). */
+export function routeKeys(app: Express): string[] {
+  return appRoutes(app).map((r) => r.key);
 }
 
 function walk(stack: Layer[], prefix: string, found: AppRoute[]): void {
@@ -61,4 +67,10 @@ export function fillPath(route: AppRoute, values: Record<string, string>): strin
     if (v === undefined) throw new Error(`no value for ${name} in ${route.key}`);
     return v;
   });
+}
+
+/** A path (`/hosts/:id`, or a "METHOD /path" key) with sample values in it: `:id` by `id`, any other
+ *  parameter by `x1`, a splat by a template's file name (`x1.njk`). */
+export function samplePath(path: string, id = 'x1'): string {
+  return path.replace(/:id\b/g, id).replace(/:[a-z]+/g, 'x1').replace(/\*[a-z]+/g, 'x1.njk');
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { startWebServer, type RunningServer } from '../../src/server.js';
+import { startWebServer, type RunningServer, type ServerTimeouts } from '../../src/server.js';
 
 export interface TestServer {
   url: string;
@@ -29,6 +29,10 @@ export interface TestServerOptions {
   adminToken?: string;
   publicUrl?: string;
   logLevel?: string;
+  /** More environment, over the above (KICKSTAND_REGISTER_LIMIT and the like). */
+  env?: Record<string, string>;
+  /** Server timeouts in place of the service's own (a slow client cut off in a second). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 // Data dirs outlive stop() so a test can restart on them; they go when the test file is done.
@@ -52,6 +56,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     KICKSTAND_ADMIN_TOKEN: opts.adminToken ?? TEST_ADMIN_TOKEN,
     KICKSTAND_LOG_LEVEL: opts.logLevel ?? 'info',
     ...(opts.publicUrl ? { KICKSTAND_URL: opts.publicUrl } : {}),
+    ...opts.env,
   };
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -61,7 +66,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
   });
   const config = loadConfig(env);
-  const running = await startWebServer(config, createLogger(config.logLevel, sink));
+  const running = await startWebServer(config, createLogger(config.logLevel, sink), opts.timeouts ? { timeouts: opts.timeouts } : {});
   return {
     url: running.url,
     port: running.port,

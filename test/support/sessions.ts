@@ -1,0 +1,36 @@
+// The two kinds of caller the service authenticates, as tests set them up: a user with a browser
+// session (logged in through the web form, CSRF token in hand), and a machine registered with its facts
+// (host id and token).
+import request from 'supertest';
+import { sampleFacts } from './facts.js';
+import type { TestServer } from './server.js';
+
+export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+
+export async function createUser(srv: TestServer, name: string, role: string, password: string): Promise<void> {
+  await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name, role, password }).expect(201);
+}
+
+/** Logs `name` in through the web form; the agent then carries the session cookie. */
+export async function webLogin(srv: TestServer, name: string, password: string): Promise<{ agent: request.Agent; session: string; loginCsrf: string; csrf: string }> {
+  const agent = request.agent(srv.url);
+  const form = await agent.get('/login').expect(200);
+  const loginCsrf = csrfOf(form.text);
+  const res = await agent.post('/login').type('form').send({ _csrf: loginCsrf, name, password }).expect(303);
+  const session = /ks_session=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
+  const csrf = csrfOf((await agent.get('/hosts').expect(200)).text);
+  return { agent, session, loginCsrf, csrf };
+}
+
+export interface Registered {
+  id: string;
+  token: string;
+  next: string;
+  events: string;
+}
+
+export async function registerMachine(url: string, facts: object = sampleFacts()): Promise<Registered> {
+  const res = await request(url).post('/api/v1/discovery').send(facts);
+  if (res.status !== 201 && res.status !== 200) throw new Error(`registration answered ${res.status}: ${res.text}`);
+  return res.body as Registered;
+}
