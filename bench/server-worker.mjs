@@ -8,13 +8,13 @@ import { startWebServer } from '../dist/server.js';
 
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
-const running = await startWebServer(loadConfig(process.env), createLogger('info'));
+const running = await startWebServer(loadConfig(process.env), createLogger(process.env.BENCH_LOG ?? 'info'));
 process.send({ type: 'ready', url: running.url, uptimeMs: process.uptime() * 1000, rss: process.memoryUsage().rss });
 process.on('message', async (m) => {
   if (m === 'reset') delay.reset();
   else if (m === 'stats') {
     global.gc?.();
-    process.send({ type: 'stats', delayMaxMs: delay.max / 1e6, delayP99Ms: delay.percentile(99) / 1e6, rss: process.memoryUsage().rss });
+    process.send({ type: 'stats', delayMaxMs: delay.max / 1e6, delayP99Ms: delay.percentile(99) / 1e6, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed });
   } else if (m === 'stop') {
     await running.stop();
     process.exit(0);

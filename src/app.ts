@@ -26,10 +26,11 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.set('etag', false);
   app.use(securityHeaders());
   app.use(requestLog(deps.log));
+  // The machines' routes first: a registration storm should not walk every other router to find them.
+  app.use(discoveryRoutes(deps));
   app.use(stubRoutes(deps));
   app.use(imageRoutes(deps));
   app.use(bootRoutes(deps));
-  app.use(discoveryRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));

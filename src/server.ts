@@ -17,7 +17,7 @@ import { RenderCache } from './kickstart/render-cache.js';
 import { Mutex } from './util/mutex.js';
 import { markLostHosts } from './hosts/lost.js';
 import { fastPoll } from './http/fast-poll.js';
-import { answerClientError, withSecurityHeaders } from './http/security-headers.js';
+import { answerClientError } from './http/security-headers.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
 
@@ -62,13 +62,12 @@ export async function startWebServer(config: Config, log: Logger, options: { tim
 
   const app = createApp(deps, adminToken);
   // The machines' poll route is answered before express (http/fast-poll.ts); the rest goes to express.
-  // Security headers go on first, so both paths (and Node's own parse-error answers) carry them.
-  const server: Server = createServer(
-    { connectionsCheckingInterval: timeouts.checkEveryMs },
-    withSecurityHeaders((req, res) => {
-      if (!fastPoll(deps, req, res)) app(req, res);
-    }),
-  );
+  // Both carry the security headers: the fast path writes them with its own in one writeHead (merging
+  // headers set earlier is the slow path of node:http), express sets them in its first middleware, and
+  // answerClientError adds them to Node's own parse-error answers.
+  const server: Server = createServer({ connectionsCheckingInterval: timeouts.checkEveryMs }, (req, res) => {
+    if (!fastPoll(deps, req, res)) app(req, res);
+  });
   server.on('clientError', answerClientError);
   // A slow or stuck client must not hold a socket forever (provisioning networks see odd clients).
   server.headersTimeout = timeouts.headersMs;

@@ -1,6 +1,22 @@
 // Host tokens: 128 random bits, shown once to the machine, kept only as a sha256 digest. Checking a
 // token is one hash and one constant-time compare against the host the URL names: O(1), no scan.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+// Random bytes from the CSPRNG, drawn 4 KB at a time: one call into OpenSSL costs as much as the 16
+// bytes a token needs (microseconds on a VM), and a registration storm asks for two per machine. Node
+// pools randomUUID()'s entropy the same way. Bytes handed out are never handed out again.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function randomBytes(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolAt, poolAt + n));
+  poolAt += n;
+  return out;
+}
 
 export function newToken(): string {
   return randomBytes(16).toString('base64url');

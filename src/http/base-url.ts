@@ -6,8 +6,24 @@ import type { Request } from 'express';
 
 const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(?::\d{1,5})?$/;
 
+// The answer depends only on the scheme, the Host header and the local address and port: a rack of
+// machines polling the same address asks the same question thousands of times (URL parsing is the
+// costly part of a kickstart poll answered from the render cache). Bounded.
+const memo = new Map<string, string>();
+const MEMO_MAX = 1024;
+
 export function baseUrl(req: Request, configured: string | undefined): string {
   if (configured) return configured;
+  const key = `${(req.socket as { encrypted?: boolean }).encrypted ? 's' : ''}|${req.headers.host ?? ''}|${req.socket.localAddress ?? ''}|${req.socket.localPort ?? ''}`;
+  let url = memo.get(key);
+  if (url === undefined) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, (url = derive(req)));
+  }
+  return url;
+}
+
+function derive(req: Request): string {
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   const header = req.headers.host ?? '';
   if (HOST_HEADER.test(header)) {

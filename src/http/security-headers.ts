@@ -1,12 +1,13 @@
 // Security headers on every response: the pages (web forms), the API, the machines' routes, the fast
-// poll path and even the raw answers Node gives to requests it cannot parse. Set once on the
-// node:http response before anything else runs (server.ts), and again by createApp for tests that call
-// the express app directly. A handful of constant headers does not need helmet.
+// poll path and even the raw answers Node gives to requests it cannot parse. Express sets them in its
+// first middleware (createApp); the fast poll path writes them with its own headers in one writeHead
+// (http/fast-poll.ts); answerClientError below adds them to Node's own answers. A handful of constant
+// headers does not need helmet.
 //
 // The CSP is sent on every response, not only HTML: it costs nothing on JSON or a kickstart, and a
 // response whose type a browser guesses differently stays locked down. The pages have no inline
 // script or style (src/views, src/web/static): keep it that way, 'unsafe-inline' is not an option.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
 
@@ -39,14 +40,6 @@ export function securityHeaders(): RequestHandler {
   return (_req, res, next) => {
     setSecurityHeaders(res);
     next();
-  };
-}
-
-/** Wraps a node:http request listener so every response it writes starts with the headers. */
-export function withSecurityHeaders(listener: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    setSecurityHeaders(res);
-    listener(req, res);
   };
 }
 
