@@ -99,3 +99,44 @@ describe('HostJournal on a failing disk', () => {
     expect((await loadJournal(file)).hosts.size).toBe(2);
   });
 });
+
+describe('loadJournal reading in slices', () => {
+  it('When the journal is larger than a read slice, then every record is found at its byte offset, a record across a slice edge included, and a corrupt line deep in it is named by line and offset', async () => {
+    const file = path.join(await tempDir('kickstand-journal-'), 'hosts.jsonl');
+    const journal = await HostJournal.open(file, await loadJournal(file));
+    // ~12 MB: three 4 MB slices; 20 KB facts lines make records straddle the slice edges.
+    const machines: [string, string][] = [];
+    for (let i = 0; i < 600; i++) {
+      const id = `h${String(i).padStart(11, '0')}`;
+      const mac = `02:00:00:00:${String(Math.floor(i / 100)).padStart(2, '0')}:${String(i % 100).padStart(2, '0')}`;
+      machines.push([id, mac]);
+      await journal.append([[id, facts(mac, 20_000)]], [host(id, mac)], []);
+    }
+    await journal.close();
+    const size = (await readFile(file)).length;
+    expect(size).toBeGreaterThan(2.5 * 4 * 1024 * 1024);
+
+    const loaded = await loadJournal(file);
+    expect(loaded.hosts.size).toBe(600);
+    expect(loaded.facts.size).toBe(600);
+    expect(loaded.records).toBe(1200);
+    expect(loaded).toMatchObject({ size, tornTail: false });
+    const reopened = await HostJournal.open(file, loaded);
+    for (const [id, mac] of machines) {
+      expect(loaded.hosts.get(id)?.boot_mac).toBe(mac);
+      expect((await reopened.readFacts(id))?.boot_mac).toBe(mac);
+    }
+    await reopened.close();
+
+    // One byte of a host line in the third slice damaged: named by its line and byte offset.
+    const text = await readFile(file);
+    const line = 1001;
+    let offset = 0;
+    for (let n = 1; n < line; n++) offset = text.indexOf(0x0a, offset) + 1;
+    expect(offset).toBeGreaterThan(2 * 4 * 1024 * 1024);
+    const damaged = Buffer.from(text);
+    damaged[offset + 1] = 0x20;
+    await writeFile(file, damaged);
+    await expect(loadJournal(file)).rejects.toThrow(`line ${line} (byte offset ${offset})`);
+  });
+});
