@@ -19,6 +19,19 @@ interface Bucket {
 
 export const MAX_TRACKED_IPS = 10_000;
 
+/** What a limit counts: an IPv4 address, or an IPv6 /64. One machine can hold a whole /64 (SLAAC
+ *  privacy addresses, or just picking any), so counting single IPv6 addresses would be no limit. */
+export function limitKey(ip: string): string {
+  const address = ip.replace(/%.*$/, ''); // a zone id (fe80::1%eth0) names our interface, not theirs
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('::');
+  const groups = (part: string) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${all.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
+
 export class RegistrationLimit {
   private current = new Map<string, Bucket>();
   private previous = new Map<string, Bucket>();

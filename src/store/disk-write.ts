@@ -42,16 +42,20 @@ export async function writeAll(handle: FileHandle, data: Buffer, position?: numb
   }
 }
 
-/** Replace `file` whole: write a temp file beside it, then rename. On any failure the temp file is
- *  removed (it would hold space on a full disk) and `file` is untouched. */
+/** Replace `file` whole: write a temp file beside it, sync it, rename it over `file`, sync the folder
+ *  — so a power cut leaves the old file or the new one, never an empty one (a rename can reach the
+ *  disk before the data it names). On any failure the temp file is removed (it would hold space on a
+ *  full disk) and `file` is untouched. */
 export async function writeFileAtomic(file: string, data: string | Buffer, tmp = `${file}.tmp`): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(tmp, 'w');
     await writeAll(handle, typeof data === 'string' ? Buffer.from(data) : data);
+    await handle.datasync();
     await handle.close();
     handle = undefined;
     await rename(tmp, file);
+    await syncDir(path.dirname(file));
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);

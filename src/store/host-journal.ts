@@ -145,6 +145,9 @@ export class HostJournal {
       // compaction, so a start on a full disk still works). Not by a reader beside the running
       // service, for which the "torn" tail is an append in progress.
       if (loaded.tornTail && cutTornTail) await appender.truncate(loaded.size);
+      // A journal created just now: its name must reach the disk before the first acknowledged
+      // registration does (fdatasync on the file does not cover its directory entry).
+      if (cutTornTail && loaded.size === 0) await syncDir(path.dirname(file));
       return new HostJournal(file, appender, await open(file, 'r'), loaded.facts, loaded.records, loaded.size);
     } catch (err) {
       await appender.close();

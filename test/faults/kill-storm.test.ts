@@ -5,8 +5,7 @@
 // service answers only after the journal append is fdatasync'ed (src/store/host-journal.ts).
 //
 // Two series: one data dir that every kill point accumulates on (later storms also re-register
-// machines of earlier ones, so the journal holds superseded records and compacts under load), and
-// storms on fresh data dirs.
+// machines of earlier ones, so the journal holds superseded records), and storms on fresh data dirs.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

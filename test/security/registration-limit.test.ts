@@ -9,7 +9,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { RegistrationLimit } from '../../src/discovery/registration-limit.js';
+import { RegistrationLimit, limitKey } from '../../src/discovery/registration-limit.js';
+import { registrationLimit } from '../../src/http/registration-limit.js';
 import { createLogger } from '../../src/log.js';
 import { startWebServer, type RunningServer } from '../../src/server.js';
 import { sampleFacts } from '../support/facts.js';
@@ -57,6 +58,35 @@ function registerFrom(localAddress: string, url: string): Promise<number> {
 }
 
 describe('the token bucket', () => {
+  it('When clients come over IPv6, then a /64 is one client, however its addresses are spelled; IPv4 addresses count alone', () => {
+    expect(limitKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(limitKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(limitKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(limitKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+    expect(limitKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(limitKey('::1')).toBe('0:0:0:0::/64');
+    expect(limitKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(limitKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+
+    // Through the middleware: 2 a minute for the whole /64, then 429, while the next /64 still passes.
+    const mw = registrationLimit(2);
+    const from = (remoteAddress: string) => {
+      const headers: Record<string, string> = {};
+      const res = { setHeader: (k: string, v: string) => void (headers[k] = v) };
+      let passed = false;
+      try {
+        mw({ socket: { remoteAddress } } as never, res as never, () => void (passed = true));
+      } catch (err) {
+        return { passed, code: (err as { code?: string }).code, retryAfter: headers['Retry-After'] };
+      }
+      return { passed };
+    };
+    expect(from('2001:db8:1:2::1').passed).toBe(true);
+    expect(from('2001:db8:1:2::2').passed).toBe(true);
+    expect(from('2001:db8:1:2:abcd::99')).toMatchObject({ passed: false, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
+    expect(from('2001:db8:1:3::1').passed).toBe(true);
+  });
+
   it('When one IP takes more than its minute, then it is refused with the seconds until the next token, and refills at the rate', () => {
     const limit = new RegistrationLimit(6); // one every 10 s, a burst of 6
     const t0 = 1_000_000;

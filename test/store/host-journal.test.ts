@@ -140,3 +140,29 @@ describe('loadJournal reading in slices', () => {
     await expect(loadJournal(file)).rejects.toThrow(`line ${line} (byte offset ${offset})`);
   });
 });
+
+describe('when the journal compacts', () => {
+  it('When hosts with facts are saved again after a compaction, then it does not compact again until the journal holds twice its live records', async () => {
+    const file = path.join(await tempDir('kickstand-journal-'), 'hosts.jsonl');
+    const journal = await HostJournal.open(file, await loadJournal(file));
+    const hosts = new Map<string, ReturnType<typeof host>>();
+    for (let i = 0; i < 800; i++) {
+      const id = `c${String(i).padStart(11, '0')}`;
+      const mac = `02:00:00:01:${String(Math.floor(i / 100)).padStart(2, '0')}:${String(i % 100).padStart(2, '0')}`;
+      hosts.set(id, host(id, mac));
+      await journal.append([[id, facts(mac)]], [hosts.get(id)!], []);
+    }
+    await journal.compact(hosts);
+    // 1,600 records for 800 live hosts with facts: a save of every host (800 more) is no reason to
+    // rewrite the journal; counting hosts alone (2 × 800) would have compacted after the first one.
+    for (const h of [...hosts.values()].slice(0, 799)) {
+      await journal.append([], [{ ...h, updated_at: new Date().toISOString() }], []);
+      expect(journal.needsCompaction(hosts.size)).toBe(false);
+    }
+    // Twice the live records (3,200) and beyond: now it pays.
+    const all = [...hosts.values()];
+    for (let i = 0; i < 802; i++) await journal.append([], [all[i % all.length]!], []);
+    expect(journal.needsCompaction(hosts.size)).toBe(true);
+    await journal.close();
+  });
+});
