@@ -1,7 +1,7 @@
 // `kickstand data check`: read a data dir (or a copy of one) the way a start would, and more strictly:
 // every facts record is parsed too (a start only finds where they are). Changes nothing and takes no
 // lock, so it can check a backup, the .last-good copies, or the live dir beside the service.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadJournal } from './host-journal.js';
 import { jsonError, parseDocument } from './document-file.js';
@@ -34,12 +34,16 @@ export async function checkDataDir(dir: string): Promise<CheckLine[]> {
   for (const name of [HOSTS_FILE, `${HOSTS_FILE}${LAST_GOOD}`]) {
     const file = path.join(dir, name);
     if (!(await stat(file).catch(() => undefined))) continue;
+    const handle = await open(file, 'r');
     try {
-      const loaded = await loadJournal(file);
-      const buf = await readFile(file);
+      // One handle for the load and the facts: the byte ranges are those of the file that was loaded,
+      // even if the running service compacts and renames a new journal over it meanwhile.
+      const loaded = await loadJournal(file, handle);
       const bad: string[] = [];
       for (const [id, span] of loaded.facts) {
-        const text = buf.toString('utf-8', span.offset, span.offset + span.length);
+        const buf = Buffer.alloc(span.length);
+        await handle.read(buf, 0, span.length, span.offset);
+        const text = buf.toString('utf-8');
         try {
           JSON.parse(text);
         } catch (err) {
@@ -52,6 +56,8 @@ export async function checkDataDir(dir: string): Promise<CheckLine[]> {
       else lines.push({ ok: true, file, message: `${loaded.hosts.size} hosts, ${loaded.facts.size} with facts, ${loaded.records} records${torn}` });
     } catch (err) {
       lines.push({ ok: false, file, message: (err as Error).message.replace(`${file}: `, '') });
+    } finally {
+      await handle.close();
     }
   }
   const templates = path.join(dir, 'templates');

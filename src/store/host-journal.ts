@@ -61,10 +61,12 @@ export interface LoadedJournal {
  *  rest is carried into the next. */
 const READ_SLICE = 4 * 1024 * 1024;
 
-export async function loadJournal(file: string): Promise<LoadedJournal> {
+/** `handle`: read through this one (the caller keeps it open), so that a reader beside the running
+ *  service reads facts from the very file it loaded even if a compaction renames another over it. */
+export async function loadJournal(file: string, handle?: FileHandle): Promise<LoadedJournal> {
   let fh: FileHandle;
   try {
-    fh = await open(file, 'r');
+    fh = handle ?? (await open(file, 'r'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { hosts: new Map(), facts: new Map(), records: 0, size: 0, tornTail: false };
     throw err;
@@ -79,7 +81,7 @@ export async function loadJournal(file: string): Promise<LoadedJournal> {
   try {
     for (;;) {
       const slice = Buffer.allocUnsafe(READ_SLICE);
-      const { bytesRead } = await fh.read(slice, 0, READ_SLICE, null);
+      const { bytesRead } = await fh.read(slice, 0, READ_SLICE, at + carry.length);
       if (bytesRead === 0) break;
       const buf = carry.length ? Buffer.concat([carry, slice.subarray(0, bytesRead)]) : slice.subarray(0, bytesRead);
       let offset = 0;
@@ -100,7 +102,7 @@ export async function loadJournal(file: string): Promise<LoadedJournal> {
       at += offset;
     }
   } finally {
-    await fh.close();
+    if (!handle) await fh.close();
   }
   // Only the very end can be a torn write: it has no newline after it. Nobody was told it was saved.
   if (carry.length) return { hosts, facts, records, size: at, tornTail: true };

@@ -10,6 +10,7 @@ import { LIMITS } from '../../src/schemas/facts.js';
 import { MAX_INSTALL_EVENT_BODY, MAX_INSTALL_LOG } from '../../src/schemas/install-events.js';
 import { MAX_TEMPLATE_BYTES } from '../../src/templates/version.js';
 import { SERVER_TIMEOUTS } from '../../src/server.js';
+import { SECURITY_HEADERS } from '../../src/http/security-headers.js';
 import { randomMac, sampleFacts } from '../support/facts.js';
 import { startHostileServer } from '../support/hostile-server.js';
 import type { TestServer } from '../support/server.js';
@@ -289,6 +290,8 @@ describe('slow clients', () => {
     expect(meanwhile.status).toBe(200);
     for (const { answer, ms } of await Promise.all(lorises)) {
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      // Node's own 408 carries the security headers too (answerClientError).
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(answer).toContain(`${name}: ${value}\r\n`);
       expect(ms).toBeGreaterThanOrEqual(T.headersMs - 50);
       expect(ms).toBeLessThan(T.headersMs + T.checkEveryMs + 1000);
     }
