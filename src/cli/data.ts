@@ -2,7 +2,7 @@
 // stop a start or hides a damaged record; each line names the file and, for damage, the line and byte
 // offset. DIR defaults to $KICKSTAND_DATA, else ./data.
 import { checkDataDir } from '../store/check.js';
-import { RECOVERY_DOC } from '../store/lowdb-store.js';
+import { RECOVERY_DOC } from '../store/last-good.js';
 
 export const DATA_USAGE = 'usage: kickstand data check [DIR]   (DIR defaults to $KICKSTAND_DATA, else ./data)';
 

@@ -5,7 +5,8 @@ import { open, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadJournal } from './host-journal.js';
 import { jsonError, parseDocument } from './document-file.js';
-import { DATA_FILE, HOSTS_FILE, LAST_GOOD } from './lowdb-store.js';
+import { DATA_FILE, HOSTS_FILE } from './lowdb-store.js';
+import { LAST_GOOD } from './last-good.js';
 
 export interface CheckLine {
   ok: boolean;

@@ -8,9 +8,10 @@
 // When the disk refuses a write (full, read-only, permissions, I/O error), the callers get
 // 503 STORAGE_UNAVAILABLE naming the file and errno, the change stays in memory (reads see it) and
 // pending, and a retry timer writes it as soon as the disk takes it again: nothing acknowledged is
-// lost, and what was refused is stored once the disk is back. At each successful open, the files that
-// just loaded are copied to `<file>.last-good`, the way back if a file is later damaged.
-import { copyFile, constants, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+// lost, and what was refused is stored once the disk is back (disk-outage.ts). At each successful open,
+// the files that just loaded are copied to `<file>.last-good`, the way back if a file is later damaged
+// (last-good.ts).
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import type { Facts } from '../discovery/facts.js';
@@ -23,10 +24,12 @@ import type { Store } from './store.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
 import { WriteCoalescer } from './write-coalescer.js';
-import { HostJournal, JournalCorrupt, loadJournal, type LoadedJournal } from './host-journal.js';
-import { DocumentCorrupt, DocumentFile } from './document-file.js';
-import { DiskWriteError, asDiskWriteError, dotTemp, writeFileAtomic } from './disk-write.js';
+import { DiskOutage } from './disk-outage.js';
+import { HostJournal, loadJournal, type LoadedJournal } from './host-journal.js';
+import { DocumentFile } from './document-file.js';
+import { asDiskWriteError, dotTemp, writeFileAtomic } from './disk-write.js';
 import { otherHolder } from './data-lock.js';
+import { LAST_GOOD, StoreOpenError, keepLastGood } from './last-good.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -50,34 +53,6 @@ function emptyDocument(): Document {
   return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {} };
 }
 
-export const LAST_GOOD = '.last-good';
-/** The section of docs/operations.md that explains what to do with a damaged data file. */
-export const RECOVERY_DOC = 'docs/operations.md, "A damaged data file"';
-
-export class StoreOpenError extends Error {
-  constructor(
-    readonly file: string,
-    cause: string,
-    recovery = '',
-  ) {
-    super(`cannot load ${file}: ${cause}${recovery}`);
-    this.name = 'StoreOpenError';
-  }
-
-  /** The error for a file that would not load, pointing at its last good copy and the recovery steps.
-   *  The file itself is left as it is: never replaced by an empty one. */
-  static async of(file: string, err: unknown): Promise<StoreOpenError> {
-    let cause = err instanceof Error ? err.message : String(err);
-    if ((err instanceof JournalCorrupt || err instanceof DocumentCorrupt) && cause.startsWith(`${file}: `)) cause = cause.slice(file.length + 2);
-    const copy = `${file}${LAST_GOOD}`;
-    const saved = await stat(copy).catch(() => undefined);
-    const recovery = saved
-      ? `\nThe file is left as it is. ${copy} is the copy that loaded at the last successful start (${saved.mtime.toISOString()}); to recover, see ${RECOVERY_DOC}.`
-      : `\nThe file is left as it is. There is no ${copy} (one is made at each successful start); to recover, see ${RECOVERY_DOC}.`;
-    return new StoreOpenError(file, cause, recovery);
-  }
-}
-
 export interface StoreOptions {
   /** Where write failures, recoveries and start-up notes are reported (nowhere without it). */
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -86,8 +61,6 @@ export interface StoreOptions {
   /** After a failed compaction, how long before the next try, in ms (default one minute). */
   compactRetryMs?: number;
 }
-
-const RETRY_MAX_MS = 5_000;
 
 export class LowdbStore implements Store {
   private readonly byBootMac = new Map<string, string>();
@@ -103,12 +76,8 @@ export class LowdbStore implements Store {
   private readonly documentCommits: WriteCoalescer;
   private historyWrites: Promise<void> = Promise.resolve();
   private readonly log: StoreOptions['log'];
-  /** The disk refused a write and something is still pending: since when, which file, which errno. */
-  private failure: { file: string; errno: string; since: number } | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryMs: number;
+  private readonly outage: DiskOutage;
   private compactNotBefore = 0;
-  private closed = false;
 
   private constructor(
     private readonly dir: string,
@@ -118,7 +87,14 @@ export class LowdbStore implements Store {
     private readonly options: StoreOptions,
   ) {
     this.log = options.log;
-    this.retryMs = options.retryMs ?? 250;
+    this.outage = new DiskOutage(
+      () => {
+        if (this.hostsPending()) this.hostCommits.request().catch(() => undefined);
+        if (this.documentDirty) this.documentCommits.request().catch(() => undefined);
+      },
+      options.log,
+      options.retryMs,
+    );
     this.hostCommits = new WriteCoalescer(() => this.flushHosts());
     this.documentCommits = new WriteCoalescer(() => this.flushDocument());
     for (const host of hosts.values()) this.index(host);
@@ -389,8 +365,7 @@ export class LowdbStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.outage.stop();
     await Promise.all([this.hostCommits.idle(), this.documentCommits.idle()]);
     // Never acknowledged, but worth one more try: the disk may be back since the last retry.
     if (this.pending()) {
@@ -468,37 +443,21 @@ export class LowdbStore implements Store {
     this.wrote();
   }
 
+  private hostsPending(): boolean {
+    return this.pendingHosts.size > 0 || this.pendingDeletes.size > 0 || this.pendingFacts.size > 0;
+  }
+
   private pending(): boolean {
-    return this.pendingHosts.size > 0 || this.pendingDeletes.size > 0 || this.pendingFacts.size > 0 || this.documentDirty;
+    return this.hostsPending() || this.documentDirty;
   }
 
-  /** The disk refused a commit: say so once per file and errno (each refused request is logged by the
-   *  error handler too), and retry until it works. */
+  /** The disk refused a commit: what was refused stays pending; the outage logs it and retries. */
   private refused(err: unknown): void {
-    const e = asDiskWriteError(this.dir, err);
-    if (this.failure?.file !== e.file || this.failure.errno !== e.errno) {
-      this.log?.error({ err, file: e.file, errno: e.errno }, `${e.message}: writes answer 503 STORAGE_UNAVAILABLE and are retried until the disk takes them`);
-    }
-    this.failure = { file: e.file, errno: e.errno, since: this.failure?.since ?? Date.now() };
-    if (this.retryTimer || this.closed) return;
-    const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      const hosts = this.pendingHosts.size > 0 || this.pendingDeletes.size > 0 || this.pendingFacts.size > 0;
-      // A failed retry calls refused() again, which schedules the next one.
-      if (hosts) this.hostCommits.request().catch(() => undefined);
-      if (this.documentDirty) this.documentCommits.request().catch(() => undefined);
-    }, delay);
-    this.retryTimer.unref();
+    this.outage.refused(asDiskWriteError(this.dir, err), err);
   }
 
-  /** A commit worked: once nothing refused is left pending, say the disk is back. */
   private wrote(): void {
-    if (!this.failure || this.pending()) return;
-    this.log?.info({ file: this.failure.file, errno: this.failure.errno, ms: Date.now() - this.failure.since }, 'the data dir takes writes again: every pending change is written');
-    this.failure = undefined;
-    this.retryMs = this.options.retryMs ?? 250;
+    this.outage.wrote(this.pending());
   }
 
   private logFile(id: string): string {
@@ -523,33 +482,5 @@ export class LowdbStore implements Store {
     drop(this.byBootMac, host.boot_mac);
     drop(this.byUuid, host.uuid);
     drop(this.byHostname, host.hostname?.toLowerCase());
-  }
-}
-
-/** Copy the files that just loaded to `<file>.last-good` (copy to a temp name, then rename: a copy cut
- *  short never replaces the previous good one). Skipped, keeping the older copy, when the copy would
- *  leave less free space than the file's own size (room for a compaction) or 16 MiB, whichever is
- *  more: on a nearly full disk the space is worth more to the service than a fresher copy. */
-async function keepLastGood(dir: string, files: string[], log: StoreOptions['log']): Promise<void> {
-  for (const file of files) {
-    const size = (await stat(file).catch(() => undefined))?.size;
-    if (size === undefined) continue;
-    const copy = `${file}${LAST_GOOD}`;
-    const fs = await statfs(dir).catch(() => undefined);
-    const free = fs ? fs.bavail * fs.bsize : Infinity;
-    if (free < size + Math.max(size, 16 * 1024 * 1024)) {
-      log?.warn({ file, free, size }, `low on space: ${path.basename(copy)} not refreshed at this start`);
-      continue;
-    }
-    const tmp = `${copy}.tmp`;
-    try {
-      // A clone where the file system can (btrfs, XFS): instant and free; a plain copy elsewhere.
-      await copyFile(file, tmp, constants.COPYFILE_FICLONE);
-      await rename(tmp, copy);
-    } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      const e = new DiskWriteError(copy, err);
-      log?.warn({ err, file: copy, errno: e.errno }, `${e.message}: the last good copy was not refreshed at this start`);
-    }
   }
 }
