@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# What `npm test` needs from the system before it runs: the tools the real %pre uses under test
+# (test/fixtures/anaconda-tools.txt), Debian's chromium for the browser tests, rpm/cpio/xz/zstd/binutils/
+# kexec-tools for the product.img builder, openssl (a second SHA-512-crypt), diffutils and patch (the
+# template history's diffs), python3 (Python's shlex as the reference for ours).
+# As root it installs what is missing with apt; otherwise it names the missing packages and stops, so
+# the suite never skips a test silently because a tool was absent.
+set -euo pipefail
+
+packages=(bash curl iproute2 util-linux ethtool pciutils cpio xz-utils gzip openssl procps chromium
+  diffutils patch rpm zstd binutils kexec-tools python3)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+else
+  echo "test-packages: not a Debian system (no dpkg-query); the suite needs: ${packages[*]}" >&2
+  exit 1
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test-packages: missing Debian packages: ${missing[*]}" >&2
+  echo "  install them as root:  apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "test-packages: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
