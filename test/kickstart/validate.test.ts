@@ -17,7 +17,7 @@ import {
   validateKickstart,
   type Finding,
   type KickstartVersion,
-} from '../../src/kickstart/validate.js';
+} from '../../src/kickstart/validate/index.js';
 
 const VERSIONS = ['RHEL8', 'RHEL9', 'RHEL10', 'F44'] as const satisfies readonly KickstartVersion[];
 type Expected = Partial<Record<(typeof VERSIONS)[number] | 'all', string[]>>;
