@@ -8,6 +8,9 @@ parse() methods add (warnings for some options, free-form or stub commands) is f
 pykickstart probe lines (pykickstart_verdict.py). The spec notation it prints is the one
 src/kickstart/validate/grammar.ts reads.
 """
+import sys
+sys.dont_write_bytecode = True  # importing the helper below leaves no __pycache__ in tools/
+# First: it puts the checkout (argv[1]) on sys.path, so the pykickstart imports below find it.
 from pykickstart_verdict import verdict, makeVersion, stringToVersion
 import argparse, re
 import pykickstart

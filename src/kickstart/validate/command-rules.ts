@@ -14,7 +14,7 @@ export const ONE_OF: Record<string, { options: string[]; atLeastOne: boolean; at
 };
 
 // Other checks the parse() methods of common commands make (pykickstart/commands/*.py). Each returns
-// the problem, or undefined. Commands not listed get only the generic checks above.
+// the problem, or undefined. Commands not listed get only the generic checks (options.ts, argument counts).
 const has = (a: ParsedArgs, ...options: string[]) => options.some((o) => a.given.has(o));
 export const RULES: Record<string, (a: ParsedArgs, version: KickstartVersion) => string | undefined> = {
   rootpw: (a) => (a.positionals.length === 0 && !has(a, '--lock') ? 'rootpw needs a password (or --lock)' : undefined),
