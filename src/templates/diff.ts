@@ -1,6 +1,7 @@
 // Line diff between two versions of a template, as `diff -u` shows it: the history page and the save
-// audit both need one, and templates are small (hundreds of lines), so a plain Myers O((N+M)·D)
-// shortest edit script is fast enough without heuristics.
+// audit both need one. The `diff` package (jsdiff) finds the shortest edit script and groups it into
+// GNU-style hunks; this module only shapes its output for the history page, the API and the audit.
+import { diffArrays, structuredPatch } from 'diff';
 
 export type DiffLine = { kind: ' ' | '-' | '+'; text: string; old?: number; new?: number };
 
@@ -14,76 +15,40 @@ export interface Hunk {
 
 /** The edit script turning `a` into `b`, line by line (every line of both, in order). */
 export function diffLines(a: string[], b: string[]): DiffLine[] {
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const offset = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  let done = false;
-  for (let d = 0; d <= max && !done; d++) {
-    trace.push(v.slice());
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      v[offset + k] = x;
-      if (x >= n && y >= m) {
-        done = true;
-        break;
-      }
-    }
-  }
-  // Walk the trace back from the end to recover the path.
   const out: DiffLine[] = [];
-  let x = n;
-  let y = m;
-  for (let d = trace.length - 1; d >= 0; d--) {
-    const vd = trace[d]!;
-    const k = x - y;
-    const prevK = k === -d || (k !== d && vd[offset + k - 1]! < vd[offset + k + 1]!) ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : vd[offset + prevK]!;
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      out.push({ kind: ' ', text: a[x - 1]!, old: x, new: y });
-      x--;
-      y--;
+  let old = 0;
+  let now = 0;
+  for (const change of diffArrays(a, b)) {
+    for (const text of change.value) {
+      if (change.added) out.push({ kind: '+', text, new: ++now });
+      else if (change.removed) out.push({ kind: '-', text, old: ++old });
+      else out.push({ kind: ' ', text, old: ++old, new: ++now });
     }
-    if (d > 0) {
-      if (x === prevX) out.push({ kind: '+', text: b[y - 1]!, new: y });
-      else out.push({ kind: '-', text: a[x - 1]!, old: x });
-    }
-    x = prevX;
-    y = prevY;
   }
-  return out.reverse();
+  return out;
 }
 
 /** Hunks with `context` unchanged lines around each change; empty when the texts are equal. */
 export function hunks(before: string, after: string, context = 3): Hunk[] {
-  const lines = diffLines(splitLines(before), splitLines(after));
-  const changed = lines.map((l, i) => (l.kind === ' ' ? -1 : i)).filter((i) => i >= 0);
-  const result: Hunk[] = [];
-  let i = 0;
-  while (i < changed.length) {
-    const start = Math.max(0, changed[i]! - context);
-    let end = Math.min(lines.length, changed[i]! + context + 1);
-    while (i + 1 < changed.length && changed[i + 1]! - context <= end) {
-      i++;
-      end = Math.min(lines.length, changed[i]! + context + 1);
-    }
-    const slice = lines.slice(start, end);
-    const firstOld = slice.find((l) => l.old !== undefined)?.old ?? oldLineBefore(lines, start) + 1;
-    const firstNew = slice.find((l) => l.new !== undefined)?.new ?? newLineBefore(lines, start) + 1;
-    const oldLines = slice.filter((l) => l.kind !== '+').length;
-    const newLines = slice.filter((l) => l.kind !== '-').length;
-    result.push({ oldStart: oldLines ? firstOld : firstOld - 1, oldLines, newStart: newLines ? firstNew : firstNew - 1, newLines, lines: slice });
-    i++;
-  }
-  return result;
+  return structuredPatch('a', 'b', normalize(before), normalize(after), undefined, undefined, { context }).hunks.map((h) => {
+    let old = h.oldStart;
+    let now = h.newStart;
+    const lines = h.lines.map((line): DiffLine => {
+      const kind = line[0] as DiffLine['kind'];
+      const text = line.slice(1);
+      if (kind === '+') return { kind, text, new: now++ };
+      if (kind === '-') return { kind, text, old: old++ };
+      return { kind, text, old: old++, new: now++ };
+    });
+    // jsdiff counts an empty side from the line after the change; `diff -u` (and patch(1)) from the line before.
+    return {
+      oldStart: h.oldLines === 0 ? h.oldStart - 1 : h.oldStart,
+      oldLines: h.oldLines,
+      newStart: h.newLines === 0 ? h.newStart - 1 : h.newStart,
+      newLines: h.newLines,
+      lines,
+    };
+  });
 }
 
 /** `diff -u` text (without file headers). */
@@ -99,17 +64,15 @@ export function diffStat(before: string, after: string): { added: number; remove
   return { added: lines.filter((l) => l.kind === '+').length, removed: lines.filter((l) => l.kind === '-').length };
 }
 
+// A template's lines: a newline at the very end ends the last line, it does not start an empty one.
 function splitLines(text: string): string[] {
   if (text === '') return [];
   return text.replace(/\n$/, '').split('\n');
 }
 
-function oldLineBefore(lines: DiffLine[], index: number): number {
-  for (let i = index - 1; i >= 0; i--) if (lines[i]!.old !== undefined) return lines[i]!.old!;
-  return 0;
-}
-
-function newLineBefore(lines: DiffLine[], index: number): number {
-  for (let i = index - 1; i >= 0; i--) if (lines[i]!.new !== undefined) return lines[i]!.new!;
-  return 0;
+// The text jsdiff sees: every line ends with \n, so it never adds "\ No newline at end of file" and
+// two texts differing only in the final newline have no diff, as splitLines reads them.
+function normalize(text: string): string {
+  const lines = splitLines(text);
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }

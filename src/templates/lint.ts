@@ -4,7 +4,7 @@
 // included file — line in the rendered text), or a shell library does not parse (`bash -n`).
 import { spawnSync } from 'node:child_process';
 import type { Facts } from '../discovery/facts.js';
-import { declaredVersion, kickstartVersion, validateKickstart, type KickstartVersion } from '../kickstart/validate.js';
+import { declaredVersion, kickstartVersion, validateKickstart, type KickstartVersion } from '../kickstart/validate/index.js';
 
 export interface LintFinding {
   /** Which text the line number is in. */

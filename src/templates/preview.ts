@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { kickstartContext } from '../kickstart/context.js';
 import type { RenderErrorDetail } from '../kickstart/environment.js';
-import type { KickstartVersion } from '../kickstart/validate.js';
+import type { KickstartVersion } from '../kickstart/validate/index.js';
 import { checkTemplateName, readTemplateFile } from './files.js';
 import { lintKickstart, lintShell, versionFor, type LintFinding } from './lint.js';
 import { listSamples } from './samples.js';

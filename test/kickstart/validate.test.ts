@@ -1,12 +1,13 @@
 // The kickstart validator: a corpus of kickstarts with the findings expected per version. With
 // PYKICKSTART_DIR set (a pykickstart checkout; see docs/templates.md), the same corpus, one case per
 // option of every command of every version, and the generated grammar tables are checked against the
-// real pykickstart: its verdict must match ours, and the tables must be what the checkout yields.
+// real pykickstart: its verdict must match ours, and the tables must be what the checkout yields
+// (the Python that asks pykickstart lives in tools/, see tools/README.md).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   KICKSTART_VERSIONS,
   declaredVersion,
@@ -17,7 +18,7 @@ import {
   validateKickstart,
   type Finding,
   type KickstartVersion,
-} from '../../src/kickstart/validate.js';
+} from '../../src/kickstart/validate/index.js';
 
 const VERSIONS = ['RHEL8', 'RHEL9', 'RHEL10', 'F44'] as const satisfies readonly KickstartVersion[];
 type Expected = Partial<Record<(typeof VERSIONS)[number] | 'all', string[]>>;
@@ -226,60 +227,12 @@ describe('shlexSplit and splitKickstartLines', () => {
 // ---------------------------------------------------------------- against a real pykickstart checkout
 
 const PYKICKSTART_DIR = process.env.PYKICKSTART_DIR;
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'kickstand-pyks-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const GENERATED = 'src/kickstart/validate/grammar-data.generated.ts';
 
-// Python shared by the checks below (argv[1] is the checkout): verdict(version, text) is what
-// ksvalidator makes of a kickstart: ("ok" | "warning" | "error", message), where "warning" means
-// refused, but accepted with warnings ignored.
-const PYKICKSTART_PY = String.raw`
-import json, sys, warnings
-sys.path.insert(0, sys.argv[1])
-from pykickstart.parser import KickstartParser
-from pykickstart.version import makeVersion, stringToVersion
-
-# One handler per version, reused: building one takes ~60 ms, so after each parse only the commands
-# that parse touched are rebuilt (alias names such as part/partition keep sharing one instance).
-HANDLERS = {}
-def handler(version):
-    h = HANDLERS.get(version)
-    if h is None:
-        h = HANDLERS[version] = makeVersion(stringToVersion(version))
-        return h
-    rebuilt = {}
-    for name, c in list(h.commands.items()):
-        if c is not None and c.seen:
-            obj = rebuilt.get(type(c))
-            if obj is None:
-                obj = rebuilt[type(c)] = type(c)()
-                obj.handler = h
-            h.commands[name] = obj
-    return h
-
-def verdict(version, text):
-    message = ""
-    for mode in ("error", "ignore"):
-        with warnings.catch_warnings():
-            warnings.simplefilter(mode)
-            parser = KickstartParser(handler(version), followIncludes=False, errorsAreFatal=True)
-            try:
-                parser.readKickstartFromString(text)
-                return ("ok" if mode == "error" else "warning"), message
-            except Exception as e:
-                if mode == "error":
-                    message = " ".join(str(e).split())
-    return "error", message
-`;
-
-// Cases come as JSON on stdin: [{"version", "text"}]; verdicts go out as JSON.
-const VERDICT_PY = `${PYKICKSTART_PY}
-print(json.dumps([verdict(c["version"], c["text"]) for c in json.load(sys.stdin)]))
-`;
-
+// tools/pykickstart_verdict.py gives what ksvalidator makes of each kickstart: "ok", "error", or
+// "warning" (refused, but accepted with warnings ignored), with pykickstart's message.
 function pykickstartVerdicts(cases: { version: string; text: string }[]): [string, string][] {
-  const script = path.join(scratch, 'verdict.py');
-  writeFileSync(script, VERDICT_PY);
-  const out = execFileSync('python3', [script, PYKICKSTART_DIR!], { input: JSON.stringify(cases), encoding: 'utf-8', maxBuffer: 64 << 20 });
+  const out = execFileSync('python3', ['tools/pykickstart_verdict.py', PYKICKSTART_DIR!], { input: JSON.stringify(cases), encoding: 'utf-8', maxBuffer: 64 << 20 });
   return JSON.parse(out) as [string, string][];
 }
 
@@ -288,7 +241,7 @@ function ourVerdict(text: string, version: KickstartVersion): string {
   return findings.length === 0 ? 'ok' : findings.some((f) => f.severity === 'error') ? 'error' : 'warning';
 }
 
-// Commands whose deeper parse() checks validate.ts leaves to pykickstart (docs/templates.md): a case
+// Commands whose deeper parse() checks the validator leaves to pykickstart (docs/templates.md): a case
 // there may pass here and fail in pykickstart, never the other way round.
 const LENIENT = new Set(['ostreesetup', 'snapshot', 'nvdimm', 'btrfs', 'driverdisk', 'zfcp', 'realm', 'harddrive', 'part', 'partition', 'autopart']);
 
@@ -330,151 +283,13 @@ describe.skipIf(!PYKICKSTART_DIR)('validateKickstart against pykickstart (PYKICK
     expect(cases.length).toBeGreaterThan(2000);
   }, 600_000);
 
-  it('When the grammar tables are regenerated from the checkout, then validate.ts already holds them', () => {
-    const script = path.join(scratch, 'grammar.py');
-    writeFileSync(script, GRAMMAR_PY);
-    const generated = execFileSync('python3', [script, PYKICKSTART_DIR!], { encoding: 'utf-8', maxBuffer: 64 << 20 });
-    const source = readFileSync(path.resolve('src/kickstart/validate.ts'), 'utf-8');
-    const current = source.slice(source.indexOf('// BEGIN GENERATED'), source.indexOf('// END GENERATED') + '// END GENERATED\n'.length);
+  it('When the grammar tables are regenerated from the checkout, then grammar-data.generated.ts already holds them', () => {
+    const generated = execFileSync('python3', ['tools/kickstart_grammar.py', PYKICKSTART_DIR!], { encoding: 'utf-8', maxBuffer: 64 << 20 });
+    const current = readFileSync(path.resolve(GENERATED), 'utf-8');
     if (current !== generated) {
       const out = path.join(os.tmpdir(), 'kickstand-grammar.ts');
       writeFileSync(out, generated);
-      expect.fail(`the grammar in src/kickstart/validate.ts differs from this pykickstart; replace the generated block with ${out}`);
+      expect.fail(`the grammar in ${GENERATED} differs from this pykickstart; replace it with ${out}`);
     }
   }, 600_000);
 });
-
-// Prints the generated block of src/kickstart/validate.ts from a pykickstart checkout (argv[1]): per
-// version, every command (removed, deprecated, or its argument counts, multi-use, conflicts and
-// options) and every section's options. What the option parsers declare is read from them; what
-// parse() methods add (warnings for some options, free-form or stub commands) is found by feeding
-// pykickstart probe lines.
-const GRAMMAR_PY = `${PYKICKSTART_PY}` + String.raw`
-import argparse, re
-import pykickstart
-from pykickstart import sections as S
-from pykickstart.base import DeprecatedCommand, KickstartCommand, RemovedCommand
-
-VERSIONS = ["RHEL8", "RHEL9", "RHEL10", "F40", "F41", "F42", "F43", "F44", "F45"]
-FLAGS = (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse._StoreConstAction,
-         argparse._AppendConstAction, argparse._CountAction)
-
-def accepts(version, text):
-    return verdict(version, text)[0] == "ok"
-
-def option_specs(op, deprecated=()):
-    out, pmin, pmax = [], 0, 0
-    for a in op._actions:
-        if not a.option_strings:
-            n = a.nargs
-            if n is None or n == 1: pmin += 1; pmax = pmax if pmax is None else pmax + 1
-            elif n == "?": pmax = pmax if pmax is None else pmax + 1
-            elif n == "*": pmax = None
-            elif n == "+": pmin += 1; pmax = None
-            else: raise SystemExit("positional nargs %r" % n)
-            continue
-        if isinstance(a, FLAGS): value = ""
-        elif a.nargs is None or a.nargs == 1: value = "="
-        elif a.nargs == "?": value = "=?"
-        else: raise SystemExit("option nargs %r" % a.nargs)
-        suffix = {"int": ":int", "ksboolean": ":bool"}.get(getattr(a.type, "__name__", ""), "")
-        if a.choices: suffix += "{" + "|".join(a.choices) + "}"
-        for s in a.option_strings:
-            assert s.startswith("--"), s
-            out.append(s + value + suffix + ("!" if (a.deprecated or s in deprecated) else "") + ("*" if a.required else ""))
-    return sorted(set(out)), pmin, pmax
-
-def option_name(spec):
-    return re.sub(r"[=:{!*].*$", "", spec)
-
-def warned_options(version, opts, line_for, body=""):
-    """Options whose use on an otherwise accepted line makes pykickstart warn."""
-    if verdict(version, line_for(None) + "\n" + body)[0] != "ok":
-        return set()
-    out = set()
-    for o in opts:
-        name = option_name(o)
-        arg = name + ("=" + o.split("{")[1].split("|")[0] if "{" in o else "=1" if "=" in o else "")
-        if verdict(version, line_for(arg) + "\n" + body)[0] == "warning":
-            out.add(name)
-    return out
-
-commands, same, sections = {}, {}, {}
-for v in VERSIONS:
-    h = makeVersion(stringToVersion(v))
-    by_class = {}
-    for name, c in sorted(h.commands.items()):
-        if c is None: continue
-        by_class.setdefault(type(c).__name__, []).append(name)
-        if isinstance(c, RemovedCommand) or type(c).parse is KickstartCommand.parse:
-            commands.setdefault(name, []).append((v, "removed"))  # RHEL8's method is a stub that always fails
-            continue
-        if isinstance(c, DeprecatedCommand):
-            commands.setdefault(name, []).append((v, "deprecated"))
-            continue
-        op = c.op if getattr(c, "op", None) else c._getParser()
-        opts, pmin, pmax = option_specs(op)
-        required = " ".join(option_name(o) + "=1" for o in opts if o.endswith("*"))
-        npos = pmin
-        if verdict(v, " ".join(w for w in (name, required, " ".join(["a"] * pmin)) if w) + "\n")[0] == "error" and (pmax is None or pmax > pmin):
-            npos = pmin + 1
-        def line_for(arg, name=name, npos=npos, required=required):
-            return " ".join(w for w in (name, required, " ".join(["a"] * npos), arg or "") if w)
-        opts, _, _ = option_specs(op, warned_options(v, opts, line_for))
-        base = verdict(v, line_for(None) + "\n")[0]
-        if base == "warning" and verdict(v, line_for("--kickstand-probe-unknown-option") + "\n")[0] == "warning":
-            commands.setdefault(name, []).append((v, "deprecated"))  # warns whatever its arguments (auth on EL 8, 9)
-            continue
-        if pmax is not None and accepts(v, line_for("kickstand-probe-1 kickstand-probe-2") + "\n"):
-            pmax = None  # parse() takes the extra words itself (btrfs)
-        words = []
-        if accepts(v, name + " --kickstand-probe-unknown-option\n"): words.append("free")
-        words.append("p%d" % pmin if pmin == pmax else "p%d-%s" % (pmin, "*" if pmax is None else pmax))
-        if c.dataList() is not None: words.append("+")
-        if c.conflictingCommands: words.append("x=" + ",".join(c.conflictingCommands))
-        commands.setdefault(name, []).append((v, " ".join(words + opts)))
-    for names in by_class.values():
-        for n in names[1:]:
-            if same.setdefault(n, names[0]) != names[0]: raise SystemExit("alias group of %s differs in %s" % (n, v))
-    for cls in (S.PackageSection, S.PreScriptSection, S.PreInstallScriptSection, S.PostScriptSection,
-                S.OnErrorScriptSection, S.TracebackScriptSection, S.CertificateSection):
-        op = cls(h)._getParser()
-        body = ("bash\n" if cls is S.PackageSection else "x\n") + "%end\n"
-        fixed = " --filename=a --dir=/b" if cls is S.CertificateSection else ""
-        opts, _, _ = option_specs(op)
-        def line_for(arg, cls=cls, fixed=fixed):
-            return cls.sectionOpen + fixed + ((" " + arg) if arg and not fixed.count(arg.split("=")[0] + "=") else "")
-        opts, _, _ = option_specs(op, warned_options(v, opts, line_for, body))
-        deprecated = verdict(v, line_for(None) + "\n" + body)[0] == "warning"
-        sections.setdefault(cls.sectionOpen, []).append((v, ("deprecated " if deprecated else "") + " ".join(opts)))
-
-def q(s):
-    assert "'" not in s and "\\" not in s, s
-    return "'" + s + "'"
-
-def key(k):
-    return k if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", k) else q(k)
-
-def emit(name, table):
-    print("const %s: Record<string, Array<[string, string]>> = {" % name)
-    for k in sorted(table):
-        merged = {}
-        for v, spec in table[k]:
-            merged.setdefault(spec, []).append(v)
-        rows = [(" ".join(vs), spec) for spec, vs in merged.items()]
-        if len(rows) == 1:
-            print("  %s: [[%s, %s]]," % (key(k), q(rows[0][0]), q(rows[0][1])))
-            continue
-        print("  %s: [" % key(k))
-        for vs, spec in rows:
-            print("    [%s, %s]," % (q(vs), q(spec)))
-        print("  ],")
-    print("};")
-
-print("// BEGIN GENERATED from pykickstart %s: do not edit; see \"Regenerating the grammar\" in docs/templates.md." % pykickstart.__version__)
-print("export const KICKSTART_VERSIONS = [%s] as const;" % ", ".join(q(v) for v in VERSIONS))
-emit("COMMANDS", commands)
-emit("SECTIONS", sections)
-print("const SAME_COMMAND: Record<string, string> = {%s};" % ", ".join("%s: %s" % (key(k), q(v)) for k, v in sorted(same.items())))
-print("// END GENERATED")
-`;

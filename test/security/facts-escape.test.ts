@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createKickstartEnvironment } from '../../src/kickstart/environment.js';
 import { kickstartContext } from '../../src/kickstart/context.js';
 import { installDisk, ksarg, shellquote } from '../../src/kickstart/filters.js';
-import { shlexSplit, splitKickstartLines, validateKickstart, type KickstartVersion } from '../../src/kickstart/validate.js';
+import { shlexSplit, splitKickstartLines, validateKickstart, type KickstartVersion } from '../../src/kickstart/validate/index.js';
 import { factsSchema } from '../../src/schemas/facts.js';
 import { validators } from '../../src/schemas/validate.js';
 import type { Facts } from '../../src/discovery/facts.js';
