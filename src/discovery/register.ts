@@ -9,6 +9,7 @@ import { validators } from '../schemas/validate.js';
 import type { Facts } from './facts.js';
 import { identityOf, normalizeMac, realSerial } from './identity.js';
 import { summarize } from './summary.js';
+import { addSighting } from './stub-fetched.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { assignHost } from '../hosts/assign.js';
 
@@ -46,15 +47,7 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
           last_seen_at: now,
           events: [],
         };
-    if (sighting) {
-      addEvent(host, {
-        at: sighting.at,
-        type: 'stub-fetched',
-        actor: 'machine',
-        ip: sighting.ip,
-        message: `stub kickstart fetched${sighting.release ? ` by ${sighting.release}` : ''}${sighting.arch ? ` (${sighting.arch})` : ''}`,
-      });
-    }
+    if (sighting) addSighting(host, sighting);
     const serial = realSerial(facts.dmi?.serial) ?? realSerial(sighting?.serial) ?? host.serial;
     // A fresh discovery gets a fresh token, with no expiry until its next answer is delivered.
     delete host.token_expires_at;

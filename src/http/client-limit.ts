@@ -1,0 +1,28 @@
+// The per-client limits at the HTTP edge (src/discovery/client-limit.ts counts). POST
+// /api/v1/discovery, before the body is read: over KICKSTAND_REGISTER_LIMIT from this client IP (an
+// IPv6 client: its /64) is 429 RATE_LIMITED with Retry-After (the %pre sleeps that long, plus jitter,
+// and tries again). GET /ks is never refused (see stubSightingLimit).
+import type { Request, RequestHandler } from 'express';
+import { ClientLimit, limitKey } from '../discovery/client-limit.js';
+import { AppError } from '../errors.js';
+import { clientIp } from './base-url.js';
+
+export function registrationLimit(perMinute: number, limit = new ClientLimit(perMinute)): RequestHandler {
+  return async (req, res, next) => {
+    const ip = clientIp(req);
+    const wait = await limit.take(limitKey(ip));
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      throw new AppError('RATE_LIMITED', `too many registrations from ${ip} (at most ${perMinute} a minute, KICKSTAND_REGISTER_LIMIT); retry after ${wait} s`);
+    }
+    next();
+  };
+}
+
+/** GET /ks within KICKSTAND_KS_LIMIT: may this fetch be noted on a timeline? Over the limit the stub is
+ *  served all the same — dracut fetches it once, with `curl --fail --retry 3`; curl before 7.66
+ *  (RHEL 8) does not retry a 429 at all and later ones only three times, and a failed fetch drops the
+ *  machine into dracut's emergency shell (docs/reliability.md#limits). Only the sighting is skipped. */
+export function stubSightingLimit(perMinute: number, limit = new ClientLimit(perMinute)): (req: Request) => Promise<boolean> {
+  return async (req) => (await limit.take(limitKey(clientIp(req)))) === 0;
+}
