@@ -60,7 +60,7 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
         ...(values.installer ? { installer: values.installer } : {}),
         ...(values.profile ? { profile: values.profile } : {}),
         ...(values.repo ? { repo: values.repo } : {}),
-      }),
+      }, 'admin'), // run on the Kickstand machine, with its data dir: told when the profile is not bootable
     );
   } finally {
     deps.kickstarts.close();
