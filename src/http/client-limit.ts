@@ -20,9 +20,10 @@ export function registrationLimit(perMinute: number, limit = new ClientLimit(per
 }
 
 /** GET /ks within KICKSTAND_KS_LIMIT: may this fetch be noted on a timeline? Over the limit the stub is
- *  served all the same — dracut fetches it once, with `curl --fail --retry 3`; curl before 7.66
- *  (RHEL 8) does not retry a 429 at all and later ones only three times, and a failed fetch drops the
- *  machine into dracut's emergency shell (docs/reliability.md#limits). Only the sighting is skipped. */
+ *  served all the same — dracut fetches it once, with `curl --fail --retry 3`; older curl (RHEL 8's
+ *  7.61) does not retry a 429 and 7.66+ only three times, and a failed fetch drops the machine into
+ *  dracut's emergency shell (docs/reliability.md#the-stub-limit-and-the-timeline). Only the sighting
+ *  is skipped. */
 export function stubSightingLimit(perMinute: number, limit = new ClientLimit(perMinute)): (req: Request) => Promise<boolean> {
   return async (req) => (await limit.take(limitKey(clientIp(req)))) === 0;
 }
