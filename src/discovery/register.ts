@@ -140,14 +140,15 @@ export async function autoProvision(deps: Deps, host: Host, facts: Facts, baseUr
 async function bootProfileIgnored(deps: Deps, id: string, profile: string): Promise<void> {
   const message = `kickstand.profile=${profile} ignored: no bootable profile by that name; trying the rules`;
   deps.log.warn({ host: id, profile }, message);
-  const durable = await deps.hostsLock.run(async () => {
+  // The save is wrapped so the lock is released before the wait for the disk (as in registerMachine).
+  const saved = await deps.hostsLock.run(async () => {
     const host = await deps.store.getHost(id);
     if (!host) return undefined;
     const next: Host = { ...host, events: [...host.events] };
     addEvent(next, { type: 'boot-profile-ignored', actor: 'boot-entry', ...(host.last_seen_ip ? { ip: host.last_seen_ip } : {}), message });
-    return deps.store.saveHost(next);
+    return { durable: deps.store.saveHost(next) };
   });
-  await durable;
+  await saved?.durable;
 }
 
 /** kickstand.profile=NAME from the kernel command line the %pre reported. */

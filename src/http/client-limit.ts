@@ -25,5 +25,6 @@ export function registrationLimit(perMinute: number, limit = new ClientLimit(per
  *  dracut's emergency shell (docs/reliability.md#the-stub-limit-and-the-timeline). Only the sighting
  *  is skipped. */
 export function stubSightingLimit(perMinute: number, limit = new ClientLimit(perMinute)): (req: Request) => Promise<boolean> {
-  return async (req) => (await limit.take(limitKey(clientIp(req)))) === 0;
+  // Never a reason to fail the stub: a limiter fault means "do not note", not a 500 to dracut.
+  return async (req) => (await limit.take(limitKey(clientIp(req))).catch(() => 1)) === 0;
 }

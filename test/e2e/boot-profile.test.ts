@@ -4,8 +4,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitOf, extractPre, preWorkspace, runPre } from '../support/pre-script.js';
-import { makeRestrictedPath } from '../support/restricted-path.js';
+import { bootStub, exitOf } from '../support/pre-script.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 type Json = Record<string, unknown>;
@@ -37,16 +36,7 @@ async function service(): Promise<{ srv: TestServer; admin: (method: string, rou
 
 /** Boots the served stub's %pre with this kernel command line; resolves with the final kickstart. */
 async function boot(srv: TestServer, cmdline: string): Promise<string> {
-  const stub = await (await fetch(`${srv.url}/ks`)).text();
-  const ws = await preWorkspace(extractPre(stub), cmdline);
-  cleanups.push(() => ws.cleanup());
-  const bin = await makeRestrictedPath();
-  cleanups.push(() => bin.cleanup());
-  const run = runPre(ws.script, bin.binDir, { ...ws.env, KICKSTAND_LINK_WAIT: '1' });
-  cleanups.push(async () => {
-    if (run.child.exitCode === null) run.child.kill('SIGKILL');
-    await run.exited;
-  });
+  const { ws, run } = await bootStub(srv.url, cleanups, cmdline);
   expect((await exitOf(run, 40_000)).code, run.stderr()).toBe(0);
   return readFile(ws.ksOut, 'utf8');
 }
