@@ -26,6 +26,10 @@ export interface Config {
   /** Registrations (POST /api/v1/discovery) per minute from one client IP, with a burst of as many
    *  (KICKSTAND_REGISTER_LIMIT, default 120; 0 = no limit). Polls are never limited. */
   registerLimit: number;
+  /** Stub fetches (GET /ks) per minute from one client IP that are noted on a host's timeline, with a
+   *  burst of as many (KICKSTAND_KS_LIMIT, default 120; 0 = no limit). Over it the stub is still
+   *  served, at once: only the sighting is skipped (dracut must never see a refusal). */
+  ksLimit: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
   logLevel: string;
   /** JSON file of installer sources (KICKSTAND_INSTALLERS); optional, more can be added through the API. */
@@ -62,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const tokenTtlHours = int('KICKSTAND_TOKEN_TTL', 24, 1, 24 * 30);
   const lostAfterMinutes = int('KICKSTAND_LOST_AFTER', 30, 1, 7 * 24 * 60);
   const registerLimit = int('KICKSTAND_REGISTER_LIMIT', 120, 0, 1_000_000);
+  const ksLimit = int('KICKSTAND_KS_LIMIT', 120, 0, 1_000_000);
 
   let publicUrl: string | undefined;
   const rawUrl = env.KICKSTAND_URL;
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     tokenTtlHours,
     lostAfterMinutes,
     registerLimit,
+    ksLimit,
     logLevel,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),

@@ -55,12 +55,13 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
   };
   try {
     out(
+      // Run on the Kickstand machine with its data dir: an admin, told when the profile is not bootable.
       await bootConfig(deps, url, {
         format: values.format,
         ...(values.installer ? { installer: values.installer } : {}),
         ...(values.profile ? { profile: values.profile } : {}),
         ...(values.repo ? { repo: values.repo } : {}),
-      }),
+      }, 'admin'),
     );
   } finally {
     deps.kickstarts.close();

@@ -9,8 +9,10 @@ import { validators } from '../schemas/validate.js';
 import type { Facts } from './facts.js';
 import { identityOf, normalizeMac, realSerial } from './identity.js';
 import { summarize } from './summary.js';
+import { addSighting } from './stub-fetched.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { assignHost } from '../hosts/assign.js';
+import { isBootable } from '../profiles/profile.js';
 
 export interface Registration {
   host: Host;
@@ -46,15 +48,7 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
           last_seen_at: now,
           events: [],
         };
-    if (sighting) {
-      addEvent(host, {
-        at: sighting.at,
-        type: 'stub-fetched',
-        actor: 'machine',
-        ip: sighting.ip,
-        message: `stub kickstart fetched${sighting.release ? ` by ${sighting.release}` : ''}${sighting.arch ? ` (${sighting.arch})` : ''}`,
-      });
-    }
+    if (sighting) addSighting(host, sighting);
     const serial = realSerial(facts.dmi?.serial) ?? realSerial(sighting?.serial) ?? host.serial;
     // A fresh discovery gets a fresh token, with no expiry until its next answer is delivered.
     delete host.token_expires_at;
@@ -120,21 +114,41 @@ async function unusedId(deps: Deps): Promise<string> {
 }
 
 /** With auto-provisioning on, a waiting host is assigned as soon as it registers: the profile its
- *  boot entry names (kickstand.profile=NAME, see docs/boot.md), else the first matching rule. The
- *  registration is already durable; what cannot assign leaves the host waiting, with why. */
+ *  boot entry names (kickstand.profile=NAME, see docs/boot.md) if that profile is bootable, else the
+ *  first matching rule. The registration is already durable; what cannot assign leaves the host
+ *  waiting, with why.
+ *
+ *  The kernel command line is the machine's to write: any machine (or anyone who can boot one) may
+ *  name any profile. So a name only counts when an admin marked that profile bootable, and an unknown
+ *  name and a not-bootable one are handled alike — same log line, same timeline event — so neither the
+ *  log nor the timeline tells which names exist. */
 export async function autoProvision(deps: Deps, host: Host, facts: Facts, baseUrl: string): Promise<void> {
   if (host.state !== 'discovered' || !(await deps.store.getSettings()).auto_provision) return;
   try {
     const profile = bootProfile(facts.kernel?.cmdline);
-    if (profile && (await deps.store.getProfile(profile))) {
+    if (profile && isBootable(await deps.store.getProfile(profile))) {
       await assignHost(deps, host.id, { profile }, 'boot-entry', baseUrl, host.last_seen_ip);
       return;
     }
-    if (profile) deps.log.warn({ host: host.id, profile }, 'the boot entry names a profile that does not exist; trying the rules');
+    if (profile) await bootProfileIgnored(deps, host.id, profile);
     await autoAssign(deps, [host.id], 'auto-provision', baseUrl);
   } catch (err) {
     deps.log.error({ err, host: host.id }, 'auto-provisioning failed');
   }
+}
+
+async function bootProfileIgnored(deps: Deps, id: string, profile: string): Promise<void> {
+  const message = `kickstand.profile=${profile} ignored: no bootable profile by that name; trying the rules`;
+  deps.log.warn({ host: id, profile }, message);
+  // The save is wrapped so the lock is released before the wait for the disk (as in registerMachine).
+  const saved = await deps.hostsLock.run(async () => {
+    const host = await deps.store.getHost(id);
+    if (!host) return undefined;
+    const next: Host = { ...host, events: [...host.events] };
+    addEvent(next, { type: 'boot-profile-ignored', actor: 'boot-entry', ...(host.last_seen_ip ? { ip: host.last_seen_ip } : {}), message });
+    return { durable: deps.store.saveHost(next) };
+  });
+  await saved?.durable;
 }
 
 /** kickstand.profile=NAME from the kernel command line the %pre reported. */

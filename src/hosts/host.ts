@@ -73,13 +73,35 @@ export interface Host {
   updated_at: string;
   last_seen_at: string;
   last_seen_ip?: string;
-  /** Newest last; capped (see MAX_EVENTS) so a chatty host cannot grow the hot document forever. */
+  /** Newest last; capped (see MAX_EVENTS, MAX_CHATTY_EVENTS) so a chatty host cannot grow the hot
+   *  document forever, nor push what matters off its timeline. */
   events: HostEvent[];
 }
 
+/** Events anyone on the provisioning network can cause again and again (a GET /ks with a host's MAC,
+ *  a registration with its facts, a boot entry naming a profile): they share a small cap of their own
+ *  and are dropped first, so they never push out an assignment, a delivery, a state change, an
+ *  identity conflict or an installer callback. */
+export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['stub-fetched', 'rediscovered', 'boot-profile-ignored']);
+
+/** Everything else — assigned, delivered, state changes, callbacks, conflicts — is kept up to this many. */
 export const MAX_EVENTS = 100;
+export const MAX_CHATTY_EVENTS = 20;
 
 export function addEvent(host: Host, event: Omit<HostEvent, 'at'> & { at?: string }): void {
   host.events.push({ at: event.at ?? new Date().toISOString(), ...event } as HostEvent);
-  if (host.events.length > MAX_EVENTS) host.events.splice(0, host.events.length - MAX_EVENTS);
+  let chatty = 0;
+  let kept = 0;
+  for (const e of host.events) {
+    if (CHATTY_EVENTS.has(e.type)) chatty++;
+    else kept++;
+  }
+  if (chatty <= MAX_CHATTY_EVENTS && kept <= MAX_EVENTS) return;
+  // Drop the oldest of whichever kind is over its cap; the order of what stays is unchanged.
+  let dropChatty = Math.max(0, chatty - MAX_CHATTY_EVENTS);
+  let dropKept = Math.max(0, kept - MAX_EVENTS);
+  host.events = host.events.filter((e) => {
+    if (CHATTY_EVENTS.has(e.type)) return dropChatty-- <= 0;
+    return dropKept-- <= 0;
+  });
 }

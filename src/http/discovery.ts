@@ -9,7 +9,7 @@ import { LIMITS } from '../schemas/facts.js';
 import { bearer } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';
-import { registrationLimit } from './registration-limit.js';
+import { registrationLimit } from './client-limit.js';
 
 export function discoveryRoutes(deps: Deps): Router {
   const router = Router();

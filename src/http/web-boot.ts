@@ -7,6 +7,7 @@ import { allFormats, checkedSource } from '../boot/boot-config.js';
 import { PLACEHOLDER_REPO, type BootSource } from '../boot/options.js';
 import { overlayBuilt } from '../boot/source.js';
 import { listInstallers } from '../installers/manage.js';
+import { isBootable } from '../profiles/profile.js';
 import { baseUrl } from './base-url.js';
 import { isFormError } from './form-errors.js';
 import type { PageKit } from './web-kit.js';
@@ -20,11 +21,11 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
     let src: BootSource;
     let error: { field: string; message: string } | undefined;
     try {
-      src = await checkedSource(deps, url, { ...(typed.installer ? { installer: typed.installer } : {}), ...(typed.profile ? { profile: typed.profile } : {}), ...(typed.repo ? { repo: typed.repo } : {}) });
+      src = await checkedSource(deps, url, { ...(typed.installer ? { installer: typed.installer } : {}), ...(typed.profile ? { profile: typed.profile } : {}), ...(typed.repo ? { repo: typed.repo } : {}) }, 'admin');
     } catch (err) {
       if (!isFormError(err)) throw err;
       error = { field: err.field ?? 'repo', message: err.message };
-      src = await checkedSource(deps, url, {});
+      src = await checkedSource(deps, url, {}, 'admin');
     }
     res.status(error ? 400 : 200);
     page(res, 'boot.njk', {
@@ -32,7 +33,8 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       nav: 'boot',
       typed,
       installers: await listInstallers(deps),
-      profiles: await deps.store.listProfiles(),
+      // Only bootable profiles are offered: a line naming another one would be ignored at discovery.
+      profiles: (await deps.store.listProfiles()).filter(isBootable),
       overlay: await overlayBuilt(deps),
       placeholder: PLACEHOLDER_REPO,
       error,

@@ -4,7 +4,7 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { deleteProfile, saveProfile, type ProfileUsers } from '../profiles/manage.js';
-import type { Profile } from '../profiles/profile.js';
+import { isBootable, type Profile } from '../profiles/profile.js';
 import { AppError } from '../errors.js';
 import { fieldOf, isFormError } from './form-errors.js';
 import { can, may, type PageKit } from './web-kit.js';
@@ -15,6 +15,7 @@ function profileForm(p?: Profile): Form {
   return {
     name: p?.name ?? '',
     description: p?.description ?? '',
+    bootable: isBootable(p) ? '1' : '',
     action: p?.action ?? 'kickstart',
     template: p?.action === 'kickstart' ? p.template : '',
     params: p?.action === 'kickstart' && Object.keys(p.params).length ? JSON.stringify(p.params, null, 2) : '',
@@ -26,7 +27,8 @@ function profileForm(p?: Profile): Form {
 
 /** The API body for a profile form: only the fields of the chosen action. */
 function profileBody(f: Form): object {
-  const common = { name: f.name ?? '', ...(f.description ? { description: f.description } : {}), action: f.action ?? '' };
+  // An unticked checkbox sends nothing: absent is false.
+  const common = { name: f.name ?? '', ...(f.description ? { description: f.description } : {}), bootable: f.bootable === '1', action: f.action ?? '' };
   if (f.action === 'kickstart') {
     let params: unknown = {};
     if (f.params?.trim()) {
@@ -78,7 +80,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
     } catch (err) {
       if (!isFormError(err)) throw err;
       res.status(err.status);
-      return profilesPage(res, typed, { [fieldOf(err, ['name', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message }, mode === 'replace');
+      return profilesPage(res, typed, { [fieldOf(err, ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message }, mode === 'replace');
     }
     res.redirect(303, '/profiles');
   };

@@ -12,13 +12,14 @@ export function readProfile(body: unknown): ProfileInput {
   const { action } = validators.profile(body);
   if (action === 'kickstart') {
     const p = validators.kickstartProfile(body);
-    return { ...p, params: p.params ?? {} };
+    return { ...p, params: p.params ?? {}, bootable: p.bootable ?? false };
   }
   if (action === 'kexec') {
     const p = validators.kexecProfile(body);
-    return { ...p, append: p.append ?? '' };
+    return { ...p, append: p.append ?? '', bootable: p.bootable ?? false };
   }
-  return validators.rebootProfile(body);
+  const p = validators.rebootProfile(body);
+  return { ...p, bootable: p.bootable ?? false };
 }
 
 export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Profile> {

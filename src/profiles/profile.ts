@@ -5,6 +5,19 @@ export type ProfileAction =
   | { action: 'kexec'; kernel: string; initrd: string; append: string }
   | { action: 'reboot' };
 
-export type ProfileInput = ProfileAction & { name: string; description?: string };
+/** `bootable`: a boot entry's kickstand.profile=NAME may pick it (docs/boot.md). False unless an
+ *  admin says so: the kernel command line is the machine's to write, so a profile that wipes disks
+ *  must not be one any machine can ask for. */
+export type ProfileInput = ProfileAction & { name: string; description?: string; bootable: boolean };
 
 export type Profile = ProfileInput & { created_at: string; updated_at: string };
+
+/** Profiles saved before the flag existed have none: they are not bootable. */
+export function isBootable(p: Pick<Profile, 'bootable'> | undefined): boolean {
+  return p?.bootable === true;
+}
+
+/** A profile as the API shows it: the flag always present. */
+export function profileView(p: Profile): Profile {
+  return { ...p, bootable: isBootable(p) };
+}

@@ -100,6 +100,8 @@ export const profileAssignmentSchema = {
 const profileCommon = {
   name: { type: 'string', pattern: NAME },
   description: { type: 'string', maxLength: 1024 },
+  // A boot entry's kickstand.profile=NAME takes only a bootable profile (docs/boot.md); default false.
+  bootable: { type: 'boolean', description: 'kickstand.profile= on a boot entry may pick this profile (default false)' },
 } as const;
 
 export const profileSchema = {

@@ -1,6 +1,6 @@
 // GET /boot/{format} and `kickstand boot-config` print the same entries; iPXE with ?mac= sends a host
 // assigned to kexec straight to its installer; the stub downloads as a file; a boot entry's
-// kickstand.profile= assigns that profile on discovery when auto-provisioning is on.
+// kickstand.profile= assigns that (bootable) profile on discovery when auto-provisioning is on.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminTok
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), publicUrl: 'http://192.0.2.10:8080' });
   await admin(request(srv.url).post('/api/v1/installers')).send({ name: 'rhel9', family: 'rhel', version: '9.4', repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os' }).expect(201);
-  await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'el9-web', action: 'kickstart', template: 'plain.ks.njk' }).expect(201);
+  await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'el9-web', action: 'kickstart', template: 'plain.ks.njk', bootable: true }).expect(201);
   await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'to-debian', action: 'kexec', kernel: 'http://192.0.2.30/debian/linux', initrd: 'http://192.0.2.30/debian/initrd.gz', append: 'auto=true priority=critical url=http://192.0.2.30/preseed.cfg' }).expect(201);
 });
 afterAll(async () => srv.stop());
@@ -34,7 +34,10 @@ describe('GET /boot/{format}', () => {
 
   it('When a reference is wrong, then 4xx naming the field', async () => {
     expect((await request(srv.url).get('/boot/ipxe?installer=nope').expect(404)).body.error.field).toBe('installer');
-    expect((await request(srv.url).get('/boot/grub?profile=nope').expect(404)).body.error.field).toBe('profile');
+    // An unknown profile is not a wrong reference for anonymous callers: they get the line as asked,
+    // so the open routes cannot tell which profile names exist (test/security/boot-profile.test.ts).
+    expect((await request(srv.url).get('/boot/grub?profile=nope').expect(200)).text).toContain('kickstand.profile=nope');
+    expect((await request(srv.url).get('/boot/grub?profile=no%20pe').expect(400)).body.error.field).toBe('profile');
     expect((await request(srv.url).get('/boot/grub?repo=http%3A%2F%2Fx%2F%24(reboot)').expect(400)).body.error.field).toBe('repo');
     expect((await request(srv.url).get('/boot/grub?repo=http%3A%2F%2Fx%2F&installer=rhel9').expect(400)).body.error.field).toBe('repo');
     expect((await request(srv.url).get('/boot/syslinux').expect(404)).body.error.field).toBe('format');

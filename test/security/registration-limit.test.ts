@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { RegistrationLimit, limitKey } from '../../src/discovery/registration-limit.js';
-import { registrationLimit } from '../../src/http/registration-limit.js';
+import { ClientLimit, limitKey } from '../../src/discovery/client-limit.js';
+import { registrationLimit } from '../../src/http/client-limit.js';
 import { createLogger } from '../../src/log.js';
 import { startWebServer, type RunningServer } from '../../src/server.js';
 import { sampleFacts } from '../support/facts.js';
@@ -20,8 +20,16 @@ import { TEST_ADMIN_TOKEN } from '../support/server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** rate-limiter-flexible reads the clock itself: take one at a given time by setting a fake Date. */
+async function takeAt(limit: ClientLimit, key: string, now: number): Promise<number> {
+  if (!vi.isFakeTimers()) vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(now);
+  return limit.take(key);
+}
 
 /** The real service with KICKSTAND_REGISTER_LIMIT set (the shared test server keeps the default). */
 async function serviceWithLimit(limit: string): Promise<RunningServer> {
@@ -58,7 +66,7 @@ function registerFrom(localAddress: string, url: string): Promise<number> {
 }
 
 describe('the token bucket', () => {
-  it('When clients come over IPv6, then a /64 is one client, however its addresses are spelled; IPv4 addresses count alone', () => {
+  it('When clients come over IPv6, then a /64 is one client, however its addresses are spelled; IPv4 addresses count alone', async () => {
     expect(limitKey('192.0.2.7')).toBe('192.0.2.7');
     expect(limitKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
     expect(limitKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
@@ -70,58 +78,58 @@ describe('the token bucket', () => {
 
     // Through the middleware: 2 a minute for the whole /64, then 429, while the next /64 still passes.
     const mw = registrationLimit(2);
-    const from = (remoteAddress: string) => {
+    const from = async (remoteAddress: string) => {
       const headers: Record<string, string> = {};
       const res = { setHeader: (k: string, v: string) => void (headers[k] = v) };
       let passed = false;
       try {
-        mw({ socket: { remoteAddress } } as never, res as never, () => void (passed = true));
+        await mw({ socket: { remoteAddress } } as never, res as never, () => void (passed = true));
       } catch (err) {
         return { passed, code: (err as { code?: string }).code, retryAfter: headers['Retry-After'] };
       }
       return { passed };
     };
-    expect(from('2001:db8:1:2::1').passed).toBe(true);
-    expect(from('2001:db8:1:2::2').passed).toBe(true);
-    expect(from('2001:db8:1:2:abcd::99')).toMatchObject({ passed: false, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
-    expect(from('2001:db8:1:3::1').passed).toBe(true);
+    expect((await from('2001:db8:1:2::1')).passed).toBe(true);
+    expect((await from('2001:db8:1:2::2')).passed).toBe(true);
+    expect(await from('2001:db8:1:2:abcd::99')).toMatchObject({ passed: false, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
+    expect((await from('2001:db8:1:3::1')).passed).toBe(true);
   });
 
-  it('When one IP takes more than its minute, then it is refused with the seconds until the next token, and refills at the rate', () => {
-    const limit = new RegistrationLimit(6); // one every 10 s, a burst of 6
+  it('When one IP takes more than its minute, then it is refused with the seconds until the next token, and refills at the rate', async () => {
+    const limit = new ClientLimit(6); // one every 10 s, a burst of 6
     const t0 = 1_000_000;
-    for (let i = 0; i < 6; i++) expect(limit.take('192.0.2.1', t0)).toBe(0);
-    expect(limit.take('192.0.2.1', t0)).toBe(10);
-    expect(limit.take('192.0.2.1', t0 + 4_000)).toBe(6);
-    expect(limit.take('192.0.2.2', t0), 'another IP has its own bucket').toBe(0);
-    expect(limit.take('192.0.2.1', t0 + 10_000)).toBe(0);
-    expect(limit.take('192.0.2.1', t0 + 10_000)).toBe(10);
+    for (let i = 0; i < 6; i++) expect(await takeAt(limit, '192.0.2.1', t0)).toBe(0);
+    expect(await takeAt(limit, '192.0.2.1', t0)).toBe(10);
+    expect(await takeAt(limit, '192.0.2.1', t0 + 4_000)).toBe(6);
+    expect(await takeAt(limit, '192.0.2.2', t0), 'another IP has its own bucket').toBe(0);
+    expect(await takeAt(limit, '192.0.2.1', t0 + 10_000)).toBe(0);
+    expect(await takeAt(limit, '192.0.2.1', t0 + 10_000)).toBe(10);
     // A quiet minute refills it completely, never beyond the burst.
-    for (let i = 0; i < 6; i++) expect(limit.take('192.0.2.1', t0 + 3_600_000)).toBe(0);
-    expect(limit.take('192.0.2.1', t0 + 3_600_000)).toBeGreaterThan(0);
+    for (let i = 0; i < 6; i++) expect(await takeAt(limit, '192.0.2.1', t0 + 3_600_000)).toBe(0);
+    expect(await takeAt(limit, '192.0.2.1', t0 + 3_600_000)).toBeGreaterThan(0);
   });
 
-  it('When the limit is 0, then nothing is ever refused and nothing is tracked', () => {
-    const limit = new RegistrationLimit(0);
-    for (let i = 0; i < 10_000; i++) expect(limit.take('192.0.2.1', i)).toBe(0);
+  it('When the limit is 0, then nothing is ever refused and nothing is tracked', async () => {
+    const limit = new ClientLimit(0);
+    for (let i = 0; i < 10_000; i++) expect(await takeAt(limit, '192.0.2.1', i)).toBe(0);
     expect(limit.size).toBe(0);
   });
 
-  it('When a hundred thousand IPs register, then memory stays bounded and a throttled IP seen recently stays throttled', () => {
-    const limit = new RegistrationLimit(2, 1000);
+  it('When a hundred thousand IPs register, then memory stays bounded and a throttled IP seen recently stays throttled', async () => {
+    const limit = new ClientLimit(2, 1000);
     const now = 5_000_000;
-    for (let i = 0; i < 3; i++) limit.take('198.51.100.7', now);
-    expect(limit.take('198.51.100.7', now)).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await takeAt(limit, '198.51.100.7', now);
+    expect(await takeAt(limit, '198.51.100.7', now)).toBeGreaterThan(0);
     for (let i = 0; i < 100_000; i++) {
-      limit.take(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, now + i);
+      await takeAt(limit, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, now + i);
       // Seen again within every half-bound of new IPs: it stays tracked, and empty.
-      if (i % 250 === 0) limit.take('198.51.100.7', now + i);
+      if (i % 250 === 0) await takeAt(limit, '198.51.100.7', now + i);
       if (i % 1000 === 0) expect(limit.size).toBeLessThanOrEqual(1000);
     }
-    expect(limit.take('198.51.100.7', now + 100_000)).toBeGreaterThan(0);
+    expect(await takeAt(limit, '198.51.100.7', now + 100_000)).toBeGreaterThan(0);
     // An IP not seen for two generations is forgotten: a full bucket again, as if new.
-    expect(limit.take('10.0.0.0', now + 100_001)).toBe(0);
-    expect(limit.take('10.0.0.0', now + 100_001)).toBe(0);
+    expect(await takeAt(limit, '10.0.0.0', now + 100_001)).toBe(0);
+    expect(await takeAt(limit, '10.0.0.0', now + 100_001)).toBe(0);
   });
 });
 

@@ -187,12 +187,13 @@ export function defaultRouteDev(): string | undefined {
   return undefined;
 }
 
-/** A machine booting the stub: fetch GET /ks from `url`, run its %pre under the installer's commands.
- *  Every resource it makes goes on `cleanups` (run them in reverse when the test is done). */
-export async function bootStub(url: string, cleanups: (() => Promise<unknown>)[]): Promise<{ ws: PreWorkspace; run: PreRun }> {
+/** A machine booting the stub: fetch GET /ks from `url`, run its %pre under the installer's commands
+ *  (with `cmdline` as its /proc/cmdline, if given). Every resource it makes goes on `cleanups` (run
+ *  them in reverse when the test is done). */
+export async function bootStub(url: string, cleanups: (() => Promise<unknown>)[], cmdline?: string): Promise<{ ws: PreWorkspace; run: PreRun }> {
   const { makeRestrictedPath } = await import('./restricted-path.js');
   const stub = await (await fetch(`${url}/ks`)).text();
-  const ws = await preWorkspace(extractPre(stub));
+  const ws = await preWorkspace(extractPre(stub), cmdline);
   cleanups.push(() => ws.cleanup());
   const bin = await makeRestrictedPath();
   cleanups.push(() => bin.cleanup());
