@@ -10,6 +10,8 @@ import { createLogger } from '../log.js';
 import { lockDataDir } from '../store/data-lock.js';
 import { LowdbStore } from '../store/lowdb-store.js';
 import { RenderCache } from '../kickstart/render-cache.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { loadSecretKey } from '../secrets/secret-key.js';
 import { Mutex } from '../util/mutex.js';
 import { createApiToken, createUser, resetPassword } from '../auth/users.js';
 
@@ -34,6 +36,7 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
     sightings: new Sightings(),
     configInstallers: [],
     renderCache: new RenderCache(),
+    secrets: new SecretBox(await loadSecretKey(config.dataDir)),
   };
   const password = process.env.KICKSTAND_USER_PASSWORD || undefined;
   try {

@@ -2,7 +2,7 @@
 import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { deleteProfile, profileUsers, saveProfile } from '../profiles/manage.js';
+import { deleteProfile, profileUsers, profileView, saveProfile } from '../profiles/manage.js';
 import { guards } from './auth.js';
 import { jsonBody } from './body.js';
 
@@ -13,21 +13,21 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
   const { read, write } = guards(deps, adminToken);
 
   router.get('/api/v1/profiles', ...read, async (_req, res) => {
-    res.json({ profiles: await deps.store.listProfiles() });
+    res.json({ profiles: (await deps.store.listProfiles()).map(profileView) });
   });
 
   router.post('/api/v1/profiles', ...write, ...jsonBody(LIMIT), async (req, res) => {
-    res.status(201).json(await saveProfile(deps, req.body, 'create', String(res.locals.actor)));
+    res.status(201).json(profileView(await saveProfile(deps, req.body, 'create', String(res.locals.actor))));
   });
 
   router.get('/api/v1/profiles/:name', ...read, async (req, res) => {
     const profile = await deps.store.getProfile(nameOf(req));
     if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${nameOf(req)}"`);
-    res.json({ ...profile, used_by: await profileUsers(deps, profile.name) });
+    res.json({ ...profileView(profile), used_by: await profileUsers(deps, profile.name) });
   });
 
   router.put('/api/v1/profiles/:name', ...write, ...jsonBody(LIMIT), async (req, res) => {
-    res.json(await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor)));
+    res.json(profileView(await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor))));
   });
 
   router.delete('/api/v1/profiles/:name', ...write, async (req, res) => {

@@ -3,6 +3,7 @@
 // lines for the default source below.
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
+import { profileView } from '../profiles/manage.js';
 import { allFormats, checkedSource } from '../boot/boot-config.js';
 import { PLACEHOLDER_REPO, type BootSource } from '../boot/options.js';
 import { overlayBuilt } from '../boot/source.js';
@@ -32,7 +33,7 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       nav: 'boot',
       typed,
       installers: await listInstallers(deps),
-      profiles: await deps.store.listProfiles(),
+      profiles: (await deps.store.listProfiles()).map(profileView),
       overlay: await overlayBuilt(deps),
       placeholder: PLACEHOLDER_REPO,
       error,
