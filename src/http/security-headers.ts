@@ -38,7 +38,7 @@ export function setSecurityHeaders(res: ServerResponse): void {
 /** The same, as express middleware (first in createApp), with `Cache-Control: no-store` as every
  *  answer's default: kickstarts, registration and token answers, pages with CSRF tokens must never sit
  *  in a proxy's or browser's cache, and a default cannot be forgotten by the next route that adds a
- *  secret. The few answers worth caching say so themselves (static files, installer images). The fast
+ *  secret. The few answers worth caching say so themselves (static files, the product.img overlay). The fast
  *  poll path sets it on its own answers (http/fast-poll.ts). */
 export function securityHeaders(): RequestHandler {
   return (_req, res, next) => {
