@@ -54,11 +54,10 @@ export async function startWebServer(config: Config, log: Logger, options: { tim
   await checkFolders(config);
   const configInstallers = await loadInstallersFile(config.installersFile);
   const lock = await lockDataDir(config.dataDir);
-  const opened = await openStore(config.dataDir, log).catch(async (err: unknown) => {
+  const { store, secrets } = await openStore(config.dataDir, log).catch(async (err: unknown) => {
     await lock.release();
     throw err;
   });
-  const { store, secrets } = opened;
   const kickstarts = createKickstartEnvironment(config.templatesDir);
   const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings(), configInstallers, renderCache: new RenderCache(), secrets };
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);

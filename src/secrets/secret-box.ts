@@ -6,12 +6,12 @@
 // at each start) changes nothing.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { isCryptHash } from '../kickstart/filters.js';
 import { sha512Crypt } from '../kickstart/sha512-crypt.js';
 import { isPasswordParam, isSecretParam } from './secret-params.js';
 
 /** The tag of a sealed value: version 1, then base64url(iv | auth tag | ciphertext of its JSON). */
 export const SEALED_PREFIX = 'kickstand-sealed:v1:';
-const CRYPT = /^\$(?:1|2[aby]|5|6|7|y|gy)\$[./0-9A-Za-z$=,]+$/;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -46,7 +46,7 @@ export class SecretBox {
     if (isPasswordParam(name)) {
       // Only a string can be a password; anything else is left for the template to refuse, but not
       // kept readable: it is sealed like other secrets.
-      if (typeof value === 'string') return CRYPT.test(value) ? value : sha512Crypt(value);
+      if (typeof value === 'string') return isCryptHash(value) ? value : sha512Crypt(value);
     }
     return isSealed(value) ? value : this.seal(value);
   }

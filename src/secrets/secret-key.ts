@@ -2,9 +2,10 @@
 // start. It is part of the data dir's backup (docs/operations.md): without it, sealed params cannot be
 // opened and the kickstarts that need them no longer render.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { DiskWriteError } from '../store/disk-write.js';
+import { DiskWriteError, syncDir, writeAll } from '../store/disk-write.js';
+import { FILE_MODE } from '../store/file-modes.js';
 
 export const SECRET_KEY_FILE = 'secret.key';
 const KEY_BYTES = 32;
@@ -22,18 +23,30 @@ export async function loadSecretKey(dataDir: string): Promise<Buffer> {
     if (err.code === 'ENOENT') return undefined;
     throw new SecretKeyError(file, `cannot be read (${err.code ?? String(err)})`);
   });
-  if (existing) {
+  // Empty: a power cut between creating the file and syncing it. Nothing was sealed with that key
+  // (a key is synced before its first use), so a new one is made.
+  if (existing?.length) {
     // A truncated key would seal with a different key than the one that sealed the stored params.
     if (existing.length !== KEY_BYTES) throw new SecretKeyError(file, `holds ${existing.length} bytes, not ${KEY_BYTES}`);
     return existing;
   }
+  if (existing) await rm(file, { force: true });
   const key = randomBytes(KEY_BYTES);
+  let handle: FileHandle | undefined;
   try {
     // 'wx': never replace a key that appeared since the read (it may already have sealed params).
-    await writeFile(file, key, { mode: 0o600, flag: 'wx' });
+    handle = await open(file, 'wx', FILE_MODE);
+    await writeAll(handle, key);
+    // On disk before any value sealed with it is: a journal record that outlives its key is lost.
+    await handle.datasync();
+    await handle.close();
+    handle = undefined;
+    await syncDir(dataDir);
   } catch (err) {
+    await handle?.close().catch(() => undefined);
     // A CLI beside the first start made it a moment ago: use that one.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadSecretKey(dataDir);
+    await rm(file, { force: true }).catch(() => undefined);
     throw new DiskWriteError(file, err);
   }
   return key;

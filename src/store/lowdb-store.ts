@@ -113,8 +113,8 @@ export class LowdbStore implements Store {
     // A reader beside the running service (`kickstand boot-config` takes no lock) must not tidy up:
     // the temp files, the "torn" tail and the copies are the service's, mid-write.
     const tidy = (await otherHolder(dir)) === undefined;
-    // Temp files a crash (or an older version) left behind: they only hold space.
     if (tidy) await tightenModes(dir, options.log);
+    // Temp files a crash (or an older version) left behind: they only hold space.
     if (tidy) for (const leftover of [dotTemp(file), `${journalFile}.compact`, `${file}${LAST_GOOD}.tmp`, `${journalFile}${LAST_GOOD}.tmp`]) await rm(leftover, { force: true });
     const db = new Low<Document>(new DocumentFile<Document>(file), emptyDocument());
     try {

@@ -1,12 +1,16 @@
 // The secret-params rule and the box that keeps them: which names are secrets, passwords hashed once,
 // other secrets sealed once and opened only with the data dir's own key.
 import { randomBytes } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pwhash } from '../../src/kickstart/filters.js';
 import { sha512Crypt } from '../../src/kickstart/sha512-crypt.js';
 import { SecretBox, SEALED_PREFIX } from '../../src/secrets/secret-box.js';
 import { keepMasked } from '../../src/secrets/keep-masked.js';
 import { isSecretParam, maskParams } from '../../src/secrets/secret-params.js';
+import { loadSecretKey } from '../../src/secrets/secret-key.js';
+import { tempDir } from '../support/temp.js';
 
 describe('secret params', () => {
   it('When a param is named root_password, *_password, *_secret, *_token or *_key, then it is a secret; other names are not', () => {
@@ -36,5 +40,19 @@ describe('secret params', () => {
     expect(keepMasked({ root_password: '***', repo: 'r' }, { root_password: '$6$a$b' })).toEqual({ root_password: '$6$a$b', repo: 'r' });
     expect(keepMasked({ repo: '***' }, {})).toEqual({ repo: '***' });
     expect(() => keepMasked({ api_key: '***' }, {})).toThrow(/params\.api_key/);
+  });
+
+  it('When secret.key is missing it is made (32 bytes, 0600) and kept; an empty one (a power cut before its sync) is replaced; a truncated one stops the start naming it', async () => {
+    const dir = await tempDir('kickstand-key-');
+    const key = await loadSecretKey(dir);
+    const file = path.join(dir, 'secret.key');
+    expect(key.length).toBe(32);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await loadSecretKey(dir)).toEqual(key);
+    await writeFile(file, '');
+    expect((await loadSecretKey(dir)).length).toBe(32);
+    expect((await readFile(file)).length).toBe(32);
+    await writeFile(file, key.subarray(0, 5));
+    await expect(loadSecretKey(dir)).rejects.toThrow(`${file}: holds 5 bytes, not 32`);
   });
 });
