@@ -7,7 +7,9 @@ import { chmod, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 
+/** Every file the store writes. */
 export const FILE_MODE = 0o600;
+/** The data dir and its folders. */
 export const DIR_MODE = 0o700;
 
 /** Tighten the data dir and everything under it (symlinks are left alone: their target is not ours). */
@@ -18,8 +20,13 @@ export async function tightenModes(dir: string, log: Pick<Logger, 'warn'> | unde
   // Only bits for group and others are taken away; an owner's missing bit is not ours to add back
   // (a file made read-only on purpose stays so).
   if (mode & 0o077) {
-    await chmod(dir, mode & 0o700).catch((err: unknown) => log?.warn({ err, file: dir }, `cannot tighten the mode of ${dir}`));
-    log?.warn({ file: dir, was: octal(mode), now: octal(mode & 0o700) }, `${dir} was readable by others (mode ${octal(mode)}): tightened to ${octal(mode & 0o700)}`);
+    try {
+      await chmod(dir, mode & 0o700);
+      log?.warn({ file: dir, was: octal(mode), now: octal(mode & 0o700) }, `${dir} was readable by others (mode ${octal(mode)}): tightened to ${octal(mode & 0o700)}`);
+    } catch (err) {
+      // Not ours to change (another owner): said, and the start goes on as before.
+      log?.warn({ err, file: dir, mode: octal(mode) }, `${dir} is readable by others (mode ${octal(mode)}) and cannot be tightened: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
   }
   if (!stats.isDirectory()) return;
   for (const name of await readdir(dir).catch(() => [] as string[])) await tightenModes(path.join(dir, name), log);
