@@ -8,6 +8,7 @@ import type { Sightings } from './discovery/sightings.js';
 import type { Mutex } from './util/mutex.js';
 import type { Installer } from './installers/installer.js';
 import type { RenderCache } from './kickstart/render-cache.js';
+import type { SecretBox } from './secrets/secret-box.js';
 
 export interface Deps {
   config: Config;
@@ -23,4 +24,6 @@ export interface Deps {
   configInstallers: readonly Installer[];
   /** Kickstarts rendered for polls, reused while nothing they depend on changed. */
   renderCache: RenderCache;
+  /** Hashes and seals secret params before they are stored; opens them for a render only. */
+  secrets: SecretBox;
 }

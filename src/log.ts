@@ -10,7 +10,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'kickstand' },
       redact: {
-        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'password', '*.password'],
+        // Params are never logged (they may hold secrets, secrets/secret-params.ts); a line that ever
+        // carries them, an assignment's included, gets "[redacted]" in their place.
+        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'password', '*.password', 'root_password', '*.root_password', 'params', '*.params', '*.*.params'],
         censor: '[redacted]',
       },
     },

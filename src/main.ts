@@ -3,8 +3,12 @@
 // argv → one function call. Each command's modules load only when it runs: `product-img build` must
 // not pay for express, nunjucks and every JSON Schema compile (the benchmark measures it).
 
+// Every file the service or a command makes is its user's alone (the data dir holds password hashes,
+// tokens and the key to sealed params); the store also sets modes itself (store/file-modes.ts).
+process.umask(0o077);
+
 // Errors a person caused: their message is the whole story (exit 1), or a usage line (exit 2).
-const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError']);
+const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError', 'SecretKeyError']);
 const USAGE = new Set(['UsageError', 'ProductImgUsageError', 'BootConfigUsageError', 'DataUsageError']);
 
 async function serve(): Promise<void> {

@@ -20,6 +20,9 @@ import { fastPoll } from './http/fast-poll.js';
 import { answerClientError } from './http/security-headers.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
+import { SecretBox } from './secrets/secret-box.js';
+import { loadSecretKey } from './secrets/secret-key.js';
+import { DIR_MODE } from './store/file-modes.js';
 
 export interface RunningServer {
   url: string;
@@ -51,12 +54,12 @@ export async function startWebServer(config: Config, log: Logger, options: { tim
   await checkFolders(config);
   const configInstallers = await loadInstallersFile(config.installersFile);
   const lock = await lockDataDir(config.dataDir);
-  const store = await LowdbStore.open(config.dataDir, { log }).catch(async (err: unknown) => {
+  const { store, secrets } = await openStore(config.dataDir, log).catch(async (err: unknown) => {
     await lock.release();
     throw err;
   });
   const kickstarts = createKickstartEnvironment(config.templatesDir);
-  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings(), configInstallers, renderCache: new RenderCache() };
+  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings(), configInstallers, renderCache: new RenderCache(), secrets };
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
   const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 
@@ -113,12 +116,20 @@ export async function startWebServer(config: Config, log: Logger, options: { tim
   };
 }
 
+/** The key first (it protects what the store may migrate at open), then the store. */
+async function openStore(dataDir: string, log: Logger): Promise<{ store: LowdbStore; secrets: SecretBox }> {
+  const secrets = new SecretBox(await loadSecretKey(dataDir));
+  const store = await LowdbStore.open(dataDir, { log, protectParams: (params) => secrets.protect(params) });
+  return { store, secrets };
+}
+
 /** Folders are checked at start, like the rest of the configuration: a typo in KICKSTAND_TEMPLATES
  *  should stop the service with its name, not serve every machine the emergency stub. */
 async function checkFolders(config: Config): Promise<void> {
   const problems: string[] = [];
   try {
-    await mkdir(config.dataDir, { recursive: true });
+    // 0700 from the start: the folder holds password hashes and the key to sealed params.
+    await mkdir(config.dataDir, { recursive: true, mode: DIR_MODE });
     await access(config.dataDir, constants.W_OK);
   } catch (err) {
     problems.push(`KICKSTAND_DATA="${config.dataDir}": cannot create or write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);

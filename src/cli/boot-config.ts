@@ -11,6 +11,8 @@ import { createKickstartEnvironment } from '../kickstart/environment.js';
 import { createLogger } from '../log.js';
 import { LowdbStore } from '../store/lowdb-store.js';
 import { RenderCache } from '../kickstart/render-cache.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { loadSecretKey } from '../secrets/secret-key.js';
 import { Mutex } from '../util/mutex.js';
 
 export const BOOT_CONFIG_USAGE = `usage:
@@ -52,6 +54,7 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
     sightings: new Sightings(),
     configInstallers: await loadInstallersFile(config.installersFile),
     renderCache: new RenderCache(),
+    secrets: new SecretBox(await loadSecretKey(config.dataDir)),
   };
   try {
     out(

@@ -10,6 +10,8 @@ import { createLogger } from '../log.js';
 import { lockDataDir } from '../store/data-lock.js';
 import { LowdbStore } from '../store/lowdb-store.js';
 import { RenderCache } from '../kickstart/render-cache.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { loadSecretKey } from '../secrets/secret-key.js';
 import { Mutex } from '../util/mutex.js';
 import { createApiToken, createUser, resetPassword } from '../auth/users.js';
 
@@ -24,7 +26,10 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
   const [action, name] = positionals;
   const config = loadConfig();
   const lock = await lockDataDir(config.dataDir);
-  const store = await LowdbStore.open(config.dataDir);
+  const secrets = new SecretBox(await loadSecretKey(config.dataDir));
+  // Start-up notes (modes tightened, plaintext secrets protected) go to stderr: stdout is for what the
+  // command exists to print.
+  const store = await LowdbStore.open(config.dataDir, { log: createLogger('warn', process.stderr), protectParams: (p) => secrets.protect(p) });
   const deps: Deps = {
     config,
     store,
@@ -34,6 +39,7 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
     sightings: new Sightings(),
     configInstallers: [],
     renderCache: new RenderCache(),
+    secrets,
   };
   const password = process.env.KICKSTAND_USER_PASSWORD || undefined;
   try {

@@ -39,7 +39,7 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
         const facts = await deps.store.getFacts(host.id);
         if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
         try {
-          body = Buffer.from(deps.kickstarts.render(assignment.template, kickstartContext(host, facts, assignment.params, url)));
+          body = Buffer.from(deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), url)));
         } catch (err) {
           // The template changed since the dry run at assignment and no longer renders. The machine
           // keeps waiting (it cannot do better) and the admin sees why on the host.

@@ -11,6 +11,7 @@ import { validators } from '../schemas/validate.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';
 import { audit } from '../audit/audit.js';
+import { keepMasked } from '../secrets/keep-masked.js';
 
 export type AssignmentRequest =
   | { action: 'kickstart'; template: string; hostname?: string; params?: Record<string, unknown> }
@@ -27,15 +28,18 @@ export function readAssignmentRequest(body: unknown): AssignmentRequest {
   return validators.rebootAssignment(body);
 }
 
-/** The concrete assignment for this host, every reference checked and the kickstart rendered once. */
+/** The concrete assignment for this host, every reference checked and the kickstart rendered once.
+ *  Secret params come out hashed or sealed (secrets/secret-box.ts): that is how they are stored. The
+ *  dry run renders them opened, as the poll will. */
 export async function resolveAssignment(deps: Deps, host: Host, facts: Facts, request: AssignmentRequest, baseUrl: string): Promise<Assignment> {
-  const assignment = request.action === undefined ? await fromProfile(deps, host, facts, request) : direct(request);
+  const resolved = request.action === undefined ? await fromProfile(deps, host, facts, request) : direct(request);
+  const assignment = resolved.action === 'kickstart' ? { ...resolved, params: deps.secrets.protect(keepMasked(resolved.params, keptParams(host))) } : resolved;
   switch (assignment.action) {
     case 'kickstart':
       if (!(await deps.kickstarts.exists(assignment.template))) {
         throw new AppError('TEMPLATE_NOT_FOUND', `template "${assignment.template}" does not exist in the templates folder`, 'template');
       }
-      deps.kickstarts.render(assignment.template, kickstartContext(host, facts, assignment.params, baseUrl));
+      deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), baseUrl));
       break;
     case 'kexec':
       if (!host.summary.kexec) {
@@ -46,6 +50,11 @@ export async function resolveAssignment(deps: Deps, host: Host, facts: Facts, re
       break;
   }
   return assignment;
+}
+
+/** The secret params the host's current assignment keeps ("***" in a request stands for them). */
+function keptParams(host: Host): Record<string, unknown> {
+  return host.assignment?.action === 'kickstart' ? host.assignment.params : {};
 }
 
 function direct(request: Exclude<AssignmentRequest, { action?: undefined }>): Assignment {

@@ -36,7 +36,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
     if (host.assignment?.action !== 'kickstart') throw new AppError('NOT_FOUND', `host ${host.id} has no kickstart assignment`);
     const facts = await deps.store.getFacts(host.id);
     if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
-    const text = deps.kickstarts.render(host.assignment.template, kickstartContext(host, facts, host.assignment.params, baseUrl(req, deps.config.publicUrl)));
+    const text = deps.kickstarts.render(host.assignment.template, kickstartContext(host, facts, deps.secrets.open(host.assignment.params), baseUrl(req, deps.config.publicUrl)));
     res.type('text/plain; charset=utf-8').send(text);
   });
 

@@ -18,7 +18,7 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/profiles', ...write, ...jsonBody(LIMIT), async (req, res) => {
-    res.status(201).json(await saveProfile(deps, req.body, 'create', String(res.locals.actor)));
+    res.status(201).json(profileView(await saveProfile(deps, req.body, 'create', String(res.locals.actor))));
   });
 
   router.get('/api/v1/profiles/:name', ...read, async (req, res) => {
@@ -28,7 +28,7 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.put('/api/v1/profiles/:name', ...write, ...jsonBody(LIMIT), async (req, res) => {
-    res.json(await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor)));
+    res.json(profileView(await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor))));
   });
 
   router.delete('/api/v1/profiles/:name', ...write, async (req, res) => {

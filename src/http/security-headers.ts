@@ -35,10 +35,15 @@ export function setSecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 }
 
-/** The same, as express middleware (first in createApp). */
+/** The same, as express middleware (first in createApp), with `Cache-Control: no-store` as every
+ *  answer's default: kickstarts, registration and token answers, pages with CSRF tokens must never sit
+ *  in a proxy's or browser's cache, and a default cannot be forgotten by the next route that adds a
+ *  secret. The few answers worth caching say so themselves (static files, the product.img overlay). The fast
+ *  poll path sets it on its own answers (http/fast-poll.ts). */
 export function securityHeaders(): RequestHandler {
   return (_req, res, next) => {
     setSecurityHeaders(res);
+    res.setHeader('Cache-Control', 'no-store');
     next();
   };
 }

@@ -3,6 +3,7 @@
 // lines for the default source below.
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
+import { profileView } from '../profiles/profile.js';
 import { allFormats, checkedSource } from '../boot/boot-config.js';
 import { PLACEHOLDER_REPO, type BootSource } from '../boot/options.js';
 import { overlayBuilt } from '../boot/source.js';
@@ -34,7 +35,7 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       typed,
       installers: await listInstallers(deps),
       // Only bootable profiles are offered: a line naming another one would be ignored at discovery.
-      profiles: (await deps.store.listProfiles()).filter(isBootable),
+      profiles: (await deps.store.listProfiles()).filter(isBootable).map(profileView),
       overlay: await overlayBuilt(deps),
       placeholder: PLACEHOLDER_REPO,
       error,

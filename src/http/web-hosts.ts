@@ -3,6 +3,7 @@
 // same use cases as the API; an error comes back next to its field with everything typed kept.
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
+import { profileView } from '../profiles/profile.js';
 import { AppError } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { bulkAction, type BulkResult } from '../hosts/bulk.js';
@@ -50,7 +51,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       q,
       ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks`,
       can_write: can(res, 'hosts:write'),
-      profiles: await deps.store.listProfiles(),
+      profiles: (await deps.store.listProfiles()).map(profileView),
       bulk,
     });
   };
@@ -125,7 +126,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       host,
       facts: await deps.store.getFacts(id),
       has_log: (await deps.store.getInstallLog(id)) !== undefined,
-      profiles: await deps.store.listProfiles(),
+      profiles: (await deps.store.listProfiles()).map(profileView),
       templates: await deps.kickstarts.list(),
       can_write: can(res, 'hosts:write'),
       form: {

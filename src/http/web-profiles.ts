@@ -4,7 +4,7 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { deleteProfile, saveProfile, type ProfileUsers } from '../profiles/manage.js';
-import { isBootable, type Profile } from '../profiles/profile.js';
+import { isBootable, profileView, type Profile } from '../profiles/profile.js';
 import { AppError } from '../errors.js';
 import { fieldOf, isFormError } from './form-errors.js';
 import { can, may, type PageKit } from './web-kit.js';
@@ -23,6 +23,11 @@ function profileForm(p?: Profile): Form {
     initrd: p?.action === 'kexec' ? p.initrd : '',
     append: p?.action === 'kexec' ? p.append : '',
   };
+}
+
+/** The profile as the form shows it: "***" for each secret, which the save reads as "keep it". */
+function masked(p: Profile | undefined): Profile | undefined {
+  return p && profileView(p);
 }
 
 /** The API body for a profile form: only the fields of the chosen action. */
@@ -59,7 +64,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
       in_use: offerForce,
       title: 'Profiles',
       nav: 'profiles',
-      profiles: await deps.store.listProfiles(),
+      profiles: (await deps.store.listProfiles()).map(profileView),
       templates: await deps.kickstarts.list(),
       can_write: can(res, 'hosts:write'),
       form: typed,
@@ -71,7 +76,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
   router.get('/profiles/:name', loggedIn, async (req, res) => {
     const p = await deps.store.getProfile(String(req.params.name));
     if (!p) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${String(req.params.name)}"`);
-    await profilesPage(res, profileForm(p), {}, true);
+    await profilesPage(res, profileForm(profileView(p)), {}, true);
   });
   const postProfile = (mode: 'create' | 'replace'): RequestHandler => async (req, res) => {
     const typed = { ...profileForm(), ...(req.body as Form), ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
@@ -95,7 +100,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'PROFILE_IN_USE') throw err;
       res.status(err.status);
-      return profilesPage(res, { ...profileForm(await deps.store.getProfile(name)), name }, { delete: inUse(name, err.detail as ProfileUsers) }, true, true);
+      return profilesPage(res, { ...profileForm(masked(await deps.store.getProfile(name))), name }, { delete: inUse(name, err.detail as ProfileUsers) }, true, true);
     }
     res.redirect(303, '/profiles');
   });

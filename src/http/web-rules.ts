@@ -3,6 +3,7 @@
 // an error comes back next to its field with everything typed kept.
 import { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
+import { profileView } from '../profiles/profile.js';
 import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
 import { changeSettings } from '../rules/settings.js';
@@ -55,7 +56,7 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       title: 'Rules',
       nav: 'rules',
       rules: await deps.store.listRules(),
-      profiles: await deps.store.listProfiles(),
+      profiles: (await deps.store.listProfiles()).map(profileView),
       settings: await deps.store.getSettings(),
       can_write: can(res, 'hosts:write'),
       form: typed,

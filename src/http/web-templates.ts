@@ -3,6 +3,7 @@
 // editor with everything typed kept and the error at its line.
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
+import { profileView } from '../profiles/profile.js';
 import { AppError } from '../errors.js';
 import type { RenderErrorDetail } from '../kickstart/environment.js';
 import { hunks } from '../templates/diff.js';
@@ -113,7 +114,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
       rendered_lines: preview?.rendered?.replace(/\n$/, '').split('\n') ?? [],
       hosts,
       samples: await listSamples(deps.config.templatesDir),
-      profiles: (await deps.store.listProfiles()).filter((p) => p.action === 'kickstart'),
+      profiles: (await deps.store.listProfiles()).filter((p) => p.action === 'kickstart').map(profileView),
       can_write: canWrite(res),
       flash,
     });

@@ -34,12 +34,17 @@ export function ksarg(value: unknown): string {
 
 const CRYPT = /^\$(?:1|2[aby]|5|6|7|y|gy)\$[./0-9A-Za-z$=,]+$/;
 
+/** A crypt(3) hash `rootpw --iscrypted` takes as it is (`$6$…`, `$y$…`, `$5$…`…). */
+export function isCryptHash(value: string): boolean {
+  return CRYPT.test(value);
+}
+
 /** A crypt(3) hash for rootpw/user --iscrypted: an existing hash passes through unchanged; a
  *  plaintext becomes SHA-512 crypt with a random salt (so each render differs: store hashes in
  *  params when byte-identical renders matter). */
 export function pwhash(value: unknown, salt?: unknown): string {
   const s = text(value, 'pwhash');
-  if (CRYPT.test(s)) return s;
+  if (isCryptHash(s)) return s;
   return salt === undefined ? sha512Crypt(s) : sha512Crypt(s, `$6$${text(salt, 'pwhash salt')}`);
 }
 

@@ -7,6 +7,7 @@ import { OperatorTemplate } from '../rules/operator-template.js';
 import { validators } from '../schemas/validate.js';
 import type { Profile, ProfileInput } from './profile.js';
 import { audit } from '../audit/audit.js';
+import { keepMasked } from '../secrets/keep-masked.js';
 
 export function readProfile(body: unknown): ProfileInput {
   const { action } = validators.profile(body);
@@ -39,12 +40,19 @@ export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'r
     if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `profile "${input.name}" already exists`, 'name');
     if (mode === 'replace' && !existing) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${input.name}"`);
     const now = new Date().toISOString();
-    const profile = { ...input, created_at: existing?.created_at ?? now, updated_at: now } as Profile;
+    const profile = { ...protectedInput(deps, input, existing), created_at: existing?.created_at ?? now, updated_at: now } as Profile;
     return { profile, durable: deps.store.saveProfile(profile) };
   });
   await durable;
   await audit(deps, actor, mode === 'create' ? 'profile.create' : 'profile.replace', profile.name, profile.action);
   return profile;
+}
+
+/** Secret params as they are stored: "***" keeps the profile's stored value, the rest hashed or sealed. */
+function protectedInput(deps: Deps, input: ProfileInput, existing: Profile | undefined): ProfileInput {
+  if (input.action !== 'kickstart') return input;
+  const kept = existing?.action === 'kickstart' ? existing.params : {};
+  return { ...input, params: deps.secrets.protect(keepMasked(input.params, kept)) };
 }
 
 export interface ProfileUsers {

@@ -1,4 +1,6 @@
 // A profile is a named, reusable assignment: what a host does next, minus the per-host details.
+import { maskParams } from '../secrets/secret-params.js';
+
 export type ProfileAction =
   | { action: 'kickstart'; template: string; params: Record<string, unknown> }
   /** `append` is an operator template over host, facts and params (rules/operator-template.ts). */
@@ -17,7 +19,8 @@ export function isBootable(p: Pick<Profile, 'bootable'> | undefined): boolean {
   return p?.bootable === true;
 }
 
-/** A profile as the API shows it: the flag always present. */
-export function profileView(p: Profile): Profile {
-  return { ...p, bootable: isBootable(p) };
+/** A profile as answers and pages show it: the flag always present, secret params as "***". */
+export function profileView<P extends ProfileInput>(p: P): P {
+  const view = { ...p, bootable: isBootable(p) };
+  return view.action === 'kickstart' ? { ...view, params: maskParams(view.params) } : view;
 }

@@ -5,6 +5,7 @@
 // clean up after a failure, and report the file and the errno.
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { FILE_MODE } from './file-modes.js';
 
 /** A write to the data dir failed: which file, and the errno (ENOSPC, EROFS, EACCES, EIO…). */
 export class DiskWriteError extends Error {
@@ -49,7 +50,7 @@ export async function writeAll(handle: FileHandle, data: Buffer, position?: numb
 export async function writeFileAtomic(file: string, data: string | Buffer, tmp = `${file}.tmp`): Promise<void> {
   let handle: FileHandle | undefined;
   try {
-    handle = await open(tmp, 'w');
+    handle = await open(tmp, 'w', FILE_MODE);
     await writeAll(handle, typeof data === 'string' ? Buffer.from(data) : data);
     await handle.datasync();
     await handle.close();

@@ -20,6 +20,7 @@
 // compaction removes its temp file and leaves the journal as it was.
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { FILE_MODE } from './file-modes.js';
 import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
 import { DiskWriteError, syncDir, writeAll } from './disk-write.js';
@@ -141,7 +142,7 @@ export class HostJournal {
   ) {}
 
   static async open(file: string, loaded: LoadedJournal, { cutTornTail = true } = {}): Promise<HostJournal> {
-    const appender = await open(file, 'a');
+    const appender = await open(file, 'a', FILE_MODE);
     try {
       // A torn tail would glue itself to the next record: cut it off (needs no free space, unlike a
       // compaction, so a start on a full disk still works). Not by a reader beside the running
@@ -238,7 +239,7 @@ export class HostJournal {
     let out: FileHandle | undefined;
     const opened: FileHandle[] = [];
     try {
-      out = await open(tmp, 'w');
+      out = await open(tmp, 'w', FILE_MODE);
       let chunk: Buffer[] = [];
       const flush = async () => {
         if (!chunk.length) return;

@@ -1,10 +1,11 @@
 // The way back from a damaged data file: a copy of each file as it loaded at the last successful start
 // (`<file>.last-good`), and the start error that points at it. A file that will not load is left as
 // it is — never replaced by an empty one — and the message says where the copy is and what to do.
-import { copyFile, constants, rename, rm, stat, statfs } from 'node:fs/promises';
+import { chmod, copyFile, constants, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import { DiskWriteError } from './disk-write.js';
+import { FILE_MODE } from './file-modes.js';
 import { DocumentCorrupt } from './document-file.js';
 import { JournalCorrupt } from './host-journal.js';
 
@@ -55,6 +56,8 @@ export async function keepLastGood(dir: string, files: string[], log: Pick<Logge
     try {
       // A clone where the file system can (btrfs, XFS): instant and free; a plain copy elsewhere.
       await copyFile(file, tmp, constants.COPYFILE_FICLONE);
+      // A copy takes its source's mode: a source still loose from an older version must not make a loose copy.
+      await chmod(tmp, FILE_MODE);
       await rename(tmp, copy);
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);

@@ -30,6 +30,7 @@ import { DocumentFile } from './document-file.js';
 import { asDiskWriteError, dotTemp, writeFileAtomic } from './disk-write.js';
 import { otherHolder } from './data-lock.js';
 import { LAST_GOOD, StoreOpenError, keepLastGood } from './last-good.js';
+import { DIR_MODE, tightenModes } from './file-modes.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -60,6 +61,9 @@ export interface StoreOptions {
   retryMs?: number;
   /** After a failed compaction, how long before the next try, in ms (default one minute). */
   compactRetryMs?: number;
+  /** Secret params as they must be kept (secrets/secret-box.ts): applied at open to the params of
+   *  hosts' assignments and profiles, so data written before secrets were protected is rewritten. */
+  protectParams?: (params: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export class LowdbStore implements Store {
@@ -102,13 +106,14 @@ export class LowdbStore implements Store {
   }
 
   static async open(dir: string, options: StoreOptions = {}): Promise<LowdbStore> {
-    await mkdir(path.join(dir, 'templates'), { recursive: true });
-    await mkdir(path.join(dir, 'logs'), { recursive: true });
+    await mkdir(path.join(dir, 'templates'), { recursive: true, mode: DIR_MODE });
+    await mkdir(path.join(dir, 'logs'), { recursive: true, mode: DIR_MODE });
     const file = path.join(dir, DATA_FILE);
     const journalFile = path.join(dir, HOSTS_FILE);
     // A reader beside the running service (`kickstand boot-config` takes no lock) must not tidy up:
     // the temp files, the "torn" tail and the copies are the service's, mid-write.
     const tidy = (await otherHolder(dir)) === undefined;
+    if (tidy) await tightenModes(dir, options.log);
     // Temp files a crash (or an older version) left behind: they only hold space.
     if (tidy) for (const leftover of [dotTemp(file), `${journalFile}.compact`, `${file}${LAST_GOOD}.tmp`, `${journalFile}${LAST_GOOD}.tmp`]) await rm(leftover, { force: true });
     const db = new Low<Document>(new DocumentFile<Document>(file), emptyDocument());
@@ -150,10 +155,16 @@ export class LowdbStore implements Store {
           throw await StoreOpenError.of(factsFile, err);
         }
       }
-      if (tidy && (legacy.length || legacyFacts.size)) {
+      const unprotected = tidy && options.protectParams ? protectStored(loaded.hosts, db.data, options.protectParams) : 0;
+      if (tidy && (legacy.length || legacyFacts.size || unprotected)) {
         await journal.compact(loaded.hosts, legacyFacts);
         await db.write();
         await rm(path.join(dir, 'facts'), { recursive: true, force: true });
+      }
+      if (unprotected) {
+        // The copies of the previous start still hold the plaintext; fresh ones are made below.
+        for (const f of [file, journalFile]) await rm(`${f}${LAST_GOOD}`, { force: true });
+        options.log?.warn({ records: unprotected }, `secret params stored in plaintext by an older version were hashed or sealed in ${unprotected} host(s) and profile(s)`);
       }
     } catch (err) {
       await journal.close();
@@ -483,4 +494,25 @@ export class LowdbStore implements Store {
     drop(this.byUuid, host.uuid);
     drop(this.byHostname, host.hostname?.toLowerCase());
   }
+}
+
+/** Rewrite, in place, the params of hosts' kickstart assignments and of kickstart profiles that are
+ *  not kept as `protect` wants; the number of records changed. */
+function protectStored(hosts: Map<string, Host>, doc: Document, protect: NonNullable<StoreOptions['protectParams']>): number {
+  let changed = 0;
+  for (const [id, host] of hosts) {
+    if (host.assignment?.action !== 'kickstart') continue;
+    const params = protect(host.assignment.params);
+    if (params === host.assignment.params) continue;
+    hosts.set(id, { ...host, assignment: { ...host.assignment, params } });
+    changed++;
+  }
+  for (const [name, profile] of Object.entries(doc.profiles)) {
+    if (profile.action !== 'kickstart') continue;
+    const params = protect(profile.params);
+    if (params === profile.params) continue;
+    doc.profiles[name] = { ...profile, params };
+    changed++;
+  }
+  return changed;
 }

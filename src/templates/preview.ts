@@ -41,7 +41,9 @@ export async function previewTemplate(deps: Deps, request: PreviewRequest, baseU
   const content = request.content ?? (await readTemplateFile(deps.config.templatesDir, name));
   if (content === undefined) throw new AppError('NOT_FOUND', `no template "${name}" in the templates folder`, 'name');
   const { host, facts, target } = await subject(deps, request);
-  const params = { ...(await profileParams(deps, request.profile)), ...hostParams(host, name), ...(request.params ?? {}) };
+  // Stored params are opened like a poll's render opens them (passwords stay hashes): a preview is
+  // a rendered kickstart, for operators only.
+  const params = { ...deps.secrets.open({ ...(await profileParams(deps, request.profile)), ...hostParams(host, name) }), ...(request.params ?? {}) };
 
   if (name.endsWith('.sh')) return { name, target, rendered: content, findings: lintShell(content) };
 

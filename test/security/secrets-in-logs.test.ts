@@ -1,5 +1,6 @@
 // No secret in any log line. One whole flow with logging at debug — machines registering, polling,
-// being assigned with a root password and secret params, receiving their kickstart and calling back;
+// being assigned with a root password and secret params (directly, and through a profile and a rule;
+// stored hashed and sealed), receiving their kickstart and calling back;
 // people logging in (and failing to), creating users and API tokens, using them; the admin token; an
 // internal error in the middle of it all — then every log line is searched for every secret the flow
 // handled. The CLI's user commands print what they must show once and nothing else.
@@ -120,8 +121,13 @@ describe('log hygiene', () => {
     await request(srv.url)
       .post('/api/v1/profiles')
       .set(admin())
-      .send({ name: 'secret-profile', action: 'kickstart', template: 'secrets.ks.njk', params: { root_password: keep('profile root password', 'profile-Root-pass-55'), api_key: 'x' } })
+      .send({ name: 'secret-profile', action: 'kickstart', template: 'secrets.ks.njk', params: { root_password: keep('profile root password', 'profile-Root-pass-55'), api_key: keep('profile secret param', 'profile-api-key-9a8b7c') } })
       .expect(201);
+    // A rule hands the profile's secrets to a host, which polls its kickstart (sealed values opened).
+    await request(srv.url).post('/api/v1/rules').set(admin()).send({ name: 'secret-rule', expression: 'memory_mib > 1', profile: 'secret-profile' }).expect(201);
+    expect((await request(srv.url).post(`/api/v1/hosts/${again.id}/auto-assign`).set(admin()).expect(200)).body.outcome).toBe('assigned');
+    const ksC = await request(srv.url).get(`/api/v1/discovery/${again.id}/next`).set(bearer(again.token)).expect(200);
+    expect(ksC.text).toContain('profile-api-key-9a8b7c');
     await request(srv.url)
       .post('/api/v1/installers')
       .set(admin())
@@ -165,7 +171,7 @@ describe('log hygiene', () => {
         if (line) leaks.push(`${name} in: ${line}`);
       }
     }
-    for (const pattern of [/\$6\$/, /scrypt\$/, /Bearer /i, /ks_session=/, /ks_login=/, /"authorization"/i, /"cookie"/i]) {
+    for (const pattern of [/kickstand-sealed:/, /\$6\$/, /scrypt\$/, /Bearer /i, /ks_session=/, /ks_login=/, /"authorization"/i, /"cookie"/i]) {
       const line = lines.find((l) => pattern.test(l));
       if (line) leaks.push(`${pattern} in: ${line}`);
     }
