@@ -4,7 +4,7 @@
 // not pay for express, nunjucks and every JSON Schema compile (the benchmark measures it).
 
 // Errors a person caused: their message is the whole story (exit 1), or a usage line (exit 2).
-const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError']);
+const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'ServiceApiError', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError']);
 const USAGE = new Set(['UsageError', 'ProductImgUsageError', 'BootConfigUsageError', 'DataUsageError']);
 
 async function serve(): Promise<void> {
