@@ -1,10 +1,10 @@
 // Login throttling that slows guessing without letting anyone lock a user out (issue 13, item 7).
 // Three counters of failed logins, in memory (RateLimiterMemory; a restart forgets them, which only
 // gives a guesser a fresh start, never locks anyone):
-//  - per (address, user name): 4 free failures, then each further failure makes that pair wait 1, 2,
-//    4 … s, at most 15 min. Only the address that guesses waits; the same user elsewhere is untouched.
-//  - per address: 30 failures over all names, then 1, 2, 4 … s, at most 15 min: one source guessing
-//    many names.
+//  - per (address, user name): 4 failures cost nothing; the 5th and each further one make that pair
+//    wait 1, 2, 4 … s, at most 15 min. Only the address that guesses waits; the user elsewhere does not.
+//  - per address: 30 failures over all names cost nothing; the 31st and further ones make the address
+//    wait 1, 2, 4 … s, at most 15 min: one source guessing many names.
 //  - per user name, from every address: it never refuses, it only slows each attempt for that name by
 //    0.5 s per failure past 5, at most 3 s — a spread-out guess costs time, the real user still gets in.
 // A success clears its (address, name) pair only: a guesser who knows one password cannot reset the
