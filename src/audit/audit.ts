@@ -23,7 +23,8 @@ export interface AuditEntry {
   seq?: number;
 }
 
-/** How many entries of each kind are kept; the oldest of a kind goes when a new one would exceed it. */
+/** How many entries of each kind are kept: past a cap by 1% (at least 10), that kind's oldest entries
+ *  go, down to the cap. */
 export const AUDIT_CAPS = {
   'sign-in': 2000,
   'sign-in-failure': 1000,

@@ -487,15 +487,19 @@ export class LowdbStore implements Store {
     for (const kind of [...this.auditCounts.keys()]) this.countAudit(kind, 0);
   }
 
-  /** Adds `added` entries of `kind` to its count and drops its oldest ones past its cap. */
+  /** Adds `added` entries of `kind` to its count; past its cap by 1% (at least 10), its oldest go in
+   *  one pass down to the cap — a trim per append would scan the whole trail every time. */
   private countAudit(kind: AuditKind, added: number): void {
     let count = (this.auditCounts.get(kind) ?? 0) + added;
-    const trail = this.db.data.audit;
-    for (let i = 0; count > AUDIT_CAPS[kind] && i < trail.length; ) {
-      if (auditKind(trail[i]!.action) === kind) {
-        trail.splice(i, 1);
-        count--;
-      } else i++;
+    const cap = AUDIT_CAPS[kind];
+    if (count > cap + Math.max(10, Math.floor(cap / 100))) {
+      let surplus = count - cap;
+      this.db.data.audit = this.db.data.audit.filter((e) => {
+        if (surplus === 0 || auditKind(e.action) !== kind) return true;
+        surplus--;
+        return false;
+      });
+      count = cap;
     }
     this.auditCounts.set(kind, count);
   }
