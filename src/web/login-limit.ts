@@ -7,9 +7,11 @@
 //    wait 1, 2, 4 … s, at most 15 min: one source guessing many names.
 //  - per user name, from every address: it never refuses, it only slows each attempt for that name by
 //    0.5 s per failure past 5, at most 3 s — a spread-out guess costs time, the real user still gets in.
+// An "address" is an IPv4 address or an IPv6 /64 (limitKey: one machine can hold a whole /64).
 // A success clears its (address, name) pair only: a guesser who knows one password cannot reset the
 // counters of the names it guesses.
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { limitKey } from '../discovery/registration-limit.js';
 
 export const LOGIN_LIMITS = {
   pair: { free: 4, windowS: 3600, maxWaitS: 900 },
@@ -69,14 +71,16 @@ export class LoginLimit {
   private readonly address = new Counter(LOGIN_LIMITS.address.windowS);
   private readonly name = new Counter(LOGIN_LIMITS.name.windowS);
 
-  async check(ip: string, name: string): Promise<LoginGate> {
+  async check(peer: string, name: string): Promise<LoginGate> {
+    const ip = limitKey(peer);
     const wait = Math.max(await this.pair.waiting(pairKey(ip, name)), await this.address.waiting(ip));
     const { free, stepMs, maxSlowMs } = LOGIN_LIMITS.name;
     const overName = (await this.name.count(nameKey(name))) - free;
     return { retryAfter: Math.ceil(wait / 1000), slowMs: overName > 0 ? Math.min(maxSlowMs, overName * stepMs) : 0 };
   }
 
-  async fail(ip: string, name: string): Promise<void> {
+  async fail(peer: string, name: string): Promise<void> {
+    const ip = limitKey(peer);
     const { pair, address } = LOGIN_LIMITS;
     const pairWait = progressive(await this.pair.fail(pairKey(ip, name)), pair.free, pair.maxWaitS);
     if (pairWait) await this.pair.block(pairKey(ip, name), pairWait);
@@ -85,8 +89,8 @@ export class LoginLimit {
     await this.name.fail(nameKey(name));
   }
 
-  async succeed(ip: string, name: string): Promise<void> {
-    await this.pair.clear(pairKey(ip, name));
+  async succeed(peer: string, name: string): Promise<void> {
+    await this.pair.clear(pairKey(limitKey(peer), name));
   }
 }
 
