@@ -1,8 +1,8 @@
 // Logging in and out of the web pages. The login form carries its own token in a cookie (there is no
 // session yet to hold one); failures count against the login throttle (web/login-limit.ts), which
 // makes the guessing address wait and only slows the name, so nobody can lock a user out. Logins,
-// failures and logouts go to the audit trail (a failure names the user only if it exists: people type
-// their password into the name box).
+// failures and logouts go to the audit trail (a failure names the user only if it exists, in the trail
+// and the log alike: people type their password into the name box).
 import { randomBytes } from 'node:crypto';
 import cookie from 'cookie';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
@@ -59,8 +59,9 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
     const ok = await verifyPassword(String(body.password ?? ''), user?.password_hash ?? DUMMY_HASH);
     if (!user || !ok) {
       await limit.fail(ip, name);
-      deps.log.warn({ user: name, ip }, 'login failed');
-      await audit(deps, 'anonymous', 'login.failure', user ? user.name : '(unknown user)', `from ${ip}`);
+      const who = user ? user.name : '(unknown user)';
+      deps.log.warn({ user: who, ip }, 'login failed');
+      await audit(deps, 'anonymous', 'login.failure', who, `from ${ip}`);
       return again(401, 'Wrong user name or password.');
     }
     await limit.succeed(ip, name);

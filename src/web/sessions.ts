@@ -3,7 +3,8 @@
 // which costs a login, while a session file would be one more secret at rest.
 // A session is only as good as its user: every request checks the stored user (current()) — gone,
 // recreated under the same name, password reset or role changed (its `sessions_epoch` moved on) ends
-// the session there and then, whichever process made the change, and the role is the stored one.
+// the session there and then, whatever made the change (API, CLI through the API, a store another
+// instance shares), and the role is the stored one.
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../auth/roles.js';
 import type { User } from '../auth/user.js';
@@ -84,6 +85,6 @@ export class Sessions {
 }
 
 /** Users stored before sessions_epoch existed count as epoch 0. */
-export function sessionsEpoch(user: User): number {
+function sessionsEpoch(user: User): number {
   return user.sessions_epoch ?? 0;
 }
