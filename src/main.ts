@@ -8,7 +8,7 @@
 process.umask(0o077);
 
 // Errors a person caused: their message is the whole story (exit 1), or a usage line (exit 2).
-const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError', 'SecretKeyError']);
+const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'ServiceApiError', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError', 'SecretKeyError']);
 const USAGE = new Set(['UsageError', 'ProductImgUsageError', 'BootConfigUsageError', 'DataUsageError']);
 
 async function serve(): Promise<void> {

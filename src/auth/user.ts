@@ -16,6 +16,9 @@ export interface User {
   role: Role;
   password_hash: string;
   tokens: ApiToken[];
+  /** Moves on at every password reset and role change: web sessions started before it end (checked on
+   *  every request, so a change made by another process counts at once). Absent = 0. */
+  sessions_epoch?: number;
   created_at: string;
   updated_at: string;
 }

@@ -1,4 +1,6 @@
-// Users: create, reset a password, issue and revoke personal API tokens, and the first admin.
+// Users: create, reset a password, change a role, issue and revoke personal API tokens, and the first
+// admin. A password reset or a role change moves the user's sessions_epoch on, which ends its web
+// sessions at their next request (web/sessions.ts); deleting the user ends sessions and tokens alike.
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
@@ -10,6 +12,9 @@ import { audit } from '../audit/audit.js';
 
 const NAME = /^[a-z][a-z0-9_.-]{0,31}$/;
 export const MIN_PASSWORD = 12;
+/** Personal tokens per user: each is a line in the user record and an audit entry, so a viewer must
+ *  not be able to mint them without end. */
+export const MAX_TOKENS = 20;
 
 function checkName(name: string): void {
   if (!NAME.test(name)) throw new AppError('VALIDATION', 'name must be 1–32 characters: lower-case letters, digits, _ . - (starting with a letter)', 'name');
@@ -44,10 +49,25 @@ export async function resetPassword(deps: Deps, name: string, password: string |
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
     if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
-    await deps.store.saveUser({ ...user, password_hash: hash, updated_at: new Date().toISOString() });
+    await deps.store.saveUser({ ...user, password_hash: hash, sessions_epoch: (user.sessions_epoch ?? 0) + 1, updated_at: new Date().toISOString() });
   });
   await audit(deps, actor, 'user.password', name);
   return secret;
+}
+
+/** A new role, in force at the user's next request; its web sessions end (log in again). */
+export async function changeRole(deps: Deps, name: string, role: string, actor: string): Promise<User> {
+  if (!isRole(role)) throw new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role');
+  const { changed, from } = await deps.hostsLock.run(async () => {
+    const user = await deps.store.getUser(name);
+    if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
+    if (user.role === role) return { changed: user, from: role };
+    const changed: User = { ...user, role, sessions_epoch: (user.sessions_epoch ?? 0) + 1, updated_at: new Date().toISOString() };
+    await deps.store.saveUser(changed);
+    return { changed, from: user.role };
+  });
+  if (from !== role) await audit(deps, actor, 'user.role', name, `${from} → ${role}`);
+  return changed;
 }
 
 /** A personal API token: returned once, kept as a hash. */
@@ -58,6 +78,7 @@ export async function createApiToken(deps: Deps, name: string, tokenName: string
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
     if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'user');
+    if (user.tokens.length >= MAX_TOKENS) throw new AppError('LIMIT_REACHED', `user "${name}" already has ${MAX_TOKENS} personal tokens, the most allowed; revoke one first`, 'tokens');
     const entry = { id, name: tokenName, hash: hashToken(token), created_at: new Date().toISOString() };
     await deps.store.saveUser({ ...user, tokens: [...user.tokens, entry] });
   });

@@ -1,14 +1,16 @@
-// GET /api/v1/audit — who changed what, newest first; ?limit= (default 200, at most 5000).
+// GET /api/v1/audit — who changed what, newest first, any role: ?actor= &action= (exact, or a prefix
+// ending in *) &target= &limit= (default 100, at most 1000) &cursor= (the previous page's `next`).
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
+import { parseAuditQuery, readAudit } from '../audit/query.js';
 import { guards } from './auth.js';
 
 export function auditRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
   const { read } = guards(deps, adminToken);
   router.get('/api/v1/audit', ...read, async (req, res) => {
-    const limit = Math.min(5000, Math.max(1, Number.parseInt(String(req.query.limit ?? '200'), 10) || 200));
-    res.json({ entries: (await deps.store.listAudit()).slice(0, limit) });
+    const { entries, next } = await readAudit(deps, parseAuditQuery(req.query));
+    res.json({ entries, ...(next !== undefined ? { next } : {}) });
   });
   return router;
 }

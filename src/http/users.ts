@@ -1,9 +1,9 @@
 // Admin API over users and personal API tokens. Admins manage everyone; every user manages their own
-// tokens under /api/v1/me.
+// tokens under /api/v1/me (at most MAX_TOKENS each).
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { createApiToken, createUser, deleteUser, resetPassword, revokeApiToken } from '../auth/users.js';
+import { changeRole, createApiToken, createUser, deleteUser, resetPassword, revokeApiToken } from '../auth/users.js';
 import type { User } from '../auth/user.js';
 import { authenticate, can, principalOf } from './auth.js';
 import { jsonBody } from './body.js';
@@ -40,6 +40,10 @@ export function userRoutes(deps: Deps, adminToken: string): Router {
     const given = field(req.body, 'password', false);
     const password = await resetPassword(deps, String(req.params.name), given, String(res.locals.actor));
     res.json(given ? { name: req.params.name } : { name: req.params.name, password });
+  });
+
+  router.patch('/api/v1/users/:name', ...admin, ...jsonBody(LIMIT), async (req, res) => {
+    res.json(view(await changeRole(deps, String(req.params.name), field(req.body, 'role')!, String(res.locals.actor))));
   });
 
   router.post('/api/v1/users/:name/tokens', ...admin, ...jsonBody(LIMIT), async (req, res) => {

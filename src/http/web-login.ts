@@ -1,11 +1,15 @@
 // Logging in and out of the web pages. The login form carries its own token in a cookie (there is no
-// session yet to hold one); failures count against the login rate limit, by address and by name.
+// session yet to hold one); failures count against the login throttle (web/login-limit.ts), which
+// makes the guessing address wait and only slows the name, so nobody can lock a user out. Logins,
+// failures and logouts go to the audit trail (a failure names the user only if it exists, in the trail
+// and the log alike: people type their password into the name box).
 import { randomBytes } from 'node:crypto';
 import cookie from 'cookie';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type nunjucks from 'nunjucks';
 import type { Deps } from '../deps.js';
 import { verifyPassword } from '../auth/passwords.js';
+import { audit } from '../audit/audit.js';
 import { sameToken } from '../web/csrf.js';
 import type { LoginLimit } from '../web/login-limit.js';
 import { SESSION_COOKIE, type Session, type Sessions } from '../web/sessions.js';
@@ -45,30 +49,35 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
     const ip = clientIp(req);
     const again = (status: number, error: string) => loginForm(req, res.status(status), { next, name, error });
     if (!sameToken(body._csrf, cookie.parse(req.headers.cookie ?? '')[LOGIN_COOKIE])) return again(403, 'The form expired; please try again.');
-    const wait = limit.retryAfter(ip, name);
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      return again(429, `Too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s).`);
+    const gate = await limit.check(ip, name);
+    if (gate.retryAfter > 0) {
+      res.setHeader('Retry-After', String(gate.retryAfter));
+      return again(429, `Too many failed logins from this address for this name; try again in ${gate.retryAfter} second(s).`);
     }
+    if (gate.slowMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.slowMs));
     const user = await deps.store.getUser(name);
     const ok = await verifyPassword(String(body.password ?? ''), user?.password_hash ?? DUMMY_HASH);
     if (!user || !ok) {
-      limit.fail(ip, name);
-      deps.log.warn({ user: name, ip }, 'login failed');
+      await limit.fail(ip, name);
+      const who = user ? user.name : '(unknown user)';
+      deps.log.warn({ user: who, ip }, 'login failed');
+      await audit(deps, 'anonymous', 'login.failure', who, `from ${ip}`);
       return again(401, 'Wrong user name or password.');
     }
-    limit.succeed(ip, name);
-    const session = sessions.create(user.name, user.role);
+    await limit.succeed(ip, name);
+    const session = sessions.create(user);
     res.setHeader('Set-Cookie', [
       cookie.serialize(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/', maxAge: 12 * 3600 }),
       cookie.serialize(LOGIN_COOKIE, '', { httpOnly: true, path: '/login', maxAge: 0 }),
     ]);
-    deps.log.info({ user: user.name, ip }, 'login');
+    await audit(deps, user.name, 'login', user.name, `from ${ip}`);
     res.redirect(303, next);
   });
 
-  router.post('/logout', form, loggedIn, (req, res) => {
-    sessions.destroy((res.locals.session as Session).id);
+  router.post('/logout', form, loggedIn, async (req, res) => {
+    const session = res.locals.session as Session;
+    sessions.destroy(session.id);
+    await audit(deps, session.user, 'logout', session.user, `from ${clientIp(req)}`);
     res.setHeader('Set-Cookie', cookie.serialize(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/', maxAge: 0 }));
     res.redirect(303, '/login');
   });

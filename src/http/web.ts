@@ -27,8 +27,8 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
     return res.type('html').send(views.render(view, { ...data, principal: session ? { name: session.user, role: session.role } : undefined, csrf: session?.csrf }));
   };
 
-  const loggedIn: RequestHandler = (req, res, next) => {
-    const session = sessions.get(cookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE]);
+  const loggedIn: RequestHandler = async (req, res, next) => {
+    const session = await sessions.current(cookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE], (name) => deps.store.getUser(name));
     if (!session) {
       res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       return;

@@ -19,7 +19,7 @@ import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
-import { MAX_AUDIT, type AuditEntry } from '../audit/audit.js';
+import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../audit/audit.js';
 import type { Store } from './store.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
@@ -82,6 +82,9 @@ export class LowdbStore implements Store {
   private readonly log: StoreOptions['log'];
   private readonly outage: DiskOutage;
   private compactNotBefore = 0;
+  /** Entries of each audit kind in the trail, and the last seq given (see appendAudit). */
+  private readonly auditCounts = new Map<AuditKind, number>();
+  private auditSeq = 0;
 
   private constructor(
     private readonly dir: string,
@@ -103,6 +106,7 @@ export class LowdbStore implements Store {
     this.documentCommits = new WriteCoalescer(() => this.flushDocument());
     for (const host of hosts.values()) this.index(host);
     for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
+    this.loadAudit();
   }
 
   static async open(dir: string, options: StoreOptions = {}): Promise<LowdbStore> {
@@ -309,15 +313,28 @@ export class LowdbStore implements Store {
     return this.durable(true).then(() => true);
   }
 
+  // The trail stays one list in append order (the file format of before: an older trail loads, an
+  // older Kickstand reads this one); what changed is eviction, which takes the oldest entry of the
+  // kind that overflowed, never of another (audit/audit.ts).
   appendAudit(entry: AuditEntry): Promise<void> {
-    const trail = this.db.data.audit;
-    trail.push(entry);
-    if (trail.length > MAX_AUDIT) trail.splice(0, trail.length - MAX_AUDIT);
+    this.db.data.audit.push({ ...entry, seq: ++this.auditSeq });
+    this.countAudit(auditKind(entry.action), 1);
     return this.durable(true);
   }
 
-  async listAudit(): Promise<AuditEntry[]> {
-    return [...this.db.data.audit].reverse();
+  async listAudit(query: AuditQuery = { limit: Number.MAX_SAFE_INTEGER }): Promise<AuditEntry[]> {
+    const trail = this.db.data.audit;
+    const found: AuditEntry[] = [];
+    const prefix = query.action?.endsWith('*') ? query.action.slice(0, -1) : undefined;
+    for (let i = trail.length - 1; i >= 0 && found.length < query.limit; i--) {
+      const e = trail[i]!;
+      if (query.before !== undefined && (e.seq ?? 0) >= query.before) continue;
+      if (query.actor !== undefined && e.actor !== query.actor) continue;
+      if (query.target !== undefined && e.target !== query.target) continue;
+      if (query.action !== undefined && (prefix === undefined ? e.action !== query.action : !e.action.startsWith(prefix))) continue;
+      found.push(e);
+    }
+    return found;
   }
 
   // Install logs are up to 64 KiB of text per failed host: beside the document, one file each.
@@ -469,6 +486,33 @@ export class LowdbStore implements Store {
 
   private wrote(): void {
     this.outage.wrote(this.pending());
+  }
+
+  /** Seqs for entries written before there were any, the counts per kind, and any kind over its cap
+   *  (a trail of the single 5,000 cap) cut to it. */
+  private loadAudit(): void {
+    const trail = this.db.data.audit;
+    for (const e of trail) this.auditSeq = Math.max(this.auditSeq, e.seq ?? 0);
+    for (const e of trail) if (e.seq === undefined) e.seq = ++this.auditSeq;
+    for (const e of trail) this.auditCounts.set(auditKind(e.action), (this.auditCounts.get(auditKind(e.action)) ?? 0) + 1);
+    for (const kind of [...this.auditCounts.keys()]) this.countAudit(kind, 0);
+  }
+
+  /** Adds `added` entries of `kind` to its count; past its cap by 1% (at least 10), its oldest go in
+   *  one pass down to the cap — a trim per append would scan the whole trail every time. */
+  private countAudit(kind: AuditKind, added: number): void {
+    let count = (this.auditCounts.get(kind) ?? 0) + added;
+    const cap = AUDIT_CAPS[kind];
+    if (count > cap + Math.max(10, Math.floor(cap / 100))) {
+      let surplus = count - cap;
+      this.db.data.audit = this.db.data.audit.filter((e) => {
+        if (surplus === 0 || auditKind(e.action) !== kind) return true;
+        surplus--;
+        return false;
+      });
+      count = cap;
+    }
+    this.auditCounts.set(kind, count);
   }
 
   private logFile(id: string): string {

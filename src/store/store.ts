@@ -6,7 +6,7 @@ import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import type { Rule, Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
-import type { AuditEntry } from '../audit/audit.js';
+import type { AuditEntry, AuditQuery } from '../audit/audit.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
 
@@ -58,10 +58,11 @@ export interface Store {
   /** Create or replace; resolves once durable. */
   saveUser(user: User): Promise<void>;
   deleteUser(name: string): Promise<boolean>;
-  /** Add to the audit trail (the oldest entries go past MAX_AUDIT); resolves once durable. */
+  /** Add to the audit trail, numbering it (`seq`); past its kind's cap (AUDIT_CAPS), the oldest entry
+   *  of that kind goes. Resolves once durable. */
   appendAudit(entry: AuditEntry): Promise<void>;
-  /** The audit trail, newest first. */
-  listAudit(): Promise<AuditEntry[]>;
+  /** The audit trail, newest first, filtered and cut as the query says (all of it without one). */
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
   /** The tail of the installer's logs a failed install sent (replaces the previous one); durable. */
   saveInstallLog(id: string, log: string): Promise<void>;
   getInstallLog(id: string): Promise<string | undefined>;

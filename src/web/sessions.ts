@@ -1,13 +1,22 @@
 // Browser sessions for the web forms: a random id in an HttpOnly, SameSite=Lax cookie (Secure over
 // TLS), the user and a CSRF token on the server. In memory on purpose: a restart logs people out,
 // which costs a login, while a session file would be one more secret at rest.
+// A session is only as good as its user: every request checks the stored user (current()) — gone,
+// recreated under the same name, password reset or role changed (its `sessions_epoch` moved on) ends
+// the session there and then, whatever made the change (API, CLI through the API, a store another
+// instance shares), and the role is the stored one.
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../auth/roles.js';
+import type { User } from '../auth/user.js';
 
 export interface Session {
   id: string;
   user: string;
+  /** Read from the stored user on every request (current()), never trusted from login time. */
   role: Role;
+  /** The user's created_at and sessions_epoch at login: a session outlives neither. */
+  userCreatedAt: string;
+  epoch: number;
   /** Every form posts it back; a request from another site cannot know it. */
   csrf: string;
   expires: number;
@@ -20,9 +29,17 @@ const MAX_SESSIONS = 10_000;
 export class Sessions {
   private readonly byId = new Map<string, Session>();
 
-  create(user: string, role: Role, now = Date.now()): Session {
+  create(user: User, now = Date.now()): Session {
     if (this.byId.size >= MAX_SESSIONS) this.sweep(now);
-    const session: Session = { id: randomBytes(24).toString('base64url'), user, role, csrf: randomBytes(24).toString('base64url'), expires: now + TTL_MS };
+    const session: Session = {
+      id: randomBytes(24).toString('base64url'),
+      user: user.name,
+      role: user.role,
+      userCreatedAt: user.created_at,
+      epoch: sessionsEpoch(user),
+      csrf: randomBytes(24).toString('base64url'),
+      expires: now + TTL_MS,
+    };
     this.byId.set(session.id, session);
     return session;
   }
@@ -38,13 +55,23 @@ export class Sessions {
     return s;
   }
 
-  destroy(id: string | undefined): void {
-    if (id) this.byId.delete(id);
+  /** The session, checked against its user as stored now (`stored`: undefined when deleted). A session
+   *  whose user is gone, recreated, or changed password or role is destroyed. */
+  current(id: string | undefined, stored: (name: string) => Promise<User | undefined>, now = Date.now()): Promise<Session | undefined> {
+    const session = this.get(id, now);
+    if (!session) return Promise.resolve(undefined);
+    return stored(session.user).then((user) => {
+      if (!user || user.created_at !== session.userCreatedAt || sessionsEpoch(user) !== session.epoch) {
+        this.destroy(session.id);
+        return undefined;
+      }
+      session.role = user.role;
+      return session;
+    });
   }
 
-  /** Drop every session of a user (password reset, user deleted). */
-  destroyUser(user: string): void {
-    for (const [id, s] of this.byId) if (s.user === user) this.byId.delete(id);
+  destroy(id: string | undefined): void {
+    if (id) this.byId.delete(id);
   }
 
   private sweep(now: number): void {
@@ -55,4 +82,9 @@ export class Sessions {
       this.byId.delete(id);
     }
   }
+}
+
+/** Users stored before sessions_epoch existed count as epoch 0. */
+function sessionsEpoch(user: User): number {
+  return user.sessions_epoch ?? 0;
 }

@@ -44,6 +44,7 @@ const BODY_LIMITS: Record<string, number> = {
   'POST /api/v1/users': 16 * KiB,
   'POST /api/v1/users/:name/password': 16 * KiB,
   'POST /api/v1/users/:name/tokens': 16 * KiB,
+  'PATCH /api/v1/users/:name': 16 * KiB,
   'POST /api/v1/me/tokens': 16 * KiB,
   'POST /api/v1/installers': 16 * KiB,
   'PUT /api/v1/installers/:name': 16 * KiB,

@@ -134,6 +134,9 @@ class Fixtures {
     if (!(await store.getUser('fuzzer'))) await this.json('POST', '/api/v1/users', { name: 'fuzzer', role: 'admin', password: 'fuzzer-password-123' });
     const me = await this.req({ method: 'GET', path: '/api/v1/me', headers: { authorization: `Bearer ${this.userToken}` } });
     if (me.status !== 200) {
+      // Fuzzed token creations may have filled fuzzer's tokens up to the cap: start it afresh.
+      await this.req({ method: 'DELETE', path: '/api/v1/users/fuzzer', headers: { authorization: `Bearer ${this.srv.adminToken}` } });
+      await this.json('POST', '/api/v1/users', { name: 'fuzzer', role: 'admin', password: 'fuzzer-password-123' });
       const t = await this.json('POST', '/api/v1/users/fuzzer/tokens', { name: 'fuzz' });
       this.userToken = String(t.token);
       this.userTokenId = String(t.id);
@@ -236,6 +239,7 @@ function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
     'PUT /api/v1/profiles/:name': nameFromUrl(profiles),
     'POST /api/v1/users': fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9_.-]{0,31}$/), role: fc.constantFrom(...ROLES), password: fc.string({ minLength: 12, maxLength: 40 }) }, { requiredKeys: ['name', 'role'] }),
     'POST /api/v1/users/:name/password': fc.record({ password: fc.string({ minLength: 12, maxLength: 40 }) }, { requiredKeys: [] }),
+    'PATCH /api/v1/users/:name': fc.record({ role: fc.constantFrom(...ROLES) }),
     'POST /api/v1/users/:name/tokens': fc.record({ name: fc.stringMatching(/^[\w .-]{1,64}$/) }),
     'POST /api/v1/me/tokens': fc.record({ name: fc.stringMatching(/^[\w .-]{1,64}$/) }),
     'POST /api/v1/templates/*name/rollback': fc.oneof(fc.record({ version: fc.integer({ min: 1, max: 3 }) }), schemaArb(templateRollbackSchema)),
