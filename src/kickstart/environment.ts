@@ -6,6 +6,8 @@ import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { installFilters } from './filters.js';
+import { sandboxEnvironment } from './sandbox.js';
+import { forbiddenName } from './sandbox-check.js';
 import { AppError } from '../errors.js';
 
 // Template names are paths below the templates folder: letters, digits, `_ . - /`, no `..` segment.
@@ -85,7 +87,8 @@ export interface KickstartEnvironment {
   /** Render `name` as if its file held `source` (an unsaved edit): includes of other files still
    *  read the folder, and nothing is cached. Throws like render(). */
   renderDraft(name: string, source: string, context: object): string;
-  /** Whether `source` compiles (syntax only: undefined values and filters are found at render).
+  /** Whether `source` compiles (syntax, and no name the sandbox refuses: undefined values and filters
+   *  are found at render).
    *  Undefined when it does; otherwise where and why not. */
   check(name: string, source: string): RenderErrorDetail | undefined;
   /** Forget compiled templates now (after a save), rather than when the folder watcher fires. */
@@ -112,7 +115,8 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
     check(name, source) {
       try {
         new nunjucks.Template(source, env, loader.fullPath(name) ?? name, true);
-        return undefined;
+        const forbidden = forbiddenName(source);
+        return forbidden ? { template: name, ...forbidden } : undefined;
       } catch (err) {
         const detail = parseRenderError(name, err, loader.root, () => source);
         // nunjucks gives no line for a block left open ("expected endif, got end of file"): point at
@@ -158,7 +162,8 @@ function environmentFor(loader: TemplateLoader): nunjucks.Environment {
     if (!src) throw new Error(`raw_include: no file "${name}" in the templates folder`);
     return src.src.replace(/\n$/, '');
   });
-  return env;
+  // Templates, snippets and drafts reach only their data, macros and these helpers (sandbox.ts).
+  return sandboxEnvironment(env);
 }
 
 function renderWith(env: nunjucks.Environment, loader: TemplateLoader, name: string, context: object): string {
