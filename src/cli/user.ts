@@ -2,7 +2,7 @@
 // get back in after losing the admin password. It works on the data dir directly, so it refuses to
 // run while the service holds it (see store/data-lock.ts) and points at the API instead.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { loadConfig, takeSecret } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Sightings } from '../discovery/sightings.js';
 import { createKickstartEnvironment } from '../kickstart/environment.js';
@@ -35,7 +35,7 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
     configInstallers: [],
     renderCache: new RenderCache(),
   };
-  const password = process.env.KICKSTAND_USER_PASSWORD || undefined;
+  const password = takeSecret(process.env, 'KICKSTAND_USER_PASSWORD');
   try {
     switch (action) {
       case 'list':
