@@ -124,10 +124,11 @@ function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
       if (typeof fn === 'function' && (FunctionConstructors.includes(fn) || !callable.has(fn))) throw refused(`calling ${name}()`);
       return base.callWrap(fn, name, context, args);
     },
-    // nunjucks numbers run-time errors from 0 (only its undefined-value error adds one): ours say the
-    // line people see in their editor.
+    // nunjucks places an error that carries no position (ours, a filter's, "Unable to call") at the
+    // 0-based line of the nearest call, and line 1 reads as no line at all; its undefined-value error
+    // carries its own 1-based position and is left as it is. Count from 1 like an editor does.
     handleError(error, lineno, colno) {
-      return error instanceof SandboxError ? base.handleError(error, lineno + 1, colno + 1) : base.handleError(error, lineno, colno);
+      return base.handleError(error, lineno + 1, colno + 1);
     },
     makeMacro(argNames, kwargNames, func) {
       return allowCall(base.makeMacro(argNames, kwargNames, func));
