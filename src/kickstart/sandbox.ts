@@ -70,7 +70,9 @@ interface Runtime {
 }
 interface CompiledTemplate {
   compiled: boolean;
+  path: string;
   tmplStr?: string;
+  compile(): void;
   rootRenderFunc: RenderFn;
   blocks: Record<string, RenderFn>;
   _compile(): void;
@@ -78,6 +80,7 @@ interface CompiledTemplate {
 type GetTemplate = (...args: unknown[]) => unknown;
 
 const base = (nunjucks as unknown as { runtime: Runtime }).runtime;
+const lib = (nunjucks as unknown as { lib: { _prettifyError(path: string, withInternals: boolean, err: unknown): Error } }).lib;
 
 /** A guarded copy of nunjucks' runtime with its own step budget. One per environment: renders are
  *  synchronous, so one render at a time uses it. */
@@ -174,10 +177,22 @@ export function sandboxEnvironment(env: nunjucks.Environment): nunjucks.Environm
 
   const getTemplate = (env as unknown as { getTemplate: GetTemplate }).getTemplate.bind(env);
   // getTemplate's last argument, when a function, is its callback (the form compiled code and render() use).
+  // The template is compiled here, so a compile error (a refused name, a syntax error in a snippet)
+  // reaches the includer through this callback. Left to Template.render, an included template's compile
+  // error is called back on a later tick, after the synchronous render has already returned.
   (env as unknown as { getTemplate: GetTemplate }).getTemplate = (...args: unknown[]) => {
     const cb = args.at(-1);
     if (typeof cb === 'function') {
-      args[args.length - 1] = (err: unknown, tmpl: unknown) => (cb as (e: unknown, t: unknown) => unknown)(err, tmpl ? guardTemplate(tmpl as CompiledTemplate, guard) : tmpl);
+      args[args.length - 1] = (err: unknown, tmpl: unknown) => {
+        if (err || !tmpl) return (cb as (e: unknown, t: unknown) => unknown)(err, tmpl);
+        const guarded = guardTemplate(tmpl as CompiledTemplate, guard);
+        try {
+          guarded.compile();
+        } catch (e) {
+          return (cb as (e: unknown) => unknown)(lib._prettifyError(guarded.path, false, e));
+        }
+        return (cb as (e: unknown, t: unknown) => unknown)(null, guarded);
+      };
       return getTemplate(...args);
     }
     const tmpl = getTemplate(...args);
