@@ -6,7 +6,7 @@ import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { installFilters } from './filters.js';
-import { sandboxEnvironment } from './sandbox.js';
+import { RENDER_MAX_CHARS, sandboxEnvironment } from './sandbox.js';
 import { forbiddenName } from './sandbox-check.js';
 import { AppError } from '../errors.js';
 
@@ -170,13 +170,21 @@ function renderWith(env: nunjucks.Environment, loader: TemplateLoader, name: str
   if (!loader.fullPath(name)) {
     throw new AppError('TEMPLATE_NOT_FOUND', `template "${name}" is not a valid template name`, 'template');
   }
+  let text: string;
   try {
-    return env.render(name, context);
+    text = env.render(name, context);
   } catch (err) {
     const detail = parseRenderError(name, err, loader.root, (n) => loader.getSource(n)?.src);
     const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
     throw new AppError('TEMPLATE_RENDER', `${detail.template}${at}: ${detail.message}`, 'template', detail);
   }
+  // Measured before anything reads the text: until then V8 keeps the pieces of a long concatenation
+  // unflattened, so a loop that repeats a large text costs little until it is sent.
+  if (text.length > RENDER_MAX_CHARS) {
+    const message = `the rendered text is longer than ${RENDER_MAX_CHARS / (1024 * 1024)} MiB: is there a runaway loop?`;
+    throw new AppError('TEMPLATE_RENDER', `${name}: ${message}`, 'template', { template: name, message });
+  }
+  return text;
 }
 
 const OPENERS = new Set(['if', 'for', 'block', 'macro', 'call', 'filter', 'raw', 'verbatim']);

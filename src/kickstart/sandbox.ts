@@ -30,6 +30,8 @@ import { FORBIDDEN, NOT_AVAILABLE, forbiddenName, isObjectPrototypeName } from '
 
 /** Lookups, calls and loop iterations one render may make. The shipped templates make a few hundred. */
 export const RENDER_STEPS = 1_000_000;
+/** The longest text a render may produce. A shipped kickstart is a few KB, the stub with its %pre ~40 KB. */
+export const RENDER_MAX_CHARS = 8 * 1024 * 1024;
 /** The most numbers one `range()` may produce (it builds an array at once). */
 export const RANGE_LIMIT = 10_000;
 

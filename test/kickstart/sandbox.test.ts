@@ -7,7 +7,7 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKickstartEnvironment, type KickstartEnvironment } from '../../src/kickstart/environment.js';
-import { RANGE_LIMIT, RENDER_STEPS } from '../../src/kickstart/sandbox.js';
+import { RANGE_LIMIT, RENDER_MAX_CHARS, RENDER_STEPS } from '../../src/kickstart/sandbox.js';
 import { createViewEnvironment } from '../../src/web/views.js';
 
 let env: KickstartEnvironment | undefined;
@@ -76,6 +76,12 @@ describe('template sandbox', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     // The budget is per render: the next one starts from nothing.
     expect(e.renderDraft('a.ks.njk', '{% for i in range(1000) %}{% endfor %}ok', ctx)).toBe('ok');
+  });
+
+  it(`When a render grows past ${RENDER_MAX_CHARS / (1024 * 1024)} MiB of text, then it fails instead of being sent`, async () => {
+    const e = await kickstarts({ 'snippets/big.njk': `${'x'.repeat(64 * 1024)}\n` });
+    expect(() => e.renderDraft('a.ks.njk', '{% for i in range(200) %}{% include "snippets/big.njk" %}{% endfor %}', ctx)).toThrow(/^a\.ks\.njk: the rendered text is longer than 8 MiB/);
+    expect(e.renderDraft('a.ks.njk', '{% for i in range(100) %}{% include "snippets/big.njk" %}{% endfor %}', ctx)).toHaveLength(100 * (64 * 1024 + 1));
   });
 
   it('When the web views render, then their environment is nunjucks as it ships (the sandbox is per environment, nothing global is patched)', () => {
