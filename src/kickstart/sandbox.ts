@@ -35,7 +35,6 @@ export const RENDER_MAX_CHARS = 8 * 1024 * 1024;
 /** The most numbers one `range()` may produce (it builds an array at once). */
 export const RANGE_LIMIT = 10_000;
 
-
 // Methods a template may call, by the kind of value; each must be the intrinsic (never a shadowing own
 // property). None takes a size that could fill the heap (no repeat, padStart, padEnd), none mutates
 // the data (no push, sort, splice: facts and params are shared objects), and none takes a regular
@@ -138,9 +137,12 @@ function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
     makeMacro(argNames, kwargNames, func) {
       return allowCall(base.makeMacro(argNames, kwargNames, func));
     },
+    // A {% for %} over one variable counts up to the value's `length` with no other runtime call: a
+    // string, a list, or a dict literal such as {"length": 1e12}. Charge the whole loop up front.
     fromIterator(value) {
       const out = base.fromIterator(value);
-      if (Array.isArray(out)) step(out.length);
+      const length = (out as { length?: unknown } | null | undefined)?.length;
+      if (typeof length === 'number') step(Number.isNaN(length) ? 0 : length);
       return out;
     },
     keys(obj) {

@@ -110,6 +110,8 @@ const PAYLOADS: Payload[] = [
   // Holding the service.
   { name: 'a range of a billion', source: '{% for i in range(1000000000) %}x{% endfor %}' },
   { name: 'nested loops', source: '{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}' },
+  { name: 'a loop over a dict with a huge length', source: '{% for i in {"length": 1000000000000} %}x{% endfor %}' },
+  { name: 'a loop over a long string', source: `{% set s = "xxxxxxxxxxxxxxxx" %}${'{% set s = s + s %}'.repeat(20)}{% for c in s %}{% endfor %}` },
 ];
 
 let srv: TestServer;
