@@ -23,6 +23,8 @@
 // - only functions blessed here may be called: the globals (range, cycler, joiner, raw_include), the
 //   macros the template defines (`caller` included), the allow-listed methods, and helpers our own code
 //   puts in the context (`allowCall`). The Function constructor never is.
+// - filters, tests and globals live in tables without a prototype (they are found by name outside the
+//   runtime, so `{{ x | constructor }}` must not find Object);
 // - a render has a budget of steps (lookups, calls, loop iterations) and `range()` a size bound, so a
 //   loop cannot hold the event loop for minutes or fill the heap.
 import nunjucks from 'nunjucks';
@@ -175,9 +177,14 @@ function allowedMethod(obj: unknown, name: string): ((...args: unknown[]) => unk
  *  here. */
 export function sandboxEnvironment(env: nunjucks.Environment): nunjucks.Environment {
   const guard = guardedRuntime();
-  const globals = (env as unknown as { globals: Record<string, unknown> }).globals;
-  Object.assign(globals, safeGlobals());
-  for (const value of Object.values(globals)) if (typeof value === 'function') callable.add(value);
+  // Filters, tests and globals are looked up by name in plain objects, outside the runtime: with
+  // Object.prototype behind them, `{{ x | __defineGetter__(…) }}` or `{% if x is constructor %}` would
+  // find its methods. Without a prototype, such a name is simply not found.
+  const tables = env as unknown as Record<'globals' | 'filters' | 'tests', Record<string, unknown>>;
+  tables.filters = Object.assign(Object.create(null) as Record<string, unknown>, tables.filters);
+  tables.tests = Object.assign(Object.create(null) as Record<string, unknown>, tables.tests);
+  tables.globals = Object.assign(Object.create(null) as Record<string, unknown>, tables.globals, safeGlobals());
+  for (const value of Object.values(tables.globals)) if (typeof value === 'function') callable.add(value);
 
   const getTemplate = (env as unknown as { getTemplate: GetTemplate }).getTemplate.bind(env);
   // getTemplate's last argument, when a function, is its callback (the form compiled code and render() use).

@@ -7,7 +7,7 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKickstartEnvironment, type KickstartEnvironment } from '../../src/kickstart/environment.js';
-import { RANGE_LIMIT, RENDER_MAX_CHARS, RENDER_STEPS } from '../../src/kickstart/sandbox.js';
+import { RANGE_LIMIT, RENDER_MAX_CHARS, RENDER_STEPS, sandboxEnvironment } from '../../src/kickstart/sandbox.js';
 import { createViewEnvironment } from '../../src/web/views.js';
 
 let env: KickstartEnvironment | undefined;
@@ -53,6 +53,18 @@ describe('template sandbox', () => {
   ])('When a template reaches for %s, then the render fails naming the template and line', async (_what, source, message) => {
     const e = await kickstarts();
     expect(() => e.renderDraft('a.ks.njk', source, { ...ctx, params: { ...ctx.params, f: () => 'ran' } })).toThrow(message);
+  });
+
+  it.each([
+    ['{{ "x" | constructor }}', /filter not found: constructor/],
+    ['{{ "lookup" | __defineGetter__(range) }}', /filter not found: __defineGetter__/],
+    ['{% if "x" is constructor %}y{% endif %}', /test not found: constructor/],
+  ])('When %s names a filter or test after an Object.prototype method, then it is not found, even without the parse-time check', (source, message) => {
+    const sandboxed = sandboxEnvironment(new nunjucks.Environment(null, { throwOnUndefined: true }));
+    // Built directly, so the template skips the parse-time check of names: the tables alone must hold.
+    const template = new nunjucks.Template(source, sandboxed, 'x.njk', true);
+    expect(() => template.render({})).toThrow(message);
+    expect(new nunjucks.Template('{{ "A" | lower }}{% if 3 is odd %}!{% endif %}', sandboxed, 'y.njk', true).render({})).toBe('a!');
   });
 
   it('When a name is refused, then check() (save and preview) reports it at its line and column before anything runs', async () => {

@@ -103,6 +103,11 @@ const PAYLOADS: Payload[] = [
   { name: 'include /etc/passwd', source: '{% include "/etc/passwd" %}' },
   { name: 'include traversal', source: '{% include "../../../../../../proc/self/environ" %}' },
   { name: 'import /proc/self/environ', source: '{% import "/proc/self/environ" as e %}{{ e }}' },
+  // Filter and test names are looked up in tables of their own, outside the runtime.
+  { name: 'a filter named constructor', source: '{{ "return 1" | constructor }}' },
+  { name: 'a filter named __defineGetter__', source: '{{ "lookup" | __defineGetter__(range) }}' },
+  { name: 'a test named constructor', source: '{% if "x" is constructor %}yes{% endif %}' },
+  { name: 'a test named hasOwnProperty', source: '{% if "x" is hasOwnProperty %}yes{% endif %}' },
   // Filters that look attributes up: they give strings or the items, never the function.
   { name: 'sum over constructor.constructor', source: '{{ [range] | sum("constructor.constructor", "") }}', inert: true },
   { name: 'join over constructor', source: '{{ [range] | join(",", "constructor") }}', inert: true },
