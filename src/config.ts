@@ -48,6 +48,18 @@ export class ConfigError extends Error {
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** The environment variables that hold secrets. */
+export const SECRET_VARIABLES = ['KICKSTAND_ADMIN_TOKEN', 'KICKSTAND_ADMIN_PASSWORD', 'KICKSTAND_USER_PASSWORD'] as const;
+
+/** Read a secret and remove it from process.env: whatever reads the environment later (a template
+ *  that got out of its sandbox, a dependency, a child process that inherits it) finds nothing
+ *  (issue 13). An environment object a caller passes (tests) is left as it is. */
+export function takeSecret(env: NodeJS.ProcessEnv, name: (typeof SECRET_VARIABLES)[number]): string | undefined {
+  const value = env[name] || undefined;
+  if (env === process.env) delete process.env[name];
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
   const int = (name: string, dflt: number, min: number, max: number): number => {
@@ -76,13 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     else problems.push(`KICKSTAND_URL="${rawUrl}": ${checked.problem}`);
   }
 
-  const adminToken = env.KICKSTAND_ADMIN_TOKEN || undefined;
+  const adminToken = takeSecret(env, 'KICKSTAND_ADMIN_TOKEN');
   if (adminToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(adminToken)) {
     // Never echo the value: it is a secret even when it is a bad one.
     problems.push('KICKSTAND_ADMIN_TOKEN: must be 16 to 256 printable characters without spaces');
   }
 
-  const adminPassword = env.KICKSTAND_ADMIN_PASSWORD || undefined;
+  const adminPassword = takeSecret(env, 'KICKSTAND_ADMIN_PASSWORD');
   if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 1024)) {
     problems.push('KICKSTAND_ADMIN_PASSWORD: must be 12 to 1024 characters');
   }

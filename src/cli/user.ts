@@ -3,7 +3,7 @@
 // dir directly (holding its lock, see store/data-lock.ts); while the service runs it goes through the
 // service's admin API (user-api.ts), so the service itself ends the sessions a change must end.
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, takeSecret, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Sightings } from '../discovery/sightings.js';
 import { createKickstartEnvironment } from '../kickstart/environment.js';
@@ -42,7 +42,7 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
   const [action, name] = positionals;
   const config = loadConfig();
   const ops = await openOps(config);
-  const password = process.env.KICKSTAND_USER_PASSWORD || undefined;
+  const password = takeSecret(process.env, 'KICKSTAND_USER_PASSWORD');
   try {
     switch (action) {
       case 'list':

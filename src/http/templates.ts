@@ -42,7 +42,7 @@ export function templateRoutes(deps: Deps, adminToken: string): Router {
 
   router.post('/api/v1/templates/*name/preview', ...write, ...jsonBody(LIMIT), async (req, res) => {
     const body = validators.templatePreview(req.body);
-    res.json(await previewTemplate(deps, { name: nameOf(req), ...body }, baseUrl(req, deps.config.publicUrl)));
+    res.json(await previewTemplate(deps, { name: nameOf(req), ...body }, baseUrl(req, deps.config.publicUrl), String(res.locals.actor)));
   });
 
   router.get('/api/v1/templates/*name', ...read, async (req, res) => {

@@ -64,6 +64,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
         deps,
         { name: f.name!, content: f.content!, ...(kind === 'host' && id ? { host: id } : {}), ...(kind === 'sample' && id ? { sample: id } : {}), ...(f.profile ? { profile: f.profile } : {}), ...(params ? { params } : {}) },
         baseUrl(req, deps.config.publicUrl),
+        (res.locals.session as Session).user,
       );
       await editor(res, f, {}, preview);
     } catch (err) {

@@ -6,6 +6,8 @@ import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { installFilters } from './filters.js';
+import { RENDER_MAX_CHARS, sandboxEnvironment } from './sandbox.js';
+import { forbiddenName } from './sandbox-check.js';
 import { AppError } from '../errors.js';
 
 // Template names are paths below the templates folder: letters, digits, `_ . - /`, no `..` segment.
@@ -85,7 +87,8 @@ export interface KickstartEnvironment {
   /** Render `name` as if its file held `source` (an unsaved edit): includes of other files still
    *  read the folder, and nothing is cached. Throws like render(). */
   renderDraft(name: string, source: string, context: object): string;
-  /** Whether `source` compiles (syntax only: undefined values and filters are found at render).
+  /** Whether `source` compiles (syntax, and no name the sandbox refuses: undefined values and filters
+   *  are found at render).
    *  Undefined when it does; otherwise where and why not. */
   check(name: string, source: string): RenderErrorDetail | undefined;
   /** Forget compiled templates now (after a save), rather than when the folder watcher fires. */
@@ -112,7 +115,8 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
     check(name, source) {
       try {
         new nunjucks.Template(source, env, loader.fullPath(name) ?? name, true);
-        return undefined;
+        const forbidden = forbiddenName(source);
+        return forbidden ? { template: name, ...forbidden } : undefined;
       } catch (err) {
         const detail = parseRenderError(name, err, loader.root, () => source);
         // nunjucks gives no line for a block left open ("expected endif, got end of file"): point at
@@ -158,20 +162,29 @@ function environmentFor(loader: TemplateLoader): nunjucks.Environment {
     if (!src) throw new Error(`raw_include: no file "${name}" in the templates folder`);
     return src.src.replace(/\n$/, '');
   });
-  return env;
+  // Templates, snippets and drafts reach only their data, macros and these helpers (sandbox.ts).
+  return sandboxEnvironment(env);
 }
 
 function renderWith(env: nunjucks.Environment, loader: TemplateLoader, name: string, context: object): string {
   if (!loader.fullPath(name)) {
     throw new AppError('TEMPLATE_NOT_FOUND', `template "${name}" is not a valid template name`, 'template');
   }
+  let text: string;
   try {
-    return env.render(name, context);
+    text = env.render(name, context);
   } catch (err) {
     const detail = parseRenderError(name, err, loader.root, (n) => loader.getSource(n)?.src);
     const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
     throw new AppError('TEMPLATE_RENDER', `${detail.template}${at}: ${detail.message}`, 'template', detail);
   }
+  // Measured before anything reads the text: until then V8 keeps the pieces of a long concatenation
+  // unflattened, so a loop that repeats a large text costs little until it is sent.
+  if (text.length > RENDER_MAX_CHARS) {
+    const message = `the rendered text is longer than ${RENDER_MAX_CHARS / (1024 * 1024)} MiB: is there a runaway loop?`;
+    throw new AppError('TEMPLATE_RENDER', `${name}: ${message}`, 'template', { template: name, message });
+  }
+  return text;
 }
 
 const OPENERS = new Set(['if', 'for', 'block', 'macro', 'call', 'filter', 'raw', 'verbatim']);

@@ -7,6 +7,7 @@
 // seq() and rand_hex(). Anything else is refused when the profile or rule is saved.
 import { randomBytes } from 'node:crypto';
 import nunjucks from 'nunjucks';
+import { allowCall, sandboxEnvironment, sandboxTemplate } from '../kickstart/sandbox.js';
 
 export class PatternError extends Error {
   constructor(message: string) {
@@ -44,6 +45,9 @@ const FILTERS: Record<string, (...args: never[]) => unknown> = {
   default: (s: unknown, d: string) => (s === undefined || s === null || s === '' ? d : s),
 };
 for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn as (...args: unknown[]) => unknown);
+// The allow-list below is checked at save; the sandbox (kickstart/sandbox.ts) guards the render too,
+// so a gap in one is not a way out.
+sandboxEnvironment(env);
 
 type Node = { typename: string; value?: unknown; fields?: string[]; [k: string]: unknown };
 
@@ -64,7 +68,7 @@ export class OperatorTemplate {
     }
     const seen = { seq: false };
     allow(root, seen);
-    return new OperatorTemplate(source, nunjucks.compile(source, env), seen.seq);
+    return new OperatorTemplate(source, sandboxTemplate(nunjucks.compile(source, env), env), seen.seq);
   }
 
   /** Render; throws PatternError with the reason. `seq` is only called when the text uses seq(). */
@@ -72,11 +76,11 @@ export class OperatorTemplate {
     try {
       return this.template.render({
         ...ctx,
-        seq: (width: unknown) => helpers.seq(clamp(width, 1, 12, 1)),
-        rand_hex: (n: unknown) => {
+        seq: allowCall((width: unknown) => helpers.seq(clamp(width, 1, 12, 1))),
+        rand_hex: allowCall((n: unknown) => {
           const len = clamp(n, 1, 32, 6);
           return randomBytes(Math.ceil(len / 2)).toString('hex').slice(0, len);
-        },
+        }),
       });
     } catch (err) {
       const msg = (err as Error).message.split('\n').at(-1)?.trim() ?? String(err);

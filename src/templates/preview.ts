@@ -1,5 +1,6 @@
 // Preview: render a template — the saved text or an unsaved edit — against a discovered host or a
 // sample, and lint the result. Nothing is stored; the running template is untouched.
+import { audit } from '../audit/audit.js';
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError } from '../errors.js';
@@ -36,7 +37,24 @@ export interface Preview {
 // The stub is the one kickstart Anaconda reads directly; everything else arrives through its %include.
 const STUB = 'stub.ks.njk';
 
-export async function previewTemplate(deps: Deps, request: PreviewRequest, baseUrl: string): Promise<Preview> {
+/** Every preview is in the audit with who asked, whatever its outcome: a preview runs the author's
+ *  text on the server, so it is where someone probing the template sandbox shows up (issue 13). */
+export async function previewTemplate(deps: Deps, request: PreviewRequest, baseUrl: string, actor: string): Promise<Preview> {
+  let outcome = 'failed';
+  try {
+    const preview = await render(deps, request, baseUrl);
+    const error = preview.findings.find((f) => f.code === 'TEMPLATE_RENDER');
+    outcome = error ? `not rendered: ${error.message}` : `for ${preview.target}`;
+    return preview;
+  } catch (err) {
+    if (err instanceof AppError) outcome = `refused: ${err.code}`;
+    throw err;
+  } finally {
+    await audit(deps, actor, 'template.preview', request.name.slice(0, 200), `${request.content === undefined ? 'saved' : 'unsaved'} text ${outcome}`.slice(0, 500));
+  }
+}
+
+async function render(deps: Deps, request: PreviewRequest, baseUrl: string): Promise<Preview> {
   const name = checkTemplateName(request.name);
   const content = request.content ?? (await readTemplateFile(deps.config.templatesDir, name));
   if (content === undefined) throw new AppError('NOT_FOUND', `no template "${name}" in the templates folder`, 'name');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, checkPublicUrl, loadConfig } from '../../src/config.js';
+import { ConfigError, SECRET_VARIABLES, checkPublicUrl, loadConfig, takeSecret } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('When nothing is set, then the documented defaults apply', () => {
@@ -30,4 +30,26 @@ describe('loadConfig', () => {
     'When KICKSTAND_URL is %s, then it is refused (it lands in shell)',
     (url) => expect(checkPublicUrl(url)).toHaveProperty('problem'),
   );
+
+  it('When the admin token and password come from process.env, then the config holds them and process.env no longer does', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.KICKSTAND_ADMIN_TOKEN = 'env-admin-token-0123456789';
+      process.env.KICKSTAND_ADMIN_PASSWORD = 'env-admin-password-123';
+      const c = loadConfig();
+      expect(c.adminToken).toBe('env-admin-token-0123456789');
+      expect(c.adminPassword).toBe('env-admin-password-123');
+      for (const name of SECRET_VARIABLES.slice(0, 2)) expect(process.env[name]).toBeUndefined();
+      expect(JSON.stringify(process.env)).not.toContain('env-admin-');
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('When a secret is taken from an environment object a caller built, then that object is left as it is', () => {
+    const env = { KICKSTAND_USER_PASSWORD: 'user-password-123' };
+    expect(takeSecret(env, 'KICKSTAND_USER_PASSWORD')).toBe('user-password-123');
+    expect(env.KICKSTAND_USER_PASSWORD).toBe('user-password-123');
+  });
 });

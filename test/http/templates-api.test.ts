@@ -165,6 +165,19 @@ describe('template preview and lint', () => {
     await api('post', '/api/v1/templates/site.ks.njk/preview').send({ host: 'no-such-host' }).expect(404);
   });
 
+  it('When an author previews the saved text, a draft, and a draft the sandbox refuses, then each preview is in the audit with the author and the template', async () => {
+    await preview('site.ks.njk', { sample: 'small-vm' });
+    await preview('site.ks.njk', { content: 'text\n', sample: 'small-vm' });
+    const refused = await preview('site.ks.njk', { content: 'text\n{{ range.constructor("return 1")() }}\n', sample: 'small-vm' });
+    expect(refused.body.findings).toEqual([expect.objectContaining({ code: 'TEMPLATE_RENDER', line: 2, message: expect.stringContaining('"constructor" is not available in templates') })]);
+    const entries = (await api('get', '/api/v1/audit', 'admin').expect(200)).body.entries.filter((e: { action: string }) => e.action === 'template.preview');
+    expect(entries.slice(0, 3)).toEqual([
+      expect.objectContaining({ actor: 'author1', target: 'site.ks.njk', detail: expect.stringMatching(/^unsaved text not rendered: .*constructor/) }),
+      expect.objectContaining({ actor: 'author1', target: 'site.ks.njk', detail: 'unsaved text for sample small-vm' }),
+      expect.objectContaining({ actor: 'author1', target: 'site.ks.njk', detail: 'saved text for sample small-vm' }),
+    ]);
+  });
+
   it('When the version is taken from the installer, then a RHEL 8 installer is checked as RHEL8 (timesource is unknown there)', async () => {
     const rhel8 = await preview('site.ks.njk', { content: 'timesource --ntp-server=ntp.example.com\n', sample: 'small-vm' });
     expect(rhel8.body.version).toBe('RHEL8');

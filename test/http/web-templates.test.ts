@@ -94,6 +94,13 @@ describe('templates pages', () => {
     expect(bad.text).toMatch(/id="error-params">params: not a JSON object/);
   });
 
+  it('When a draft is previewed from the editor, then the audit names the signed-in author, template.preview and the template', async () => {
+    const { agent, csrf } = await logIn('author');
+    await agent.post('/templates/preview').type('form').send({ _csrf: csrf, name: 'lab.ks.njk', content: 'text\n', target: 'sample:small-vm', params: '' }).expect(200);
+    const entries = (await request(srv.url).get('/api/v1/audit').set('Authorization', `Bearer ${srv.adminToken}`).expect(200)).body.entries;
+    expect(entries.find((e: { action: string }) => e.action === 'template.preview')).toMatchObject({ actor: 'author', target: 'lab.ks.njk', detail: 'unsaved text for sample small-vm' });
+  });
+
   it('When an operator or a viewer posts a save, preview or rollback, then 403 and nothing changes; without the CSRF token, 403 too', async () => {
     for (const who of ['operator', 'viewer']) {
       const { agent, csrf } = await logIn(who);
