@@ -240,7 +240,7 @@ describe(`template escapes (${PAYLOADS.length} payloads)`, () => {
   });
 
   it('Every preview above is in the audit as template.preview by the author', async () => {
-    const entries = (await request(srv.url).get('/api/v1/audit').set(as('admin')).expect(200)).body.entries as { actor: string; action: string; target: string; detail?: string }[];
+    const entries = (await request(srv.url).get('/api/v1/audit?action=template.preview&limit=1000').set(as('admin')).expect(200)).body.entries as { actor: string; action: string; target: string; detail?: string }[];
     const previews = entries.filter((e) => e.action === 'template.preview');
     expect(previews.length).toBeGreaterThanOrEqual(2 * PAYLOADS.length);
     expect(previews.every((e) => e.actor === 'author1' && e.target === 'site.ks.njk')).toBe(true);
