@@ -26,6 +26,10 @@ export interface Config {
   /** Registrations (POST /api/v1/discovery) per minute from one client IP, with a burst of as many
    *  (KICKSTAND_REGISTER_LIMIT, default 120; 0 = no limit). Polls are never limited. */
   registerLimit: number;
+  /** Minutes the original token of a host in an identity conflict must have been silent before the
+   *  newcomer's claim is released by itself (KICKSTAND_CONFLICT_RELEASE_AFTER, default 0 = never:
+   *  an operator decides). Trade-off in docs/discovery.md#identity-conflicts. */
+  conflictReleaseAfterMinutes: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
   logLevel: string;
   /** JSON file of installer sources (KICKSTAND_INSTALLERS); optional, more can be added through the API. */
@@ -62,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const tokenTtlHours = int('KICKSTAND_TOKEN_TTL', 24, 1, 24 * 30);
   const lostAfterMinutes = int('KICKSTAND_LOST_AFTER', 30, 1, 7 * 24 * 60);
   const registerLimit = int('KICKSTAND_REGISTER_LIMIT', 120, 0, 1_000_000);
+  const conflictReleaseAfterMinutes = int('KICKSTAND_CONFLICT_RELEASE_AFTER', 0, 0, 7 * 24 * 60);
 
   let publicUrl: string | undefined;
   const rawUrl = env.KICKSTAND_URL;
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     tokenTtlHours,
     lostAfterMinutes,
     registerLimit,
+    conflictReleaseAfterMinutes,
     logLevel,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),

@@ -73,8 +73,36 @@ export interface Host {
   updated_at: string;
   last_seen_at: string;
   last_seen_ip?: string;
+  /** Set while another machine claims this host's identity (same boot MAC or DMI UUID, or a
+   *  registration without the host's boot key) and an operator has not decided: see
+   *  src/discovery/conflict.ts. */
+  conflict?: IdentityConflict;
+  /** Per-host boot key (kickstand.key= on the per-MAC boot entries): with one, only a registration
+   *  presenting it is this host. Kept as is, not hashed, because the per-MAC entries must print it;
+   *  never shown through a view (views.ts), only to admins (docs/operations.md#boot-keys). */
+  boot_key?: string;
   /** Newest last; capped (see MAX_EVENTS) so a chatty host cannot grow the hot document forever. */
   events: HostEvent[];
+}
+
+/** A registration that matched this host but was not allowed to become it. The newcomer holds a claim
+ *  token (its hash here): its polls get 409 IDENTITY_CONFLICT until an operator (or the automatic
+ *  release) makes the claim the host's token. */
+export interface IdentityConflict {
+  /** sha256 of the newcomer's claim token. */
+  claim_hash: string;
+  at: string;
+  ip: string;
+  /** What the newcomer reported: the host takes these only when released to it. */
+  boot_mac: string;
+  macs: string[];
+  uuid?: string;
+  /** How it matched, and why it was not simply re-discovered. */
+  matched_by: 'boot_mac' | 'uuid';
+  reason: string;
+  /** Set at the first refused poll, so a polling newcomer writes one conflict-refused event, not one
+   *  every five seconds. */
+  refused_at?: string;
 }
 
 export const MAX_EVENTS = 100;
