@@ -81,7 +81,7 @@ export function released(host: Host, actor: string, ip: string | undefined, why:
   const { conflict: _resolved, token_expires_at: _old, ...rest } = host;
   const base: Host = { ...rest, events: [...host.events], updated_at: at };
   const mac = c.boot_mac === host.boot_mac ? `boot MAC ${c.boot_mac} unchanged` : `boot MAC ${host.boot_mac} → ${c.boot_mac}`;
-  addEvent(base, { at, type: 'conflict-released', actor, ...(ip ? { ip } : {}), message: `released to the machine at ${c.ip} (${mac}) ${why}; the previous token is dead` });
+  addEvent(base, { at, type: 'conflict-released', actor, ...(ip ? { ip } : {}), message: `released to the machine at ${c.ip} (${mac}) ${why}; the previous token is dead${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}` });
   const next = rediscovered(base, c.ip);
   return {
     ...next,
