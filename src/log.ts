@@ -10,7 +10,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'kickstand' },
       redact: {
-        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'password', '*.password'],
+        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'password', '*.password', 'boot_key', '*.boot_key', 'headers["x-kickstand-boot-key"]'],
         censor: '[redacted]',
       },
     },
