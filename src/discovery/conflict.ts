@@ -93,11 +93,21 @@ export function released(host: Host, actor: string, ip: string | undefined, why:
   };
 }
 
+/** A UUID match may come from a machine whose own boot MAC has since become another host: two hosts
+ *  must never share a boot MAC (it is the lookup key). */
+async function macFree(deps: Deps, host: Host): Promise<boolean> {
+  const holder = host.conflict ? await deps.store.findByBootMac(host.conflict.boot_mac) : undefined;
+  return !holder || holder.id === host.id;
+}
+
 /** An operator releases the host to the newcomer (API and host page). */
 export async function releaseConflict(deps: Deps, id: string, actor: string, ip: string): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (current.conflict && !(await macFree(deps, current))) {
+      throw new AppError('INVALID_TRANSITION', `the claiming machine's boot MAC ${current.conflict.boot_mac} belongs to another host now; delete or release that one first`, 'conflict');
+    }
     const next = released(current, actor, ip, `by ${actor}`);
     deps.log.info({ host: id, from: current.state, to: next.state, boot_mac: next.boot_mac, actor, ip }, 'identity conflict released');
     return { host: next, durable: deps.store.saveHost(next) };
@@ -112,9 +122,9 @@ export async function releaseConflict(deps: Deps, id: string, actor: string, ip:
 export async function claimPolled(deps: Deps, id: string, token: string, ip: string): Promise<Host> {
   const outcome = await deps.hostsLock.run(async () => {
     const host = await deps.store.getHost(id);
-    // Released, replaced or dismissed meanwhile: the claim is an unknown token like any other.
+    // Released or replaced meanwhile: the claim is an unknown token like any other.
     if (!host?.conflict || !tokenMatches(token, host.conflict.claim_hash)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
-    if (autoReleaseDue(deps, host)) {
+    if (autoReleaseDue(deps, host) && (await macFree(deps, host))) {
       const minutes = deps.config.conflictReleaseAfterMinutes;
       const next = released(host, 'kickstand', ip, `automatically: the original token was silent for ${minutes}+ minutes (KICKSTAND_CONFLICT_RELEASE_AFTER)`);
       deps.log.info({ host: id, from: host.state, to: next.state, boot_mac: next.boot_mac, ip }, 'identity conflict released');

@@ -4,7 +4,8 @@
 // it may not become (assigned, provisioning, installed, or without the host's boot key) only gets a
 // claim on it: conflict.ts.
 import type { Deps } from '../deps.js';
-import { addEvent, type Host } from '../hosts/host.js';
+import { addEvent, type Host, type HostEvent } from '../hosts/host.js';
+import type { Sighting } from './sightings.js';
 import { hashToken, newHostId, newToken } from '../hosts/tokens.js';
 import { validators } from '../schemas/validate.js';
 import type { Facts } from './facts.js';
@@ -41,9 +42,10 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string, boo
 
     const reason = known && claimReason(known, bootKey);
     if (known && reason) {
-      // Nothing of the host changes but the claim and its event: not its facts, token, boot MAC or
-      // last-seen address (the automatic release measures the original token's silence by it).
+      // Nothing of the host changes but the claim and its events: not its facts, token, boot MAC,
+      // serial or last-seen address (the automatic release measures the original token's silence by it).
       const claimed = withClaim(known, identity, token, ip, matchedBy, reason, now);
+      if (sighting) addEvent(claimed, stubFetched(sighting));
       return { host: claimed, created: false, conflict: true, durable: deps.store.saveHost(claimed) };
     }
 
@@ -61,15 +63,7 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string, boo
           last_seen_at: now,
           events: [],
         };
-    if (sighting) {
-      addEvent(host, {
-        at: sighting.at,
-        type: 'stub-fetched',
-        actor: 'machine',
-        ip: sighting.ip,
-        message: `stub kickstart fetched${sighting.release ? ` by ${sighting.release}` : ''}${sighting.arch ? ` (${sighting.arch})` : ''}`,
-      });
-    }
+    if (sighting) addEvent(host, stubFetched(sighting));
     // Never silently: a host found by its UUID that booted from another NIC says so on its timeline.
     if (known && known.boot_mac !== identity.boot_mac) {
       addEvent(host, { type: 'boot-mac-changed', actor: 'machine', ip, message: `found by its DMI UUID ${identity.uuid ?? '?'}; boot MAC ${known.boot_mac} → ${identity.boot_mac}` });
@@ -102,6 +96,16 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string, boo
   else if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
   else deps.log.info({ host: host.id, state: host.state, boot_mac: host.boot_mac, ip }, 'host facts refreshed');
   return { host, facts, token, created, conflict };
+}
+
+function stubFetched(sighting: Sighting): Omit<HostEvent, 'at'> & { at: string } {
+  return {
+    at: sighting.at,
+    type: 'stub-fetched',
+    actor: 'machine',
+    ip: sighting.ip,
+    message: `stub kickstart fetched${sighting.release ? ` by ${sighting.release}` : ''}${sighting.arch ? ` (${sighting.arch})` : ''}`,
+  };
 }
 
 /** MACs arrive as the kernel prints them; store one spelling so lookups match. A boot key on the

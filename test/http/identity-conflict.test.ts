@@ -155,6 +155,28 @@ describe('release', () => {
     expect(h.events.at(-1)).toMatchObject({ type: 'failed', message: expect.stringMatching(/without reporting "installed"/) });
   });
 
+  it('When the claiming machine’s own boot MAC has become another host meanwhile, then the release is refused (409) and no two hosts share a boot MAC', async () => {
+    const { reg, facts } = await hostIn('assigned');
+    const rogueFacts = rogueWithUuid(facts);
+    await register(rogueFacts);
+    const other = await register(sampleFacts({ boot_mac: rogueFacts.boot_mac }));
+    expect(other.id).not.toBe(reg.id);
+    const res = await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/conflict/release`)).expect(409);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_TRANSITION', field: 'conflict' });
+    expect((await hostOf(reg.id)).boot_mac).toBe(facts.boot_mac);
+  });
+
+  it('When dracut sent the newcomer’s MAC headers with GET /ks, then its stub fetch is on the timeline next to its claim', async () => {
+    const { reg, facts } = await hostIn('assigned');
+    // Its own MAC is unknown, so the sighting waits for its registration (a known MAC's goes on that host at once).
+    const rogueFacts = rogueWithUuid(facts);
+    await request(srv.url).get('/ks').set('X-RHN-Provisioning-MAC-0', `eth0 ${rogueFacts.boot_mac}`).expect(200);
+    await register(rogueFacts);
+    const h = await hostOf(reg.id);
+    expect(h.events.slice(-2).map((e: TimelineEvent) => e.type)).toEqual(['identity-conflict', 'stub-fetched']);
+    expect(h.serial).toBe(facts.dmi.serial);
+  });
+
   it('When a second newcomer claims the host, then its claim replaces the first one (which gets 401)', async () => {
     const { reg, facts } = await hostIn('assigned');
     const first = await register(rogueWithMac(facts.boot_mac));
