@@ -30,6 +30,10 @@ export interface Config {
    *  burst of as many (KICKSTAND_KS_LIMIT, default 120; 0 = no limit). Over it the stub is still
    *  served, at once: only the sighting is skipped (dracut must never see a refusal). */
   ksLimit: number;
+  /** Minutes the original token of a host in an identity conflict must have been silent before the
+   *  newcomer's claim is released by itself (KICKSTAND_CONFLICT_RELEASE_AFTER, default 0 = never:
+   *  an operator decides). Trade-off in docs/discovery.md#identity-conflicts. */
+  conflictReleaseAfterMinutes: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
   logLevel: string;
   /** JSON file of installer sources (KICKSTAND_INSTALLERS); optional, more can be added through the API. */
@@ -79,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const lostAfterMinutes = int('KICKSTAND_LOST_AFTER', 30, 1, 7 * 24 * 60);
   const registerLimit = int('KICKSTAND_REGISTER_LIMIT', 120, 0, 1_000_000);
   const ksLimit = int('KICKSTAND_KS_LIMIT', 120, 0, 1_000_000);
+  const conflictReleaseAfterMinutes = int('KICKSTAND_CONFLICT_RELEASE_AFTER', 0, 0, 7 * 24 * 60);
 
   let publicUrl: string | undefined;
   const rawUrl = env.KICKSTAND_URL;
@@ -125,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     lostAfterMinutes,
     registerLimit,
     ksLimit,
+    conflictReleaseAfterMinutes,
     logLevel,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),

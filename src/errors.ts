@@ -16,6 +16,8 @@ export const ERRORS = {
   TEMPLATE_CHANGED: 409,
   TEMPLATE_VERSION_NOT_FOUND: 404,
   INVALID_TRANSITION: 409,
+  // A poll with a claim token: another machine holds this host's identity (docs/discovery.md#identity-conflicts).
+  IDENTITY_CONFLICT: 409,
   INSTALLER_NOT_FOUND: 404,
   KEXEC_UNAVAILABLE: 400,
   HOSTNAME_TAKEN: 409,

@@ -451,11 +451,23 @@ installer_json() {
   json_object members
 }
 
+# hide_boot_key CMDLINE: the command line with every kickstand.key=… blanked, in REPLY. The facts are
+# kept and shown to every reader of the service; the key goes only in its own header (pre.sh
+# register). Greedy .* finds the last occurrence; the loop works leftwards, so it always ends.
+hide_boot_key() {
+  local rest=$1 out='' re='^(|.*[[:space:]])kickstand\.key=[^[:space:]]*'
+  while [[ $rest =~ $re ]]; do
+    out="kickstand.key=(hidden)${rest:${#BASH_REMATCH[0]}}$out"
+    rest=${BASH_REMATCH[1]}
+  done
+  REPLY=$rest$out
+}
+
 kernel_json() {
   local members=() release='' cmdline=''
   release=$(uname -r 2>/dev/null) || release=''
   jm_str members release "$release"
-  read_value "$CMDLINE_FILE" && cmdline=$REPLY
+  read_value "$CMDLINE_FILE" && hide_boot_key "$REPLY" && cmdline=$REPLY
   jm_str members cmdline "$cmdline" "$MAX_LONG_STR"
   json_object members
 }

@@ -102,6 +102,10 @@ vt_draw() {
     printf '  state  : %s\n' "$(printable "$STATUS_STATE")"
     printf '  error  : %s\n\n' "$(printable "${STATUS_ERROR:-none}")"
     printf '  The installer continues by itself once an admin assigns this host.\n'
+    if [[ $STATUS_ERROR == 'identity conflict'* ]]; then
+      printf '  Another machine is registered under this identity: an operator must\n'
+      printf '  release host %s to this machine on its Kickstand page.\n' "$STATUS_HOST"
+    fi
     printf '  Log: /tmp/kickstand-pre.log. Anaconda: Ctrl-Alt-F1.\n'
   } >&"$VT_FD" 2>/dev/null || true
 }
@@ -160,13 +164,19 @@ now_ms() {
 
 DEADLINE_SECONDS=''
 FALLBACK_MODE=interactive
+BOOT_KEY=''
 
-# kickstand.deadline=SECONDS and kickstand.fallback=interactive|reboot|poweroff (BOOTIF: facts.sh).
+# kickstand.deadline=SECONDS, kickstand.fallback=interactive|reboot|poweroff and kickstand.key=KEY
+# (BOOTIF: facts.sh). The key is a secret like the token: never logged, never in argv.
 read_boot_options() {
   local w v
   cmdline_words
   for w in "${REPLY_WORDS[@]}"; do
     case $w in
+      kickstand.key=*)
+        v=${w#*=}
+        if [[ $v =~ ^[A-Za-z0-9_-]{16,128}$ ]]; then BOOT_KEY=$v; else log "ignoring kickstand.key: not 16 to 128 characters of A-Z a-z 0-9 _ -"; fi
+        ;;
       kickstand.deadline=*)
         v=${w#*=}
         if [[ $v =~ ^[0-9]{1,9}$ ]]; then DEADLINE_SECONDS=$((10#$v)); else log "ignoring $w: not a number of seconds"; fi
@@ -259,7 +269,7 @@ register() {
   for file in "$FACTS_FILE" "$STATE_DIR/facts-minimal.json"; do
     set_state "registering with $KICKSTAND_URL"
     if ! http "$KICKSTAND_URL/api/v1/discovery" "$REQUEST_TIMEOUT" \
-      -H 'Content-Type: application/json' -H 'Expect:' --data-binary "@$file"; then
+      -H 'Content-Type: application/json' -H 'Expect:' --data-binary "@$file" -K - <<< "$(boot_key_config)"; then
       set_error "registration failed: $HTTP_ERROR"
       return 1
     fi
@@ -314,6 +324,13 @@ parse_registration() {
   local token=${BASH_REMATCH[1]}
   [[ $body =~ $next_re ]] || return 1
   HOST_ID=$id HOST_TOKEN=$token NEXT_URL=${BASH_REMATCH[1]}
+}
+
+# The boot key as a curl config line, for stdin (-K -): like the token, never in argv or the log. An
+# empty config when there is no key (curl reads nothing from it).
+boot_key_config() {
+  [[ -n $BOOT_KEY ]] && printf 'header = "X-Kickstand-Boot-Key: %s"\n' "$BOOT_KEY"
+  return 0
 }
 
 forget_registration() {
@@ -430,6 +447,14 @@ discovery_loop() {
           reboot) reboot_now; return 0 ;;
           *) retry_later "unknown action \"$(printable "$action")\" from the server" ;;
         esac
+        ;;
+      409)
+        # IDENTITY_CONFLICT: this machine matched a host that another machine holds (same boot MAC or
+        # DMI UUID, or no/wrong boot key), so its token is only a claim. Keep it and keep waiting, with
+        # backoff, until an operator releases the host to this machine; never take an answer from
+        # anything but a 200 (docs/discovery.md#identity-conflicts).
+        error_message || REPLY='identity conflict'
+        retry_later "identity conflict (HTTP 409): $REPLY; waiting for an operator to release host $HOST_ID to this machine"
         ;;
       401 | 403 | 404)
         # The host was deleted, or the service lost it: register again and keep waiting.
@@ -599,7 +624,9 @@ main() {
     fallback "KICKSTAND_URL is not set or not an http(s) URL"
     return 0
   fi
-  log "server $KICKSTAND_URL, deadline ${DEADLINE_SECONDS:-none}, fallback $FALLBACK_MODE"
+  local key_state=none
+  [[ -n $BOOT_KEY ]] && key_state=given    # never the key itself
+  log "server $KICKSTAND_URL, deadline ${DEADLINE_SECONDS:-none}, fallback $FALLBACK_MODE, boot key $key_state"
 
   set_state "gathering hardware facts"
   if ! gather_facts > "$FACTS_FILE"; then

@@ -24,7 +24,7 @@ export function grub(src: BootSource): string {
   return [
     ...(https ? ['# GRUB cannot fetch https: copy the kernel and initrd next to grubx64.efi and use their TFTP paths'] : []),
     "menuentry 'Kickstand discovery' {",
-    `  ${linux} ${grubPath(r.kernel)} ${discoveryArgs(src).join(' ')}`,
+    `  ${linux} ${grubPath(r.kernel)} ${[...discoveryArgs(src), ...(src.bootMac ? [`BOOTIF=01-${src.bootMac.replace(/:/g, '-')}`] : [])].join(' ')}`,
     `  ${initrd} ${grubPath(r.initrd)}`,
     '}',
     '',

@@ -1,7 +1,8 @@
 // GET /boot/ipxe?mac=${mac}: iPXE names the NIC it booted from. A known host assigned to kexec into
 // another installer boots that installer's kernel directly — one boot instead of two, no discovery
 // round. Everyone else (unknown, waiting, assigned a kickstart) gets the discovery script: a host
-// assigned a kickstart receives it at its first poll anyway.
+// assigned a kickstart receives it at its first poll anyway. A host with a boot key gets it on its
+// discovery line when the request comes from its own address.
 import type { Deps } from '../deps.js';
 import { normalizeMac } from '../discovery/identity.js';
 import { deliverableByMac, deliveredHost } from '../hosts/deliver.js';
@@ -21,9 +22,17 @@ export async function ipxeFor(deps: Deps, src: BootSource, rawMac: string | unde
     deps.log.info({ host: host.id, from: host.state, to: next.state, action: 'kexec', ip, via: 'ipxe' }, 'host state changed');
     return { script: directBoot(a.kernel, a.initrd, a.append), durable: deps.store.saveHost(next) };
   });
-  if (!direct) return ipxe(src);
+  if (!direct) return ipxe(await withBootKey(deps, src, mac, ip));
   await direct.durable;
   return direct.script;
+}
+
+/** A host with a boot key gets it on its discovery line, under the same rule as the kexec answer: only
+ *  when the request comes from the host's own address. Anyone else (a MAC is no secret) gets the plain
+ *  script, and a registration from it without the key is only a claim (docs/boot.md#boot-keys). */
+async function withBootKey(deps: Deps, src: BootSource, mac: string, ip: string): Promise<BootSource> {
+  const host = await deps.store.findByBootMac(mac);
+  return host?.boot_key && deliverableByMac(host, ip) ? { ...src, bootKey: host.boot_key } : src;
 }
 
 function directBoot(kernel: string, initrd: string, append: string): string {

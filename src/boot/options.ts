@@ -18,6 +18,11 @@ export interface BootSource {
   release?: { family: 'rhel' | 'fedora'; major: number };
   /** kickstand.profile=NAME: with auto-provisioning on, the host gets this profile on discovery. */
   profile?: string;
+  /** Per-MAC entries only (per-host.ts): the host's boot key, written as kickstand.key=, which its
+   *  %pre sends with the registration (docs/boot.md#boot-keys). */
+  bootKey?: string;
+  /** Per-MAC entries only: the boot MAC, for loaders that cannot name it themselves (GRUB). */
+  bootMac?: string;
 }
 
 export const PLACEHOLDER_REPO = 'http://MIRROR/rhel9/BaseOS/x86_64/os';
@@ -39,7 +44,8 @@ export function discoveryArgs(src: BootSource): string[] {
   // come straight from the mirror; without it, the overlay is named with inst.updates=.
   const overlay = src.stage2 ? [`inst.stage2=${src.stage2}`] : src.updates ? [`inst.updates=${src.updates}`] : [];
   const profile = src.profile ? [`kickstand.profile=${src.profile}`] : [];
-  return ['ip=dhcp', `inst.repo=${r.repo}`, ...overlay, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn', ...profile];
+  const key = src.bootKey ? [`kickstand.key=${src.bootKey}`] : [];
+  return ['ip=dhcp', `inst.repo=${r.repo}`, ...overlay, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn', ...profile, ...key];
 }
 
 /** Boot sources reach boot loaders' config files: no spaces, quotes or shell/loader metacharacters. */

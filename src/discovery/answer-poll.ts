@@ -6,7 +6,8 @@ import { AppError } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
 import { deliveredHost } from '../hosts/deliver.js';
-import { hostTokenValid } from '../hosts/tokens.js';
+import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
+import { claimPolled } from './conflict.js';
 import { kickstartContext } from '../kickstart/context.js';
 
 export type PollAnswer =
@@ -18,10 +19,16 @@ export type PollAnswer =
 
 /** `baseUrl` may be a getter: a waiting machine's poll (nearly all of them) never needs it. */
 export async function answerPoll(deps: Deps, id: string, token: string | undefined, ip: string, baseUrl: string | (() => string)): Promise<PollAnswer> {
-  const host = await deps.store.getHost(id);
-  // Unknown host, wrong token, dead or expired token look the same: a poller learns nothing about
-  // hosts it does not own.
-  if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+  let host = await deps.store.getHost(id);
+  if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {
+    // A newcomer's claim (conflict.ts): refused with 409 unless the automatic release gives it the
+    // host now. It never touches last-seen: that is the original token's heartbeat.
+    host = await claimPolled(deps, id, token, ip);
+  } else {
+    // Unknown host, wrong token, dead or expired token look the same: a poller learns nothing about
+    // hosts it does not own.
+    if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+  }
   deps.store.touchHost(host.id, new Date().toISOString(), ip);
 
   if (host.state === 'lost') cameBack(deps, host, ip);

@@ -1,15 +1,18 @@
 // A machine uploads its facts. We find out whether we know it (same boot MAC, or same real DMI UUID),
 // create it or refresh it, hand it a fresh token, and answer only once that is on disk: a machine
-// that got a 2xx must never be forgotten by a crash a millisecond later.
+// that got a 2xx must never be forgotten by a crash a millisecond later. A machine that matches a host
+// it may not become (assigned, provisioning, installed, or without the host's boot key) only gets a
+// claim on it: conflict.ts.
 import type { Deps } from '../deps.js';
 import { addEvent, type Host } from '../hosts/host.js';
-import { transition } from '../hosts/lifecycle.js';
 import { hashToken, newHostId, newToken } from '../hosts/tokens.js';
 import { validators } from '../schemas/validate.js';
 import type { Facts } from './facts.js';
 import { identityOf, normalizeMac, realSerial } from './identity.js';
 import { summarize } from './summary.js';
 import { addSighting } from './stub-fetched.js';
+import { claimReason, withClaim } from './conflict.js';
+import { rediscovered } from './rediscovery.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { assignHost } from '../hosts/assign.js';
 import { isBootable } from '../profiles/profile.js';
@@ -17,22 +20,35 @@ import { isBootable } from '../profiles/profile.js';
 export interface Registration {
   host: Host;
   facts: Facts;
-  /** Shown once, to the machine: only its hash is kept. */
+  /** Shown once, to the machine: only its hash is kept. For a conflict, the newcomer's claim token. */
   token: string;
   created: boolean;
+  /** The registration matched a host it may not become (conflict.ts): it holds only a claim. */
+  conflict: boolean;
 }
 
-export async function registerMachine(deps: Deps, body: unknown, ip: string): Promise<Registration> {
+/** `bootKey` is what the %pre read from kickstand.key= (header X-Kickstand-Boot-Key), if anything. */
+export async function registerMachine(deps: Deps, body: unknown, ip: string, bootKey?: string): Promise<Registration> {
   const facts = normalize(validators.facts(body));
   const identity = identityOf(facts);
   const token = newToken();
   const now = new Date().toISOString();
 
-  const { host, created, durable } = await deps.hostsLock.run(async () => {
-    const known =
-      (await deps.store.findByBootMac(identity.boot_mac)) ??
-      (identity.uuid ? await deps.store.findByUuid(identity.uuid) : undefined);
+  const { host, created, conflict, durable } = await deps.hostsLock.run(async () => {
+    const byMac = await deps.store.findByBootMac(identity.boot_mac);
+    const byUuid = byMac || !identity.uuid ? undefined : await deps.store.findByUuid(identity.uuid);
+    const known = byMac ?? byUuid;
+    const matchedBy = byMac ? 'boot_mac' : 'uuid';
     const sighting = deps.sightings.take(identity.macs);
+
+    const reason = known && claimReason(known, bootKey);
+    if (known && reason) {
+      // Nothing of the host changes but the claim and its events: not its facts, token, boot MAC,
+      // serial or last-seen address (the automatic release measures the original token's silence by it).
+      const claimed = withClaim(known, identity, token, ip, matchedBy, reason, now);
+      if (sighting) addSighting(claimed, sighting);
+      return { host: claimed, created: false, conflict: true, durable: deps.store.saveHost(claimed) };
+    }
 
     const host: Host = known
       ? rediscovered(known, ip)
@@ -49,6 +65,10 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
           events: [],
         };
     if (sighting) addSighting(host, sighting);
+    // Never silently: a host found by its UUID that booted from another NIC says so on its timeline.
+    if (known && known.boot_mac !== identity.boot_mac) {
+      addEvent(host, { type: 'boot-mac-changed', actor: 'machine', ip, message: `found by its DMI UUID ${identity.uuid ?? '?'}; boot MAC ${known.boot_mac} → ${identity.boot_mac}` });
+    }
     const serial = realSerial(facts.dmi?.serial) ?? realSerial(sighting?.serial) ?? host.serial;
     // A fresh discovery gets a fresh token, with no expiry until its next answer is delivered.
     delete host.token_expires_at;
@@ -69,41 +89,29 @@ export async function registerMachine(deps: Deps, body: unknown, ip: string): Pr
       ip,
       message: known ? `facts refreshed (state ${host.state})${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}` : 'discovered',
     });
-    return { host, created: !known, durable: deps.store.saveHost(host, facts) };
+    return { host, created: !known, conflict: false, durable: deps.store.saveHost(host, facts) };
   });
 
   await durable;
-  if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
+  if (conflict) deps.log.warn({ host: host.id, state: host.state, boot_mac: host.conflict?.boot_mac, matched_by: host.conflict?.matched_by, ip }, 'identity conflict');
+  else if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
   else deps.log.info({ host: host.id, state: host.state, boot_mac: host.boot_mac, ip }, 'host facts refreshed');
-  return { host, facts, token, created };
+  return { host, facts, token, created, conflict };
 }
 
-/** What booting into discovery again means for a known host. A lost host is back. A host whose
- *  answer was delivered: a reboot answer is done with (wait for the next assignment); a kickstart or
- *  kexec that never reported "installed" did not finish, and is marked failed rather than handed the
- *  same answer again (that is how install loops start). Installed and failed hosts stay as they are. */
-function rediscovered(known: Host, ip: string): Host {
-  if (known.state === 'lost') return transition(known, 'come-back', { actor: 'machine', ip, message: 'booted into discovery again' });
-  if (known.state !== 'provisioning') return { ...known, events: [...known.events] };
-  if (known.assignment?.action === 'reboot') {
-    const { assignment: _done, ...rest } = transition(known, 'rediscover-after-reboot', { actor: 'machine', ip, type: 'rebooted', message: 'rebooted into discovery as told; waiting for the next assignment' });
-    return rest;
-  }
-  return transition(known, 'rediscover-unfinished', {
-    actor: 'machine',
-    ip,
-    type: 'failed',
-    message: `booted into discovery again without reporting "installed" (${known.assignment?.action ?? 'no'} answer delivered); marked failed — reset or assign it to try again`,
-  });
-}
-
-/** MACs arrive as the kernel prints them; store one spelling so lookups match. */
+/** MACs arrive as the kernel prints them; store one spelling so lookups match. A boot key on the
+ *  reported command line is blanked: facts are shown to every reader (the %pre blanks it too). */
 function normalize(facts: Facts): Facts {
   return {
     ...facts,
+    ...(facts.kernel?.cmdline !== undefined ? { kernel: { ...facts.kernel, cmdline: hideBootKey(facts.kernel.cmdline) } } : {}),
     boot_mac: normalizeMac(facts.boot_mac),
     nics: facts.nics.map((n) => ({ ...n, mac: normalizeMac(n.mac) })),
   };
+}
+
+export function hideBootKey(cmdline: string): string {
+  return cmdline.replace(/(^|\s)kickstand\.key=\S*/g, '$1kickstand.key=(hidden)');
 }
 
 async function unusedId(deps: Deps): Promise<string> {

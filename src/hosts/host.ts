@@ -73,9 +73,37 @@ export interface Host {
   updated_at: string;
   last_seen_at: string;
   last_seen_ip?: string;
+  /** Set while another machine claims this host's identity (same boot MAC or DMI UUID, or a
+   *  registration without the host's boot key) and an operator has not decided: see
+   *  src/discovery/conflict.ts. */
+  conflict?: IdentityConflict;
+  /** Per-host boot key (kickstand.key= on the per-MAC boot entries): with one, only a registration
+   *  presenting it is this host. Kept as is, not hashed, because the per-MAC entries must print it;
+   *  never shown through a view (views.ts), only to admins (docs/operations.md#boot-keys). */
+  boot_key?: string;
   /** Newest last; capped (see MAX_EVENTS, MAX_CHATTY_EVENTS) so a chatty host cannot grow the hot
    *  document forever, nor push what matters off its timeline. */
   events: HostEvent[];
+}
+
+/** A registration that matched this host but was not allowed to become it. The newcomer holds a claim
+ *  token (its hash here): its polls get 409 IDENTITY_CONFLICT until an operator (or the automatic
+ *  release) makes the claim the host's token. */
+export interface IdentityConflict {
+  /** sha256 of the newcomer's claim token. */
+  claim_hash: string;
+  at: string;
+  ip: string;
+  /** What the newcomer reported: the host takes these only when released to it. */
+  boot_mac: string;
+  macs: string[];
+  uuid?: string;
+  /** How it matched, and why it was not simply re-discovered. */
+  matched_by: 'boot_mac' | 'uuid';
+  reason: string;
+  /** Set at the first refused poll, so a polling newcomer writes one conflict-refused event, not one
+   *  every five seconds. */
+  refused_at?: string;
 }
 
 /** Events anyone on the provisioning network can cause again and again (a GET /ks with a host's MAC,
@@ -84,24 +112,34 @@ export interface Host {
  *  identity conflict or an installer callback. */
 export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['stub-fetched', 'rediscovered', 'boot-profile-ignored']);
 
-/** Everything else — assigned, delivered, state changes, callbacks, conflicts — is kept up to this many. */
+/** A machine claiming the host's identity can register again and again (each registration replaces
+ *  the claim and is noted): conflicts get a cap of their own too, so a claimant flooding registrations
+ *  keeps the newest conflicts visible without pushing the assignment or its delivery off the timeline.
+ *  The operator's release (conflict-released) is kept with everything else. */
+export const CONFLICT_EVENTS: ReadonlySet<string> = new Set(['identity-conflict', 'conflict-refused']);
+
+/** Everything else — assigned, delivered, state changes, callbacks, releases — is kept up to this many. */
 export const MAX_EVENTS = 100;
 export const MAX_CHATTY_EVENTS = 20;
+export const MAX_CONFLICT_EVENTS = 20;
+
+type EventKind = 'chatty' | 'conflict' | 'kept';
+const CAPS: Record<EventKind, number> = { chatty: MAX_CHATTY_EVENTS, conflict: MAX_CONFLICT_EVENTS, kept: MAX_EVENTS };
+
+function kindOf(type: string): EventKind {
+  return CHATTY_EVENTS.has(type) ? 'chatty' : CONFLICT_EVENTS.has(type) ? 'conflict' : 'kept';
+}
 
 export function addEvent(host: Host, event: Omit<HostEvent, 'at'> & { at?: string }): void {
   host.events.push({ at: event.at ?? new Date().toISOString(), ...event } as HostEvent);
-  let chatty = 0;
-  let kept = 0;
-  for (const e of host.events) {
-    if (CHATTY_EVENTS.has(e.type)) chatty++;
-    else kept++;
-  }
-  if (chatty <= MAX_CHATTY_EVENTS && kept <= MAX_EVENTS) return;
+  const count: Record<EventKind, number> = { chatty: 0, conflict: 0, kept: 0 };
+  for (const e of host.events) count[kindOf(e.type)]++;
+  const drop: Record<EventKind, number> = {
+    chatty: Math.max(0, count.chatty - CAPS.chatty),
+    conflict: Math.max(0, count.conflict - CAPS.conflict),
+    kept: Math.max(0, count.kept - CAPS.kept),
+  };
+  if (drop.chatty + drop.conflict + drop.kept === 0) return;
   // Drop the oldest of whichever kind is over its cap; the order of what stays is unchanged.
-  let dropChatty = Math.max(0, chatty - MAX_CHATTY_EVENTS);
-  let dropKept = Math.max(0, kept - MAX_EVENTS);
-  host.events = host.events.filter((e) => {
-    if (CHATTY_EVENTS.has(e.type)) return dropChatty-- <= 0;
-    return dropKept-- <= 0;
-  });
+  host.events = host.events.filter((e) => drop[kindOf(e.type)]-- <= 0);
 }

@@ -3,16 +3,23 @@
 // about. Secret params show as "***" (secrets/secret-params.ts): a viewer may read every host.
 import type { Facts } from '../discovery/facts.js';
 import { maskParams } from '../secrets/secret-params.js';
-import type { Host } from './host.js';
+import type { Host, IdentityConflict } from './host.js';
 
+// The boot key is a secret the per-MAC boot entries print (admins only: GET …/boot-entries); the claim
+// hash is a token digest like token_hash. Views show that a key is set and who claims the host.
 export function hostListItem(host: Host) {
-  const { token_hash: _hash, events: _events, ...rest } = host;
-  return { ...rest, ...maskedAssignment(host) };
+  const { token_hash: _hash, events: _events, boot_key: _key, conflict, ...rest } = host;
+  return { ...rest, ...maskedAssignment(host), boot_key_set: host.boot_key !== undefined, ...(conflict ? { conflict: conflictView(conflict) } : {}) };
 }
 
 export function hostDetail(host: Host, facts: Facts | undefined) {
-  const { token_hash: _hash, ...rest } = host;
-  return { ...rest, ...maskedAssignment(host), facts: facts ?? null };
+  const { token_hash: _hash, boot_key: _key, conflict, ...rest } = host;
+  return { ...rest, ...maskedAssignment(host), boot_key_set: host.boot_key !== undefined, ...(conflict ? { conflict: conflictView(conflict) } : {}), facts: facts ?? null };
+}
+
+export function conflictView(conflict: IdentityConflict) {
+  const { claim_hash: _claim, ...rest } = conflict;
+  return rest;
 }
 
 /** The host's assignment with its secret params masked (nothing when it has none). */

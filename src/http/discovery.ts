@@ -1,5 +1,5 @@
 // The routes machines call: register facts, then poll for what to do next.
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
 import { answerPoll } from '../discovery/answer-poll.js';
 import { autoProvision, registerMachine } from '../discovery/register.js';
@@ -17,8 +17,9 @@ export function discoveryRoutes(deps: Deps): Router {
   // Counted before the body is read: a client over KICKSTAND_REGISTER_LIMIT costs us no parsing.
   router.post('/api/v1/discovery', registrationLimit(deps.config.registerLimit), ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
     const base = baseUrl(req, deps.config.publicUrl);
-    const { host, facts, token, created } = await registerMachine(deps, req.body, clientIp(req));
-    await autoProvision(deps, host, facts, base);
+    const { host, facts, token, created, conflict } = await registerMachine(deps, req.body, clientIp(req), bootKeyHeader(req));
+    // A claim is not this host: its facts must not pick the host's profile.
+    if (!conflict) await autoProvision(deps, host, facts, base);
     const next = `${base}/api/v1/discovery/${host.id}/next`;
     res.status(created ? 201 : 200).json({ id: host.id, token, next, events: `${base}/api/v1/discovery/${host.id}/events` });
   });
@@ -42,4 +43,11 @@ export function discoveryRoutes(deps: Deps): Router {
   });
 
   return router;
+}
+
+/** kickstand.key= as the %pre sends it: a header, so the key stays out of the facts every reader sees
+ *  (and out of curl's argv: the %pre passes it on stdin). Anything malformed counts as no key. */
+function bootKeyHeader(req: Request): string | undefined {
+  const v = req.headers['x-kickstand-boot-key'];
+  return typeof v === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(v) ? v : undefined;
 }

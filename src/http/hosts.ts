@@ -5,8 +5,12 @@ import { AppError } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { hostDetail, hostListItem } from '../hosts/views.js';
 import { reprovisionHost, resetHost } from '../hosts/reset.js';
+import { clearBootKey, setBootKey } from '../hosts/boot-key.js';
+import { releaseConflict } from '../discovery/conflict.js';
+import { hostBootEntries } from '../boot/per-host.js';
+import { validators } from '../schemas/validate.js';
 import { kickstartContext } from '../kickstart/context.js';
-import { guards } from './auth.js';
+import { can, guards } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';
 
@@ -14,7 +18,8 @@ const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function hostRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
-  const { read, write } = guards(deps, adminToken);
+  const { auth, read, write } = guards(deps, adminToken);
+  const admin = [auth, can('users:write')];
 
   router.get('/api/v1/hosts', ...read, async (_req, res) => {
     res.json({ hosts: (await deps.store.listHosts()).map(hostListItem) });
@@ -54,6 +59,37 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
     const log = await deps.store.getInstallLog(host.id);
     if (log === undefined) throw new AppError('NOT_FOUND', `host ${host.id} has no install log`);
     res.type('text/plain; charset=utf-8').send(log);
+  });
+
+  // Give the host to the machine that claimed its identity (docs/discovery.md#identity-conflicts).
+  router.post('/api/v1/hosts/:id/conflict/release', ...write, async (req, res) => {
+    res.json(hostListItem(await releaseConflict(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+  });
+
+  // Boot keys are admin-only: the key lets a machine be this host (docs/operations.md#boot-keys).
+  // POST draws a random key, PUT sets the one given; either answers it once (no-store).
+  router.post('/api/v1/hosts/:id/boot-key', ...admin, async (req, res) => {
+    const set = await setBootKey(deps, hostId(req), undefined, String(res.locals.actor), clientIp(req));
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ key: set.key, host: hostListItem(set.host) });
+  });
+
+  router.put('/api/v1/hosts/:id/boot-key', ...admin, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
+    const set = await setBootKey(deps, hostId(req), validators.bootKey(req.body).key, String(res.locals.actor), clientIp(req));
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ key: set.key, host: hostListItem(set.host) });
+  });
+
+  router.delete('/api/v1/hosts/:id/boot-key', ...admin, async (req, res) => {
+    res.json(hostListItem(await clearBootKey(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+  });
+
+  // The per-MAC boot entries, key included: the files to put where the loaders look for them.
+  router.get('/api/v1/hosts/:id/boot-entries', ...admin, async (req, res) => {
+    const q = (name: string) => (typeof req.query[name] === 'string' && req.query[name] !== '' ? (req.query[name] as string) : undefined);
+    const source = { ...(q('installer') ? { installer: q('installer') } : {}), ...(q('repo') ? { repo: q('repo') } : {}), ...(q('profile') ? { profile: q('profile') } : {}) };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await hostBootEntries(deps, baseUrl(req, deps.config.publicUrl), hostId(req), source));
   });
 
   router.delete('/api/v1/hosts/:id', ...write, async (req, res) => {

@@ -1,5 +1,5 @@
 // Web pages for hosts: the table (filter, sort, columns, bulk actions) and a host's page with its
-// forms (assign, reset, reprovision, delete) and downloads (facts, install log). Forms go through the
+// forms (assign, reset, reprovision, delete, release an identity conflict) and downloads (facts, install log). Forms go through the
 // same use cases as the API; an error comes back next to its field with everything typed kept.
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
@@ -8,6 +8,8 @@ import { AppError } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { bulkAction, type BulkResult } from '../hosts/bulk.js';
 import { reprovisionHost, resetHost } from '../hosts/reset.js';
+import { releaseConflict } from '../discovery/conflict.js';
+import { conflictView } from '../hosts/views.js';
 import { EXTRA_COLUMNS, sortKeys, STATES, tableHosts, tableQuery } from '../hosts/table.js';
 import { assignmentFromForm } from '../web/assign-form.js';
 import type { Session } from '../web/sessions.js';
@@ -106,6 +108,19 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     });
   }
 
+  // The newcomer that claimed this host's identity becomes it (docs/discovery.md#identity-conflicts).
+  router.post('/hosts/:id/conflict/release', form, loggedIn, may('hosts:write', 'release hosts'), async (req, res) => {
+    const id = String(req.params.id);
+    try {
+      await releaseConflict(deps, id, actor(res), clientIp(req));
+    } catch (err) {
+      if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
+      res.status(err.status);
+      return hostPage(res, id, {}, { conflict: err.message });
+    }
+    res.redirect(303, `/hosts/${id}`);
+  });
+
   router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
     const log = await deps.store.getInstallLog(String(req.params.id));
     if (log === undefined) throw new AppError('NOT_FOUND', `host ${String(req.params.id)} has no install log`);
@@ -124,6 +139,9 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       title: host.hostname ?? host.id,
       nav: 'hosts',
       host,
+      // Never the claim hash or the boot key: only what a person needs to decide.
+      conflict: host.conflict ? conflictView(host.conflict) : undefined,
+      boot_key_set: host.boot_key !== undefined,
       facts: await deps.store.getFacts(id),
       has_log: (await deps.store.getInstallLog(id)) !== undefined,
       profiles: (await deps.store.listProfiles()).map(profileView),

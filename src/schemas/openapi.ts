@@ -15,6 +15,7 @@ import {
   settingsSchema,
 } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
+import { bootKeySchema } from './boot-key.js';
 import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } from './templates.js';
 
 const component = (schema: JsonSchema): JsonSchema => {
@@ -50,6 +51,7 @@ export function openApiDocument(version: string) {
         TemplateSave: component(templateSaveSchema),
         TemplateRollback: component(templateRollbackSchema),
         TemplatePreview: component(templatePreviewSchema),
+        BootKey: component(bootKeySchema),
         Error: component(errorSchema),
       },
     },
@@ -63,10 +65,11 @@ export function openApiDocument(version: string) {
       '/api/v1/discovery': {
         post: {
           summary: 'Register a machine with its facts',
+          parameters: [{ name: 'X-Kickstand-Boot-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,128}$' }, description: 'kickstand.key= from the boot line; a host with a boot key is matched only by a registration presenting it' }],
           requestBody: { required: true, content: json('Facts') },
           responses: {
             '201': { description: 'new host', content: json('Registration') },
-            '200': { description: 'known machine, facts refreshed', content: json('Registration') },
+            '200': { description: 'known machine, facts refreshed — or, for a machine that claims the identity of an assigned, provisioning or installed host (or of a host whose boot key it lacks), a claim token whose polls get 409 IDENTITY_CONFLICT', content: json('Registration') },
             ...errors(400, 413, 415, 429, 503),
           },
         },
@@ -83,6 +86,7 @@ export function openApiDocument(version: string) {
               headers: { 'X-Kickstand-Action': { schema: { enum: ['kickstart', 'kexec', 'reboot'] } } },
               content: { 'text/plain': {} },
             },
+            '409': { description: 'IDENTITY_CONFLICT: a claim token; another machine holds this identity until an operator releases the host to this one', content: json('Error') },
             ...errors(401),
           },
         },
@@ -102,6 +106,17 @@ export function openApiDocument(version: string) {
           },
           responses: { '200': { description: 'assigned' }, ...errors(400, 401, 404, 409) },
         },
+      },
+      '/api/v1/hosts/{id}/conflict/release': {
+        post: { summary: 'Release a host in an identity conflict to the machine that claimed it (its claim becomes the host token)', security: [{ admin: [] }], responses: { '200': { description: 'host' }, ...errors(401, 403, 404) } },
+      },
+      '/api/v1/hosts/{id}/boot-key': {
+        post: { summary: 'Draw a random boot key (admin role); answered once', security: [{ admin: [] }], responses: { '200': { description: '{key, host}' }, ...errors(401, 403, 404) } },
+        put: { summary: 'Set the boot key (admin role)', security: [{ admin: [] }], requestBody: { required: true, content: json('BootKey') }, responses: { '200': { description: '{key, host}' }, ...errors(400, 401, 403, 404) } },
+        delete: { summary: 'Clear the boot key (admin role)', security: [{ admin: [] }], responses: { '200': { description: 'host' }, ...errors(401, 403, 404) } },
+      },
+      '/api/v1/hosts/{id}/boot-entries': {
+        get: { summary: 'Per-MAC PXELinux, GRUB and iPXE entries for the host, boot key included (admin role); ?installer= ?repo= ?profile=', security: [{ admin: [] }], responses: { '200': { description: 'file name and text per loader' }, ...errors(400, 401, 403, 404) } },
       },
       '/api/v1/hosts/{id}/auto-assign': {
         post: { summary: 'Run the rules for one waiting host', security: [{ admin: [] }], responses: { '200': { description: 'outcome with each rule verdict' }, ...errors(401, 404) } },

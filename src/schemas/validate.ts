@@ -20,6 +20,7 @@ import {
 import type { JsonSchema } from './json-schema.js';
 import { installerListSchema, installerSchema } from './installers.js';
 import { installEventSchema } from './install-events.js';
+import { bootKeySchema } from './boot-key.js';
 import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } from './templates.js';
 
 const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
@@ -53,6 +54,7 @@ export const validators = {
   installer: compile<import('../installers/installer.js').InstallerInput>(installerSchema),
   installerList: compile<import('../installers/installer.js').InstallerInput[]>(installerListSchema),
   installEvent: compile<{ stage: 'installing' | 'installed' | 'failed'; message?: string; log?: string; event_id?: string }>(installEventSchema),
+  bootKey: compile<{ key: string }>(bootKeySchema),
   templateSave: compile<{ content: string; base_sha256?: string; message?: string }>(templateSaveSchema),
   templateRollback: compile<{ version: number; base_sha256?: string }>(templateRollbackSchema),
   templatePreview: compile<{ content?: string; host?: string; sample?: string; profile?: string; params?: Record<string, unknown> }>(templatePreviewSchema),

@@ -204,4 +204,40 @@ describe('web forms in Chromium', () => {
     expect(await readFile(file, 'utf-8')).toBe(shipped);
     await shot(page, 'template-history');
   });
+  it('When another machine claims a host’s identity, then the host page shows the conflict with both IPs, and its release button gives the host to the newcomer', async () => {
+    const admin = { Authorization: `Bearer ${srv.adminToken}` };
+    const facts = sampleFacts();
+    const original = (await request(srv.url).post('/api/v1/discovery').send(facts).expect(201)).body as { id: string; token: string };
+    await request(srv.url).post(`/api/v1/hosts/${original.id}/assignment`).set(admin).send({ profile: 'el9', hostname: 'claimed-01.example.com' }).expect(200);
+    const rogueMac = facts.boot_mac.toUpperCase();
+    const rogue = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: rogueMac, nics: [{ name: 'eth0', mac: rogueMac }] })).expect(200)).body as { id: string; token: string };
+    await request(srv.url).get(`/api/v1/discovery/${rogue.id}/next`).set('Authorization', `Bearer ${rogue.token}`).expect(409);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page);
+    await page.goto(`${srv.url}/hosts`);
+    expect(await page.textContent(`table.hosts tbody tr:has(a[href="/hosts/${original.id}"])`)).toContain('conflict');
+    await page.goto(`${srv.url}/hosts/${original.id}`);
+    const card = page.locator('#conflict');
+    await card.waitFor();
+    const text = (await card.textContent()) ?? '';
+    expect(text).toContain('Identity conflict');
+    expect(text).toContain('127.0.0.1');
+    expect(text).toContain('the host is assigned');
+    const timeline = (await page.textContent('ol.timeline')) ?? '';
+    expect(timeline).toContain('identity-conflict');
+    expect(timeline).toContain('conflict-refused');
+    await shot(page, 'host-conflict');
+
+    await page.click('#release-conflict');
+    await page.waitForURL(`${srv.url}/hosts/${original.id}`);
+    expect(await page.locator('#conflict').count()).toBe(0);
+    expect(await page.textContent('ol.timeline')).toContain('conflict-released');
+    expect(await page.textContent('ol.timeline')).toContain('by operator');
+    // The newcomer now holds the host's token and gets its answer; the old token is dead.
+    const answer = await request(srv.url).get(`/api/v1/discovery/${rogue.id}/next`).set('Authorization', `Bearer ${rogue.token}`).expect(200);
+    expect(answer.headers['x-kickstand-action']).toBe('kickstart');
+    await request(srv.url).get(`/api/v1/discovery/${original.id}/next`).set('Authorization', `Bearer ${original.token}`).expect(401);
+    await page.close();
+  });
 });

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sampleFacts } from '../support/facts.js';
 import { defaultRouteDev, exitOf, extractPre, extractSection, machineFacts, preWorkspace, runPre, type PreRun, type PreWorkspace } from '../support/pre-script.js';
 import { makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -39,7 +40,7 @@ interface Scene {
   admin(method: string, route: string, body?: object): Promise<Response>;
 }
 
-async function scene(opts: { cmdline?: string; stubs?: Record<string, string> } = {}): Promise<Scene> {
+async function scene(opts: { cmdline?: string; stubs?: Record<string, string>; before?: (srv: TestServer) => Promise<void> } = {}): Promise<Scene> {
   const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-e2e-tpl-'));
   cleanups.push(() => rm(templatesDir, { recursive: true, force: true }));
   await cp(path.resolve('kickstarts'), templatesDir, { recursive: true });
@@ -51,6 +52,8 @@ async function scene(opts: { cmdline?: string; stubs?: Record<string, string> } 
   const state = { srv };
   cleanups.push(() => state.srv.stop().catch(() => undefined));
 
+  // What must exist before the machine boots (another host with its MAC, a boot key).
+  await opts.before?.(srv);
   const res = await fetch(`${srv.url}/ks`);
   expect(res.status).toBe(200);
   const stub = await res.text();
@@ -304,3 +307,69 @@ describe('discovery end to end', () => {
   });
 });
 
+
+describe('identity conflicts end to end (issue 13 item 2)', () => {
+  // The %pre on this machine reports the MAC of its first NIC as the boot MAC (BOOTIF names it).
+  const mac = () => machineFacts().nics[0]!.mac;
+  const bootif = () => `BOOTIF=01-${mac().replace(/:/g, '-')}`;
+  const asAdmin = (srv: TestServer, method: string, route: string, body?: object) =>
+    fetch(`${srv.url}${route}`, {
+      method,
+      headers: { Authorization: `Bearer ${srv.adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  /** Another machine, registered and assigned a kickstart with a password hash, that has this machine's boot MAC. */
+  async function assignedHostWithOurMac(srv: TestServer): Promise<{ id: string; token: string }> {
+    const res = await fetch(`${srv.url}/api/v1/discovery`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sampleFacts({ boot_mac: mac() })) });
+    expect(res.status).toBe(201);
+    const reg = (await res.json()) as { id: string; token: string };
+    expect((await asAdmin(srv, 'POST', `/api/v1/hosts/${reg.id}/assignment`, kickstartAssignment)).status).toBe(200);
+    return reg;
+  }
+
+  it("When a rogue machine's real %pre registers with an assigned host's boot MAC, then it never writes that host's kickstart: it waits on 409 until its deadline, and the host's own token still gets the answer", async () => {
+    let original!: { id: string; token: string };
+    const s = await scene({
+      cmdline: `BOOT_IMAGE=vmlinuz ${bootif()} kickstand.deadline=12`,
+      before: async (srv) => {
+        original = await assignedHostWithOurMac(srv);
+      },
+    });
+    expect((await exited(s)).code).toBe(0);
+    const include = await readFile(s.ws.ksOut, 'utf8');
+    expect(include).toMatch(FALLBACK);
+    expect(include).not.toContain('rootpw');
+    expect(s.run.stderr()).toContain('identity conflict (HTTP 409)');
+    await expect(stat(path.join(s.ws.stateDir, 'callback.conf'))).rejects.toThrow();
+
+    const host = (await (await s.admin('GET', `/api/v1/hosts/${original.id}`)).json()) as Json;
+    expect(host.state).toBe('assigned');
+    expect(host.boot_mac).toBe(mac());
+    expect(host.events.map((e: Json) => e.type)).toEqual(expect.arrayContaining(['identity-conflict', 'conflict-refused']));
+    const answer = await fetch(`${s.srv.url}/api/v1/discovery/${original.id}/next`, { headers: { Authorization: `Bearer ${original.token}` } });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('rootpw --iscrypted $6$abc$xyz');
+  });
+
+  it('When the host has a boot key and the %pre boots with kickstand.key= on its command line, then its registration is the host: it gets the kickstart, and the key is in no fact or log', async () => {
+    const key = 'e2e-boot-key-0123456789abcdef';
+    let original!: { id: string; token: string };
+    const s = await scene({
+      cmdline: `BOOT_IMAGE=vmlinuz ${bootif()} kickstand.key=${key} kickstand.deadline=30`,
+      before: async (srv) => {
+        original = await assignedHostWithOurMac(srv);
+        expect((await asAdmin(srv, 'PUT', `/api/v1/hosts/${original.id}/boot-key`, { key })).status).toBe(200);
+      },
+    });
+    expect((await exited(s)).code).toBe(0);
+    expect(await readFile(s.ws.ksOut, 'utf8')).toContain('rootpw --iscrypted $6$abc$xyz');
+    const host = (await (await s.admin('GET', `/api/v1/hosts/${original.id}`)).json()) as Json;
+    expect(host.conflict).toBeUndefined();
+    expect(host.state).toBe('provisioning');
+    expect(host.facts.kernel.cmdline).toContain('kickstand.key=(hidden)');
+    expect(JSON.stringify(host)).not.toContain(key);
+    expect(s.run.stderr()).not.toContain(key);
+    expect(JSON.stringify(s.srv.logs)).not.toContain(key);
+  });
+});

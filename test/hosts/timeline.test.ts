@@ -1,7 +1,7 @@
 // The timeline's caps (src/hosts/host.ts addEvent): chatty events — what anyone on the provisioning
 // network can cause again and again — share a small cap and go first; everything else has its own.
 import { describe, expect, it } from 'vitest';
-import { addEvent, CHATTY_EVENTS, MAX_CHATTY_EVENTS, MAX_EVENTS, type Host } from '../../src/hosts/host.js';
+import { addEvent, CHATTY_EVENTS, CONFLICT_EVENTS, MAX_CHATTY_EVENTS, MAX_CONFLICT_EVENTS, MAX_EVENTS, type Host } from '../../src/hosts/host.js';
 
 function host(): Host {
   const now = new Date().toISOString();
@@ -30,5 +30,15 @@ describe('the timeline caps', () => {
     expect(h.events).toHaveLength(MAX_EVENTS + 1);
     expect(h.events[0]!.message).toBe('first fetch');
     expect(h.events[1]!.message).toBe('a30');
+  });
+
+  it('When a claimant registers again and again, then its conflicts keep their own cap and the assignment and delivery stay', () => {
+    const h = host();
+    addEvent(h, { type: 'assigned', actor: 'admin', ip: '192.0.2.1', message: 'assigned by admin' });
+    addEvent(h, { type: 'delivered', actor: 'machine', message: 'delivered' });
+    for (let i = 0; i < 500; i++) addEvent(h, { type: i % 5 ? 'identity-conflict' : 'conflict-refused', actor: 'machine', message: `claim ${i}` });
+    expect(h.events.filter((e) => !CONFLICT_EVENTS.has(e.type)).map((e) => e.type)).toEqual(['assigned', 'delivered']);
+    expect(h.events.filter((e) => CONFLICT_EVENTS.has(e.type))).toHaveLength(MAX_CONFLICT_EVENTS);
+    expect(h.events.at(-1)!.message).toBe('claim 499');
   });
 });

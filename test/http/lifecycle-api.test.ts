@@ -83,9 +83,13 @@ describe('install callbacks', () => {
     await expectTokenDead(reg);
     await event(reg, { stage: 'failed' }).expect(401);
     // The machine boots into discovery again (PXE first in the boot order): it stays installed and waits.
+    // Issue 13 item 2: a registration matching an installed host is only a claim (409) until an
+    // operator releases the host to it; then it waits as before.
     const again = await register((await hostOf(reg.id)).boot_mac);
     expect(again.id).toBe(reg.id);
     expect(again.token).not.toBe(reg.token);
+    await poll(again).expect(409);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/conflict/release`)).expect(200);
     await poll(again).expect(202);
     const h = await hostOf(reg.id);
     expect(h.state).toBe('installed');
@@ -170,10 +174,15 @@ describe('no install loops', () => {
   it('When a machine given a kickstart boots into discovery again without reporting installed, then it is failed and waits; it is never handed the same answer by itself', async () => {
     const reg = await provisioning();
     const again = await register((await hostOf(reg.id)).boot_mac);
+    // Issue 13 item 2: the registration is an identity conflict first (409, the answer held); the
+    // operator releases the host to it, and only then does the no-loop rule mark it failed.
+    await poll(again).expect(409);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/conflict/release`)).expect(200);
     await poll(again).expect(202);
     const h = await hostOf(reg.id);
     expect(h.state).toBe('failed');
-    expect(h.events.at(-2)).toMatchObject({ type: 'failed', actor: 'machine', message: expect.stringMatching(/without reporting "installed"/) });
+    // After the release the failed event is the last one (it was second to last, before 'rediscovered').
+    expect(h.events.at(-1)).toMatchObject({ type: 'failed', actor: 'machine', message: expect.stringMatching(/without reporting "installed"/) });
   });
 
   it('When a machine told to reboot boots into discovery again, then it waits for its next assignment', async () => {

@@ -1,5 +1,6 @@
 // The %pre's register/poll loop against a scripted server on 127.0.0.1: every status the service can
 // answer (and some it should not), lost hosts, deadlines, kexec failures, and the token kept secret.
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -385,3 +386,83 @@ describe('progress VT', () => {
     expect(await bin.calls('chvt')).toEqual([]);
   });
 });
+
+describe('identity conflicts and boot keys', () => {
+  const KEY = 'bootKEY_0123456789-secret';
+  const conflict: Reply = {
+    status: 409,
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"error":{"code":"IDENTITY_CONFLICT","message":"another machine holds the identity of host host1; this one waits until an operator releases the host to it"}}',
+  };
+
+  it('When polls get 409 IDENTITY_CONFLICT, then the script keeps its claim (no new registration), backs off, says so on the VT and in the log, never writes the 409 body, and takes the answer once released', async () => {
+    const bin = await makeRestrictedPath({ stubs: { chvt: 'exit 0' } });
+    cleanups.push(() => bin.cleanup());
+    const sys = await tempSysfs({ 'class/tty/tty0/active': 'tty1\n' });
+    const vt = path.join(sys, 'tty8');
+    await writeFile(vt, '');
+    let polls = 0;
+    let screenDuringConflict = '';
+    const s = await start(
+      (r) => {
+        if (isPost(r)) return registered(() => s.srv);
+        if (!isPoll(r)) return { status: 404 };
+        polls++;
+        if (polls === 3) screenDuringConflict = readFileSyncSafe(vt);
+        return polls < 3 ? conflict : action('kickstart', '# released\n');
+      },
+      { bin, env: { KICKSTAND_VT: '8', KICKSTAND_VT_DEVICE: vt, KICKSTAND_SYSFS: sys } },
+    );
+    expect((await finished(s)).code).toBe(0);
+    expect(s.srv.seen.filter(isPost)).toHaveLength(1);
+    const gets = s.srv.seen.filter(isPoll);
+    expect(gets).toHaveLength(3);
+    for (const g of gets) expect(g.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    // Backoff, not a busy loop: 0.5–1 s, then 1–2 s.
+    expect(gets[2]!.at - gets[0]!.at).toBeGreaterThanOrEqual(1400);
+    expect(await readFile(s.ws.ksOut, 'utf8')).toBe('# released\n');
+    expect(s.run.stderr()).toMatch(/identity conflict \(HTTP 409\): another machine holds the identity of host host1.*waiting for an operator to release host host1/);
+    expect(screenDuringConflict).toContain('release host host1 to this machine');
+  });
+
+  it('When the deadline passes during a conflict, then the include is the fallback, never the conflict body', async () => {
+    const s = await start((r) => (isPost(r) ? registered(() => s.srv) : conflict), { cmdline: 'BOOT_IMAGE=vmlinuz kickstand.deadline=3' });
+    expect((await finished(s)).code).toBe(0);
+    const include = await readFile(s.ws.ksOut, 'utf8');
+    expect(include).toMatch(FALLBACK);
+    expect(include).not.toContain('IDENTITY_CONFLICT');
+  });
+
+  it('When kickstand.key= is on the command line, then the registration sends it in X-Kickstand-Boot-Key, and it is in no argv, log, fact or file', async () => {
+    const bin = await makeRestrictedPath({ stubs: { curl: `exec '${whichOnHost('curl')}' "$@"` } });
+    cleanups.push(() => bin.cleanup());
+    const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), { bin, cmdline: `BOOT_IMAGE=vmlinuz kickstand.key=${KEY} quiet` });
+    expect((await finished(s)).code).toBe(0);
+    const post = s.srv.seen.find(isPost)!;
+    expect(post.headers['x-kickstand-boot-key']).toBe(KEY);
+    const facts = JSON.parse(post.body) as { kernel: { cmdline: string } };
+    expect(facts.kernel.cmdline).toBe('BOOT_IMAGE=vmlinuz kickstand.key=(hidden) quiet');
+    expect(validateFacts(facts)).toBe(true);
+    expect(JSON.stringify(await bin.calls('curl'))).not.toContain(KEY);
+    // The fabricated /proc/cmdline holds it on purpose; everything else the run left must not.
+    await rm(s.ws.cmdline);
+    expect(await leftovers(s)).not.toContain(KEY);
+    expect(s.run.stderr()).toContain('boot key given');
+  });
+
+  it('When there is no kickstand.key= (or a malformed one), then no boot key header is sent', async () => {
+    const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), { cmdline: 'BOOT_IMAGE=vmlinuz kickstand.key=short' });
+    expect((await finished(s)).code).toBe(0);
+    expect(s.srv.seen.find(isPost)!.headers['x-kickstand-boot-key']).toBeUndefined();
+    expect(s.run.stderr()).toContain('ignoring kickstand.key');
+    expect(s.run.stderr()).not.toContain('short');
+  });
+});
+
+function readFileSyncSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

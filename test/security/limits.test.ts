@@ -39,6 +39,7 @@ const BODY_LIMITS: Record<string, number> = {
   'PUT /api/v1/rules/:name': 64 * KiB,
   'PATCH /api/v1/settings': 64 * KiB,
   'POST /api/v1/hosts/:id/assignment': 64 * KiB,
+  'PUT /api/v1/hosts/:id/boot-key': 64 * KiB,
   'POST /api/v1/profiles': 64 * KiB,
   'PUT /api/v1/profiles/:name': 64 * KiB,
   'POST /api/v1/users': 16 * KiB,

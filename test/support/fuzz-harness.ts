@@ -14,6 +14,7 @@ import v8 from 'node:v8';
 import fc from 'fast-check';
 import { ERRORS } from '../../src/errors.js';
 import { factsSchema } from '../../src/schemas/facts.js';
+import { bootKeySchema } from '../../src/schemas/boot-key.js';
 import { installEventSchema } from '../../src/schemas/install-events.js';
 import { installerSchema } from '../../src/schemas/installers.js';
 import {
@@ -247,6 +248,7 @@ function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
     'PUT /api/v1/templates/*name': fc.oneof(schemaArb(templateSaveSchema), fc.record({ content: template, message: fc.string() }, { requiredKeys: ['content'] })),
     'POST /api/v1/installers': installers,
     'PUT /api/v1/installers/:name': nameFromUrl(installers),
+    'PUT /api/v1/hosts/:id/boot-key': fc.oneof(schemaArb(bootKeySchema), fc.record({ key: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/) })),
   };
 }
 
