@@ -12,7 +12,8 @@ describe('fuzzing every route (long)', () => {
     const { report, problems } = await fuzzAndCheck('long', { valid: 90, mutated: 150, 'random-json': 48, 'raw-bytes': 48, params: 48 }, { heapGrowthMiB: 96, rssGrowthMiB: 512 });
     expect(problems).toEqual([]);
     expect(report.totalInputs).toBeGreaterThan(12_000);
-  }, 170_000);
+    // Room, not a speed target: ~100 s on a quiet 2-core machine, twice that when CI shares it.
+  }, 480_000);
 });
 
 describe('production timeouts', () => {
