@@ -1,5 +1,17 @@
 // The web forms: login, logout and the pages. Routes only wire; pages render views with data the use
 // cases and the store return. Every POST carries the session's CSRF token.
+//
+// Everything the web forms are lives in src/web/:
+//   index.ts         webRoutes(): mounts every page behind the session + CSRF guard (this file)
+//   kit.ts           what each page module is handed (page, loggedIn, form) and the role checks
+//   pages/*.ts       one module per area: login, hosts, profiles, rules, templates, boot, audit
+//   views/*.njk      the nunjucks views the pages render; views.ts builds their environment (autoescape on)
+//   static/          stylesheet and scripts; static-files.ts serves them under /static/
+//   sessions.ts      browser sessions (in memory) and their cookie
+//   csrf.ts          form tokens: the session's CSRF token, the login form's cookie token
+//   login-limit.ts   failed-login throttling (slows guessing, never locks a user out)
+//   form-errors.ts   which errors a form shows next to a field; assign-form.ts reads the assign form
+// `npm run build` copies views/ and static/ to dist/web/.
 import cookie from 'cookie';
 import express, { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';

@@ -1,4 +1,4 @@
-// What every web page module is handed by web.ts, and the role checks they share.
+// What every web page module is handed by index.ts, and the role checks they share.
 import type { RequestHandler, Response } from 'express';
 import { allows, type Permission } from '../auth/roles.js';
 import { AppError } from '../errors.js';
