@@ -8,7 +8,7 @@ import { openApiRoutes } from './http/openapi.js';
 import { profileRoutes } from './http/profiles.js';
 import { ruleRoutes } from './http/rules.js';
 import { userRoutes } from './http/users.js';
-import { webRoutes } from './http/web.js';
+import { webRoutes } from './web/index.js';
 import { auditRoutes } from './http/audit.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';

@@ -6,7 +6,7 @@
 //
 // The CSP is sent on every response, not only HTML: it costs nothing on JSON or a kickstart, and a
 // response whose type a browser guesses differently stays locked down. The pages have no inline
-// script or style (src/views, src/web/static): keep it that way, 'unsafe-inline' is not an option.
+// script or style (src/web/views, src/web/static): keep it that way, 'unsafe-inline' is not an option.
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 
-export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
+export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
 export function createViewEnvironment(dir = VIEWS_DIR): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dir, { noCache: false }), { autoescape: true, throwOnUndefined: false });

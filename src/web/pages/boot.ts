@@ -2,16 +2,16 @@
 // repo typed in its form. A source that does not check out is shown next to its field, with the
 // lines for the default source below.
 import { Router } from 'express';
-import type { Deps } from '../deps.js';
-import { profileView } from '../profiles/profile.js';
-import { allFormats, checkedSource } from '../boot/boot-config.js';
-import { PLACEHOLDER_REPO, type BootSource } from '../boot/options.js';
-import { overlayBuilt } from '../boot/source.js';
-import { listInstallers } from '../installers/manage.js';
-import { isBootable } from '../profiles/profile.js';
-import { baseUrl } from './base-url.js';
-import { isFormError } from './form-errors.js';
-import type { PageKit } from './web-kit.js';
+import type { Deps } from '../../deps.js';
+import { profileView } from '../../profiles/profile.js';
+import { allFormats, checkedSource } from '../../boot/boot-config.js';
+import { PLACEHOLDER_REPO, type BootSource } from '../../boot/options.js';
+import { overlayBuilt } from '../../boot/source.js';
+import { listInstallers } from '../../installers/manage.js';
+import { isBootable } from '../../profiles/profile.js';
+import { baseUrl } from '../../http/base-url.js';
+import { isFormError } from '../form-errors.js';
+import type { PageKit } from '../kit.js';
 
 export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
   const router = Router();

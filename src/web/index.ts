@@ -1,22 +1,34 @@
 // The web forms: login, logout and the pages. Routes only wire; pages render views with data the use
 // cases and the store return. Every POST carries the session's CSRF token.
+//
+// Everything the web forms are lives in src/web/:
+//   index.ts         webRoutes(): mounts every page behind the session + CSRF guard (this file)
+//   kit.ts           what each page module is handed (page, loggedIn, form) and the role checks
+//   pages/*.ts       one module per area: login, hosts, profiles, rules, templates, boot, audit
+//   views/*.njk      the nunjucks views the pages render; views.ts builds their environment (autoescape on)
+//   static/          stylesheet and scripts; static-files.ts serves them under /static/
+//   sessions.ts      browser sessions (in memory) and their cookie
+//   csrf.ts          form tokens: the session's CSRF token, the login form's cookie token
+//   login-limit.ts   failed-login throttling (slows guessing, never locks a user out)
+//   form-errors.ts   which errors a form shows next to a field; assign-form.ts reads the assign form
+// `npm run build` copies views/ and static/ to dist/web/.
 import cookie from 'cookie';
 import express, { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { sameToken } from '../web/csrf.js';
-import { LoginLimit } from '../web/login-limit.js';
-import { SESSION_COOKIE, Sessions, type Session } from '../web/sessions.js';
-import { createViewEnvironment } from '../web/views.js';
-import { auditPage } from './web-audit.js';
-import { bootPage } from './web-boot.js';
-import { hostPages } from './web-hosts.js';
-import type { PageKit } from './web-kit.js';
-import { loginPages } from './web-login.js';
-import { profilePages } from './web-profiles.js';
-import { rulePages } from './web-rules.js';
-import { staticFiles } from './web-static.js';
-import { templatePages } from './web-templates.js';
+import { sameToken } from './csrf.js';
+import { LoginLimit } from './login-limit.js';
+import { SESSION_COOKIE, Sessions, type Session } from './sessions.js';
+import { createViewEnvironment } from './views.js';
+import { auditPage } from './pages/audit.js';
+import { bootPage } from './pages/boot.js';
+import { hostPages } from './pages/hosts.js';
+import type { PageKit } from './kit.js';
+import { loginPages } from './pages/login.js';
+import { profilePages } from './pages/profiles.js';
+import { rulePages } from './pages/rules.js';
+import { staticFiles } from './static-files.js';
+import { templatePages } from './pages/templates.js';
 
 export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new LoginLimit()): Router {
   const views = createViewEnvironment();

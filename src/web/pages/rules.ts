@@ -2,15 +2,15 @@
 // switch. Forms are turned into the same bodies the JSON API takes and go through the same use cases;
 // an error comes back next to its field with everything typed kept.
 import { Router, type RequestHandler, type Response } from 'express';
-import type { Deps } from '../deps.js';
-import { profileView } from '../profiles/profile.js';
-import { deleteRule, saveRule } from '../rules/manage.js';
-import { previewRule } from '../rules/preview.js';
-import { changeSettings } from '../rules/settings.js';
-import type { Rule } from '../rules/rule.js';
-import { AppError } from '../errors.js';
-import { fieldOf, isFormError } from './form-errors.js';
-import { can, may, mustBeAllowed, type PageKit } from './web-kit.js';
+import type { Deps } from '../../deps.js';
+import { profileView } from '../../profiles/profile.js';
+import { deleteRule, saveRule } from '../../rules/manage.js';
+import { previewRule } from '../../rules/preview.js';
+import { changeSettings } from '../../rules/settings.js';
+import type { Rule } from '../../rules/rule.js';
+import { AppError } from '../../errors.js';
+import { fieldOf, isFormError } from '../form-errors.js';
+import { can, may, mustBeAllowed, type PageKit } from '../kit.js';
 
 type Form = Record<string, string>;
 

@@ -2,20 +2,20 @@
 // forms (assign, reset, reprovision, delete, release an identity conflict) and downloads (facts, install log). Forms go through the
 // same use cases as the API; an error comes back next to its field with everything typed kept.
 import { Router, type Request, type Response } from 'express';
-import type { Deps } from '../deps.js';
-import { profileView } from '../profiles/profile.js';
-import { AppError } from '../errors.js';
-import { assignHost, deleteHost } from '../hosts/assign.js';
-import { bulkAction, type BulkResult } from '../hosts/bulk.js';
-import { reprovisionHost, resetHost } from '../hosts/reset.js';
-import { releaseConflict } from '../discovery/conflict.js';
-import { conflictView } from '../hosts/views.js';
-import { EXTRA_COLUMNS, sortKeys, STATES, tableHosts, tableQuery } from '../hosts/table.js';
-import { assignmentFromForm } from '../web/assign-form.js';
-import type { Session } from '../web/sessions.js';
-import { baseUrl, clientIp } from './base-url.js';
-import { fieldOf, isFormError } from './form-errors.js';
-import { can, may, type PageKit } from './web-kit.js';
+import type { Deps } from '../../deps.js';
+import { profileView } from '../../profiles/profile.js';
+import { AppError } from '../../errors.js';
+import { assignHost, deleteHost } from '../../hosts/assign.js';
+import { bulkAction, type BulkResult } from '../../hosts/bulk.js';
+import { reprovisionHost, resetHost } from '../../hosts/reset.js';
+import { releaseConflict } from '../../discovery/conflict.js';
+import { conflictView } from '../../hosts/views.js';
+import { EXTRA_COLUMNS, sortKeys, STATES, tableHosts, tableQuery } from '../../hosts/table.js';
+import { assignmentFromForm } from '../assign-form.js';
+import type { Session } from '../sessions.js';
+import { baseUrl, clientIp } from '../../http/base-url.js';
+import { fieldOf, isFormError } from '../form-errors.js';
+import { can, may, type PageKit } from '../kit.js';
 
 type Form = Record<string, string>;
 

@@ -2,20 +2,20 @@
 // (diffs, rollback). Forms go through the same use cases as the API; a refused save re-renders the
 // editor with everything typed kept and the error at its line.
 import { Router, type Request, type Response } from 'express';
-import type { Deps } from '../deps.js';
-import { profileView } from '../profiles/profile.js';
-import { AppError } from '../errors.js';
-import type { RenderErrorDetail } from '../kickstart/environment.js';
-import { hunks } from '../templates/diff.js';
-import { readTemplate, rollbackTemplate, saveTemplate } from '../templates/edit.js';
-import { checkTemplateName } from '../templates/files.js';
-import { previewTemplate, type Preview } from '../templates/preview.js';
-import { listSamples } from '../templates/samples.js';
-import type { Session } from '../web/sessions.js';
-import { baseUrl } from './base-url.js';
-import { isFormError } from './form-errors.js';
-import { templateList } from './templates.js';
-import { can, may, type PageKit } from './web-kit.js';
+import type { Deps } from '../../deps.js';
+import { profileView } from '../../profiles/profile.js';
+import { AppError } from '../../errors.js';
+import type { RenderErrorDetail } from '../../kickstart/environment.js';
+import { hunks } from '../../templates/diff.js';
+import { readTemplate, rollbackTemplate, saveTemplate } from '../../templates/edit.js';
+import { checkTemplateName } from '../../templates/files.js';
+import { previewTemplate, type Preview } from '../../templates/preview.js';
+import { listSamples } from '../../templates/samples.js';
+import type { Session } from '../sessions.js';
+import { baseUrl } from '../../http/base-url.js';
+import { isFormError } from '../form-errors.js';
+import { templateList } from '../../http/templates.js';
+import { can, may, type PageKit } from '../kit.js';
 
 type Form = Record<string, string>;
 

@@ -1,8 +1,8 @@
-// What every web page module is handed by web.ts, and the role checks they share.
+// What every web page module is handed by index.ts, and the role checks they share.
 import type { RequestHandler, Response } from 'express';
 import { allows, type Permission } from '../auth/roles.js';
 import { AppError } from '../errors.js';
-import type { Session } from '../web/sessions.js';
+import type { Session } from './sessions.js';
 
 export interface PageKit {
   /** Render a view as the page, with the signed-in user and the session's CSRF token. */

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import cookie from 'cookie';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type nunjucks from 'nunjucks';
-import type { Deps } from '../deps.js';
-import { verifyPassword } from '../auth/passwords.js';
-import { audit } from '../audit/audit.js';
-import { sameToken } from '../web/csrf.js';
-import type { LoginLimit } from '../web/login-limit.js';
-import { SESSION_COOKIE, type Session, type Sessions } from '../web/sessions.js';
-import { clientIp } from './base-url.js';
+import type { Deps } from '../../deps.js';
+import { verifyPassword } from '../../auth/passwords.js';
+import { audit } from '../../audit/audit.js';
+import { sameToken } from '../csrf.js';
+import type { LoginLimit } from '../login-limit.js';
+import { SESSION_COOKIE, type Session, type Sessions } from '../sessions.js';
+import { clientIp } from '../../http/base-url.js';
 
 const LOGIN_COOKIE = 'ks_login';
 // A hash that must never verify: answers a login for an unknown user as slowly as for a known one.

@@ -2,12 +2,12 @@
 // JSON API takes and go through the same use cases; an error comes back next to its field with
 // everything typed kept.
 import { Router, type RequestHandler, type Response } from 'express';
-import type { Deps } from '../deps.js';
-import { deleteProfile, saveProfile, type ProfileUsers } from '../profiles/manage.js';
-import { isBootable, profileView, type Profile } from '../profiles/profile.js';
-import { AppError } from '../errors.js';
-import { fieldOf, isFormError } from './form-errors.js';
-import { can, may, type PageKit } from './web-kit.js';
+import type { Deps } from '../../deps.js';
+import { deleteProfile, saveProfile, type ProfileUsers } from '../../profiles/manage.js';
+import { isBootable, profileView, type Profile } from '../../profiles/profile.js';
+import { AppError } from '../../errors.js';
+import { fieldOf, isFormError } from '../form-errors.js';
+import { can, may, type PageKit } from '../kit.js';
 
 type Form = Record<string, string>;
 

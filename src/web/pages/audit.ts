@@ -1,10 +1,10 @@
 // The audit page: who changed what, newest first, filtered by actor, action and target, a page at a
 // time (the same query and checks as GET /api/v1/audit). A bad filter comes back next to its field.
 import { Router } from 'express';
-import type { Deps } from '../deps.js';
-import { parseAuditQuery, readAudit } from '../audit/query.js';
-import { isFormError } from './form-errors.js';
-import type { PageKit } from './web-kit.js';
+import type { Deps } from '../../deps.js';
+import { parseAuditQuery, readAudit } from '../../audit/query.js';
+import { isFormError } from '../form-errors.js';
+import type { PageKit } from '../kit.js';
 
 const FIELDS = ['actor', 'action', 'target', 'limit', 'cursor'];
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
 
-const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/static');
+const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'static');
 const STATIC: Record<string, { type: string; body: string }> = {
   'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css'), 'utf-8') },
   'hosts.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'hosts.js'), 'utf-8') },
