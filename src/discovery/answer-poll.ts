@@ -8,7 +8,7 @@ import { transition } from '../hosts/lifecycle.js';
 import { deliveredHost } from '../hosts/deliver.js';
 import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
 import { claimPolled } from './conflict.js';
-import { kickstartContext } from '../kickstart/context.js';
+import { kickstartContext } from '../kickstart/render/context.js';
 
 export type PollAnswer =
   | { action: 'wait'; retryAfter: number }

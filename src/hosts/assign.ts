@@ -5,8 +5,8 @@
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError } from '../errors.js';
-import { kickstartContext } from '../kickstart/context.js';
-import { OperatorTemplate } from '../rules/operator-template.js';
+import { kickstartContext } from '../kickstart/render/context.js';
+import { OperatorTemplate } from '../kickstart/render/operator-template.js';
 import { validators } from '../schemas/validate.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';

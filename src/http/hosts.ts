@@ -9,7 +9,7 @@ import { clearBootKey, setBootKey } from '../hosts/boot-key.js';
 import { releaseConflict } from '../discovery/conflict.js';
 import { hostBootEntries } from '../boot/per-host.js';
 import { validators } from '../schemas/validate.js';
-import { kickstartContext } from '../kickstart/context.js';
+import { kickstartContext } from '../kickstart/render/context.js';
 import { can, guards } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';

@@ -3,7 +3,7 @@
 // host's assignment or by a rule) is only deleted with force, and the answer lists what uses it.
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { OperatorTemplate } from '../rules/operator-template.js';
+import { OperatorTemplate } from '../kickstart/render/operator-template.js';
 import { validators } from '../schemas/validate.js';
 import type { Profile, ProfileInput } from './profile.js';
 import { audit } from '../audit/audit.js';
