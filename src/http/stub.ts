@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { noteStubFetch } from '../discovery/stub-fetched.js';
-import { StubRenderer } from '../kickstart/render/stub.js';
+import { StubRenderer } from '../kickstart/render/index.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { stubSightingLimit } from './client-limit.js';
 

@@ -2,7 +2,7 @@
 // An operator template (kickstart/render/operator-template.ts: allow-listed, never arbitrary code)
 // whose result must be a valid RFC 1123 hostname.
 import { HOSTNAME } from '../schemas/assignment.js';
-import { OperatorTemplate, PatternError, type PatternContext, type PatternHelpers } from '../kickstart/render/operator-template.js';
+import { OperatorTemplate, PatternError, type PatternContext, type PatternHelpers } from '../kickstart/render/index.js';
 
 export { PatternError };
 const HOSTNAME_RE = new RegExp(HOSTNAME);
