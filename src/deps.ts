@@ -1,13 +1,12 @@
 // What every use case may reach, passed by argument (no module-level singletons), so a test can hand
 // a use case a broken store or a temp templates folder.
 import type { Config } from './config.js';
-import type { KickstartEnvironment } from './kickstart/environment.js';
+import type { KickstartEnvironment, RenderCache } from './kickstart/render/index.js';
 import type { Logger } from './log.js';
 import type { Store } from './store/store.js';
 import type { Sightings } from './discovery/sightings.js';
 import type { Mutex } from './util/mutex.js';
 import type { Installer } from './installers/installer.js';
-import type { RenderCache } from './kickstart/render-cache.js';
 import type { SecretBox } from './secrets/secret-box.js';
 
 export interface Deps {

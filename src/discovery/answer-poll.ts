@@ -8,7 +8,7 @@ import { transition } from '../hosts/lifecycle.js';
 import { deliveredHost } from '../hosts/deliver.js';
 import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
 import { claimPolled } from './conflict.js';
-import { kickstartContext } from '../kickstart/context.js';
+import { cachedAnswer, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
 
 export type PollAnswer =
   | { action: 'wait'; retryAfter: number }
@@ -41,20 +41,17 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   switch (assignment.action) {
     case 'kickstart': {
       url = typeof baseUrl === 'string' ? baseUrl : baseUrl();
-      let body = deps.renderCache.get(host.id, renderKey(deps, host, url));
+      let body = cachedAnswer(deps, host, url);
       if (body === undefined) {
-        const facts = await deps.store.getFacts(host.id);
-        if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
-        try {
-          body = Buffer.from(deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), url)));
-        } catch (err) {
+        const rendered = await renderAnswer(deps, host, assignment, url);
+        if ('failed' in rendered) {
           // The template changed since the dry run at assignment and no longer renders. The machine
           // keeps waiting (it cannot do better) and the admin sees why on the host.
-          deps.log.error({ host: host.id, err: (err as Error).message }, 'kickstart render failed');
-          recordOnce(deps, host, 'render-failed', ip, (err as Error).message);
+          deps.log.error({ host: host.id, err: rendered.failed.message }, 'kickstart render failed');
+          recordOnce(deps, host, 'render-failed', ip, rendered.failed.message);
           return { action: 'wait', retryAfter: deps.config.pollInterval };
         }
-        deps.renderCache.set(host.id, renderKey(deps, host, url), body);
+        body = rendered.body;
       }
       answer = { action: 'kickstart', body };
       break;
@@ -72,15 +69,9 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
     const next = delivered(deps, host, assignment.action, ip);
     // Delivery changes nothing the kickstart depends on, only the record's version: the render made
     // for this poll serves the repeats under the new version too (one render per host, not two).
-    if (answer.action === 'kickstart') deps.renderCache.set(host.id, renderKey(deps, next, url), answer.body);
+    if (answer.action === 'kickstart') keepAnswer(deps, next, url, answer.body);
   }
   return answer;
-}
-
-/** A render is reused while nothing it depends on changed: the host record (every change bumps
- *  updated_at), the templates (their generation) and the base URL. */
-function renderKey(deps: Deps, host: Host, url: string): string {
-  return `${host.updated_at}|${deps.kickstarts.generation()}|${url}`;
 }
 
 function delivered(deps: Deps, host: Host, action: string, ip: string): Host {

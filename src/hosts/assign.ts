@@ -5,8 +5,7 @@
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError } from '../errors.js';
-import { kickstartContext } from '../kickstart/context.js';
-import { OperatorTemplate } from '../rules/operator-template.js';
+import { renderAppend, renderKickstart } from '../kickstart/render/index.js';
 import { validators } from '../schemas/validate.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';
@@ -39,7 +38,7 @@ export async function resolveAssignment(deps: Deps, host: Host, facts: Facts, re
       if (!(await deps.kickstarts.exists(assignment.template))) {
         throw new AppError('TEMPLATE_NOT_FOUND', `template "${assignment.template}" does not exist in the templates folder`, 'template');
       }
-      deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), baseUrl));
+      renderKickstart(deps, host, facts, assignment, baseUrl);
       break;
     case 'kexec':
       if (!host.summary.kexec) {
@@ -75,19 +74,8 @@ async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { prof
   switch (profile.action) {
     case 'kickstart':
       return { action: 'kickstart', template: profile.template, params, profile: profile.name };
-    case 'kexec': {
-      let append: string;
-      try {
-        append = OperatorTemplate.compile(profile.append, 4096).render(
-          { host: { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) }, facts, params },
-          { seq: () => '' },
-        );
-      } catch (err) {
-        throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line ${(err as Error).message}`, 'append');
-      }
-      if (/[\x00-\x1f\x7f]/.test(append)) throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line renders a control character`, 'append');
-      return { action: 'kexec', kernel: profile.kernel, initrd: profile.initrd, append, profile: profile.name };
-    }
+    case 'kexec':
+      return { action: 'kexec', kernel: profile.kernel, initrd: profile.initrd, append: renderAppend(profile, host, facts, params), profile: profile.name };
     case 'reboot':
       return { action: 'reboot', profile: profile.name };
   }

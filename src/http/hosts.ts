@@ -9,7 +9,7 @@ import { clearBootKey, setBootKey } from '../hosts/boot-key.js';
 import { releaseConflict } from '../discovery/conflict.js';
 import { hostBootEntries } from '../boot/per-host.js';
 import { validators } from '../schemas/validate.js';
-import { kickstartContext } from '../kickstart/context.js';
+import { renderKickstart } from '../kickstart/render/index.js';
 import { can, guards } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';
@@ -41,7 +41,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
     if (host.assignment?.action !== 'kickstart') throw new AppError('NOT_FOUND', `host ${host.id} has no kickstart assignment`);
     const facts = await deps.store.getFacts(host.id);
     if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
-    const text = deps.kickstarts.render(host.assignment.template, kickstartContext(host, facts, deps.secrets.open(host.assignment.params), baseUrl(req, deps.config.publicUrl)));
+    const text = renderKickstart(deps, host, facts, host.assignment, baseUrl(req, deps.config.publicUrl));
     res.type('text/plain; charset=utf-8').send(text);
   });
 

@@ -1,9 +1,9 @@
-// GET /ks — the stub kickstart. Always 200, at once (see kickstart/stub.ts for why), also over
+// GET /ks — the stub kickstart. Always 200, at once (see kickstart/render/stub.ts for why), also over
 // KICKSTAND_KS_LIMIT: then the fetch is only not noted on the host's timeline (http/client-limit.ts).
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { noteStubFetch } from '../discovery/stub-fetched.js';
-import { StubRenderer } from '../kickstart/stub.js';
+import { StubRenderer } from '../kickstart/render/index.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { stubSightingLimit } from './client-limit.js';
 

@@ -3,7 +3,7 @@
 // host's assignment or by a rule) is only deleted with force, and the answer lists what uses it.
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { OperatorTemplate } from '../rules/operator-template.js';
+import { checkAppend } from '../kickstart/render/index.js';
 import { validators } from '../schemas/validate.js';
 import type { Profile, ProfileInput } from './profile.js';
 import { audit } from '../audit/audit.js';
@@ -28,13 +28,7 @@ export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'r
   if (input.action === 'kickstart' && !(await deps.kickstarts.exists(input.template))) {
     throw new AppError('TEMPLATE_NOT_FOUND', `template "${input.template}" does not exist in the templates folder`, 'template');
   }
-  if (input.action === 'kexec') {
-    try {
-      OperatorTemplate.compile(input.append, 4096);
-    } catch (err) {
-      throw new AppError('INVALID_PATTERN', `append line ${(err as Error).message}`, 'append');
-    }
-  }
+  if (input.action === 'kexec') checkAppend(input.append);
   const { profile, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.getProfile(input.name);
     if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `profile "${input.name}" already exists`, 'name');

@@ -3,7 +3,7 @@ import { maskParams } from '../secrets/secret-params.js';
 
 export type ProfileAction =
   | { action: 'kickstart'; template: string; params: Record<string, unknown> }
-  /** `append` is an operator template over host, facts and params (rules/operator-template.ts). */
+  /** `append` is an operator template over host, facts and params (kickstart/render/operator-template.ts). */
   | { action: 'kexec'; kernel: string; initrd: string; append: string }
   | { action: 'reboot' };
 

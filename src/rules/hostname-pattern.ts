@@ -1,8 +1,8 @@
 // Hostname patterns: `web-{{ seq(3) }}.{{ facts.dmi.vendor | slug }}.example.com` → web-007.dell-inc.example.com
-// An operator template (operator-template.ts: allow-listed, never arbitrary code) whose result must be a
-// valid RFC 1123 hostname.
+// An operator template (kickstart/render/operator-template.ts: allow-listed, never arbitrary code)
+// whose result must be a valid RFC 1123 hostname.
 import { HOSTNAME } from '../schemas/assignment.js';
-import { OperatorTemplate, PatternError, type PatternContext, type PatternHelpers } from './operator-template.js';
+import { OperatorTemplate, PatternError, type PatternContext, type PatternHelpers } from '../kickstart/render/index.js';
 
 export { PatternError };
 const HOSTNAME_RE = new RegExp(HOSTNAME);

@@ -4,7 +4,7 @@ import type { JsonSchema } from './json-schema.js';
 
 // RFC 1123 hostname, optionally fully qualified; each label 1–63 chars, whole name ≤ 253.
 export const HOSTNAME = '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
-// Template names are relative paths under the templates folder (see kickstart/environment.ts).
+// Template names are relative paths under the templates folder (see kickstart/render/environment.ts).
 export const TEMPLATE_NAME = '^[A-Za-z0-9_][A-Za-z0-9_.\\-/]{0,199}$';
 // URLs the %pre hands to curl: http(s) only, no spaces or quotes (they travel in a line-based body).
 const URL = { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s"\'\\\\`]+$' } as const;

@@ -6,7 +6,7 @@
 // at each start) changes nothing.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { isCryptHash } from '../kickstart/filters.js';
+import { isCryptHash } from '../kickstart/render/index.js';
 import { sha512Crypt } from '../kickstart/sha512-crypt.js';
 import { isPasswordParam, isSecretParam } from './secret-params.js';
 

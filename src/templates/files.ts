@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { AppError } from '../errors.js';
 
-// Same rule as the loader's (kickstart/environment.ts): a relative path of safe characters, no `.` or
+// Same rule as the loader's (kickstart/render/environment.ts): a relative path of safe characters, no `.` or
 // `..` segment, and an extension authors' files have: templates (.njk) and shell libraries (.sh).
 const EDITABLE = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}\.(?:njk|sh)$/;
 

@@ -5,8 +5,7 @@ import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError } from '../errors.js';
 import type { Host } from '../hosts/host.js';
-import { kickstartContext } from '../kickstart/context.js';
-import type { RenderErrorDetail } from '../kickstart/environment.js';
+import { renderPreview, STUB_TEMPLATE, type RenderErrorDetail } from '../kickstart/render/index.js';
 import type { KickstartVersion } from '../kickstart/validate/index.js';
 import { checkTemplateName, readTemplateFile } from './files.js';
 import { lintKickstart, lintShell, versionFor, type LintFinding } from './lint.js';
@@ -33,9 +32,6 @@ export interface Preview {
   rendered?: string;
   findings: LintFinding[];
 }
-
-// The stub is the one kickstart Anaconda reads directly; everything else arrives through its %include.
-const STUB = 'stub.ks.njk';
 
 /** Every preview is in the audit with who asked, whatever its outcome: a preview runs the author's
  *  text on the server, so it is where someone probing the template sandbox shows up (issue 13). */
@@ -65,17 +61,12 @@ async function render(deps: Deps, request: PreviewRequest, baseUrl: string): Pro
 
   if (name.endsWith('.sh')) return { name, target, rendered: content, findings: lintShell(content) };
 
-  const syntax = deps.kickstarts.check(name, content);
-  if (syntax) return { name, target, findings: [renderFinding(name, syntax)] };
-  let rendered: string;
-  try {
-    rendered = deps.kickstarts.renderDraft(name, content, kickstartContext(host, facts, params, baseUrl));
-  } catch (err) {
-    if (err instanceof AppError && err.code === 'TEMPLATE_RENDER') return { name, target, findings: [renderFinding(name, err.detail as RenderErrorDetail)] };
-    throw err;
-  }
+  const result = renderPreview(deps, name, content, host, facts, params, baseUrl);
+  if ('error' in result) return { name, target, findings: [renderFinding(name, result.error)] };
+  const rendered = result.text;
   const version = versionFor(rendered, facts);
-  return { name, target, version, rendered, findings: lintKickstart(rendered, version, name !== STUB) };
+  // The stub is the one kickstart Anaconda reads directly; everything else arrives through its %include.
+  return { name, target, version, rendered, findings: lintKickstart(rendered, version, name !== STUB_TEMPLATE) };
 }
 
 type Subject = { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string };

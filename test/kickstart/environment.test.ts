@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKickstartEnvironment, type KickstartEnvironment } from '../../src/kickstart/environment.js';
+import { createKickstartEnvironment, type KickstartEnvironment } from '../../src/kickstart/render/environment.js';
 import { tempDir } from '../support/temp.js';
 
 let env: KickstartEnvironment | undefined;

@@ -1,4 +1,4 @@
-// The template sandbox (src/kickstart/sandbox.ts): what authors keep — loops, macros, call blocks,
+// The template sandbox (src/kickstart/render/sandbox.ts): what authors keep — loops, macros, call blocks,
 // imports, the globals, a few string and list methods — and what they lose: constructors, prototypes,
 // inherited functions, runaway loops. The payload corpus is in test/security/template-escape.test.ts.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKickstartEnvironment, type KickstartEnvironment } from '../../src/kickstart/environment.js';
-import { RANGE_LIMIT, RENDER_MAX_CHARS, RENDER_STEPS, sandboxEnvironment } from '../../src/kickstart/sandbox.js';
+import { createKickstartEnvironment, type KickstartEnvironment } from '../../src/kickstart/render/environment.js';
+import { RANGE_LIMIT, RENDER_MAX_CHARS, RENDER_STEPS, sandboxEnvironment } from '../../src/kickstart/render/sandbox.js';
 import { createViewEnvironment } from '../../src/web/views.js';
 
 let env: KickstartEnvironment | undefined;

@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../support/kickstart-examples.js';
-import { createKickstartEnvironment } from '../../src/kickstart/environment.js';
-import { kickstartContext } from '../../src/kickstart/context.js';
-import { ksarg, pwhash, shellquote } from '../../src/kickstart/filters.js';
+import { createKickstartEnvironment } from '../../src/kickstart/render/environment.js';
+import { kickstartContext } from '../../src/kickstart/render/context.js';
+import { ksarg, pwhash, shellquote } from '../../src/kickstart/render/filters.js';
 import type { Facts } from '../../src/discovery/facts.js';
 import type { Host } from '../../src/hosts/host.js';
 

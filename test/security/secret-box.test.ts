@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pwhash } from '../../src/kickstart/filters.js';
+import { pwhash } from '../../src/kickstart/render/filters.js';
 import { sha512Crypt } from '../../src/kickstart/sha512-crypt.js';
 import { SecretBox, SEALED_PREFIX } from '../../src/secrets/secret-box.js';
 import { keepMasked } from '../../src/secrets/keep-masked.js';

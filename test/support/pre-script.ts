@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createKickstartEnvironment } from '../../src/kickstart/environment.js';
+import { createKickstartEnvironment } from '../../src/kickstart/render/environment.js';
 import { hostBash, makeRestrictedPath, type RestrictedPath } from './restricted-path.js';
 
 export const KICKSTARTS_DIR = path.resolve('kickstarts');

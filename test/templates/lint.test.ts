@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createKickstartEnvironment } from '../../src/kickstart/environment.js';
+import { createKickstartEnvironment } from '../../src/kickstart/render/environment.js';
 import type { KickstartVersion } from '../../src/kickstart/validate/index.js';
 import { lintKickstart, versionFor } from '../../src/templates/lint.js';
 import { EXAMPLES } from '../support/kickstart-examples.js';

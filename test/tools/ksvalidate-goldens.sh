@@ -19,7 +19,7 @@ version_of() {
 }
 
 npx tsx -e "
-import { createKickstartEnvironment } from './src/kickstart/environment.ts';
+import { createKickstartEnvironment } from './src/kickstart/render/environment.ts';
 const env = createKickstartEnvironment('kickstarts', { watch: false });
 process.stdout.write(env.render('stub.ks.njk', { kickstand: { url: 'http://192.0.2.10:8080' } }));
 env.close();" > "$tmp/stub.ks"

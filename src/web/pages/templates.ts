@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { profileView } from '../../profiles/profile.js';
 import { AppError } from '../../errors.js';
-import type { RenderErrorDetail } from '../../kickstart/environment.js';
+import type { RenderErrorDetail } from '../../kickstart/render/index.js';
 import { hunks } from '../../templates/diff.js';
 import { readTemplate, rollbackTemplate, saveTemplate } from '../../templates/edit.js';
 import { checkTemplateName } from '../../templates/files.js';

@@ -2,7 +2,7 @@
 // in shell (%post bodies) goes through `shellquote`, anything on a kickstart command line through
 // `ksarg`. Both refuse what no quoting can carry (NUL; newlines on a command line).
 import type nunjucks from 'nunjucks';
-import { sha512Crypt } from './sha512-crypt.js';
+import { sha512Crypt } from '../sha512-crypt.js';
 
 function text(value: unknown, filter: string): string {
   if (value === undefined || value === null) throw new Error(`${filter}: value is undefined`);

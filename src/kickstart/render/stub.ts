@@ -3,7 +3,7 @@
 // breaks stub.ks.njk we keep serving the last good render, and before any good render, a minimal stub
 // whose %pre writes an empty include so Anaconda simply goes interactive.
 import type { KickstartEnvironment } from './environment.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 
 export const STUB_TEMPLATE = 'stub.ks.njk';
 export const INCLUDE_PATH = '/tmp/kickstand.ks';

@@ -8,7 +8,7 @@ import nunjucks from 'nunjucks';
 import { installFilters } from './filters.js';
 import { RENDER_MAX_CHARS, sandboxEnvironment } from './sandbox.js';
 import { forbiddenName } from './sandbox-check.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../errors.js';
 
 // Template names are paths below the templates folder: letters, digits, `_ . - /`, no `..` segment.
 const NAME = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}$/;

@@ -1,7 +1,7 @@
 // The variables a kickstart template sees (documented in docs/templates.md). Built in one place so
 // the poll answer, the admin preview and the dry run at assignment all render the same thing.
-import type { Facts } from '../discovery/facts.js';
-import type { Host } from '../hosts/host.js';
+import type { Facts } from '../../discovery/facts.js';
+import type { Host } from '../../hosts/host.js';
 
 export interface KickstartContext {
   host: {

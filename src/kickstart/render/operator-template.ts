@@ -7,7 +7,7 @@
 // seq() and rand_hex(). Anything else is refused when the profile or rule is saved.
 import { randomBytes } from 'node:crypto';
 import nunjucks from 'nunjucks';
-import { allowCall, sandboxEnvironment, sandboxTemplate } from '../kickstart/sandbox.js';
+import { allowCall, sandboxEnvironment, sandboxTemplate } from './sandbox.js';
 
 export class PatternError extends Error {
   constructor(message: string) {
@@ -45,7 +45,7 @@ const FILTERS: Record<string, (...args: never[]) => unknown> = {
   default: (s: unknown, d: string) => (s === undefined || s === null || s === '' ? d : s),
 };
 for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn as (...args: unknown[]) => unknown);
-// The allow-list below is checked at save; the sandbox (kickstart/sandbox.ts) guards the render too,
+// The allow-list below is checked at save; the sandbox (sandbox.ts) guards the render too,
 // so a gap in one is not a way out.
 sandboxEnvironment(env);
 
