@@ -2,7 +2,7 @@
 // kickstart, kexec target or reboot order — and the host moves to `provisioning`. This is the hot
 // path (every machine, every few seconds): a token check is one hash, a waiting answer writes nothing.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors, messageOf } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
 import { deliveredHost } from '../hosts/deliver.js';
@@ -27,7 +27,7 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   } else {
     // Unknown host, wrong token, dead or expired token look the same: a poller learns nothing about
     // hosts it does not own.
-    if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+    if (!host || !hostTokenValid(host, token)) throw errors.badHostToken();
   }
   deps.store.touchHost(host.id, new Date().toISOString(), ip);
 
@@ -44,14 +44,14 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
       let body = deps.renderCache.get(host.id, renderKey(deps, host, url));
       if (body === undefined) {
         const facts = await deps.store.getFacts(host.id);
-        if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+        if (!facts) throw errors.factsUnreadable();
         try {
           body = Buffer.from(deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), url)));
         } catch (err) {
           // The template changed since the dry run at assignment and no longer renders. The machine
           // keeps waiting (it cannot do better) and the admin sees why on the host.
-          deps.log.error({ host: host.id, err: (err as Error).message }, 'kickstart render failed');
-          recordOnce(deps, host, 'render-failed', ip, (err as Error).message);
+          deps.log.error({ host: host.id, err: messageOf(err) }, 'kickstart render failed');
+          recordOnce(deps, host, 'render-failed', ip, messageOf(err));
           return { action: 'wait', retryAfter: deps.config.pollInterval };
         }
         deps.renderCache.set(host.id, renderKey(deps, host, url), body);

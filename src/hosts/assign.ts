@@ -4,7 +4,7 @@
 // kexec is only offered to a machine whose installer has it (anaconda.md §4).
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
-import { AppError } from '../errors.js';
+import { AppError, errors, messageOf } from '../errors.js';
 import { kickstartContext } from '../kickstart/context.js';
 import { OperatorTemplate } from '../rules/operator-template.js';
 import { validators } from '../schemas/validate.js';
@@ -37,7 +37,7 @@ export async function resolveAssignment(deps: Deps, host: Host, facts: Facts, re
   switch (assignment.action) {
     case 'kickstart':
       if (!(await deps.kickstarts.exists(assignment.template))) {
-        throw new AppError('TEMPLATE_NOT_FOUND', `template "${assignment.template}" does not exist in the templates folder`, 'template');
+        throw errors.templateNotFound(assignment.template);
       }
       deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), baseUrl));
       break;
@@ -70,7 +70,7 @@ function direct(request: Exclude<AssignmentRequest, { action?: undefined }>): As
 
 async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { profile: string; params?: Record<string, unknown> }): Promise<Assignment> {
   const profile = await deps.store.getProfile(request.profile);
-  if (!profile) throw new AppError('UNKNOWN_PROFILE', `profile "${request.profile}" does not exist`, 'profile');
+  if (!profile) throw errors.unknownProfile(request.profile);
   const params = { ...(profile.action === 'kickstart' ? profile.params : {}), ...(request.params ?? {}) };
   switch (profile.action) {
     case 'kickstart':
@@ -83,7 +83,7 @@ async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { prof
           { seq: () => '' },
         );
       } catch (err) {
-        throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line ${(err as Error).message}`, 'append');
+        throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line ${messageOf(err)}`, 'append');
       }
       if (/[\x00-\x1f\x7f]/.test(append)) throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line renders a control character`, 'append');
       return { action: 'kexec', kernel: profile.kernel, initrd: profile.initrd, append, profile: profile.name };
@@ -104,13 +104,13 @@ export async function assignHost(deps: Deps, id: string, body: unknown, actor: s
   const request = readAssignmentRequest(body);
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
-    if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (!current) throw errors.hostNotFound(id);
     // Checked first: nothing about an installing or installed machine should be rendered or stored.
     assertAllowed(current, 'assign');
     const hostname = request.hostname ?? current.hostname ?? defaultHostname(current);
     await assertHostnameFree(deps, hostname, id);
     const facts = await deps.store.getFacts(id);
-    if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+    if (!facts) throw errors.factsUnreadable();
     const assignment = await resolveAssignment(deps, { ...current, hostname }, facts, request, baseUrl);
     const next = withAssignment(current, assignment, hostname, actor, undefined, ip);
     deps.log.info({ host: id, from: current.state, to: next.state, action: assignment.action, actor, ip }, 'host state changed');
@@ -128,7 +128,7 @@ export async function assertHostnameFree(deps: Deps, hostname: string, id: strin
 
 export async function deleteHost(deps: Deps, id: string, actor: string): Promise<void> {
   const deleted = await deps.hostsLock.run(() => deps.store.deleteHost(id));
-  if (!deleted) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+  if (!deleted) throw errors.hostNotFound(id);
   await audit(deps, actor, 'host.delete', id);
 }
 

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import { dotTemp, writeFileAtomic } from './disk-write.js';
+import { messageOf, errnoOf } from '../errors.js';
 
 export class DocumentCorrupt extends Error {
   constructor(
@@ -28,7 +29,7 @@ export class DocumentFile<T> implements Adapter<T> {
     try {
       text = await readFile(this.file, 'utf-8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (errnoOf(err) === 'ENOENT') return null;
       throw err;
     }
     return parseDocument<T>(this.file, text);
@@ -53,7 +54,7 @@ export function parseDocument<T>(file: string, text: string): T {
 export function jsonError(text: string, err: unknown): { line: number; column: number; offset: number; cause: string } {
   const at = jsonErrorOffset(text);
   const before = text.slice(0, at);
-  const cause = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '');
+  const cause = messageOf(err).replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '');
   return {
     line: before.split('\n').length,
     column: at - before.lastIndexOf('\n'),
