@@ -7,17 +7,17 @@ import type { Facts } from '../discovery/facts.js';
 import { AppError, errors, messageOf } from '../errors.js';
 import { kickstartContext } from '../kickstart/context.js';
 import { OperatorTemplate } from '../rules/operator-template.js';
-import { validators } from '../schemas/validate.js';
+import { validators, type KexecAssignmentBody, type KickstartAssignmentBody, type ProfileAssignmentBody, type RebootAssignmentBody } from '../schemas/validate.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';
 import { audit } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
 
 export type AssignmentRequest =
-  | { action: 'kickstart'; template: string; hostname?: string; params?: Record<string, unknown> }
-  | { action: 'kexec'; kernel: string; initrd: string; append?: string; hostname?: string }
-  | { action: 'reboot'; hostname?: string }
-  | { action?: undefined; profile: string; hostname?: string; params?: Record<string, unknown> };
+  | KickstartAssignmentBody
+  | KexecAssignmentBody
+  | RebootAssignmentBody
+  | (ProfileAssignmentBody & { action?: undefined });
 
 /** Validate an assignment body: one of the three actions, or a profile with optional params. */
 export function readAssignmentRequest(body: unknown): AssignmentRequest {
