@@ -72,8 +72,7 @@ export const errors = {
   templateFileMissing: (name: string) => new AppError('NOT_FOUND', `no template "${name}" in the templates folder`, 'name'),
   templateVersionNotFound: (name: string, version: string | number) => new AppError('TEMPLATE_VERSION_NOT_FOUND', `template ${name} has no version ${version}`, 'version'),
   noInstallLog: (hostId: string) => new AppError('NOT_FOUND', `host ${hostId} has no install log`),
-  /** Kind: "user", "rule", "profile", "installer". */
-  nameTaken: (kind: string, name: string) => new AppError('NAME_TAKEN', `${kind} "${name}" already exists`, 'name'),
+  nameTaken: (kind: 'user' | 'rule' | 'profile' | 'installer', name: string) => new AppError('NAME_TAKEN', `${kind} "${name}" already exists`, 'name'),
   badHostToken: () => new AppError('UNAUTHORIZED', 'missing or invalid host token'),
   factsUnreadable: () => new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read'),
   badRole: () => new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role'),
