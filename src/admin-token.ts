@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { errnoOf } from './errors.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -14,7 +15,7 @@ export async function resolveAdminToken(configured: string | undefined, dataDir:
     const token = (await readFile(file, 'utf-8')).trim();
     if (token) return { token, generated: false };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errnoOf(err) !== 'ENOENT') throw err;
   }
   const token = randomBytes(24).toString('base64url');
   await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });

@@ -1,6 +1,9 @@
-// The one error catalog. Every error a client can cause has a code here, an HTTP status, and is
-// raised as an AppError naming the field (or template line) at fault. Anything else is a bug and
-// becomes a 500 with no detail in the body.
+// The one error catalog (fastify's lib/errors.js is the model). Every error a client can cause has a
+// code here and an HTTP status, and is raised as an AppError naming the field (or template line) at
+// fault. Anything else is a bug and becomes a 500 with no detail in the body.
+// Messages said at more than one place live here too, in `errors` below: one constructor per kind of
+// error, so "no host with id" is written once. A code may have several kinds (NOT_FOUND: a user, a
+// route, an install log), so statuses are keyed by code and message templates by kind.
 export const ERRORS = {
   BAD_JSON: 400,
   VALIDATION: 400,
@@ -52,5 +55,79 @@ export class AppError extends Error {
 
   toJSON(): { error: { code: ErrorCode; message: string; field?: string } } {
     return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  }
+}
+
+/** Constructors of the errors raised at more than one place: code, message template and (when the
+ *  kind always names one) field together. `throw errors.hostNotFound(id)`. */
+export const errors = {
+  internal: () => new AppError('INTERNAL', 'internal error'),
+  hostNotFound: (id: string, field?: string) => new AppError('HOST_NOT_FOUND', `no host with id "${id}"`, field),
+  profileNotFound: (name: string, field?: string) => new AppError('PROFILE_NOT_FOUND', `no profile named "${name}"`, field),
+  unknownProfile: (name: string) => new AppError('UNKNOWN_PROFILE', `profile "${name}" does not exist`, 'profile'),
+  ruleNotFound: (name: string, field?: string) => new AppError('RULE_NOT_FOUND', `no rule named "${name}"`, field),
+  installerNotFound: (name: string, field?: string) => new AppError('INSTALLER_NOT_FOUND', `no installer named "${name}"`, field),
+  userNotFound: (name: string, field = 'name') => new AppError('NOT_FOUND', `no user named "${name}"`, field),
+  templateNotFound: (name: string) => new AppError('TEMPLATE_NOT_FOUND', `template "${name}" does not exist in the templates folder`, 'template'),
+  templateFileMissing: (name: string) => new AppError('NOT_FOUND', `no template "${name}" in the templates folder`, 'name'),
+  templateVersionNotFound: (name: string, version: string | number) => new AppError('TEMPLATE_VERSION_NOT_FOUND', `template ${name} has no version ${version}`, 'version'),
+  noInstallLog: (hostId: string) => new AppError('NOT_FOUND', `host ${hostId} has no install log`),
+  nameTaken: (kind: 'user' | 'rule' | 'profile' | 'installer', name: string) => new AppError('NAME_TAKEN', `${kind} "${name}" already exists`, 'name'),
+  badHostToken: () => new AppError('UNAUTHORIZED', 'missing or invalid host token'),
+  factsUnreadable: () => new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read'),
+  badRole: () => new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role'),
+  bodyTooLarge: (limit: number | string) => new AppError('BODY_TOO_LARGE', `the body is larger than ${limit} bytes`, 'body'),
+  /** A JSON text typed into a web form (params). */
+  formJson: (err: unknown, field: string) => new AppError('VALIDATION', `not valid JSON: ${messageOf(err)}`, field),
+} as const;
+
+/** The message of anything thrown: an Error's own, else its string form. */
+export function messageOf(err: unknown): string {
+  // Not `instanceof Error`: errors from the template sandbox come from another realm.
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
+/** The errno code (`ENOENT`, `EACCES`…) of a failed system call, if it was one. */
+export function errnoOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** A command line a person got wrong: the CLI prints the problem and the command's usage, exit 2. */
+export class UsageError extends Error {
+  constructor(problem: string, usage: string) {
+    super(`${problem}\n${usage}`);
+    this.name = 'UsageError';
+  }
+}
+
+// Every way a product.img build can fail (src/product-img), as one class. The message is one line that
+// starts with the file at fault (an RPM, a recipe, the output), so the CLI and the HTTP layer can print
+// it as is; the CLI exits 1 on it.
+export type ProductImgErrorCode =
+  | 'NOT_RPM'
+  | 'TRUNCATED'
+  | 'CORRUPT_HEADER'
+  | 'UNKNOWN_COMPRESSOR'
+  | 'CORRUPT_PAYLOAD'
+  | 'NOT_IMAGE'
+  | 'BAD_PATH'
+  | 'TAKE_UNMATCHED'
+  | 'MISSING_LIBS'
+  | 'BAD_RECIPE'
+  | 'BAD_INPUT'
+  | 'NO_OUTPUT_DIR'
+  | 'XZ_FAILED'
+  | 'WRITE_FAILED';
+
+export class ProductImgError extends Error {
+  constructor(
+    readonly code: ProductImgErrorCode,
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ProductImgError';
   }
 }

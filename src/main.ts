@@ -2,6 +2,7 @@
 // CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`, `data check`.
 // argv → one function call. Each command's modules load only when it runs: `product-img build` must
 // not pay for express, nunjucks and every JSON Schema compile (the benchmark measures it).
+import { messageOf, UsageError } from './errors.js';
 
 // Every file the service or a command makes is its user's alone (the data dir holds password hashes,
 // tokens and the key to sealed params); the store also sets modes itself (store/file-modes.ts).
@@ -9,7 +10,6 @@ process.umask(0o077);
 
 // Errors a person caused: their message is the whole story (exit 1), or a usage line (exit 2).
 const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'ServiceApiError', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError', 'SecretKeyError']);
-const USAGE = new Set(['UsageError', 'ProductImgUsageError', 'BootConfigUsageError', 'DataUsageError']);
 
 async function serve(): Promise<void> {
   const [{ loadConfig }, { createLogger }, { startWebServer }] = await Promise.all([import('./config.js'), import('./log.js'), import('./server.js')]);
@@ -50,11 +50,11 @@ if (!run) {
 }
 run().catch((err: unknown) => {
   const name = err instanceof Error ? err.name : '';
-  if (USAGE.has(name)) {
-    process.stderr.write(`kickstand: ${(err as Error).message}\n`);
+  if (err instanceof UsageError) {
+    process.stderr.write(`kickstand: ${err.message}\n`);
     process.exit(2);
   }
-  if (EXPECTED.has(name)) process.stderr.write(`kickstand: ${(err as Error).message}\n`);
-  else process.stderr.write(`kickstand: ${(err as Error).stack ?? String(err)}\n`);
+  if (EXPECTED.has(name)) process.stderr.write(`kickstand: ${messageOf(err)}\n`);
+  else process.stderr.write(`kickstand: ${(err instanceof Error && err.stack) || String(err)}\n`);
   process.exit(1);
 });

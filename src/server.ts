@@ -22,6 +22,7 @@ import { ensureFirstAdmin } from './auth/users.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { loadSecretKey } from './secrets/secret-key.js';
 import { DIR_MODE } from './store/file-modes.js';
+import { errnoOf } from './errors.js';
 
 export interface RunningServer {
   url: string;
@@ -131,7 +132,7 @@ async function checkFolders(config: Config): Promise<void> {
     await mkdir(config.dataDir, { recursive: true, mode: DIR_MODE });
     await access(config.dataDir, constants.W_OK);
   } catch (err) {
-    problems.push(`KICKSTAND_DATA="${config.dataDir}": cannot create or write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    problems.push(`KICKSTAND_DATA="${config.dataDir}": cannot create or write it (${errnoOf(err) ?? String(err)})`);
   }
   const templates = await stat(config.templatesDir).catch(() => undefined);
   if (!templates?.isDirectory()) problems.push(`KICKSTAND_TEMPLATES="${config.templatesDir}": not a folder`);

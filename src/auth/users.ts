@@ -3,7 +3,7 @@
 // sessions at their next request (web/sessions.ts); deleting the user ends sessions and tokens alike.
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { hashToken, newToken } from '../hosts/tokens.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { isRole, type Role } from './roles.js';
@@ -27,12 +27,12 @@ function checkPassword(password: string): void {
 /** Create a user; without a password one is generated and returned (shown once). */
 export async function createUser(deps: Deps, name: string, role: string, password: string | undefined, actor: string): Promise<{ user: User; password: string }> {
   checkName(name);
-  if (!isRole(role)) throw new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role');
+  if (!isRole(role)) throw errors.badRole();
   const secret = password ?? generatePassword();
   checkPassword(secret);
   const hash = await hashPassword(secret);
   const user = await deps.hostsLock.run(async () => {
-    if (await deps.store.getUser(name)) throw new AppError('NAME_TAKEN', `user "${name}" already exists`, 'name');
+    if (await deps.store.getUser(name)) throw errors.nameTaken('user', name);
     const now = new Date().toISOString();
     const user: User = { name, role: role as Role, password_hash: hash, tokens: [], created_at: now, updated_at: now };
     await deps.store.saveUser(user);
@@ -48,7 +48,7 @@ export async function resetPassword(deps: Deps, name: string, password: string |
   const hash = await hashPassword(secret);
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
-    if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
+    if (!user) throw errors.userNotFound(name);
     await deps.store.saveUser({ ...user, password_hash: hash, sessions_epoch: (user.sessions_epoch ?? 0) + 1, updated_at: new Date().toISOString() });
   });
   await audit(deps, actor, 'user.password', name);
@@ -57,10 +57,10 @@ export async function resetPassword(deps: Deps, name: string, password: string |
 
 /** A new role, in force at the user's next request; its web sessions end (log in again). */
 export async function changeRole(deps: Deps, name: string, role: string, actor: string): Promise<User> {
-  if (!isRole(role)) throw new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role');
+  if (!isRole(role)) throw errors.badRole();
   const { changed, from } = await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
-    if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
+    if (!user) throw errors.userNotFound(name);
     if (user.role === role) return { changed: user, from: role };
     const changed: User = { ...user, role, sessions_epoch: (user.sessions_epoch ?? 0) + 1, updated_at: new Date().toISOString() };
     await deps.store.saveUser(changed);
@@ -77,7 +77,7 @@ export async function createApiToken(deps: Deps, name: string, tokenName: string
   const id = randomBytes(6).toString('hex');
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
-    if (!user) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'user');
+    if (!user) throw errors.userNotFound(name, 'user');
     if (user.tokens.length >= MAX_TOKENS) throw new AppError('LIMIT_REACHED', `user "${name}" already has ${MAX_TOKENS} personal tokens, the most allowed; revoke one first`, 'tokens');
     const entry = { id, name: tokenName, hash: hashToken(token), created_at: new Date().toISOString() };
     await deps.store.saveUser({ ...user, tokens: [...user.tokens, entry] });
@@ -96,7 +96,7 @@ export async function revokeApiToken(deps: Deps, name: string, id: string, actor
 }
 
 export async function deleteUser(deps: Deps, name: string, actor: string): Promise<void> {
-  if (!(await deps.hostsLock.run(() => deps.store.deleteUser(name)))) throw new AppError('NOT_FOUND', `no user named "${name}"`, 'name');
+  if (!(await deps.hostsLock.run(() => deps.store.deleteUser(name)))) throw errors.userNotFound(name);
   await audit(deps, actor, 'user.delete', name);
 }
 

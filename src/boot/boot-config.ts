@@ -2,7 +2,7 @@
 // the web Boot page. Every reference is checked: the installer exists, a typed tree is a plain URL,
 // and the profile is a well-formed name — and, for an admin, an existing bootable profile.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { getInstaller } from '../installers/manage.js';
 import { cmdline } from './cmdline.js';
 import { dvdRecipe } from './dvd.js';
@@ -45,7 +45,7 @@ async function checkProfile(deps: Deps, name: string, caller: BootCaller): Promi
   if (!PROFILE_NAME.test(name)) throw new AppError('VALIDATION', 'profile must be a profile name: letters, digits, _ . - (at most 64)', 'profile');
   if (caller === 'anonymous') return;
   const profile = await deps.store.getProfile(name);
-  if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${name}"`, 'profile');
+  if (!profile) throw errors.profileNotFound(name, 'profile');
   if (!isBootable(profile)) throw new AppError('PROFILE_NOT_BOOTABLE', `profile "${name}" is not bootable: a boot entry naming it would be ignored (mark it bootable on its page or with "bootable": true)`, 'profile');
 }
 
@@ -53,7 +53,7 @@ async function checkProfile(deps: Deps, name: string, caller: BootCaller): Promi
 export async function checkedSource(deps: Deps, url: string, req: Omit<BootRequest, 'format'>, caller: BootCaller): Promise<BootSource> {
   if (req.installer && req.repo) throw new AppError('VALIDATION', 'give an installer or a repo URL, not both', 'repo');
   const installer = req.installer ? await getInstaller(deps, req.installer) : undefined;
-  if (req.installer && !installer) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${req.installer}"`, 'installer');
+  if (req.installer && !installer) throw errors.installerNotFound(req.installer, 'installer');
   if (req.profile) await checkProfile(deps, req.profile, caller);
   let repo: string | undefined;
   if (req.repo) {

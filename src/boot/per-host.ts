@@ -3,7 +3,7 @@
 // travels (kickstand.key=): a loader has no credentials, so the key rides in the one file meant for
 // that machine, and its %pre sends it back with the registration. Admins only (the key is in them).
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { checkedSource, type BootRequest } from './boot-config.js';
 import { grub } from './grub.js';
 import { ipxe } from './ipxe.js';
@@ -17,7 +17,7 @@ export interface PerMacEntry {
 
 export async function hostBootEntries(deps: Deps, url: string, id: string, req: Omit<BootRequest, 'format'>): Promise<{ boot_key_set: boolean; pxelinux: PerMacEntry; grub: PerMacEntry; ipxe: PerMacEntry }> {
   const host = await deps.store.getHost(id);
-  if (!host) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+  if (!host) throw errors.hostNotFound(id);
   const src = { ...(await checkedSource(deps, url, req, 'admin')), bootMac: host.boot_mac, ...(host.boot_key ? { bootKey: host.boot_key } : {}) };
   const hyphens = host.boot_mac.replace(/:/g, '-');
   return {

@@ -13,17 +13,11 @@ import { LowdbStore } from '../store/lowdb-store.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { Mutex } from '../util/mutex.js';
+import { messageOf, UsageError } from '../errors.js';
 
 export const BOOT_CONFIG_USAGE = `usage:
   kickstand boot-config --format ${BOOT_FORMATS.join('|')} [--installer NAME | --repo URL] [--profile NAME] [--url KICKSTAND_URL]
       (--url defaults to $KICKSTAND_URL: the address machines use to reach Kickstand)`;
-
-export class BootConfigUsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${BOOT_CONFIG_USAGE}`);
-    this.name = 'BootConfigUsageError';
-  }
-}
 
 export async function bootConfigCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
   let values: Record<string, string | undefined>;
@@ -34,14 +28,14 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
       options: { format: { type: 'string' }, installer: { type: 'string' }, profile: { type: 'string' }, repo: { type: 'string' }, url: { type: 'string' } },
     }));
   } catch (err) {
-    throw new BootConfigUsageError((err as Error).message);
+    throw new UsageError(messageOf(err), BOOT_CONFIG_USAGE);
   }
-  if (!values.format) throw new BootConfigUsageError('--format is required');
+  if (!values.format) throw new UsageError('--format is required', BOOT_CONFIG_USAGE);
   const config = loadConfig();
   const rawUrl = values.url ?? config.publicUrl;
-  if (!rawUrl) throw new BootConfigUsageError('the machines need Kickstand’s address: pass --url http://IP:PORT or set KICKSTAND_URL');
+  if (!rawUrl) throw new UsageError('the machines need Kickstand’s address: pass --url http://IP:PORT or set KICKSTAND_URL', BOOT_CONFIG_USAGE);
   const url = checkPublicUrl(rawUrl);
-  if (typeof url !== 'string') throw new BootConfigUsageError(`--url "${rawUrl}": ${url.problem}`);
+  if (typeof url !== 'string') throw new UsageError(`--url "${rawUrl}": ${url.problem}`, BOOT_CONFIG_USAGE);
   const store = await LowdbStore.open(config.dataDir);
   const deps: Deps = {
     config,

@@ -3,19 +3,13 @@
 // offset. DIR defaults to $KICKSTAND_DATA, else ./data.
 import { checkDataDir } from '../store/check.js';
 import { RECOVERY_DOC } from '../store/last-good.js';
+import { UsageError } from '../errors.js';
 
 export const DATA_USAGE = 'usage: kickstand data check [DIR]   (DIR defaults to $KICKSTAND_DATA, else ./data)';
 
-export class DataUsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${DATA_USAGE}`);
-    this.name = 'DataUsageError';
-  }
-}
-
 export async function dataCommand(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<boolean> {
   const [action, dir, ...extra] = argv;
-  if (action !== 'check' || extra.length) throw new DataUsageError(action === 'check' ? 'one data dir at most' : `unknown data command "${action ?? ''}"`);
+  if (action !== 'check' || extra.length) throw new UsageError(action === 'check' ? 'one data dir at most' : `unknown data command "${action ?? ''}"`, DATA_USAGE);
   const lines = await checkDataDir(dir ?? (process.env.KICKSTAND_DATA || './data'));
   for (const l of lines) out(`${l.ok ? 'ok ' : 'BAD'} ${l.file}: ${l.message}`);
   const ok = lines.every((l) => l.ok);

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { buildProductImg, formatInspection, inspectProductImg, loadRecipe, type BuildReport, type Recipe, type RecipeFile } from '../product-img/index.js';
+import { messageOf, UsageError } from '../errors.js';
 
 export const PRODUCT_IMG_USAGE = `usage:
   kickstand product-img build -o FILE [--recipe FILE.json] [--rpm FILE]... [--take PATH_GLOB]...
@@ -11,13 +12,6 @@ export const PRODUCT_IMG_USAGE = `usage:
                               [--expect-libs FILE]
       (mtime of every entry: $SOURCE_DATE_EPOCH, default 0; same inputs give the same bytes)
   kickstand product-img inspect FILE [--json]`;
-
-export class ProductImgUsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${PRODUCT_IMG_USAGE}`);
-    this.name = 'ProductImgUsageError';
-  }
-}
 
 type Out = (text: string) => void;
 
@@ -34,7 +28,7 @@ export async function productImgCommand(
   const [action, ...rest] = argv;
   if (action === 'build') return build(rest, out, env, warn);
   if (action === 'inspect') return inspect(rest, out);
-  throw new ProductImgUsageError(action ? `unknown product-img command "${action}"` : 'missing product-img command');
+  throw new UsageError(action ? `unknown product-img command "${action}"` : 'missing product-img command', PRODUCT_IMG_USAGE);
 }
 
 async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv, warn: Out): Promise<void> {
@@ -48,10 +42,10 @@ async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv, warn: Out
     preset: { type: 'string' },
     'expect-libs': { type: 'string' },
   });
-  if (positionals.length) throw new ProductImgUsageError(`unexpected argument "${positionals[0]}"`);
-  if (!values.output) throw new ProductImgUsageError('-o FILE is required');
-  if (values.compress !== undefined && values.compress !== 'gzip' && values.compress !== 'xz') throw new ProductImgUsageError(`--compress must be gzip or xz, not "${values.compress}"`);
-  if (values.preset !== undefined && values.preset !== 'kexec') throw new ProductImgUsageError(`--preset must be kexec, not "${values.preset}"`);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`, PRODUCT_IMG_USAGE);
+  if (!values.output) throw new UsageError('-o FILE is required', PRODUCT_IMG_USAGE);
+  if (values.compress !== undefined && values.compress !== 'gzip' && values.compress !== 'xz') throw new UsageError(`--compress must be gzip or xz, not "${values.compress}"`, PRODUCT_IMG_USAGE);
+  if (values.preset !== undefined && values.preset !== 'kexec') throw new UsageError(`--preset must be kexec, not "${values.preset}"`, PRODUCT_IMG_USAGE);
 
   const base: Recipe = values.recipe ? await loadRecipe(here(values.recipe)) : { rpms: [], take: [], files: [], compress: 'gzip' };
   const recipe: Recipe = {
@@ -62,11 +56,11 @@ async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv, warn: Out
     ...(values.preset || base.preset ? { preset: 'kexec' as const } : {}),
     ...(values['expect-libs'] ? { expectLibs: here(values['expect-libs']) } : base.expectLibs ? { expectLibs: base.expectLibs } : {}),
   };
-  if (!recipe.rpms.length && !recipe.files.length) throw new ProductImgUsageError('nothing to pack: give --rpm with --take/--preset, --file, or a --recipe');
-  if (recipe.rpms.length && !recipe.take.length && !recipe.preset) throw new ProductImgUsageError('--rpm needs --take PATH_GLOB or --preset kexec to say which files to take');
+  if (!recipe.rpms.length && !recipe.files.length) throw new UsageError('nothing to pack: give --rpm with --take/--preset, --file, or a --recipe', PRODUCT_IMG_USAGE);
+  if (recipe.rpms.length && !recipe.take.length && !recipe.preset) throw new UsageError('--rpm needs --take PATH_GLOB or --preset kexec to say which files to take', PRODUCT_IMG_USAGE);
 
   const epoch = env.SOURCE_DATE_EPOCH;
-  if (epoch !== undefined && !/^\d{1,10}$/.test(epoch)) throw new ProductImgUsageError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not "${epoch}"`);
+  if (epoch !== undefined && !/^\d{1,10}$/.test(epoch)) throw new UsageError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not "${epoch}"`, PRODUCT_IMG_USAGE);
   const report = await buildProductImg(recipe, { outPath: here(values.output), ...(epoch !== undefined ? { sourceDateEpoch: Number(epoch) } : {}) });
   for (const s of report.skipped) warn(`kickstand: warning: ${s.from}: left out "${s.path}": a .buildstamp is never packed, Anaconda must take it from the media\n`);
   out(formatReport(report, recipe));
@@ -74,7 +68,7 @@ async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv, warn: Out
 
 async function inspect(argv: string[], out: Out): Promise<void> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } });
-  if (positionals.length !== 1) throw new ProductImgUsageError('inspect takes exactly one FILE');
+  if (positionals.length !== 1) throw new UsageError('inspect takes exactly one FILE', PRODUCT_IMG_USAGE);
   const inspection = await inspectProductImg(here(positionals[0]!));
   out(values.json ? `${JSON.stringify(inspection, null, 2)}\n` : formatInspection(inspection));
 }
@@ -82,9 +76,9 @@ async function inspect(argv: string[], out: Out): Promise<void> {
 /** SRC:DEST[:MODE] — MODE in octal. A Windows-style "C:" never reaches a Linux provisioning host. */
 function fileSpec(spec: string): RecipeFile {
   const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw new ProductImgUsageError(`--file "${spec}": expected SRC:DEST[:MODE]`);
+  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw new UsageError(`--file "${spec}": expected SRC:DEST[:MODE]`, PRODUCT_IMG_USAGE);
   const [src, dest, mode] = parts as [string, string, string | undefined];
-  if (mode !== undefined && !/^0?[0-7]{3,4}$/.test(mode)) throw new ProductImgUsageError(`--file "${spec}": MODE must be octal, e.g. 0755`);
+  if (mode !== undefined && !/^0?[0-7]{3,4}$/.test(mode)) throw new UsageError(`--file "${spec}": MODE must be octal, e.g. 0755`, PRODUCT_IMG_USAGE);
   return { src: here(src), dest, ...(mode !== undefined ? { mode: parseInt(mode, 8) } : {}) };
 }
 
@@ -102,6 +96,6 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?:
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new ProductImgUsageError((err as Error).message);
+    throw new UsageError(messageOf(err), PRODUCT_IMG_USAGE);
   }
 }

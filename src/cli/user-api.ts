@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../admin-token.js';
 import type { Config } from '../config.js';
 import type { DataDirBusy } from '../store/data-lock.js';
+import { messageOf } from '../errors.js';
 
 export class ServiceApiError extends Error {
   constructor(message: string) {
@@ -38,7 +39,7 @@ export async function serviceApi(config: Config, busy: DataDirBusy): Promise<Use
           signal: AbortSignal.timeout(30_000),
         });
       } catch (err) {
-        throw new ServiceApiError(`${busy.message}; its API at ${base} did not answer (${(err as Error).message}): set PORT and KICKSTAND_BIND as the service has them`);
+        throw new ServiceApiError(`${busy.message}; its API at ${base} did not answer (${messageOf(err)}): set PORT and KICKSTAND_BIND as the service has them`);
       }
       const text = await res.text();
       const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};

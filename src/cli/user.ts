@@ -15,6 +15,7 @@ import { loadSecretKey } from '../secrets/secret-key.js';
 import { Mutex } from '../util/mutex.js';
 import { changeRole, createApiToken, createUser, deleteUser, resetPassword } from '../auth/users.js';
 import { serviceApi } from './user-api.js';
+import { UsageError } from '../errors.js';
 
 export const USER_USAGE = `usage:
   kickstand user list
@@ -48,37 +49,37 @@ export async function userCommand(argv: string[], out: (line: string) => void = 
         for (const line of await ops.list()) out(line);
         break;
       case 'add': {
-        if (!name || !values.role) throw new UsageError('user add needs NAME and --role');
+        if (!name || !values.role) throw new UsageError('user add needs NAME and --role', USER_USAGE);
         const made = await ops.add(name, values.role, password);
         out(password ? `created ${name} (${made.role})` : `created ${name} (${made.role}) with the password:\n  ${made.password}`);
         break;
       }
       case 'reset': {
-        if (!name) throw new UsageError('user reset needs NAME');
+        if (!name) throw new UsageError('user reset needs NAME', USER_USAGE);
         const secret = await ops.reset(name, password);
         out(password ? `password of ${name} changed` : `new password of ${name}:\n  ${secret}`);
         break;
       }
       case 'role': {
-        if (!name || !values.role) throw new UsageError('user role needs NAME and --role');
+        if (!name || !values.role) throw new UsageError('user role needs NAME and --role', USER_USAGE);
         await ops.role(name, values.role);
         out(`${name} is now ${values.role}`);
         break;
       }
       case 'delete': {
-        if (!name) throw new UsageError('user delete needs NAME');
+        if (!name) throw new UsageError('user delete needs NAME', USER_USAGE);
         await ops.remove(name);
         out(`deleted ${name}`);
         break;
       }
       case 'token': {
-        if (!name) throw new UsageError('user token needs NAME');
+        if (!name) throw new UsageError('user token needs NAME', USER_USAGE);
         const { id, token } = await ops.token(name, values.name ?? 'cli');
         out(`token ${id} for ${name} (shown once):\n  ${token}`);
         break;
       }
       default:
-        throw new UsageError(`unknown user command "${action ?? ''}"`);
+        throw new UsageError(`unknown user command "${action ?? ''}"`, USER_USAGE);
     }
   } finally {
     await ops.close();
@@ -150,11 +151,4 @@ async function apiOps(config: Config, busy: DataDirBusy): Promise<UserOps> {
     },
     close: async () => undefined,
   };
-}
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USER_USAGE}`);
-    this.name = 'UsageError';
-  }
 }

@@ -2,7 +2,7 @@
 // kickstart, kexec target or reboot order — and the host moves to `provisioning`. This is the hot
 // path (every machine, every few seconds): a token check is one hash, a waiting answer writes nothing.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
 import { deliveredHost } from '../hosts/deliver.js';
@@ -27,7 +27,7 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   } else {
     // Unknown host, wrong token, dead or expired token look the same: a poller learns nothing about
     // hosts it does not own.
-    if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+    if (!host || !hostTokenValid(host, token)) throw errors.badHostToken();
   }
   deps.store.touchHost(host.id, new Date().toISOString(), ip);
 
@@ -47,8 +47,8 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
         if ('failed' in rendered) {
           // The template changed since the dry run at assignment and no longer renders. The machine
           // keeps waiting (it cannot do better) and the admin sees why on the host.
-          deps.log.error({ host: host.id, err: rendered.failed.message }, 'kickstart render failed');
-          recordOnce(deps, host, 'render-failed', ip, rendered.failed.message);
+          deps.log.error({ host: host.id, err: rendered.failed }, 'kickstart render failed');
+          recordOnce(deps, host, 'render-failed', ip, rendered.failed);
           return { action: 'wait', retryAfter: deps.config.pollInterval };
         }
         body = rendered.body;

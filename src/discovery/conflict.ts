@@ -14,7 +14,7 @@
 // is handled as the re-discovery it is (a kickstart delivered and never installed → failed, so a
 // released claim never restarts an install by itself). docs/discovery.md#identity-conflicts.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { audit } from '../audit/audit.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { hashToken, tokenMatches } from '../hosts/tokens.js';
@@ -104,7 +104,7 @@ async function macFree(deps: Deps, host: Host): Promise<boolean> {
 export async function releaseConflict(deps: Deps, id: string, actor: string, ip: string): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
-    if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (!current) throw errors.hostNotFound(id);
     if (current.conflict && !(await macFree(deps, current))) {
       throw new AppError('INVALID_TRANSITION', `the claiming machine's boot MAC ${current.conflict.boot_mac} belongs to another host now; delete or release that one first`, 'conflict');
     }
@@ -123,7 +123,7 @@ export async function claimPolled(deps: Deps, id: string, token: string, ip: str
   const outcome = await deps.hostsLock.run(async () => {
     const host = await deps.store.getHost(id);
     // Released or replaced meanwhile: the claim is an unknown token like any other.
-    if (!host?.conflict || !tokenMatches(token, host.conflict.claim_hash)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+    if (!host?.conflict || !tokenMatches(token, host.conflict.claim_hash)) throw errors.badHostToken();
     if (autoReleaseDue(deps, host) && (await macFree(deps, host))) {
       const minutes = deps.config.conflictReleaseAfterMinutes;
       const next = released(host, 'kickstand', ip, `automatically: the original token was silent for ${minutes}+ minutes (KICKSTAND_CONFLICT_RELEASE_AFTER)`);

@@ -3,7 +3,7 @@
 // host's token dies with it, so the copy of the kickstart Anaconda leaves in the installed system
 // holds no live secret, and the machine's next discovery waits for a person (reprovision).
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
 import { hostTokenValid } from '../hosts/tokens.js';
@@ -20,14 +20,14 @@ export interface EventResult {
 
 export async function recordInstallEvent(deps: Deps, id: string, token: string | undefined, body: unknown, ip: string): Promise<EventResult> {
   const current = await deps.store.getHost(id);
-  if (!current || !hostTokenValid(current, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+  if (!current || !hostTokenValid(current, token)) throw errors.badHostToken();
   const event = validators.installEvent(body);
   const log = event.log === undefined ? undefined : utf8Tail(event.log, MAX_INSTALL_LOG);
   const key = event.event_id ? `${event.stage}:${event.event_id}` : event.stage;
 
   const outcome = await deps.hostsLock.run(async () => {
     const host = await deps.store.getHost(id);
-    if (!host || !hostTokenValid(host, token)) throw new AppError('UNAUTHORIZED', 'missing or invalid host token');
+    if (!host || !hostTokenValid(host, token)) throw errors.badHostToken();
     if (host.callbacks?.includes(key)) return { recorded: false as const, host, durable: Promise.resolve() };
     const said = event.message ? `: ${clean(event.message)}` : '';
     const kept = log?.text ? ` (${log.truncated ? 'last ' : ''}${Buffer.byteLength(log.text)} bytes of log kept)` : '';

@@ -4,19 +4,19 @@
 // kexec is only offered to a machine whose installer has it (anaconda.md §4).
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { renderAppend, renderKickstart } from '../kickstart/render/index.js';
-import { validators } from '../schemas/validate.js';
+import { validators, type KexecAssignmentBody, type KickstartAssignmentBody, type ProfileAssignmentBody, type RebootAssignmentBody } from '../schemas/validate.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';
 import { audit } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
 
 export type AssignmentRequest =
-  | { action: 'kickstart'; template: string; hostname?: string; params?: Record<string, unknown> }
-  | { action: 'kexec'; kernel: string; initrd: string; append?: string; hostname?: string }
-  | { action: 'reboot'; hostname?: string }
-  | { action?: undefined; profile: string; hostname?: string; params?: Record<string, unknown> };
+  | KickstartAssignmentBody
+  | KexecAssignmentBody
+  | RebootAssignmentBody
+  | (ProfileAssignmentBody & { action?: undefined });
 
 /** Validate an assignment body: one of the three actions, or a profile with optional params. */
 export function readAssignmentRequest(body: unknown): AssignmentRequest {
@@ -36,7 +36,7 @@ export async function resolveAssignment(deps: Deps, host: Host, facts: Facts, re
   switch (assignment.action) {
     case 'kickstart':
       if (!(await deps.kickstarts.exists(assignment.template))) {
-        throw new AppError('TEMPLATE_NOT_FOUND', `template "${assignment.template}" does not exist in the templates folder`, 'template');
+        throw errors.templateNotFound(assignment.template);
       }
       renderKickstart(deps, host, facts, assignment, baseUrl);
       break;
@@ -69,7 +69,7 @@ function direct(request: Exclude<AssignmentRequest, { action?: undefined }>): As
 
 async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { profile: string; params?: Record<string, unknown> }): Promise<Assignment> {
   const profile = await deps.store.getProfile(request.profile);
-  if (!profile) throw new AppError('UNKNOWN_PROFILE', `profile "${request.profile}" does not exist`, 'profile');
+  if (!profile) throw errors.unknownProfile(request.profile);
   const params = { ...(profile.action === 'kickstart' ? profile.params : {}), ...(request.params ?? {}) };
   switch (profile.action) {
     case 'kickstart':
@@ -92,13 +92,13 @@ export async function assignHost(deps: Deps, id: string, body: unknown, actor: s
   const request = readAssignmentRequest(body);
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
-    if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (!current) throw errors.hostNotFound(id);
     // Checked first: nothing about an installing or installed machine should be rendered or stored.
     assertAllowed(current, 'assign');
     const hostname = request.hostname ?? current.hostname ?? defaultHostname(current);
     await assertHostnameFree(deps, hostname, id);
     const facts = await deps.store.getFacts(id);
-    if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+    if (!facts) throw errors.factsUnreadable();
     const assignment = await resolveAssignment(deps, { ...current, hostname }, facts, request, baseUrl);
     const next = withAssignment(current, assignment, hostname, actor, undefined, ip);
     deps.log.info({ host: id, from: current.state, to: next.state, action: assignment.action, actor, ip }, 'host state changed');
@@ -116,7 +116,7 @@ export async function assertHostnameFree(deps: Deps, hostname: string, id: strin
 
 export async function deleteHost(deps: Deps, id: string, actor: string): Promise<void> {
   const deleted = await deps.hostsLock.run(() => deps.store.deleteHost(id));
-  if (!deleted) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+  if (!deleted) throw errors.hostNotFound(id);
   await audit(deps, actor, 'host.delete', id);
 }
 

@@ -3,7 +3,7 @@
 // carry it (src/boot/per-host.ts). It is returned to the admin who set it, and later only through the
 // admin-only per-MAC entries: never through a host view.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { audit } from '../audit/audit.js';
 import { addEvent, type Host } from './host.js';
 import { newToken } from './tokens.js';
@@ -39,7 +39,7 @@ export async function clearBootKey(deps: Deps, id: string, actor: string, ip: st
 async function change(deps: Deps, id: string, actor: string, ip: string, edit: (h: Host) => Host, message: string): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
-    if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (!current) throw errors.hostNotFound(id);
     const next = edit({ ...current, events: [...current.events], updated_at: new Date().toISOString() });
     addEvent(next, { type: 'boot-key', actor, ip, message });
     return { host: next, durable: deps.store.saveHost(next) };

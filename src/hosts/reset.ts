@@ -4,7 +4,7 @@
 // (assigned, provisioning, failed, lost); an installed machine needs the explicit reprovision, so that
 // no machine ever reinstalls itself in a loop.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { audit } from '../audit/audit.js';
 import type { Host } from './host.js';
 import { transition } from './lifecycle.js';
@@ -20,7 +20,7 @@ export function reprovisionHost(deps: Deps, id: string, actor: string, ip: strin
 async function backToWaiting(deps: Deps, id: string, how: 'reset' | 'reprovision', actor: string, ip: string): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
-    if (!current) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (!current) throw errors.hostNotFound(id);
     const message = how === 'reset' ? `reset to waiting (was ${current.state})` : 'reprovision: the next discovery of this machine waits for an assignment';
     const { assignment: _dropped, callbacks: _seen, ...rest } = transition(current, how, { actor, ip, message });
     deps.log.info({ host: id, from: current.state, to: rest.state, actor, ip }, 'host state changed');

@@ -1,7 +1,7 @@
 // JSON bodies: parsed only when they say they are JSON, capped in size, and every failure turned
 // into our error shape (express 5 leaves req.body undefined when nothing parsed it).
 import express, { type RequestHandler } from 'express';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 
 export function jsonBody(limitBytes: number): RequestHandler[] {
   return [
@@ -15,7 +15,7 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
       // request timeout). Compressed bodies are measured decompressed, by body-parser.
       if (Number(req.headers['content-length']) > limitBytes && (req.headers['content-encoding'] ?? 'identity') === 'identity') {
         res.setHeader('Connection', 'close');
-        next(new AppError('BODY_TOO_LARGE', `the body is larger than ${limitBytes} bytes`, 'body'));
+        next(errors.bodyTooLarge(limitBytes));
         return;
       }
       next();

@@ -1,7 +1,7 @@
 // The one place errors become responses: AppErrors carry their status and field; body-parser errors
 // are mapped to our codes; anything else is a bug, logged with its stack and answered with no detail.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError } from '../errors.js';
+import { AppError, errors, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export function notFound(): RequestHandler {
@@ -27,9 +27,9 @@ function toAppError(err: unknown): AppError {
   const type = (err as { type?: string }).type;
   switch (type) {
     case 'entity.parse.failed':
-      return new AppError('BAD_JSON', `malformed JSON: ${(err as Error).message}`, 'body');
+      return new AppError('BAD_JSON', `malformed JSON: ${messageOf(err)}`, 'body');
     case 'entity.too.large':
-      return new AppError('BODY_TOO_LARGE', `the body is larger than ${(err as { limit?: number }).limit ?? '?'} bytes`, 'body');
+      return errors.bodyTooLarge((err as { limit?: number }).limit ?? '?');
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'the body must be UTF-8 JSON', 'content-type');
@@ -45,7 +45,7 @@ function toAppError(err: unknown): AppError {
   if ((err as { status?: unknown }).status === 400 && typeof (err as { errno?: unknown }).errno === 'number') {
     return new AppError('BAD_JSON', 'the body could not be decompressed (Content-Encoding)', 'body');
   }
-  return new AppError('INTERNAL', 'internal error');
+  return errors.internal();
 }
 
 function escapeHtml(s: string): string {

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
 import type { Deps } from '../deps.js';
 import { answerPoll } from '../discovery/answer-poll.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { bearer } from './auth.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -41,7 +41,7 @@ export function fastPoll(deps: Deps, req: IncomingMessage, res: ServerResponse):
       logged(res.statusCode);
     },
     (err: unknown) => {
-      const e = err instanceof AppError ? err : new AppError('INTERNAL', 'internal error');
+      const e = err instanceof AppError ? err : errors.internal();
       if (e.status >= 500) deps.log.error({ err, method: 'GET', path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
       send(res, e.status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' }, JSON.stringify(e.toJSON()));
       logged(res.statusCode);

@@ -1,7 +1,7 @@
 // The admin API over hosts. Routes only wire: auth, body, use case, response.
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { hostDetail, hostListItem } from '../hosts/views.js';
 import { reprovisionHost, resetHost } from '../hosts/reset.js';
@@ -40,7 +40,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
     const host = await mustGet(deps, hostId(req));
     if (host.assignment?.action !== 'kickstart') throw new AppError('NOT_FOUND', `host ${host.id} has no kickstart assignment`);
     const facts = await deps.store.getFacts(host.id);
-    if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+    if (!facts) throw errors.factsUnreadable();
     const text = renderKickstart(deps, host, facts, host.assignment, baseUrl(req, deps.config.publicUrl));
     res.type('text/plain; charset=utf-8').send(text);
   });
@@ -57,7 +57,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   router.get('/api/v1/hosts/:id/install-log', ...read, async (req, res) => {
     const host = await mustGet(deps, hostId(req));
     const log = await deps.store.getInstallLog(host.id);
-    if (log === undefined) throw new AppError('NOT_FOUND', `host ${host.id} has no install log`);
+    if (log === undefined) throw errors.noInstallLog(host.id);
     res.type('text/plain; charset=utf-8').send(log);
   });
 
@@ -102,7 +102,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
 
 async function mustGet(deps: Deps, id: string) {
   const host = await deps.store.getHost(id);
-  if (!host) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+  if (!host) throw errors.hostNotFound(id);
   return host;
 }
 

@@ -1,7 +1,7 @@
 // Admin API over profiles. Routes only wire.
 import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { deleteProfile, profileUsers, saveProfile } from '../profiles/manage.js';
 import { profileView } from '../profiles/profile.js';
 import { guards } from './auth.js';
@@ -23,7 +23,7 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
 
   router.get('/api/v1/profiles/:name', ...read, async (req, res) => {
     const profile = await deps.store.getProfile(nameOf(req));
-    if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${nameOf(req)}"`);
+    if (!profile) throw errors.profileNotFound(nameOf(req));
     res.json({ ...profileView(profile), used_by: await profileUsers(deps, profile.name) });
   });
 

@@ -1,7 +1,7 @@
 // Admin API over discovery rules, their preview, auto-assignment and the auto-provision setting.
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
@@ -32,7 +32,7 @@ export function ruleRoutes(deps: Deps, adminToken: string): Router {
 
   router.get('/api/v1/rules/:name', ...read, async (req, res) => {
     const rule = await deps.store.getRule(nameOf(req));
-    if (!rule) throw new AppError('RULE_NOT_FOUND', `no rule named "${nameOf(req)}"`);
+    if (!rule) throw errors.ruleNotFound(nameOf(req));
     res.json(rule);
   });
 

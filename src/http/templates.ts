@@ -3,7 +3,7 @@
 // any role; changing a template (code that runs as root on every machine) needs templates:write.
 import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { validators } from '../schemas/validate.js';
 import { unifiedDiff } from '../templates/diff.js';
 import { readTemplate, rollbackTemplate, saveTemplate } from '../templates/edit.js';
@@ -30,7 +30,7 @@ export function templateRoutes(deps: Deps, adminToken: string): Router {
     const name = nameOf(req);
     const versions = await deps.store.listTemplateVersions(name);
     const index = versions.findIndex((v) => String(v.version) === req.params.version);
-    if (index < 0) throw new AppError('TEMPLATE_VERSION_NOT_FOUND', `template ${name} has no version ${String(req.params.version)}`, 'version');
+    if (index < 0) throw errors.templateVersionNotFound(name, String(req.params.version));
     res.json({ ...versions[index], diff: unifiedDiff(versions[index - 1]?.content ?? '', versions[index]!.content) });
   });
 
@@ -47,7 +47,7 @@ export function templateRoutes(deps: Deps, adminToken: string): Router {
 
   router.get('/api/v1/templates/*name', ...read, async (req, res) => {
     const view = await readTemplate(deps, nameOf(req));
-    if (view.content === undefined) throw new AppError('NOT_FOUND', `no template "${view.name}" in the templates folder`, 'name');
+    if (view.content === undefined) throw errors.templateFileMissing(view.name);
     res.json({ ...view, versions: view.versions.map(meta) });
   });
 

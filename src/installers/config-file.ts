@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { validators } from '../schemas/validate.js';
 import type { Installer } from './installer.js';
+import { messageOf } from '../errors.js';
 
 export class InstallersFileError extends Error {
   constructor(file: string, problem: string) {
@@ -18,13 +19,13 @@ export async function loadInstallersFile(file: string | undefined): Promise<Inst
   try {
     raw = JSON.parse(await readFile(file, 'utf-8'));
   } catch (err) {
-    throw new InstallersFileError(file, (err as Error).message);
+    throw new InstallersFileError(file, messageOf(err));
   }
   let list: ReturnType<typeof validators.installerList>;
   try {
     list = validators.installerList(raw);
   } catch (err) {
-    throw new InstallersFileError(file, (err as Error).message);
+    throw new InstallersFileError(file, messageOf(err));
   }
   const seen = new Set<string>();
   for (const [i, item] of list.entries()) {

@@ -1,18 +1,15 @@
 // Installer sources: where each release's install tree lives. Boot entries point machines at one, and
 // tree mode (/tree/{name}/) redirects Anaconda to it while serving our product.img.
-export interface Installer {
-  name: string;
-  description?: string;
-  family: 'rhel' | 'fedora';
-  version: string;
-  repo: string;
-  kernel?: string;
-  initrd?: string;
+import type { FromSchema } from 'json-schema-to-ts';
+import type { installerSchema } from '../schemas/installers.js';
+
+/** An installer as the API and the KICKSTAND_INSTALLERS file give it (schemas/installers.ts). */
+export type InstallerInput = FromSchema<typeof installerSchema>;
+
+export interface Installer extends InstallerInput {
   /** Where it is defined: the KICKSTAND_INSTALLERS file (read-only here) or the API. */
   source: 'config' | 'api';
 }
-
-export type InstallerInput = Omit<Installer, 'source'>;
 
 export function kernelUrl(i: Pick<Installer, 'repo' | 'kernel'>): string {
   return i.kernel ?? `${trimSlash(i.repo)}/images/pxeboot/vmlinuz`;

@@ -1,7 +1,7 @@
 // The installers Kickstand knows: those of the config file (fixed while running) and those added
 // through the API (stored). A name is one or the other, never both.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { audit } from '../audit/audit.js';
 import { validators } from '../schemas/validate.js';
 import type { Installer } from './installer.js';
@@ -17,7 +17,7 @@ export async function getInstaller(deps: Deps, name: string): Promise<Installer 
 
 export async function mustGetInstaller(deps: Deps, name: string, field = 'installer'): Promise<Installer> {
   const found = await getInstaller(deps, name);
-  if (!found) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${name}"`, field);
+  if (!found) throw errors.installerNotFound(name, field);
   return found;
 }
 
@@ -29,8 +29,8 @@ export async function saveInstaller(deps: Deps, body: unknown, mode: 'create' | 
   const installer: Installer = { ...input, source: 'api' };
   const durable = await deps.hostsLock.run(async () => {
     const existing = (await deps.store.listInstallers()).find((i) => i.name === input.name);
-    if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `installer "${input.name}" already exists`, 'name');
-    if (mode === 'replace' && !existing) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${input.name}"`);
+    if (mode === 'create' && existing) throw errors.nameTaken('installer', input.name);
+    if (mode === 'replace' && !existing) throw errors.installerNotFound(input.name);
     return deps.store.saveInstaller(installer);
   });
   await durable;
@@ -43,6 +43,6 @@ export async function deleteInstaller(deps: Deps, name: string, actor: string): 
     // 409 like a change (saveInstaller): the request is fine, the name belongs to the file.
     throw new AppError('NAME_TAKEN', `installer "${name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); remove it there`, 'name');
   }
-  if (!(await deps.store.deleteInstaller(name))) throw new AppError('INSTALLER_NOT_FOUND', `no installer named "${name}"`);
+  if (!(await deps.store.deleteInstaller(name))) throw errors.installerNotFound(name);
   await audit(deps, actor, 'installer.delete', name);
 }

@@ -5,6 +5,7 @@ import { readNewc } from './cpio.js';
 import { decompress, sniffCompressor, type Compressor } from './decompress.js';
 import { ProductImgError } from './errors.js';
 import { isDir } from './modes.js';
+import { errnoOf } from '../errors.js';
 
 export interface InspectedEntry {
   path: string;
@@ -29,7 +30,7 @@ export async function inspectProductImg(path: string): Promise<Inspection> {
   try {
     buf = await readFile(path);
   } catch (err) {
-    throw new ProductImgError('BAD_INPUT', path, `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ProductImgError('BAD_INPUT', path, `cannot read (${errnoOf(err) ?? String(err)})`);
   }
   return inspectImage(buf, path);
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ProductImgError } from './errors.js';
+import { messageOf, errnoOf } from '../errors.js';
 
 export interface RecipeFile {
   src: string;
@@ -99,13 +100,13 @@ export async function loadRecipe(path: string): Promise<Recipe> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ProductImgError('BAD_RECIPE', path, `cannot read the recipe (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ProductImgError('BAD_RECIPE', path, `cannot read the recipe (${errnoOf(err) ?? String(err)})`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ProductImgError('BAD_RECIPE', path, `not valid JSON (${(err as Error).message})`);
+    throw new ProductImgError('BAD_RECIPE', path, `not valid JSON (${messageOf(err)})`);
   }
   return parseRecipe(data, path, dirname(resolve(path)));
 }

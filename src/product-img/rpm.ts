@@ -8,6 +8,7 @@ import { rpmFiles, type RpmFile } from './rpm-files.js';
 import { payloadEntries, type RpmEntry } from './rpm-payload.js';
 import { TAG } from './rpm-tags.js';
 import { checkFileDigests, checkPayloadDigest } from './rpm-digests.js';
+import { errnoOf } from '../errors.js';
 
 export type { RpmEntry } from './rpm-payload.js';
 export type { RpmFile } from './rpm-files.js';
@@ -37,7 +38,7 @@ export async function readRpm(path: string): Promise<RpmPackage> {
   try {
     buf = await readFile(path);
   } catch (err) {
-    throw new ProductImgError('BAD_INPUT', path, `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ProductImgError('BAD_INPUT', path, `cannot read (${errnoOf(err) ?? String(err)})`);
   }
   return parseRpm(buf, path);
 }

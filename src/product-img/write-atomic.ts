@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ProductImgError } from './errors.js';
+import { errnoOf } from '../errors.js';
 
 export async function writeAtomic(outPath: string, data: Buffer): Promise<void> {
   const dir = dirname(resolve(outPath));
@@ -15,6 +16,6 @@ export async function writeAtomic(outPath: string, data: Buffer): Promise<void> 
     await rename(tmp, outPath);
   } catch (err) {
     await unlink(tmp).catch(() => {});
-    throw new ProductImgError('WRITE_FAILED', outPath, `cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ProductImgError('WRITE_FAILED', outPath, `cannot write (${errnoOf(err) ?? String(err)})`);
   }
 }

@@ -2,7 +2,7 @@
 // must exist and its kexec append line must compile as an operator template. A profile in use (by a
 // host's assignment or by a rule) is only deleted with force, and the answer lists what uses it.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { checkAppend } from '../kickstart/render/index.js';
 import { validators } from '../schemas/validate.js';
 import type { Profile, ProfileInput } from './profile.js';
@@ -26,13 +26,13 @@ export function readProfile(body: unknown): ProfileInput {
 export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Profile> {
   const input = readProfile(body);
   if (input.action === 'kickstart' && !(await deps.kickstarts.exists(input.template))) {
-    throw new AppError('TEMPLATE_NOT_FOUND', `template "${input.template}" does not exist in the templates folder`, 'template');
+    throw errors.templateNotFound(input.template);
   }
   if (input.action === 'kexec') checkAppend(input.append);
   const { profile, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.getProfile(input.name);
-    if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `profile "${input.name}" already exists`, 'name');
-    if (mode === 'replace' && !existing) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${input.name}"`);
+    if (mode === 'create' && existing) throw errors.nameTaken('profile', input.name);
+    if (mode === 'replace' && !existing) throw errors.profileNotFound(input.name);
     const now = new Date().toISOString();
     const profile = { ...protectedInput(deps, input, existing), created_at: existing?.created_at ?? now, updated_at: now } as Profile;
     return { profile, durable: deps.store.saveProfile(profile) };
@@ -62,7 +62,7 @@ export async function profileUsers(deps: Deps, name: string): Promise<ProfileUse
 
 export async function deleteProfile(deps: Deps, name: string, force: boolean, actor: string): Promise<ProfileUsers> {
   const { users, durable } = await deps.hostsLock.run(async () => {
-    if (!(await deps.store.getProfile(name))) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${name}"`);
+    if (!(await deps.store.getProfile(name))) throw errors.profileNotFound(name);
     const users = await profileUsers(deps, name);
     if (!force && (users.hosts.length || users.rules.length)) {
       const list = [...users.rules.map((r) => `rule ${r}`), ...users.hosts.map((h) => `host ${h}`)];

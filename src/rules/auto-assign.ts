@@ -4,7 +4,7 @@
 // hostname pattern or profile fails for a host leaves that host waiting, with the reason on its
 // timeline; the next rule is not tried (the admin should see and fix the rule, not get a surprise).
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors, messageOf } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { assertHostnameFree, resolveAssignment, withAssignment } from '../hosts/assign.js';
 import { compiled, countByRule, explain, type Verdict } from './match.js';
@@ -63,7 +63,7 @@ export async function autoAssign(deps: Deps, which: string[] | 'waiting', actor:
         deps.log.info({ host: host.id, from: host.state, to: assigned.state, rule: rule.name, actor }, 'host state changed');
         results.push({ host: host.id, outcome: 'assigned', rule: rule.name, hostname, reason: verdicts.at(-1)!.reason, verdicts });
       } catch (err) {
-        const reason = `rule ${rule.name} matched but could not assign: ${err instanceof AppError || err instanceof Error ? err.message : String(err)}`;
+        const reason = `rule ${rule.name} matched but could not assign: ${messageOf(err)}`;
         const failed: Host = { ...host, events: [...host.events] };
         addEvent(failed, { type: 'auto-assign-failed', actor: `rule ${rule.name}`, message: reason });
         durables.push(deps.store.saveHost(failed));
@@ -82,7 +82,7 @@ async function hostsById(deps: Deps, ids: string[]): Promise<Host[]> {
   const hosts: Host[] = [];
   for (const id of ids) {
     const h = await deps.store.getHost(id);
-    if (!h) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (!h) throw errors.hostNotFound(id);
     hosts.push(h);
   }
   return hosts;

@@ -7,6 +7,7 @@
 import jsep from 'jsep';
 import { RE2JS } from 're2js';
 import type { FactType } from './fact-types.js';
+import { messageOf } from '../errors.js';
 
 
 export const MAX_EXPRESSION_LENGTH = 4000;
@@ -165,7 +166,7 @@ function compileRegex(e: Expr): RE2JS {
   try {
     return RE2JS.compile(source);
   } catch (err) {
-    throw new ExpressionError(`invalid regular expression "${source}": ${(err as Error).message}`);
+    throw new ExpressionError(`invalid regular expression "${source}": ${messageOf(err)}`);
   }
 }
 

@@ -2,6 +2,7 @@
 // An operator template (kickstart/render/operator-template.ts: allow-listed, never arbitrary code)
 // whose result must be a valid RFC 1123 hostname.
 import { HOSTNAME } from '../schemas/assignment.js';
+import { messageOf } from '../errors.js';
 import { OperatorTemplate, PatternError, type PatternContext, type PatternHelpers } from '../kickstart/render/index.js';
 
 export { PatternError };
@@ -23,7 +24,7 @@ export class HostnamePattern {
     try {
       return new HostnamePattern(OperatorTemplate.compile(source));
     } catch (err) {
-      throw new PatternError(`hostname pattern ${(err as Error).message}`);
+      throw new PatternError(`hostname pattern ${messageOf(err)}`);
     }
   }
 
@@ -32,7 +33,7 @@ export class HostnamePattern {
     try {
       name = this.template.render(ctx, helpers).trim();
     } catch (err) {
-      throw new PatternError(`pattern "${this.source}" ${(err as Error).message}`);
+      throw new PatternError(`pattern "${this.source}" ${messageOf(err)}`);
     }
     if (!HOSTNAME_RE.test(name)) throw new PatternError(`pattern "${this.source}" gave "${name.slice(0, 300)}", which is not a valid hostname`);
     return name;

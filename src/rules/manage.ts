@@ -3,7 +3,7 @@
 // and its profile must exist. A bad rule is refused naming the field (and line/column); nothing stored
 // changes.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { validators } from '../schemas/validate.js';
 import { compileRule, type CompiledRule } from './match.js';
 import type { Rule } from './rule.js';
@@ -17,7 +17,7 @@ export type RuleInput = Omit<Rule, 'sequence' | 'created_at' | 'updated_at'>;
 export async function readRule(deps: Deps, body: unknown): Promise<{ input: RuleInput; compiled: CompiledRule }> {
   const raw = validators.rule(body);
   const input: RuleInput = { ...RULE_DEFAULTS, hostname_pattern: '', ...raw };
-  if (!(await deps.store.getProfile(input.profile))) throw new AppError('UNKNOWN_PROFILE', `profile "${input.profile}" does not exist`, 'profile');
+  if (!(await deps.store.getProfile(input.profile))) throw errors.unknownProfile(input.profile);
   const now = new Date(0).toISOString();
   return { input, compiled: compileRule({ ...input, sequence: 0, created_at: now, updated_at: now }) };
 }
@@ -26,8 +26,8 @@ export async function saveRule(deps: Deps, body: unknown, mode: 'create' | 'repl
   const { input } = await readRule(deps, body);
   const { rule, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.getRule(input.name);
-    if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `rule "${input.name}" already exists`, 'name');
-    if (mode === 'replace' && !existing) throw new AppError('RULE_NOT_FOUND', `no rule named "${input.name}"`);
+    if (mode === 'create' && existing) throw errors.nameTaken('rule', input.name);
+    if (mode === 'replace' && !existing) throw errors.ruleNotFound(input.name);
     const now = new Date().toISOString();
     // The sequence survives edits: renumbering hosts because someone fixed a typo would reuse names.
     const rule: Rule = { ...input, sequence: existing?.sequence ?? 0, created_at: existing?.created_at ?? now, updated_at: now };
@@ -40,6 +40,6 @@ export async function saveRule(deps: Deps, body: unknown, mode: 'create' | 'repl
 
 export async function deleteRule(deps: Deps, name: string, actor: string): Promise<void> {
   const deleted = await deps.hostsLock.run(() => deps.store.deleteRule(name));
-  if (!deleted) throw new AppError('RULE_NOT_FOUND', `no rule named "${name}"`);
+  if (!deleted) throw errors.ruleNotFound(name);
   await audit(deps, actor, 'rule.delete', name);
 }

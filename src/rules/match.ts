@@ -3,7 +3,7 @@
 // so the same code answers "preview" and "do it".
 import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
-import { AppError } from '../errors.js';
+import { AppError, messageOf } from '../errors.js';
 import { evaluate } from './evaluate.js';
 import { compileExpression, ExpressionError, type Expr } from './expression.js';
 import { FACT_TYPES } from './fact-types.js';
@@ -37,7 +37,7 @@ export function compileRule(rule: Rule): CompiledRule {
     try {
       pattern = HostnamePattern.compile(rule.hostname_pattern);
     } catch (err) {
-      throw new AppError('INVALID_PATTERN', (err as Error).message, 'hostname_pattern');
+      throw new AppError('INVALID_PATTERN', messageOf(err), 'hostname_pattern');
     }
   }
   return { rule, expr, pattern };

@@ -2,7 +2,7 @@
 // each would get; and, for one host, which rule would win and why each earlier rule did not.
 // Nothing is stored and no sequence number is consumed.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors, messageOf } from '../errors.js';
 import { compiled, countByRule, explain, type CompiledRule, type Verdict } from './match.js';
 import { readRule } from './manage.js';
 import type { Rule } from './rule.js';
@@ -19,7 +19,7 @@ export async function previewRule(deps: Deps, body: unknown): Promise<PreviewRes
   let candidate: CompiledRule;
   if (typeof ruleBody === 'string') {
     const found = saved.find((c) => c.rule.name === ruleBody);
-    if (!found) throw new AppError('RULE_NOT_FOUND', `no rule named "${ruleBody}"`, 'rule');
+    if (!found) throw errors.ruleNotFound(ruleBody, 'rule');
     candidate = found;
   } else {
     const { compiled: c } = await readRule(deps, ruleBody);
@@ -47,7 +47,7 @@ export async function previewRule(deps: Deps, body: unknown): Promise<PreviewRes
         if (candidate.pattern.usesSeq) sequence++;
       } catch (err) {
         hostname = null;
-        problem = (err as Error).message;
+        problem = messageOf(err);
       }
     }
     matches.push({ host: host.id, boot_mac: host.boot_mac, hostname, within_limit: within, ...(problem ? { problem } : {}) });
@@ -57,7 +57,7 @@ export async function previewRule(deps: Deps, body: unknown): Promise<PreviewRes
   if (hostId) {
     const host = await deps.store.getHost(hostId);
     const facts = host ? await deps.store.getFacts(hostId) : undefined;
-    if (!host || !facts) throw new AppError('HOST_NOT_FOUND', `no host with id "${hostId}"`, 'host');
+    if (!host || !facts) throw errors.hostNotFound(hostId, 'host');
     const rules = [...saved.filter((c) => c.rule.name !== candidate.rule.name), candidate].sort(byPriority);
     const { winner, verdicts } = explain(rules, facts, counts);
     result.explain = { host: hostId, winner: winner?.rule.name ?? null, verdicts };

@@ -2,6 +2,9 @@
 // first field at fault in dotted form (`nics[0].mac`), which is what a person can act on.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import type { FromSchema } from 'json-schema-to-ts';
+import type { Facts } from '../discovery/facts.js';
+import type { InstallerInput } from '../installers/installer.js';
 import { AppError } from '../errors.js';
 import { factsSchema } from './facts.js';
 import {
@@ -34,30 +37,46 @@ function compile<T>(schema: JsonSchema): (data: unknown) => T {
   };
 }
 
+// The body types are derived from the schemas (json-schema-to-ts), so a field added to a schema is a
+// field of its type: nothing is restated by hand. (Facts and InstallerInput keep their names in their
+// own modules, derived the same way.)
+export type AssignmentAction = FromSchema<typeof actionSchema>;
+export type KickstartAssignmentBody = FromSchema<typeof kickstartAssignmentSchema>;
+export type KexecAssignmentBody = FromSchema<typeof kexecAssignmentSchema>;
+export type RebootAssignmentBody = FromSchema<typeof rebootAssignmentSchema>;
+export type ProfileAssignmentBody = FromSchema<typeof profileAssignmentSchema>;
+export type ProfileAction = FromSchema<typeof profileSchema>;
+export type KickstartProfileBody = FromSchema<typeof kickstartProfileSchema>;
+export type KexecProfileBody = FromSchema<typeof kexecProfileSchema>;
+export type RebootProfileBody = FromSchema<typeof rebootProfileSchema>;
+export type RuleBody = FromSchema<typeof ruleSchema>;
+export type SettingsBody = FromSchema<typeof settingsSchema>;
+export type InstallEventBody = FromSchema<typeof installEventSchema>;
+export type BootKeyBody = FromSchema<typeof bootKeySchema>;
+export type TemplateSaveBody = FromSchema<typeof templateSaveSchema>;
+export type TemplateRollbackBody = FromSchema<typeof templateRollbackSchema>;
+export type TemplatePreviewBody = FromSchema<typeof templatePreviewSchema>;
+
 export const validators = {
-  facts: compile<import('../discovery/facts.js').Facts>(factsSchema),
-  assignmentAction: compile<{ action: 'kickstart' | 'kexec' | 'reboot' }>(actionSchema),
-  kickstartAssignment: compile<{ action: 'kickstart'; template: string; hostname?: string; params?: Record<string, unknown> }>(
-    kickstartAssignmentSchema,
-  ),
-  kexecAssignment: compile<{ action: 'kexec'; kernel: string; initrd: string; append?: string; hostname?: string }>(
-    kexecAssignmentSchema,
-  ),
-  rebootAssignment: compile<{ action: 'reboot'; hostname?: string }>(rebootAssignmentSchema),
-  profileAssignment: compile<{ profile: string; hostname?: string; params?: Record<string, unknown> }>(profileAssignmentSchema),
-  profile: compile<{ name: string; action: 'kickstart' | 'kexec' | 'reboot' }>(profileSchema),
-  kickstartProfile: compile<{ name: string; description?: string; bootable?: boolean; action: 'kickstart'; template: string; params?: Record<string, unknown> }>(kickstartProfileSchema),
-  kexecProfile: compile<{ name: string; description?: string; bootable?: boolean; action: 'kexec'; kernel: string; initrd: string; append?: string }>(kexecProfileSchema),
-  rebootProfile: compile<{ name: string; description?: string; bootable?: boolean; action: 'reboot' }>(rebootProfileSchema),
-  rule: compile<{ name: string; description?: string; expression: string; profile: string; hostname_pattern?: string; priority?: number; limit?: number; enabled?: boolean }>(ruleSchema),
-  settings: compile<{ auto_provision?: boolean }>(settingsSchema),
-  installer: compile<import('../installers/installer.js').InstallerInput>(installerSchema),
-  installerList: compile<import('../installers/installer.js').InstallerInput[]>(installerListSchema),
-  installEvent: compile<{ stage: 'installing' | 'installed' | 'failed'; message?: string; log?: string; event_id?: string }>(installEventSchema),
-  bootKey: compile<{ key: string }>(bootKeySchema),
-  templateSave: compile<{ content: string; base_sha256?: string; message?: string }>(templateSaveSchema),
-  templateRollback: compile<{ version: number; base_sha256?: string }>(templateRollbackSchema),
-  templatePreview: compile<{ content?: string; host?: string; sample?: string; profile?: string; params?: Record<string, unknown> }>(templatePreviewSchema),
+  facts: compile<Facts>(factsSchema),
+  assignmentAction: compile<AssignmentAction>(actionSchema),
+  kickstartAssignment: compile<KickstartAssignmentBody>(kickstartAssignmentSchema),
+  kexecAssignment: compile<KexecAssignmentBody>(kexecAssignmentSchema),
+  rebootAssignment: compile<RebootAssignmentBody>(rebootAssignmentSchema),
+  profileAssignment: compile<ProfileAssignmentBody>(profileAssignmentSchema),
+  profile: compile<ProfileAction>(profileSchema),
+  kickstartProfile: compile<KickstartProfileBody>(kickstartProfileSchema),
+  kexecProfile: compile<KexecProfileBody>(kexecProfileSchema),
+  rebootProfile: compile<RebootProfileBody>(rebootProfileSchema),
+  rule: compile<RuleBody>(ruleSchema),
+  settings: compile<SettingsBody>(settingsSchema),
+  installer: compile<InstallerInput>(installerSchema),
+  installerList: compile<InstallerInput[]>(installerListSchema),
+  installEvent: compile<InstallEventBody>(installEventSchema),
+  bootKey: compile<BootKeyBody>(bootKeySchema),
+  templateSave: compile<TemplateSaveBody>(templateSaveSchema),
+  templateRollback: compile<TemplateRollbackBody>(templateRollbackSchema),
+  templatePreview: compile<TemplatePreviewBody>(templatePreviewSchema),
 };
 
 export function fieldPath(pointer: string, extra?: string): string {

@@ -6,6 +6,7 @@ import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { DiskWriteError, syncDir, writeAll } from '../store/disk-write.js';
 import { FILE_MODE } from '../store/file-modes.js';
+import { errnoOf } from '../errors.js';
 
 export const SECRET_KEY_FILE = 'secret.key';
 const KEY_BYTES = 32;
@@ -45,7 +46,7 @@ export async function loadSecretKey(dataDir: string): Promise<Buffer> {
   } catch (err) {
     await handle?.close().catch(() => undefined);
     // A CLI beside the first start made it a moment ago: use that one.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadSecretKey(dataDir);
+    if (errnoOf(err) === 'EEXIST') return loadSecretKey(dataDir);
     await rm(file, { force: true }).catch(() => undefined);
     throw new DiskWriteError(file, err);
   }

@@ -7,6 +7,7 @@ import { loadJournal } from './host-journal.js';
 import { jsonError, parseDocument } from './document-file.js';
 import { DATA_FILE, HOSTS_FILE } from './lowdb-store.js';
 import { LAST_GOOD } from './last-good.js';
+import { messageOf } from '../errors.js';
 
 export interface CheckLine {
   ok: boolean;
@@ -29,7 +30,7 @@ export async function checkDataDir(dir: string): Promise<CheckLine[]> {
       const count = (key: string) => Object.keys((doc[key] as object | undefined) ?? {}).length;
       lines.push({ ok: true, file, message: `${count('profiles')} profiles, ${count('rules')} rules, ${count('users')} users, ${count('audit')} audit entries` });
     } catch (err) {
-      lines.push({ ok: false, file, message: (err as Error).message.replace(`${file}: `, '') });
+      lines.push({ ok: false, file, message: messageOf(err).replace(`${file}: `, '') });
     }
   }
   for (const name of [HOSTS_FILE, `${HOSTS_FILE}${LAST_GOOD}`]) {
@@ -56,7 +57,7 @@ export async function checkDataDir(dir: string): Promise<CheckLine[]> {
       if (bad.length) lines.push({ ok: false, file, message: bad.join('; ') });
       else lines.push({ ok: true, file, message: `${loaded.hosts.size} hosts, ${loaded.facts.size} with facts, ${loaded.records} records${torn}` });
     } catch (err) {
-      lines.push({ ok: false, file, message: (err as Error).message.replace(`${file}: `, '') });
+      lines.push({ ok: false, file, message: messageOf(err).replace(`${file}: `, '') });
     } finally {
       await handle.close();
     }
@@ -70,7 +71,7 @@ export async function checkDataDir(dir: string): Promise<CheckLine[]> {
       if (!Array.isArray(versions)) throw new Error('not a list of versions');
       histories++;
     } catch (err) {
-      lines.push({ ok: false, file, message: (err as Error).message.replace(`${file}: `, '') });
+      lines.push({ ok: false, file, message: messageOf(err).replace(`${file}: `, '') });
     }
   }
   if (histories) lines.push({ ok: true, file: templates, message: `${histories} template histories` });

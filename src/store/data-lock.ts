@@ -12,6 +12,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiskWriteError } from './disk-write.js';
 import { FILE_MODE } from './file-modes.js';
+import { errnoOf } from '../errors.js';
 
 export const LOCK_FILE = 'kickstand.pid';
 
@@ -44,7 +45,7 @@ export async function lockDataDir(dataDir: string): Promise<DataLock> {
       await writeFile(file, `${[me.pid, me.start ?? '-', me.boot ?? '-'].join(' ')}\n`, { flag: 'wx', mode: FILE_MODE });
       return { release: () => rm(file, { force: true }) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      if (errnoOf(err) !== 'EEXIST') {
         // Created but not written (a full disk): an empty pid file would only confuse the next start.
         await rm(file, { force: true }).catch(() => undefined);
         throw new DiskWriteError(file, err);
@@ -105,6 +106,6 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoOf(err) === 'EPERM';
   }
 }

@@ -6,6 +6,7 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_MODE } from './file-modes.js';
+import { errnoOf, messageOf } from '../errors.js';
 
 /** A write to the data dir failed: which file, and the errno (ENOSPC, EROFS, EACCES, EIO…). */
 export class DiskWriteError extends Error {
@@ -14,7 +15,7 @@ export class DiskWriteError extends Error {
     readonly file: string,
     err: unknown,
   ) {
-    const errno = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
+    const errno = errnoOf(err) ?? 'EIO';
     const why = describe(err);
     super(`cannot write ${file}: ${errno}${why ? ` (${why})` : ''}`);
     this.name = 'DiskWriteError';
@@ -24,7 +25,7 @@ export class DiskWriteError extends Error {
 
 /** "no space left on device" from "ENOSPC: no space left on device, write". */
 function describe(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   return /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1] ?? '';
 }
 

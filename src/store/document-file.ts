@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import { dotTemp, writeFileAtomic } from './disk-write.js';
+import { messageOf, errnoOf } from '../errors.js';
 
 export class DocumentCorrupt extends Error {
   constructor(
@@ -28,7 +29,7 @@ export class DocumentFile<T> implements Adapter<T> {
     try {
       text = await readFile(this.file, 'utf-8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (errnoOf(err) === 'ENOENT') return null;
       throw err;
     }
     return parseDocument<T>(this.file, text);
@@ -51,9 +52,9 @@ export function parseDocument<T>(file: string, text: string): T {
 /** Where and why JSON.parse refused `text`: line, column, byte offset, and V8's reason without the
  *  copy of the input some of its messages carry. */
 export function jsonError(text: string, err: unknown): { line: number; column: number; offset: number; cause: string } {
-  const at = jsonErrorOffset(text);
+  const at = jsonErrorOffset(text, messageOf(err));
   const before = text.slice(0, at);
-  const cause = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '');
+  const cause = messageOf(err).replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '');
   return {
     line: before.split('\n').length,
     column: at - before.lastIndexOf('\n'),
@@ -62,106 +63,36 @@ export function jsonError(text: string, err: unknown): { line: number; column: n
   };
 }
 
-/** Where JSON.parse gave up: the offset of the first character that cannot continue valid JSON.
- *  V8 gives the position for most errors but not all ("Unexpected token"), so find it ourselves;
- *  only called once parsing has failed. */
-export function jsonErrorOffset(s: string): number {
-  let i = 0;
-  const fail = (): never => {
-    throw i;
-  };
-  const space = () => {
-    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
-  };
-  const literal = (word: string) => {
-    for (const c of word) if (s[i] === c) i++;
-    else fail();
-  };
-  const string = () => {
-    i++;
-    for (;;) {
-      if (i >= s.length) fail();
-      const c = s.charCodeAt(i);
-      if (c === 0x22) return void i++;
-      if (c < 0x20) fail();
-      if (c === 0x5c) {
-        i++;
-        if (s[i] === 'u') {
-          for (let k = 0; k < 4; k++) {
-            i++;
-            if (!/[0-9a-fA-F]/.test(s[i] ?? '')) fail();
-          }
-        } else if (!'"\\/bfnrt'.includes(s[i] ?? 'x')) fail();
-      }
-      i++;
-    }
-  };
-  const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
-  const digits = () => {
-    if (!isDigit(s[i])) fail();
-    while (isDigit(s[i])) i++;
-  };
-  const number = () => {
-    if (s[i] === '-') i++;
-    if (s[i] === '0') i++;
-    else digits();
-    if (s[i] === '.') {
-      i++;
-      digits();
-    }
-    if (s[i] === 'e' || s[i] === 'E') {
-      i++;
-      if (s[i] === '+' || s[i] === '-') i++;
-      digits();
-    }
-  };
-  const value = (): void => {
-    space();
-    const c = s[i];
-    if (c === '{') {
-      i++;
-      space();
-      if (s[i] === '}') return void i++;
-      for (;;) {
-        space();
-        if (s[i] !== '"') fail();
-        string();
-        space();
-        if (s[i] !== ':') fail();
-        i++;
-        value();
-        space();
-        if (s[i] === '}') return void i++;
-        if (s[i] !== ',') fail();
-        i++;
-      }
-    }
-    if (c === '[') {
-      i++;
-      space();
-      if (s[i] === ']') return void i++;
-      for (;;) {
-        value();
-        space();
-        if (s[i] === ']') return void i++;
-        if (s[i] !== ',') fail();
-        i++;
-      }
-    }
-    if (c === '"') return string();
-    if (c === 't') return literal('true');
-    if (c === 'f') return literal('false');
-    if (c === 'n') return literal('null');
-    if (c === '-' || isDigit(c)) return number();
-    fail();
-  };
-  try {
-    value();
-    space();
-    if (i < s.length) fail();
-  } catch (at) {
-    if (typeof at === 'number') return at;
-    throw at;
+/** Where JSON.parse gave up on `text` (known not to parse), in UTF-16 units, from the parser itself:
+ *  V8 names the position in most messages, and "Unexpected end" is the end. "Unexpected token" names
+ *  none, so ask V8 again about prefixes: every prefix shorter than the fault only ends too early, every
+ *  longer one holds the fault; the shortest of those ends at it. Only runs once a parse has failed. */
+export function jsonErrorOffset(text: string, message = parseFailure(text) ?? ''): number {
+  const known = positionIn(message, text.length);
+  if (known !== undefined) return known;
+  let short = 0; // a prefix this long only ends too early (or parses)
+  let faulty = text.length; // a prefix this long holds the fault
+  while (faulty - short > 1) {
+    const mid = (short + faulty) >>> 1;
+    const failure = parseFailure(text.slice(0, mid));
+    if (failure === undefined || positionIn(failure, mid) === mid) short = mid;
+    else faulty = mid;
   }
-  return s.length; // parsed here but not by V8 (should not happen): point at the end
+  return faulty - 1;
+}
+
+/** The position a V8 JSON.parse message gives (the end for "Unexpected end"), if it gives one. */
+function positionIn(message: string, length: number): number | undefined {
+  if (message.startsWith('Unexpected end')) return length;
+  const at = / at position (\d+)/.exec(message);
+  return at ? Math.min(Number(at[1]), length) : undefined;
+}
+
+function parseFailure(text: string): string | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    return messageOf(err);
+  }
 }

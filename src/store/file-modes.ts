@@ -6,6 +6,7 @@
 import { chmod, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { errnoOf } from '../errors.js';
 
 /** Every file the store writes. */
 export const FILE_MODE = 0o600;
@@ -25,7 +26,7 @@ export async function tightenModes(dir: string, log: Pick<Logger, 'warn'> | unde
       log?.warn({ file: dir, was: octal(mode), now: octal(mode & 0o700) }, `${dir} was readable by others (mode ${octal(mode)}): tightened to ${octal(mode & 0o700)}`);
     } catch (err) {
       // Not ours to change (another owner): said, and the start goes on as before.
-      log?.warn({ err, file: dir, mode: octal(mode) }, `${dir} is readable by others (mode ${octal(mode)}) and cannot be tightened: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      log?.warn({ err, file: dir, mode: octal(mode) }, `${dir} is readable by others (mode ${octal(mode)}) and cannot be tightened: ${errnoOf(err) ?? String(err)}`);
     }
   }
   if (!stats.isDirectory()) return;

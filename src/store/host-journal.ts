@@ -24,6 +24,7 @@ import { FILE_MODE } from './file-modes.js';
 import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
 import { DiskWriteError, syncDir, writeAll } from './disk-write.js';
+import { messageOf, errnoOf } from '../errors.js';
 
 const FACTS_PREFIX = '{"fid":"';
 const FACTS_LINE = /^\{"fid":"([A-Za-z0-9_-]{1,64})","f":\{/;
@@ -69,7 +70,7 @@ export async function loadJournal(file: string, handle?: FileHandle): Promise<Lo
   try {
     fh = handle ?? (await open(file, 'r'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { hosts: new Map(), facts: new Map(), records: 0, size: 0, tornTail: false };
+    if (errnoOf(err) === 'ENOENT') return { hosts: new Map(), facts: new Map(), records: 0, size: 0, tornTail: false };
     throw err;
   }
   const hosts = new Map<string, Host>();
@@ -93,7 +94,7 @@ export async function loadJournal(file: string, handle?: FileHandle): Promise<Lo
             readRecord(buf, offset, nl, at + offset, hosts, facts);
             records++;
           } catch (err) {
-            throw new JournalCorrupt(file, line, at + offset, (err as Error).message);
+            throw new JournalCorrupt(file, line, at + offset, messageOf(err));
           }
         }
         offset = nl + 1;

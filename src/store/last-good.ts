@@ -8,6 +8,7 @@ import { DiskWriteError } from './disk-write.js';
 import { FILE_MODE } from './file-modes.js';
 import { DocumentCorrupt } from './document-file.js';
 import { JournalCorrupt } from './host-journal.js';
+import { messageOf } from '../errors.js';
 
 export const LAST_GOOD = '.last-good';
 /** The section of docs/operations.md that explains what to do with a damaged data file. */
@@ -26,7 +27,7 @@ export class StoreOpenError extends Error {
   /** The error for a file that would not load, pointing at its last good copy and the recovery steps.
    *  The file itself is left as it is: never replaced by an empty one. */
   static async of(file: string, err: unknown): Promise<StoreOpenError> {
-    let cause = err instanceof Error ? err.message : String(err);
+    let cause = messageOf(err);
     if ((err instanceof JournalCorrupt || err instanceof DocumentCorrupt) && cause.startsWith(`${file}: `)) cause = cause.slice(file.length + 2);
     const copy = `${file}${LAST_GOOD}`;
     const saved = await stat(copy).catch(() => undefined);

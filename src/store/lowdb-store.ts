@@ -31,7 +31,7 @@ import { asDiskWriteError, dotTemp, writeFileAtomic } from './disk-write.js';
 import { otherHolder } from './data-lock.js';
 import { LAST_GOOD, StoreOpenError, keepLastGood } from './last-good.js';
 import { DIR_MODE, tightenModes } from './file-modes.js';
-import { AppError } from '../errors.js';
+import { AppError, messageOf, errnoOf } from '../errors.js';
 import type { Logger } from '../log.js';
 
 interface Document {
@@ -371,8 +371,8 @@ export class LowdbStore implements Store {
     try {
       return JSON.parse(await readFile(this.historyFile(name), 'utf-8')) as TemplateVersion[];
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new AppError('STORAGE_UNAVAILABLE', `cannot read the history of template "${name}": ${(err as Error).message}`);
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot read the history of template "${name}": ${messageOf(err)}`);
     }
   }
 

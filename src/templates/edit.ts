@@ -5,7 +5,7 @@
 // A rollback is a save of an old version's text: history only ever grows.
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { audit } from '../audit/audit.js';
 import { diffStat } from './diff.js';
 import { checkTemplateName, readTemplateFile, writeTemplateFile } from './files.js';
@@ -78,7 +78,7 @@ export async function saveTemplate(deps: Deps, request: SaveRequest, actor: stri
 /** Put an earlier version's text back in service, as a new version. */
 export async function rollbackTemplate(deps: Deps, name: string, target: number, actor: string, base_sha256?: string): Promise<SaveResult> {
   const old = (await deps.store.listTemplateVersions(checkTemplateName(name))).find((v) => v.version === target);
-  if (!old) throw new AppError('TEMPLATE_VERSION_NOT_FOUND', `template ${name} has no version ${target}`, 'version');
+  if (!old) throw errors.templateVersionNotFound(name, target);
   return saveTemplate(deps, { name, content: old.content, ...(base_sha256 !== undefined ? { base_sha256 } : {}) }, actor, { action: 'rollback', restored: target });
 }
 

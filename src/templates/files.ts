@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError, messageOf, errnoOf } from '../errors.js';
 
 // Same rule as the loader's (kickstart/render/environment.ts): a relative path of safe characters, no `.` or
 // `..` segment, and an extension authors' files have: templates (.njk) and shell libraries (.sh).
@@ -33,7 +33,7 @@ export async function readTemplateFile(root: string, name: string): Promise<stri
   try {
     return await readFile(path.join(root, checkTemplateName(name)), 'utf-8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errnoOf(err) === 'ENOENT') return undefined;
     throw err;
   }
 }
@@ -48,6 +48,6 @@ export async function writeTemplateFile(root: string, name: string, content: str
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new AppError('STORAGE_UNAVAILABLE', `cannot write template "${name}" in the templates folder: ${(err as Error).message}`);
+    throw new AppError('STORAGE_UNAVAILABLE', `cannot write template "${name}" in the templates folder: ${messageOf(err)}`);
   }
 }

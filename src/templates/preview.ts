@@ -3,7 +3,7 @@
 import { audit } from '../audit/audit.js';
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { renderPreview, STUB_TEMPLATE, type RenderErrorDetail } from '../kickstart/render/index.js';
 import type { KickstartVersion } from '../kickstart/validate/index.js';
@@ -53,7 +53,7 @@ export async function previewTemplate(deps: Deps, request: PreviewRequest, baseU
 async function render(deps: Deps, request: PreviewRequest, baseUrl: string): Promise<Preview> {
   const name = checkTemplateName(request.name);
   const content = request.content ?? (await readTemplateFile(deps.config.templatesDir, name));
-  if (content === undefined) throw new AppError('NOT_FOUND', `no template "${name}" in the templates folder`, 'name');
+  if (content === undefined) throw errors.templateFileMissing(name);
   const { host, facts, target } = await subject(deps, request);
   // Stored params are opened like a poll's render opens them (passwords stay hashes): a preview is
   // a rendered kickstart, for operators only.
@@ -75,7 +75,7 @@ async function subject(deps: Deps, request: PreviewRequest): Promise<Subject> {
   if (request.host) {
     const host = await deps.store.getHost(request.host);
     const facts = host && (await deps.store.getFacts(host.id));
-    if (!host || !facts) throw new AppError('HOST_NOT_FOUND', `no host with id "${request.host}"`, 'host');
+    if (!host || !facts) throw errors.hostNotFound(request.host, 'host');
     return { host, facts, target: `host ${host.hostname ?? host.id}` };
   }
   const samples = await listSamples(deps.config.templatesDir);
@@ -89,7 +89,7 @@ async function subject(deps: Deps, request: PreviewRequest): Promise<Subject> {
 async function profileParams(deps: Deps, name: string | undefined): Promise<Record<string, unknown>> {
   if (!name) return {};
   const profile = await deps.store.getProfile(name);
-  if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${name}"`, 'profile');
+  if (!profile) throw errors.profileNotFound(name, 'profile');
   return profile.action === 'kickstart' ? profile.params : {};
 }
 

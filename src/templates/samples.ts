@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Facts } from '../discovery/facts.js';
 import { validators } from '../schemas/validate.js';
+import { messageOf } from '../errors.js';
 
 export interface Sample {
   name: string;
@@ -22,7 +23,7 @@ export async function listSamples(templatesDir: string): Promise<Sample[]> {
       try {
         return { name, facts: validators.facts(JSON.parse(await readFile(path.join(dir, file), 'utf-8'))) };
       } catch (err) {
-        return { name, problem: `samples/${file}: ${(err as Error).message}` };
+        return { name, problem: `samples/${file}: ${messageOf(err)}` };
       }
     }),
   );

@@ -1,6 +1,6 @@
 // The host page's assign form as an assignment request, the same body the API takes. A mistake in
 // the form itself is refused with the field it belongs to, so the page can show it there.
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 
 export interface AssignForm {
   profile: string;
@@ -14,7 +14,7 @@ export function assignmentFromForm(typed: AssignForm): object {
   try {
     params = typed.params.trim() ? JSON.parse(typed.params) : {};
   } catch (err) {
-    throw new AppError('VALIDATION', `not valid JSON: ${(err as Error).message}`, 'params');
+    throw errors.formJson(err, 'params');
   }
   if (typed.profile && typed.template) throw new AppError('VALIDATION', 'choose a profile or a template, not both', 'template');
   // A template chosen without a profile is a direct kickstart assignment with the typed params.

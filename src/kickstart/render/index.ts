@@ -22,7 +22,7 @@
 // docs/templates.md#what-a-template-can-reach), filters.ts (shellquote, ksarg, pwhash, install_disk).
 import type { Deps } from '../../deps.js';
 import type { Facts } from '../../discovery/facts.js';
-import { AppError } from '../../errors.js';
+import { AppError, errors, messageOf } from '../../errors.js';
 import type { Host } from '../../hosts/host.js';
 import { kickstartContext } from './context.js';
 import type { RenderErrorDetail } from './environment.js';
@@ -54,14 +54,14 @@ export function cachedAnswer(deps: AnswerDeps, host: Host, baseUrl: string): Buf
 /** Render the host's kickstart for its poll from the stored facts and keep the bytes. A template that
  *  no longer renders is `{ failed }` (the poll decides what the machine does); facts that cannot be
  *  read throw STORAGE_UNAVAILABLE. */
-export async function renderAnswer(deps: AnswerDeps, host: Host, assignment: KickstartAssignment, baseUrl: string): Promise<{ body: Buffer } | { failed: Error }> {
+export async function renderAnswer(deps: AnswerDeps, host: Host, assignment: KickstartAssignment, baseUrl: string): Promise<{ body: Buffer } | { failed: string }> {
   const facts = await deps.store.getFacts(host.id);
-  if (!facts) throw new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read');
+  if (!facts) throw errors.factsUnreadable();
   let body: Buffer;
   try {
     body = Buffer.from(renderKickstart(deps, host, facts, assignment, baseUrl));
   } catch (err) {
-    return { failed: err as Error };
+    return { failed: messageOf(err) };
   }
   deps.renderCache.set(host.id, answerKey(deps, host, baseUrl), body);
   return { body };
@@ -108,7 +108,7 @@ export function checkAppend(append: string): void {
   try {
     OperatorTemplate.compile(append, APPEND_MAX);
   } catch (err) {
-    throw new AppError('INVALID_PATTERN', `append line ${(err as Error).message}`, 'append');
+    throw new AppError('INVALID_PATTERN', `append line ${messageOf(err)}`, 'append');
   }
 }
 
@@ -127,7 +127,7 @@ export function renderAppend(
       { seq: () => '' },
     );
   } catch (err) {
-    throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line ${(err as Error).message}`, 'append');
+    throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line ${messageOf(err)}`, 'append');
   }
   if (/[\x00-\x1f\x7f]/.test(append)) throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line renders a control character`, 'append');
   return append;

@@ -7,6 +7,7 @@
 // seq() and rand_hex(). Anything else is refused when the profile or rule is saved.
 import { randomBytes } from 'node:crypto';
 import nunjucks from 'nunjucks';
+import { messageOf } from '../../errors.js';
 import { allowCall, sandboxEnvironment, sandboxTemplate } from './sandbox.js';
 
 export class PatternError extends Error {
@@ -64,7 +65,7 @@ export class OperatorTemplate {
     try {
       root = (nunjucks as unknown as { parser: { parse(src: string): Node } }).parser.parse(source);
     } catch (err) {
-      throw new PatternError(`does not parse: ${(err as Error).message.replace(/^\(unknown path\)\s*/, '')}`);
+      throw new PatternError(`does not parse: ${messageOf(err).replace(/^\(unknown path\)\s*/, '')}`);
     }
     const seen = { seq: false };
     allow(root, seen);
@@ -83,7 +84,7 @@ export class OperatorTemplate {
         }),
       });
     } catch (err) {
-      const msg = (err as Error).message.split('\n').at(-1)?.trim() ?? String(err);
+      const msg = messageOf(err).split('\n').at(-1)?.trim() ?? String(err);
       throw new PatternError(`does not render: ${msg.replace(/^Error: /, '')}`);
     }
   }

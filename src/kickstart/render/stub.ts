@@ -3,6 +3,7 @@
 // breaks stub.ks.njk we keep serving the last good render, and before any good render, a minimal stub
 // whose %pre writes an empty include so Anaconda simply goes interactive.
 import type { KickstartEnvironment } from './environment.js';
+import { messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
 export const STUB_TEMPLATE = 'stub.ks.njk';
@@ -31,7 +32,7 @@ export class StubRenderer {
       this.lastGood.set(baseUrl, text);
       return text;
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'stub kickstart does not render; serving the last good one');
+      this.log.error({ err: messageOf(err) }, 'stub kickstart does not render; serving the last good one');
       return this.lastGood.get(baseUrl) ?? EMERGENCY_STUB;
     }
   }

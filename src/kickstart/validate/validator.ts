@@ -8,6 +8,7 @@ import { FIRST_WORD, isBlankOrComment, LEADING_SPACE, splitKickstartLines } from
 import { parseArgs, type ParsedArgs } from './options.js';
 import { shlexSplit } from './shlex.js';
 import type { KickstartVersion } from './versions.js';
+import { messageOf } from '../../errors.js';
 
 export interface ValidateOptions {
   /** pykickstart syntax version: RHEL8, RHEL9, RHEL10 or F40…F45. */
@@ -72,7 +73,7 @@ class Validator {
     try {
       return shlexSplit(raw, comments);
     } catch (err) {
-      this.add(line, 'error', 'SYNTAX', `${(err as Error).message} (kickstart lines are split like a shell command)`);
+      this.add(line, 'error', 'SYNTAX', `${messageOf(err)} (kickstart lines are split like a shell command)`);
       return undefined;
     }
   }

@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { profileView } from '../../profiles/profile.js';
-import { AppError } from '../../errors.js';
+import { errors as appErrors } from '../../errors.js'; // aliased: the pages' field errors are `errors` here
 import { assignHost, deleteHost } from '../../hosts/assign.js';
 import { bulkAction, type BulkResult } from '../../hosts/bulk.js';
 import { reprovisionHost, resetHost } from '../../hosts/reset.js';
@@ -73,7 +73,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
 
   router.get('/hosts/:id/facts.json', loggedIn, async (req, res) => {
     const facts = await deps.store.getFacts(String(req.params.id));
-    if (!facts) throw new AppError('HOST_NOT_FOUND', `no host with id "${String(req.params.id)}"`);
+    if (!facts) throw appErrors.hostNotFound(String(req.params.id));
     res.setHeader('Content-Disposition', `attachment; filename="facts-${String(req.params.id)}.json"`);
     res.json(facts);
   });
@@ -123,7 +123,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
 
   router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
     const log = await deps.store.getInstallLog(String(req.params.id));
-    if (log === undefined) throw new AppError('NOT_FOUND', `host ${String(req.params.id)} has no install log`);
+    if (log === undefined) throw appErrors.noInstallLog(String(req.params.id));
     res.type('text/plain; charset=utf-8').send(log);
   });
 
@@ -134,7 +134,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
 
   async function hostPage(res: Response, id: string, typed: Form, errors: Form) {
     const host = await deps.store.getHost(id);
-    if (!host) throw new AppError('HOST_NOT_FOUND', `no host with id "${id}"`);
+    if (!host) throw appErrors.hostNotFound(id);
     page(res, 'host.njk', {
       title: host.hostname ?? host.id,
       nav: 'hosts',

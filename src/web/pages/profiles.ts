@@ -5,7 +5,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { deleteProfile, saveProfile, type ProfileUsers } from '../../profiles/manage.js';
 import { isBootable, profileView, type Profile } from '../../profiles/profile.js';
-import { AppError } from '../../errors.js';
+import { AppError, errors } from '../../errors.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 
@@ -40,7 +40,7 @@ function profileBody(f: Form): object {
       try {
         params = JSON.parse(f.params);
       } catch (err) {
-        throw new AppError('VALIDATION', `not valid JSON: ${(err as Error).message}`, 'params');
+        throw errors.formJson(err, 'params');
       }
     }
     return { ...common, template: f.template ?? '', params };
@@ -75,7 +75,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
   router.get('/profiles', loggedIn, async (_req, res) => profilesPage(res, profileForm(), {}, false));
   router.get('/profiles/:name', loggedIn, async (req, res) => {
     const p = await deps.store.getProfile(String(req.params.name));
-    if (!p) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${String(req.params.name)}"`);
+    if (!p) throw errors.profileNotFound(String(req.params.name));
     await profilesPage(res, profileForm(profileView(p)), {}, true);
   });
   const postProfile = (mode: 'create' | 'replace'): RequestHandler => async (req, res) => {

@@ -8,7 +8,7 @@ import { deleteRule, saveRule } from '../../rules/manage.js';
 import { previewRule } from '../../rules/preview.js';
 import { changeSettings } from '../../rules/settings.js';
 import type { Rule } from '../../rules/rule.js';
-import { AppError } from '../../errors.js';
+import { AppError, errors } from '../../errors.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, mustBeAllowed, type PageKit } from '../kit.js';
 
@@ -68,7 +68,7 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   router.get('/rules', loggedIn, async (_req, res) => rulesPage(res, ruleForm(), {}, false));
   router.get('/rules/:name', loggedIn, async (req, res) => {
     const r = await deps.store.getRule(String(req.params.name));
-    if (!r) throw new AppError('RULE_NOT_FOUND', `no rule named "${String(req.params.name)}"`);
+    if (!r) throw errors.ruleNotFound(String(req.params.name));
     await rulesPage(res, ruleForm(r), {}, true);
   });
   // The same form previews or saves; previewing changes nothing, so only a save needs the write role.

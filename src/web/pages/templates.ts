@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { profileView } from '../../profiles/profile.js';
-import { AppError } from '../../errors.js';
+import { messageOf } from '../../errors.js';
 import type { RenderErrorDetail } from '../../kickstart/render/index.js';
 import { hunks } from '../../templates/diff.js';
 import { readTemplate, rollbackTemplate, saveTemplate } from '../../templates/edit.js';
@@ -56,7 +56,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
       if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) throw new Error('must be a JSON object');
     } catch (err) {
       res.status(400);
-      return editor(res, f, { params: `params: not a JSON object: ${(err as Error).message}` });
+      return editor(res, f, { params: `params: not a JSON object: ${messageOf(err)}` });
     }
     const [kind, id] = (f.target ?? '').split(':', 2) as [string, string | undefined];
     try {
