@@ -84,3 +84,10 @@ export function sha512Crypt(password: string, setting: string = randomSalt()): s
   out += encode24(0, 0, C[63]!, 2);
   return `$6$${customRounds ? `rounds=${rounds}$` : ''}${saltText}$${out}`;
 }
+
+const CRYPT = /^\$(?:1|2[aby]|5|6|7|y|gy)\$[./0-9A-Za-z$=,]+$/;
+
+/** A crypt(3) hash `rootpw --iscrypted` takes as it is (`$6$…`, `$y$…`, `$5$…`…). */
+export function isCryptHash(value: string): boolean {
+  return CRYPT.test(value);
+}

@@ -6,8 +6,7 @@
 // at each start) changes nothing.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { isCryptHash } from '../kickstart/render/index.js';
-import { sha512Crypt } from '../kickstart/sha512-crypt.js';
+import { isCryptHash, sha512Crypt } from '../kickstart/sha512-crypt.js';
 import { isPasswordParam, isSecretParam } from './secret-params.js';
 
 /** The tag of a sealed value: version 1, then base64url(iv | auth tag | ciphertext of its JSON). */

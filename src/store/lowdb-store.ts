@@ -19,7 +19,7 @@ import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
-import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../audit/audit.js';
+import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../audit/entry.js';
 import type { Store } from './store.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';

@@ -2,7 +2,7 @@
 // in shell (%post bodies) goes through `shellquote`, anything on a kickstart command line through
 // `ksarg`. Both refuse what no quoting can carry (NUL; newlines on a command line).
 import type nunjucks from 'nunjucks';
-import { sha512Crypt } from '../sha512-crypt.js';
+import { isCryptHash, sha512Crypt } from '../sha512-crypt.js';
 
 function text(value: unknown, filter: string): string {
   if (value === undefined || value === null) throw new Error(`${filter}: value is undefined`);
@@ -30,13 +30,6 @@ export function ksarg(value: unknown): string {
   const s = text(value, 'ksarg');
   if (/[\x00-\x1f\x7f\x85\u2028\u2029]/.test(s)) throw new Error('ksarg: value contains a newline or control character');
   return /^[A-Za-z0-9_@%+=:,./$-]+$/.test(s) ? s : `'${s.replace(/'/g, `'"'"'`)}'`;
-}
-
-const CRYPT = /^\$(?:1|2[aby]|5|6|7|y|gy)\$[./0-9A-Za-z$=,]+$/;
-
-/** A crypt(3) hash `rootpw --iscrypted` takes as it is (`$6$…`, `$y$…`, `$5$…`…). */
-export function isCryptHash(value: string): boolean {
-  return CRYPT.test(value);
 }
 
 /** A crypt(3) hash for rootpw/user --iscrypted: an existing hash passes through unchanged; a

@@ -32,7 +32,7 @@ export { createKickstartEnvironment, type KickstartEnvironment, type RenderError
 export { RenderCache } from './cache.js';
 export { StubRenderer, STUB_TEMPLATE } from './stub.js';
 export { OperatorTemplate, PatternError, type PatternContext, type PatternHelpers } from './operator-template.js';
-export { isCryptHash } from './filters.js';
+export { isCryptHash } from '../sha512-crypt.js';
 
 type HostFields = Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state'>;
 type KickstartAssignment = { template: string; params: Record<string, unknown> };
