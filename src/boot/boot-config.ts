@@ -35,7 +35,7 @@ export function isBootFormat(format: string): format is BootFormat {
  *  gets the line with the name as given, after a syntax check only, and the store is not even asked:
  *  an unknown, a not-bootable and a bootable profile give the same answer in the same time, so the
  *  open routes cannot be used to learn which profile names exist. That costs nothing: the line is
- *  inert unless the profile is bootable (discovery/register.ts autoProvision). */
+ *  inert unless the profile is bootable (discovery/discover.ts). */
 export type BootCaller = 'admin' | 'anonymous';
 
 const PROFILE_NAME = new RegExp(NAME);

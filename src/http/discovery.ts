@@ -2,7 +2,7 @@
 import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
 import { answerPoll } from '../discovery/answer-poll.js';
-import { autoProvision, registerMachine } from '../discovery/register.js';
+import { discover } from '../discovery/discover.js';
 import { recordInstallEvent } from '../discovery/install-events.js';
 import { MAX_INSTALL_EVENT_BODY } from '../schemas/install-events.js';
 import { LIMITS } from '../schemas/facts.js';
@@ -17,9 +17,7 @@ export function discoveryRoutes(deps: Deps): Router {
   // Counted before the body is read: a client over KICKSTAND_REGISTER_LIMIT costs us no parsing.
   router.post('/api/v1/discovery', registrationLimit(deps.config.registerLimit), ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
     const base = baseUrl(req, deps.config.publicUrl);
-    const { host, facts, token, created, conflict } = await registerMachine(deps, req.body, clientIp(req), bootKeyHeader(req));
-    // A claim is not this host: its facts must not pick the host's profile.
-    if (!conflict) await autoProvision(deps, host, facts, base);
+    const { host, token, created } = await discover(deps, req.body, { actor: 'machine', ip: clientIp(req), baseUrl: base }, bootKeyHeader(req));
     const next = `${base}/api/v1/discovery/${host.id}/next`;
     res.status(created ? 201 : 200).json({ id: host.id, token, next, events: `${base}/api/v1/discovery/${host.id}/events` });
   });
