@@ -5,8 +5,7 @@
 // else to express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
-import type { Deps } from '../deps.js';
-import { answerPoll } from '../discovery/answer-poll.js';
+import { answerPoll, type PollDeps } from '../discovery/answer-poll.js';
 import { AppError } from '../errors.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { bearer } from './auth.js';
@@ -15,7 +14,7 @@ import { writePollAnswer, writePollError } from './poll-answer.js';
 const POLL = /^\/api\/v1\/discovery\/([A-Za-z0-9_-]{1,64})\/next(?:\?.*)?$/;
 
 /** True when it took the request. */
-export function fastPoll(deps: Deps, req: IncomingMessage, res: ServerResponse): boolean {
+export function fastPoll(deps: PollDeps, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET') return false;
   const m = POLL.exec(req.url ?? '');
   if (!m) return false;
