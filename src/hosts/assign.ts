@@ -29,14 +29,14 @@ export function readAssignmentRequest(body: unknown): AssignmentRequest {
   return validators.rebootAssignment(body);
 }
 
-/** The concrete assignment for this host, every reference checked and the kickstart rendered once.
- *  Secret params come out hashed or sealed (secrets/secret-box.ts): that is how they are stored. The
- *  dry run renders them opened, as the poll will. */
 /** What checking and rendering an assignment takes. */
 export type ResolveDeps = Pick<Deps, 'store' | 'kickstarts' | 'secrets'>;
 /** What assigning a host takes: the checks, the hosts lock, the save and the audit line. */
 export type AssignDeps = ResolveDeps & AuditDeps & Pick<Deps, 'hostsLock'>;
 
+/** The concrete assignment for this host, every reference checked and the kickstart rendered once.
+ *  Secret params come out hashed or sealed (secrets/secret-box.ts): that is how they are stored. The
+ *  dry run renders them opened, as the poll will. */
 export async function resolveAssignment(deps: ResolveDeps, host: Host, facts: Facts, request: AssignmentRequest, baseUrl: string): Promise<Assignment> {
   const resolved = request.action === undefined ? await fromProfile(deps, host, facts, request) : direct(request);
   const assignment = resolved.action === 'kickstart' ? { ...resolved, params: deps.secrets.protect(keepMasked(resolved.params, keptParams(host))) } : resolved;
