@@ -24,10 +24,10 @@ function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD || password.length > 1024) throw new AppError('VALIDATION', `password must be ${MIN_PASSWORD} to 1024 characters`, 'password');
 }
 
-/** Create a user; without a password one is generated and returned (shown once). */
 /** What changing users takes (the hosts lock serialises every find-then-save on the document). */
 export type UserDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
 
+/** Create a user; without a password one is generated and returned (shown once). */
 export async function createUser(deps: UserDeps, name: string, role: string, password: string | undefined, actor: string): Promise<{ user: User; password: string }> {
   checkName(name);
   if (!isRole(role)) throw new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role');

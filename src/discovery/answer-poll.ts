@@ -17,10 +17,10 @@ export type PollAnswer =
   | { action: 'kexec'; body: string }
   | { action: 'reboot'; body: string };
 
-/** `baseUrl` may be a getter: a waiting machine's poll (nearly all of them) never needs it. */
 /** Everything but the sightings, the templates lock and the installers: a poll may render. */
 export type PollDeps = Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock' | 'kickstarts' | 'renderCache' | 'secrets'>;
 
+/** `baseUrl` may be a getter: a waiting machine's poll (nearly all of them) never needs it. */
 export async function answerPoll(deps: PollDeps, id: string, token: string | undefined, ip: string, baseUrl: string | (() => string)): Promise<PollAnswer> {
   let host = await deps.store.getHost(id);
   if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {

@@ -24,9 +24,9 @@ export interface Registration {
   conflict: boolean;
 }
 
-/** `bootKey` is what the %pre read from kickstand.key= (header X-Kickstand-Boot-Key), if anything. */
 export type RegisterDeps = Pick<Deps, 'hostsLock' | 'store' | 'sightings' | 'log'>;
 
+/** `bootKey` is what the %pre read from kickstand.key= (header X-Kickstand-Boot-Key), if anything. */
 export async function registerMachine(deps: RegisterDeps, body: unknown, ip: string, bootKey?: string): Promise<Registration> {
   const facts = normalize(validators.facts(body));
   const identity = identityOf(facts);

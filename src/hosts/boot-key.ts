@@ -12,9 +12,9 @@ import { newToken } from './tokens.js';
 // It lands on a kernel command line and in loader configs: no spaces, quotes or metacharacters.
 const KEY = /^[A-Za-z0-9_-]{16,128}$/;
 
-/** `key` undefined: a new random one (128 bits). Returns the key, shown once. */
 type BootKeyDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
 
+/** `key` undefined: a new random one (128 bits). Returns the key, shown once. */
 export async function setBootKey(deps: BootKeyDeps, id: string, key: string | undefined, caller: CallerWith<'ip'>): Promise<{ host: Host; key: string }> {
   if (key !== undefined && !KEY.test(key)) throw new AppError('VALIDATION', 'key must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -', 'key');
   const chosen = key ?? newToken();

@@ -26,10 +26,10 @@ export interface SaveResult {
   changed: boolean;
 }
 
-/** Check and save; returns the version now in service. */
 /** What a template save takes: the compile check, the templates lock, the file, the history. */
 export type TemplateEditDeps = AuditDeps & Pick<Deps, 'config' | 'kickstarts' | 'templatesLock'>;
 
+/** Check and save; returns the version now in service. */
 export async function saveTemplate(deps: TemplateEditDeps, request: SaveRequest, actor: string, how: { action?: 'rollback'; restored?: number } = {}): Promise<SaveResult> {
   const name = checkTemplateName(request.name);
   const content = request.content.replace(/\r\n/g, '\n');

@@ -38,10 +38,10 @@ export interface Preview {
 // The stub is the one kickstart Anaconda reads directly; everything else arrives through its %include.
 const STUB = 'stub.ks.njk';
 
-/** Every preview is in the audit with who asked, whatever its outcome: a preview runs the author's
- *  text on the server, so it is where someone probing the template sandbox shows up (issue 13). */
 type PreviewDeps = Pick<Deps, 'config' | 'store' | 'kickstarts' | 'secrets'>;
 
+/** Every preview is in the audit with who asked, whatever its outcome: a preview runs the author's
+ *  text on the server, so it is where someone probing the template sandbox shows up (issue 13). */
 export async function previewTemplate(deps: PreviewDeps & AuditDeps, request: PreviewRequest, { actor, baseUrl }: CallerWith<'baseUrl'>): Promise<Preview> {
   let outcome = 'failed';
   try {
