@@ -1,4 +1,4 @@
-// Start and stop the web server: open the store, build the deps, listen. Used by `kickstand serve`
+// Start and stop the web server: build the deps (composition.ts), listen. Used by `kickstand serve`
 // and by the tests (port 0, temp data dir).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,20 +7,14 @@ import type { Express } from 'express';
 import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import type { Deps } from './deps.js';
-import { Sightings } from './discovery/sightings.js';
-import { createKickstartEnvironment, RenderCache } from './kickstart/render/index.js';
+import { createDeps } from './composition.js';
 import type { Logger } from './log.js';
-import { LowdbStore } from './store/lowdb-store.js';
-import { lockDataDir } from './store/data-lock.js';
-import { loadInstallersFile } from './installers/config-file.js';
-import { Mutex } from './util/mutex.js';
+
 import { markLostHosts } from './hosts/lost.js';
 import { fastPoll } from './http/fast-poll.js';
 import { answerClientError } from './http/security-headers.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
-import { SecretBox } from './secrets/secret-box.js';
-import { loadSecretKey } from './secrets/secret-key.js';
 import { DIR_MODE } from './store/file-modes.js';
 import { errnoOf } from './errors.js';
 
@@ -52,14 +46,9 @@ export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = { headersMs: 10_000, re
 export async function startWebServer(config: Config, log: Logger, options: { timeouts?: Partial<ServerTimeouts> } = {}): Promise<RunningServer> {
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   await checkFolders(config);
-  const configInstallers = await loadInstallersFile(config.installersFile);
-  const lock = await lockDataDir(config.dataDir);
-  const { store, secrets } = await openStore(config.dataDir, log).catch(async (err: unknown) => {
-    await lock.release();
-    throw err;
-  });
-  const kickstarts = createKickstartEnvironment(config.templatesDir);
-  const deps: Deps = { config, store, kickstarts, log, hostsLock: new Mutex(), templatesLock: new Mutex(), sightings: new Sightings(), configInstallers, renderCache: new RenderCache(), secrets };
+  const deps = await createDeps(config, log, { lock: true });
+  // The template watcher starts with the service, not with the first render.
+  void deps.kickstarts;
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
   const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 
@@ -82,9 +71,7 @@ export async function startWebServer(config: Config, log: Logger, options: { tim
       server.listen(config.port, config.bind, () => resolve());
     });
   } catch (err) {
-    kickstarts.close();
-    await store.close();
-    await lock.release();
+    await deps.close();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -109,18 +96,9 @@ export async function startWebServer(config: Config, log: Logger, options: { tim
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      kickstarts.close();
-      await store.close();
-      await lock.release();
+      await deps.close();
     },
   };
-}
-
-/** The key first (it protects what the store may migrate at open), then the store. */
-async function openStore(dataDir: string, log: Logger): Promise<{ store: LowdbStore; secrets: SecretBox }> {
-  const secrets = new SecretBox(await loadSecretKey(dataDir));
-  const store = await LowdbStore.open(dataDir, { log, protectParams: (params) => secrets.protect(params) });
-  return { store, secrets };
 }
 
 /** Folders are checked at start, like the rest of the configuration: a typo in KICKSTAND_TEMPLATES

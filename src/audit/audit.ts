@@ -13,7 +13,10 @@ import type { Deps } from '../deps.js';
 import type { AuditEntry } from './entry.js';
 export { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from './entry.js';
 
-export async function audit(deps: Deps, actor: string, action: string, target: string, detail?: string): Promise<void> {
+/** What writing the trail takes; every use case that audits asks for at least this. */
+export type AuditDeps = Pick<Deps, 'store' | 'log'>;
+
+export async function audit(deps: AuditDeps, actor: string, action: string, target: string, detail?: string): Promise<void> {
   if (detail) detail = withoutUrlCredentials(detail);
   const entry: AuditEntry = { at: new Date().toISOString(), actor, action, target, ...(detail ? { detail } : {}) };
   deps.log.info({ audit: true, actor, action, target, detail }, action);

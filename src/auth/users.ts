@@ -8,7 +8,7 @@ import { hashToken, newToken } from '../hosts/tokens.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { isRole, type Role } from './roles.js';
 import type { User } from './user.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 
 const NAME = /^[a-z][a-z0-9_.-]{0,31}$/;
 export const MIN_PASSWORD = 12;
@@ -24,8 +24,11 @@ function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD || password.length > 1024) throw new AppError('VALIDATION', `password must be ${MIN_PASSWORD} to 1024 characters`, 'password');
 }
 
+/** What changing users takes (the hosts lock serialises every find-then-save on the document). */
+export type UserDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
+
 /** Create a user; without a password one is generated and returned (shown once). */
-export async function createUser(deps: Deps, name: string, role: string, password: string | undefined, actor: string): Promise<{ user: User; password: string }> {
+export async function createUser(deps: UserDeps, name: string, role: string, password: string | undefined, actor: string): Promise<{ user: User; password: string }> {
   checkName(name);
   if (!isRole(role)) throw errors.badRole();
   const secret = password ?? generatePassword();
@@ -42,7 +45,7 @@ export async function createUser(deps: Deps, name: string, role: string, passwor
   return { user, password: secret };
 }
 
-export async function resetPassword(deps: Deps, name: string, password: string | undefined, actor: string): Promise<string> {
+export async function resetPassword(deps: UserDeps, name: string, password: string | undefined, actor: string): Promise<string> {
   const secret = password ?? generatePassword();
   checkPassword(secret);
   const hash = await hashPassword(secret);
@@ -56,7 +59,7 @@ export async function resetPassword(deps: Deps, name: string, password: string |
 }
 
 /** A new role, in force at the user's next request; its web sessions end (log in again). */
-export async function changeRole(deps: Deps, name: string, role: string, actor: string): Promise<User> {
+export async function changeRole(deps: UserDeps, name: string, role: string, actor: string): Promise<User> {
   if (!isRole(role)) throw errors.badRole();
   const { changed, from } = await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
@@ -71,7 +74,7 @@ export async function changeRole(deps: Deps, name: string, role: string, actor: 
 }
 
 /** A personal API token: returned once, kept as a hash. */
-export async function createApiToken(deps: Deps, name: string, tokenName: string, actor: string): Promise<{ id: string; token: string }> {
+export async function createApiToken(deps: UserDeps, name: string, tokenName: string, actor: string): Promise<{ id: string; token: string }> {
   if (!/^[\w .-]{1,64}$/.test(tokenName)) throw new AppError('VALIDATION', 'token name must be 1–64 letters, digits, spaces, _ . -', 'name');
   const token = `ks_${newToken()}${newToken()}`;
   const id = randomBytes(6).toString('hex');
@@ -86,7 +89,7 @@ export async function createApiToken(deps: Deps, name: string, tokenName: string
   return { id, token };
 }
 
-export async function revokeApiToken(deps: Deps, name: string, id: string, actor: string): Promise<void> {
+export async function revokeApiToken(deps: UserDeps, name: string, id: string, actor: string): Promise<void> {
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
     if (!user || !user.tokens.some((t) => t.id === id)) throw new AppError('NOT_FOUND', `user "${name}" has no token "${id}"`, 'id');
@@ -95,14 +98,14 @@ export async function revokeApiToken(deps: Deps, name: string, id: string, actor
   await audit(deps, actor, 'token.revoke', name, id);
 }
 
-export async function deleteUser(deps: Deps, name: string, actor: string): Promise<void> {
+export async function deleteUser(deps: UserDeps, name: string, actor: string): Promise<void> {
   if (!(await deps.hostsLock.run(() => deps.store.deleteUser(name)))) throw errors.userNotFound(name);
   await audit(deps, actor, 'user.delete', name);
 }
 
 /** At first start there is no user: create `admin` with KICKSTAND_ADMIN_PASSWORD, or a generated
  *  password the caller prints once. Returns the generated password, if any. */
-export async function ensureFirstAdmin(deps: Deps, configured: string | undefined): Promise<string | undefined> {
+export async function ensureFirstAdmin(deps: UserDeps, configured: string | undefined): Promise<string | undefined> {
   if ((await deps.store.listUsers()).length) return undefined;
   const { password } = await createUser(deps, 'admin', 'admin', configured, 'kickstand');
   return configured ? undefined : password;

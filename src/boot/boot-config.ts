@@ -35,12 +35,12 @@ export function isBootFormat(format: string): format is BootFormat {
  *  gets the line with the name as given, after a syntax check only, and the store is not even asked:
  *  an unknown, a not-bootable and a bootable profile give the same answer in the same time, so the
  *  open routes cannot be used to learn which profile names exist. That costs nothing: the line is
- *  inert unless the profile is bootable (discovery/register.ts autoProvision). */
+ *  inert unless the profile is bootable (discovery/discover.ts). */
 export type BootCaller = 'admin' | 'anonymous';
 
 const PROFILE_NAME = new RegExp(NAME);
 
-async function checkProfile(deps: Deps, name: string, caller: BootCaller): Promise<void> {
+async function checkProfile(deps: Pick<Deps, 'store'>, name: string, caller: BootCaller): Promise<void> {
   // The name lands in loader configs and kernel command lines: the syntax is checked for everyone.
   if (!PROFILE_NAME.test(name)) throw new AppError('VALIDATION', 'profile must be a profile name: letters, digits, _ . - (at most 64)', 'profile');
   if (caller === 'anonymous') return;
@@ -50,7 +50,7 @@ async function checkProfile(deps: Deps, name: string, caller: BootCaller): Promi
 }
 
 /** The source a request names, every reference checked (AppError naming the field). */
-export async function checkedSource(deps: Deps, url: string, req: Omit<BootRequest, 'format'>, caller: BootCaller): Promise<BootSource> {
+export async function checkedSource(deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>, url: string, req: Omit<BootRequest, 'format'>, caller: BootCaller): Promise<BootSource> {
   if (req.installer && req.repo) throw new AppError('VALIDATION', 'give an installer or a repo URL, not both', 'repo');
   const installer = req.installer ? await getInstaller(deps, req.installer) : undefined;
   if (req.installer && !installer) throw errors.installerNotFound(req.installer, 'installer');
@@ -64,7 +64,7 @@ export async function checkedSource(deps: Deps, url: string, req: Omit<BootReque
   return bootSource(deps, url, { ...(installer ? { installer } : {}), ...(repo ? { repo } : {}), ...(req.profile ? { profile: req.profile } : {}) });
 }
 
-export async function bootConfig(deps: Deps, url: string, req: BootRequest, caller: BootCaller): Promise<string> {
+export async function bootConfig(deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>, url: string, req: BootRequest, caller: BootCaller): Promise<string> {
   if (!isBootFormat(req.format)) throw new AppError('VALIDATION', `format must be one of ${BOOT_FORMATS.join(', ')}`, 'format');
   return GENERATORS[req.format](await checkedSource(deps, url, req, caller));
 }

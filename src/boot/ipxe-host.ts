@@ -11,7 +11,7 @@ import { ipxe } from './ipxe.js';
 
 const MAC = /^[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$/;
 
-export async function ipxeFor(deps: Deps, src: BootSource, rawMac: string | undefined, ip: string): Promise<string> {
+export async function ipxeFor(deps: Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock'>, src: BootSource, rawMac: string | undefined, ip: string): Promise<string> {
   if (!rawMac || !MAC.test(rawMac)) return ipxe(src);
   const mac = normalizeMac(rawMac.replace(/-/g, ':'));
   const direct = await deps.hostsLock.run(async () => {
@@ -30,7 +30,7 @@ export async function ipxeFor(deps: Deps, src: BootSource, rawMac: string | unde
 /** A host with a boot key gets it on its discovery line, under the same rule as the kexec answer: only
  *  when the request comes from the host's own address. Anyone else (a MAC is no secret) gets the plain
  *  script, and a registration from it without the key is only a claim (docs/boot.md#boot-keys). */
-async function withBootKey(deps: Deps, src: BootSource, mac: string, ip: string): Promise<BootSource> {
+async function withBootKey(deps: Pick<Deps, 'store'>, src: BootSource, mac: string, ip: string): Promise<BootSource> {
   const host = await deps.store.findByBootMac(mac);
   return host?.boot_key && deliverableByMac(host, ip) ? { ...src, bootKey: host.boot_key } : src;
 }

@@ -6,11 +6,11 @@ import type { Deps } from '../deps.js';
 import { initrdUrl, kernelUrl, major, trimSlash, type Installer } from '../installers/installer.js';
 import type { BootSource } from './options.js';
 
-export async function overlayBuilt(deps: Deps): Promise<boolean> {
+export async function overlayBuilt(deps: Pick<Deps, 'config'>): Promise<boolean> {
   return (await stat(deps.config.productImg).catch(() => undefined))?.isFile() ?? false;
 }
 
-export async function bootSource(deps: Deps, url: string, from: { repo?: string; installer?: Installer; profile?: string }): Promise<BootSource> {
+export async function bootSource(deps: Pick<Deps, 'config'>, url: string, from: { repo?: string; installer?: Installer; profile?: string }): Promise<BootSource> {
   const overlay = await overlayBuilt(deps);
   const i = from.installer;
   const profile = from.profile ? { profile: from.profile } : {};

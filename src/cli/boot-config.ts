@@ -4,15 +4,8 @@
 import { parseArgs } from 'node:util';
 import { bootConfig, BOOT_FORMATS } from '../boot/boot-config.js';
 import { checkPublicUrl, loadConfig } from '../config.js';
-import type { Deps } from '../deps.js';
-import { Sightings } from '../discovery/sightings.js';
-import { loadInstallersFile } from '../installers/config-file.js';
-import { createKickstartEnvironment, RenderCache } from '../kickstart/render/index.js';
+import { createDeps } from '../composition.js';
 import { createLogger } from '../log.js';
-import { LowdbStore } from '../store/lowdb-store.js';
-import { SecretBox } from '../secrets/secret-box.js';
-import { loadSecretKey } from '../secrets/secret-key.js';
-import { Mutex } from '../util/mutex.js';
 import { messageOf, UsageError } from '../errors.js';
 
 export const BOOT_CONFIG_USAGE = `usage:
@@ -36,19 +29,8 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
   if (!rawUrl) throw new UsageError('the machines need Kickstand’s address: pass --url http://IP:PORT or set KICKSTAND_URL', BOOT_CONFIG_USAGE);
   const url = checkPublicUrl(rawUrl);
   if (typeof url !== 'string') throw new UsageError(`--url "${rawUrl}": ${url.problem}`, BOOT_CONFIG_USAGE);
-  const store = await LowdbStore.open(config.dataDir);
-  const deps: Deps = {
-    config,
-    store,
-    kickstarts: createKickstartEnvironment(config.templatesDir, { watch: false }),
-    log: createLogger('warn'),
-    hostsLock: new Mutex(),
-    templatesLock: new Mutex(),
-    sightings: new Sightings(),
-    configInstallers: await loadInstallersFile(config.installersFile),
-    renderCache: new RenderCache(),
-    secrets: new SecretBox(await loadSecretKey(config.dataDir)),
-  };
+  // A reader: the service may be running and holds the data dir; nothing here changes it.
+  const deps = await createDeps(config, createLogger('warn'), { reader: true, watchTemplates: false });
   try {
     out(
       // Run on the Kickstand machine with its data dir: an admin, told when the profile is not bootable.
@@ -60,7 +42,6 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
       }, 'admin'),
     );
   } finally {
-    deps.kickstarts.close();
-    await store.close();
+    await deps.close();
   }
 }

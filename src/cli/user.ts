@@ -4,15 +4,9 @@
 // service's admin API (user-api.ts), so the service itself ends the sessions a change must end.
 import { parseArgs } from 'node:util';
 import { loadConfig, takeSecret, type Config } from '../config.js';
-import type { Deps } from '../deps.js';
-import { Sightings } from '../discovery/sightings.js';
-import { createKickstartEnvironment, RenderCache } from '../kickstart/render/index.js';
+import { createDeps } from '../composition.js';
 import { createLogger } from '../log.js';
-import { DataDirBusy, lockDataDir } from '../store/data-lock.js';
-import { LowdbStore } from '../store/lowdb-store.js';
-import { SecretBox } from '../secrets/secret-box.js';
-import { loadSecretKey } from '../secrets/secret-key.js';
-import { Mutex } from '../util/mutex.js';
+import { DataDirBusy } from '../store/data-lock.js';
 import { changeRole, createApiToken, createUser, deleteUser, resetPassword } from '../auth/users.js';
 import { serviceApi } from './user-api.js';
 import { UsageError } from '../errors.js';
@@ -96,22 +90,10 @@ async function openOps(config: Config): Promise<UserOps> {
 }
 
 async function localOps(config: Config): Promise<UserOps> {
-  const lock = await lockDataDir(config.dataDir);
-  const secrets = new SecretBox(await loadSecretKey(config.dataDir));
   // Start-up notes (modes tightened, plaintext secrets protected) go to stderr: stdout is for what the
-  // command exists to print.
-  const store = await LowdbStore.open(config.dataDir, { log: createLogger('warn', process.stderr), protectParams: (p) => secrets.protect(p) });
-  const deps: Deps = {
-    config,
-    store,
-    kickstarts: createKickstartEnvironment(config.templatesDir, { watch: false }),
-    log: createLogger('warn'),
-    hostsLock: new Mutex(), templatesLock: new Mutex(),
-    sightings: new Sightings(),
-    configInstallers: [],
-    renderCache: new RenderCache(),
-    secrets,
-  };
+  // command exists to print. No installers and no kickstart environment: users need neither.
+  const deps = await createDeps(config, createLogger('warn', process.stderr), { lock: true, configInstallers: [] });
+  const { store } = deps;
   return {
     list: async () => (await store.listUsers()).map((u) => `${u.name}\t${u.role}\t${u.tokens.length} token(s)\tsince ${u.created_at}`),
     add: async (name, role, password) => {
@@ -122,11 +104,7 @@ async function localOps(config: Config): Promise<UserOps> {
     role: async (name, role) => void (await changeRole(deps, name, role, 'cli')),
     remove: (name) => deleteUser(deps, name, 'cli'),
     token: (name, label) => createApiToken(deps, name, label, 'cli'),
-    close: async () => {
-      deps.kickstarts.close();
-      await store.close();
-      await lock.release();
-    },
+    close: () => deps.close(),
   };
 }
 

@@ -17,8 +17,11 @@ export type PollAnswer =
   | { action: 'kexec'; body: string }
   | { action: 'reboot'; body: string };
 
+/** Everything but the sightings, the templates lock and the installers: a poll may render. */
+export type PollDeps = Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock' | 'kickstarts' | 'renderCache' | 'secrets'>;
+
 /** `baseUrl` may be a getter: a waiting machine's poll (nearly all of them) never needs it. */
-export async function answerPoll(deps: Deps, id: string, token: string | undefined, ip: string, baseUrl: string | (() => string)): Promise<PollAnswer> {
+export async function answerPoll(deps: PollDeps, id: string, token: string | undefined, ip: string, baseUrl: string | (() => string)): Promise<PollAnswer> {
   let host = await deps.store.getHost(id);
   if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {
     // A newcomer's claim (conflict.ts): refused with 409 unless the automatic release gives it the
@@ -74,20 +77,20 @@ export async function answerPoll(deps: Deps, id: string, token: string | undefin
   return answer;
 }
 
-function delivered(deps: Deps, host: Host, action: string, ip: string): Host {
+function delivered(deps: Pick<Deps, 'config' | 'store' | 'log'>, host: Host, action: string, ip: string): Host {
   const next = deliveredHost(host, action, ip, deps.config.tokenTtlHours);
   deps.log.info({ host: host.id, from: host.state, to: next.state, action, ip }, 'host state changed');
   void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
   return next;
 }
 
-function cameBack(deps: Deps, host: Host, ip: string): void {
+function cameBack(deps: Pick<Deps, 'store' | 'log'>, host: Host, ip: string): void {
   const next = transition(host, 'come-back', { actor: 'machine', ip, message: `polling again from ${ip}` });
   deps.log.info({ host: host.id, from: host.state, to: next.state, ip }, 'host state changed');
   void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record the return'));
 }
 
-function recordOnce(deps: Deps, host: Host, type: string, ip: string, message: string): void {
+function recordOnce(deps: Pick<Deps, 'store' | 'log'>, host: Host, type: string, ip: string, message: string): void {
   const last = host.events[host.events.length - 1];
   if (last?.type === type && last.message === message) return;
   const next: Host = { ...host, events: [...host.events] };

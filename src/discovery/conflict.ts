@@ -13,9 +13,10 @@
 // KICKSTAND_CONFLICT_RELEASE_AFTER minutes): then the claim becomes the host's token and the release
 // is handled as the re-discovery it is (a kickstart delivered and never installed → failed, so a
 // released claim never restarts an install by itself). docs/discovery.md#identity-conflicts.
+import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { hashToken, tokenMatches } from '../hosts/tokens.js';
 import type { Identity } from '../store/store.js';
@@ -95,13 +96,13 @@ export function released(host: Host, actor: string, ip: string | undefined, why:
 
 /** A UUID match may come from a machine whose own boot MAC has since become another host: two hosts
  *  must never share a boot MAC (it is the lookup key). */
-async function macFree(deps: Deps, host: Host): Promise<boolean> {
+async function macFree(deps: Pick<Deps, 'store'>, host: Host): Promise<boolean> {
   const holder = host.conflict ? await deps.store.findByBootMac(host.conflict.boot_mac) : undefined;
   return !holder || holder.id === host.id;
 }
 
 /** An operator releases the host to the newcomer (API and host page). */
-export async function releaseConflict(deps: Deps, id: string, actor: string, ip: string): Promise<Host> {
+export async function releaseConflict(deps: AuditDeps & Pick<Deps, 'hostsLock'>, id: string, { actor, ip }: CallerWith<'ip'>): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw errors.hostNotFound(id);
@@ -119,7 +120,7 @@ export async function releaseConflict(deps: Deps, id: string, actor: string, ip:
 
 /** A poll presenting the claim token. Returns the host released to it (automatic release due), or
  *  throws 409 IDENTITY_CONFLICT, writing one conflict-refused event per claim. */
-export async function claimPolled(deps: Deps, id: string, token: string, ip: string): Promise<Host> {
+export async function claimPolled(deps: Pick<Deps, 'config' | 'hostsLock' | 'store' | 'log'>, id: string, token: string, ip: string): Promise<Host> {
   const outcome = await deps.hostsLock.run(async () => {
     const host = await deps.store.getHost(id);
     // Released or replaced meanwhile: the claim is an unknown token like any other.

@@ -18,7 +18,7 @@ export interface EventResult {
   log_truncated?: true;
 }
 
-export async function recordInstallEvent(deps: Deps, id: string, token: string | undefined, body: unknown, ip: string): Promise<EventResult> {
+export async function recordInstallEvent(deps: Pick<Deps, 'hostsLock' | 'store' | 'log'>, id: string, token: string | undefined, body: unknown, ip: string): Promise<EventResult> {
   const current = await deps.store.getHost(id);
   if (!current || !hostTokenValid(current, token)) throw errors.badHostToken();
   const event = validators.installEvent(body);

@@ -13,9 +13,6 @@ import { summarize } from './summary.js';
 import { addSighting } from './stub-fetched.js';
 import { claimReason, withClaim } from './conflict.js';
 import { rediscovered } from './rediscovery.js';
-import { autoAssign } from '../rules/auto-assign.js';
-import { assignHost } from '../hosts/assign.js';
-import { isBootable } from '../profiles/profile.js';
 
 export interface Registration {
   host: Host;
@@ -27,8 +24,10 @@ export interface Registration {
   conflict: boolean;
 }
 
+export type RegisterDeps = Pick<Deps, 'hostsLock' | 'store' | 'sightings' | 'log'>;
+
 /** `bootKey` is what the %pre read from kickstand.key= (header X-Kickstand-Boot-Key), if anything. */
-export async function registerMachine(deps: Deps, body: unknown, ip: string, bootKey?: string): Promise<Registration> {
+export async function registerMachine(deps: RegisterDeps, body: unknown, ip: string, bootKey?: string): Promise<Registration> {
   const facts = normalize(validators.facts(body));
   const identity = identityOf(facts);
   const token = newToken();
@@ -114,52 +113,9 @@ export function hideBootKey(cmdline: string): string {
   return cmdline.replace(/(^|\s)kickstand\.key=\S*/g, '$1kickstand.key=(hidden)');
 }
 
-async function unusedId(deps: Deps): Promise<string> {
+async function unusedId(deps: Pick<Deps, 'store'>): Promise<string> {
   for (;;) {
     const id = newHostId();
     if (!(await deps.store.getHost(id))) return id;
   }
-}
-
-/** With auto-provisioning on, a waiting host is assigned as soon as it registers: the profile its
- *  boot entry names (kickstand.profile=NAME, see docs/boot.md) if that profile is bootable, else the
- *  first matching rule. The registration is already durable; what cannot assign leaves the host
- *  waiting, with why.
- *
- *  The kernel command line is the machine's to write: any machine (or anyone who can boot one) may
- *  name any profile. So a name only counts when an admin marked that profile bootable, and an unknown
- *  name and a not-bootable one are handled alike — same log line, same timeline event — so neither the
- *  log nor the timeline tells which names exist. */
-export async function autoProvision(deps: Deps, host: Host, facts: Facts, baseUrl: string): Promise<void> {
-  if (host.state !== 'discovered' || !(await deps.store.getSettings()).auto_provision) return;
-  try {
-    const profile = bootProfile(facts.kernel?.cmdline);
-    if (profile && isBootable(await deps.store.getProfile(profile))) {
-      await assignHost(deps, host.id, { profile }, 'boot-entry', baseUrl, host.last_seen_ip);
-      return;
-    }
-    if (profile) await bootProfileIgnored(deps, host.id, profile);
-    await autoAssign(deps, [host.id], 'auto-provision', baseUrl);
-  } catch (err) {
-    deps.log.error({ err, host: host.id }, 'auto-provisioning failed');
-  }
-}
-
-async function bootProfileIgnored(deps: Deps, id: string, profile: string): Promise<void> {
-  const message = `kickstand.profile=${profile} ignored: no bootable profile by that name; trying the rules`;
-  deps.log.warn({ host: id, profile }, message);
-  // The save is wrapped so the lock is released before the wait for the disk (as in registerMachine).
-  const saved = await deps.hostsLock.run(async () => {
-    const host = await deps.store.getHost(id);
-    if (!host) return undefined;
-    const next: Host = { ...host, events: [...host.events] };
-    addEvent(next, { type: 'boot-profile-ignored', actor: 'boot-entry', ...(host.last_seen_ip ? { ip: host.last_seen_ip } : {}), message });
-    return { durable: deps.store.saveHost(next) };
-  });
-  await saved?.durable;
-}
-
-/** kickstand.profile=NAME from the kernel command line the %pre reported. */
-export function bootProfile(cmdline: string | undefined): string | undefined {
-  return /(?:^|\s)kickstand\.profile=([A-Za-z0-9][A-Za-z0-9_.-]{0,63})(?=\s|$)/.exec(cmdline ?? '')?.[1];
 }

@@ -2,6 +2,7 @@
 // is stored: the profile exists, the template exists and renders against this host's facts (a missing
 // param fails here, with its line, not at 3 a.m. on the machine), the hostname is valid and free, and
 // kexec is only offered to a machine whose installer has it (anaconda.md §4).
+import type { Caller, CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError, errors } from '../errors.js';
@@ -9,7 +10,7 @@ import { renderAppend, renderKickstart } from '../kickstart/render/index.js';
 import { validators, type KexecAssignmentBody, type KickstartAssignmentBody, type ProfileAssignmentBody, type RebootAssignmentBody } from '../schemas/validate.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
 
 export type AssignmentRequest =
@@ -27,10 +28,15 @@ export function readAssignmentRequest(body: unknown): AssignmentRequest {
   return validators.rebootAssignment(body);
 }
 
+/** What checking and rendering an assignment takes. */
+export type ResolveDeps = Pick<Deps, 'store' | 'kickstarts' | 'secrets'>;
+/** What assigning a host takes: the checks, the hosts lock, the save and the audit line. */
+export type AssignDeps = ResolveDeps & AuditDeps & Pick<Deps, 'hostsLock'>;
+
 /** The concrete assignment for this host, every reference checked and the kickstart rendered once.
  *  Secret params come out hashed or sealed (secrets/secret-box.ts): that is how they are stored. The
  *  dry run renders them opened, as the poll will. */
-export async function resolveAssignment(deps: Deps, host: Host, facts: Facts, request: AssignmentRequest, baseUrl: string): Promise<Assignment> {
+export async function resolveAssignment(deps: ResolveDeps, host: Host, facts: Facts, request: AssignmentRequest, baseUrl: string): Promise<Assignment> {
   const resolved = request.action === undefined ? await fromProfile(deps, host, facts, request) : direct(request);
   const assignment = resolved.action === 'kickstart' ? { ...resolved, params: deps.secrets.protect(keepMasked(resolved.params, keptParams(host))) } : resolved;
   switch (assignment.action) {
@@ -67,7 +73,7 @@ function direct(request: Exclude<AssignmentRequest, { action?: undefined }>): As
   }
 }
 
-async function fromProfile(deps: Deps, host: Host, facts: Facts, request: { profile: string; params?: Record<string, unknown> }): Promise<Assignment> {
+async function fromProfile(deps: Pick<Deps, 'store'>, host: Host, facts: Facts, request: { profile: string; params?: Record<string, unknown> }): Promise<Assignment> {
   const profile = await deps.store.getProfile(request.profile);
   if (!profile) throw errors.unknownProfile(request.profile);
   const params = { ...(profile.action === 'kickstart' ? profile.params : {}), ...(request.params ?? {}) };
@@ -88,7 +94,9 @@ export function withAssignment(current: Host, assignment: Assignment, hostname: 
   return { ...next, hostname, assignment };
 }
 
-export async function assignHost(deps: Deps, id: string, body: unknown, actor: string, baseUrl: string, ip?: string): Promise<Host> {
+/** `caller.ip` is where the decision came from (a boot entry's: the discovering machine). */
+export async function assignHost(deps: AssignDeps, id: string, body: unknown, caller: CallerWith<'baseUrl'>): Promise<Host> {
+  const { actor, ip, baseUrl } = caller;
   const request = readAssignmentRequest(body);
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
@@ -109,12 +117,12 @@ export async function assignHost(deps: Deps, id: string, body: unknown, actor: s
   return host;
 }
 
-export async function assertHostnameFree(deps: Deps, hostname: string, id: string): Promise<void> {
+export async function assertHostnameFree(deps: Pick<Deps, 'store'>, hostname: string, id: string): Promise<void> {
   const holder = await deps.store.findByHostname(hostname);
   if (holder && holder.id !== id) throw new AppError('HOSTNAME_TAKEN', `hostname "${hostname}" is already used by host ${holder.id}`, 'hostname');
 }
 
-export async function deleteHost(deps: Deps, id: string, actor: string): Promise<void> {
+export async function deleteHost(deps: AuditDeps & Pick<Deps, 'hostsLock'>, id: string, { actor }: Caller): Promise<void> {
   const deleted = await deps.hostsLock.run(() => deps.store.deleteHost(id));
   if (!deleted) throw errors.hostNotFound(id);
   await audit(deps, actor, 'host.delete', id);

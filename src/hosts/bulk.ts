@@ -1,9 +1,9 @@
 // Bulk actions from the hosts table: each host is done on its own, and the page lists what
 // happened to each (one bad host does not stop the others).
-import type { Deps } from '../deps.js';
+import type { CallerWith } from '../caller.js';
 import { AppError } from '../errors.js';
 import { autoAssign } from '../rules/auto-assign.js';
-import { assignHost, deleteHost } from './assign.js';
+import { assignHost, deleteHost, type AssignDeps } from './assign.js';
 import { reprovisionHost, resetHost } from './reset.js';
 
 export interface BulkRequest {
@@ -22,16 +22,16 @@ export interface BulkResult {
 
 const OUTCOMES: Record<string, string> = { delete: 'deleted', reset: 'reset to waiting', reprovision: 'reprovisioned: waits for an assignment' };
 
-export async function bulkAction(deps: Deps, { ids, action, profile }: BulkRequest, actor: string, baseUrl: string, ip: string): Promise<BulkResult[]> {
+export async function bulkAction(deps: AssignDeps, { ids, action, profile }: BulkRequest, caller: CallerWith<'ip' | 'baseUrl'>): Promise<BulkResult[]> {
   if (!ids.length) return [{ host: '—', outcome: 'nothing selected' }];
-  if (action === 'auto-assign') return (await autoAssign(deps, ids, actor, baseUrl)).map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason }));
+  if (action === 'auto-assign') return (await autoAssign(deps, ids, caller)).map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason }));
   const results: BulkResult[] = [];
   for (const id of ids) {
     try {
-      if (action === 'delete') await deleteHost(deps, id, actor);
-      else if (action === 'reset') await resetHost(deps, id, actor, ip);
-      else if (action === 'reprovision') await reprovisionHost(deps, id, actor, ip);
-      else if (action === 'assign') await assignHost(deps, id, { profile }, actor, baseUrl, ip);
+      if (action === 'delete') await deleteHost(deps, id, caller);
+      else if (action === 'reset') await resetHost(deps, id, caller);
+      else if (action === 'reprovision') await reprovisionHost(deps, id, caller);
+      else if (action === 'assign') await assignHost(deps, id, { profile }, caller);
       else throw new AppError('VALIDATION', 'choose assign, auto-assign, reset, reprovision or delete', 'bulk_action');
       results.push({ host: id, outcome: OUTCOMES[action] ?? 'assigned' });
     } catch (err) {

@@ -5,7 +5,7 @@
 import type { Deps } from '../deps.js';
 import { transition } from './lifecycle.js';
 
-export async function markLostHosts(deps: Deps, now = Date.now()): Promise<string[]> {
+export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 'store' | 'log'>, now = Date.now()): Promise<string[]> {
   const limit = deps.config.lostAfterMinutes * 60_000;
   const lost: string[] = [];
   const durable = await deps.hostsLock.run(async () => {

@@ -3,21 +3,24 @@
 // the next time it boots into discovery — is told to wait. Reset works on hosts on their way
 // (assigned, provisioning, failed, lost); an installed machine needs the explicit reprovision, so that
 // no machine ever reinstalls itself in a loop.
+import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import { errors } from '../errors.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 import type { Host } from './host.js';
 import { transition } from './lifecycle.js';
 
-export function resetHost(deps: Deps, id: string, actor: string, ip: string): Promise<Host> {
-  return backToWaiting(deps, id, 'reset', actor, ip);
+export type ResetDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
+
+export function resetHost(deps: ResetDeps, id: string, caller: CallerWith<'ip'>): Promise<Host> {
+  return backToWaiting(deps, id, 'reset', caller);
 }
 
-export function reprovisionHost(deps: Deps, id: string, actor: string, ip: string): Promise<Host> {
-  return backToWaiting(deps, id, 'reprovision', actor, ip);
+export function reprovisionHost(deps: ResetDeps, id: string, caller: CallerWith<'ip'>): Promise<Host> {
+  return backToWaiting(deps, id, 'reprovision', caller);
 }
 
-async function backToWaiting(deps: Deps, id: string, how: 'reset' | 'reprovision', actor: string, ip: string): Promise<Host> {
+async function backToWaiting(deps: ResetDeps, id: string, how: 'reset' | 'reprovision', { actor, ip }: CallerWith<'ip'>): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw errors.hostNotFound(id);

@@ -2,7 +2,7 @@
 import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
 import { answerPoll } from '../discovery/answer-poll.js';
-import { autoProvision, registerMachine } from '../discovery/register.js';
+import { discover } from '../discovery/discover.js';
 import { recordInstallEvent } from '../discovery/install-events.js';
 import { MAX_INSTALL_EVENT_BODY } from '../schemas/install-events.js';
 import { LIMITS } from '../schemas/facts.js';
@@ -10,6 +10,7 @@ import { bearer } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';
 import { registrationLimit } from './client-limit.js';
+import { writePollAnswer } from './poll-answer.js';
 
 export function discoveryRoutes(deps: Deps): Router {
   const router = Router();
@@ -17,23 +18,15 @@ export function discoveryRoutes(deps: Deps): Router {
   // Counted before the body is read: a client over KICKSTAND_REGISTER_LIMIT costs us no parsing.
   router.post('/api/v1/discovery', registrationLimit(deps.config.registerLimit), ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
     const base = baseUrl(req, deps.config.publicUrl);
-    const { host, facts, token, created, conflict } = await registerMachine(deps, req.body, clientIp(req), bootKeyHeader(req));
-    // A claim is not this host: its facts must not pick the host's profile.
-    if (!conflict) await autoProvision(deps, host, facts, base);
+    const { host, token, created } = await discover(deps, req.body, { actor: 'machine', ip: clientIp(req), baseUrl: base }, bootKeyHeader(req));
     const next = `${base}/api/v1/discovery/${host.id}/next`;
     res.status(created ? 201 : 200).json({ id: host.id, token, next, events: `${base}/api/v1/discovery/${host.id}/events` });
   });
 
-  // The running server answers this before express (http/fast-poll.ts, same use case and bodies); this
-  // route serves the app on its own and is held to the same answers by test/http/lifecycle-api.test.ts.
+  // The running server answers this before express (http/fast-poll.ts); this route serves the app on
+  // its own (tests drive it with supertest). Both write through writePollAnswer: one writer per answer.
   router.get('/api/v1/discovery/:id/next', async (req, res) => {
-    const answer = await answerPoll(deps, req.params.id, bearer(req), clientIp(req), baseUrl(req, deps.config.publicUrl));
-    res.setHeader('Cache-Control', 'no-store');
-    if (answer.action === 'wait') {
-      res.status(202).setHeader('Retry-After', String(answer.retryAfter)).type('text/plain').send('waiting for assignment\n');
-      return;
-    }
-    res.status(200).setHeader('X-Kickstand-Action', answer.action).type('text/plain; charset=utf-8').send(answer.body);
+    writePollAnswer(res, await answerPoll(deps, req.params.id, bearer(req), clientIp(req), baseUrl(req, deps.config.publicUrl)));
   });
 
   // Install callbacks from the installer, with the host token. A retried callback records once.

@@ -1,20 +1,20 @@
 // The hot path, outside express: every waiting machine asks GET /api/v1/discovery/{id}/next every few
 // seconds, a rack of them at once. Express's router walks every mounted router and middleware for each
 // request; this answers the one route with node:http directly — same use case (answerPoll), same
-// answers, same error bodies, same request log line — and hands everything else to express.
+// answers (one writer, poll-answer.ts), same error bodies, same request log line — and hands everything
+// else to express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
-import type { Deps } from '../deps.js';
-import { answerPoll } from '../discovery/answer-poll.js';
+import { answerPoll, type PollDeps } from '../discovery/answer-poll.js';
 import { AppError, errors } from '../errors.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { bearer } from './auth.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { writePollAnswer, writePollError } from './poll-answer.js';
 
 const POLL = /^\/api\/v1\/discovery\/([A-Za-z0-9_-]{1,64})\/next(?:\?.*)?$/;
 
 /** True when it took the request. */
-export function fastPoll(deps: Deps, req: IncomingMessage, res: ServerResponse): boolean {
+export function fastPoll(deps: PollDeps, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET') return false;
   const m = POLL.exec(req.url ?? '');
   if (!m) return false;
@@ -36,33 +36,15 @@ export function fastPoll(deps: Deps, req: IncomingMessage, res: ServerResponse):
   };
   answerPoll(deps, m[1]!, bearer(asExpress), ip, () => baseUrl(asExpress, deps.config.publicUrl)).then(
     (answer) => {
-      if (answer.action === 'wait') send(res, 202, waitingHeaders(answer.retryAfter), WAITING);
-      else send(res, 200, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store', 'X-Kickstand-Action': answer.action, 'Content-Type': 'text/plain; charset=utf-8' }, answer.body);
+      writePollAnswer(res, answer);
       logged(res.statusCode);
     },
     (err: unknown) => {
       const e = err instanceof AppError ? err : errors.internal();
       if (e.status >= 500) deps.log.error({ err, method: 'GET', path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
-      send(res, e.status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' }, JSON.stringify(e.toJSON()));
+      writePollError(res, e);
       logged(res.statusCode);
     },
   );
   return true;
-}
-
-const WAITING = Buffer.from('waiting for assignment\n');
-const waiting = new Map<number, Record<string, string>>();
-
-/** The waiting answer's headers (security headers included) are the same for every poll: built once
- *  per Retry-After value, written by one writeHead. */
-function waitingHeaders(retryAfter: number): Record<string, string> {
-  let h = waiting.get(retryAfter);
-  if (!h) waiting.set(retryAfter, (h = { ...SECURITY_HEADERS, 'Cache-Control': 'no-store', 'Retry-After': String(retryAfter), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(WAITING.length) }));
-  return h;
-}
-
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
-  const buf = typeof body === 'string' ? Buffer.from(body) : body;
-  res.writeHead(status, headers['Content-Length'] ? headers : { ...headers, 'Content-Length': String(buf.length) });
-  res.end(buf);
 }

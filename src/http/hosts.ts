@@ -1,5 +1,5 @@
 // The admin API over hosts. Routes only wire: auth, body, use case, response.
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
@@ -11,7 +11,8 @@ import { hostBootEntries } from '../boot/per-host.js';
 import { validators } from '../schemas/validate.js';
 import { renderKickstart } from '../kickstart/render/index.js';
 import { can, guards } from './auth.js';
-import { baseUrl, clientIp } from './base-url.js';
+import { baseUrl } from './base-url.js';
+import { apiCaller } from './caller.js';
 import { jsonBody } from './body.js';
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -20,6 +21,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   const router = Router();
   const { auth, read, write } = guards(deps, adminToken);
   const admin = [auth, can('users:write')];
+  const caller = (req: Request, res: Response) => apiCaller(req, res, deps.config.publicUrl);
 
   router.get('/api/v1/hosts', ...read, async (_req, res) => {
     res.json({ hosts: (await deps.store.listHosts()).map(hostListItem) });
@@ -31,7 +33,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/hosts/:id/assignment', ...write, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
-    const host = await assignHost(deps, hostId(req), req.body, String(res.locals.actor), baseUrl(req, deps.config.publicUrl), clientIp(req));
+    const host = await assignHost(deps, hostId(req), req.body, caller(req, res));
     res.json(hostListItem(host));
   });
 
@@ -46,11 +48,11 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/hosts/:id/reset', ...write, async (req, res) => {
-    res.json(hostListItem(await resetHost(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+    res.json(hostListItem(await resetHost(deps, hostId(req), caller(req, res))));
   });
 
   router.post('/api/v1/hosts/:id/reprovision', ...write, async (req, res) => {
-    res.json(hostListItem(await reprovisionHost(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+    res.json(hostListItem(await reprovisionHost(deps, hostId(req), caller(req, res))));
   });
 
   // The tail of the installer's logs a failed install sent (%onerror).
@@ -63,25 +65,25 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
 
   // Give the host to the machine that claimed its identity (docs/discovery.md#identity-conflicts).
   router.post('/api/v1/hosts/:id/conflict/release', ...write, async (req, res) => {
-    res.json(hostListItem(await releaseConflict(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+    res.json(hostListItem(await releaseConflict(deps, hostId(req), caller(req, res))));
   });
 
   // Boot keys are admin-only: the key lets a machine be this host (docs/operations.md#boot-keys).
   // POST draws a random key, PUT sets the one given; either answers it once (no-store).
   router.post('/api/v1/hosts/:id/boot-key', ...admin, async (req, res) => {
-    const set = await setBootKey(deps, hostId(req), undefined, String(res.locals.actor), clientIp(req));
+    const set = await setBootKey(deps, hostId(req), undefined, caller(req, res));
     res.setHeader('Cache-Control', 'no-store');
     res.json({ key: set.key, host: hostListItem(set.host) });
   });
 
   router.put('/api/v1/hosts/:id/boot-key', ...admin, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
-    const set = await setBootKey(deps, hostId(req), validators.bootKey(req.body).key, String(res.locals.actor), clientIp(req));
+    const set = await setBootKey(deps, hostId(req), validators.bootKey(req.body).key, caller(req, res));
     res.setHeader('Cache-Control', 'no-store');
     res.json({ key: set.key, host: hostListItem(set.host) });
   });
 
   router.delete('/api/v1/hosts/:id/boot-key', ...admin, async (req, res) => {
-    res.json(hostListItem(await clearBootKey(deps, hostId(req), String(res.locals.actor), clientIp(req))));
+    res.json(hostListItem(await clearBootKey(deps, hostId(req), caller(req, res))));
   });
 
   // The per-MAC boot entries, key included: the files to put where the loaders look for them.
@@ -93,7 +95,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.delete('/api/v1/hosts/:id', ...write, async (req, res) => {
-    await deleteHost(deps, hostId(req), String(res.locals.actor));
+    await deleteHost(deps, hostId(req), caller(req, res));
     res.status(204).end();
   });
 

@@ -7,7 +7,7 @@ import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
 import { changeSettings } from '../rules/settings.js';
 import { guards } from './auth.js';
-import { baseUrl } from './base-url.js';
+import { apiCaller } from './caller.js';
 import { jsonBody } from './body.js';
 import { nameOf, sameName } from './profiles.js';
 
@@ -46,11 +46,11 @@ export function ruleRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/hosts/auto-assign', ...write, async (req, res) => {
-    res.json({ results: await autoAssign(deps, 'waiting', String(res.locals.actor), baseUrl(req, deps.config.publicUrl)) });
+    res.json({ results: await autoAssign(deps, 'waiting', apiCaller(req, res, deps.config.publicUrl)) });
   });
 
   router.post('/api/v1/hosts/:id/auto-assign', ...write, async (req, res) => {
-    const [result] = await autoAssign(deps, [String(req.params.id)], String(res.locals.actor), baseUrl(req, deps.config.publicUrl));
+    const [result] = await autoAssign(deps, [String(req.params.id)], apiCaller(req, res, deps.config.publicUrl));
     res.json(result);
   });
 

@@ -11,7 +11,7 @@ import { listTemplateFiles } from '../templates/files.js';
 import { previewTemplate } from '../templates/preview.js';
 import type { TemplateVersion } from '../templates/version.js';
 import { authenticate, can } from './auth.js';
-import { baseUrl } from './base-url.js';
+import { apiCaller } from './caller.js';
 import { jsonBody } from './body.js';
 
 const LIMIT = 512 * 1024;
@@ -42,7 +42,7 @@ export function templateRoutes(deps: Deps, adminToken: string): Router {
 
   router.post('/api/v1/templates/*name/preview', ...write, ...jsonBody(LIMIT), async (req, res) => {
     const body = validators.templatePreview(req.body);
-    res.json(await previewTemplate(deps, { name: nameOf(req), ...body }, baseUrl(req, deps.config.publicUrl), String(res.locals.actor)));
+    res.json(await previewTemplate(deps, { name: nameOf(req), ...body }, apiCaller(req, res, deps.config.publicUrl)));
   });
 
   router.get('/api/v1/templates/*name', ...read, async (req, res) => {

@@ -2,26 +2,29 @@
 // through the API (stored). A name is one or the other, never both.
 import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 import { validators } from '../schemas/validate.js';
 import type { Installer } from './installer.js';
 
-export async function listInstallers(deps: Deps): Promise<Installer[]> {
+/** Installers come from two places: the KICKSTAND_INSTALLERS file (read-only) and the store. */
+export type InstallerDeps = Pick<Deps, 'store' | 'configInstallers'>;
+
+export async function listInstallers(deps: InstallerDeps): Promise<Installer[]> {
   const stored = await deps.store.listInstallers();
   return [...deps.configInstallers, ...stored.filter((s) => !deps.configInstallers.some((c) => c.name === s.name))].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export async function getInstaller(deps: Deps, name: string): Promise<Installer | undefined> {
+export async function getInstaller(deps: InstallerDeps, name: string): Promise<Installer | undefined> {
   return (await listInstallers(deps)).find((i) => i.name === name);
 }
 
-export async function mustGetInstaller(deps: Deps, name: string, field = 'installer'): Promise<Installer> {
+export async function mustGetInstaller(deps: InstallerDeps, name: string, field = 'installer'): Promise<Installer> {
   const found = await getInstaller(deps, name);
   if (!found) throw errors.installerNotFound(name, field);
   return found;
 }
 
-export async function saveInstaller(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Installer> {
+export async function saveInstaller(deps: InstallerDeps & AuditDeps & Pick<Deps, 'config' | 'hostsLock'>, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Installer> {
   const input = validators.installer(body);
   if (deps.configInstallers.some((c) => c.name === input.name)) {
     throw new AppError('NAME_TAKEN', `installer "${input.name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); change it there`, 'name');
@@ -38,7 +41,7 @@ export async function saveInstaller(deps: Deps, body: unknown, mode: 'create' | 
   return installer;
 }
 
-export async function deleteInstaller(deps: Deps, name: string, actor: string): Promise<void> {
+export async function deleteInstaller(deps: InstallerDeps & AuditDeps & Pick<Deps, 'config' | 'hostsLock'>, name: string, actor: string): Promise<void> {
   if (deps.configInstallers.some((c) => c.name === name)) {
     // 409 like a change (saveInstaller): the request is fine, the name belongs to the file.
     throw new AppError('NAME_TAKEN', `installer "${name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); remove it there`, 'name');

@@ -6,7 +6,7 @@ import { AppError, errors } from '../errors.js';
 import { checkAppend } from '../kickstart/render/index.js';
 import { validators } from '../schemas/validate.js';
 import type { Profile, ProfileInput } from './profile.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
 
 export function readProfile(body: unknown): ProfileInput {
@@ -23,7 +23,7 @@ export function readProfile(body: unknown): ProfileInput {
   return { ...p, bootable: p.bootable ?? false };
 }
 
-export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Profile> {
+export async function saveProfile(deps: AuditDeps & Pick<Deps, 'hostsLock' | 'kickstarts' | 'secrets'>, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Profile> {
   const input = readProfile(body);
   if (input.action === 'kickstart' && !(await deps.kickstarts.exists(input.template))) {
     throw errors.templateNotFound(input.template);
@@ -43,7 +43,7 @@ export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'r
 }
 
 /** Secret params as they are stored: "***" keeps the profile's stored value, the rest hashed or sealed. */
-function protectedInput(deps: Deps, input: ProfileInput, existing: Profile | undefined): ProfileInput {
+function protectedInput(deps: Pick<Deps, 'secrets'>, input: ProfileInput, existing: Profile | undefined): ProfileInput {
   if (input.action !== 'kickstart') return input;
   const kept = existing?.action === 'kickstart' ? existing.params : {};
   return { ...input, params: deps.secrets.protect(keepMasked(input.params, kept)) };
@@ -54,13 +54,13 @@ export interface ProfileUsers {
   rules: string[];
 }
 
-export async function profileUsers(deps: Deps, name: string): Promise<ProfileUsers> {
+export async function profileUsers(deps: Pick<Deps, 'store'>, name: string): Promise<ProfileUsers> {
   const hosts = (await deps.store.listHosts()).filter((h) => h.assignment?.profile === name && h.state !== 'provisioning').map((h) => h.id);
   const rules = (await deps.store.listRules()).filter((r) => r.profile === name).map((r) => r.name);
   return { hosts, rules };
 }
 
-export async function deleteProfile(deps: Deps, name: string, force: boolean, actor: string): Promise<ProfileUsers> {
+export async function deleteProfile(deps: AuditDeps & Pick<Deps, 'hostsLock'>, name: string, force: boolean, actor: string): Promise<ProfileUsers> {
   const { users, durable } = await deps.hostsLock.run(async () => {
     if (!(await deps.store.getProfile(name))) throw errors.profileNotFound(name);
     const users = await profileUsers(deps, name);

@@ -3,10 +3,11 @@
 // moment can never push a rule past its limit or hand one hostname to two hosts. A rule whose
 // hostname pattern or profile fails for a host leaves that host waiting, with the reason on its
 // timeline; the next rule is not tried (the admin should see and fix the rule, not get a surprise).
+import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import { errors, messageOf } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
-import { assertHostnameFree, resolveAssignment, withAssignment } from '../hosts/assign.js';
+import { assertHostnameFree, resolveAssignment, withAssignment, type AssignDeps } from '../hosts/assign.js';
 import { compiled, countByRule, explain, type Verdict } from './match.js';
 import type { Rule } from './rule.js';
 import { audit } from '../audit/audit.js';
@@ -20,7 +21,8 @@ export interface AutoAssignResult {
   verdicts: Verdict[];
 }
 
-export async function autoAssign(deps: Deps, which: string[] | 'waiting', actor: string, baseUrl: string): Promise<AutoAssignResult[]> {
+/** `caller` is whoever ran the rules; each assignment is the rule's, from the machine's last-seen address. */
+export async function autoAssign(deps: AssignDeps, which: string[] | 'waiting', { actor, baseUrl }: CallerWith<'baseUrl'>): Promise<AutoAssignResult[]> {
   const { results, durables } = await deps.hostsLock.run(async () => {
     const all = await deps.store.listHosts();
     const rules = (await deps.store.listRules()).map(compiled);
@@ -78,7 +80,7 @@ export async function autoAssign(deps: Deps, which: string[] | 'waiting', actor:
   return results;
 }
 
-async function hostsById(deps: Deps, ids: string[]): Promise<Host[]> {
+async function hostsById(deps: Pick<Deps, 'store'>, ids: string[]): Promise<Host[]> {
   const hosts: Host[] = [];
   for (const id of ids) {
     const h = await deps.store.getHost(id);

@@ -7,14 +7,14 @@ import { errors } from '../errors.js';
 import { validators } from '../schemas/validate.js';
 import { compileRule, type CompiledRule } from './match.js';
 import type { Rule } from './rule.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 
 export const RULE_DEFAULTS = { priority: 100, limit: 0, enabled: true } as const;
 
 export type RuleInput = Omit<Rule, 'sequence' | 'created_at' | 'updated_at'>;
 
 /** Validate and compile a rule body (saved or only previewed). */
-export async function readRule(deps: Deps, body: unknown): Promise<{ input: RuleInput; compiled: CompiledRule }> {
+export async function readRule(deps: Pick<Deps, 'store'>, body: unknown): Promise<{ input: RuleInput; compiled: CompiledRule }> {
   const raw = validators.rule(body);
   const input: RuleInput = { ...RULE_DEFAULTS, hostname_pattern: '', ...raw };
   if (!(await deps.store.getProfile(input.profile))) throw errors.unknownProfile(input.profile);
@@ -22,7 +22,7 @@ export async function readRule(deps: Deps, body: unknown): Promise<{ input: Rule
   return { input, compiled: compileRule({ ...input, sequence: 0, created_at: now, updated_at: now }) };
 }
 
-export async function saveRule(deps: Deps, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Rule> {
+export async function saveRule(deps: AuditDeps & Pick<Deps, 'hostsLock'>, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Rule> {
   const { input } = await readRule(deps, body);
   const { rule, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.getRule(input.name);
@@ -38,7 +38,7 @@ export async function saveRule(deps: Deps, body: unknown, mode: 'create' | 'repl
   return rule;
 }
 
-export async function deleteRule(deps: Deps, name: string, actor: string): Promise<void> {
+export async function deleteRule(deps: AuditDeps & Pick<Deps, 'hostsLock'>, name: string, actor: string): Promise<void> {
   const deleted = await deps.hostsLock.run(() => deps.store.deleteRule(name));
   if (!deleted) throw errors.ruleNotFound(name);
   await audit(deps, actor, 'rule.delete', name);

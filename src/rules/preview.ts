@@ -13,7 +13,7 @@ export interface PreviewResult {
   explain?: { host: string; winner: string | null; verdicts: Verdict[] };
 }
 
-export async function previewRule(deps: Deps, body: unknown): Promise<PreviewResult> {
+export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Promise<PreviewResult> {
   const { ruleBody, hostId } = readPreview(body);
   const saved = (await deps.store.listRules()).map(compiled);
   let candidate: CompiledRule;

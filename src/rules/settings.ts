@@ -1,10 +1,9 @@
 // Settings that steer the rules (today: auto-provisioning on discovery).
-import type { Deps } from '../deps.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 import { validators } from '../schemas/validate.js';
 import type { Settings } from './rule.js';
 
-export async function changeSettings(deps: Deps, body: unknown, actor: string): Promise<Settings> {
+export async function changeSettings(deps: AuditDeps, body: unknown, actor: string): Promise<Settings> {
   const change = validators.settings(body);
   const next = { ...(await deps.store.getSettings()), ...change };
   await deps.store.saveSettings(next);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
 import { diffStat } from './diff.js';
 import { checkTemplateName, readTemplateFile, writeTemplateFile } from './files.js';
 import { MAX_TEMPLATE_BYTES, type TemplateVersion } from './version.js';
@@ -26,8 +26,11 @@ export interface SaveResult {
   changed: boolean;
 }
 
+/** What a template save takes: the compile check, the templates lock, the file, the history. */
+export type TemplateEditDeps = AuditDeps & Pick<Deps, 'config' | 'kickstarts' | 'templatesLock'>;
+
 /** Check and save; returns the version now in service. */
-export async function saveTemplate(deps: Deps, request: SaveRequest, actor: string, how: { action?: 'rollback'; restored?: number } = {}): Promise<SaveResult> {
+export async function saveTemplate(deps: TemplateEditDeps, request: SaveRequest, actor: string, how: { action?: 'rollback'; restored?: number } = {}): Promise<SaveResult> {
   const name = checkTemplateName(request.name);
   const content = request.content.replace(/\r\n/g, '\n');
   if (Buffer.byteLength(content) > MAX_TEMPLATE_BYTES) {
@@ -76,7 +79,7 @@ export async function saveTemplate(deps: Deps, request: SaveRequest, actor: stri
 }
 
 /** Put an earlier version's text back in service, as a new version. */
-export async function rollbackTemplate(deps: Deps, name: string, target: number, actor: string, base_sha256?: string): Promise<SaveResult> {
+export async function rollbackTemplate(deps: TemplateEditDeps, name: string, target: number, actor: string, base_sha256?: string): Promise<SaveResult> {
   const old = (await deps.store.listTemplateVersions(checkTemplateName(name))).find((v) => v.version === target);
   if (!old) throw errors.templateVersionNotFound(name, target);
   return saveTemplate(deps, { name, content: old.content, ...(base_sha256 !== undefined ? { base_sha256 } : {}) }, actor, { action: 'rollback', restored: target });
@@ -93,7 +96,7 @@ export interface TemplateView {
   sha256: string;
 }
 
-export async function readTemplate(deps: Deps, name: string): Promise<TemplateView> {
+export async function readTemplate(deps: Pick<Deps, 'config' | 'store'>, name: string): Promise<TemplateView> {
   checkTemplateName(name);
   const [content, versions] = await Promise.all([readTemplateFile(deps.config.templatesDir, name), deps.store.listTemplateVersions(name)]);
   const latest = versions.at(-1);

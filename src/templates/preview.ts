@@ -1,6 +1,7 @@
 // Preview: render a template — the saved text or an unsaved edit — against a discovered host or a
 // sample, and lint the result. Nothing is stored; the running template is untouched.
-import { audit } from '../audit/audit.js';
+import { audit, type AuditDeps } from '../audit/audit.js';
+import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError, errors } from '../errors.js';
@@ -33,9 +34,11 @@ export interface Preview {
   findings: LintFinding[];
 }
 
+type PreviewDeps = Pick<Deps, 'config' | 'store' | 'kickstarts' | 'secrets'>;
+
 /** Every preview is in the audit with who asked, whatever its outcome: a preview runs the author's
  *  text on the server, so it is where someone probing the template sandbox shows up (issue 13). */
-export async function previewTemplate(deps: Deps, request: PreviewRequest, baseUrl: string, actor: string): Promise<Preview> {
+export async function previewTemplate(deps: PreviewDeps & AuditDeps, request: PreviewRequest, { actor, baseUrl }: CallerWith<'baseUrl'>): Promise<Preview> {
   let outcome = 'failed';
   try {
     const preview = await render(deps, request, baseUrl);
@@ -50,7 +53,7 @@ export async function previewTemplate(deps: Deps, request: PreviewRequest, baseU
   }
 }
 
-async function render(deps: Deps, request: PreviewRequest, baseUrl: string): Promise<Preview> {
+async function render(deps: PreviewDeps, request: PreviewRequest, baseUrl: string): Promise<Preview> {
   const name = checkTemplateName(request.name);
   const content = request.content ?? (await readTemplateFile(deps.config.templatesDir, name));
   if (content === undefined) throw errors.templateFileMissing(name);
@@ -71,7 +74,7 @@ async function render(deps: Deps, request: PreviewRequest, baseUrl: string): Pro
 
 type Subject = { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string };
 
-async function subject(deps: Deps, request: PreviewRequest): Promise<Subject> {
+async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewRequest): Promise<Subject> {
   if (request.host) {
     const host = await deps.store.getHost(request.host);
     const facts = host && (await deps.store.getFacts(host.id));
@@ -86,7 +89,7 @@ async function subject(deps: Deps, request: PreviewRequest): Promise<Subject> {
   return { host, facts: sample.facts, target: `sample ${sample.name}` };
 }
 
-async function profileParams(deps: Deps, name: string | undefined): Promise<Record<string, unknown>> {
+async function profileParams(deps: Pick<Deps, 'store'>, name: string | undefined): Promise<Record<string, unknown>> {
   if (!name) return {};
   const profile = await deps.store.getProfile(name);
   if (!profile) throw errors.profileNotFound(name, 'profile');

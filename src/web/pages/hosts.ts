@@ -13,7 +13,8 @@ import { conflictView } from '../../hosts/views.js';
 import { EXTRA_COLUMNS, sortKeys, STATES, tableHosts, tableQuery } from '../../hosts/table.js';
 import { assignmentFromForm } from '../assign-form.js';
 import type { Session } from '../sessions.js';
-import { baseUrl, clientIp } from '../../http/base-url.js';
+import { baseUrl } from '../../http/base-url.js';
+import { callerOf } from '../../http/caller.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 
@@ -21,6 +22,7 @@ type Form = Record<string, string>;
 
 export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router {
   const router = Router();
+  const caller = (req: Request, res: Response) => callerOf(req, (res.locals.session as Session).user, deps.config.publicUrl);
 
   const hostsPage = async (req: Request, res: Response, bulk?: BulkResult[]) => {
     const all = await deps.store.listHosts();
@@ -64,7 +66,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   router.post('/hosts/bulk', form, loggedIn, may('hosts:write', 'change hosts'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, string | string[]>;
     const request = { ids: ([] as string[]).concat(body.ids ?? []).slice(0, 1000), action: String(body.bulk_action ?? ''), profile: String(body.profile ?? '') };
-    await hostsPage(req, res, await bulkAction(deps, request, actor(res), baseUrl(req, deps.config.publicUrl), clientIp(req)));
+    await hostsPage(req, res, await bulkAction(deps, request, caller(req, res)));
   });
 
   router.get('/hosts/:id', loggedIn, async (req, res) => {
@@ -83,7 +85,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     const body = (req.body ?? {}) as Form;
     const typed = { profile: body.profile ?? '', template: body.template ?? '', hostname: body.hostname ?? '', params: body.params ?? '' };
     try {
-      await assignHost(deps, id, assignmentFromForm(typed), actor(res), baseUrl(req, deps.config.publicUrl), clientIp(req));
+      await assignHost(deps, id, assignmentFromForm(typed), caller(req, res));
     } catch (err) {
       if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
       // Re-render the form with the message next to its field; nothing typed is lost.
@@ -98,7 +100,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     router.post(`/hosts/:id/${path}`, form, loggedIn, may('hosts:write', `${path} hosts`), async (req, res) => {
       const id = String(req.params.id);
       try {
-        await act(deps, id, actor(res), clientIp(req));
+        await act(deps, id, caller(req, res));
       } catch (err) {
         if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
         res.status(err.status);
@@ -112,7 +114,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   router.post('/hosts/:id/conflict/release', form, loggedIn, may('hosts:write', 'release hosts'), async (req, res) => {
     const id = String(req.params.id);
     try {
-      await releaseConflict(deps, id, actor(res), clientIp(req));
+      await releaseConflict(deps, id, caller(req, res));
     } catch (err) {
       if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
       res.status(err.status);
@@ -128,7 +130,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   });
 
   router.post('/hosts/:id/delete', form, loggedIn, may('hosts:write', 'delete hosts'), async (req, res) => {
-    await deleteHost(deps, String(req.params.id), actor(res));
+    await deleteHost(deps, String(req.params.id), caller(req, res));
     res.redirect(303, '/hosts');
   });
 
@@ -158,8 +160,4 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   }
 
   return router;
-}
-
-function actor(res: Response): string {
-  return (res.locals.session as Session).user;
 }

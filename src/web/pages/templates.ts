@@ -12,10 +12,10 @@ import { checkTemplateName } from '../../templates/files.js';
 import { previewTemplate, type Preview } from '../../templates/preview.js';
 import { listSamples } from '../../templates/samples.js';
 import type { Session } from '../sessions.js';
-import { baseUrl } from '../../http/base-url.js';
 import { isFormError } from '../form-errors.js';
 import { templateList } from '../../http/templates.js';
 import { can, may, type PageKit } from '../kit.js';
+import { callerOf } from '../../http/caller.js';
 
 type Form = Record<string, string>;
 
@@ -63,8 +63,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
       const preview = await previewTemplate(
         deps,
         { name: f.name!, content: f.content!, ...(kind === 'host' && id ? { host: id } : {}), ...(kind === 'sample' && id ? { sample: id } : {}), ...(f.profile ? { profile: f.profile } : {}), ...(params ? { params } : {}) },
-        baseUrl(req, deps.config.publicUrl),
-        (res.locals.session as Session).user,
+        callerOf(req, (res.locals.session as Session).user, deps.config.publicUrl),
       );
       await editor(res, f, {}, preview);
     } catch (err) {

@@ -1,0 +1,75 @@
+// The one place dependencies are built: the server, every CLI command that reads the data dir, and
+// (through the server) the tests. What each caller may skip or replace is an override, so a command
+// never builds what it does not use — `kickstand user` never builds a kickstart environment.
+import type { Config } from './config.js';
+import type { Deps } from './deps.js';
+import { Sightings } from './discovery/sightings.js';
+import { loadInstallersFile } from './installers/config-file.js';
+import type { Installer } from './installers/installer.js';
+import { createKickstartEnvironment, RenderCache, type KickstartEnvironment } from './kickstart/render/index.js';
+import type { Logger } from './log.js';
+import { SecretBox } from './secrets/secret-box.js';
+import { loadSecretKey } from './secrets/secret-key.js';
+import { lockDataDir, type DataLock } from './store/data-lock.js';
+import { LowdbStore } from './store/lowdb-store.js';
+import type { Store } from './store/store.js';
+import { Mutex } from './util/mutex.js';
+
+export interface DepsOverrides {
+  /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
+  store?: Store;
+  /** Take the data dir's lock before opening it (the service; `kickstand user` with the service
+   *  stopped), released by `close()`. Without it the data dir is read beside whoever holds it. */
+  lock?: boolean;
+  /** Open the store as a reader beside the running service (`kickstand boot-config`): no start-up
+   *  notes, no migration of plaintext secret params — those are the service's to do. */
+  reader?: boolean;
+  /** Instead of reading KICKSTAND_INSTALLERS (`kickstand user` needs none). */
+  configInstallers?: readonly Installer[];
+  /** Watch the templates folder for edits (default true; a one-shot command has no use for it). */
+  watchTemplates?: boolean;
+}
+
+/** The deps and what it takes to let go of them. */
+export interface ComposedDeps extends Deps {
+  /** Closes what createDeps opened — the template watcher, the store, the lock — in that order. */
+  close(): Promise<void>;
+}
+
+export async function createDeps(config: Config, log: Logger, overrides: DepsOverrides = {}): Promise<ComposedDeps> {
+  const configInstallers = overrides.configInstallers ?? (await loadInstallersFile(config.installersFile));
+  const lock: DataLock | undefined = overrides.lock ? await lockDataDir(config.dataDir) : undefined;
+  let secrets: SecretBox;
+  let store: Store;
+  try {
+    // The key first: it protects what the store may migrate at open.
+    secrets = new SecretBox(await loadSecretKey(config.dataDir));
+    store =
+      overrides.store ??
+      (overrides.reader ? await LowdbStore.open(config.dataDir) : await LowdbStore.open(config.dataDir, { log, protectParams: (params) => secrets.protect(params) }));
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+  // Built on first use: most commands never render, and the environment watches a folder.
+  let kickstarts: KickstartEnvironment | undefined;
+  return {
+    config,
+    store,
+    get kickstarts(): KickstartEnvironment {
+      return (kickstarts ??= createKickstartEnvironment(config.templatesDir, { watch: overrides.watchTemplates !== false }));
+    },
+    log,
+    hostsLock: new Mutex(),
+    templatesLock: new Mutex(),
+    sightings: new Sightings(),
+    configInstallers,
+    renderCache: new RenderCache(),
+    secrets,
+    async close() {
+      kickstarts?.close();
+      if (!overrides.store) await store.close();
+      await lock?.release();
+    },
+  };
+}
