@@ -4,7 +4,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { profileView } from '../profiles/profile.js';
-import { AppError } from '../errors.js';
 import type { RenderErrorDetail } from '../kickstart/environment.js';
 import { hunks } from '../templates/diff.js';
 import { readTemplate, rollbackTemplate, saveTemplate } from '../templates/edit.js';

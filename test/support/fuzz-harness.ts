@@ -295,7 +295,7 @@ interface Input {
   params: Record<string, number | string>;
   query: string;
   auth: string;
-  body?: string | Uint8Array;
+  body?: string | Uint8Array | undefined;
   contentType?: string | undefined;
   encoding?: string | undefined;
 }
