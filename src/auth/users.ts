@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { hashToken, newToken } from '../hosts/tokens.js';
 import { generatePassword, hashPassword } from './passwords.js';
-import { isRole, type Role } from './roles.js';
+import { isRole } from './roles.js';
 import type { User } from './user.js';
 import { audit } from '../audit/audit.js';
 
@@ -34,7 +34,7 @@ export async function createUser(deps: Deps, name: string, role: string, passwor
   const user = await deps.hostsLock.run(async () => {
     if (await deps.store.getUser(name)) throw new AppError('NAME_TAKEN', `user "${name}" already exists`, 'name');
     const now = new Date().toISOString();
-    const user: User = { name, role: role as Role, password_hash: hash, tokens: [], created_at: now, updated_at: now };
+    const user: User = { name, role, password_hash: hash, tokens: [], created_at: now, updated_at: now };
     await deps.store.saveUser(user);
     return user;
   });

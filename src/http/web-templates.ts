@@ -126,7 +126,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
 function formOf(req: Request): Form {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const f: Form = {};
-  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'profile', 'params', 'version']) f[key] = typeof body[key] === 'string' ? (body[key] as string) : '';
+  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'profile', 'params', 'version']) f[key] = typeof body[key] === 'string' ? (body[key]) : '';
   f.name = f.name!.trim();
   return f;
 }

@@ -40,7 +40,7 @@ export async function saveProfile(deps: Deps, body: unknown, mode: 'create' | 'r
     if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `profile "${input.name}" already exists`, 'name');
     if (mode === 'replace' && !existing) throw new AppError('PROFILE_NOT_FOUND', `no profile named "${input.name}"`);
     const now = new Date().toISOString();
-    const profile = { ...protectedInput(deps, input, existing), created_at: existing?.created_at ?? now, updated_at: now } as Profile;
+    const profile = { ...protectedInput(deps, input, existing), created_at: existing?.created_at ?? now, updated_at: now };
     return { profile, durable: deps.store.saveProfile(profile) };
   });
   await durable;

@@ -94,7 +94,7 @@ function convert(node: jsep.Expression, text: string, depth: number): Expr {
       const value = (node as jsep.Literal).value;
       if (typeof value === 'number' && !Number.isFinite(value)) throw new ExpressionError('number out of range');
       if (value instanceof RegExp) throw new ExpressionError('write regular expressions as strings: name ~ "pattern"');
-      return { kind: 'literal', value: value as string | number | boolean | null };
+      return { kind: 'literal', value };
     }
     case 'ArrayExpression':
       return { kind: 'list', items: (node as jsep.ArrayExpression).elements.map((e) => { if (!e) throw new ExpressionError("empty item in list"); return sub(e); }) };

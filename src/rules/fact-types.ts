@@ -43,4 +43,4 @@ export function typeFromSchema(schema: Schema): FactType {
   }
 }
 
-export const FACT_TYPES: FactType = typeFromSchema(factsSchema as unknown as Schema);
+export const FACT_TYPES: FactType = typeFromSchema(factsSchema);

@@ -148,11 +148,11 @@ export function jsonErrorOffset(s: string): number {
         i++;
       }
     }
-    if (c === '"') return string();
-    if (c === 't') return literal('true');
-    if (c === 'f') return literal('false');
-    if (c === 'n') return literal('null');
-    if (c === '-' || isDigit(c)) return number();
+    if (c === '"') { string(); return; }
+    if (c === 't') { literal('true'); return; }
+    if (c === 'f') { literal('false'); return; }
+    if (c === 'n') { literal('null'); return; }
+    if (c === '-' || isDigit(c)) { number(); return; }
     fail();
   };
   try {

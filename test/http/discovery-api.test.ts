@@ -177,7 +177,7 @@ describe('GET /api/v1/discovery/{id}/next', () => {
     const responses = await Promise.all([poll(a.id, b.token), poll(a.id), poll(a.id, 'x'.repeat(22)), poll('nosuchhost12', a.token)]);
     for (const res of responses) {
       expect(res.status).toBe(401);
-      expect(res.body).toEqual(responses[0]!.body);
+      expect(res.body).toEqual(responses[0].body);
       expect(JSON.stringify(res.body)).not.toContain(a.id);
     }
   });

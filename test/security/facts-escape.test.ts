@@ -77,7 +77,7 @@ function hostileFacts(payload: string): Facts {
     if (types.includes('boolean')) return false;
     return null;
   };
-  const facts = fill(factsSchema as unknown as Record<string, unknown>, '') as Facts & Record<string, unknown>;
+  const facts = fill(factsSchema, '') as Facts & Record<string, unknown>;
   facts.format = 1;
   facts.boot_mac = '02:00:00:00:00:01';
   // Removable disks are skipped by install_disk: keep them fixed so the render has a disk.

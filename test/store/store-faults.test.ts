@@ -75,7 +75,7 @@ describe('LowdbStore when the disk refuses writes', () => {
     const s = await LowdbStore.open(dir, { retryMs: 50 });
     const journal = (s as unknown as { journal: { appender: FileHandle } }).journal;
     await journal.appender.close();
-    await expect(s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] } as never)).rejects.toMatchObject({
+    await expect(s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] })).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/^cannot write hosts\.jsonl in the data dir: EBADF/),
     });

@@ -1,0 +1,44 @@
+// ESLint: typescript-eslint's strict type-checked rules over everything tsconfig.json compiles (src,
+// test, bench, vitest.config.ts). Every rule turned off or tuned here says why; a disable comment in
+// the code says why too (STYLE.md: "a disable comment says why").
+// Not here: @eslint/js's `recommended` (not installed; typescript-eslint's configs already switch off
+// the core rules the compiler covers, and strict tsc catches most of the rest).
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  // Plain JavaScript stays out: the browser scripts (src/web/static) and the bench workers (bench/*.mjs)
+  // are not in the TypeScript project, so the type-checked rules cannot read them; Prettier formats them.
+  { ignores: ['dist/**', 'coverage/**', 'data/**', '**/*.js', '**/*.mjs'] },
+  tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // Numbers and booleans print the same in every template literal; the rule's point is objects
+      // ("[object Object]"), nullish and unions that hide them, which stay errors.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // With noUncheckedIndexedAccess every `xs[i]` is `T | undefined`, also right after a bounds check
+      // or a regex match that guarantees the group. `xs[i]!` there states the invariant where it holds;
+      // the alternatives (`?? ''`, a throw that cannot happen) hide it or add dead branches.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // `(x) => res.send(x)` and `() => void …` arrow shorthands are the house style for callbacks; the
+      // rule still catches a void call used as a value anywhere else.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+    },
+  },
+  {
+    files: ['test/**', 'bench/**'],
+    rules: {
+      // Tests and benchmarks read the API's JSON (supertest's `res.body`, JSON.parse) as `any` on
+      // purpose: the expect() that follows is the type check. Typing every response would double the
+      // schemas in src/schemas without catching anything the assertions do not.
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+);
