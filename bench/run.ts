@@ -53,7 +53,7 @@ interface Service {
 function waitMessage<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: { type?: string }) => {
-      if (m?.type === type) {
+      if (m.type === type) {
         child.off('message', onMessage);
         resolve(m as T);
       }
@@ -157,11 +157,11 @@ type Result = autocannon.Result;
 
 function run(opts: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon(opts, (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)));
   });
 }
 
-const badStatuses = (r: Result) => Object.entries(r.statusCodeStats ?? {}).filter(([code]) => !/^2/.test(code)).reduce((n, [, s]) => n + (s?.count ?? 0), 0);
+const badStatuses = (r: Result) => Object.entries(r.statusCodeStats ?? {}).filter(([code]) => !/^2/.test(code)).reduce((n, [, s]) => n + (s.count ?? 0), 0);
 
 function pollRequests(hosts: Reg[]): autocannon.Request[] {
   return [

@@ -36,7 +36,7 @@ export function imageRoutes(deps: Deps): Router {
   }
 
   router.get('/tree/:name/*path', async (req, res) => {
-    const installer = await getInstaller(deps, String(req.params.name));
+    const installer = await getInstaller(deps, req.params.name);
     const segments = ([] as string[]).concat(req.params.path);
     // No segment that climbs out of the tree on the mirror, including the spellings some servers
     // read as a separator (`\`) or cut a path at (NUL, control characters).

@@ -43,7 +43,7 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
   });
 
   router.post('/login', form, async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, string>;
+    const body = (req.body ?? {}) as Record<string, string | string[] | undefined>; // urlencoded, not extended: a repeated field is an array
     const name = String(body.name ?? '').slice(0, 64);
     const next = safeNext(body.next);
     const ip = clientIp(req);

@@ -52,6 +52,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
     let params: Record<string, unknown> | undefined;
     try {
       params = f.params?.trim() ? (JSON.parse(f.params) as Record<string, unknown>) : undefined;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.parse gives any value; the cast names the shape this checks for
       if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) throw new Error('must be a JSON object');
     } catch (err) {
       res.status(400);

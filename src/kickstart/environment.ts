@@ -104,7 +104,7 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
   const loader = new TemplateLoader(templatesDir);
   const env = environmentFor(loader);
   let generation = 0;
-  if (opts.watch !== false) loader.watch(() => void generation++);
+  if (opts.watch !== false) loader.watch(() => { generation++; });
 
   return {
     render: (name, context) => renderWith(env, loader, name, context),

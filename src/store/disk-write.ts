@@ -14,6 +14,7 @@ export class DiskWriteError extends Error {
     readonly file: string,
     err: unknown,
   ) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- err is unknown (anything can be thrown), also null
     const errno = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
     const why = describe(err);
     super(`cannot write ${file}: ${errno}${why ? ` (${why})` : ''}`);

@@ -39,6 +39,7 @@ export class DocumentFile<T> implements Adapter<T> {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the caller's document type; its own checks follow
 export function parseDocument<T>(file: string, text: string): T {
   try {
     return JSON.parse(text) as T;
@@ -68,6 +69,7 @@ export function jsonError(text: string, err: unknown): { line: number; column: n
 export function jsonErrorOffset(s: string): number {
   let i = 0;
   const fail = (): never => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the offset, caught by this function's own catch
     throw i;
   };
   const space = () => {
@@ -82,7 +84,7 @@ export function jsonErrorOffset(s: string): number {
     for (;;) {
       if (i >= s.length) fail();
       const c = s.charCodeAt(i);
-      if (c === 0x22) return void i++;
+      if (c === 0x22) { i++; return; }
       if (c < 0x20) fail();
       if (c === 0x5c) {
         i++;
@@ -121,7 +123,7 @@ export function jsonErrorOffset(s: string): number {
     if (c === '{') {
       i++;
       space();
-      if (s[i] === '}') return void i++;
+      if (s[i] === '}') { i++; return; }
       for (;;) {
         space();
         if (s[i] !== '"') fail();
@@ -131,7 +133,7 @@ export function jsonErrorOffset(s: string): number {
         i++;
         value();
         space();
-        if (s[i] === '}') return void i++;
+        if (s[i] === '}') { i++; return; }
         if (s[i] !== ',') fail();
         i++;
       }
@@ -139,11 +141,11 @@ export function jsonErrorOffset(s: string): number {
     if (c === '[') {
       i++;
       space();
-      if (s[i] === ']') return void i++;
+      if (s[i] === ']') { i++; return; }
       for (;;) {
         value();
         space();
-        if (s[i] === ']') return void i++;
+        if (s[i] === ']') { i++; return; }
         if (s[i] !== ',') fail();
         i++;
       }

@@ -128,6 +128,7 @@ export class LowdbStore implements Store {
       // every profile, rule and user at the next write.
       throw await StoreOpenError.of(file, err);
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the file may hold any JSON; lowdb types it as what this checks for
     if (typeof db.data !== 'object' || db.data === null || (db.data.format !== 1 && db.data.format !== 2) || typeof db.data.profiles !== 'object') {
       throw await StoreOpenError.of(file, 'not a Kickstand data file (no "format" 1 or 2 with "profiles")');
     }

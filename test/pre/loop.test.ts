@@ -92,8 +92,7 @@ interface Started {
 }
 
 async function start(handler: Handler, opts: { cmdline?: string; env?: Record<string, string>; url?: string; bin?: RestrictedPath } = {}): Promise<Started> {
-  let srv!: FakeServer;
-  srv = await fakeServer(handler);
+  const srv = await fakeServer(handler);
   cleanups.push(() => srv.close());
   const bin = opts.bin ?? (await makeRestrictedPath());
   if (!opts.bin) cleanups.push(() => bin.cleanup());

@@ -65,6 +65,7 @@ function hostileFacts(payload: string): Facts {
     const types = ([] as unknown[]).concat(schema.type);
     if (types.includes('string')) {
       if (typeof schema.pattern === 'string') return key === 'name' ? (index ? 'sdb' : 'eno1') : `02:00:00:00:00:0${index + 1}`;
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: JSON Schema's maxLength counts code points
       return [...payload].slice(0, Number(schema.maxLength ?? 256)).join('');
     }
     if (types.includes('object')) {

@@ -70,7 +70,7 @@ export async function preWorkspace(preBody: string, cmdline = 'BOOT_IMAGE=vmlinu
 }
 
 /** The rendered %pre in a workspace plus a restricted PATH: what tests that source the script need. */
-export async function sourcedPre(url = 'http://127.0.0.1:9'): Promise<{ ws: PreWorkspace; bin: RestrictedPath; cleanup(): Promise<void> }> {
+export async function sourcedPre(url = 'http://127.0.0.1:9'): Promise<{ ws: PreWorkspace; bin: RestrictedPath; cleanup: () => Promise<void> }> {
   const bin = await makeRestrictedPath();
   const ws = await preWorkspace(extractPre(renderStub(url)));
   return {
