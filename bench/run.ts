@@ -161,7 +161,7 @@ function run(opts: autocannon.Options): Promise<Result> {
   });
 }
 
-const badStatuses = (r: Result) => Object.entries(r.statusCodeStats ?? {}).filter(([code]) => !/^2/.test(code)).reduce((n, [, s]) => n + (s.count ?? 0), 0);
+const badStatuses = (r: Result) => Object.entries(r.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).reduce((n, [, s]) => n + (s.count ?? 0), 0);
 
 function pollRequests(hosts: Reg[]): autocannon.Request[] {
   return [

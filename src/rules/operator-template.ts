@@ -49,7 +49,7 @@ for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn as (...
 // so a gap in one is not a way out.
 sandboxEnvironment(env);
 
-type Node = { typename: string; value?: unknown; fields?: string[]; [k: string]: unknown };
+interface Node { typename: string; value?: unknown; fields?: string[]; [k: string]: unknown }
 
 export class OperatorTemplate {
   private constructor(

@@ -494,7 +494,7 @@ export class LowdbStore implements Store {
   private loadAudit(): void {
     const trail = this.db.data.audit;
     for (const e of trail) this.auditSeq = Math.max(this.auditSeq, e.seq ?? 0);
-    for (const e of trail) if (e.seq === undefined) e.seq = ++this.auditSeq;
+    for (const e of trail) e.seq ??= ++this.auditSeq;
     for (const e of trail) this.auditCounts.set(auditKind(e.action), (this.auditCounts.get(auditKind(e.action)) ?? 0) + 1);
     for (const kind of [...this.auditCounts.keys()]) this.countAudit(kind, 0);
   }

@@ -78,7 +78,7 @@ async function render(deps: Deps, request: PreviewRequest, baseUrl: string): Pro
   return { name, target, version, rendered, findings: lintKickstart(rendered, version, name !== STUB) };
 }
 
-type Subject = { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string };
+interface Subject { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string }
 
 async function subject(deps: Deps, request: PreviewRequest): Promise<Subject> {
   if (request.host) {

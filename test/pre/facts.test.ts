@@ -327,7 +327,7 @@ function commandWords(bodies: string): Set<string> {
   for (const raw of bodies.split('\n')) {
     const line = raw.trim();
     // Case patterns follow "case … in" and ";;"; they are words, not commands.
-    if (inCasePatterns && /\)$/.test(line)) {
+    if (inCasePatterns && line.endsWith(')')) {
       inCasePatterns = false;
       continue;
     }

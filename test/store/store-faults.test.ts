@@ -13,7 +13,7 @@ import type { TemplateVersion } from '../../src/templates/version.js';
 import { tempDir } from '../support/temp.js';
 import { bytes, host } from './fixtures.js';
 
-type Line = { level: string; obj: Record<string, unknown>; msg: string };
+interface Line { level: string; obj: Record<string, unknown>; msg: string }
 function memoryLog() {
   const lines: Line[] = [];
   const at = (level: string) => (obj: Record<string, unknown>, msg: string) => void lines.push({ level, obj, msg });

@@ -66,7 +66,7 @@ export function grammarFor(version: KickstartVersion): Grammar {
   return grammar;
 }
 
-function rowFor(rows: Array<[string, string]>, version: string): string | undefined {
+function rowFor(rows: [string, string][], version: string): string | undefined {
   return rows.find(([versions]) => versions.split(' ').includes(version))?.[1];
 }
 
