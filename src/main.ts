@@ -41,7 +41,9 @@ const commands: Record<string, () => Promise<void>> = {
   user: async () => (await import('./cli/user.js')).userCommand(rest),
   'product-img': async () => (await import('./cli/product-img.js')).productImgCommand(rest),
   'boot-config': async () => (await import('./cli/boot-config.js')).bootConfigCommand(rest),
-  data: async () => void (await (await import('./cli/data.js')).dataCommand(rest)),
+  data: async () => {
+    await (await import('./cli/data.js')).dataCommand(rest);
+  },
 };
 const run = commands[command];
 if (!run) {

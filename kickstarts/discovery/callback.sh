@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Kickstand install callbacks, for %pre-install, %post --nochroot and %onerror (snippets/callbacks.njk
 # pastes this file into each). They run in the installer, not in the installed system.
 #

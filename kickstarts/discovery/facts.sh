@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Kickstand discovery %pre, part 2 of 3: the hardware facts (format: src/schemas/facts.ts; every
 # fact and its source: docs/discovery.md). Function definitions only; pre.sh runs them.
 # Every command used here is in test/fixtures/anaconda-tools.txt; optional ones sit behind `command -v`,
@@ -473,6 +474,7 @@ kernel_json() {
 }
 
 kexec_json() {
+  # shellcheck disable=SC2034 # nameref target of jm_raw/jm_str, read by json_object
   local members=() path
   if path=$(command -v kexec 2>/dev/null) && [[ -n $path ]]; then
     jm_raw members available true
@@ -537,11 +539,13 @@ gather_facts() {
 
 # minimal_facts: only what the service needs to know the machine (used when it refuses the full set).
 minimal_facts() {
+  # shellcheck disable=SC2034 # facts and nic are nameref targets of jm_raw/jm_str, read by json_object
   local facts=() nics=() nic name
   jm_raw facts format 1
   jm_str facts boot_mac "$BOOT_MAC"
   for name in "${NIC_NAMES[@]}"; do
     (( ${#nics[@]} < MAX_NICS )) || break
+    # shellcheck disable=SC2034 # nameref target of jm_str/jm_raw, read by json_object
     nic=()
     jm_str nic name "$name"
     jm_str nic mac "${NIC_MAC[$name]}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Kickstand discovery %pre, part 1 of 3: JSON output in pure bash (the installer has no jq).
 # The stub kickstart pastes json.sh, facts.sh and pre.sh, in this order, into one %pre; pre.sh holds
 # the settings and main. This part only defines functions and constants.
@@ -19,6 +20,7 @@ json_escape() {
   local out='' c n i=0 len=${#s} need lo hi j b m
   while (( i < len )); do
     c=${s:i:1}
+    # shellcheck disable=SC2053 # JSON_SPECIAL is a bracket pattern: this is a glob match on purpose
     if [[ $c != $JSON_SPECIAL ]]; then
       out+=$c
       i=$((i + 1))
@@ -27,6 +29,7 @@ json_escape() {
     printf -v n '%d' "'$c"
     if (( n < 0 )); then n=$((n + 256)); fi
     if (( n < 128 )); then
+      # shellcheck disable=SC1003 # '\\' is meant: two literal backslashes, JSON's escaped backslash
       case $n in
         8) out+='\b' ;;
         9) out+='\t' ;;

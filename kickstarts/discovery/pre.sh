@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Kickstand discovery %pre, part 3 of 3: settings, the register/poll loop, the answers and main.
 #
 # The stub kickstart (kickstarts/stub.ks.njk) pastes json.sh, facts.sh and this file, in this order,
@@ -36,6 +37,7 @@ STATE_DIR=${KICKSTAND_STATE_DIR:-/tmp/kickstand}
 CMDLINE_FILE=${KICKSTAND_CMDLINE:-/proc/cmdline}
 VT=${KICKSTAND_VT:-8}
 SYSFS=${KICKSTAND_SYSFS:-/sys}
+# shellcheck disable=SC2034 # read by facts.sh (links_wait); the stub pastes all three files into one %pre
 LINK_WAIT=${KICKSTAND_LINK_WAIT:-5}
 
 CONNECT_TIMEOUT=10      # seconds for curl to connect
@@ -107,7 +109,7 @@ vt_draw() {
       printf '  release host %s to this machine on its Kickstand page.\n' "$STATUS_HOST"
     fi
     printf '  Log: /tmp/kickstand-pre.log. Anaconda: Ctrl-Alt-F1.\n'
-  } >&"$VT_FD" 2>/dev/null || true
+  } 1>&"$VT_FD" 2>/dev/null || true
 }
 
 vt_close() {
@@ -498,6 +500,7 @@ install_kickstart() {
 # once the host reports installed, or KICKSTAND_TOKEN_TTL hours after this answer at the latest.
 write_callback_conf() {
   local tmp="$STATE_DIR/callback.conf.tmp"
+  # shellcheck disable=SC2015 # the log line is meant for either failure, the write's or the rename's
   {
     printf 'url = "%s"\n' "${NEXT_URL%/next}/events"
     printf 'header = "Authorization: Bearer %s"\n' "$HOST_TOKEN"

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
 import { hashToken, newToken } from '../hosts/tokens.js';
 import { generatePassword, hashPassword } from './passwords.js';
-import { isRole, type Role } from './roles.js';
+import { isRole } from './roles.js';
 import type { User } from './user.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 
@@ -37,7 +37,7 @@ export async function createUser(deps: UserDeps, name: string, role: string, pas
   const user = await deps.hostsLock.run(async () => {
     if (await deps.store.getUser(name)) throw errors.nameTaken('user', name);
     const now = new Date().toISOString();
-    const user: User = { name, role: role as Role, password_hash: hash, tokens: [], created_at: now, updated_at: now };
+    const user: User = { name, role, password_hash: hash, tokens: [], created_at: now, updated_at: now };
     await deps.store.saveUser(user);
     return user;
   });

@@ -21,9 +21,9 @@ const GENERATORS: Record<BootFormat, (src: BootSource) => string> = { pxelinux, 
 
 export interface BootRequest {
   format: string;
-  installer?: string;
-  profile?: string;
-  repo?: string;
+  installer?: string | undefined;
+  profile?: string | undefined;
+  repo?: string | undefined;
 }
 
 export function isBootFormat(format: string): format is BootFormat {

@@ -52,7 +52,7 @@ async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv, warn: Out
     rpms: [...base.rpms, ...(values.rpm ?? []).map(here)],
     take: [...base.take, ...(values.take ?? [])],
     files: [...base.files, ...(values.file ?? []).map(fileSpec)],
-    compress: (values.compress as Recipe['compress'] | undefined) ?? base.compress,
+    compress: (values.compress) ?? base.compress,
     ...(values.preset || base.preset ? { preset: 'kexec' as const } : {}),
     ...(values['expect-libs'] ? { expectLibs: here(values['expect-libs']) } : base.expectLibs ? { expectLibs: base.expectLibs } : {}),
   };

@@ -101,7 +101,9 @@ async function localOps(config: Config): Promise<UserOps> {
       return { role: made.user.role, password: made.password };
     },
     reset: (name, password) => resetPassword(deps, name, password, 'cli'),
-    role: async (name, role) => void (await changeRole(deps, name, role, 'cli')),
+    role: async (name, role) => {
+      await changeRole(deps, name, role, 'cli');
+    },
     remove: (name) => deleteUser(deps, name, 'cli'),
     token: (name, label) => createApiToken(deps, name, label, 'cli'),
     close: () => deps.close(),
@@ -121,8 +123,12 @@ async function apiOps(config: Config, busy: DataDirBusy): Promise<UserOps> {
       const done = await api.call('POST', `${user(name)}/password`, password ? { password } : {});
       return typeof done.password === 'string' ? done.password : undefined;
     },
-    role: async (name, role) => void (await api.call('PATCH', user(name), { role })),
-    remove: async (name) => void (await api.call('DELETE', user(name))),
+    role: async (name, role) => {
+      await api.call('PATCH', user(name), { role });
+    },
+    remove: async (name) => {
+      await api.call('DELETE', user(name));
+    },
     token: async (name, label) => {
       const made = await api.call('POST', `${user(name)}/tokens`, { name: label });
       return { id: String(made.id), token: String(made.token) };

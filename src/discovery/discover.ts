@@ -35,7 +35,7 @@ async function autoProvision(deps: DiscoverDeps, host: Host, facts: Facts, baseU
   try {
     const profile = bootProfile(facts.kernel?.cmdline);
     if (profile && isBootable(await deps.store.getProfile(profile))) {
-      await assignHost(deps, host.id, { profile }, { actor: 'boot-entry', ip: host.last_seen_ip, baseUrl });
+      await assignHost(deps, host.id, { profile }, { actor: 'boot-entry', ...(host.last_seen_ip ? { ip: host.last_seen_ip } : {}), baseUrl });
       return;
     }
     if (profile) await bootProfileIgnored(deps, host.id, profile);

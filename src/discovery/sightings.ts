@@ -53,7 +53,7 @@ export class Sightings {
       this.byMac.set(mac, s);
     }
     while (this.byMac.size > this.capacity) {
-      const oldest = this.byMac.keys().next().value as string;
+      const oldest = this.byMac.keys().next().value!;
       this.byMac.delete(oldest);
     }
   }

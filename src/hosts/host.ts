@@ -131,7 +131,7 @@ function kindOf(type: string): EventKind {
 }
 
 export function addEvent(host: Host, event: Omit<HostEvent, 'at'> & { at?: string }): void {
-  host.events.push({ at: event.at ?? new Date().toISOString(), ...event } as HostEvent);
+  host.events.push({ at: event.at ?? new Date().toISOString(), ...event });
   const count: Record<EventKind, number> = { chatty: 0, conflict: 0, kept: 0 };
   for (const e of host.events) count[kindOf(e.type)]++;
   const drop: Record<EventKind, number> = {

@@ -8,7 +8,7 @@ import { transition } from './lifecycle.js';
 export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 'store' | 'log'>, now = Date.now()): Promise<string[]> {
   const limit = deps.config.lostAfterMinutes * 60_000;
   const lost: string[] = [];
-  const durable = await deps.hostsLock.run(async () => {
+  const { durable } = await deps.hostsLock.run(async () => {
     const saves: Promise<void>[] = [];
     for (const host of await deps.store.listHosts()) {
       if (host.state !== 'discovered' || now - Date.parse(host.last_seen_at) < limit) continue;
@@ -19,7 +19,7 @@ export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 's
       lost.push(host.id);
       saves.push(deps.store.saveHost(next));
     }
-    return Promise.all(saves);
+    return { durable: Promise.all(saves) };
   });
   await durable;
   return lost;

@@ -37,7 +37,7 @@ export function newHostId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   const bytes = randomBytes(12);
   let id = '';
-  for (const b of bytes) id += alphabet[b & 31];
+  for (const b of bytes) id += alphabet[b & 31]!;
   return id;
 }
 

@@ -12,8 +12,8 @@ import { baseUrl, clientIp } from './base-url.js';
 export function bootRoutes(deps: Deps): Router {
   const router = Router();
   router.get('/boot/:format', async (req, res) => {
-    const format = String(req.params.format);
-    const q = (name: string) => (typeof req.query[name] === 'string' && req.query[name] !== '' ? (req.query[name] as string) : undefined);
+    const format = req.params.format;
+    const q = (name: string) => (typeof req.query[name] === 'string' && req.query[name] !== '' ? (req.query[name]) : undefined);
     if (!isBootFormat(format)) throw new AppError('NOT_FOUND', `no boot format "${format}" (pxelinux, grub, ipxe, cmdline, dvd)`, 'format');
     const url = baseUrl(req, deps.config.publicUrl);
     const request = { ...(q('installer') ? { installer: q('installer') } : {}), ...(q('profile') ? { profile: q('profile') } : {}), ...(q('repo') ? { repo: q('repo') } : {}) };

@@ -30,11 +30,11 @@ export async function saveInstaller(deps: InstallerDeps & AuditDeps & Pick<Deps,
     throw new AppError('NAME_TAKEN', `installer "${input.name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); change it there`, 'name');
   }
   const installer: Installer = { ...input, source: 'api' };
-  const durable = await deps.hostsLock.run(async () => {
+  const { durable } = await deps.hostsLock.run(async () => {
     const existing = (await deps.store.listInstallers()).find((i) => i.name === input.name);
     if (mode === 'create' && existing) throw errors.nameTaken('installer', input.name);
     if (mode === 'replace' && !existing) throw errors.installerNotFound(input.name);
-    return deps.store.saveInstaller(installer);
+    return { durable: deps.store.saveInstaller(installer) };
   });
   await durable;
   await audit(deps, actor, mode === 'create' ? 'installer.create' : 'installer.replace', installer.name, installer.repo);

@@ -33,7 +33,7 @@ function encode24(b2: number, b1: number, b0: number, n: number): string {
   let w = (b2 << 16) | (b1 << 8) | b0;
   let s = '';
   for (let i = 0; i < n; i++) {
-    s += ALPHABET[w & 0x3f];
+    s += ALPHABET[w & 0x3f]!;
     w >>>= 6;
   }
   return s;

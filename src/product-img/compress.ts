@@ -35,7 +35,7 @@ function xzCommand(data: Buffer, file: string): Promise<Buffer> {
       reject(new ProductImgError('XZ_FAILED', file, why));
     });
     child.on('close', (code) => {
-      if (code === 0) return resolve(Buffer.concat(out));
+      if (code === 0) { resolve(Buffer.concat(out)); return; }
       const msg = Buffer.concat(err).toString('utf8').trim().split('\n')[0] ?? '';
       reject(new ProductImgError('XZ_FAILED', file, `xz exited with ${String(code)}${msg ? `: ${msg}` : ''}`));
     });

@@ -85,7 +85,7 @@ export function neededLibraries(buf: Buffer, file: string): string[] | null {
   if (needed.length === 0) return [];
   if (strtab === undefined) throw corrupt('DT_NEEDED without a string table');
   return needed.map((off) => {
-    const start = strtab! + off;
+    const start = strtab + off;
     check(start, 1);
     const end = buf.indexOf(0, start);
     if (end < 0) throw corrupt('unterminated library name');

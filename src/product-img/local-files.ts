@@ -13,8 +13,8 @@ export interface LocalEntry {
 }
 
 export async function readLocalFile(f: RecipeFile): Promise<LocalEntry> {
-  const st = await stat(f.src).catch((err: NodeJS.ErrnoException) => {
-    throw new ProductImgError('BAD_INPUT', f.src, `cannot read (${err.code ?? String(err)})`);
+  const st = await stat(f.src).catch((err: unknown) => {
+    throw new ProductImgError('BAD_INPUT', f.src, `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   });
   if (!st.isFile()) throw new ProductImgError('BAD_INPUT', f.src, 'is not a regular file');
   if (f.mode !== undefined && (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o7777)) {

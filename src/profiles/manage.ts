@@ -34,7 +34,7 @@ export async function saveProfile(deps: AuditDeps & Pick<Deps, 'hostsLock' | 'ki
     if (mode === 'create' && existing) throw errors.nameTaken('profile', input.name);
     if (mode === 'replace' && !existing) throw errors.profileNotFound(input.name);
     const now = new Date().toISOString();
-    const profile = { ...protectedInput(deps, input, existing), created_at: existing?.created_at ?? now, updated_at: now } as Profile;
+    const profile = { ...protectedInput(deps, input, existing), created_at: existing?.created_at ?? now, updated_at: now };
     return { profile, durable: deps.store.saveProfile(profile) };
   });
   await durable;

@@ -8,7 +8,7 @@ const MAX_LIST = 1024;
 type Value = unknown;
 
 export function evaluate(expr: Expr, facts: Facts): boolean {
-  return truthy(walk(expr, [facts as unknown as Record<string, unknown>]));
+  return truthy(walk(expr, [facts]));
 }
 
 function truthy(v: Value): boolean {

@@ -7,14 +7,14 @@ export type FactType =
   | { kind: 'list'; of: FactType }
   | { kind: 'object'; fields: Record<string, FactType>; open?: boolean };
 
-type Schema = {
+interface Schema {
   type?: string | readonly string[];
   enum?: readonly unknown[];
   const?: unknown;
   properties?: Record<string, Schema>;
   additionalProperties?: boolean | Schema;
   items?: Schema;
-};
+}
 
 export function typeFromSchema(schema: Schema): FactType {
   if (schema.enum || schema.const !== undefined) {
@@ -43,4 +43,4 @@ export function typeFromSchema(schema: Schema): FactType {
   }
 }
 
-export const FACT_TYPES: FactType = typeFromSchema(factsSchema as unknown as Schema);
+export const FACT_TYPES: FactType = typeFromSchema(factsSchema);

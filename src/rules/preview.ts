@@ -76,5 +76,5 @@ function readPreview(body: unknown): { ruleBody: string | Rule | object; hostId?
   if (unknown) throw new AppError('VALIDATION', `${unknown} is not a known field`, unknown);
   if (typeof rule !== 'string' && (rule === null || typeof rule !== 'object')) throw new AppError('VALIDATION', 'rule is required: a saved rule name or a rule object', 'rule');
   if (host !== undefined && typeof host !== 'string') throw new AppError('VALIDATION', 'host must be a host id', 'host');
-  return { ruleBody: rule as string | object, ...(host ? { hostId: host } : {}) };
+  return { ruleBody: rule, ...(host ? { hostId: host } : {}) };
 }

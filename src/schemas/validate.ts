@@ -29,6 +29,7 @@ import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } fro
 const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is what the schema describes; the validation is the check
 function compile<T>(schema: JsonSchema): (data: unknown) => T {
   const check: ValidateFunction = ajv.compile(schema);
   return (data: unknown): T => {

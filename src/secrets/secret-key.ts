@@ -20,7 +20,8 @@ export class SecretKeyError extends Error {
 
 export async function loadSecretKey(dataDir: string): Promise<Buffer> {
   const file = path.join(dataDir, SECRET_KEY_FILE);
-  const existing = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+  const existing = await readFile(file).catch((e: unknown) => {
+    const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') return undefined;
     throw new SecretKeyError(file, `cannot be read (${err.code ?? String(err)})`);
   });

@@ -40,6 +40,7 @@ export class DocumentFile<T> implements Adapter<T> {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the caller's document type; its own checks follow
 export function parseDocument<T>(file: string, text: string): T {
   try {
     return JSON.parse(text) as T;

@@ -122,7 +122,9 @@ function readRecord(buf: Buffer, start: number, end: number, offset: number, hos
     return;
   }
   const rec = JSON.parse(buf.toString('utf-8', start, end)) as { h?: Host; d?: string };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a journal line may hold any JSON, also null; the type names what this checks for
   if (rec?.h && typeof rec.h.id === 'string') hosts.set(rec.h.id, rec.h);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above
   else if (typeof rec?.d === 'string') {
     hosts.delete(rec.d);
     facts.delete(rec.d);

@@ -128,6 +128,7 @@ export class LowdbStore implements Store {
       // every profile, rule and user at the next write.
       throw await StoreOpenError.of(file, err);
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the file may hold any JSON; lowdb types it as what this checks for
     if (typeof db.data !== 'object' || db.data === null || (db.data.format !== 1 && db.data.format !== 2) || typeof db.data.profiles !== 'object') {
       throw await StoreOpenError.of(file, 'not a Kickstand data file (no "format" 1 or 2 with "profiles")');
     }
@@ -493,7 +494,7 @@ export class LowdbStore implements Store {
   private loadAudit(): void {
     const trail = this.db.data.audit;
     for (const e of trail) this.auditSeq = Math.max(this.auditSeq, e.seq ?? 0);
-    for (const e of trail) if (e.seq === undefined) e.seq = ++this.auditSeq;
+    for (const e of trail) e.seq ??= ++this.auditSeq;
     for (const e of trail) this.auditCounts.set(auditKind(e.action), (this.auditCounts.get(auditKind(e.action)) ?? 0) + 1);
     for (const kind of [...this.auditCounts.keys()]) this.countAudit(kind, 0);
   }

@@ -19,7 +19,7 @@ export class WriteCoalescer {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       // setImmediate lets every request made in this turn of the event loop join the same write.
-      if (!this.running) this.running = new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));
+      this.running ??= new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));
     });
   }
 

@@ -72,7 +72,7 @@ async function render(deps: PreviewDeps, request: PreviewRequest, baseUrl: strin
   return { name, target, version, rendered, findings: lintKickstart(rendered, version, name !== STUB_TEMPLATE) };
 }
 
-type Subject = { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string };
+interface Subject { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string }
 
 async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewRequest): Promise<Subject> {
   if (request.host) {

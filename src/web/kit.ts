@@ -6,7 +6,7 @@ import type { Session } from './sessions.js';
 
 export interface PageKit {
   /** Render a view as the page, with the signed-in user and the session's CSRF token. */
-  page(res: Response, view: string, data: object): unknown;
+  page: (res: Response, view: string, data: object) => unknown;
   /** The session guard: no session → the login page; a POST without the session's CSRF token → 403. */
   loggedIn: RequestHandler;
   /** The urlencoded form body parser. */

@@ -14,9 +14,9 @@ const STATIC: Record<string, { type: string; body: string }> = {
 export function staticFiles(): Router {
   const router = Router();
   router.get('/static/:file', (req, res, next) => {
-    const name = String(req.params.file);
+    const name = req.params.file;
     const file = Object.hasOwn(STATIC, name) ? STATIC[name] : undefined;
-    if (!file) return next();
+    if (!file) { next(); return; }
     res.type(file.type).setHeader('Cache-Control', 'max-age=3600').send(file.body);
   });
   return router;

@@ -49,6 +49,6 @@ function factKind(v: unknown): FactKind {
 /** The columns of a table of objects: every key any row has, in the order first seen. */
 function factColumns(rows: unknown): string[] {
   const keys = new Set<string>();
-  if (Array.isArray(rows)) for (const r of rows) if (r && typeof r === 'object') for (const k of Object.keys(r)) keys.add(k);
+  if (Array.isArray(rows)) for (const r of rows as unknown[]) if (r && typeof r === 'object') for (const k of Object.keys(r)) keys.add(k);
   return [...keys];
 }

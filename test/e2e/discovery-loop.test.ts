@@ -23,7 +23,7 @@ echo {{ facts.arch | shellquote }} {{ host.boot_nic | shellquote }} {{ facts.cpu
 %end
 `;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

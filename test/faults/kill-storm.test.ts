@@ -29,7 +29,7 @@ const killRandom = seededRandom(SEED);
 const random = seededRandom(SEED ^ 0x5bd1e995);
 console.log(`kill-storm: seed ${SEED} (KICKSTAND_FAULT_SEED=${SEED} replays these kill points)`);
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const macs = new Map<number, string>();
 const bootMac = (n: number) => {

@@ -28,7 +28,7 @@ echo {{ params.rack | shellquote }} {{ facts.dmi.serial | shellquote }} {{ facts
 %end
 `;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 interface Machine {
   n: number;

@@ -106,7 +106,7 @@ describe('authentication', () => {
   it('When any web form is posted with a session but without or with a wrong CSRF token, then 403 and the session and data are untouched', async () => {
     const { agent, csrf } = await webLogin(srv, 'operator', 'operator-password-123');
     // Same length as the real one, so the comparison itself is what refuses it.
-    const wrong = `${csrf[0] === 'A' ? 'B' : 'A'}${csrf.slice(1)}`;
+    const wrong = `${csrf.startsWith('A') ? 'B' : 'A'}${csrf.slice(1)}`;
     const auditBefore = (await call('GET /api/v1/audit', srv.adminToken)).body.entries.length;
     const posts = routes().filter((r) => r.startsWith('POST ') && !PUBLIC.has(r) && !r.includes(' /api/'));
     expect(posts.length).toBeGreaterThanOrEqual(16);

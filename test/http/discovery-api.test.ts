@@ -128,7 +128,7 @@ describe('POST /api/v1/discovery', () => {
 });
 
 describe('Bad input never writes and always names the field', () => {
-  const cases: [string, () => request.Test, number, string, string?][] = [
+  const cases: [string, () => request.Test, number, string, string | undefined][] = [
     ['malformed JSON', () => request(srv.url).post('/api/v1/discovery').set('Content-Type', 'application/json').send('{"boot_mac": '), 400, 'BAD_JSON', 'body'],
     ['not JSON', () => request(srv.url).post('/api/v1/discovery').set('Content-Type', 'text/plain').send('hello'), 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type'],
     ['no body', () => request(srv.url).post('/api/v1/discovery'), 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type'],
@@ -177,7 +177,7 @@ describe('GET /api/v1/discovery/{id}/next', () => {
     const responses = await Promise.all([poll(a.id, b.token), poll(a.id), poll(a.id, 'x'.repeat(22)), poll('nosuchhost12', a.token)]);
     for (const res of responses) {
       expect(res.status).toBe(401);
-      expect(res.body).toEqual(responses[0]!.body);
+      expect(res.body).toEqual(responses[0].body);
       expect(JSON.stringify(res.body)).not.toContain(a.id);
     }
   });

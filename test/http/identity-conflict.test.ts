@@ -11,8 +11,8 @@ import { startTestServer, type TestServer } from '../support/server.js';
 
 let srv: TestServer;
 const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminToken}`);
-type Reg = { id: string; token: string; next: string; events: string };
-type TimelineEvent = { type: string; actor: string; ip?: string; message: string };
+interface Reg { id: string; token: string; next: string; events: string }
+interface TimelineEvent { type: string; actor: string; ip?: string; message: string }
 type Facts = ReturnType<typeof sampleFacts>;
 
 beforeAll(async () => {

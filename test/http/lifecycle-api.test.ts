@@ -19,14 +19,14 @@ beforeAll(async () => {
 });
 afterAll(async () => srv.stop());
 
-type Reg = { id: string; token: string; next: string; events: string };
+interface Reg { id: string; token: string; next: string; events: string }
 async function register(mac = nextMac()): Promise<Reg> {
   return (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect((r) => expect([200, 201]).toContain(r.status))).body as Reg;
 }
 const poll = (reg: Reg, token = reg.token) => request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${token}`);
 const event = (reg: Reg, body: object, token = reg.token) => request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${token}`).send(body);
 const hostOf = async (id: string) => (await admin(request(srv.url).get(`/api/v1/hosts/${id}`)).expect(200)).body;
-type TimelineEvent = { type: string; actor: string; ip?: string; message: string; log_truncated?: boolean };
+interface TimelineEvent { type: string; actor: string; ip?: string; message: string; log_truncated?: boolean }
 
 /** The token of `reg` gets 401 on every route a machine calls with its host token — read from the
  *  express app, so a route added there tomorrow is covered without being listed here — through the

@@ -88,7 +88,7 @@ describe('template API', () => {
     const imported = versions.at(-2);
     expect(imported).toMatchObject({ action: 'import', author: 'disk', message: 'changed on disk outside Kickstand' });
     expect((await api('get', `/api/v1/templates/site.ks.njk/versions/${imported.version}`, 'viewer').expect(200)).body.content).toBe('text\n# edited on the server\nreboot\n');
-    expect(res.body.version.version).toBe(imported.version + 1);
+    expect(res.body.version.version).toBe(Number(imported.version) + 1);
   });
 
   it('When an author rolls back, then the old text is in service again as a new version, and the kickstart served changes with it', async () => {

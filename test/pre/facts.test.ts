@@ -14,7 +14,7 @@ import { allowedTools, hostBash, makeRestrictedPath, type RestrictedPath } from 
 const validateFacts = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(factsSchema);
 const SCRIPT_FILES = ['json.sh', 'facts.sh', 'pre.sh'].map((f) => path.resolve('kickstarts/discovery', f));
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 let bin: RestrictedPath;
 let ws: PreWorkspace;
@@ -150,7 +150,7 @@ async function fakeSysfs(root: string, opts: { secureBoot: number; setupMode: nu
     product_uuid: '4c4c4544-0042-3510-8052-b4c04f4d3233',
     chassis_type: '23',
     bios_vendor: Buffer.from([0x41, 0xff, 0x42, 0x0a]), // invalid UTF-8 from a careless firmware
-    board_name: `${'x'.repeat(300)}`,
+    board_name: 'x'.repeat(300),
     chassis_asset_tag: '   ',
   };
   for (const [file, value] of Object.entries(dmi)) await w(`class/dmi/id/${file}`, typeof value === 'string' ? `${value}\n` : value);
@@ -327,7 +327,7 @@ function commandWords(bodies: string): Set<string> {
   for (const raw of bodies.split('\n')) {
     const line = raw.trim();
     // Case patterns follow "case … in" and ";;"; they are words, not commands.
-    if (inCasePatterns && /\)$/.test(line)) {
+    if (inCasePatterns && line.endsWith(')')) {
       inCasePatterns = false;
       continue;
     }

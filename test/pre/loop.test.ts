@@ -77,7 +77,7 @@ const registered = (srv: () => FakeServer, id = 'host1', token = TOKEN): Reply =
 const waiting = (seconds = 1): Reply => ({ status: 202, headers: { 'Retry-After': String(seconds) }, body: 'waiting for assignment\n' });
 const action = (name: string, body: string): Reply => ({ status: 200, headers: { 'X-Kickstand-Action': name }, body });
 const isPost = (r: Seen) => r.method === 'POST' && r.url === '/api/v1/discovery';
-const isPoll = (r: Seen) => r.method === 'GET' && /\/next$/.test(r.url);
+const isPoll = (r: Seen) => r.method === 'GET' && r.url.endsWith('/next');
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -92,8 +92,7 @@ interface Started {
 }
 
 async function start(handler: Handler, opts: { cmdline?: string; env?: Record<string, string>; url?: string; bin?: RestrictedPath } = {}): Promise<Started> {
-  let srv!: FakeServer;
-  srv = await fakeServer(handler);
+  const srv = await fakeServer(handler);
   cleanups.push(() => srv.close());
   const bin = opts.bin ?? (await makeRestrictedPath());
   if (!opts.bin) cleanups.push(() => bin.cleanup());

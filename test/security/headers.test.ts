@@ -71,7 +71,7 @@ describe('security headers', () => {
     for (const route of [...routes].sort((a, b) => order(a) - order(b))) {
       const [method, p] = route.split(' ') as [string, string];
       const url = samplePath(p, host.id);
-      const call = (agent: request.SuperTest<request.Test> | request.Agent) => (agent as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url);
+      const call = (agent: request.SuperTest | request.Agent) => (agent as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url);
       const answers = [await call(request(srv.url)), await call(request(srv.url)).set(admin())];
       // With the session: GETs as a browser; forms posted with the right CSRF token (logout last).
       if (method === 'GET') answers.push(await call(web.agent).set('Accept', 'text/html'));

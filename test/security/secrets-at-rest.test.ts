@@ -172,7 +172,7 @@ describe('secret params at rest and in answers', () => {
     expect(srv.logs.some((l) => String(l.msg).includes('secret params stored in plaintext'))).toBe(true);
     expectDelivered(await poll(h), 'old-Root-pass-555', 'old-key-eeee5555');
     const stored = JSON.parse(await readFile(path.join(dir, 'kickstand.json'), 'utf-8')) as { profiles: Record<string, { params: Record<string, string> }> };
-    expect(sha512Crypt('old-Db-pass-666', stored.profiles.old!.params.db_password!)).toBe(stored.profiles.old!.params.db_password);
+    expect(sha512Crypt('old-Db-pass-666', stored.profiles.old!.params.db_password)).toBe(stored.profiles.old!.params.db_password);
     expect(stored.profiles.old!.params.app_secret).toMatch(/^kickstand-sealed:v1:/);
     expect((await stat(path.join(dir, 'secret.key'))).size).toBe(32);
   });

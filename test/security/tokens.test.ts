@@ -16,7 +16,7 @@ const admin = () => ({ Authorization: `Bearer ${srv.adminToken}` });
 
 /** Every route that takes a host token: the app's /api/v1/discovery/:id/… routes. */
 function hostTokenRoutes(): string[] {
-  return routeKeys(srv.running.app).filter((r) => / \/api\/v1\/discovery\/:id\//.test(r));
+  return routeKeys(srv.running.app).filter((r) => r.includes(' /api/v1/discovery/:id/'));
 }
 
 /** Calls a host-token route on the running server (so GET …/next takes the fast path). */
@@ -93,7 +93,7 @@ describe('host tokens', () => {
 
   it('When a wrong token of the same length, of other lengths, or none is presented, then the same 401 as for an unknown host, on every host-token route', async () => {
     const host = issued[1]!;
-    const flip = `${host.token[0] === 'A' ? 'B' : 'A'}${host.token.slice(1)}`;
+    const flip = `${host.token.startsWith('A') ? 'B' : 'A'}${host.token.slice(1)}`;
     const lastFlip = `${host.token.slice(0, -1)}${host.token.endsWith('A') ? 'B' : 'A'}`;
     const wrong = [flip, lastFlip, host.token.slice(0, 21), `${host.token}A`, host.token.toLowerCase() === host.token ? host.token.toUpperCase() : host.token.toLowerCase(), 'A', 'x'.repeat(64), 'x'.repeat(512), issued[2]!.token];
     const routes = hostTokenRoutes();

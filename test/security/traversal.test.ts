@@ -83,7 +83,7 @@ function problem(res: RawResponse, route?: AppRoute): string | undefined {
   if (res.text.includes('"name": "kickstand"')) return 'package.json came back';
   if (res.status >= 400 && res.status < 500) return undefined;
   // A web form sends the browser back to a page (with the error); it must not be a page that saved.
-  if (route && !route.path.startsWith('/api/') && res.status === 303 && !/saved=/.test(String(res.headers.location))) return undefined;
+  if (route && !route.path.startsWith('/api/') && res.status === 303 && !String(res.headers.location).includes('saved=')) return undefined;
   // Tree mode redirects what is not the overlay to the installer's mirror: fine while the target
   // stays inside the tree (an odd but harmless file name there, like `..%2f` taken literally).
   if (route?.path.startsWith('/tree/') && res.status === 302) {

@@ -10,8 +10,8 @@ async function dataDir(): Promise<string> {
   const dir = await tempDir('kickstand-check-');
   const s = await LowdbStore.open(dir);
   await s.saveProfile({ name: 'web', action: 'reboot' } as never);
-  await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'), { boot_mac: '02:00:00:00:00:01', nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }] } as never);
-  await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [{ name: 'eth1', mac: '02:00:00:00:00:02' }] } as never);
+  await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'), { boot_mac: '02:00:00:00:00:01', nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }] });
+  await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [{ name: 'eth1', mac: '02:00:00:00:00:02' }] });
   await s.close();
   await (await LowdbStore.open(dir)).close(); // .last-good copies
   return dir;

@@ -13,7 +13,7 @@ import type { TemplateVersion } from '../../src/templates/version.js';
 import { tempDir } from '../support/temp.js';
 import { bytes, host } from './fixtures.js';
 
-type Line = { level: string; obj: Record<string, unknown>; msg: string };
+interface Line { level: string; obj: Record<string, unknown>; msg: string }
 function memoryLog() {
   const lines: Line[] = [];
   const at = (level: string) => (obj: Record<string, unknown>, msg: string) => void lines.push({ level, obj, msg });
@@ -75,7 +75,7 @@ describe('LowdbStore when the disk refuses writes', () => {
     const s = await LowdbStore.open(dir, { retryMs: 50 });
     const journal = (s as unknown as { journal: { appender: FileHandle } }).journal;
     await journal.appender.close();
-    await expect(s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] } as never)).rejects.toMatchObject({
+    await expect(s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] })).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/^cannot write hosts\.jsonl in the data dir: EBADF/),
     });

@@ -295,7 +295,7 @@ interface Input {
   params: Record<string, number | string>;
   query: string;
   auth: string;
-  body?: string | Uint8Array;
+  body?: string | Uint8Array | undefined;
   contentType?: string | undefined;
   encoding?: string | undefined;
 }
@@ -316,6 +316,7 @@ function inputArbitrary(route: AppRoute, cls: InputClass, valid: fc.Arbitrary<un
     case 'params':
       return fc
         .record({
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens oneof's tuple-typed result to the union the record holds
           params: fc.record(Object.fromEntries(route.params.map((p) => [p, fc.oneof(fc.nat(), hostileSegment) as fc.Arbitrary<number | string>]))),
           query,
           auth: fc.constantFrom(...AUTH),

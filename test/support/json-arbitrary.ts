@@ -71,9 +71,11 @@ function stringArbitrary(schema: Schema, maxString: number): fc.Arbitrary<string
   const max = num(schema.maxLength, Infinity);
   if (typeof schema.pattern === 'string') {
     const re = new RegExp(schema.pattern, 'u');
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: JSON Schema's maxLength counts code points
     return patternArbitrary(schema.pattern).filter((s) => re.test(s) && [...s].length >= min && [...s].length <= max);
   }
   const cap = Math.max(min, Math.min(max, maxString));
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: JSON Schema's maxLength counts code points
   return fc.oneof(fc.string({ minLength: min, maxLength: cap }), fc.string({ minLength: min, maxLength: cap, unit: 'grapheme' })).filter((s) => [...s].length <= max);
 }
 

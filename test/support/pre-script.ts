@@ -70,7 +70,7 @@ export async function preWorkspace(preBody: string, cmdline = 'BOOT_IMAGE=vmlinu
 }
 
 /** The rendered %pre in a workspace plus a restricted PATH: what tests that source the script need. */
-export async function sourcedPre(url = 'http://127.0.0.1:9'): Promise<{ ws: PreWorkspace; bin: RestrictedPath; cleanup(): Promise<void> }> {
+export async function sourcedPre(url = 'http://127.0.0.1:9'): Promise<{ ws: PreWorkspace; bin: RestrictedPath; cleanup: () => Promise<void> }> {
   const bin = await makeRestrictedPath();
   const ws = await preWorkspace(extractPre(renderStub(url)));
   return {
@@ -111,10 +111,10 @@ export function runPre(script: string, binDir: string, env: Record<string, strin
   const child = spawn(hostBash(), [script], { env: preEnv(binDir, env), stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  child.stdin!.on('error', () => undefined);
-  child.stdin!.end(stdin ?? '');
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(stdin ?? '');
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal }));
   });

@@ -26,8 +26,8 @@ export function allowedTools(file = TOOLS_FILE): AllowedTools {
   let forbidden: string[] = [];
   let inOptional = false;
   const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+  for (const raw of lines) {
+    const line = raw.trim();
     if (/^#\s*optional/i.test(line)) {
       inOptional = true;
       continue;

@@ -102,8 +102,8 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
   });
-  const stdout = keptOutput(child.stdout!);
-  const stderr = keptOutput(child.stderr!);
+  const stdout = keptOutput(child.stdout);
+  const stderr = keptOutput(child.stderr);
   const exited = new Promise<ServiceExit>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });

@@ -40,7 +40,7 @@ export async function registerMachine(url: string, facts: object = sampleFacts()
 /** A login through the web form from another loopback address (127.0.0.2 …: Linux answers the whole
  *  127/8), which the service sees as a different client. `ms`: how long the POST took. */
 export async function loginFrom(url: string, from: string, name: string, password: string): Promise<{ res: RawResponse; ms: number }> {
-  const agent = new http.Agent({ localAddress: from } as http.AgentOptions);
+  const agent = new http.Agent({ localAddress: from });
   try {
     const form = await rawRequest(url, { method: 'GET', path: '/login' }, agent);
     const loginCookie = String(form.headers['set-cookie']).split(';')[0]!;

@@ -17,7 +17,7 @@ function gnuDiff(a: string, b: string): string {
     return '';
   } catch (err) {
     // diff exits 1 when the files differ; drop its two file-name header lines.
-    return String((err as { stdout: string }).stdout).split('\n').slice(2).join('\n').replace(/\n$/, '');
+    return (err as { stdout: string }).stdout.split('\n').slice(2).join('\n').replace(/\n$/, '');
   }
 }
 

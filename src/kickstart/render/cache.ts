@@ -16,6 +16,6 @@ export class RenderCache {
   set(id: string, key: string, body: Buffer): void {
     this.entries.delete(id);
     this.entries.set(id, { key, body });
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
   }
 }

@@ -104,7 +104,7 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
   const loader = new TemplateLoader(templatesDir);
   const env = environmentFor(loader);
   let generation = 0;
-  if (opts.watch !== false) loader.watch(() => void generation++);
+  if (opts.watch !== false) loader.watch(() => { generation++; });
 
   return {
     render: (name, context) => renderWith(env, loader, name, context),
@@ -220,7 +220,7 @@ export function parseRenderError(name: string, err: unknown, root: string, sourc
   const column = place?.[3] ? Number(place[3]) : undefined;
   const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
   let message = (lines.at(-1) ?? raw).replace(/^(?:Template render error: |Error: )+/, '').replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '');
-  if (/null or undefined value/.test(message) && line && column) {
+  if (message.includes('null or undefined value') && line && column) {
     const expr = expressionAt(sourceOf?.(template), line, column);
     if (expr) message = `{{ ${expr} }} is undefined (a missing param or fact?)`;
   }

@@ -7,6 +7,7 @@ import { isCryptHash, sha512Crypt } from '../sha512-crypt.js';
 function text(value: unknown, filter: string): string {
   if (value === undefined || value === null) throw new Error(`${filter}: value is undefined`);
   if (typeof value === 'object') throw new Error(`${filter}: value is not a string or number`);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects are refused above; what is left prints as itself
   const s = String(value);
   if (s.includes('\0')) throw new Error(`${filter}: value contains a NUL byte`);
   return s;

@@ -40,9 +40,9 @@ const FILTERS: Record<string, (...args: never[]) => unknown> = {
   /** Anything that is not a letter or digit becomes one dash; no dash at either end. */
   slug: (s: unknown) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''),
   /** Keep the last `n` characters (serial numbers are most unique at the end). */
-  last: (s: unknown, n: number) => String(s).slice(-Math.max(0, Math.min(Number(n), 63))),
-  first: (s: unknown, n: number) => String(s).slice(0, Math.max(0, Math.min(Number(n), 63))),
-  replace: (s: unknown, from: string, to: string) => String(s).split(String(from)).join(String(to)),
+  last: (s: unknown, n: unknown) => String(s).slice(-Math.max(0, Math.min(Number(n), 63))),
+  first: (s: unknown, n: unknown) => String(s).slice(0, Math.max(0, Math.min(Number(n), 63))),
+  replace: (s: unknown, from: unknown, to: unknown) => String(s).split(String(from)).join(String(to)),
   default: (s: unknown, d: string) => (s === undefined || s === null || s === '' ? d : s),
 };
 for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn as (...args: unknown[]) => unknown);
@@ -50,7 +50,7 @@ for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn as (...
 // so a gap in one is not a way out.
 sandboxEnvironment(env);
 
-type Node = { typename: string; value?: unknown; fields?: string[]; [k: string]: unknown };
+interface Node { typename: string; value?: unknown; fields?: string[]; [k: string]: unknown }
 
 export class OperatorTemplate {
   private constructor(
@@ -100,6 +100,7 @@ function allow(node: Node, seen: { seq: boolean }): void {
     (n.fields ?? []).flatMap((f) => {
       const c = n[f];
       if (Array.isArray(c)) return c as Node[];
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (TS2322 without): the narrowed `object & Record<'typename', unknown>` is not a Node
       return c && typeof c === 'object' && 'typename' in c ? [c as Node] : [];
     });
   switch (node.typename) {

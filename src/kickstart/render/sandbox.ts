@@ -47,7 +47,7 @@ const NUMBER_METHODS = ['toFixed', 'toString'];
 
 /** Functions a template may call. A WeakSet: blessing a per-render helper keeps nothing alive. */
 const callable = new WeakSet<object>();
-const FunctionConstructors: readonly unknown[] = [Function, Object.getPrototypeOf(async () => undefined).constructor, Object.getPrototypeOf(function* () {}).constructor];
+const FunctionConstructors: readonly unknown[] = [Function, (Object.getPrototypeOf(async () => undefined) as object).constructor, (Object.getPrototypeOf(function* () {}) as object).constructor];
 
 /** Let templates call `fn` (a helper our code puts in a render context, e.g. seq() in hostname patterns). */
 export function allowCall<F extends (...args: never[]) => unknown>(fn: F): F {

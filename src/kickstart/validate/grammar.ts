@@ -45,7 +45,7 @@ const grammars = new Map<string, Grammar>();
 /** The grammar of a version, read from the generated tables once and kept; throws for a version not known here. */
 export function grammarFor(version: KickstartVersion): Grammar {
   if (!(KICKSTART_VERSIONS as readonly string[]).includes(version)) {
-    throw new Error(`unknown kickstart version "${String(version)}" (known: ${KICKSTART_VERSIONS.join(', ')})`);
+    throw new Error(`unknown kickstart version "${version}" (known: ${KICKSTART_VERSIONS.join(', ')})`);
   }
   let grammar = grammars.get(version);
   if (grammar) return grammar;
@@ -66,7 +66,7 @@ export function grammarFor(version: KickstartVersion): Grammar {
   return grammar;
 }
 
-function rowFor(rows: Array<[string, string]>, version: string): string | undefined {
+function rowFor(rows: [string, string][], version: string): string | undefined {
   return rows.find(([versions]) => versions.split(' ').includes(version))?.[1];
 }
 

@@ -4,7 +4,7 @@
 import type { FindingCode } from './findings.js';
 import type { OptionSpec } from './grammar.js';
 
-export type Problem = { severity: 'error' | 'warning'; code: FindingCode; message: string };
+export interface Problem { severity: 'error' | 'warning'; code: FindingCode; message: string }
 
 export interface ParsedArgs {
   /** Option name → values given (a flag records ''). */

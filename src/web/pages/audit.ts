@@ -14,8 +14,8 @@ export function auditPage(deps: Deps, { page, loggedIn }: PageKit): Router {
     const typed = Object.fromEntries(FIELDS.map((f) => [f, typeof req.query[f] === 'string' ? req.query[f] : '']));
     try {
       const { entries, next } = await readAudit(deps, parseAuditQuery(req.query));
-      const older = next === undefined ? undefined : `/audit?${new URLSearchParams({ ...typed, cursor: String(next) })}`;
-      const newest = typed.cursor ? `/audit?${new URLSearchParams({ ...typed, cursor: '' })}` : undefined;
+      const older = next === undefined ? undefined : `/audit?${new URLSearchParams({ ...typed, cursor: String(next) }).toString()}`;
+      const newest = typed.cursor ? `/audit?${new URLSearchParams({ ...typed, cursor: '' }).toString()}` : undefined;
       page(res, 'audit.njk', { title: 'Audit', nav: 'audit', entries, filter: typed, older, newest });
     } catch (err) {
       if (!isFormError(err)) throw err;

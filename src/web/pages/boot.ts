@@ -17,7 +17,7 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
   const router = Router();
   router.get('/boot', loggedIn, async (req, res) => {
     const url = baseUrl(req, deps.config.publicUrl);
-    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).trim() : '');
+    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name]).trim() : '');
     const typed = { installer: q('installer'), profile: q('profile'), repo: q('installer') ? '' : q('repo') };
     let src: BootSource;
     let error: { field: string; message: string } | undefined;

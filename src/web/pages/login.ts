@@ -43,16 +43,16 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
   });
 
   router.post('/login', form, async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, string>;
+    const body = (req.body ?? {}) as Record<string, string | string[] | undefined>; // urlencoded, not extended: a repeated field is an array
     const name = String(body.name ?? '').slice(0, 64);
     const next = safeNext(body.next);
     const ip = clientIp(req);
     const again = (status: number, error: string) => loginForm(req, res.status(status), { next, name, error });
-    if (!sameToken(body._csrf, cookie.parse(req.headers.cookie ?? '')[LOGIN_COOKIE])) return again(403, 'The form expired; please try again.');
+    if (!sameToken(body._csrf, cookie.parse(req.headers.cookie ?? '')[LOGIN_COOKIE])) { again(403, 'The form expired; please try again.'); return; }
     const gate = await limit.check(ip, name);
     if (gate.retryAfter > 0) {
       res.setHeader('Retry-After', String(gate.retryAfter));
-      return again(429, `Too many failed logins from this address for this name; try again in ${gate.retryAfter} second(s).`);
+      again(429, `Too many failed logins from this address for this name; try again in ${gate.retryAfter} second(s).`); return;
     }
     if (gate.slowMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.slowMs));
     const user = await deps.store.getUser(name);
@@ -62,7 +62,7 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
       const who = user ? user.name : '(unknown user)';
       deps.log.warn({ user: who, ip }, 'login failed');
       await audit(deps, 'anonymous', 'login.failure', who, `from ${ip}`);
-      return again(401, 'Wrong user name or password.');
+      again(401, 'Wrong user name or password.'); return;
     }
     await limit.succeed(ip, name);
     const session = sessions.create(user);

@@ -85,7 +85,8 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
     } catch (err) {
       if (!isFormError(err)) throw err;
       res.status(err.status);
-      return profilesPage(res, typed, { [fieldOf(err, ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message }, mode === 'replace');
+      await profilesPage(res, typed, { [fieldOf(err, ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message }, mode === 'replace');
+      return;
     }
     res.redirect(303, '/profiles');
   };
@@ -100,7 +101,8 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'PROFILE_IN_USE') throw err;
       res.status(err.status);
-      return profilesPage(res, { ...profileForm(masked(await deps.store.getProfile(name))), name }, { delete: inUse(name, err.detail as ProfileUsers) }, true, true);
+      await profilesPage(res, { ...profileForm(masked(await deps.store.getProfile(name))), name }, { delete: inUse(name, err.detail as ProfileUsers) }, true, true);
+      return;
     }
     res.redirect(303, '/profiles');
   });

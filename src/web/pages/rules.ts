@@ -77,13 +77,17 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     const typed = { ...ruleForm(), ...body, enabled: body.enabled === '1' ? '1' : '', ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
     const fields = ['name', 'expression', 'profile', 'hostname_pattern', 'priority', 'limit'];
     try {
-      if (body.intent === 'preview') return await rulesPage(res, typed, {}, mode === 'replace', await previewRule(deps, { rule: ruleBody(typed) }));
+      if (body.intent === 'preview') {
+        await rulesPage(res, typed, {}, mode === 'replace', await previewRule(deps, { rule: ruleBody(typed) }));
+        return;
+      }
       mustBeAllowed(res, 'hosts:write', CHANGE);
       await saveRule(deps, ruleBody(typed), mode, String(res.locals.actor));
     } catch (err) {
       if (!isFormError(err)) throw err;
       res.status(err.status);
-      return rulesPage(res, typed, { [fieldOf(err, fields)]: err.message }, mode === 'replace');
+      await rulesPage(res, typed, { [fieldOf(err, fields)]: err.message }, mode === 'replace');
+      return;
     }
     res.redirect(303, '/rules');
   };

@@ -53,6 +53,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
     let params: Record<string, unknown> | undefined;
     try {
       params = f.params?.trim() ? (JSON.parse(f.params) as Record<string, unknown>) : undefined;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.parse gives any value; the cast names the shape this checks for
       if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) throw new Error('must be a JSON object');
     } catch (err) {
       res.status(400);
@@ -126,7 +127,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
 function formOf(req: Request): Form {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const f: Form = {};
-  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'profile', 'params', 'version']) f[key] = typeof body[key] === 'string' ? (body[key] as string) : '';
+  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'profile', 'params', 'version']) f[key] = typeof body[key] === 'string' ? (body[key]) : '';
   f.name = f.name!.trim();
   return f;
 }
