@@ -5,7 +5,8 @@ const ENTRY = '^src/(http|web|app|server|main|cli)(/|\\.ts$)';
 const USE_CASES = '^src/(discovery|hosts|rules|profiles|templates|auth|audit|installers|boot)/';
 const RENDERER = '^src/kickstart/';
 // The files that define an entity (its type, defaults, caps): readable by every room.
-const ENTITIES = '^src/(hosts/host|profiles/profile|rules/rule|auth/user|audit/entry|templates/version|installers/installer|discovery/facts)\\.ts$';
+const ENTITIES =
+  '^src/(hosts/host|profiles/profile|rules/rule|auth/user|audit/entry|templates/version|installers/installer|discovery/facts)\\.ts$';
 
 module.exports = {
   forbidden: [

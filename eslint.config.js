@@ -10,7 +10,7 @@ export default defineConfig(
   // Plain JavaScript stays out: the browser scripts (src/web/static) and the bench workers (bench/*.mjs)
   // are not in the TypeScript project, so the type-checked rules cannot read them; Prettier formats them.
   // Generated code (tools/kickstart_grammar.py writes it) is fixed in its generator, not here.
-  { ignores: ['dist/**', 'coverage/**', 'data/**', '**/*.js', '**/*.mjs', '**/*.generated.ts'] },
+  { ignores: ['dist/**', 'coverage/**', 'data/**', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.generated.ts'] },
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,
   {
@@ -29,7 +29,10 @@ export default defineConfig(
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       // A leading underscore marks a deliberate omission: `const { hash: _hash, ...view } = user` drops a
       // field, `(err, req, res, _next)` keeps Express's four-argument error-handler signature.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // An async function without `await` is how a synchronous implementation meets an async interface
       // (the Store's methods, fakes in tests); being async it turns a throw into a rejection, which the
       // callers rely on. Forgotten awaits are caught by no-floating-promises and no-misused-promises.

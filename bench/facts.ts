@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 
 // A server CPU's flags as /proc/cpuinfo lists them (Ice Lake SP): ~1 KB of a real machine's facts.
-const FLAGS = ('fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush dts acpi mmx fxsr sse sse2 ss ht tm pbe syscall nx pdpe1gb rdtscp lm constant_tsc art arch_perfmon pebs bts rep_good nopl xtopology nonstop_tsc cpuid aperfmperf pni pclmulqdq dtes64 monitor ds_cpl vmx smx est tm2 ssse3 sdbg fma cx16 xtpr pdcm pcid dca sse4_1 sse4_2 x2apic movbe popcnt tsc_deadline_timer aes xsave avx f16c rdrand lahf_lm abm 3dnowprefetch cpuid_fault epb cat_l3 invpcid_single intel_ppin ssbd mba ibrs ibpb stibp ibrs_enhanced tpr_shadow vnmi flexpriority ept vpid ept_ad fsgsbase tsc_adjust bmi1 avx2 smep bmi2 erms invpcid cqm rdt_a avx512f avx512dq rdseed adx smap avx512ifma clflushopt clwb intel_pt avx512cd sha_ni avx512bw avx512vl xsaveopt xsavec xgetbv1 xsaves cqm_llc cqm_occup_llc cqm_mbm_total cqm_mbm_local split_lock_detect wbnoinvd dtherm ida arat pln pts hwp hwp_act_window hwp_epp hwp_pkg_req avx512vbmi umip pku ospke avx512_vbmi2 gfni vaes vpclmulqdq avx512_vnni avx512_bitalg tme avx512_vpopcntdq la57 rdpid fsrm md_clear pconfig flush_l1d arch_capabilities').split(' ');
+const FLAGS =
+  'fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush dts acpi mmx fxsr sse sse2 ss ht tm pbe syscall nx pdpe1gb rdtscp lm constant_tsc art arch_perfmon pebs bts rep_good nopl xtopology nonstop_tsc cpuid aperfmperf pni pclmulqdq dtes64 monitor ds_cpl vmx smx est tm2 ssse3 sdbg fma cx16 xtpr pdcm pcid dca sse4_1 sse4_2 x2apic movbe popcnt tsc_deadline_timer aes xsave avx f16c rdrand lahf_lm abm 3dnowprefetch cpuid_fault epb cat_l3 invpcid_single intel_ppin ssbd mba ibrs ibpb stibp ibrs_enhanced tpr_shadow vnmi flexpriority ept vpid ept_ad fsgsbase tsc_adjust bmi1 avx2 smep bmi2 erms invpcid cqm rdt_a avx512f avx512dq rdseed adx smap avx512ifma clflushopt clwb intel_pt avx512cd sha_ni avx512bw avx512vl xsaveopt xsavec xgetbv1 xsaves cqm_llc cqm_occup_llc cqm_mbm_total cqm_mbm_local split_lock_detect wbnoinvd dtherm ida arat pln pts hwp hwp_act_window hwp_epp hwp_pkg_req avx512vbmi umip pku ospke avx512_vbmi2 gfni vaes vpclmulqdq avx512_vnni avx512_bitalg tme avx512_vpopcntdq la57 rdpid fsrm md_clear pconfig flush_l1d arch_capabilities'.split(
+    ' ',
+  );
 
 const base = JSON.parse(readFileSync(new URL('../kickstarts/samples/dell-r650.json', import.meta.url), 'utf-8')) as Record<string, any>;
 
@@ -51,7 +54,8 @@ export function benchFacts(n: number): object {
   }
   disks.forEach((d, i) => {
     extra[`disk_${d.name}_firmware`] = i < 2 ? 'GDC7402Q (Samsung PM1733 3.2TB U.2 NVMe Gen4)' : 'DSG8 (MZ7LH1T9HMLT0D3 SATA SSD 1.92TB)';
-    extra[`disk_${d.name}_smart`] = `PASSED; power_on_hours=${(n * 7 + i * 13) % 40000}; wear=${(n + i) % 100}%; media_errors=0; temperature=${30 + ((n + i) % 15)}C`;
+    extra[`disk_${d.name}_smart`] =
+      `PASSED; power_on_hours=${(n * 7 + i * 13) % 40000}; wear=${(n + i) % 100}%; media_errors=0; temperature=${30 + ((n + i) % 15)}C`;
   });
   return {
     ...base,
@@ -60,6 +64,10 @@ export function benchFacts(n: number): object {
     nics,
     disks,
     extra,
-    dmi: { ...base.dmi, serial: `BN${n.toString(36).toUpperCase().padStart(6, '0')}`, uuid: `4c4c4544-0042-${hex.slice(0, 4)}-8033-${hex}` },
+    dmi: {
+      ...base.dmi,
+      serial: `BN${n.toString(36).toUpperCase().padStart(6, '0')}`,
+      uuid: `4c4c4544-0042-${hex.slice(0, 4)}-8033-${hex}`,
+    },
   };
 }

@@ -15,7 +15,13 @@ export interface PacedResult {
   max: number;
 }
 
-export async function pacedLoad(url: string, rate: number, seconds: number, next: () => { path: string; headers: Record<string, string> }, connections = 100): Promise<PacedResult> {
+export async function pacedLoad(
+  url: string,
+  rate: number,
+  seconds: number,
+  next: () => { path: string; headers: Record<string, string> },
+  connections = 100,
+): Promise<PacedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const target = new URL(url);
   const total = Math.round(rate * seconds);

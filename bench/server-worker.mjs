@@ -14,7 +14,13 @@ process.on('message', async (m) => {
   if (m === 'reset') delay.reset();
   else if (m === 'stats') {
     global.gc?.();
-    process.send({ type: 'stats', delayMaxMs: delay.max / 1e6, delayP99Ms: delay.percentile(99) / 1e6, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed });
+    process.send({
+      type: 'stats',
+      delayMaxMs: delay.max / 1e6,
+      delayP99Ms: delay.percentile(99) / 1e6,
+      rss: process.memoryUsage().rss,
+      heapUsed: process.memoryUsage().heapUsed,
+    });
   } else if (m === 'stop') {
     await running.stop();
     process.exit(0);

@@ -19,12 +19,20 @@ export interface WrkResult {
 }
 
 /** `hosts` go to a file the Lua script reads; each request polls one of them at random. */
-export async function wrkPolls(url: string, hosts: { id: string; token: string }[], seconds: number, workDir: string, connections = 100): Promise<WrkResult> {
+export async function wrkPolls(
+  url: string,
+  hosts: { id: string; token: string }[],
+  seconds: number,
+  workDir: string,
+  connections = 100,
+): Promise<WrkResult> {
   const list = path.join(workDir, 'wrk-hosts.txt');
   writeFileSync(list, hosts.map((h) => `${h.id} ${h.token}\n`).join(''));
   let out: string;
   try {
-    ({ stdout: out } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(HERE, 'polls.lua'), url], { env: { ...process.env, KICKSTAND_BENCH_HOSTS: list } }));
+    ({ stdout: out } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(HERE, 'polls.lua'), url], {
+      env: { ...process.env, KICKSTAND_BENCH_HOSTS: list },
+    }));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed: apt-get install -y wrk');
     throw err;

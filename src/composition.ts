@@ -46,7 +46,9 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     secrets = new SecretBox(await loadSecretKey(config.dataDir));
     store =
       overrides.store ??
-      (overrides.reader ? await LowdbStore.open(config.dataDir) : await LowdbStore.open(config.dataDir, { log, protectParams: (params) => secrets.protect(params) }));
+      (overrides.reader
+        ? await LowdbStore.open(config.dataDir)
+        : await LowdbStore.open(config.dataDir, { log, protectParams: (params) => secrets.protect(params) }));
   } catch (err) {
     await lock?.release();
     throw err;

@@ -68,11 +68,14 @@ export const errors = {
   ruleNotFound: (name: string, field?: string) => new AppError('RULE_NOT_FOUND', `no rule named "${name}"`, field),
   installerNotFound: (name: string, field?: string) => new AppError('INSTALLER_NOT_FOUND', `no installer named "${name}"`, field),
   userNotFound: (name: string, field = 'name') => new AppError('NOT_FOUND', `no user named "${name}"`, field),
-  templateNotFound: (name: string) => new AppError('TEMPLATE_NOT_FOUND', `template "${name}" does not exist in the templates folder`, 'template'),
+  templateNotFound: (name: string) =>
+    new AppError('TEMPLATE_NOT_FOUND', `template "${name}" does not exist in the templates folder`, 'template'),
   templateFileMissing: (name: string) => new AppError('NOT_FOUND', `no template "${name}" in the templates folder`, 'name'),
-  templateVersionNotFound: (name: string, version: string | number) => new AppError('TEMPLATE_VERSION_NOT_FOUND', `template ${name} has no version ${version}`, 'version'),
+  templateVersionNotFound: (name: string, version: string | number) =>
+    new AppError('TEMPLATE_VERSION_NOT_FOUND', `template ${name} has no version ${version}`, 'version'),
   noInstallLog: (hostId: string) => new AppError('NOT_FOUND', `host ${hostId} has no install log`),
-  nameTaken: (kind: 'user' | 'rule' | 'profile' | 'installer', name: string) => new AppError('NAME_TAKEN', `${kind} "${name}" already exists`, 'name'),
+  nameTaken: (kind: 'user' | 'rule' | 'profile' | 'installer', name: string) =>
+    new AppError('NAME_TAKEN', `${kind} "${name}" already exists`, 'name'),
   badHostToken: () => new AppError('UNAUTHORIZED', 'missing or invalid host token'),
   factsUnreadable: () => new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read'),
   badRole: () => new AppError('VALIDATION', 'role must be one of admin, operator, author, viewer', 'role'),

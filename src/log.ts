@@ -12,7 +12,23 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: {
         // Params are never logged (they may hold secrets, secrets/secret-params.ts); a line that ever
         // carries them, an assignment's included, gets "[redacted]" in their place.
-        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'password', '*.password', 'root_password', '*.root_password', 'params', '*.params', '*.*.params', 'boot_key', '*.boot_key', 'headers["x-kickstand-boot-key"]'],
+        paths: [
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'password',
+          '*.password',
+          'root_password',
+          '*.root_password',
+          'params',
+          '*.params',
+          '*.*.params',
+          'boot_key',
+          '*.boot_key',
+          'headers["x-kickstand-boot-key"]',
+        ],
         censor: '[redacted]',
       },
     },

@@ -9,10 +9,24 @@ import { messageOf, UsageError } from './errors.js';
 process.umask(0o077);
 
 // Errors a person caused: their message is the whole story (exit 1), or a usage line (exit 2).
-const EXPECTED = new Set(['ConfigError', 'StoreOpenError', 'DataDirBusy', 'ServiceApiError', 'DiskWriteError', 'AppError', 'InstallersFileError', 'ProductImgError', 'SecretKeyError']);
+const EXPECTED = new Set([
+  'ConfigError',
+  'StoreOpenError',
+  'DataDirBusy',
+  'ServiceApiError',
+  'DiskWriteError',
+  'AppError',
+  'InstallersFileError',
+  'ProductImgError',
+  'SecretKeyError',
+]);
 
 async function serve(): Promise<void> {
-  const [{ loadConfig }, { createLogger }, { startWebServer }] = await Promise.all([import('./config.js'), import('./log.js'), import('./server.js')]);
+  const [{ loadConfig }, { createLogger }, { startWebServer }] = await Promise.all([
+    import('./config.js'),
+    import('./log.js'),
+    import('./server.js'),
+  ]);
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const running = await startWebServer(config, log);
@@ -32,7 +46,10 @@ async function serve(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  log.info({ url: running.url, bind: config.bind, port: running.port, data: config.dataDir, templates: config.templatesDir }, 'kickstand listening');
+  log.info(
+    { url: running.url, bind: config.bind, port: running.port, data: config.dataDir, templates: config.templatesDir },
+    'kickstand listening',
+  );
 }
 
 const [command = 'serve', ...rest] = process.argv.slice(2);
@@ -47,7 +64,9 @@ const commands: Record<string, () => Promise<void>> = {
 };
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | data check [DIR]\n`);
+  process.stderr.write(
+    `kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | data check [DIR]\n`,
+  );
   process.exit(2);
 }
 run().catch((err: unknown) => {

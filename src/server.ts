@@ -43,12 +43,16 @@ export interface ServerTimeouts {
 
 export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, checkEveryMs: 1_000 };
 
-export async function startWebServer(config: Config, log: Logger, options: { timeouts?: Partial<ServerTimeouts> } = {}): Promise<RunningServer> {
+export async function startWebServer(
+  config: Config,
+  log: Logger,
+  options: { timeouts?: Partial<ServerTimeouts> } = {},
+): Promise<RunningServer> {
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   await checkFolders(config);
   const deps = await createDeps(config, log, { lock: true });
-  // The template watcher starts with the service, not with the first render.
-  void deps.kickstarts;
+  // The template watcher starts with the service, not with the first render (the getter builds it).
+  deps.kickstarts.generation();
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
   const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 

@@ -24,7 +24,11 @@ afterEach(async () => {
 async function config() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-composition-'));
   dirs.push(dataDir);
-  return loadConfig({ KICKSTAND_DATA: dataDir, KICKSTAND_TEMPLATES: path.resolve('kickstarts'), KICKSTAND_ADMIN_TOKEN: 'test-admin-token-0123456789' });
+  return loadConfig({
+    KICKSTAND_DATA: dataDir,
+    KICKSTAND_TEMPLATES: path.resolve('kickstarts'),
+    KICKSTAND_ADMIN_TOKEN: 'test-admin-token-0123456789',
+  });
 }
 const log = createLogger('silent');
 
@@ -55,10 +59,11 @@ describe('createDeps', () => {
   });
 
   it('When a store is passed, then the deps use it and close() leaves it open: it is the caller’s', async () => {
-    const store = { close: vi.fn(async () => undefined) } as unknown as Store;
+    const close = vi.fn(async () => undefined);
+    const store = { close } as unknown as Store;
     const deps = await createDeps(await config(), log, { store, configInstallers: [] });
     expect(deps.store).toBe(store);
     await deps.close();
-    expect(store.close).not.toHaveBeenCalled();
+    expect(close).not.toHaveBeenCalled();
   });
 });

@@ -21,17 +21,20 @@ export function parseAuditQuery(params: Record<string, unknown>): AuditQuery {
     const value = params[name];
     if (value === undefined || value === '') return undefined;
     if (typeof value !== 'string') throw new AppError('VALIDATION', `${name} must be given once, as text`, name);
-    if (value.length > 128 || /[\x00-\x1f\x7f]/.test(value)) throw new AppError('VALIDATION', `${name} must be at most 128 characters, without control characters`, name);
+    if (value.length > 128 || /[\x00-\x1f\x7f]/.test(value))
+      throw new AppError('VALIDATION', `${name} must be at most 128 characters, without control characters`, name);
     return value;
   };
   const whole = (name: string, min: number, max: number): number | undefined => {
     const value = text(name);
     if (value === undefined) return undefined;
-    if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) throw new AppError('VALIDATION', `${name} must be a whole number from ${min} to ${max}`, name);
+    if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max)
+      throw new AppError('VALIDATION', `${name} must be a whole number from ${min} to ${max}`, name);
     return Number(value);
   };
   const action = text('action');
-  if (action !== undefined && !/^[a-z][a-z0-9.-]*\*?$/.test(action)) throw new AppError('VALIDATION', 'action must be an action such as user.delete, or a prefix ending in * such as user.*', 'action');
+  if (action !== undefined && !/^[a-z][a-z0-9.-]*\*?$/.test(action))
+    throw new AppError('VALIDATION', 'action must be an action such as user.delete, or a prefix ending in * such as user.*', 'action');
   const actor = text('actor');
   const target = text('target');
   const before = whole('cursor', 1, Number.MAX_SAFE_INTEGER);

@@ -17,18 +17,26 @@ export const MIN_PASSWORD = 12;
 export const MAX_TOKENS = 20;
 
 function checkName(name: string): void {
-  if (!NAME.test(name)) throw new AppError('VALIDATION', 'name must be 1–32 characters: lower-case letters, digits, _ . - (starting with a letter)', 'name');
+  if (!NAME.test(name))
+    throw new AppError('VALIDATION', 'name must be 1–32 characters: lower-case letters, digits, _ . - (starting with a letter)', 'name');
 }
 
 function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD || password.length > 1024) throw new AppError('VALIDATION', `password must be ${MIN_PASSWORD} to 1024 characters`, 'password');
+  if (password.length < MIN_PASSWORD || password.length > 1024)
+    throw new AppError('VALIDATION', `password must be ${MIN_PASSWORD} to 1024 characters`, 'password');
 }
 
 /** What changing users takes (the hosts lock serialises every find-then-save on the document). */
 export type UserDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
 
 /** Create a user; without a password one is generated and returned (shown once). */
-export async function createUser(deps: UserDeps, name: string, role: string, password: string | undefined, actor: string): Promise<{ user: User; password: string }> {
+export async function createUser(
+  deps: UserDeps,
+  name: string,
+  role: string,
+  password: string | undefined,
+  actor: string,
+): Promise<{ user: User; password: string }> {
   checkName(name);
   if (!isRole(role)) throw errors.badRole();
   const secret = password ?? generatePassword();
@@ -52,7 +60,12 @@ export async function resetPassword(deps: UserDeps, name: string, password: stri
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
     if (!user) throw errors.userNotFound(name);
-    await deps.store.saveUser({ ...user, password_hash: hash, sessions_epoch: (user.sessions_epoch ?? 0) + 1, updated_at: new Date().toISOString() });
+    await deps.store.saveUser({
+      ...user,
+      password_hash: hash,
+      sessions_epoch: (user.sessions_epoch ?? 0) + 1,
+      updated_at: new Date().toISOString(),
+    });
   });
   await audit(deps, actor, 'user.password', name);
   return secret;
@@ -74,14 +87,25 @@ export async function changeRole(deps: UserDeps, name: string, role: string, act
 }
 
 /** A personal API token: returned once, kept as a hash. */
-export async function createApiToken(deps: UserDeps, name: string, tokenName: string, actor: string): Promise<{ id: string; token: string }> {
-  if (!/^[\w .-]{1,64}$/.test(tokenName)) throw new AppError('VALIDATION', 'token name must be 1–64 letters, digits, spaces, _ . -', 'name');
+export async function createApiToken(
+  deps: UserDeps,
+  name: string,
+  tokenName: string,
+  actor: string,
+): Promise<{ id: string; token: string }> {
+  if (!/^[\w .-]{1,64}$/.test(tokenName))
+    throw new AppError('VALIDATION', 'token name must be 1–64 letters, digits, spaces, _ . -', 'name');
   const token = `ks_${newToken()}${newToken()}`;
   const id = randomBytes(6).toString('hex');
   await deps.hostsLock.run(async () => {
     const user = await deps.store.getUser(name);
     if (!user) throw errors.userNotFound(name, 'user');
-    if (user.tokens.length >= MAX_TOKENS) throw new AppError('LIMIT_REACHED', `user "${name}" already has ${MAX_TOKENS} personal tokens, the most allowed; revoke one first`, 'tokens');
+    if (user.tokens.length >= MAX_TOKENS)
+      throw new AppError(
+        'LIMIT_REACHED',
+        `user "${name}" already has ${MAX_TOKENS} personal tokens, the most allowed; revoke one first`,
+        'tokens',
+      );
     const entry = { id, name: tokenName, hash: hashToken(token), created_at: new Date().toISOString() };
     await deps.store.saveUser({ ...user, tokens: [...user.tokens, entry] });
   });

@@ -17,7 +17,13 @@ import { NAME } from '../schemas/assignment.js';
 export const BOOT_FORMATS = ['pxelinux', 'grub', 'ipxe', 'cmdline', 'dvd'] as const;
 export type BootFormat = (typeof BOOT_FORMATS)[number];
 
-const GENERATORS: Record<BootFormat, (src: BootSource) => string> = { pxelinux, grub, ipxe, cmdline: (s) => `${cmdline(s)}\n`, dvd: dvdRecipe };
+const GENERATORS: Record<BootFormat, (src: BootSource) => string> = {
+  pxelinux,
+  grub,
+  ipxe,
+  cmdline: (s) => `${cmdline(s)}\n`,
+  dvd: dvdRecipe,
+};
 
 export interface BootRequest {
   format: string;
@@ -42,15 +48,26 @@ const PROFILE_NAME = new RegExp(NAME);
 
 async function checkProfile(deps: Pick<Deps, 'store'>, name: string, caller: BootCaller): Promise<void> {
   // The name lands in loader configs and kernel command lines: the syntax is checked for everyone.
-  if (!PROFILE_NAME.test(name)) throw new AppError('VALIDATION', 'profile must be a profile name: letters, digits, _ . - (at most 64)', 'profile');
+  if (!PROFILE_NAME.test(name))
+    throw new AppError('VALIDATION', 'profile must be a profile name: letters, digits, _ . - (at most 64)', 'profile');
   if (caller === 'anonymous') return;
   const profile = await deps.store.getProfile(name);
   if (!profile) throw errors.profileNotFound(name, 'profile');
-  if (!isBootable(profile)) throw new AppError('PROFILE_NOT_BOOTABLE', `profile "${name}" is not bootable: a boot entry naming it would be ignored (mark it bootable on its page or with "bootable": true)`, 'profile');
+  if (!isBootable(profile))
+    throw new AppError(
+      'PROFILE_NOT_BOOTABLE',
+      `profile "${name}" is not bootable: a boot entry naming it would be ignored (mark it bootable on its page or with "bootable": true)`,
+      'profile',
+    );
 }
 
 /** The source a request names, every reference checked (AppError naming the field). */
-export async function checkedSource(deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>, url: string, req: Omit<BootRequest, 'format'>, caller: BootCaller): Promise<BootSource> {
+export async function checkedSource(
+  deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>,
+  url: string,
+  req: Omit<BootRequest, 'format'>,
+  caller: BootCaller,
+): Promise<BootSource> {
   if (req.installer && req.repo) throw new AppError('VALIDATION', 'give an installer or a repo URL, not both', 'repo');
   const installer = req.installer ? await getInstaller(deps, req.installer) : undefined;
   if (req.installer && !installer) throw errors.installerNotFound(req.installer, 'installer');
@@ -61,10 +78,19 @@ export async function checkedSource(deps: Pick<Deps, 'config' | 'store' | 'confi
     if (typeof checked !== 'string') throw new AppError('VALIDATION', `repo ${checked.problem}`, 'repo');
     repo = checked;
   }
-  return bootSource(deps, url, { ...(installer ? { installer } : {}), ...(repo ? { repo } : {}), ...(req.profile ? { profile: req.profile } : {}) });
+  return bootSource(deps, url, {
+    ...(installer ? { installer } : {}),
+    ...(repo ? { repo } : {}),
+    ...(req.profile ? { profile: req.profile } : {}),
+  });
 }
 
-export async function bootConfig(deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>, url: string, req: BootRequest, caller: BootCaller): Promise<string> {
+export async function bootConfig(
+  deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>,
+  url: string,
+  req: BootRequest,
+  caller: BootCaller,
+): Promise<string> {
   if (!isBootFormat(req.format)) throw new AppError('VALIDATION', `format must be one of ${BOOT_FORMATS.join(', ')}`, 'format');
   return GENERATORS[req.format](await checkedSource(deps, url, req, caller));
 }

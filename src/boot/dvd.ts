@@ -26,7 +26,9 @@ export function dvdRecipe(src: BootSource): string {
     lines.push(`curl -fsS -o product.img ${src.url}/images/product.img`);
     lines.push(`mkksiso --ks kickstand-stub.ks -u product.img -c "${cmdline}" ${name}-x86_64-dvd.iso kickstand-${name.toLowerCase()}.iso`);
   } else {
-    lines.push(`mkksiso --ks kickstand-stub.ks -c "${cmdline}${overlay ? ` inst.updates=${src.url}/updates.img` : ''}" ${name}-x86_64-dvd.iso kickstand-${name.toLowerCase()}.iso`);
+    lines.push(
+      `mkksiso --ks kickstand-stub.ks -c "${cmdline}${overlay ? ` inst.updates=${src.url}/updates.img` : ''}" ${name}-x86_64-dvd.iso kickstand-${name.toLowerCase()}.iso`,
+    );
     if (overlay) lines.push(`# (RHEL 8's mkksiso has no -u: the overlay comes over the network with inst.updates=)`);
   }
   lines.push('');

@@ -11,7 +11,12 @@ import { ipxe } from './ipxe.js';
 
 const MAC = /^[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$/;
 
-export async function ipxeFor(deps: Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock'>, src: BootSource, rawMac: string | undefined, ip: string): Promise<string> {
+export async function ipxeFor(
+  deps: Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock'>,
+  src: BootSource,
+  rawMac: string | undefined,
+  ip: string,
+): Promise<string> {
   if (!rawMac || !MAC.test(rawMac)) return ipxe(src);
   const mac = normalizeMac(rawMac.replace(/-/g, ':'));
   const direct = await deps.hostsLock.run(async () => {

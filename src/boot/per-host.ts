@@ -15,10 +15,19 @@ export interface PerMacEntry {
   text: string;
 }
 
-export async function hostBootEntries(deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>, url: string, id: string, req: Omit<BootRequest, 'format'>): Promise<{ boot_key_set: boolean; pxelinux: PerMacEntry; grub: PerMacEntry; ipxe: PerMacEntry }> {
+export async function hostBootEntries(
+  deps: Pick<Deps, 'config' | 'store' | 'configInstallers'>,
+  url: string,
+  id: string,
+  req: Omit<BootRequest, 'format'>,
+): Promise<{ boot_key_set: boolean; pxelinux: PerMacEntry; grub: PerMacEntry; ipxe: PerMacEntry }> {
   const host = await deps.store.getHost(id);
   if (!host) throw errors.hostNotFound(id);
-  const src = { ...(await checkedSource(deps, url, req, 'admin')), bootMac: host.boot_mac, ...(host.boot_key ? { bootKey: host.boot_key } : {}) };
+  const src = {
+    ...(await checkedSource(deps, url, req, 'admin')),
+    bootMac: host.boot_mac,
+    ...(host.boot_key ? { bootKey: host.boot_key } : {}),
+  };
   const hyphens = host.boot_mac.replace(/:/g, '-');
   return {
     boot_key_set: host.boot_key !== undefined,

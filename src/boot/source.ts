@@ -10,7 +10,11 @@ export async function overlayBuilt(deps: Pick<Deps, 'config'>): Promise<boolean>
   return (await stat(deps.config.productImg).catch(() => undefined))?.isFile() ?? false;
 }
 
-export async function bootSource(deps: Pick<Deps, 'config'>, url: string, from: { repo?: string; installer?: Installer; profile?: string }): Promise<BootSource> {
+export async function bootSource(
+  deps: Pick<Deps, 'config'>,
+  url: string,
+  from: { repo?: string; installer?: Installer; profile?: string },
+): Promise<BootSource> {
   const overlay = await overlayBuilt(deps);
   const i = from.installer;
   const profile = from.profile ? { profile: from.profile } : {};

@@ -18,7 +18,13 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: { format: { type: 'string' }, installer: { type: 'string' }, profile: { type: 'string' }, repo: { type: 'string' }, url: { type: 'string' } },
+      options: {
+        format: { type: 'string' },
+        installer: { type: 'string' },
+        profile: { type: 'string' },
+        repo: { type: 'string' },
+        url: { type: 'string' },
+      },
     }));
   } catch (err) {
     throw new UsageError(messageOf(err), BOOT_CONFIG_USAGE);
@@ -26,7 +32,8 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
   if (!values.format) throw new UsageError('--format is required', BOOT_CONFIG_USAGE);
   const config = loadConfig();
   const rawUrl = values.url ?? config.publicUrl;
-  if (!rawUrl) throw new UsageError('the machines need Kickstand’s address: pass --url http://IP:PORT or set KICKSTAND_URL', BOOT_CONFIG_USAGE);
+  if (!rawUrl)
+    throw new UsageError('the machines need Kickstand’s address: pass --url http://IP:PORT or set KICKSTAND_URL', BOOT_CONFIG_USAGE);
   const url = checkPublicUrl(rawUrl);
   if (typeof url !== 'string') throw new UsageError(`--url "${rawUrl}": ${url.problem}`, BOOT_CONFIG_USAGE);
   // A reader: the service may be running and holds the data dir; nothing here changes it.
@@ -34,12 +41,17 @@ export async function bootConfigCommand(argv: string[], out: (text: string) => v
   try {
     out(
       // Run on the Kickstand machine with its data dir: an admin, told when the profile is not bootable.
-      await bootConfig(deps, url, {
-        format: values.format,
-        ...(values.installer ? { installer: values.installer } : {}),
-        ...(values.profile ? { profile: values.profile } : {}),
-        ...(values.repo ? { repo: values.repo } : {}),
-      }, 'admin'),
+      await bootConfig(
+        deps,
+        url,
+        {
+          format: values.format,
+          ...(values.installer ? { installer: values.installer } : {}),
+          ...(values.profile ? { profile: values.profile } : {}),
+          ...(values.repo ? { repo: values.repo } : {}),
+        },
+        'admin',
+      ),
     );
   } finally {
     await deps.close();

@@ -9,7 +9,8 @@ export const DATA_USAGE = 'usage: kickstand data check [DIR]   (DIR defaults to 
 
 export async function dataCommand(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<boolean> {
   const [action, dir, ...extra] = argv;
-  if (action !== 'check' || extra.length) throw new UsageError(action === 'check' ? 'one data dir at most' : `unknown data command "${action ?? ''}"`, DATA_USAGE);
+  if (action !== 'check' || extra.length)
+    throw new UsageError(action === 'check' ? 'one data dir at most' : `unknown data command "${action ?? ''}"`, DATA_USAGE);
   const lines = await checkDataDir(dir ?? (process.env.KICKSTAND_DATA || './data'));
   for (const l of lines) out(`${l.ok ? 'ok ' : 'BAD'} ${l.file}: ${l.message}`);
   const ok = lines.every((l) => l.ok);

@@ -3,7 +3,15 @@
 // add to the recipe's lists and override its compression. argv → one library call → a report.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { buildProductImg, formatInspection, inspectProductImg, loadRecipe, type BuildReport, type Recipe, type RecipeFile } from '../product-img/index.js';
+import {
+  buildProductImg,
+  formatInspection,
+  inspectProductImg,
+  loadRecipe,
+  type BuildReport,
+  type Recipe,
+  type RecipeFile,
+} from '../product-img/index.js';
 import { messageOf, UsageError } from '../errors.js';
 
 export const PRODUCT_IMG_USAGE = `usage:
@@ -44,25 +52,34 @@ async function build(argv: string[], out: Out, env: NodeJS.ProcessEnv, warn: Out
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`, PRODUCT_IMG_USAGE);
   if (!values.output) throw new UsageError('-o FILE is required', PRODUCT_IMG_USAGE);
-  if (values.compress !== undefined && values.compress !== 'gzip' && values.compress !== 'xz') throw new UsageError(`--compress must be gzip or xz, not "${values.compress}"`, PRODUCT_IMG_USAGE);
-  if (values.preset !== undefined && values.preset !== 'kexec') throw new UsageError(`--preset must be kexec, not "${values.preset}"`, PRODUCT_IMG_USAGE);
+  if (values.compress !== undefined && values.compress !== 'gzip' && values.compress !== 'xz')
+    throw new UsageError(`--compress must be gzip or xz, not "${values.compress}"`, PRODUCT_IMG_USAGE);
+  if (values.preset !== undefined && values.preset !== 'kexec')
+    throw new UsageError(`--preset must be kexec, not "${values.preset}"`, PRODUCT_IMG_USAGE);
 
   const base: Recipe = values.recipe ? await loadRecipe(here(values.recipe)) : { rpms: [], take: [], files: [], compress: 'gzip' };
   const recipe: Recipe = {
     rpms: [...base.rpms, ...(values.rpm ?? []).map(here)],
     take: [...base.take, ...(values.take ?? [])],
     files: [...base.files, ...(values.file ?? []).map(fileSpec)],
-    compress: (values.compress) ?? base.compress,
+    compress: values.compress ?? base.compress,
     ...(values.preset || base.preset ? { preset: 'kexec' as const } : {}),
     ...(values['expect-libs'] ? { expectLibs: here(values['expect-libs']) } : base.expectLibs ? { expectLibs: base.expectLibs } : {}),
   };
-  if (!recipe.rpms.length && !recipe.files.length) throw new UsageError('nothing to pack: give --rpm with --take/--preset, --file, or a --recipe', PRODUCT_IMG_USAGE);
-  if (recipe.rpms.length && !recipe.take.length && !recipe.preset) throw new UsageError('--rpm needs --take PATH_GLOB or --preset kexec to say which files to take', PRODUCT_IMG_USAGE);
+  if (!recipe.rpms.length && !recipe.files.length)
+    throw new UsageError('nothing to pack: give --rpm with --take/--preset, --file, or a --recipe', PRODUCT_IMG_USAGE);
+  if (recipe.rpms.length && !recipe.take.length && !recipe.preset)
+    throw new UsageError('--rpm needs --take PATH_GLOB or --preset kexec to say which files to take', PRODUCT_IMG_USAGE);
 
   const epoch = env.SOURCE_DATE_EPOCH;
-  if (epoch !== undefined && !/^\d{1,10}$/.test(epoch)) throw new UsageError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not "${epoch}"`, PRODUCT_IMG_USAGE);
-  const report = await buildProductImg(recipe, { outPath: here(values.output), ...(epoch !== undefined ? { sourceDateEpoch: Number(epoch) } : {}) });
-  for (const s of report.skipped) warn(`kickstand: warning: ${s.from}: left out "${s.path}": a .buildstamp is never packed, Anaconda must take it from the media\n`);
+  if (epoch !== undefined && !/^\d{1,10}$/.test(epoch))
+    throw new UsageError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not "${epoch}"`, PRODUCT_IMG_USAGE);
+  const report = await buildProductImg(recipe, {
+    outPath: here(values.output),
+    ...(epoch !== undefined ? { sourceDateEpoch: Number(epoch) } : {}),
+  });
+  for (const s of report.skipped)
+    warn(`kickstand: warning: ${s.from}: left out "${s.path}": a .buildstamp is never packed, Anaconda must take it from the media\n`);
   out(formatReport(report, recipe));
 }
 
@@ -76,18 +93,25 @@ async function inspect(argv: string[], out: Out): Promise<void> {
 /** SRC:DEST[:MODE] — MODE in octal. A Windows-style "C:" never reaches a Linux provisioning host. */
 function fileSpec(spec: string): RecipeFile {
   const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw new UsageError(`--file "${spec}": expected SRC:DEST[:MODE]`, PRODUCT_IMG_USAGE);
+  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1])
+    throw new UsageError(`--file "${spec}": expected SRC:DEST[:MODE]`, PRODUCT_IMG_USAGE);
   const [src, dest, mode] = parts as [string, string, string | undefined];
-  if (mode !== undefined && !/^0?[0-7]{3,4}$/.test(mode)) throw new UsageError(`--file "${spec}": MODE must be octal, e.g. 0755`, PRODUCT_IMG_USAGE);
+  if (mode !== undefined && !/^0?[0-7]{3,4}$/.test(mode))
+    throw new UsageError(`--file "${spec}": MODE must be octal, e.g. 0755`, PRODUCT_IMG_USAGE);
   return { src: here(src), dest, ...(mode !== undefined ? { mode: parseInt(mode, 8) } : {}) };
 }
 
 function formatReport(r: BuildReport, recipe: Recipe): string {
   const lines = [`wrote ${r.outPath} (${r.compress}, ${r.size} bytes, sha256 ${r.sha256})`];
-  for (const e of r.entries) lines.push(`  ${e.mode.toString(8).padStart(6, '0')} ${String(e.size).padStart(10)} ${e.path}${e.linkTarget !== undefined ? ` -> ${e.linkTarget}` : ''}${e.from ? `  (from ${path.basename(e.from)})` : ''}`);
+  for (const e of r.entries)
+    lines.push(
+      `  ${e.mode.toString(8).padStart(6, '0')} ${String(e.size).padStart(10)} ${e.path}${e.linkTarget !== undefined ? ` -> ${e.linkTarget}` : ''}${e.from ? `  (from ${path.basename(e.from)})` : ''}`,
+    );
   for (const n of r.needed) lines.push(`needs ${n.path}: ${n.needed.length ? n.needed.join(' ') : '(static)'}`);
   if (!recipe.expectLibs && r.missing.length) {
-    lines.push(`not packed (check them against the target image with --expect-libs product-img/expect-libs/rhelN.txt): ${r.missing.map((m) => m.lib).join(' ')}`);
+    lines.push(
+      `not packed (check them against the target image with --expect-libs product-img/expect-libs/rhelN.txt): ${r.missing.map((m) => m.lib).join(' ')}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -26,7 +26,8 @@ export async function serviceApi(config: Config, busy: DataDirBusy): Promise<Use
   const token = config.adminToken ?? (await readFile(path.join(config.dataDir, ADMIN_TOKEN_FILE), 'utf-8').catch(() => '')).trim();
   if (!token) throw new ServiceApiError(`${busy.message}; to go through it, set KICKSTAND_ADMIN_TOKEN as the service has it`);
   // The service listens on every address by default: this machine reaches it on loopback.
-  const host = config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind === '::' ? '[::1]' : config.bind.includes(':') ? `[${config.bind}]` : config.bind;
+  const host =
+    config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind === '::' ? '[::1]' : config.bind.includes(':') ? `[${config.bind}]` : config.bind;
   const base = `http://${host}:${config.port}`;
   return {
     async call(method, route, body) {
@@ -39,7 +40,9 @@ export async function serviceApi(config: Config, busy: DataDirBusy): Promise<Use
           signal: AbortSignal.timeout(30_000),
         });
       } catch (err) {
-        throw new ServiceApiError(`${busy.message}; its API at ${base} did not answer (${messageOf(err)}): set PORT and KICKSTAND_BIND as the service has them`);
+        throw new ServiceApiError(
+          `${busy.message}; its API at ${base} did not answer (${messageOf(err)}): set PORT and KICKSTAND_BIND as the service has them`,
+        );
       }
       const text = await res.text();
       const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};

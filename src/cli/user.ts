@@ -32,7 +32,11 @@ interface UserOps {
 }
 
 export async function userCommand(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, name: { type: 'string' } },
+  });
   const [action, name] = positionals;
   const config = loadConfig();
   const ops = await openOps(config);
@@ -114,7 +118,10 @@ async function apiOps(config: Config, busy: DataDirBusy): Promise<UserOps> {
   const api = await serviceApi(config, busy);
   const user = (name: string) => `/api/v1/users/${encodeURIComponent(name)}`;
   return {
-    list: async () => ((await api.call('GET', '/api/v1/users')).users as { name: string; role: string; tokens: unknown[]; created_at: string }[]).map((u) => `${u.name}\t${u.role}\t${u.tokens.length} token(s)\tsince ${u.created_at}`),
+    list: async () =>
+      ((await api.call('GET', '/api/v1/users')).users as { name: string; role: string; tokens: unknown[]; created_at: string }[]).map(
+        (u) => `${u.name}\t${u.role}\t${u.tokens.length} token(s)\tsince ${u.created_at}`,
+      ),
     add: async (name, role, password) => {
       const made = await api.call('POST', '/api/v1/users', { name, role, ...(password ? { password } : {}) });
       return { role: String(made.role), password: typeof made.password === 'string' ? made.password : undefined };

@@ -21,7 +21,13 @@ export type PollAnswer =
 export type PollDeps = Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock' | 'kickstarts' | 'renderCache' | 'secrets'>;
 
 /** `baseUrl` may be a getter: a waiting machine's poll (nearly all of them) never needs it. */
-export async function answerPoll(deps: PollDeps, id: string, token: string | undefined, ip: string, baseUrl: string | (() => string)): Promise<PollAnswer> {
+export async function answerPoll(
+  deps: PollDeps,
+  id: string,
+  token: string | undefined,
+  ip: string,
+  baseUrl: string | (() => string),
+): Promise<PollAnswer> {
   let host = await deps.store.getHost(id);
   if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {
     // A newcomer's claim (conflict.ts): refused with 409 unless the automatic release gives it the
@@ -37,7 +43,8 @@ export async function answerPoll(deps: PollDeps, id: string, token: string | und
   if (host.state === 'lost') cameBack(deps, host, ip);
   const assignment = host.assignment;
   // Waiting, failed (a person decides what next), or anything without an answer: come back later.
-  if ((host.state !== 'assigned' && host.state !== 'provisioning') || !assignment) return { action: 'wait', retryAfter: deps.config.pollInterval };
+  if ((host.state !== 'assigned' && host.state !== 'provisioning') || !assignment)
+    return { action: 'wait', retryAfter: deps.config.pollInterval };
 
   let answer: PollAnswer;
   let url = '';

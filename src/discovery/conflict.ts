@@ -38,7 +38,15 @@ export function claimReason(known: Host, presentedKey: string | undefined): stri
 }
 
 /** The host with the newcomer's claim on it (a previous claim dies) and one identity-conflict event. */
-export function withClaim(known: Host, identity: Identity, claimToken: string, ip: string, matchedBy: MatchedBy, reason: string, at: string): Host {
+export function withClaim(
+  known: Host,
+  identity: Identity,
+  claimToken: string,
+  ip: string,
+  matchedBy: MatchedBy,
+  reason: string,
+  at: string,
+): Host {
   const next: Host = {
     ...known,
     events: [...known.events],
@@ -54,7 +62,10 @@ export function withClaim(known: Host, identity: Identity, claimToken: string, i
       reason,
     },
   };
-  const how = matchedBy === 'boot_mac' ? `this host's boot MAC ${identity.boot_mac}` : `this host's DMI UUID ${identity.uuid ?? '?'} (its own boot MAC ${identity.boot_mac})`;
+  const how =
+    matchedBy === 'boot_mac'
+      ? `this host's boot MAC ${identity.boot_mac}`
+      : `this host's DMI UUID ${identity.uuid ?? '?'} (its own boot MAC ${identity.boot_mac})`;
   const before = known.conflict ? `; the previous claim from ${known.conflict.ip} is replaced` : '';
   const original = known.last_seen_ip ? ` (last seen from ${known.last_seen_ip})` : '';
   addEvent(next, {
@@ -82,7 +93,13 @@ export function released(host: Host, actor: string, ip: string | undefined, why:
   const { conflict: _resolved, token_expires_at: _old, ...rest } = host;
   const base: Host = { ...rest, events: [...host.events], updated_at: at };
   const mac = c.boot_mac === host.boot_mac ? `boot MAC ${c.boot_mac} unchanged` : `boot MAC ${host.boot_mac} → ${c.boot_mac}`;
-  addEvent(base, { at, type: 'conflict-released', actor, ...(ip ? { ip } : {}), message: `released to the machine at ${c.ip} (${mac}) ${why}; the previous token is dead${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}` });
+  addEvent(base, {
+    at,
+    type: 'conflict-released',
+    actor,
+    ...(ip ? { ip } : {}),
+    message: `released to the machine at ${c.ip} (${mac}) ${why}; the previous token is dead${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}`,
+  });
   const next = rediscovered(base, c.ip);
   return {
     ...next,
@@ -102,12 +119,20 @@ async function macFree(deps: Pick<Deps, 'store'>, host: Host): Promise<boolean> 
 }
 
 /** An operator releases the host to the newcomer (API and host page). */
-export async function releaseConflict(deps: AuditDeps & Pick<Deps, 'hostsLock'>, id: string, { actor, ip }: CallerWith<'ip'>): Promise<Host> {
+export async function releaseConflict(
+  deps: AuditDeps & Pick<Deps, 'hostsLock'>,
+  id: string,
+  { actor, ip }: CallerWith<'ip'>,
+): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw errors.hostNotFound(id);
     if (current.conflict && !(await macFree(deps, current))) {
-      throw new AppError('INVALID_TRANSITION', `the claiming machine's boot MAC ${current.conflict.boot_mac} belongs to another host now; delete or release that one first`, 'conflict');
+      throw new AppError(
+        'INVALID_TRANSITION',
+        `the claiming machine's boot MAC ${current.conflict.boot_mac} belongs to another host now; delete or release that one first`,
+        'conflict',
+      );
     }
     const next = released(current, actor, ip, `by ${actor}`);
     deps.log.info({ host: id, from: current.state, to: next.state, boot_mac: next.boot_mac, actor, ip }, 'identity conflict released');
@@ -120,26 +145,48 @@ export async function releaseConflict(deps: AuditDeps & Pick<Deps, 'hostsLock'>,
 
 /** A poll presenting the claim token. Returns the host released to it (automatic release due), or
  *  throws 409 IDENTITY_CONFLICT, writing one conflict-refused event per claim. */
-export async function claimPolled(deps: Pick<Deps, 'config' | 'hostsLock' | 'store' | 'log'>, id: string, token: string, ip: string): Promise<Host> {
+export async function claimPolled(
+  deps: Pick<Deps, 'config' | 'hostsLock' | 'store' | 'log'>,
+  id: string,
+  token: string,
+  ip: string,
+): Promise<Host> {
   const outcome = await deps.hostsLock.run(async () => {
     const host = await deps.store.getHost(id);
     // Released or replaced meanwhile: the claim is an unknown token like any other.
     if (!host?.conflict || !tokenMatches(token, host.conflict.claim_hash)) throw errors.badHostToken();
     if (autoReleaseDue(deps, host) && (await macFree(deps, host))) {
       const minutes = deps.config.conflictReleaseAfterMinutes;
-      const next = released(host, 'kickstand', ip, `automatically: the original token was silent for ${minutes}+ minutes (KICKSTAND_CONFLICT_RELEASE_AFTER)`);
+      const next = released(
+        host,
+        'kickstand',
+        ip,
+        `automatically: the original token was silent for ${minutes}+ minutes (KICKSTAND_CONFLICT_RELEASE_AFTER)`,
+      );
       deps.log.info({ host: id, from: host.state, to: next.state, boot_mac: next.boot_mac, ip }, 'identity conflict released');
       return { host: next, durable: deps.store.saveHost(next) };
     }
     if (host.conflict.refused_at) return { host: undefined, durable: Promise.resolve() };
     const at = new Date().toISOString();
     const next: Host = { ...host, events: [...host.events], conflict: { ...host.conflict, refused_at: at } };
-    const seen = Date.parse(host.last_seen_at) > Date.parse(host.conflict.at) ? `the original token polled again from ${host.last_seen_ip ?? '?'}` : 'the original token keeps the answer';
-    addEvent(next, { at, type: 'conflict-refused', actor: 'kickstand', ip, message: `the claim of the machine at ${ip} was refused (409 IDENTITY_CONFLICT): ${seen}; it waits until someone releases the host to it` });
+    const seen =
+      Date.parse(host.last_seen_at) > Date.parse(host.conflict.at)
+        ? `the original token polled again from ${host.last_seen_ip ?? '?'}`
+        : 'the original token keeps the answer';
+    addEvent(next, {
+      at,
+      type: 'conflict-refused',
+      actor: 'kickstand',
+      ip,
+      message: `the claim of the machine at ${ip} was refused (409 IDENTITY_CONFLICT): ${seen}; it waits until someone releases the host to it`,
+    });
     deps.log.warn({ host: id, ip }, 'identity conflict: claim refused');
     return { host: undefined, durable: deps.store.saveHost(next) };
   });
   await outcome.durable;
   if (outcome.host) return outcome.host;
-  throw new AppError('IDENTITY_CONFLICT', `another machine holds the identity of host ${id}; this one waits until an operator releases the host to it`);
+  throw new AppError(
+    'IDENTITY_CONFLICT',
+    `another machine holds the identity of host ${id}; this one waits until an operator releases the host to it`,
+  );
 }

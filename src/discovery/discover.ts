@@ -14,7 +14,12 @@ export type DiscoverDeps = RegisterDeps & AssignDeps;
 
 /** `caller.ip` is the machine's address; `bootKey` is what its %pre read from kickstand.key= (header
  *  X-Kickstand-Boot-Key), if anything. The registration is durable before any assignment is tried. */
-export async function discover(deps: DiscoverDeps, body: unknown, caller: CallerWith<'ip' | 'baseUrl'>, bootKey?: string): Promise<Registration> {
+export async function discover(
+  deps: DiscoverDeps,
+  body: unknown,
+  caller: CallerWith<'ip' | 'baseUrl'>,
+  bootKey?: string,
+): Promise<Registration> {
   const registration = await registerMachine(deps, body, caller.ip, bootKey);
   // A claim is not this host: its facts must not pick the host's profile.
   if (!registration.conflict) await autoProvision(deps, registration.host, registration.facts, caller.baseUrl);
@@ -35,7 +40,12 @@ async function autoProvision(deps: DiscoverDeps, host: Host, facts: Facts, baseU
   try {
     const profile = bootProfile(facts.kernel?.cmdline);
     if (profile && isBootable(await deps.store.getProfile(profile))) {
-      await assignHost(deps, host.id, { profile }, { actor: 'boot-entry', ...(host.last_seen_ip ? { ip: host.last_seen_ip } : {}), baseUrl });
+      await assignHost(
+        deps,
+        host.id,
+        { profile },
+        { actor: 'boot-entry', ...(host.last_seen_ip ? { ip: host.last_seen_ip } : {}), baseUrl },
+      );
       return;
     }
     if (profile) await bootProfileIgnored(deps, host.id, profile);

@@ -18,7 +18,13 @@ export interface EventResult {
   log_truncated?: true;
 }
 
-export async function recordInstallEvent(deps: Pick<Deps, 'hostsLock' | 'store' | 'log'>, id: string, token: string | undefined, body: unknown, ip: string): Promise<EventResult> {
+export async function recordInstallEvent(
+  deps: Pick<Deps, 'hostsLock' | 'store' | 'log'>,
+  id: string,
+  token: string | undefined,
+  body: unknown,
+  ip: string,
+): Promise<EventResult> {
   const current = await deps.store.getHost(id);
   if (!current || !hostTokenValid(current, token)) throw errors.badHostToken();
   const event = validators.installEvent(body);
@@ -33,7 +39,8 @@ export async function recordInstallEvent(deps: Pick<Deps, 'hostsLock' | 'store' 
     const kept = log?.text ? ` (${log.truncated ? 'last ' : ''}${Buffer.byteLength(log.text)} bytes of log kept)` : '';
     const messages = { installing: `installing${said}`, installed: `installed${said}`, failed: `install failed${said}${kept}` };
     let next = transition(host, event.stage, { actor: 'installer', ip, message: messages[event.stage] });
-    if (event.stage === 'failed' && log?.truncated) next.events[next.events.length - 1] = { ...next.events[next.events.length - 1]!, log_truncated: true };
+    if (event.stage === 'failed' && log?.truncated)
+      next.events[next.events.length - 1] = { ...next.events[next.events.length - 1]!, log_truncated: true };
     next = { ...next, callbacks: [...(host.callbacks ?? []), key].slice(-20) };
     if (event.stage === 'installed') {
       const { token_expires_at: _gone, ...rest } = next;
@@ -61,5 +68,8 @@ export function utf8Tail(text: string, maxBytes: number): { text: string; trunca
 
 /** One line, no control characters: the message lands in the timeline and in logs. */
 function clean(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, 500);
+  return text
+    .replace(/[\x00-\x1f\x7f]+/g, ' ')
+    .trim()
+    .slice(0, 500);
 }

@@ -11,7 +11,12 @@ export function rediscovered(known: Host, ip: string): Host {
   if (known.state === 'lost') return transition(known, 'come-back', { actor: 'machine', ip, message: 'booted into discovery again' });
   if (known.state !== 'provisioning') return { ...known, events: [...known.events] };
   if (known.assignment?.action === 'reboot') {
-    const { assignment: _done, ...rest } = transition(known, 'rediscover-after-reboot', { actor: 'machine', ip, type: 'rebooted', message: 'rebooted into discovery as told; waiting for the next assignment' });
+    const { assignment: _done, ...rest } = transition(known, 'rediscover-after-reboot', {
+      actor: 'machine',
+      ip,
+      type: 'rebooted',
+      message: 'rebooted into discovery as told; waiting for the next assignment',
+    });
     return rest;
   }
   return transition(known, 'rediscover-unfinished', {

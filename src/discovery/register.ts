@@ -66,7 +66,12 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
     if (sighting) addSighting(host, sighting);
     // Never silently: a host found by its UUID that booted from another NIC says so on its timeline.
     if (known && known.boot_mac !== identity.boot_mac) {
-      addEvent(host, { type: 'boot-mac-changed', actor: 'machine', ip, message: `found by its DMI UUID ${identity.uuid ?? '?'}; boot MAC ${known.boot_mac} → ${identity.boot_mac}` });
+      addEvent(host, {
+        type: 'boot-mac-changed',
+        actor: 'machine',
+        ip,
+        message: `found by its DMI UUID ${identity.uuid ?? '?'}; boot MAC ${known.boot_mac} → ${identity.boot_mac}`,
+      });
     }
     const serial = realSerial(facts.dmi?.serial) ?? realSerial(sighting?.serial) ?? host.serial;
     // A fresh discovery gets a fresh token, with no expiry until its next answer is delivered.
@@ -86,13 +91,19 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
       type: known ? 'rediscovered' : 'discovered',
       actor: 'machine',
       ip,
-      message: known ? `facts refreshed (state ${host.state})${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}` : 'discovered',
+      message: known
+        ? `facts refreshed (state ${host.state})${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}`
+        : 'discovered',
     });
     return { host, created: !known, conflict: false, durable: deps.store.saveHost(host, facts) };
   });
 
   await durable;
-  if (conflict) deps.log.warn({ host: host.id, state: host.state, boot_mac: host.conflict?.boot_mac, matched_by: host.conflict?.matched_by, ip }, 'identity conflict');
+  if (conflict)
+    deps.log.warn(
+      { host: host.id, state: host.state, boot_mac: host.conflict?.boot_mac, matched_by: host.conflict?.matched_by, ip },
+      'identity conflict',
+    );
   else if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
   else deps.log.info({ host: host.id, state: host.state, boot_mac: host.boot_mac, ip }, 'host facts refreshed');
   return { host, facts, token, created, conflict };

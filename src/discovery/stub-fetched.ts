@@ -23,7 +23,11 @@ export function addSighting(host: Host, sighting: Sighting, now = Date.now()): b
   return true;
 }
 
-export async function noteStubFetch(deps: Pick<Deps, 'hostsLock' | 'store' | 'log' | 'sightings'>, headers: Record<string, string | string[] | undefined>, ip: string): Promise<void> {
+export async function noteStubFetch(
+  deps: Pick<Deps, 'hostsLock' | 'store' | 'log' | 'sightings'>,
+  headers: Record<string, string | string[] | undefined>,
+  ip: string,
+): Promise<void> {
   const sighting = readSighting(headers, ip);
   if (!sighting) return;
   await deps.hostsLock.run(async () => {

@@ -7,17 +7,20 @@ import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError, errors } from '../errors.js';
 import { renderAppend, renderKickstart } from '../kickstart/render/index.js';
-import { validators, type KexecAssignmentBody, type KickstartAssignmentBody, type ProfileAssignmentBody, type RebootAssignmentBody } from '../schemas/validate.js';
+import {
+  validators,
+  type KexecAssignmentBody,
+  type KickstartAssignmentBody,
+  type ProfileAssignmentBody,
+  type RebootAssignmentBody,
+} from '../schemas/validate.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
 
 export type AssignmentRequest =
-  | KickstartAssignmentBody
-  | KexecAssignmentBody
-  | RebootAssignmentBody
-  | (ProfileAssignmentBody & { action?: undefined });
+  KickstartAssignmentBody | KexecAssignmentBody | RebootAssignmentBody | (ProfileAssignmentBody & { action?: undefined });
 
 /** Validate an assignment body: one of the three actions, or a profile with optional params. */
 export function readAssignmentRequest(body: unknown): AssignmentRequest {
@@ -36,9 +39,18 @@ export type AssignDeps = ResolveDeps & AuditDeps & Pick<Deps, 'hostsLock'>;
 /** The concrete assignment for this host, every reference checked and the kickstart rendered once.
  *  Secret params come out hashed or sealed (secrets/secret-box.ts): that is how they are stored. The
  *  dry run renders them opened, as the poll will. */
-export async function resolveAssignment(deps: ResolveDeps, host: Host, facts: Facts, request: AssignmentRequest, baseUrl: string): Promise<Assignment> {
+export async function resolveAssignment(
+  deps: ResolveDeps,
+  host: Host,
+  facts: Facts,
+  request: AssignmentRequest,
+  baseUrl: string,
+): Promise<Assignment> {
   const resolved = request.action === undefined ? await fromProfile(deps, host, facts, request) : direct(request);
-  const assignment = resolved.action === 'kickstart' ? { ...resolved, params: deps.secrets.protect(keepMasked(resolved.params, keptParams(host))) } : resolved;
+  const assignment =
+    resolved.action === 'kickstart'
+      ? { ...resolved, params: deps.secrets.protect(keepMasked(resolved.params, keptParams(host))) }
+      : resolved;
   switch (assignment.action) {
     case 'kickstart':
       if (!(await deps.kickstarts.exists(assignment.template))) {
@@ -48,7 +60,11 @@ export async function resolveAssignment(deps: ResolveDeps, host: Host, facts: Fa
       break;
     case 'kexec':
       if (!host.summary.kexec) {
-        throw new AppError('KEXEC_UNAVAILABLE', `host ${host.id} reported no kexec in its installer image; build a product.img with kexec or choose another action`, 'action');
+        throw new AppError(
+          'KEXEC_UNAVAILABLE',
+          `host ${host.id} reported no kexec in its installer image; build a product.img with kexec or choose another action`,
+          'action',
+        );
       }
       break;
     case 'reboot':
@@ -73,7 +89,12 @@ function direct(request: Exclude<AssignmentRequest, { action?: undefined }>): As
   }
 }
 
-async function fromProfile(deps: Pick<Deps, 'store'>, host: Host, facts: Facts, request: { profile: string; params?: Record<string, unknown> }): Promise<Assignment> {
+async function fromProfile(
+  deps: Pick<Deps, 'store'>,
+  host: Host,
+  facts: Facts,
+  request: { profile: string; params?: Record<string, unknown> },
+): Promise<Assignment> {
   const profile = await deps.store.getProfile(request.profile);
   if (!profile) throw errors.unknownProfile(request.profile);
   const params = { ...(profile.action === 'kickstart' ? profile.params : {}), ...(request.params ?? {}) };
@@ -81,7 +102,13 @@ async function fromProfile(deps: Pick<Deps, 'store'>, host: Host, facts: Facts, 
     case 'kickstart':
       return { action: 'kickstart', template: profile.template, params, profile: profile.name };
     case 'kexec':
-      return { action: 'kexec', kernel: profile.kernel, initrd: profile.initrd, append: renderAppend(profile, host, facts, params), profile: profile.name };
+      return {
+        action: 'kexec',
+        kernel: profile.kernel,
+        initrd: profile.initrd,
+        append: renderAppend(profile, host, facts, params),
+        profile: profile.name,
+      };
     case 'reboot':
       return { action: 'reboot', profile: profile.name };
   }
@@ -90,7 +117,12 @@ async function fromProfile(deps: Pick<Deps, 'store'>, host: Host, facts: Facts, 
 /** The host as it is once assigned: state, hostname, assignment and one timeline event. `ip` is where
  *  the decision came from: the admin's request, or for a rule or a boot entry the discovering machine. */
 export function withAssignment(current: Host, assignment: Assignment, hostname: string, actor: string, why?: string, ip?: string): Host {
-  const next = transition(current, 'assign', { actor, ip, type: 'assigned', message: `${describe(assignment, hostname)}${why ? ` — ${why}` : ''}` });
+  const next = transition(current, 'assign', {
+    actor,
+    ip,
+    type: 'assigned',
+    message: `${describe(assignment, hostname)}${why ? ` — ${why}` : ''}`,
+  });
   return { ...next, hostname, assignment };
 }
 
@@ -119,7 +151,8 @@ export async function assignHost(deps: AssignDeps, id: string, body: unknown, ca
 
 export async function assertHostnameFree(deps: Pick<Deps, 'store'>, hostname: string, id: string): Promise<void> {
   const holder = await deps.store.findByHostname(hostname);
-  if (holder && holder.id !== id) throw new AppError('HOSTNAME_TAKEN', `hostname "${hostname}" is already used by host ${holder.id}`, 'hostname');
+  if (holder && holder.id !== id)
+    throw new AppError('HOSTNAME_TAKEN', `hostname "${hostname}" is already used by host ${holder.id}`, 'hostname');
 }
 
 export async function deleteHost(deps: AuditDeps & Pick<Deps, 'hostsLock'>, id: string, { actor }: Caller): Promise<void> {

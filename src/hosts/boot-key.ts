@@ -15,10 +15,22 @@ const KEY = /^[A-Za-z0-9_-]{16,128}$/;
 type BootKeyDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
 
 /** `key` undefined: a new random one (128 bits). Returns the key, shown once. */
-export async function setBootKey(deps: BootKeyDeps, id: string, key: string | undefined, caller: CallerWith<'ip'>): Promise<{ host: Host; key: string }> {
-  if (key !== undefined && !KEY.test(key)) throw new AppError('VALIDATION', 'key must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -', 'key');
+export async function setBootKey(
+  deps: BootKeyDeps,
+  id: string,
+  key: string | undefined,
+  caller: CallerWith<'ip'>,
+): Promise<{ host: Host; key: string }> {
+  if (key !== undefined && !KEY.test(key))
+    throw new AppError('VALIDATION', 'key must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -', 'key');
   const chosen = key ?? newToken();
-  const host = await change(deps, id, caller, (h) => ({ ...h, boot_key: chosen }), 'boot key set: only a registration presenting it is this host from now on');
+  const host = await change(
+    deps,
+    id,
+    caller,
+    (h) => ({ ...h, boot_key: chosen }),
+    'boot key set: only a registration presenting it is this host from now on',
+  );
   await audit(deps, caller.actor, 'host.boot-key-set', id);
   return { host, key: chosen };
 }
@@ -38,7 +50,13 @@ export async function clearBootKey(deps: BootKeyDeps, id: string, caller: Caller
   return host;
 }
 
-async function change(deps: Pick<Deps, 'hostsLock' | 'store'>, id: string, { actor, ip }: CallerWith<'ip'>, edit: (h: Host) => Host, message: string): Promise<Host> {
+async function change(
+  deps: Pick<Deps, 'hostsLock' | 'store'>,
+  id: string,
+  { actor, ip }: CallerWith<'ip'>,
+  edit: (h: Host) => Host,
+  message: string,
+): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw errors.hostNotFound(id);

@@ -20,11 +20,20 @@ export interface BulkResult {
   reason?: string;
 }
 
-const OUTCOMES: Record<string, string> = { delete: 'deleted', reset: 'reset to waiting', reprovision: 'reprovisioned: waits for an assignment' };
+const OUTCOMES: Record<string, string> = {
+  delete: 'deleted',
+  reset: 'reset to waiting',
+  reprovision: 'reprovisioned: waits for an assignment',
+};
 
-export async function bulkAction(deps: AssignDeps, { ids, action, profile }: BulkRequest, caller: CallerWith<'ip' | 'baseUrl'>): Promise<BulkResult[]> {
+export async function bulkAction(
+  deps: AssignDeps,
+  { ids, action, profile }: BulkRequest,
+  caller: CallerWith<'ip' | 'baseUrl'>,
+): Promise<BulkResult[]> {
   if (!ids.length) return [{ host: '—', outcome: 'nothing selected' }];
-  if (action === 'auto-assign') return (await autoAssign(deps, ids, caller)).map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason }));
+  if (action === 'auto-assign')
+    return (await autoAssign(deps, ids, caller)).map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason }));
   const results: BulkResult[] = [];
   for (const id of ids) {
     try {

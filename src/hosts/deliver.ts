@@ -5,7 +5,12 @@ import type { Host } from './host.js';
 import { transition } from './lifecycle.js';
 
 export function deliveredHost(host: Host, action: string, ip: string, ttlHours: number, via = ''): Host {
-  const moved = transition(host, 'deliver', { actor: 'machine', ip, type: 'delivered', message: `${action} answer delivered to ${ip}${via}` });
+  const moved = transition(host, 'deliver', {
+    actor: 'machine',
+    ip,
+    type: 'delivered',
+    message: `${action} answer delivered to ${ip}${via}`,
+  });
   const expires = new Date(Date.parse(moved.updated_at) + ttlHours * 3600_000).toISOString();
   return { ...moved, token_expires_at: expires, callbacks: [] };
 }

@@ -12,7 +12,18 @@
 import { AppError } from '../errors.js';
 import { addEvent, type Host, type HostState } from './host.js';
 
-export type Transition = 'assign' | 'deliver' | 'installing' | 'installed' | 'failed' | 'reset' | 'reprovision' | 'lose' | 'come-back' | 'rediscover-after-reboot' | 'rediscover-unfinished';
+export type Transition =
+  | 'assign'
+  | 'deliver'
+  | 'installing'
+  | 'installed'
+  | 'failed'
+  | 'reset'
+  | 'reprovision'
+  | 'lose'
+  | 'come-back'
+  | 'rediscover-after-reboot'
+  | 'rediscover-unfinished';
 
 const TABLE: Record<Transition, { from: readonly HostState[]; to: HostState | 'same' }> = {
   // An operator or a rule decides; a failed or lost host may be given another go directly.
@@ -55,7 +66,11 @@ export interface TransitionContext {
 export function assertAllowed(host: Pick<Host, 'id' | 'state'>, t: Transition): void {
   const rule = TABLE[t];
   if (!rule.from.includes(host.state)) {
-    throw new AppError('INVALID_TRANSITION', `host ${host.id} is ${host.state}: "${t}" needs a host that is ${rule.from.join(' or ')}`, 'state');
+    throw new AppError(
+      'INVALID_TRANSITION',
+      `host ${host.id} is ${host.state}: "${t}" needs a host that is ${rule.from.join(' or ')}`,
+      'state',
+    );
   }
 }
 

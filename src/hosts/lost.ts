@@ -14,7 +14,12 @@ export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 's
       if (host.state !== 'discovered' || now - Date.parse(host.last_seen_at) < limit) continue;
       const minutes = Math.floor((now - Date.parse(host.last_seen_at)) / 60_000);
       // No request causes this: the address on the event is the machine's, where it was last heard from.
-      const next = transition(host, 'lose', { actor: 'kickstand', ip: host.last_seen_ip, at: new Date(now).toISOString(), message: `no poll for ${minutes} minutes (last from ${host.last_seen_ip ?? 'unknown'})` });
+      const next = transition(host, 'lose', {
+        actor: 'kickstand',
+        ip: host.last_seen_ip,
+        at: new Date(now).toISOString(),
+        message: `no poll for ${minutes} minutes (last from ${host.last_seen_ip ?? 'unknown'})`,
+      });
       deps.log.info({ host: host.id, from: host.state, to: next.state, minutes }, 'host state changed');
       lost.push(host.id);
       saves.push(deps.store.saveHost(next));

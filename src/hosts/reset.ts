@@ -24,7 +24,10 @@ async function backToWaiting(deps: ResetDeps, id: string, how: 'reset' | 'reprov
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.getHost(id);
     if (!current) throw errors.hostNotFound(id);
-    const message = how === 'reset' ? `reset to waiting (was ${current.state})` : 'reprovision: the next discovery of this machine waits for an assignment';
+    const message =
+      how === 'reset'
+        ? `reset to waiting (was ${current.state})`
+        : 'reprovision: the next discovery of this machine waits for an assignment';
     const { assignment: _dropped, callbacks: _seen, ...rest } = transition(current, how, { actor, ip, message });
     deps.log.info({ host: id, from: current.state, to: rest.state, actor, ip }, 'host state changed');
     return { host: rest, durable: deps.store.saveHost(rest) };

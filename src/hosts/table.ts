@@ -94,7 +94,10 @@ export function tableHosts(all: Host[], { state, q, sort, dir }: TableQuery): Ho
 }
 
 function searchText(h: Host): string {
-  return [h.id, h.boot_mac, h.hostname, h.serial, h.summary.vendor, h.summary.product, h.summary.ip].filter(Boolean).join(' ').toLowerCase();
+  return [h.id, h.boot_mac, h.hostname, h.serial, h.summary.vendor, h.summary.product, h.summary.ip]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
 }
 
 function normal(v: string | number | boolean | undefined | null): string | number | undefined | null {
@@ -104,5 +107,10 @@ function normal(v: string | number | boolean | undefined | null): string | numbe
 /** 192.0.2.10/24 → a string that sorts numerically, so .9 comes before .10. */
 function ipKey(ip: string | undefined): string | undefined {
   const m = ip && /^(\d+)\.(\d+)\.(\d+)\.(\d+)/.exec(ip);
-  return m ? m.slice(1).map((o) => o.padStart(3, '0')).join('.') : ip;
+  return m
+    ? m
+        .slice(1)
+        .map((o) => o.padStart(3, '0'))
+        .join('.')
+    : ip;
 }

@@ -43,7 +43,11 @@ export function newHostId(): string {
 
 /** Whether a machine's bearer token opens its host now: it matches, the host is not installed (its
  *  token died then), and its time-to-live after delivery has not run out. */
-export function hostTokenValid(host: { token_hash: string; token_expires_at?: string }, token: string | undefined, now = Date.now()): boolean {
+export function hostTokenValid(
+  host: { token_hash: string; token_expires_at?: string },
+  token: string | undefined,
+  now = Date.now(),
+): boolean {
   if (!token || !host.token_hash || !tokenMatches(token, host.token_hash)) return false;
   return host.token_expires_at === undefined || now < Date.parse(host.token_expires_at);
 }

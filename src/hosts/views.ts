@@ -9,12 +9,23 @@ import type { Host, IdentityConflict } from './host.js';
 // hash is a token digest like token_hash. Views show that a key is set and who claims the host.
 export function hostListItem(host: Host) {
   const { token_hash: _hash, events: _events, boot_key: _key, conflict, ...rest } = host;
-  return { ...rest, ...maskedAssignment(host), boot_key_set: host.boot_key !== undefined, ...(conflict ? { conflict: conflictView(conflict) } : {}) };
+  return {
+    ...rest,
+    ...maskedAssignment(host),
+    boot_key_set: host.boot_key !== undefined,
+    ...(conflict ? { conflict: conflictView(conflict) } : {}),
+  };
 }
 
 export function hostDetail(host: Host, facts: Facts | undefined) {
   const { token_hash: _hash, boot_key: _key, conflict, ...rest } = host;
-  return { ...rest, ...maskedAssignment(host), boot_key_set: host.boot_key !== undefined, ...(conflict ? { conflict: conflictView(conflict) } : {}), facts: facts ?? null };
+  return {
+    ...rest,
+    ...maskedAssignment(host),
+    boot_key_set: host.boot_key !== undefined,
+    ...(conflict ? { conflict: conflictView(conflict) } : {}),
+    facts: facts ?? null,
+  };
 }
 
 export function conflictView(conflict: IdentityConflict) {

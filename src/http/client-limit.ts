@@ -13,7 +13,10 @@ export function registrationLimit(perMinute: number, limit = new ClientLimit(per
     const wait = await limit.take(limitKey(ip));
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
-      throw new AppError('RATE_LIMITED', `too many registrations from ${ip} (at most ${perMinute} a minute, KICKSTAND_REGISTER_LIMIT); retry after ${wait} s`);
+      throw new AppError(
+        'RATE_LIMITED',
+        `too many registrations from ${ip} (at most ${perMinute} a minute, KICKSTAND_REGISTER_LIMIT); retry after ${wait} s`,
+      );
     }
     next();
   };

@@ -18,7 +18,12 @@ export function discoveryRoutes(deps: Deps): Router {
   // Counted before the body is read: a client over KICKSTAND_REGISTER_LIMIT costs us no parsing.
   router.post('/api/v1/discovery', registrationLimit(deps.config.registerLimit), ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
     const base = baseUrl(req, deps.config.publicUrl);
-    const { host, token, created } = await discover(deps, req.body, { actor: 'machine', ip: clientIp(req), baseUrl: base }, bootKeyHeader(req));
+    const { host, token, created } = await discover(
+      deps,
+      req.body,
+      { actor: 'machine', ip: clientIp(req), baseUrl: base },
+      bootKeyHeader(req),
+    );
     const next = `${base}/api/v1/discovery/${host.id}/next`;
     res.status(created ? 201 : 200).json({ id: host.id, token, next, events: `${base}/api/v1/discovery/${host.id}/events` });
   });

@@ -15,7 +15,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     // People on the web pages get a page; machines and API clients get JSON.
     if (!req.path.startsWith('/api/') && req.path !== '/ks' && req.accepts(['json', 'html']) === 'html') {
-      res.status(e.status).type('html').send(`<!doctype html><meta charset="utf-8"><title>${e.status}</title><link rel="stylesheet" href="/static/kickstand.css"><main><h1>${e.status}</h1><p class="error">${escapeHtml(e.message)}</p><p><a href="/hosts">Back to the hosts</a></p></main>`);
+      res
+        .status(e.status)
+        .type('html')
+        .send(
+          `<!doctype html><meta charset="utf-8"><title>${e.status}</title><link rel="stylesheet" href="/static/kickstand.css"><main><h1>${e.status}</h1><p class="error">${escapeHtml(e.message)}</p><p><a href="/hosts">Back to the hosts</a></p></main>`,
+        );
       return;
     }
     res.status(e.status).json(e.toJSON());

@@ -88,8 +88,12 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
 
   // The per-MAC boot entries, key included: the files to put where the loaders look for them.
   router.get('/api/v1/hosts/:id/boot-entries', ...admin, async (req, res) => {
-    const q = (name: string) => (typeof req.query[name] === 'string' && req.query[name] !== '' ? (req.query[name]) : undefined);
-    const source = { ...(q('installer') ? { installer: q('installer') } : {}), ...(q('repo') ? { repo: q('repo') } : {}), ...(q('profile') ? { profile: q('profile') } : {}) };
+    const q = (name: string) => (typeof req.query[name] === 'string' && req.query[name] !== '' ? req.query[name] : undefined);
+    const source = {
+      ...(q('installer') ? { installer: q('installer') } : {}),
+      ...(q('repo') ? { repo: q('repo') } : {}),
+      ...(q('profile') ? { profile: q('profile') } : {}),
+    };
     res.setHeader('Cache-Control', 'no-store');
     res.json(await hostBootEntries(deps, baseUrl(req, deps.config.publicUrl), hostId(req), source));
   });

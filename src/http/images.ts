@@ -16,7 +16,10 @@ export function imageRoutes(deps: Deps): Router {
 
   const overlay = async (req: Request, res: Response, orElse: () => void) => {
     const info = await stat(deps.config.productImg).catch(() => undefined);
-    if (!info?.isFile()) { orElse(); return; }
+    if (!info?.isFile()) {
+      orElse();
+      return;
+    }
     res.status(200).set({
       'Content-Type': 'application/octet-stream',
       'Content-Length': String(info.size),
@@ -40,7 +43,10 @@ export function imageRoutes(deps: Deps): Router {
     const segments = ([] as string[]).concat(req.params.path);
     // No segment that climbs out of the tree on the mirror, including the spellings some servers
     // read as a separator (`\`) or cut a path at (NUL, control characters).
-    if (!installer || segments.some((s) => s === '..' || s === '.' || s === '' || /[/\\\x00-\x1f\x7f]/.test(s))) { empty404(res); return; }
+    if (!installer || segments.some((s) => s === '..' || s === '.' || s === '' || /[/\\\x00-\x1f\x7f]/.test(s))) {
+      empty404(res);
+      return;
+    }
     const rest = segments.join('/');
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     const upstream = `${trimSlash(installer.repo)}/${segments.map(encodeURIComponent).join('/')}${query}`;

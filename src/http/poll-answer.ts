@@ -9,7 +9,18 @@ import { SECURITY_HEADERS } from './security-headers.js';
 
 export function writePollAnswer(res: ServerResponse, answer: PollAnswer): void {
   if (answer.action === 'wait') send(res, 202, waitingHeaders(answer.retryAfter), WAITING);
-  else send(res, 200, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store', 'X-Kickstand-Action': answer.action, 'Content-Type': 'text/plain; charset=utf-8' }, answer.body);
+  else
+    send(
+      res,
+      200,
+      {
+        ...SECURITY_HEADERS,
+        'Cache-Control': 'no-store',
+        'X-Kickstand-Action': answer.action,
+        'Content-Type': 'text/plain; charset=utf-8',
+      },
+      answer.body,
+    );
 }
 
 /** A refused or failed poll, with the body the express error handler gives (http/error-handler.ts);
@@ -25,7 +36,17 @@ const waiting = new Map<number, Record<string, string>>();
  *  per Retry-After value. */
 function waitingHeaders(retryAfter: number): Record<string, string> {
   let h = waiting.get(retryAfter);
-  if (!h) waiting.set(retryAfter, (h = { ...SECURITY_HEADERS, 'Cache-Control': 'no-store', 'Retry-After': String(retryAfter), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(WAITING.length) }));
+  if (!h)
+    waiting.set(
+      retryAfter,
+      (h = {
+        ...SECURITY_HEADERS,
+        'Cache-Control': 'no-store',
+        'Retry-After': String(retryAfter),
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': String(WAITING.length),
+      }),
+    );
   return h;
 }
 

@@ -51,6 +51,7 @@ export function sameName(req: Request): unknown {
   // Never String() what the client sent: an object with its own toString, or an array nested 10 000
   // deep, throws there, and that was a 500.
   if (body.name !== undefined && typeof body.name !== 'string') throw new AppError('VALIDATION', 'name must be a string', 'name');
-  if (body.name !== undefined && body.name !== nameOf(req)) throw new AppError('VALIDATION', `name "${body.name}" does not match the URL ("${nameOf(req)}")`, 'name');
+  if (body.name !== undefined && body.name !== nameOf(req))
+    throw new AppError('VALIDATION', `name "${body.name}" does not match the URL ("${nameOf(req)}")`, 'name');
   return { ...body, name: nameOf(req) };
 }

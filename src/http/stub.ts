@@ -12,7 +12,8 @@ export function stubRoutes(deps: Deps): Router {
   const mayNote = stubSightingLimit(deps.config.ksLimit);
   const router = Router();
   router.get('/ks', async (req, res) => {
-    if (await mayNote(req)) void noteStubFetch(deps, req.headers, clientIp(req)).catch((err: unknown) => deps.log.error({ err }, 'could not note stub fetch'));
+    if (await mayNote(req))
+      void noteStubFetch(deps, req.headers, clientIp(req)).catch((err: unknown) => deps.log.error({ err }, 'could not note stub fetch'));
     // ?download=1: the same stub as a file, for `mkksiso --ks` (docs/boot.md).
     if (req.query.download === '1') res.setHeader('Content-Disposition', 'attachment; filename="kickstand-stub.ks"');
     res.type('text/plain; charset=utf-8').send(stub.render(baseUrl(req, deps.config.publicUrl)));

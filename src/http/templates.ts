@@ -54,7 +54,9 @@ export function templateRoutes(deps: Deps, adminToken: string): Router {
   router.put('/api/v1/templates/*name', ...write, ...jsonBody(LIMIT), async (req, res) => {
     const body = validators.templateSave(req.body);
     const result = await saveTemplate(deps, { name: nameOf(req), ...body }, String(res.locals.actor));
-    res.status(result.version.action === 'create' && result.changed ? 201 : 200).json({ version: meta(result.version), changed: result.changed });
+    res
+      .status(result.version.action === 'create' && result.changed ? 201 : 200)
+      .json({ version: meta(result.version), changed: result.changed });
   });
 
   return router;

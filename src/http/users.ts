@@ -12,7 +12,13 @@ const LIMIT = 16 * 1024;
 
 /** Never the password hash or token hashes. */
 function view(user: User) {
-  return { name: user.name, role: user.role, created_at: user.created_at, updated_at: user.updated_at, tokens: user.tokens.map(({ hash: _h, ...t }) => t) };
+  return {
+    name: user.name,
+    role: user.role,
+    created_at: user.created_at,
+    updated_at: user.updated_at,
+    tokens: user.tokens.map(({ hash: _h, ...t }) => t),
+  };
 }
 
 function field(body: unknown, name: string, required = true): string | undefined {
@@ -32,7 +38,13 @@ export function userRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/users', ...admin, ...jsonBody(LIMIT), async (req, res) => {
-    const { user, password } = await createUser(deps, field(req.body, 'name')!, field(req.body, 'role')!, field(req.body, 'password', false), String(res.locals.actor));
+    const { user, password } = await createUser(
+      deps,
+      field(req.body, 'name')!,
+      field(req.body, 'role')!,
+      field(req.body, 'password', false),
+      String(res.locals.actor),
+    );
     res.status(201).json({ ...view(user), ...(field(req.body, 'password', false) ? {} : { password }) });
   });
 
@@ -61,7 +73,8 @@ export function userRoutes(deps: Deps, adminToken: string): Router {
 
   router.post('/api/v1/me/tokens', auth, ...jsonBody(LIMIT), async (req, res) => {
     const me = principalOf(res);
-    if (me.via === 'admin-token') throw new AppError('FORBIDDEN', 'the admin token belongs to no user; log in as a user to create personal tokens');
+    if (me.via === 'admin-token')
+      throw new AppError('FORBIDDEN', 'the admin token belongs to no user; log in as a user to create personal tokens');
     res.status(201).json(await createApiToken(deps, me.name, field(req.body, 'name')!, me.name));
   });
 

@@ -11,7 +11,9 @@ export type InstallerDeps = Pick<Deps, 'store' | 'configInstallers'>;
 
 export async function listInstallers(deps: InstallerDeps): Promise<Installer[]> {
   const stored = await deps.store.listInstallers();
-  return [...deps.configInstallers, ...stored.filter((s) => !deps.configInstallers.some((c) => c.name === s.name))].sort((a, b) => a.name.localeCompare(b.name));
+  return [...deps.configInstallers, ...stored.filter((s) => !deps.configInstallers.some((c) => c.name === s.name))].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
 }
 
 export async function getInstaller(deps: InstallerDeps, name: string): Promise<Installer | undefined> {
@@ -24,10 +26,19 @@ export async function mustGetInstaller(deps: InstallerDeps, name: string, field 
   return found;
 }
 
-export async function saveInstaller(deps: InstallerDeps & AuditDeps & Pick<Deps, 'config' | 'hostsLock'>, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Installer> {
+export async function saveInstaller(
+  deps: InstallerDeps & AuditDeps & Pick<Deps, 'config' | 'hostsLock'>,
+  body: unknown,
+  mode: 'create' | 'replace',
+  actor: string,
+): Promise<Installer> {
   const input = validators.installer(body);
   if (deps.configInstallers.some((c) => c.name === input.name)) {
-    throw new AppError('NAME_TAKEN', `installer "${input.name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); change it there`, 'name');
+    throw new AppError(
+      'NAME_TAKEN',
+      `installer "${input.name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); change it there`,
+      'name',
+    );
   }
   const installer: Installer = { ...input, source: 'api' };
   const { durable } = await deps.hostsLock.run(async () => {
@@ -41,10 +52,18 @@ export async function saveInstaller(deps: InstallerDeps & AuditDeps & Pick<Deps,
   return installer;
 }
 
-export async function deleteInstaller(deps: InstallerDeps & AuditDeps & Pick<Deps, 'config' | 'hostsLock'>, name: string, actor: string): Promise<void> {
+export async function deleteInstaller(
+  deps: InstallerDeps & AuditDeps & Pick<Deps, 'config' | 'hostsLock'>,
+  name: string,
+  actor: string,
+): Promise<void> {
   if (deps.configInstallers.some((c) => c.name === name)) {
     // 409 like a change (saveInstaller): the request is fine, the name belongs to the file.
-    throw new AppError('NAME_TAKEN', `installer "${name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); remove it there`, 'name');
+    throw new AppError(
+      'NAME_TAKEN',
+      `installer "${name}" is defined in KICKSTAND_INSTALLERS (${deps.config.installersFile}); remove it there`,
+      'name',
+    );
   }
   if (!(await deps.store.deleteInstaller(name))) throw errors.installerNotFound(name);
   await audit(deps, actor, 'installer.delete', name);

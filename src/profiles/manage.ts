@@ -23,7 +23,12 @@ export function readProfile(body: unknown): ProfileInput {
   return { ...p, bootable: p.bootable ?? false };
 }
 
-export async function saveProfile(deps: AuditDeps & Pick<Deps, 'hostsLock' | 'kickstarts' | 'secrets'>, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Profile> {
+export async function saveProfile(
+  deps: AuditDeps & Pick<Deps, 'hostsLock' | 'kickstarts' | 'secrets'>,
+  body: unknown,
+  mode: 'create' | 'replace',
+  actor: string,
+): Promise<Profile> {
   const input = readProfile(body);
   if (input.action === 'kickstart' && !(await deps.kickstarts.exists(input.template))) {
     throw errors.templateNotFound(input.template);
@@ -60,13 +65,23 @@ export async function profileUsers(deps: Pick<Deps, 'store'>, name: string): Pro
   return { hosts, rules };
 }
 
-export async function deleteProfile(deps: AuditDeps & Pick<Deps, 'hostsLock'>, name: string, force: boolean, actor: string): Promise<ProfileUsers> {
+export async function deleteProfile(
+  deps: AuditDeps & Pick<Deps, 'hostsLock'>,
+  name: string,
+  force: boolean,
+  actor: string,
+): Promise<ProfileUsers> {
   const { users, durable } = await deps.hostsLock.run(async () => {
     if (!(await deps.store.getProfile(name))) throw errors.profileNotFound(name);
     const users = await profileUsers(deps, name);
     if (!force && (users.hosts.length || users.rules.length)) {
       const list = [...users.rules.map((r) => `rule ${r}`), ...users.hosts.map((h) => `host ${h}`)];
-      throw new AppError('PROFILE_IN_USE', `profile "${name}" is used by ${list.join(', ')}; delete with ?force=true to remove it anyway`, 'name', users);
+      throw new AppError(
+        'PROFILE_IN_USE',
+        `profile "${name}" is used by ${list.join(', ')}; delete with ?force=true to remove it anyway`,
+        'name',
+        users,
+      );
     }
     return { users, durable: deps.store.deleteProfile(name) };
   });

@@ -22,7 +22,11 @@ export interface AutoAssignResult {
 }
 
 /** `caller` is whoever ran the rules; each assignment is the rule's, from the machine's last-seen address. */
-export async function autoAssign(deps: AssignDeps, which: string[] | 'waiting', { actor, baseUrl }: CallerWith<'baseUrl'>): Promise<AutoAssignResult[]> {
+export async function autoAssign(
+  deps: AssignDeps,
+  which: string[] | 'waiting',
+  { actor, baseUrl }: CallerWith<'baseUrl'>,
+): Promise<AutoAssignResult[]> {
   const { results, durables } = await deps.hostsLock.run(async () => {
     const all = await deps.store.listHosts();
     const rules = (await deps.store.listRules()).map(compiled);
@@ -52,12 +56,23 @@ export async function autoAssign(deps: AssignDeps, which: string[] | 'waiting', 
       try {
         const hostname = winner.pattern
           ? winner.pattern.render(
-              { host: { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) }, facts },
+              {
+                host: {
+                  id: host.id,
+                  boot_mac: host.boot_mac,
+                  hostname: host.hostname ?? null,
+                  ...(host.serial ? { serial: host.serial } : {}),
+                },
+                facts,
+              },
               { seq: (width) => String((next = rule.sequence + 1)).padStart(width, '0') },
             )
           : (host.hostname ?? `host-${host.boot_mac.replace(/:/g, '')}`);
         await assertHostnameFree(deps, hostname, host.id);
-        const assignment = { ...(await resolveAssignment(deps, { ...host, hostname }, facts, { profile: rule.profile }, baseUrl)), rule: rule.name };
+        const assignment = {
+          ...(await resolveAssignment(deps, { ...host, hostname }, facts, { profile: rule.profile }, baseUrl)),
+          rule: rule.name,
+        };
         const assigned = withAssignment(host, assignment, hostname, `rule ${rule.name}`, verdicts.at(-1)?.reason, host.last_seen_ip);
         durables.push(deps.store.saveHost(assigned));
         if (next !== rule.sequence) sequences.set(rule.name, { ...rule, sequence: next });
@@ -76,7 +91,8 @@ export async function autoAssign(deps: AssignDeps, which: string[] | 'waiting', 
     return { results, durables };
   });
   await Promise.all(durables);
-  for (const r of results) if (r.outcome === 'assigned') await audit(deps, `rule ${r.rule}`, 'host.assign', r.host, `${r.hostname} (run by ${actor})`);
+  for (const r of results)
+    if (r.outcome === 'assigned') await audit(deps, `rule ${r.rule}`, 'host.assign', r.host, `${r.hostname} (run by ${actor})`);
   return results;
 }
 

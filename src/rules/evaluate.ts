@@ -41,7 +41,9 @@ function walk(e: Expr, scopes: Value[]): Value {
     case 'not':
       return !truthy(walk(e.arg, scopes));
     case 'logic':
-      return e.op === 'and' ? truthy(walk(e.left, scopes)) && truthy(walk(e.right, scopes)) : truthy(walk(e.left, scopes)) || truthy(walk(e.right, scopes));
+      return e.op === 'and'
+        ? truthy(walk(e.left, scopes)) && truthy(walk(e.right, scopes))
+        : truthy(walk(e.left, scopes)) || truthy(walk(e.right, scopes));
     case 'has': {
       const v = lookup(e.path, scopes);
       return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
@@ -49,7 +51,8 @@ function walk(e: Expr, scopes: Value[]): Value {
     case 'each': {
       const list = lookup(e.list, scopes);
       const items = Array.isArray(list) ? list.slice(0, MAX_LIST) : [];
-      const matches = (item: Value) => !e.where || truthy(walk(e.where, [...scopes, item !== null && typeof item === 'object' ? item : { it: item }]));
+      const matches = (item: Value) =>
+        !e.where || truthy(walk(e.where, [...scopes, item !== null && typeof item === 'object' ? item : { it: item }]));
       if (e.fn === 'any') return items.some(matches);
       if (e.fn === 'all') return items.length > 0 && items.every(matches);
       return items.filter(matches).length;
@@ -69,7 +72,8 @@ function compare(e: Extract<Expr, { kind: 'compare' }>, left: Value, right: Valu
     case '<=':
     case '>':
     case '>=': {
-      if (!((typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string'))) return false;
+      if (!((typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string')))
+        return false;
       return e.op === '<' ? left < right : e.op === '<=' ? left <= right : e.op === '>' ? left > right : left >= right;
     }
     case '~':

@@ -9,7 +9,6 @@ import { RE2JS } from 're2js';
 import type { FactType } from './fact-types.js';
 import { messageOf } from '../errors.js';
 
-
 export const MAX_EXPRESSION_LENGTH = 4000;
 const MAX_DEPTH = 64;
 const MAX_REGEX_LENGTH = 512;
@@ -98,7 +97,13 @@ function convert(node: jsep.Expression, text: string, depth: number): Expr {
       return { kind: 'literal', value };
     }
     case 'ArrayExpression':
-      return { kind: 'list', items: (node as jsep.ArrayExpression).elements.map((e) => { if (!e) throw new ExpressionError("empty item in list"); return sub(e); }) };
+      return {
+        kind: 'list',
+        items: (node as jsep.ArrayExpression).elements.map((e) => {
+          if (!e) throw new ExpressionError('empty item in list');
+          return sub(e);
+        }),
+      };
     case 'Identifier':
     case 'MemberExpression':
       return { kind: 'path', path: pathOf(node) };
@@ -206,7 +211,9 @@ function suggest(path: string[], scopes: FactType[]): string {
   if (parent?.kind !== 'object') return '';
   const last = path[path.length - 1]!;
   const near = Object.keys(parent.fields).filter((k) => k.startsWith(last.slice(0, 3)) || last.startsWith(k.slice(0, 3)));
-  return near.length ? ` (known here: ${near.slice(0, 5).join(', ')})` : ` (known here: ${Object.keys(parent.fields).slice(0, 8).join(', ')}…)`;
+  return near.length
+    ? ` (known here: ${near.slice(0, 5).join(', ')})`
+    : ` (known here: ${Object.keys(parent.fields).slice(0, 8).join(', ')}…)`;
 }
 
 function describe(t: FactType): string {
@@ -240,7 +247,8 @@ function check(e: Expr, scopes: FactType[]): FactType {
       return BOOL;
     case 'each': {
       const list = pathType(e.list, scopes);
-      if (list.kind !== 'list' && list.kind !== 'any') throw new ExpressionError(`${e.fn}() needs a list, but "${e.list.join('.')}" is a ${describe(list)}`);
+      if (list.kind !== 'list' && list.kind !== 'any')
+        throw new ExpressionError(`${e.fn}() needs a list, but "${e.list.join('.')}" is a ${describe(list)}`);
       if (e.where) {
         const element = list.kind === 'list' ? list.of : { kind: 'any' as const };
         const inner = element.kind === 'object' ? [...scopes, element] : [...scopes, { kind: 'object' as const, fields: { it: element } }];
@@ -266,12 +274,14 @@ function checkCompare(e: Extract<Expr, { kind: 'compare' }>, scopes: FactType[])
     case '~':
     case '!~':
     case 'like':
-      if (left.kind !== 'string' && left.kind !== 'any') throw new ExpressionError(`${e.op} matches text, but ${name} is a ${describe(left)}`);
+      if (left.kind !== 'string' && left.kind !== 'any')
+        throw new ExpressionError(`${e.op} matches text, but ${name} is a ${describe(left)}`);
       return BOOL;
     case 'in':
       if (right.kind === 'list') {
         if (!scalar(left)) throw new ExpressionError(`"in" looks for one value, but ${name} is a ${describe(left)}`);
-        if (!compatible(left, right.of)) throw new ExpressionError(`${name} is a ${describe(left)} but the list holds ${describe(right.of)}s`);
+        if (!compatible(left, right.of))
+          throw new ExpressionError(`${name} is a ${describe(left)} but the list holds ${describe(right.of)}s`);
         return BOOL;
       }
       if (right.kind === 'any') return BOOL;
@@ -281,7 +291,9 @@ function checkCompare(e: Extract<Expr, { kind: 'compare' }>, scopes: FactType[])
     case '>':
     case '>=':
       if (!(['number', 'string', 'any'] as string[]).includes(left.kind) || !compatible(left, right)) {
-        throw new ExpressionError(`${e.op} compares numbers (or texts), but ${name} is a ${describe(left)} and the other side a ${describe(right)}`);
+        throw new ExpressionError(
+          `${e.op} compares numbers (or texts), but ${name} is a ${describe(left)} and the other side a ${describe(right)}`,
+        );
       }
       return BOOL;
     default:

@@ -35,7 +35,8 @@ export class HostnamePattern {
     } catch (err) {
       throw new PatternError(`pattern "${this.source}" ${messageOf(err)}`);
     }
-    if (!HOSTNAME_RE.test(name)) throw new PatternError(`pattern "${this.source}" gave "${name.slice(0, 300)}", which is not a valid hostname`);
+    if (!HOSTNAME_RE.test(name))
+      throw new PatternError(`pattern "${this.source}" gave "${name.slice(0, 300)}", which is not a valid hostname`);
     return name;
   }
 }

@@ -22,7 +22,12 @@ export async function readRule(deps: Pick<Deps, 'store'>, body: unknown): Promis
   return { input, compiled: compileRule({ ...input, sequence: 0, created_at: now, updated_at: now }) };
 }
 
-export async function saveRule(deps: AuditDeps & Pick<Deps, 'hostsLock'>, body: unknown, mode: 'create' | 'replace', actor: string): Promise<Rule> {
+export async function saveRule(
+  deps: AuditDeps & Pick<Deps, 'hostsLock'>,
+  body: unknown,
+  mode: 'create' | 'replace',
+  actor: string,
+): Promise<Rule> {
   const { input } = await readRule(deps, body);
   const { rule, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.getRule(input.name);

@@ -41,7 +41,15 @@ export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Pro
     if (candidate.pattern) {
       try {
         hostname = candidate.pattern.render(
-          { host: { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) }, facts },
+          {
+            host: {
+              id: host.id,
+              boot_mac: host.boot_mac,
+              hostname: host.hostname ?? null,
+              ...(host.serial ? { serial: host.serial } : {}),
+            },
+            facts,
+          },
           { seq: (w) => String(sequence + 1).padStart(w, '0') },
         );
         if (candidate.pattern.usesSeq) sequence++;
@@ -70,11 +78,13 @@ function byPriority(a: CompiledRule, b: CompiledRule): number {
 }
 
 function readPreview(body: unknown): { ruleBody: string | Rule | object; hostId?: string } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError('VALIDATION', 'body must be an object with "rule"', 'body');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new AppError('VALIDATION', 'body must be an object with "rule"', 'body');
   const { rule, host, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
   if (unknown) throw new AppError('VALIDATION', `${unknown} is not a known field`, unknown);
-  if (typeof rule !== 'string' && (rule === null || typeof rule !== 'object')) throw new AppError('VALIDATION', 'rule is required: a saved rule name or a rule object', 'rule');
+  if (typeof rule !== 'string' && (rule === null || typeof rule !== 'object'))
+    throw new AppError('VALIDATION', 'rule is required: a saved rule name or a rule object', 'rule');
   if (host !== undefined && typeof host !== 'string') throw new AppError('VALIDATION', 'host must be a host id', 'host');
   return { ruleBody: rule, ...(host ? { hostId: host } : {}) };
 }

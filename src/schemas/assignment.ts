@@ -63,7 +63,10 @@ export const registrationSchema = {
   required: ['id', 'token', 'next', 'events'],
   properties: {
     id: { type: 'string' },
-    token: { type: 'string', description: 'Bearer token for this host; shown once; dies when the host is installed or KICKSTAND_TOKEN_TTL hours after its answer' },
+    token: {
+      type: 'string',
+      description: 'Bearer token for this host; shown once; dies when the host is installed or KICKSTAND_TOKEN_TTL hours after its answer',
+    },
     next: { type: 'string', format: 'uri', description: 'Absolute URL to poll' },
     events: { type: 'string', format: 'uri', description: 'Absolute URL for install callbacks (POST, same token)' },
   },

@@ -8,6 +8,10 @@ export const bootKeySchema = {
   additionalProperties: false,
   required: ['key'],
   properties: {
-    key: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,128}$', description: 'sent back by the %pre from kickstand.key= (header X-Kickstand-Boot-Key)' },
+    key: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_-]{16,128}$',
+      description: 'sent back by the %pre from kickstand.key= (header X-Kickstand-Boot-Key)',
+    },
   },
 } as const satisfies JsonSchema;

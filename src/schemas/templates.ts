@@ -9,7 +9,11 @@ export const templateSaveSchema = {
   additionalProperties: false,
   properties: {
     content: { type: 'string', maxLength: MAX_TEMPLATE_BYTES },
-    base_sha256: { type: 'string', pattern: '^(?:[0-9a-f]{64})?$', description: 'sha256 of the text the edit started from ("" for a new file); refused with 409 when the file changed since' },
+    base_sha256: {
+      type: 'string',
+      pattern: '^(?:[0-9a-f]{64})?$',
+      description: 'sha256 of the text the edit started from ("" for a new file); refused with 409 when the file changed since',
+    },
     message: { type: 'string', maxLength: 500 },
   },
 } as const satisfies JsonSchema;

@@ -8,7 +8,12 @@ export function keepMasked(next: Record<string, unknown>, kept: Record<string, u
   let out: Record<string, unknown> | undefined;
   for (const [name, value] of Object.entries(next)) {
     if (value !== SECRET_MASK || !isSecretParam(name)) continue;
-    if (!(name in kept)) throw new AppError('VALIDATION', `params.${name} is "${SECRET_MASK}", which stands for a stored secret, and none is stored: give its value`, 'params');
+    if (!(name in kept))
+      throw new AppError(
+        'VALIDATION',
+        `params.${name} is "${SECRET_MASK}", which stands for a stored secret, and none is stored: give its value`,
+        'params',
+      );
     out ??= { ...next };
     out[name] = kept[name];
   }

@@ -67,7 +67,11 @@ export class SecretBox {
     } catch {
       // Another data dir's key (a restore without secret.key) or a damaged value: the render fails
       // naming the param, never with the sealed text in the kickstart.
-      throw new AppError('TEMPLATE_RENDER', `params.${name} was sealed with another key than this data dir's secret.key (restore secret.key from the backup, or assign the param again)`, `params.${name}`);
+      throw new AppError(
+        'TEMPLATE_RENDER',
+        `params.${name} was sealed with another key than this data dir's secret.key (restore secret.key from the backup, or assign the param again)`,
+        `params.${name}`,
+      );
     }
   }
 }

@@ -12,7 +12,10 @@ export const SECRET_KEY_FILE = 'secret.key';
 const KEY_BYTES = 32;
 
 export class SecretKeyError extends Error {
-  constructor(readonly file: string, why: string) {
+  constructor(
+    readonly file: string,
+    why: string,
+  ) {
     super(`${file}: ${why}; restore it from the backup of the data dir (docs/operations.md, "Backups")`);
     this.name = 'SecretKeyError';
   }

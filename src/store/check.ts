@@ -29,7 +29,11 @@ export async function checkDataDir(dir: string): Promise<CheckLine[]> {
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file on disk may hold any JSON, also null; the type names what this checks for
       if (doc?.format !== 1 && doc?.format !== 2) throw new Error('not a Kickstand data file (no "format" 1 or 2)');
       const count = (key: string) => Object.keys((doc[key] as object | undefined) ?? {}).length;
-      lines.push({ ok: true, file, message: `${count('profiles')} profiles, ${count('rules')} rules, ${count('users')} users, ${count('audit')} audit entries` });
+      lines.push({
+        ok: true,
+        file,
+        message: `${count('profiles')} profiles, ${count('rules')} rules, ${count('users')} users, ${count('audit')} audit entries`,
+      });
     } catch (err) {
       lines.push({ ok: false, file, message: messageOf(err).replace(`${file}: `, '') });
     }
@@ -51,12 +55,19 @@ export async function checkDataDir(dir: string): Promise<CheckLine[]> {
           JSON.parse(text);
         } catch (err) {
           const at = jsonError(text, err);
-          bad.push(`the facts of host ${id} (the record at byte offset ${span.offset}) are not valid JSON at byte offset ${span.offset + at.offset}: ${at.cause}`);
+          bad.push(
+            `the facts of host ${id} (the record at byte offset ${span.offset}) are not valid JSON at byte offset ${span.offset + at.offset}: ${at.cause}`,
+          );
         }
       }
       const torn = loaded.tornTail ? `; a last record cut short at byte offset ${loaded.size} (dropped at start)` : '';
       if (bad.length) lines.push({ ok: false, file, message: bad.join('; ') });
-      else lines.push({ ok: true, file, message: `${loaded.hosts.size} hosts, ${loaded.facts.size} with facts, ${loaded.records} records${torn}` });
+      else
+        lines.push({
+          ok: true,
+          file,
+          message: `${loaded.hosts.size} hosts, ${loaded.facts.size} with facts, ${loaded.records} records${torn}`,
+        });
     } catch (err) {
       lines.push({ ok: false, file, message: messageOf(err).replace(`${file}: `, '') });
     } finally {

@@ -24,7 +24,10 @@ export class DiskOutage {
   /** A commit was refused: log it if it is new, and make sure a retry is scheduled. */
   refused(e: DiskWriteError, err: unknown): void {
     if (this.failure?.file !== e.file || this.failure.errno !== e.errno) {
-      this.log?.error({ err, file: e.file, errno: e.errno }, `${e.message}: writes answer 503 STORAGE_UNAVAILABLE and are retried until the disk takes them`);
+      this.log?.error(
+        { err, file: e.file, errno: e.errno },
+        `${e.message}: writes answer 503 STORAGE_UNAVAILABLE and are retried until the disk takes them`,
+      );
     }
     this.failure = { file: e.file, errno: e.errno, since: this.failure?.since ?? Date.now() };
     if (this.timer || this.stopped) return;
@@ -41,7 +44,10 @@ export class DiskOutage {
   /** A commit worked; once nothing refused is left pending, the outage is over. */
   wrote(stillPending: boolean): void {
     if (!this.failure || stillPending) return;
-    this.log?.info({ file: this.failure.file, errno: this.failure.errno, ms: Date.now() - this.failure.since }, 'the data dir takes writes again: every pending change is written');
+    this.log?.info(
+      { file: this.failure.file, errno: this.failure.errno, ms: Date.now() - this.failure.since },
+      'the data dir takes writes again: every pending change is written',
+    );
     this.failure = undefined;
     this.delayMs = this.firstDelayMs;
   }

@@ -55,7 +55,10 @@ export function parseDocument<T>(file: string, text: string): T {
 export function jsonError(text: string, err: unknown): { line: number; column: number; offset: number; cause: string } {
   const at = jsonErrorOffset(text, messageOf(err));
   const before = text.slice(0, at);
-  const cause = messageOf(err).replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '');
+  const cause = messageOf(err)
+    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+    .replace(/ at position \d+.*$/s, '')
+    .replace(/ in JSON$/, '');
   return {
     line: before.split('\n').length,
     column: at - before.lastIndexOf('\n'),

@@ -23,10 +23,16 @@ export async function tightenModes(dir: string, log: Pick<Logger, 'warn'> | unde
   if (mode & 0o077) {
     try {
       await chmod(dir, mode & 0o700);
-      log?.warn({ file: dir, was: octal(mode), now: octal(mode & 0o700) }, `${dir} was readable by others (mode ${octal(mode)}): tightened to ${octal(mode & 0o700)}`);
+      log?.warn(
+        { file: dir, was: octal(mode), now: octal(mode & 0o700) },
+        `${dir} was readable by others (mode ${octal(mode)}): tightened to ${octal(mode & 0o700)}`,
+      );
     } catch (err) {
       // Not ours to change (another owner): said, and the start goes on as before.
-      log?.warn({ err, file: dir, mode: octal(mode) }, `${dir} is readable by others (mode ${octal(mode)}) and cannot be tightened: ${errnoOf(err) ?? String(err)}`);
+      log?.warn(
+        { err, file: dir, mode: octal(mode) },
+        `${dir} is readable by others (mode ${octal(mode)}) and cannot be tightened: ${errnoOf(err) ?? String(err)}`,
+      );
     }
   }
   if (!stats.isDirectory()) return;

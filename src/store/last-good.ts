@@ -28,7 +28,8 @@ export class StoreOpenError extends Error {
    *  The file itself is left as it is: never replaced by an empty one. */
   static async of(file: string, err: unknown): Promise<StoreOpenError> {
     let cause = messageOf(err);
-    if ((err instanceof JournalCorrupt || err instanceof DocumentCorrupt) && cause.startsWith(`${file}: `)) cause = cause.slice(file.length + 2);
+    if ((err instanceof JournalCorrupt || err instanceof DocumentCorrupt) && cause.startsWith(`${file}: `))
+      cause = cause.slice(file.length + 2);
     const copy = `${file}${LAST_GOOD}`;
     const saved = await stat(copy).catch(() => undefined);
     const recovery = saved

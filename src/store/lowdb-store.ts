@@ -119,7 +119,9 @@ export class LowdbStore implements Store {
     const tidy = (await otherHolder(dir)) === undefined;
     if (tidy) await tightenModes(dir, options.log);
     // Temp files a crash (or an older version) left behind: they only hold space.
-    if (tidy) for (const leftover of [dotTemp(file), `${journalFile}.compact`, `${file}${LAST_GOOD}.tmp`, `${journalFile}${LAST_GOOD}.tmp`]) await rm(leftover, { force: true });
+    if (tidy)
+      for (const leftover of [dotTemp(file), `${journalFile}.compact`, `${file}${LAST_GOOD}.tmp`, `${journalFile}${LAST_GOOD}.tmp`])
+        await rm(leftover, { force: true });
     const db = new Low<Document>(new DocumentFile<Document>(file), emptyDocument());
     try {
       await db.read();
@@ -128,8 +130,14 @@ export class LowdbStore implements Store {
       // every profile, rule and user at the next write.
       throw await StoreOpenError.of(file, err);
     }
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the file may hold any JSON; lowdb types it as what this checks for
-    if (typeof db.data !== 'object' || db.data === null || (db.data.format !== 1 && db.data.format !== 2) || typeof db.data.profiles !== 'object') {
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition -- the file may hold any JSON; lowdb types it as what this checks for */
+    if (
+      typeof db.data !== 'object' ||
+      db.data === null ||
+      (db.data.format !== 1 && db.data.format !== 2) ||
+      typeof db.data.profiles !== 'object'
+    ) {
+      /* eslint-enable @typescript-eslint/no-unnecessary-condition */
       throw await StoreOpenError.of(file, 'not a Kickstand data file (no "format" 1 or 2 with "profiles")');
     }
     let loaded: LoadedJournal;
@@ -138,7 +146,11 @@ export class LowdbStore implements Store {
     } catch (err) {
       throw await StoreOpenError.of(journalFile, err);
     }
-    if (loaded.tornTail && tidy) options.log?.warn({ file: journalFile, offset: loaded.size }, 'hosts.jsonl ended in a record cut short (a crash mid-write, never acknowledged): dropped');
+    if (loaded.tornTail && tidy)
+      options.log?.warn(
+        { file: journalFile, offset: loaded.size },
+        'hosts.jsonl ended in a record cut short (a crash mid-write, never acknowledged): dropped',
+      );
     // Documents written before profiles and rules existed gain them here; hosts of a format-1
     // document move into the journal (written first, then the document without them).
     const legacy = db.data.format === 1 ? Object.values(db.data.hosts ?? {}) : [];
@@ -169,7 +181,10 @@ export class LowdbStore implements Store {
       if (unprotected) {
         // The copies of the previous start still hold the plaintext; fresh ones are made below.
         for (const f of [file, journalFile]) await rm(`${f}${LAST_GOOD}`, { force: true });
-        options.log?.warn({ records: unprotected }, `secret params stored in plaintext by an older version were hashed or sealed in ${unprotected} host(s) and profile(s)`);
+        options.log?.warn(
+          { records: unprotected },
+          `secret params stored in plaintext by an older version were hashed or sealed in ${unprotected} host(s) and profile(s)`,
+        );
       }
     } catch (err) {
       await journal.close();
@@ -236,7 +251,6 @@ export class LowdbStore implements Store {
     if (pending !== undefined) return pending ?? undefined;
     return this.journal.readFacts(id);
   }
-
 
   async listProfiles(): Promise<Profile[]> {
     return Object.values(this.db.data.profiles).sort((a, b) => a.name.localeCompare(b.name));
@@ -418,7 +432,10 @@ export class LowdbStore implements Store {
   private unavailable(err: unknown, note = ''): AppError {
     const e = asDiskWriteError(this.dir, err);
     const name = path.relative(this.dir, e.file) || '.';
-    return new AppError('STORAGE_UNAVAILABLE', `${e.message.replace(e.file, `${name} in the data dir`)}${note}`, undefined, { file: e.file, errno: e.errno });
+    return new AppError('STORAGE_UNAVAILABLE', `${e.message.replace(e.file, `${name} in the data dir`)}${note}`, undefined, {
+      file: e.file,
+      errno: e.errno,
+    });
   }
 
   /** One group commit of the journal: facts, hosts and deletions in one append (synced), then, now and
@@ -430,7 +447,11 @@ export class LowdbStore implements Store {
     this.pendingHosts.clear();
     this.pendingDeletes.clear();
     try {
-      await this.journal.append(batch.filter((e): e is [string, Facts] => e[1] !== null), saves, deletions);
+      await this.journal.append(
+        batch.filter((e): e is [string, Facts] => e[1] !== null),
+        saves,
+        deletions,
+      );
     } catch (err) {
       // Not written: keep it pending, so a retry (once the disk is back) writes it.
       for (const h of saves) if (!this.pendingDeletes.has(h.id)) this.pendingHosts.add(h.id);
@@ -442,7 +463,9 @@ export class LowdbStore implements Store {
     for (const [id, facts] of batch) if (this.pendingFacts.get(id) === facts) this.pendingFacts.delete(id);
     // A deleted host's install log is only clutter once the deletion is durable: removing it may fail.
     for (const id of deletions) {
-      await rm(this.logFile(id), { force: true }).catch((err: unknown) => this.log?.warn({ err, file: this.logFile(id) }, 'could not remove the install log of a deleted host'));
+      await rm(this.logFile(id), { force: true }).catch((err: unknown) =>
+        this.log?.warn({ err, file: this.logFile(id) }, 'could not remove the install log of a deleted host'),
+      );
     }
     if (Date.now() >= this.compactNotBefore && this.journal.needsCompaction(this.hosts.size)) {
       try {
@@ -452,7 +475,10 @@ export class LowdbStore implements Store {
         const retryMs = this.options.compactRetryMs ?? 60_000;
         this.compactNotBefore = Date.now() + retryMs;
         const e = asDiskWriteError(this.journal.path, err);
-        this.log?.warn({ err, file: e.file, errno: e.errno }, `journal compaction failed, ${HOSTS_FILE} is unchanged, next try in ${Math.round(retryMs / 1000)} s: ${e.message}`);
+        this.log?.warn(
+          { err, file: e.file, errno: e.errno },
+          `journal compaction failed, ${HOSTS_FILE} is unchanged, next try in ${Math.round(retryMs / 1000)} s: ${e.message}`,
+        );
       }
     }
     this.wrote();

@@ -3,7 +3,12 @@
 // GNU-style hunks; this module only shapes its output for the history page, the API and the audit.
 import { diffArrays, structuredPatch } from 'diff';
 
-export interface DiffLine { kind: ' ' | '-' | '+'; text: string; old?: number; new?: number }
+export interface DiffLine {
+  kind: ' ' | '-' | '+';
+  text: string;
+  old?: number;
+  new?: number;
+}
 
 export interface Hunk {
   oldStart: number;

@@ -30,7 +30,12 @@ export interface SaveResult {
 export type TemplateEditDeps = AuditDeps & Pick<Deps, 'config' | 'kickstarts' | 'templatesLock'>;
 
 /** Check and save; returns the version now in service. */
-export async function saveTemplate(deps: TemplateEditDeps, request: SaveRequest, actor: string, how: { action?: 'rollback'; restored?: number } = {}): Promise<SaveResult> {
+export async function saveTemplate(
+  deps: TemplateEditDeps,
+  request: SaveRequest,
+  actor: string,
+  how: { action?: 'rollback'; restored?: number } = {},
+): Promise<SaveResult> {
   const name = checkTemplateName(request.name);
   const content = request.content.replace(/\r\n/g, '\n');
   if (Buffer.byteLength(content) > MAX_TEMPLATE_BYTES) {
@@ -39,7 +44,12 @@ export async function saveTemplate(deps: TemplateEditDeps, request: SaveRequest,
   const problem = name.endsWith('.njk') ? deps.kickstarts.check(name, content) : undefined;
   if (problem) {
     const at = problem.line ? ` line ${problem.line}${problem.column ? `, column ${problem.column}` : ''}` : '';
-    throw new AppError('TEMPLATE_SYNTAX', `${name}${at}: ${problem.message}; not saved, the running version stays in service`, 'content', problem);
+    throw new AppError(
+      'TEMPLATE_SYNTAX',
+      `${name}${at}: ${problem.message}; not saved, the running version stays in service`,
+      'content',
+      problem,
+    );
   }
 
   return deps.templatesLock.run(async () => {
@@ -48,13 +58,20 @@ export async function saveTemplate(deps: TemplateEditDeps, request: SaveRequest,
     const onDisk = await readTemplateFile(root, name);
     let latest = history.at(-1);
     if (request.base_sha256 !== undefined && request.base_sha256 !== (onDisk === undefined ? '' : sha256(onDisk))) {
-      const who = latest && latest.content === onDisk ? `by ${latest.author} at ${latest.at} (version ${latest.version})` : 'outside Kickstand';
-      throw new AppError('TEMPLATE_CHANGED', `${name} was changed ${who} after you opened it; reload it and apply your change again`, 'base_sha256');
+      const who =
+        latest && latest.content === onDisk ? `by ${latest.author} at ${latest.at} (version ${latest.version})` : 'outside Kickstand';
+      throw new AppError(
+        'TEMPLATE_CHANGED',
+        `${name} was changed ${who} after you opened it; reload it and apply your change again`,
+        'base_sha256',
+      );
     }
     // A file changed outside Kickstand (a git pull, an editor on the server) is recorded as it was
     // found before it is replaced, so a rollback can always get back to it.
     if (onDisk !== undefined && onDisk !== latest?.content) {
-      latest = version(name, (latest?.version ?? 0) + 1, onDisk, 'disk', 'import', { message: latest ? 'changed on disk outside Kickstand' : 'as found on disk' });
+      latest = version(name, (latest?.version ?? 0) + 1, onDisk, 'disk', 'import', {
+        message: latest ? 'changed on disk outside Kickstand' : 'as found on disk',
+      });
       await deps.store.appendTemplateVersion(latest);
     }
     if (latest && latest.content === content && onDisk !== undefined) return { version: latest, changed: false };
@@ -73,16 +90,31 @@ export async function saveTemplate(deps: TemplateEditDeps, request: SaveRequest,
     }
     deps.kickstarts.invalidate();
     const stat = diffStat(latest?.content ?? '', content);
-    await audit(deps, actor, next.action === 'rollback' ? 'template.rollback' : 'template.save', name, `version ${next.version}${next.restored ? ` (restores ${next.restored})` : ''}, +${stat.added} −${stat.removed} lines`);
+    await audit(
+      deps,
+      actor,
+      next.action === 'rollback' ? 'template.rollback' : 'template.save',
+      name,
+      `version ${next.version}${next.restored ? ` (restores ${next.restored})` : ''}, +${stat.added} −${stat.removed} lines`,
+    );
     return { version: next, changed: true };
   });
 }
 
 /** Put an earlier version's text back in service, as a new version. */
-export async function rollbackTemplate(deps: TemplateEditDeps, name: string, target: number, actor: string, base_sha256?: string): Promise<SaveResult> {
+export async function rollbackTemplate(
+  deps: TemplateEditDeps,
+  name: string,
+  target: number,
+  actor: string,
+  base_sha256?: string,
+): Promise<SaveResult> {
   const old = (await deps.store.listTemplateVersions(checkTemplateName(name))).find((v) => v.version === target);
   if (!old) throw errors.templateVersionNotFound(name, target);
-  return saveTemplate(deps, { name, content: old.content, ...(base_sha256 !== undefined ? { base_sha256 } : {}) }, actor, { action: 'rollback', restored: target });
+  return saveTemplate(deps, { name, content: old.content, ...(base_sha256 !== undefined ? { base_sha256 } : {}) }, actor, {
+    action: 'rollback',
+    restored: target,
+  });
 }
 
 export interface TemplateView {
@@ -113,6 +145,13 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function version(name: string, n: number, content: string, author: string, action: TemplateVersion['action'], extra: Partial<TemplateVersion>): TemplateVersion {
+function version(
+  name: string,
+  n: number,
+  content: string,
+  author: string,
+  action: TemplateVersion['action'],
+  extra: Partial<TemplateVersion>,
+): TemplateVersion {
   return { name, version: n, content, sha256: sha256(content), author, at: new Date().toISOString(), action, ...extra };
 }

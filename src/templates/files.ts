@@ -13,7 +13,11 @@ const EDITABLE = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199
 /** Throws VALIDATION naming `name` when it is not a path authors may create or edit. */
 export function checkTemplateName(name: string): string {
   if (!EDITABLE.test(name) || name.includes('//')) {
-    throw new AppError('VALIDATION', `"${name}" is not a template name: use a relative path of letters, digits, "_ . - /" ending in .njk or .sh`, 'name');
+    throw new AppError(
+      'VALIDATION',
+      `"${name}" is not a template name: use a relative path of letters, digits, "_ . - /" ending in .njk or .sh`,
+      'name',
+    );
   }
   return name;
 }

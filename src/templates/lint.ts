@@ -26,14 +26,21 @@ export function versionFor(rendered: string, facts?: Facts): KickstartVersion {
   if (declared) return declared;
   const id = facts?.installer?.id?.toLowerCase();
   const major = Number.parseInt(facts?.installer?.version_id ?? '', 10);
-  const fromInstaller = id === 'fedora' ? kickstartVersion('fedora', major) : id && RHEL_LIKE.has(id) ? kickstartVersion('rhel', major) : undefined;
+  const fromInstaller =
+    id === 'fedora' ? kickstartVersion('fedora', major) : id && RHEL_LIKE.has(id) ? kickstartVersion('rhel', major) : undefined;
   return fromInstaller ?? DEFAULT_KICKSTART_VERSION;
 }
 
 /** Findings for a rendered kickstart. `included`: it arrives through the stub's %include (every
  *  final kickstart and snippet), so its %pre would never run. */
 export function lintKickstart(rendered: string, version: KickstartVersion, included: boolean): LintFinding[] {
-  return validateKickstart(rendered, { version, included }).map((f) => ({ in: 'rendered', line: f.line, severity: f.severity, code: f.code, message: f.message }));
+  return validateKickstart(rendered, { version, included }).map((f) => ({
+    in: 'rendered',
+    line: f.line,
+    severity: f.severity,
+    code: f.code,
+    message: f.message,
+  }));
 }
 
 /** `bash -n` (parse, never run) on a shell library; no findings when bash is not installed. */

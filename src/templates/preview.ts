@@ -38,7 +38,11 @@ type PreviewDeps = Pick<Deps, 'config' | 'store' | 'kickstarts' | 'secrets'>;
 
 /** Every preview is in the audit with who asked, whatever its outcome: a preview runs the author's
  *  text on the server, so it is where someone probing the template sandbox shows up (issue 13). */
-export async function previewTemplate(deps: PreviewDeps & AuditDeps, request: PreviewRequest, { actor, baseUrl }: CallerWith<'baseUrl'>): Promise<Preview> {
+export async function previewTemplate(
+  deps: PreviewDeps & AuditDeps,
+  request: PreviewRequest,
+  { actor, baseUrl }: CallerWith<'baseUrl'>,
+): Promise<Preview> {
   let outcome = 'failed';
   try {
     const preview = await render(deps, request, baseUrl);
@@ -49,7 +53,13 @@ export async function previewTemplate(deps: PreviewDeps & AuditDeps, request: Pr
     if (err instanceof AppError) outcome = `refused: ${err.code}`;
     throw err;
   } finally {
-    await audit(deps, actor, 'template.preview', request.name.slice(0, 200), `${request.content === undefined ? 'saved' : 'unsaved'} text ${outcome}`.slice(0, 500));
+    await audit(
+      deps,
+      actor,
+      'template.preview',
+      request.name.slice(0, 200),
+      `${request.content === undefined ? 'saved' : 'unsaved'} text ${outcome}`.slice(0, 500),
+    );
   }
 }
 
@@ -60,7 +70,10 @@ async function render(deps: PreviewDeps, request: PreviewRequest, baseUrl: strin
   const { host, facts, target } = await subject(deps, request);
   // Stored params are opened like a poll's render opens them (passwords stay hashes): a preview is
   // a rendered kickstart, for operators only.
-  const params = { ...deps.secrets.open({ ...(await profileParams(deps, request.profile)), ...hostParams(host, name) }), ...(request.params ?? {}) };
+  const params = {
+    ...deps.secrets.open({ ...(await profileParams(deps, request.profile)), ...hostParams(host, name) }),
+    ...(request.params ?? {}),
+  };
 
   if (name.endsWith('.sh')) return { name, target, rendered: content, findings: lintShell(content) };
 
@@ -72,7 +85,11 @@ async function render(deps: PreviewDeps, request: PreviewRequest, baseUrl: strin
   return { name, target, version, rendered, findings: lintKickstart(rendered, version, name !== STUB_TEMPLATE) };
 }
 
-interface Subject { host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>; facts: Facts; target: string }
+interface Subject {
+  host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>;
+  facts: Facts;
+  target: string;
+}
 
 async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewRequest): Promise<Subject> {
   if (request.host) {
@@ -83,9 +100,21 @@ async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewReq
   }
   const samples = await listSamples(deps.config.templatesDir);
   const sample = request.sample ? samples.find((s) => s.name === request.sample) : samples.find((s) => s.facts);
-  if (!sample) throw new AppError('VALIDATION', request.sample ? `no sample "${request.sample}" in the templates folder's samples/` : 'no host chosen and no sample facts in samples/', 'sample');
+  if (!sample)
+    throw new AppError(
+      'VALIDATION',
+      request.sample
+        ? `no sample "${request.sample}" in the templates folder's samples/`
+        : 'no host chosen and no sample facts in samples/',
+      'sample',
+    );
   if (!sample.facts) throw new AppError('VALIDATION', sample.problem ?? `sample ${sample.name} is not valid facts`, 'sample');
-  const host = { id: `sample-${sample.name}`, hostname: `${sample.name}.example.com`, boot_mac: sample.facts.boot_mac, state: 'assigned' as const };
+  const host = {
+    id: `sample-${sample.name}`,
+    hostname: `${sample.name}.example.com`,
+    boot_mac: sample.facts.boot_mac,
+    state: 'assigned' as const,
+  };
   return { host, facts: sample.facts, target: `sample ${sample.name}` };
 }
 

@@ -36,7 +36,11 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
   const form = express.urlencoded({ extended: false, limit: 64 * 1024, parameterLimit: 200 });
   const page = (res: Response, view: string, data: object) => {
     const session = res.locals.session as Session | undefined;
-    return res.type('html').send(views.render(view, { ...data, principal: session ? { name: session.user, role: session.role } : undefined, csrf: session?.csrf }));
+    return res
+      .type('html')
+      .send(
+        views.render(view, { ...data, principal: session ? { name: session.user, role: session.role } : undefined, csrf: session?.csrf }),
+      );
   };
 
   const loggedIn: RequestHandler = async (req, res, next) => {

@@ -16,7 +16,10 @@ export function staticFiles(): Router {
   router.get('/static/:file', (req, res, next) => {
     const name = req.params.file;
     const file = Object.hasOwn(STATIC, name) ? STATIC[name] : undefined;
-    if (!file) { next(); return; }
+    if (!file) {
+      next();
+      return;
+    }
     res.type(file.type).setHeader('Cache-Control', 'max-age=3600').send(file.body);
   });
   return router;

@@ -8,7 +8,10 @@ import nunjucks from 'nunjucks';
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
 export function createViewEnvironment(dir = VIEWS_DIR): nunjucks.Environment {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dir, { noCache: false }), { autoescape: true, throwOnUndefined: false });
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dir, { noCache: false }), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
   env.addFilter('mib', (v: unknown) => (typeof v === 'number' ? (v >= 1024 ? `${Math.round(v / 102.4) / 10} GiB` : `${v} MiB`) : '—'));
   env.addFilter('bytes', (v: unknown) => {
     if (typeof v !== 'number' || v <= 0) return '—';
@@ -24,7 +27,13 @@ export function createViewEnvironment(dir = VIEWS_DIR): nunjucks.Environment {
   env.addFilter('ago', (iso: unknown) => {
     if (typeof iso !== 'string') return '—';
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-    return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : s < 86400 ? `${Math.floor(s / 3600)}h ago` : `${Math.floor(s / 86400)}d ago`;
+    return s < 60
+      ? `${s}s ago`
+      : s < 3600
+        ? `${Math.floor(s / 60)}m ago`
+        : s < 86400
+          ? `${Math.floor(s / 3600)}h ago`
+          : `${Math.floor(s / 86400)}d ago`;
   });
   env.addFilter('json', (v: unknown) => JSON.stringify(v, null, 2));
   env.addFilter('fact_kind', factKind);

@@ -8,7 +8,8 @@ import { checkBootUrl } from '../../src/boot/options.js';
 import { pxelinux } from '../../src/boot/pxelinux.js';
 
 const src = { url: 'http://192.0.2.10:8080', repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os/' };
-const ARGS = 'ip=dhcp inst.repo=http://mirror.example.com/rhel9/BaseOS/x86_64/os inst.ks=http://192.0.2.10:8080/ks inst.ks.sendmac inst.ks.sendsn';
+const ARGS =
+  'ip=dhcp inst.repo=http://mirror.example.com/rhel9/BaseOS/x86_64/os inst.ks=http://192.0.2.10:8080/ks inst.ks.sendmac inst.ks.sendsn';
 
 describe('boot lines', () => {
   it('When the command line is asked for, then it holds the stub URL, the headers options and DHCP, inst.-prefixed', () => {
@@ -32,7 +33,9 @@ describe('boot lines', () => {
     const g = grub(src);
     expect(g).toContain(`  linuxefi (http,mirror.example.com)/rhel9/BaseOS/x86_64/os/images/pxeboot/vmlinuz ${ARGS}\n`);
     expect(g).toContain('  initrdefi (http,mirror.example.com)/rhel9/BaseOS/x86_64/os/images/pxeboot/initrd.img\n');
-    expect(grub({ ...src, repo: 'http://192.0.2.20:8081/os' })).toContain('  initrdefi (http,192.0.2.20,8081)/os/images/pxeboot/initrd.img\n');
+    expect(grub({ ...src, repo: 'http://192.0.2.20:8081/os' })).toContain(
+      '  initrdefi (http,192.0.2.20,8081)/os/images/pxeboot/initrd.img\n',
+    );
     expect(grub({ ...src, repo: 'https://mirror.example.com/os' })).toMatch(/^# GRUB cannot fetch https/);
     expect(grub({ ...src, release: { family: 'rhel', major: 8 } })).toMatch(/^ {2}linuxefi .*\n {2}initrdefi /m);
     expect(grub({ ...src, release: { family: 'rhel', major: 10 } })).toMatch(/^ {2}linux .*\n {2}initrd /m);
@@ -49,10 +52,15 @@ describe('boot lines', () => {
 
   it('When booting from the DVD, then no inst.repo is needed and mkksiso bakes the stub in', () => {
     expect(dvdArgs(src)).toBe('ip=dhcp inst.ks=http://192.0.2.10:8080/ks inst.ks.sendmac inst.ks.sendsn');
-    expect(dvdRecipe(src)).toContain("curl -fsS -o kickstand-stub.ks 'http://192.0.2.10:8080/ks?download=1'\nmkksiso --ks kickstand-stub.ks");
+    expect(dvdRecipe(src)).toContain(
+      "curl -fsS -o kickstand-stub.ks 'http://192.0.2.10:8080/ks?download=1'\nmkksiso --ks kickstand-stub.ks",
+    );
   });
 
-  it.each(['http://x/ a', 'http://x/"', "http://x/$(reboot)", 'ftp://x/', 'http://x/{a}'])('When the tree URL is %j, then it is refused', (url) => {
-    expect(checkBootUrl(url, 'repo')).toHaveProperty('problem');
-  });
+  it.each(['http://x/ a', 'http://x/"', 'http://x/$(reboot)', 'ftp://x/', 'http://x/{a}'])(
+    'When the tree URL is %j, then it is refused',
+    (url) => {
+      expect(checkBootUrl(url, 'repo')).toHaveProperty('problem');
+    },
+  );
 });

@@ -4,7 +4,14 @@ import { ConfigError, SECRET_VARIABLES, checkPublicUrl, loadConfig, takeSecret }
 describe('loadConfig', () => {
   it('When nothing is set, then the documented defaults apply', () => {
     const c = loadConfig({}, '/srv/kickstand');
-    expect(c).toMatchObject({ port: 8080, bind: '0.0.0.0', dataDir: '/srv/kickstand/data', templatesDir: '/srv/kickstand/kickstarts', pollInterval: 5, logLevel: 'info' });
+    expect(c).toMatchObject({
+      port: 8080,
+      bind: '0.0.0.0',
+      dataDir: '/srv/kickstand/data',
+      templatesDir: '/srv/kickstand/kickstarts',
+      pollInterval: 5,
+      logLevel: 'info',
+    });
     expect(c.publicUrl).toBeUndefined();
     expect(c.adminToken).toBeUndefined();
   });
@@ -12,13 +19,26 @@ describe('loadConfig', () => {
   it('When several values are bad, then one error lists each by name and never echoes the token', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: '80a', KICKSTAND_URL: 'ftp://x', KICKSTAND_ADMIN_TOKEN: 'short secret', KICKSTAND_POLL_INTERVAL: '0', KICKSTAND_LOG_LEVEL: 'loud' });
+      loadConfig({
+        PORT: '80a',
+        KICKSTAND_URL: 'ftp://x',
+        KICKSTAND_ADMIN_TOKEN: 'short secret',
+        KICKSTAND_POLL_INTERVAL: '0',
+        KICKSTAND_LOG_LEVEL: 'loud',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
-    for (const name of ['PORT="80a"', 'KICKSTAND_URL="ftp://x"', 'KICKSTAND_ADMIN_TOKEN', 'KICKSTAND_POLL_INTERVAL="0"', 'KICKSTAND_LOG_LEVEL="loud"']) expect(msg).toContain(name);
+    for (const name of [
+      'PORT="80a"',
+      'KICKSTAND_URL="ftp://x"',
+      'KICKSTAND_ADMIN_TOKEN',
+      'KICKSTAND_POLL_INTERVAL="0"',
+      'KICKSTAND_LOG_LEVEL="loud"',
+    ])
+      expect(msg).toContain(name);
     expect(msg).not.toContain('short secret');
   });
 

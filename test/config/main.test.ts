@@ -28,7 +28,12 @@ describe('kickstand serve', () => {
 
   it('When the templates folder does not exist, then it exits 1 naming KICKSTAND_TEMPLATES', async () => {
     const data = await tempDir('kickstand-main-');
-    const res = await start({ PORT: '0', KICKSTAND_BIND: '127.0.0.1', KICKSTAND_DATA: data, KICKSTAND_TEMPLATES: '/nonexistent/templates' });
+    const res = await start({
+      PORT: '0',
+      KICKSTAND_BIND: '127.0.0.1',
+      KICKSTAND_DATA: data,
+      KICKSTAND_TEMPLATES: '/nonexistent/templates',
+    });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('KICKSTAND_TEMPLATES="/nonexistent/templates": not a folder');
   });
@@ -37,7 +42,12 @@ describe('kickstand serve', () => {
     const data = await tempDir('kickstand-main-');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(path.join(data, 'kickstand.json'), '{"hosts": [');
-    const res = await start({ PORT: '0', KICKSTAND_BIND: '127.0.0.1', KICKSTAND_DATA: data, KICKSTAND_TEMPLATES: 'test/fixtures/kickstarts' });
+    const res = await start({
+      PORT: '0',
+      KICKSTAND_BIND: '127.0.0.1',
+      KICKSTAND_DATA: data,
+      KICKSTAND_TEMPLATES: 'test/fixtures/kickstarts',
+    });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`cannot load ${path.join(data, 'kickstand.json')}`);
   });

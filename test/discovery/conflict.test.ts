@@ -27,9 +27,14 @@ describe('claimReason', () => {
     expect(claimReason(host(state), undefined)).toBeUndefined();
   });
 
-  it.each(['assigned', 'provisioning', 'installed'] as const)('When the host is %s, then a matching registration only claims it', (state) => {
-    expect(claimReason(host(state, { assignment: { action: 'kickstart', template: 't', params: {} } }), undefined)).toBe(`the host is ${state}`);
-  });
+  it.each(['assigned', 'provisioning', 'installed'] as const)(
+    'When the host is %s, then a matching registration only claims it',
+    (state) => {
+      expect(claimReason(host(state, { assignment: { action: 'kickstart', template: 't', params: {} } }), undefined)).toBe(
+        `the host is ${state}`,
+      );
+    },
+  );
 
   it('When a provisioning host was told to reboot, then its return to discovery is a re-discovery', () => {
     expect(claimReason(host('provisioning', { assignment: { action: 'reboot' } }), undefined)).toBeUndefined();
@@ -48,20 +53,44 @@ describe('release', () => {
   const identity = { boot_mac: '52:54:00:00:00:99', macs: ['52:54:00:00:00:99'], uuid: '4c4c4544-0000-1111-2222-333344445555' };
 
   it('When a claimed host is released, then the claim is its token, it takes the newcomer’s MAC and UUID, and the conflict is gone', () => {
-    const claimed = withClaim(host('assigned', { assignment: { action: 'reboot' } }), identity, 'claim', '192.0.2.9', 'uuid', 'the host is assigned', now);
+    const claimed = withClaim(
+      host('assigned', { assignment: { action: 'reboot' } }),
+      identity,
+      'claim',
+      '192.0.2.9',
+      'uuid',
+      'the host is assigned',
+      now,
+    );
     expect(claimed.boot_mac).toBe('52:54:00:00:00:01');
     const next = released(claimed, 'alice', '192.0.2.200', 'by alice');
-    expect(next).toMatchObject({ state: 'assigned', boot_mac: identity.boot_mac, uuid: identity.uuid, token_hash: hashToken('claim'), last_seen_ip: '192.0.2.9' });
+    expect(next).toMatchObject({
+      state: 'assigned',
+      boot_mac: identity.boot_mac,
+      uuid: identity.uuid,
+      token_hash: hashToken('claim'),
+      last_seen_ip: '192.0.2.9',
+    });
     expect(next.conflict).toBeUndefined();
     expect(next.events.map((e) => e.type)).toEqual(['identity-conflict', 'conflict-released']);
   });
 
   it('When a provisioning host (kickstart delivered) is released, then it is failed: never the same answer by itself', () => {
-    const claimed = withClaim(host('provisioning', { assignment: { action: 'kickstart', template: 't', params: {} } }), identity, 'claim', '192.0.2.9', 'boot_mac', 'the host is provisioning', now);
+    const claimed = withClaim(
+      host('provisioning', { assignment: { action: 'kickstart', template: 't', params: {} } }),
+      identity,
+      'claim',
+      '192.0.2.9',
+      'boot_mac',
+      'the host is provisioning',
+      now,
+    );
     expect(released(claimed, 'kickstand', '192.0.2.9', 'automatically').state).toBe('failed');
   });
 
   it('When a host without a conflict is released, then 404 naming the conflict', () => {
-    expect(() => released(host('assigned'), 'alice', undefined, 'by alice')).toThrow(expect.objectContaining({ code: 'NOT_FOUND', field: 'conflict' }));
+    expect(() => released(host('assigned'), 'alice', undefined, 'by alice')).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND', field: 'conflict' }),
+    );
   });
 });

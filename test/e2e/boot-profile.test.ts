@@ -22,12 +22,27 @@ async function service(): Promise<{ srv: TestServer; admin: (method: string, rou
   const srv = await startTestServer({ templatesDir, pollInterval: 1 });
   cleanups.push(() => srv.stop());
   const admin = async (method: string, route: string, body?: object) => {
-    const res = await fetch(`${srv.url}${route}`, { method, headers: { Authorization: `Bearer ${srv.adminToken}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${srv.url}${route}`, {
+      method,
+      headers: { Authorization: `Bearer ${srv.adminToken}`, 'Content-Type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     expect(res.status, `${method} ${route}`).toBeLessThan(300);
     return (await res.json()) as Json;
   };
-  await admin('POST', '/api/v1/profiles', { name: 'el9-web', action: 'kickstart', template: 'e2e-final.ks.njk', params: { from: 'boot-entry' }, bootable: true });
-  await admin('POST', '/api/v1/profiles', { name: 'wipe-all', action: 'kickstart', template: 'e2e-final.ks.njk', params: { from: 'wipe-all' } });
+  await admin('POST', '/api/v1/profiles', {
+    name: 'el9-web',
+    action: 'kickstart',
+    template: 'e2e-final.ks.njk',
+    params: { from: 'boot-entry' },
+    bootable: true,
+  });
+  await admin('POST', '/api/v1/profiles', {
+    name: 'wipe-all',
+    action: 'kickstart',
+    template: 'e2e-final.ks.njk',
+    params: { from: 'wipe-all' },
+  });
   await admin('POST', '/api/v1/profiles', { name: 'by-rule', action: 'kickstart', template: 'e2e-final.ks.njk', params: { from: 'rule' } });
   await admin('POST', '/api/v1/rules', { name: 'everyone', expression: 'memory_mib > 1', profile: 'by-rule' });
   await admin('PATCH', '/api/v1/settings', { auto_provision: true });

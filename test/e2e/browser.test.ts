@@ -60,11 +60,25 @@ beforeAll(async () => {
   await request(srv.url)
     .post('/api/v1/profiles')
     .set(admin)
-    .send({ name: 'el9', action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://127.0.0.1:1/rhel9', version: '9', root_password_hash: '$6$abc$xyz' } })
+    .send({
+      name: 'el9',
+      action: 'kickstart',
+      template: 'rhel.ks.njk',
+      params: { repo: 'http://127.0.0.1:1/rhel9', version: '9', root_password_hash: '$6$abc$xyz' },
+    })
     .expect(201);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   cleanups.push(() => browser.close());
 });
@@ -137,7 +151,14 @@ describe('web forms in Chromium', () => {
     expect(await page.locator('main script').count()).toBe(0);
 
     // A rule whose hostname pattern copies the reported hostname: the preview shows it, as text.
-    expect(await previewRule(page, { name: 'hostile', expression: 'dmi.serial == "BROWSER-HOSTILE"', profile: 'el9', hostname_pattern: '{{ facts.hostname }}' })).toContain(hostname);
+    expect(
+      await previewRule(page, {
+        name: 'hostile',
+        expression: 'dmi.serial == "BROWSER-HOSTILE"',
+        profile: 'el9',
+        hostname_pattern: '{{ facts.hostname }}',
+      }),
+    ).toContain(hostname);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
   });
@@ -145,7 +166,14 @@ describe('web forms in Chromium', () => {
   it('When a rule is previewed and the boot page opened, then both render (screenshots for the README)', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await logIn(page);
-    expect(await previewRule(page, { name: 'lab', expression: 'memory_mib >= 1024 and count(nics) >= 1', profile: 'el9', hostname_pattern: 'lab-{{ seq(3) }}.example.com' })).toContain('lab-001.example.com');
+    expect(
+      await previewRule(page, {
+        name: 'lab',
+        expression: 'memory_mib >= 1024 and count(nics) >= 1',
+        profile: 'el9',
+        hostname_pattern: 'lab-{{ seq(3) }}.example.com',
+      }),
+    ).toContain('lab-001.example.com');
     await shot(page, 'rules');
     await page.goto(`${srv.url}/boot`);
     expect(await page.textContent('#boot-ipxe')).toContain('BOOTIF=01-${netX/mac:hexhyp}');
@@ -169,7 +197,9 @@ describe('web forms in Chromium', () => {
     await page.fill('textarea#content', lines.join('\n'));
     await page.click('button#save');
     await page.waitForSelector('#error-content');
-    expect(await page.textContent('#error-content')).toMatch(/^rhel\.ks\.njk line 9, column 34: .*expected variable end.*the running version stays in service$/);
+    expect(await page.textContent('#error-content')).toMatch(
+      /^rhel\.ks\.njk line 9, column 34: .*expected variable end.*the running version stays in service$/,
+    );
     expect(await page.inputValue('textarea#content')).toContain('url --url={{ params.repo | ksarg }\n');
     const gutter = (await page.textContent('.gutter')) ?? '';
     expect(gutter).toMatch(/\n8\n▶9\n10\n/);
@@ -182,7 +212,10 @@ describe('web forms in Chromium', () => {
     lines.splice(9, 0, '# reviewed in the browser test');
     await page.fill('textarea#content', lines.join('\n'));
     await page.selectOption('select#target', 'sample:dell-r650');
-    await page.fill('textarea[name="params"]', JSON.stringify({ repo: 'http://192.0.2.20/rhel9/BaseOS/x86_64/os', root_password_hash: '$6$abc$xyz' }));
+    await page.fill(
+      'textarea[name="params"]',
+      JSON.stringify({ repo: 'http://192.0.2.20/rhel9/BaseOS/x86_64/os', root_password_hash: '$6$abc$xyz' }),
+    );
     await page.click('button#preview');
     await page.waitForSelector('section.preview');
     expect(await page.textContent('section.preview h2')).toContain('Preview for sample dell-r650');
@@ -208,9 +241,18 @@ describe('web forms in Chromium', () => {
     const admin = { Authorization: `Bearer ${srv.adminToken}` };
     const facts = sampleFacts();
     const original = (await request(srv.url).post('/api/v1/discovery').send(facts).expect(201)).body as { id: string; token: string };
-    await request(srv.url).post(`/api/v1/hosts/${original.id}/assignment`).set(admin).send({ profile: 'el9', hostname: 'claimed-01.example.com' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/hosts/${original.id}/assignment`)
+      .set(admin)
+      .send({ profile: 'el9', hostname: 'claimed-01.example.com' })
+      .expect(200);
     const rogueMac = facts.boot_mac.toUpperCase();
-    const rogue = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: rogueMac, nics: [{ name: 'eth0', mac: rogueMac }] })).expect(200)).body as { id: string; token: string };
+    const rogue = (
+      await request(srv.url)
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ boot_mac: rogueMac, nics: [{ name: 'eth0', mac: rogueMac }] }))
+        .expect(200)
+    ).body as { id: string; token: string };
     await request(srv.url).get(`/api/v1/discovery/${rogue.id}/next`).set('Authorization', `Bearer ${rogue.token}`).expect(409);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -235,7 +277,10 @@ describe('web forms in Chromium', () => {
     expect(await page.textContent('ol.timeline')).toContain('conflict-released');
     expect(await page.textContent('ol.timeline')).toContain('by operator');
     // The newcomer now holds the host's token and gets its answer; the old token is dead.
-    const answer = await request(srv.url).get(`/api/v1/discovery/${rogue.id}/next`).set('Authorization', `Bearer ${rogue.token}`).expect(200);
+    const answer = await request(srv.url)
+      .get(`/api/v1/discovery/${rogue.id}/next`)
+      .set('Authorization', `Bearer ${rogue.token}`)
+      .expect(200);
     expect(answer.headers['x-kickstand-action']).toBe('kickstart');
     await request(srv.url).get(`/api/v1/discovery/${original.id}/next`).set('Authorization', `Bearer ${original.token}`).expect(401);
     await page.close();

@@ -7,7 +7,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleFacts } from '../support/facts.js';
-import { defaultRouteDev, exitOf, extractPre, extractSection, machineFacts, preWorkspace, runPre, type PreRun, type PreWorkspace } from '../support/pre-script.js';
+import {
+  defaultRouteDev,
+  exitOf,
+  extractPre,
+  extractSection,
+  machineFacts,
+  preWorkspace,
+  runPre,
+  type PreRun,
+  type PreWorkspace,
+} from '../support/pre-script.js';
 import { makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -40,7 +50,9 @@ interface Scene {
   admin(method: string, route: string, body?: object): Promise<Response>;
 }
 
-async function scene(opts: { cmdline?: string; stubs?: Record<string, string>; before?: (srv: TestServer) => Promise<void> } = {}): Promise<Scene> {
+async function scene(
+  opts: { cmdline?: string; stubs?: Record<string, string>; before?: (srv: TestServer) => Promise<void> } = {},
+): Promise<Scene> {
   const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-e2e-tpl-'));
   cleanups.push(() => rm(templatesDir, { recursive: true, force: true }));
   await cp(path.resolve('kickstarts'), templatesDir, { recursive: true });
@@ -162,7 +174,12 @@ describe('discovery end to end', () => {
 
     const s = await scene();
     const host = await waitForHost(s);
-    await assign(s, host.id, { action: 'kexec', kernel: `${base}/vmlinuz`, initrd: `${base}/initrd.img`, append: 'console=ttyS0 inst.text' });
+    await assign(s, host.id, {
+      action: 'kexec',
+      kernel: `${base}/vmlinuz`,
+      initrd: `${base}/initrd.img`,
+      append: 'console=ttyS0 inst.text',
+    });
     expect((await exited(s)).code).toBe(0);
 
     const kernelFile = path.join(s.ws.stateDir, 'kexec/kernel');
@@ -239,7 +256,8 @@ describe('discovery end to end', () => {
     await exited(s);
     // The service keeps only a hash, so look for what its tokens look like: 22 URL-safe characters
     // (test/http/discovery-api.test.ts). Temp folder names (kickstand-…) are not tokens.
-    const tokenLike = (text: string) => (text.match(/(?<![\w-])[A-Za-z0-9_-]{22}(?![\w-])/g) ?? []).filter((w) => !w.startsWith('kickstand-'));
+    const tokenLike = (text: string) =>
+      (text.match(/(?<![\w-])[A-Za-z0-9_-]{22}(?![\w-])/g) ?? []).filter((w) => !w.startsWith('kickstand-'));
     expect(`${s.run.stdout()}${s.run.stderr()}`).not.toMatch(/Bearer/);
     expect(tokenLike(`${s.run.stdout()}${s.run.stderr()}`)).toEqual([]);
     expect(tokenLike(await readFile(s.ws.ksOut, 'utf8'))).toEqual([]);
@@ -248,14 +266,21 @@ describe('discovery end to end', () => {
   it('When the shipped RHEL template is installed, then its callbacks report installing (once) and installed, and the token then dies', async () => {
     const s = await scene();
     const host = await waitForHost(s);
-    await assign(s, host.id, { action: 'kickstart', template: 'rhel.ks.njk', hostname: 'cb1.example.com', params: { repo: 'http://127.0.0.1:1/repo', root_password_hash: '$6$abc$xyz' } });
+    await assign(s, host.id, {
+      action: 'kickstart',
+      template: 'rhel.ks.njk',
+      hostname: 'cb1.example.com',
+      params: { repo: 'http://127.0.0.1:1/repo', root_password_hash: '$6$abc$xyz' },
+    });
     expect(await exited(s)).toEqual({ code: 0, signal: null });
     const ks = await readFile(s.ws.ksOut, 'utf8');
     // The callback settings the %pre left for the installer: events URL and token, owner-only.
     const conf = path.join(s.ws.stateDir, 'callback.conf');
     expect((await stat(conf)).mode & 0o777).toBe(0o600);
     const confText = await readFile(conf, 'utf8');
-    expect(confText).toMatch(new RegExp(`^url = "${s.srv.url}/api/v1/discovery/${host.id}/events"\nheader = "Authorization: Bearer [A-Za-z0-9_-]{22}"\n$`));
+    expect(confText).toMatch(
+      new RegExp(`^url = "${s.srv.url}/api/v1/discovery/${host.id}/events"\nheader = "Authorization: Bearer [A-Za-z0-9_-]{22}"\n$`),
+    );
     const token = /Bearer ([A-Za-z0-9_-]+)/.exec(confText)![1]!;
     expect(ks).not.toContain(token);
 
@@ -266,7 +291,8 @@ describe('discovery end to end', () => {
       expect(await exitOf(run, 20_000), run.stderr()).toEqual({ code: 0, signal: null });
       return run;
     };
-    const timeline = async () => ((await (await s.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as Json).events.map((e: Json) => e.type);
+    const timeline = async () =>
+      ((await (await s.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as Json).events.map((e: Json) => e.type);
 
     await script('%pre-install');
     await script('%pre-install'); // a retry: the same boot, the same event id
@@ -285,7 +311,12 @@ describe('discovery end to end', () => {
   it('When the install fails, then %onerror sends the tail of the installer logs, capped, and the host is failed with its log kept', async () => {
     const s = await scene();
     const host = await waitForHost(s);
-    await assign(s, host.id, { action: 'kickstart', template: 'rhel.ks.njk', hostname: 'cb2.example.com', params: { repo: 'http://127.0.0.1:1/repo', root_password_hash: '$6$abc$xyz' } });
+    await assign(s, host.id, {
+      action: 'kickstart',
+      template: 'rhel.ks.njk',
+      hostname: 'cb2.example.com',
+      params: { repo: 'http://127.0.0.1:1/repo', root_password_hash: '$6$abc$xyz' },
+    });
     expect(await exited(s)).toEqual({ code: 0, signal: null });
     const ks = await readFile(s.ws.ksOut, 'utf8');
     const logDir = path.join(s.ws.dir, 'logs');
@@ -294,7 +325,10 @@ describe('discovery end to end', () => {
     await writeFile(path.join(logDir, 'packaging.log'), 'packaging was fine\n');
     const file = path.join(s.ws.dir, 'onerror');
     await writeFile(file, extractSection(ks, '%onerror'));
-    const run = runPre(file, s.bin.binDir, { KICKSTAND_CALLBACK_CONF: path.join(s.ws.stateDir, 'callback.conf'), KICKSTAND_LOG_DIR: logDir });
+    const run = runPre(file, s.bin.binDir, {
+      KICKSTAND_CALLBACK_CONF: path.join(s.ws.stateDir, 'callback.conf'),
+      KICKSTAND_LOG_DIR: logDir,
+    });
     expect(await exitOf(run, 20_000), run.stderr()).toEqual({ code: 0, signal: null });
     const after = (await (await s.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as Json;
     expect(after.state).toBe('failed');
@@ -306,7 +340,6 @@ describe('discovery end to end', () => {
     expect(log).toContain('packaging was fine');
   });
 });
-
 
 describe('identity conflicts end to end (issue 13 item 2)', () => {
   // The %pre on this machine reports the MAC of its first NIC as the boot MAC (BOOTIF names it).
@@ -321,7 +354,11 @@ describe('identity conflicts end to end (issue 13 item 2)', () => {
 
   /** Another machine, registered and assigned a kickstart with a password hash, that has this machine's boot MAC. */
   async function assignedHostWithOurMac(srv: TestServer): Promise<{ id: string; token: string }> {
-    const res = await fetch(`${srv.url}/api/v1/discovery`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sampleFacts({ boot_mac: mac() })) });
+    const res = await fetch(`${srv.url}/api/v1/discovery`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(sampleFacts({ boot_mac: mac() })),
+    });
     expect(res.status).toBe(201);
     const reg = (await res.json()) as { id: string; token: string };
     expect((await asAdmin(srv, 'POST', `/api/v1/hosts/${reg.id}/assignment`, kickstartAssignment)).status).toBe(200);
@@ -347,7 +384,9 @@ describe('identity conflicts end to end (issue 13 item 2)', () => {
     expect(host.state).toBe('assigned');
     expect(host.boot_mac).toBe(mac());
     expect(host.events.map((e: Json) => e.type)).toEqual(expect.arrayContaining(['identity-conflict', 'conflict-refused']));
-    const answer = await fetch(`${s.srv.url}/api/v1/discovery/${original.id}/next`, { headers: { Authorization: `Bearer ${original.token}` } });
+    const answer = await fetch(`${s.srv.url}/api/v1/discovery/${original.id}/next`, {
+      headers: { Authorization: `Bearer ${original.token}` },
+    });
     expect(answer.status).toBe(200);
     expect(await answer.text()).toContain('rootpw --iscrypted $6$abc$xyz');
   });

@@ -26,9 +26,27 @@ describe('rules end to end', () => {
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
 
-    expect((await admin('POST', '/api/v1/profiles', { name: 'lab', action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://127.0.0.1:1/repo', version: '9', root_password_hash: '$6$abc$xyz' } })).status).toBe(201);
+    expect(
+      (
+        await admin('POST', '/api/v1/profiles', {
+          name: 'lab',
+          action: 'kickstart',
+          template: 'rhel.ks.njk',
+          params: { repo: 'http://127.0.0.1:1/repo', version: '9', root_password_hash: '$6$abc$xyz' },
+        })
+      ).status,
+    ).toBe(201);
     // Matches any machine that reported at least one NIC and some memory: this one.
-    expect((await admin('POST', '/api/v1/rules', { name: 'lab-all', expression: 'memory_mib > 0 and count(nics) >= 1', profile: 'lab', hostname_pattern: 'lab-{{ seq(3) }}.example.com' })).status).toBe(201);
+    expect(
+      (
+        await admin('POST', '/api/v1/rules', {
+          name: 'lab-all',
+          expression: 'memory_mib > 0 and count(nics) >= 1',
+          profile: 'lab',
+          hostname_pattern: 'lab-{{ seq(3) }}.example.com',
+        })
+      ).status,
+    ).toBe(201);
     expect((await admin('PATCH', '/api/v1/settings', { auto_provision: true })).status).toBe(200);
 
     const { ws, run } = await bootStub(srv.url, cleanups);

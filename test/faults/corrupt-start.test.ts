@@ -18,7 +18,11 @@ async function serve(dataDir: string, register = 0): Promise<{ code: number | nu
     throw err;
   }
   for (let i = 0; i < register; i++) {
-    const res = await fetch(`${svc.url}/api/v1/discovery`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sampleFacts()) });
+    const res = await fetch(`${svc.url}/api/v1/discovery`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(sampleFacts()),
+    });
     expect(res.status).toBe(201);
   }
   const { code } = await svc.kill('SIGTERM');
@@ -30,7 +34,10 @@ describe('kickstand serve on a damaged data file', () => {
     const dir = await tempDir('kickstand-corrupt-start-');
     expect((await serve(dir, 3)).code).toBe(0);
     expect((await serve(dir)).code).toBe(0); // this start copies the 3 hosts to hosts.jsonl.last-good
-    expect((await readdir(dir)).filter((n) => n.endsWith('.last-good')).sort()).toEqual(['hosts.jsonl.last-good', 'kickstand.json.last-good']);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.last-good')).sort()).toEqual([
+      'hosts.jsonl.last-good',
+      'kickstand.json.last-good',
+    ]);
 
     const document = path.join(dir, 'kickstand.json');
     const good = await readFile(document, 'utf-8');
@@ -40,7 +47,9 @@ describe('kickstand serve on a damaged data file', () => {
     const line = damaged.slice(0, offset).split('\n').length;
     const failed = await serve(dir);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(new RegExp(`^kickstand: cannot load ${document}: line ${line}, column \\d+ \\(byte offset ${offset}\\) is not valid JSON: `));
+    expect(failed.stderr).toMatch(
+      new RegExp(`^kickstand: cannot load ${document}: line ${line}, column \\d+ \\(byte offset ${offset}\\) is not valid JSON: `),
+    );
     expect(failed.stderr).toContain(`${document}.last-good is the copy that loaded at the last successful start`);
     expect(failed.stderr).toContain('docs/operations.md, "A damaged data file"');
     expect(await readFile(document, 'utf-8')).toBe(damaged);
@@ -53,7 +62,9 @@ describe('kickstand serve on a damaged data file', () => {
     const offset2 = Buffer.byteLength(records[0]!) + 1;
     const failed2 = await serve(dir);
     expect(failed2.code).toBe(1);
-    expect(failed2.stderr).toMatch(new RegExp(`^kickstand: cannot load ${journal}: line 2 \\(byte offset ${offset2}\\) is not a host record`));
+    expect(failed2.stderr).toMatch(
+      new RegExp(`^kickstand: cannot load ${journal}: line 2 \\(byte offset ${offset2}\\) is not a host record`),
+    );
     expect(failed2.stderr).toContain(`${journal}.last-good is the copy`);
     await copyFile(`${journal}.last-good`, journal);
     expect((await serve(dir, 1)).code).toBe(0);

@@ -37,7 +37,9 @@ function mounted(dir: string): boolean {
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) {
-    throw new Error('test/faults/disk-faults.test.ts mounts a tmpfs (mount -t tmpfs) and remounts it read-only: it must run as root (CI does). Not skipped: run it as root.');
+    throw new Error(
+      'test/faults/disk-faults.test.ts mounts a tmpfs (mount -t tmpfs) and remounts it read-only: it must run as root (CI does). Not skipped: run it as root.',
+    );
   }
   mnt = await mkdtemp(path.join(os.tmpdir(), 'kickstand-tmpfs-'));
   sh('mount', '-t', 'tmpfs', '-o', `size=${SIZE_MB}m,mode=0755`, 'kickstand-faults', mnt);
@@ -165,10 +167,14 @@ describe('A full or read-only data dir (tmpfs)', () => {
     expect(profile.body.error.message).toMatch(/^cannot write kickstand\.json in the data dir: ENOSPC/);
     expect(bytes(await documentFile())).toEqual(bytes(documentBefore));
     const opened = (await admin(s, request(s.url).get('/api/v1/templates/fedora.ks.njk')).expect(200)).body;
-    const template = await admin(s, request(s.url).put('/api/v1/templates/fedora.ks.njk')).send({ content: `${opened.content}\n# edited during the outage\n`, base_sha256: opened.sha256 }).expect(503);
+    const template = await admin(s, request(s.url).put('/api/v1/templates/fedora.ks.njk'))
+      .send({ content: `${opened.content}\n# edited during the outage\n`, base_sha256: opened.sha256 })
+      .expect(503);
     expect(template.body.error.message).toMatch(/^cannot write templates\/fedora\.ks\.njk\.json in the data dir: ENOSPC/);
     expect(await readFile(path.join(templates, 'fedora.ks.njk'), 'utf-8')).toBe(opened.content); // the running version stays
-    await expect(s.running.deps.store.saveInstallLog(polled.body.id, 'anaconda log tail')).rejects.toThrow(/^cannot write logs\/\w+\.log in the data dir: ENOSPC/);
+    await expect(s.running.deps.store.saveInstallLog(polled.body.id, 'anaconda log tail')).rejects.toThrow(
+      /^cannot write logs\/\w+\.log in the data dir: ENOSPC/,
+    );
     expect(await temps()).toEqual([]);
 
     // Reads and polls carry on.
@@ -183,13 +189,18 @@ describe('A full or read-only data dir (tmpfs)', () => {
     acked.set(late, again.body.id);
     const fresh = randomMac();
     acked.set(fresh, (await register(s, sampleFacts({ boot_mac: fresh })).expect(201)).body.id);
-    await admin(s, request(s.url).put('/api/v1/templates/fedora.ks.njk')).send({ content: `${opened.content}\n# edited after\n`, base_sha256: opened.sha256 }).expect(200);
+    await admin(s, request(s.url).put('/api/v1/templates/fedora.ks.njk'))
+      .send({ content: `${opened.content}\n# edited after\n`, base_sha256: opened.sha256 })
+      .expect(200);
     // What was there before the outage is still there, byte for byte.
     expect(bytes((await journal()).subarray(0, journalBefore.length))).toEqual(bytes(journalBefore));
     await stop(s);
 
     const restarted = await start();
-    const hosts = (await admin(restarted, request(restarted.url).get('/api/v1/hosts')).expect(200)).body.hosts as { id: string; boot_mac: string }[];
+    const hosts = (await admin(restarted, request(restarted.url).get('/api/v1/hosts')).expect(200)).body.hosts as {
+      id: string;
+      boot_mac: string;
+    }[];
     for (const [mac, id] of acked) expect(hosts.find((h) => h.boot_mac === mac)?.id, mac).toBe(id);
     await admin(restarted, request(restarted.url).get('/api/v1/profiles/during-outage')).expect(200);
     await stop(restarted);
@@ -226,7 +237,8 @@ describe('A full or read-only data dir (tmpfs)', () => {
     const id = (i: number) => `c${String(i).padStart(11, '0')}`;
     const mac = (i: number) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
     // 1,000 records for 300 live hosts: one more record crosses the compaction threshold.
-    for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost(host(id(i), mac(i), { hostname: `r${round}-${i}.example.com` }))));
+    for (let round = 0; round < 3; round++)
+      await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost(host(id(i), mac(i), { hostname: `r${round}-${i}.example.com` }))));
     await Promise.all(Array.from({ length: 100 }, (_, i) => s.saveHost(host(id(i), mac(i), { hostname: `r3-${i}.example.com` }))));
     const file = path.join(dir, 'hosts.jsonl');
     await fillDisk();
@@ -234,7 +246,9 @@ describe('A full or read-only data dir (tmpfs)', () => {
     const before = await readFile(file);
 
     await s.saveHost(host(id(7), mac(7), { hostname: 'during.example.com' }));
-    expect(warnings.some((w) => w.startsWith('journal compaction failed, hosts.jsonl is unchanged') && w.includes(`${file}.compact: ENOSPC`))).toBe(true);
+    expect(
+      warnings.some((w) => w.startsWith('journal compaction failed, hosts.jsonl is unchanged') && w.includes(`${file}.compact: ENOSPC`)),
+    ).toBe(true);
     const after = await readFile(file);
     expect(bytes(after.subarray(0, before.length))).toEqual(bytes(before));
     expect(after.toString().trim().split('\n')).toHaveLength(1001);
@@ -262,7 +276,9 @@ describe('A full or read-only data dir (tmpfs)', () => {
       expect(logged(s, path.join(data, 'kickstand.json'), 'EROFS').length).toBeGreaterThanOrEqual(1);
       expect(bytes(await documentFile())).toEqual(bytes(documentBefore));
       const opened = (await admin(s, request(s.url).get('/api/v1/templates/fedora.ks.njk')).expect(200)).body;
-      const template = await admin(s, request(s.url).put('/api/v1/templates/fedora.ks.njk')).send({ content: `${opened.content}\n# ro\n`, base_sha256: opened.sha256 }).expect(503);
+      const template = await admin(s, request(s.url).put('/api/v1/templates/fedora.ks.njk'))
+        .send({ content: `${opened.content}\n# ro\n`, base_sha256: opened.sha256 })
+        .expect(503);
       expect(template.body.error.message).toMatch(/EROFS/);
       // hosts.jsonl was opened before the remount: its appends still reach the disk.
       const mac = randomMac();
@@ -282,7 +298,10 @@ describe('A full or read-only data dir (tmpfs)', () => {
     }
     const restarted = await start();
     await admin(restarted, request(restarted.url).get('/api/v1/profiles/during-ro')).expect(200);
-    const hosts = (await admin(restarted, request(restarted.url).get('/api/v1/hosts')).expect(200)).body.hosts as { id: string; boot_mac: string }[];
+    const hosts = (await admin(restarted, request(restarted.url).get('/api/v1/hosts')).expect(200)).body.hosts as {
+      id: string;
+      boot_mac: string;
+    }[];
     for (const [m, id] of acked) expect(hosts.find((h) => h.boot_mac === m)?.id, m).toBe(id);
     await stop(restarted);
   });
@@ -302,12 +321,18 @@ describe('A full or read-only data dir (tmpfs)', () => {
       const refused = await api(request(url).post('/api/v1/profiles')).send({ name: 'during-eacces', action: 'reboot' }).expect(503);
       expect(refused.body.error.message).toMatch(/^cannot write kickstand\.json in the data dir: EACCES \(permission denied\)/);
       // The process logs asynchronously (pino): the line may reach its stdout after the answer.
-      await until(async () => k.logs().some((l) => l.level === 50 && String(l.msg).includes(`cannot write ${path.join(dir, 'kickstand.json')}: EACCES`)), 5000);
+      await until(
+        async () =>
+          k.logs().some((l) => l.level === 50 && String(l.msg).includes(`cannot write ${path.join(dir, 'kickstand.json')}: EACCES`)),
+        5000,
+      );
       await register({ url } as TestServer, sampleFacts()).expect(201); // the open journal still takes appends
     } finally {
       await chmod(dir, 0o755);
     }
-    figures.eaccesRecoveryMs = await until(async () => (await readFile(path.join(dir, 'kickstand.json'), 'utf-8')).includes('during-eacces'));
+    figures.eaccesRecoveryMs = await until(async () =>
+      (await readFile(path.join(dir, 'kickstand.json'), 'utf-8')).includes('during-eacces'),
+    );
     expect((await k.kill('SIGTERM')).code).toBe(0);
 
     await chmod(dir, 0o555);
@@ -315,6 +340,8 @@ describe('A full or read-only data dir (tmpfs)', () => {
     await chmod(dir, 0o755);
     expect(code).toBe(1);
     expect(stderr).toContain(`KICKSTAND_DATA="${dir}": cannot create or write it (EACCES)`);
-    process.stdout.write(`disk-faults: written by itself ${figures.recoveryMs} ms after space returned, ${figures.roRecoveryMs} ms after read-only ended, ${figures.eaccesRecoveryMs} ms after permission returned; ${acked.size} acknowledged hosts all present\n`);
+    process.stdout.write(
+      `disk-faults: written by itself ${figures.recoveryMs} ms after space returned, ${figures.roRecoveryMs} ms after read-only ended, ${figures.eaccesRecoveryMs} ms after permission returned; ${acked.size} acknowledged hosts all present\n`,
+    );
   });
 });

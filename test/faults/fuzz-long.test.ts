@@ -9,7 +9,11 @@ import { startHostileServer } from '../support/hostile-server.js';
 
 describe('fuzzing every route (long)', () => {
   it('When every route gets six times the quick run of hostile inputs, then no answer is a 5xx or outside the error catalog, the service stays up and memory stays bounded', async () => {
-    const { report, problems } = await fuzzAndCheck('long', { valid: 90, mutated: 150, 'random-json': 48, 'raw-bytes': 48, params: 48 }, { heapGrowthMiB: 96, rssGrowthMiB: 512 });
+    const { report, problems } = await fuzzAndCheck(
+      'long',
+      { valid: 90, mutated: 150, 'random-json': 48, 'raw-bytes': 48, params: 48 },
+      { heapGrowthMiB: 96, rssGrowthMiB: 512 },
+    );
     expect(problems).toEqual([]);
     expect(report.totalInputs).toBeGreaterThan(12_000);
     // Room, not a speed target: ~100 s on a quiet 2-core machine, twice that when CI shares it.

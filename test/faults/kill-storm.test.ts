@@ -108,7 +108,11 @@ async function storm(svc: ServiceProcess, jobs: Job[], point: KillPoint): Promis
       let res: Response;
       let body: Json;
       try {
-        res = await fetch(`${svc.url}/api/v1/discovery`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(benchFacts(job.n)) });
+        res = await fetch(`${svc.url}/api/v1/discovery`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(benchFacts(job.n)),
+        });
         body = res.ok ? ((await res.json()) as Json) : { text: await res.text() };
       } catch {
         r.cut++;
@@ -179,7 +183,13 @@ const figures: RoundFigures[] = [];
  * One kill point: storm, SIGKILL, restart, check. `known` (machine number → host id, for every host the
  * data dir holds) is checked and updated. Returns the restarted service, left running for the next round.
  */
-async function round(series: RoundFigures['series'], i: number, dataDir: string, known: Map<number, string>, firstN: number): Promise<ServiceProcess> {
+async function round(
+  series: RoundFigures['series'],
+  i: number,
+  dataDir: string,
+  known: Map<number, string>,
+  firstN: number,
+): Promise<ServiceProcess> {
   const point = KILL_POINTS[series][i]!;
   const svc = await start(dataDir);
   const jobs: Job[] = Array.from({ length: STORM }, (_, k) => ({ n: firstN + k }));
@@ -237,7 +247,11 @@ async function round(series: RoundFigures['series'], i: number, dataDir: string,
     // Its facts were in the same fdatasync'ed append as its host record.
     const detail = (await (await again.admin('GET', `/api/v1/hosts/${result.acked.get(n)}`)).json()) as Json;
     expect(detail.facts, `${label}: facts of ${bootMac(n)}`).toEqual(JSON.parse(JSON.stringify(benchFacts(n))));
-    const res = await fetch(`${again.url}/api/v1/discovery`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(benchFacts(n)) });
+    const res = await fetch(`${again.url}/api/v1/discovery`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(benchFacts(n)),
+    });
     expect(res.status, `${label}: ${bootMac(n)} registering again`).toBe(200);
     expect(((await res.json()) as Json).id, label).toBe(result.acked.get(n));
   }
@@ -283,6 +297,9 @@ afterAll(async () => {
   const dir = path.join(os.tmpdir(), 'kickstand-faults');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, 'kill-storm.json');
-  await writeFile(file, `${JSON.stringify({ at: new Date().toISOString(), seed: SEED, storm: STORM, inFlight: IN_FLIGHT, cores: os.availableParallelism(), rounds: figures }, null, 2)}\n`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ at: new Date().toISOString(), seed: SEED, storm: STORM, inFlight: IN_FLIGHT, cores: os.availableParallelism(), rounds: figures }, null, 2)}\n`,
+  );
   console.log(`kill-storm figures: ${file}`);
 });

@@ -96,7 +96,10 @@ describe('service restart under live machines', () => {
     // The outage: a clean stop (as systemctl restart does), 20 s with nothing on the port.
     expect(await svc.kill('SIGTERM')).toEqual({ code: 0, signal: null });
     await sleep(OUTAGE_MS);
-    expect(machines.filter((m) => m.run.child.exitCode !== null).map((m) => m.fake.mac), 'scripts that gave up during the outage').toEqual([]);
+    expect(
+      machines.filter((m) => m.run.child.exitCode !== null).map((m) => m.fake.mac),
+      'scripts that gave up during the outage',
+    ).toEqual([]);
     const failedPolls = machines.filter((m) => /polling failed: .*(refused|connect)/i.test(m.run.stderr())).length;
     expect(failedPolls).toBe(MACHINES);
 
@@ -122,7 +125,11 @@ describe('service restart under live machines', () => {
     // Each script comes back on its own backoff (at most ~60 s after an outage this long).
     await until('every script to exit', () => machines.every((m) => m.run.child.exitCode !== null), 120_000);
     const tDone = performance.now();
-    expect(machines.filter((m) => m.run.child.exitCode !== 0).map((m) => `${m.fake.mac}: exit ${m.run.child.exitCode}\n${m.run.stderr().slice(-2000)}`)).toEqual([]);
+    expect(
+      machines
+        .filter((m) => m.run.child.exitCode !== 0)
+        .map((m) => `${m.fake.mac}: exit ${m.run.child.exitCode}\n${m.run.stderr().slice(-2000)}`),
+    ).toEqual([]);
 
     for (const m of machines) {
       const host = byMac.get(m.fake.mac)!;
@@ -160,7 +167,10 @@ describe('service restart under live machines', () => {
     );
     const dir = path.join(os.tmpdir(), 'kickstand-faults');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'restart-live.json'), `${JSON.stringify({ at: new Date().toISOString(), cores: os.availableParallelism(), ...summary }, null, 2)}\n`);
+    await writeFile(
+      path.join(dir, 'restart-live.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), cores: os.availableParallelism(), ...summary }, null, 2)}\n`,
+    );
     await svc.kill('SIGTERM');
   });
 });

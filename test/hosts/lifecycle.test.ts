@@ -24,8 +24,16 @@ const EXPECTED: Record<Transition, Partial<Record<HostState, HostState>>> = {
 
 function host(state: HostState): Host {
   return {
-    id: 'h1', state, boot_mac: '52:54:00:00:00:01', macs: [], token_hash: 'x', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
-    last_seen_at: '2026-01-01T00:00:00.000Z', events: [], summary: { disk_count: 0, disk_total_bytes: 0, nic_count: 0, kexec: false },
+    id: 'h1',
+    state,
+    boot_mac: '52:54:00:00:00:01',
+    macs: [],
+    token_hash: 'x',
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+    last_seen_at: '2026-01-01T00:00:00.000Z',
+    events: [],
+    summary: { disk_count: 0, disk_total_bytes: 0, nic_count: 0, kexec: false },
   };
 }
 

@@ -19,11 +19,20 @@ afterAll(async () => srv.stop());
 
 describe('audit', () => {
   it('When people and rules change things, then each change is listed with who, what and on what — and no secret', async () => {
-    const user = await request(srv.url).post('/api/v1/users').set(admin()).send({ name: 'ops', role: 'operator', password: 'ops-password-123' }).expect(201);
-    const token = (await request(srv.url).post('/api/v1/users/ops/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body.token as string;
+    const user = await request(srv.url)
+      .post('/api/v1/users')
+      .set(admin())
+      .send({ name: 'ops', role: 'operator', password: 'ops-password-123' })
+      .expect(201);
+    const token = (await request(srv.url).post('/api/v1/users/ops/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body
+      .token as string;
     const ops = { Authorization: `Bearer ${token}` };
     await request(srv.url).post('/api/v1/profiles').set(ops).send({ name: 'bounce', action: 'reboot' }).expect(201);
-    await request(srv.url).post('/api/v1/rules').set(ops).send({ name: 'all', expression: 'memory_mib > 1', profile: 'bounce', hostname_pattern: 'a-{{ seq(2) }}' }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/rules')
+      .set(ops)
+      .send({ name: 'all', expression: 'memory_mib > 1', profile: 'bounce', hostname_pattern: 'a-{{ seq(2) }}' })
+      .expect(201);
     const manual = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body.id as string;
     await request(srv.url).post(`/api/v1/hosts/${manual}/assignment`).set(ops).send({ action: 'reboot' }).expect(200);
     const byRule = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body.id as string;
@@ -32,7 +41,9 @@ describe('audit', () => {
     await request(srv.url).delete(`/api/v1/hosts/${manual}`).set(ops).expect(204);
 
     const res = await request(srv.url).get('/api/v1/audit').set(ops).expect(200);
-    const lines = (res.body.entries as { actor: string; action: string; target: string }[]).map((e) => `${e.actor} ${e.action} ${e.target}`).reverse();
+    const lines = (res.body.entries as { actor: string; action: string; target: string }[])
+      .map((e) => `${e.actor} ${e.action} ${e.target}`)
+      .reverse();
     expect(lines).toEqual(
       expect.arrayContaining([
         'admin-token user.create ops',
@@ -58,11 +69,18 @@ describe('audit that no flood can erase (issue 13, item 8)', () => {
 
   beforeAll(async () => {
     await createUser(srv, viewer.name, 'viewer', viewer.password);
-    vee = { Authorization: `Bearer ${(await request(srv.url).post('/api/v1/users/vee/tokens').set(admin()).send({ name: 'first' }).expect(201)).body.token as string}` };
+    vee = {
+      Authorization: `Bearer ${(await request(srv.url).post('/api/v1/users/vee/tokens').set(admin()).send({ name: 'first' }).expect(201)).body.token as string}`,
+    };
   });
 
   it('When a viewer creates personal tokens, then the 21st is refused naming the field, by either route', async () => {
-    for (let i = 1; i < MAX_TOKENS; i++) await request(srv.url).post('/api/v1/me/tokens').set(vee).send({ name: `t${i}` }).expect(201);
+    for (let i = 1; i < MAX_TOKENS; i++)
+      await request(srv.url)
+        .post('/api/v1/me/tokens')
+        .set(vee)
+        .send({ name: `t${i}` })
+        .expect(201);
     const refused = await request(srv.url).post('/api/v1/me/tokens').set(vee).send({ name: 'one-too-many' }).expect(409);
     expect(refused.body.error).toMatchObject({ code: 'LIMIT_REACHED', field: 'tokens' });
     expect(refused.body.error.message).toContain(`${MAX_TOKENS} personal tokens`);
@@ -79,14 +97,27 @@ describe('audit that no flood can erase (issue 13, item 8)', () => {
     // Over the tokens kind's cap: every mint and revoke is an entry of its own.
     const mine = () => request(srv.url).get('/api/v1/me').set(vee);
     const cycles = Math.ceil((AUDIT_CAPS.tokens * 1.05) / 2);
-    const ids = ((await request(srv.url).get('/api/v1/users').set(admin()).expect(200)).body.users as { name: string; tokens: { id: string; name: string }[] }[])
+    const ids = (
+      (await request(srv.url).get('/api/v1/users').set(admin()).expect(200)).body.users as {
+        name: string;
+        tokens: { id: string; name: string }[];
+      }[]
+    )
       .find((u) => u.name === 'vee')!
       .tokens.filter((t) => t.name !== 'first')
       .map((t) => t.id);
     for (let i = 0; i < cycles; i += 10) {
       const batch = ids.splice(0, 10);
       await Promise.all(batch.map((id) => request(srv.url).delete(`/api/v1/me/tokens/${id}`).set(vee).expect(204)));
-      const made = await Promise.all(batch.map((_, j) => request(srv.url).post('/api/v1/me/tokens').set(vee).send({ name: `again${i + j}` }).expect(201)));
+      const made = await Promise.all(
+        batch.map((_, j) =>
+          request(srv.url)
+            .post('/api/v1/me/tokens')
+            .set(vee)
+            .send({ name: `again${i + j}` })
+            .expect(201),
+        ),
+      );
       ids.push(...made.map((r) => r.body.id as string));
     }
     await mine().expect(200);
@@ -94,7 +125,13 @@ describe('audit that no flood can erase (issue 13, item 8)', () => {
     expect(tokens.body.entries.length).toBe(1000);
     expect(tokens.body.next).toBeGreaterThan(0);
 
-    const lines = async (action: string) => ((await request(srv.url).get(`/api/v1/audit?action=${action}`).set(vee).expect(200)).body.entries as { actor: string; target: string }[]).map((e) => `${e.actor} ${e.target}`);
+    const lines = async (action: string) =>
+      (
+        (await request(srv.url).get(`/api/v1/audit?action=${action}`).set(vee).expect(200)).body.entries as {
+          actor: string;
+          target: string;
+        }[]
+      ).map((e) => `${e.actor} ${e.target}`);
     expect(await lines('login')).toContain('vee vee');
     expect(await lines('user.create')).toEqual(expect.arrayContaining(['admin-token ops', 'admin-token vee']));
     expect(await lines('host.assign')).toContain(`admin-token ${kept}`);
@@ -107,7 +144,8 @@ describe('audit that no flood can erase (issue 13, item 8)', () => {
     const seqs = [...first.body.entries, ...second.body.entries].map((e: { seq: number }) => e.seq);
     expect(seqs.length).toBe(14);
     expect(seqs.every((s, i) => i === 0 || s < seqs[i - 1]!)).toBe(true);
-    for (const e of [...first.body.entries, ...second.body.entries]) expect(e).toMatchObject({ actor: 'vee', action: 'token.create', target: 'vee' });
+    for (const e of [...first.body.entries, ...second.body.entries])
+      expect(e).toMatchObject({ actor: 'vee', action: 'token.create', target: 'vee' });
     // ops's token.create went with the flood (its own kind); its user.create did not.
     expect((await page('target=ops&limit=50')).body.entries.map((e: { action: string }) => e.action)).toEqual(['user.create']);
     expect((await page('actor=nobody')).body).toEqual({ entries: [] });
@@ -148,19 +186,37 @@ describe('audit that no flood can erase (issue 13, item 8)', () => {
   it('When a viewer reads the whole trail, then it holds no password, token or name typed as a password', async () => {
     const typedAsName = 'my-secret-password-typed-as-name';
     await request(srv.url).post('/api/v1/users/vee/password').set(admin()).send({ password: 'viewer-password-2' }).expect(200);
-    const token = (await request(srv.url).post('/api/v1/users/ops/tokens').set(admin()).send({ name: 'later' }).expect(201)).body.token as string;
+    const token = (await request(srv.url).post('/api/v1/users/ops/tokens').set(admin()).send({ name: 'later' }).expect(201)).body
+      .token as string;
     const agent = request.agent(srv.url);
     const form = (await agent.get('/login').expect(200)).text;
-    await agent.post('/login').type('form').send({ _csrf: csrfOf(form), name: typedAsName, password: 'x' }).expect(401);
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfOf(form), name: typedAsName, password: 'x' })
+      .expect(401);
 
     let text = '';
     let cursor: number | undefined;
     do {
-      const res = await request(srv.url).get(`/api/v1/audit?limit=1000${cursor ? `&cursor=${cursor}` : ''}`).set(vee).expect(200);
+      const res = await request(srv.url)
+        .get(`/api/v1/audit?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(vee)
+        .expect(200);
       text += JSON.stringify(res.body.entries);
       cursor = res.body.next as number | undefined;
     } while (cursor);
-    for (const secret of [typedAsName, token, vee.Authorization.slice(7), 'viewer-password-1', 'viewer-password-2', 'ops-password-123', srv.adminToken, 'scrypt$']) expect(text).not.toContain(secret);
+    for (const secret of [
+      typedAsName,
+      token,
+      vee.Authorization.slice(7),
+      'viewer-password-1',
+      'viewer-password-2',
+      'ops-password-123',
+      srv.adminToken,
+      'scrypt$',
+    ])
+      expect(text).not.toContain(secret);
     expect(text).toContain('"action":"login.failure","target":"(unknown user)"');
   });
 });

@@ -50,7 +50,11 @@ beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
   for (const role of ['operator', 'author', 'viewer']) {
     await createUser(srv, role, role, `${role}-password-123`);
-    const res = await request(srv.url).post(`/api/v1/users/${role}/tokens`).set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'test' }).expect(201);
+    const res = await request(srv.url)
+      .post(`/api/v1/users/${role}/tokens`)
+      .set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ name: 'test' })
+      .expect(201);
     tokens[role] = res.body.token;
   }
 });
@@ -127,7 +131,11 @@ describe('authentication', () => {
     for (const t of Object.values(tokens)) expect(data).not.toContain(t);
     const me = await call('GET /api/v1/me', tokens.viewer);
     expect(me.body).toEqual({ name: 'viewer', role: 'viewer', via: 'api-token' });
-    const mine = await request(srv.url).post('/api/v1/me/tokens').set('Authorization', `Bearer ${tokens.viewer}`).send({ name: 'laptop' }).expect(201);
+    const mine = await request(srv.url)
+      .post('/api/v1/me/tokens')
+      .set('Authorization', `Bearer ${tokens.viewer}`)
+      .send({ name: 'laptop' })
+      .expect(201);
     await call('GET /api/v1/hosts', mine.body.token).expect(200);
     await request(srv.url).delete(`/api/v1/me/tokens/${mine.body.id}`).set('Authorization', `Bearer ${tokens.viewer}`).expect(204);
     await call('GET /api/v1/hosts', mine.body.token).expect(401);
@@ -153,7 +161,10 @@ describe('roles', () => {
     const { body } = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
     await call('GET /api/v1/hosts', tokens.viewer).expect(200);
     await call(`GET /api/v1/hosts/${body.id}`.replace('x1', body.id), tokens.viewer).expect(200);
-    const res = await request(srv.url).post(`/api/v1/hosts/${body.id}/assignment`).set('Authorization', `Bearer ${tokens.viewer}`).send({ action: 'reboot' });
+    const res = await request(srv.url)
+      .post(`/api/v1/hosts/${body.id}/assignment`)
+      .set('Authorization', `Bearer ${tokens.viewer}`)
+      .send({ action: 'reboot' });
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'FORBIDDEN' });
     expect(res.body.error.message).toContain('hosts:write');
@@ -161,16 +172,28 @@ describe('roles', () => {
 
   it('When an operator assigns a host, then it works and the timeline names the operator', async () => {
     const { body } = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
-    await request(srv.url).post(`/api/v1/hosts/${body.id}/assignment`).set('Authorization', `Bearer ${tokens.operator}`).send({ action: 'reboot' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/hosts/${body.id}/assignment`)
+      .set('Authorization', `Bearer ${tokens.operator}`)
+      .send({ action: 'reboot' })
+      .expect(200);
     const host = (await request(srv.url).get(`/api/v1/hosts/${body.id}`).set('Authorization', `Bearer ${tokens.operator}`)).body;
     expect(host.events.at(-1)).toMatchObject({ type: 'assigned', actor: 'operator' });
   });
 
   it('When an author or operator manages users, or an author changes rules, then 403', async () => {
     for (const role of ['author', 'operator']) {
-      await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${tokens[role]}`).send({ name: 'mallory', role: 'admin' }).expect(403);
+      await request(srv.url)
+        .post('/api/v1/users')
+        .set('Authorization', `Bearer ${tokens[role]}`)
+        .send({ name: 'mallory', role: 'admin' })
+        .expect(403);
     }
-    await request(srv.url).post('/api/v1/rules').set('Authorization', `Bearer ${tokens.author}`).send({ name: 'r', expression: 'memory_mib > 1', profile: 'x' }).expect(403);
+    await request(srv.url)
+      .post('/api/v1/rules')
+      .set('Authorization', `Bearer ${tokens.author}`)
+      .send({ name: 'r', expression: 'memory_mib > 1', profile: 'x' })
+      .expect(403);
   });
 
   it('When a user is created with a bad name, role or short password, then 400 naming the field', async () => {

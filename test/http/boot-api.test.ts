@@ -15,9 +15,21 @@ const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminTok
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), publicUrl: 'http://192.0.2.10:8080' });
-  await admin(request(srv.url).post('/api/v1/installers')).send({ name: 'rhel9', family: 'rhel', version: '9.4', repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os' }).expect(201);
-  await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'el9-web', action: 'kickstart', template: 'plain.ks.njk', bootable: true }).expect(201);
-  await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'to-debian', action: 'kexec', kernel: 'http://192.0.2.30/debian/linux', initrd: 'http://192.0.2.30/debian/initrd.gz', append: 'auto=true priority=critical url=http://192.0.2.30/preseed.cfg' }).expect(201);
+  await admin(request(srv.url).post('/api/v1/installers'))
+    .send({ name: 'rhel9', family: 'rhel', version: '9.4', repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os' })
+    .expect(201);
+  await admin(request(srv.url).post('/api/v1/profiles'))
+    .send({ name: 'el9-web', action: 'kickstart', template: 'plain.ks.njk', bootable: true })
+    .expect(201);
+  await admin(request(srv.url).post('/api/v1/profiles'))
+    .send({
+      name: 'to-debian',
+      action: 'kexec',
+      kernel: 'http://192.0.2.30/debian/linux',
+      initrd: 'http://192.0.2.30/debian/initrd.gz',
+      append: 'auto=true priority=critical url=http://192.0.2.30/preseed.cfg',
+    })
+    .expect(201);
 });
 afterAll(async () => srv.stop());
 
@@ -45,10 +57,21 @@ describe('GET /boot/{format}', () => {
 
   it('When iPXE chains with the MAC of a host assigned to kexec, then it boots that installer directly and the host is provisioning; any other MAC gets discovery', async () => {
     const mac = '52:54:00:00:2b:01';
-    const reg = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect(201)).body;
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ profile: 'to-debian' }).expect(200);
-    const direct = await request(srv.url).get(`/boot/ipxe?mac=${mac.replace(/:/g, '-').toUpperCase()}`).expect(200);
-    expect(direct.text).toBe('#!ipxe\nkernel http://192.0.2.30/debian/linux initrd=initrd.img auto=true priority=critical url=http://192.0.2.30/preseed.cfg\ninitrd --name initrd.img http://192.0.2.30/debian/initrd.gz\nboot\n');
+    const reg = (
+      await request(srv.url)
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ boot_mac: mac }))
+        .expect(201)
+    ).body;
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ profile: 'to-debian' })
+      .expect(200);
+    const direct = await request(srv.url)
+      .get(`/boot/ipxe?mac=${mac.replace(/:/g, '-').toUpperCase()}`)
+      .expect(200);
+    expect(direct.text).toBe(
+      '#!ipxe\nkernel http://192.0.2.30/debian/linux initrd=initrd.img auto=true priority=critical url=http://192.0.2.30/preseed.cfg\ninitrd --name initrd.img http://192.0.2.30/debian/initrd.gz\nboot\n',
+    );
     const host = (await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}`)).expect(200)).body;
     expect(host.state).toBe('provisioning');
     expect(host.events.at(-1).message).toMatch(/by iPXE, which booted the kernel directly/);
@@ -62,8 +85,15 @@ describe('GET /boot/{format}', () => {
 describe('GET /boot/ipxe?mac= from somewhere else', () => {
   it('When ?mac= names a kexec-assigned host but the request does not come from that machine’s last-seen or reported IP, then discovery is served and the host stays assigned', async () => {
     const mac = '52:54:00:00:2b:04';
-    const reg = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect(201)).body;
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ profile: 'to-debian' }).expect(200);
+    const reg = (
+      await request(srv.url)
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ boot_mac: mac }))
+        .expect(201)
+    ).body;
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ profile: 'to-debian' })
+      .expect(200);
     // Tests talk from 127.0.0.1: move the machine elsewhere (its facts report 192.0.2.50).
     const stored = await srv.running.deps.store.getHost(reg.id);
     await srv.running.deps.store.saveHost({ ...stored!, last_seen_ip: '192.0.2.99' });
@@ -91,7 +121,11 @@ describe('the stub as a file', () => {
 
 describe('kickstand.profile= on the kernel command line', () => {
   it('When auto-provisioning is on and the boot entry names a profile, then the host gets it at discovery; when it is off, the host waits', async () => {
-    const facts = (mac: string) => sampleFacts({ boot_mac: mac, kernel: { release: '5.14.0', cmdline: 'BOOT_IMAGE=vmlinuz ip=dhcp inst.ks=http://192.0.2.10:8080/ks kickstand.profile=el9-web' } });
+    const facts = (mac: string) =>
+      sampleFacts({
+        boot_mac: mac,
+        kernel: { release: '5.14.0', cmdline: 'BOOT_IMAGE=vmlinuz ip=dhcp inst.ks=http://192.0.2.10:8080/ks kickstand.profile=el9-web' },
+      });
     const off = (await request(srv.url).post('/api/v1/discovery').send(facts('52:54:00:00:2b:02')).expect(201)).body;
     expect((await admin(request(srv.url).get(`/api/v1/hosts/${off.id}`))).body.state).toBe('discovered');
     await admin(request(srv.url).patch('/api/v1/settings')).send({ auto_provision: true }).expect(200);
@@ -107,7 +141,10 @@ describe('kickstand.profile= on the kernel command line', () => {
 describe('kickstand boot-config', () => {
   const cli = async (args: string[], env: Record<string, string> = {}) => {
     try {
-      const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', 'boot-config', ...args], { env: { ...process.env, KICKSTAND_DATA: srv.dataDir, KICKSTAND_TEMPLATES: srv.templatesDir, ...env }, encoding: 'utf-8' });
+      const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', 'boot-config', ...args], {
+        env: { ...process.env, KICKSTAND_DATA: srv.dataDir, KICKSTAND_TEMPLATES: srv.templatesDir, ...env },
+        encoding: 'utf-8',
+      });
       return { code: 0, out: r.stdout, err: r.stderr };
     } catch (e) {
       const x = e as { code: number; stdout: string; stderr: string };
@@ -130,6 +167,8 @@ describe('kickstand boot-config', () => {
     const bad = await cli(['--format', 'grub', '--installer', 'nope', '--url', 'http://192.0.2.10:8080']);
     expect(bad.code).toBe(1);
     expect(bad.err).toBe('kickstand: no installer named "nope"\n');
-    expect((await cli(['--format', 'lilo', '--url', 'http://192.0.2.10:8080'])).err).toContain('format must be one of pxelinux, grub, ipxe, cmdline, dvd');
+    expect((await cli(['--format', 'lilo', '--url', 'http://192.0.2.10:8080'])).err).toContain(
+      'format must be one of pxelinux, grub, ipxe, cmdline, dvd',
+    );
   });
 });

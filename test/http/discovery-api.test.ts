@@ -28,7 +28,7 @@ describe('GET /ks', () => {
     expect(res.text).toContain(`fixture stub for ${srv.url}`);
   });
 
-  it("When dracut sends its MAC and serial headers, then they are recorded on the host that registers", async () => {
+  it('When dracut sends its MAC and serial headers, then they are recorded on the host that registers', async () => {
     const mac = randomMac();
     await request(srv.url)
       .get('/ks')
@@ -49,7 +49,9 @@ describe('GET /ks', () => {
     const facts = sampleFacts();
     const { id } = await register(facts);
     await request(srv.url).get('/ks').set('X-RHN-Provisioning-MAC-0', `eno1 ${facts.boot_mac}`).expect(200);
-    await expect.poll(async () => (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin())).body.events.at(-1).type).toBe('stub-fetched');
+    await expect
+      .poll(async () => (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin())).body.events.at(-1).type)
+      .toBe('stub-fetched');
   });
 });
 
@@ -112,7 +114,10 @@ describe('POST /api/v1/discovery', () => {
 
   it('When a registration is acknowledged, then it is already in the hosts journal', async () => {
     const { id } = await register();
-    const lines = (await readFile(path.join(srv.dataDir, 'hosts.jsonl'), 'utf-8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(path.join(srv.dataDir, 'hosts.jsonl'), 'utf-8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.some((r) => r.h?.id === id)).toBe(true);
     const facts = lines.find((r) => r.fid === id)?.f;
     expect(facts.nics).toHaveLength(2);
@@ -129,19 +134,109 @@ describe('POST /api/v1/discovery', () => {
 
 describe('Bad input never writes and always names the field', () => {
   const cases: [string, () => request.Test, number, string, string | undefined][] = [
-    ['malformed JSON', () => request(srv.url).post('/api/v1/discovery').set('Content-Type', 'application/json').send('{"boot_mac": '), 400, 'BAD_JSON', 'body'],
-    ['not JSON', () => request(srv.url).post('/api/v1/discovery').set('Content-Type', 'text/plain').send('hello'), 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type'],
+    [
+      'malformed JSON',
+      () => request(srv.url).post('/api/v1/discovery').set('Content-Type', 'application/json').send('{"boot_mac": '),
+      400,
+      'BAD_JSON',
+      'body',
+    ],
+    [
+      'not JSON',
+      () => request(srv.url).post('/api/v1/discovery').set('Content-Type', 'text/plain').send('hello'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'content-type',
+    ],
     ['no body', () => request(srv.url).post('/api/v1/discovery'), 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type'],
     ['a JSON array', () => request(srv.url).post('/api/v1/discovery').send([1, 2]), 400, 'VALIDATION', undefined],
-    ['an invalid boot MAC', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: 'not-a-mac' })), 400, 'VALIDATION', 'boot_mac'],
-    ['an invalid NIC MAC', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ nics: [{ name: 'eth0', mac: '00:11:22:33:44' }] })), 400, 'VALIDATION', 'nics[0].mac'],
-    ['a wrong type', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ memory_mib: 'lots' })), 400, 'VALIDATION', 'memory_mib'],
-    ['an unknown field', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ owner: 'me' })), 400, 'VALIDATION', 'owner'],
-    ['a missing required field', () => request(srv.url).post('/api/v1/discovery').send({ boot_mac: randomMac() }), 400, 'VALIDATION', 'nics'],
-    ['an oversized string', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ hostname: 'x'.repeat(300) })), 400, 'VALIDATION', 'hostname'],
-    ['too many NICs', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ nics: Array.from({ length: 65 }, (_, i) => ({ name: `e${i}`, mac: randomMac() })) })), 400, 'VALIDATION', 'nics'],
-    ['a NIC name with shell in it', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ nics: [{ name: 'eth0;reboot', mac: randomMac() }] })), 400, 'VALIDATION', 'nics[0].name'],
-    ['a body over the limit', () => request(srv.url).post('/api/v1/discovery').send(sampleFacts({ kernel: { cmdline: 'x'.repeat(300 * 1024) } })), 413, 'BODY_TOO_LARGE', 'body'],
+    [
+      'an invalid boot MAC',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ boot_mac: 'not-a-mac' })),
+      400,
+      'VALIDATION',
+      'boot_mac',
+    ],
+    [
+      'an invalid NIC MAC',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ nics: [{ name: 'eth0', mac: '00:11:22:33:44' }] })),
+      400,
+      'VALIDATION',
+      'nics[0].mac',
+    ],
+    [
+      'a wrong type',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ memory_mib: 'lots' })),
+      400,
+      'VALIDATION',
+      'memory_mib',
+    ],
+    [
+      'an unknown field',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ owner: 'me' })),
+      400,
+      'VALIDATION',
+      'owner',
+    ],
+    [
+      'a missing required field',
+      () => request(srv.url).post('/api/v1/discovery').send({ boot_mac: randomMac() }),
+      400,
+      'VALIDATION',
+      'nics',
+    ],
+    [
+      'an oversized string',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ hostname: 'x'.repeat(300) })),
+      400,
+      'VALIDATION',
+      'hostname',
+    ],
+    [
+      'too many NICs',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ nics: Array.from({ length: 65 }, (_, i) => ({ name: `e${i}`, mac: randomMac() })) })),
+      400,
+      'VALIDATION',
+      'nics',
+    ],
+    [
+      'a NIC name with shell in it',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ nics: [{ name: 'eth0;reboot', mac: randomMac() }] })),
+      400,
+      'VALIDATION',
+      'nics[0].name',
+    ],
+    [
+      'a body over the limit',
+      () =>
+        request(srv.url)
+          .post('/api/v1/discovery')
+          .send(sampleFacts({ kernel: { cmdline: 'x'.repeat(300 * 1024) } })),
+      413,
+      'BODY_TOO_LARGE',
+      'body',
+    ],
   ];
 
   it.each(cases)('When the body is %s, then a 4xx error naming the field and nothing stored', async (_name, send, status, code, field) => {
@@ -185,7 +280,11 @@ describe('GET /api/v1/discovery/{id}/next', () => {
   it('When assigned a kickstart, then 200 with X-Kickstand-Action and the rendered text, and the host is provisioning', async () => {
     const facts = sampleFacts();
     const { id, next, token } = await register(facts);
-    await request(srv.url).post(`/api/v1/hosts/${id}/assignment`).set(admin()).send({ action: 'kickstart', template: 'plain.ks.njk', hostname: `n-${id}.example.com` }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/hosts/${id}/assignment`)
+      .set(admin())
+      .send({ action: 'kickstart', template: 'plain.ks.njk', hostname: `n-${id}.example.com` })
+      .expect(200);
     const res = await request(next).get('').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(200);
     expect(res.headers['x-kickstand-action']).toBe('kickstart');
@@ -204,11 +303,18 @@ describe('GET /api/v1/discovery/{id}/next', () => {
     await request(srv.url)
       .post(`/api/v1/hosts/${id}/assignment`)
       .set(admin())
-      .send({ action: 'kexec', kernel: 'http://127.0.0.1/vmlinuz', initrd: 'http://127.0.0.1/initrd.gz', append: 'auto=true priority=critical url=http://127.0.0.1/preseed.cfg' })
+      .send({
+        action: 'kexec',
+        kernel: 'http://127.0.0.1/vmlinuz',
+        initrd: 'http://127.0.0.1/initrd.gz',
+        append: 'auto=true priority=critical url=http://127.0.0.1/preseed.cfg',
+      })
       .expect(200);
     const res = await request(next).get('').set('Authorization', `Bearer ${token}`);
     expect(res.headers['x-kickstand-action']).toBe('kexec');
-    expect(res.text).toBe('kernel http://127.0.0.1/vmlinuz\ninitrd http://127.0.0.1/initrd.gz\nappend auto=true priority=critical url=http://127.0.0.1/preseed.cfg\n');
+    expect(res.text).toBe(
+      'kernel http://127.0.0.1/vmlinuz\ninitrd http://127.0.0.1/initrd.gz\nappend auto=true priority=critical url=http://127.0.0.1/preseed.cfg\n',
+    );
   });
 
   it('When assigned reboot, then 200 with X-Kickstand-Action: reboot', async () => {
@@ -257,31 +363,52 @@ describe('Admin API', () => {
     ['a template missing a param', { action: 'kickstart', template: 'needs-param.ks.njk' }, 400, 'TEMPLATE_RENDER', 'template'],
     ['an invalid hostname', { action: 'reboot', hostname: 'bad_name!' }, 400, 'VALIDATION', 'hostname'],
     ['a kexec without kernel', { action: 'kexec', initrd: 'http://127.0.0.1/i' }, 400, 'VALIDATION', 'kernel'],
-    ['a kexec kernel that is not http', { action: 'kexec', kernel: 'file:///etc/shadow', initrd: 'http://127.0.0.1/i' }, 400, 'VALIDATION', 'kernel'],
-    ['an append line with a newline', { action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i', append: 'a\nkernel http://evil' }, 400, 'VALIDATION', 'append'],
+    [
+      'a kexec kernel that is not http',
+      { action: 'kexec', kernel: 'file:///etc/shadow', initrd: 'http://127.0.0.1/i' },
+      400,
+      'VALIDATION',
+      'kernel',
+    ],
+    [
+      'an append line with a newline',
+      { action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i', append: 'a\nkernel http://evil' },
+      400,
+      'VALIDATION',
+      'append',
+    ],
     ['a field of another action', { action: 'reboot', template: 'plain.ks.njk' }, 400, 'VALIDATION', 'template'],
     ['params that are not an object', { action: 'kickstart', template: 'plain.ks.njk', params: 'x' }, 400, 'VALIDATION', 'params'],
   ];
 
-  it.each(assignmentErrors)('When the assignment has %s, then it is refused naming the field and the host is unchanged', async (_n, body, status, code, field) => {
-    const { id } = await register();
-    const before = (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin())).body;
-    const res = await request(srv.url).post(`/api/v1/hosts/${id}/assignment`).set(admin()).send(body);
-    expect(res.status).toBe(status);
-    expect(res.body.error).toMatchObject({ code, field });
-    const after = (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin())).body;
-    expect(after).toEqual(before);
-  });
+  it.each(assignmentErrors)(
+    'When the assignment has %s, then it is refused naming the field and the host is unchanged',
+    async (_n, body, status, code, field) => {
+      const { id } = await register();
+      const before = (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin())).body;
+      const res = await request(srv.url).post(`/api/v1/hosts/${id}/assignment`).set(admin()).send(body);
+      expect(res.status).toBe(status);
+      expect(res.body.error).toMatchObject({ code, field });
+      const after = (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin())).body;
+      expect(after).toEqual(before);
+    },
+  );
 
   it('When a template needs a missing param, then the error names the template line', async () => {
     const { id } = await register();
-    const res = await request(srv.url).post(`/api/v1/hosts/${id}/assignment`).set(admin()).send({ action: 'kickstart', template: 'needs-param.ks.njk' });
+    const res = await request(srv.url)
+      .post(`/api/v1/hosts/${id}/assignment`)
+      .set(admin())
+      .send({ action: 'kickstart', template: 'needs-param.ks.njk' });
     expect(res.body.error.message).toMatch(/needs-param\.ks\.njk line 2/);
   });
 
   it('When a host reported no kexec, then a kexec assignment is refused naming the action', async () => {
     const { id } = await register(sampleFacts({ kexec: { available: false } }));
-    const res = await request(srv.url).post(`/api/v1/hosts/${id}/assignment`).set(admin()).send({ action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i' });
+    const res = await request(srv.url)
+      .post(`/api/v1/hosts/${id}/assignment`)
+      .set(admin())
+      .send({ action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i' });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'KEXEC_UNAVAILABLE', field: 'action' });
   });
@@ -289,8 +416,15 @@ describe('Admin API', () => {
   it('When a hostname is already used by another host, then 409 naming hostname', async () => {
     const a = await register();
     const b = await register();
-    await request(srv.url).post(`/api/v1/hosts/${a.id}/assignment`).set(admin()).send({ action: 'reboot', hostname: `dup-${a.id}.example.com` }).expect(200);
-    const res = await request(srv.url).post(`/api/v1/hosts/${b.id}/assignment`).set(admin()).send({ action: 'reboot', hostname: `DUP-${a.id}.example.com` });
+    await request(srv.url)
+      .post(`/api/v1/hosts/${a.id}/assignment`)
+      .set(admin())
+      .send({ action: 'reboot', hostname: `dup-${a.id}.example.com` })
+      .expect(200);
+    const res = await request(srv.url)
+      .post(`/api/v1/hosts/${b.id}/assignment`)
+      .set(admin())
+      .send({ action: 'reboot', hostname: `DUP-${a.id}.example.com` });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'HOSTNAME_TAKEN', field: 'hostname' });
   });
@@ -325,7 +459,14 @@ describe('Logs', () => {
     await request(srv.url).get(`/api/v1/discovery/${id}/next`).set('Authorization', `Bearer ${token}`);
     // Answered polls (202, 200) are logged at debug only; the delivery is the "host state changed" line
     // below (src/http/fast-poll.ts).
-    await expect.poll(() => srv.logs.slice(before).filter((l) => l.msg === 'request').map((l) => l.status)).toEqual([201, 200]);
+    await expect
+      .poll(() =>
+        srv.logs
+          .slice(before)
+          .filter((l) => l.msg === 'request')
+          .map((l) => l.status),
+      )
+      .toEqual([201, 200]);
     const text = JSON.stringify(srv.logs);
     expect(text).not.toContain(token);
     expect(text).not.toContain(srv.adminToken);
@@ -341,6 +482,8 @@ describe('OpenAPI', () => {
     expect(res.body.openapi).toBe('3.1.0');
     const { $id: _id, ...expected } = factsSchema;
     expect(res.body.components.schemas.Facts).toEqual(JSON.parse(JSON.stringify(expected)));
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/ks', '/api/v1/discovery', '/api/v1/discovery/{id}/next', '/api/v1/hosts/{id}/assignment']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/ks', '/api/v1/discovery', '/api/v1/discovery/{id}/next', '/api/v1/hosts/{id}/assignment']),
+    );
   });
 });

@@ -12,11 +12,19 @@ const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminTok
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 
 async function registerAndAssign(mac: string) {
-  const reg = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect(201)).body as { id: string; token: string };
-  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk', hostname: `h${mac.slice(-2)}.example.com` }).expect(200);
+  const reg = (
+    await request(srv.url)
+      .post('/api/v1/discovery')
+      .send(sampleFacts({ boot_mac: mac }))
+      .expect(201)
+  ).body as { id: string; token: string };
+  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+    .send({ action: 'kickstart', template: 'plain.ks.njk', hostname: `h${mac.slice(-2)}.example.com` })
+    .expect(200);
   return reg;
 }
-const poll = (reg: { id: string; token: string }) => request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`);
+const poll = (reg: { id: string; token: string }) =>
+  request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`);
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
@@ -28,7 +36,11 @@ afterAll(async () => srv.stop());
 async function logIn(name: string) {
   const agent = request.agent(srv.url);
   const form = await agent.get('/login');
-  await agent.post('/login').type('form').send({ _csrf: csrfOf(form.text), name, password: PASSWORD, next: '/hosts' }).expect(303);
+  await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfOf(form.text), name, password: PASSWORD, next: '/hosts' })
+    .expect(303);
   return { agent, csrf: csrfOf((await agent.get('/hosts')).text) };
 }
 
@@ -42,12 +54,22 @@ describe('reset to waiting', () => {
     expect(res.body.assignment).toBeUndefined();
     await poll(reg).expect(202);
     const detail = (await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}`))).body;
-    expect(detail.events.at(-1)).toMatchObject({ type: 'reset', actor: 'admin-token', ip: '127.0.0.1', message: 'reset to waiting (was provisioning)' });
+    expect(detail.events.at(-1)).toMatchObject({
+      type: 'reset',
+      actor: 'admin-token',
+      ip: '127.0.0.1',
+      message: 'reset to waiting (was provisioning)',
+    });
     expect((await admin(request(srv.url).get('/api/v1/audit'))).body.entries[0]).toMatchObject({ action: 'host.reset', target: reg.id });
   });
 
   it('When a waiting host is reset, then 409 naming its state, and nothing changes', async () => {
-    const reg = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: '52:54:00:00:0e:02' })).expect(201)).body;
+    const reg = (
+      await request(srv.url)
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ boot_mac: '52:54:00:00:0e:02' }))
+        .expect(201)
+    ).body;
     const before = (await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}`))).body;
     const res = await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reset`)).expect(409);
     expect(res.body.error).toMatchObject({ code: 'INVALID_TRANSITION', field: 'state' });
@@ -59,7 +81,12 @@ describe('reset to waiting', () => {
   it('When an operator resets from the host page and from the bulk form, then the hosts wait again; a viewer is refused', async () => {
     const one = await registerAndAssign('52:54:00:00:0e:03');
     const two = await registerAndAssign('52:54:00:00:0e:04');
-    const waiting = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: '52:54:00:00:0e:05' })).expect(201)).body;
+    const waiting = (
+      await request(srv.url)
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ boot_mac: '52:54:00:00:0e:05' }))
+        .expect(201)
+    ).body;
     const { agent, csrf } = await logIn('op');
     expect((await agent.get(`/hosts/${one.id}`)).text).toContain('id="reset"');
     await agent.post(`/hosts/${one.id}/reset`).type('form').send({ _csrf: csrf }).expect(303);
@@ -67,7 +94,11 @@ describe('reset to waiting', () => {
     const again = await agent.post(`/hosts/${one.id}/reset`).type('form').send({ _csrf: csrf }).expect(409);
     expect(again.text).toMatch(/id="error-reset">host [^ ]+ is discovered/);
 
-    const bulk = await agent.post('/hosts/bulk').type('form').send({ _csrf: csrf, bulk_action: 'reset', ids: [two.id, waiting.id] }).expect(200);
+    const bulk = await agent
+      .post('/hosts/bulk')
+      .type('form')
+      .send({ _csrf: csrf, bulk_action: 'reset', ids: [two.id, waiting.id] })
+      .expect(200);
     expect(bulk.text).toContain('reset to waiting');
     expect(bulk.text).toMatch(/is discovered: &quot;reset&quot; needs a host that is assigned or provisioning or failed or lost/);
     expect((await admin(request(srv.url).get(`/api/v1/hosts/${two.id}`))).body.state).toBe('discovered');

@@ -12,10 +12,17 @@ const MEMORY = [65536, 4096, 262144, 16384];
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
-  await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'v', role: 'viewer', password: PASSWORD }).expect(201);
+  await request(srv.url)
+    .post('/api/v1/users')
+    .set('Authorization', `Bearer ${srv.adminToken}`)
+    .send({ name: 'v', role: 'viewer', password: PASSWORD })
+    .expect(201);
   for (const [i, memory_mib] of MEMORY.entries()) {
     const arch = i % 2 ? 'aarch64' : 'x86_64';
-    await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: `52:54:00:00:0f:0${i}`, memory_mib, arch })).expect(201);
+    await request(srv.url)
+      .post('/api/v1/discovery')
+      .send(sampleFacts({ boot_mac: `52:54:00:00:0f:0${i}`, memory_mib, arch }))
+      .expect(201);
   }
 });
 afterAll(async () => srv.stop());
@@ -23,7 +30,11 @@ afterAll(async () => srv.stop());
 async function viewer() {
   const agent = request.agent(srv.url);
   const form = await agent.get('/login');
-  await agent.post('/login').type('form').send({ _csrf: csrfOf(form.text), name: 'v', password: PASSWORD, next: '/hosts' }).expect(303);
+  await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfOf(form.text), name: 'v', password: PASSWORD, next: '/hosts' })
+    .expect(303);
   return agent;
 }
 const macsInOrder = (html: string) => [...html.matchAll(/<td><code>(52:54:00:00:0f:0\d)<\/code><\/td>/g)].map((m) => m[1]);

@@ -11,8 +11,18 @@ import { startTestServer, type TestServer } from '../support/server.js';
 
 let srv: TestServer;
 const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminToken}`);
-interface Reg { id: string; token: string; next: string; events: string }
-interface TimelineEvent { type: string; actor: string; ip?: string; message: string }
+interface Reg {
+  id: string;
+  token: string;
+  next: string;
+  events: string;
+}
+interface TimelineEvent {
+  type: string;
+  actor: string;
+  ip?: string;
+  message: string;
+}
 type Facts = ReturnType<typeof sampleFacts>;
 
 beforeAll(async () => {
@@ -28,10 +38,17 @@ async function registerAt(s: TestServer, facts: object, key?: string): Promise<R
   return res.body as Reg;
 }
 const register = (facts: object, key?: string) => registerAt(srv, facts, key);
-const pollVia = (target: string | TestServer['running']['app'], reg: Reg, token = reg.token) => request(target).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${token}`);
+const pollVia = (target: string | TestServer['running']['app'], reg: Reg, token = reg.token) =>
+  request(target).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${token}`);
 const poll = (reg: Reg, token = reg.token) => pollVia(srv.url, reg, token);
-const hostOf = async (id: string, s = srv) => (await request(s.url).get(`/api/v1/hosts/${id}`).set('Authorization', `Bearer ${s.adminToken}`).expect(200)).body;
-const assign = (id: string, s = srv) => request(s.url).post(`/api/v1/hosts/${id}/assignment`).set('Authorization', `Bearer ${s.adminToken}`).send({ action: 'kickstart', template: 'plain.ks.njk', hostname: `h-${id}.example.com` }).expect(200);
+const hostOf = async (id: string, s = srv) =>
+  (await request(s.url).get(`/api/v1/hosts/${id}`).set('Authorization', `Bearer ${s.adminToken}`).expect(200)).body;
+const assign = (id: string, s = srv) =>
+  request(s.url)
+    .post(`/api/v1/hosts/${id}/assignment`)
+    .set('Authorization', `Bearer ${s.adminToken}`)
+    .send({ action: 'kickstart', template: 'plain.ks.njk', hostname: `h-${id}.example.com` })
+    .expect(200);
 
 /** A machine in `state`, with its registration and facts. */
 async function hostIn(state: 'assigned' | 'provisioning' | 'installed', s = srv): Promise<{ reg: Reg; facts: Facts }> {
@@ -39,7 +56,12 @@ async function hostIn(state: 'assigned' | 'provisioning' | 'installed', s = srv)
   const reg = await registerAt(s, facts);
   await assign(reg.id, s);
   if (state !== 'assigned') await pollVia(s.url, reg).expect(200);
-  if (state === 'installed') await request(s.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${reg.token}`).send({ stage: 'installed' }).expect(200);
+  if (state === 'installed')
+    await request(s.url)
+      .post(`/api/v1/discovery/${reg.id}/events`)
+      .set('Authorization', `Bearer ${reg.token}`)
+      .send({ stage: 'installed' })
+      .expect(200);
   return { reg, facts };
 }
 
@@ -79,7 +101,11 @@ describe('a registration that claims an assigned host', () => {
     expect(viaExpress.body).toEqual(viaServer.body);
     expect(viaServer.text).not.toContain('network');
     // The rogue cannot report install events with its claim either.
-    await request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${rogue.token}`).send({ stage: 'failed' }).expect(401);
+    await request(srv.url)
+      .post(`/api/v1/discovery/${reg.id}/events`)
+      .set('Authorization', `Bearer ${rogue.token}`)
+      .send({ stage: 'failed' })
+      .expect(401);
 
     // The original token was not killed and gets its answer.
     const answer = await poll(reg).expect(200);
@@ -88,7 +114,10 @@ describe('a registration that claims an assigned host', () => {
     h = await hostOf(reg.id);
     expect(h.state).toBe('provisioning');
     expect(h.events.filter((e: TimelineEvent) => e.type === 'conflict-refused')).toHaveLength(1);
-    expect(h.events.find((e: TimelineEvent) => e.type === 'conflict-refused')).toMatchObject({ ip: '127.0.0.1', message: expect.stringContaining('409') });
+    expect(h.events.find((e: TimelineEvent) => e.type === 'conflict-refused')).toMatchObject({
+      ip: '127.0.0.1',
+      message: expect.stringContaining('409'),
+    });
   });
 
   it('When a rogue registers with only the DMI UUID and its own MAC, then it gets a claim and the boot MAC is not rewritten', async () => {
@@ -103,17 +132,25 @@ describe('a registration that claims an assigned host', () => {
     expect((await poll(reg).expect(200)).headers['x-kickstand-action']).toBe('kickstart');
   });
 
-  it.each(['provisioning', 'installed'] as const)('When the host is %s, then a registration with its boot MAC only claims it: no answer, the state stays, the token lives', async (state) => {
-    const { reg, facts } = await hostIn(state);
-    const rogue = await register(rogueWithMac(facts.boot_mac));
-    const h = await hostOf(reg.id);
-    expect(h.state).toBe(state);
-    expect(h.conflict.reason).toBe(`the host is ${state}`);
-    const res = await poll(rogue).expect(409);
-    expect(res.body.error.code).toBe('IDENTITY_CONFLICT');
-    // A provisioning host's token still reports the install; an installed host's token was dead already.
-    if (state === 'provisioning') await request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${reg.token}`).send({ stage: 'installing' }).expect(200);
-  });
+  it.each(['provisioning', 'installed'] as const)(
+    'When the host is %s, then a registration with its boot MAC only claims it: no answer, the state stays, the token lives',
+    async (state) => {
+      const { reg, facts } = await hostIn(state);
+      const rogue = await register(rogueWithMac(facts.boot_mac));
+      const h = await hostOf(reg.id);
+      expect(h.state).toBe(state);
+      expect(h.conflict.reason).toBe(`the host is ${state}`);
+      const res = await poll(rogue).expect(409);
+      expect(res.body.error.code).toBe('IDENTITY_CONFLICT');
+      // A provisioning host's token still reports the install; an installed host's token was dead already.
+      if (state === 'provisioning')
+        await request(srv.url)
+          .post(`/api/v1/discovery/${reg.id}/events`)
+          .set('Authorization', `Bearer ${reg.token}`)
+          .send({ stage: 'installing' })
+          .expect(200);
+    },
+  );
 });
 
 describe('release', () => {
@@ -123,12 +160,23 @@ describe('release', () => {
     const claim = await register(rogueFacts);
     await poll(claim).expect(409);
     await createUser(srv, 'op-release', 'operator', 'operator-password-123');
-    const tok = (await request(srv.url).post('/api/v1/users/op-release/tokens').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 't' }).expect(201)).body.token as string;
+    const tok = (
+      await request(srv.url)
+        .post('/api/v1/users/op-release/tokens')
+        .set('Authorization', `Bearer ${srv.adminToken}`)
+        .send({ name: 't' })
+        .expect(201)
+    ).body.token as string;
     const res = await request(srv.url).post(`/api/v1/hosts/${reg.id}/conflict/release`).set('Authorization', `Bearer ${tok}`).expect(200);
     expect(res.body.boot_mac).toBe(rogueFacts.boot_mac);
     expect(res.body.conflict).toBeUndefined();
     const h = await hostOf(reg.id);
-    expect(h.events.at(-1)).toMatchObject({ type: 'conflict-released', actor: 'op-release', ip: '127.0.0.1', message: expect.stringContaining(`${facts.boot_mac} → ${rogueFacts.boot_mac}`) });
+    expect(h.events.at(-1)).toMatchObject({
+      type: 'conflict-released',
+      actor: 'op-release',
+      ip: '127.0.0.1',
+      message: expect.stringContaining(`${facts.boot_mac} → ${rogueFacts.boot_mac}`),
+    });
     await poll(reg).expect(401);
     expect((await poll(claim).expect(200)).headers['x-kickstand-action']).toBe('kickstart');
     // Nothing left to release.
@@ -139,7 +187,13 @@ describe('release', () => {
     const { reg, facts } = await hostIn('assigned');
     await register(rogueWithMac(facts.boot_mac));
     await createUser(srv, 'viewer-release', 'viewer', 'viewer-password-123');
-    const tok = (await request(srv.url).post('/api/v1/users/viewer-release/tokens').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 't' }).expect(201)).body.token as string;
+    const tok = (
+      await request(srv.url)
+        .post('/api/v1/users/viewer-release/tokens')
+        .set('Authorization', `Bearer ${srv.adminToken}`)
+        .send({ name: 't' })
+        .expect(201)
+    ).body.token as string;
     await request(srv.url).post(`/api/v1/hosts/${reg.id}/conflict/release`).set('Authorization', `Bearer ${tok}`).expect(403);
     expect((await hostOf(reg.id)).conflict).toBeDefined();
   });
@@ -189,7 +243,10 @@ describe('release', () => {
 
 describe('automatic release (KICKSTAND_CONFLICT_RELEASE_AFTER)', () => {
   it('When the original token has been silent longer than the configured minutes, then the claim’s next poll is released to it and answered; while the original polls, it is refused', async () => {
-    const auto = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), env: { KICKSTAND_CONFLICT_RELEASE_AFTER: '1' } });
+    const auto = await startTestServer({
+      templatesDir: path.resolve('test/fixtures/kickstarts'),
+      env: { KICKSTAND_CONFLICT_RELEASE_AFTER: '1' },
+    });
     try {
       const { reg, facts } = await hostIn('assigned', auto);
       const claim = await registerAt(auto, rogueWithMac(facts.boot_mac));
@@ -202,8 +259,13 @@ describe('automatic release (KICKSTAND_CONFLICT_RELEASE_AFTER)', () => {
       expect(res.headers['x-kickstand-action']).toBe('kickstart');
       await pollVia(auto.url, reg).expect(401);
       const h = await hostOf(reg.id, auto);
-      expect(h.events.map((e: TimelineEvent) => e.type)).toEqual(expect.arrayContaining(['identity-conflict', 'conflict-refused', 'conflict-released', 'delivered']));
-      expect(h.events.find((e: TimelineEvent) => e.type === 'conflict-released')).toMatchObject({ actor: 'kickstand', message: expect.stringContaining('KICKSTAND_CONFLICT_RELEASE_AFTER') });
+      expect(h.events.map((e: TimelineEvent) => e.type)).toEqual(
+        expect.arrayContaining(['identity-conflict', 'conflict-refused', 'conflict-released', 'delivered']),
+      );
+      expect(h.events.find((e: TimelineEvent) => e.type === 'conflict-released')).toMatchObject({
+        actor: 'kickstand',
+        message: expect.stringContaining('KICKSTAND_CONFLICT_RELEASE_AFTER'),
+      });
     } finally {
       await auto.stop();
     }
@@ -236,7 +298,10 @@ describe('re-discovery that keeps working as before', () => {
     expect(again.id).toBe(first.id);
     const h = await hostOf(first.id);
     expect(h.boot_mac).toBe(other.boot_mac);
-    expect(h.events.find((e: TimelineEvent) => e.type === 'boot-mac-changed')).toMatchObject({ ip: '127.0.0.1', message: expect.stringContaining(`${facts.boot_mac} → ${other.boot_mac}`) });
+    expect(h.events.find((e: TimelineEvent) => e.type === 'boot-mac-changed')).toMatchObject({
+      ip: '127.0.0.1',
+      message: expect.stringContaining(`${facts.boot_mac} → ${other.boot_mac}`),
+    });
   });
 });
 
@@ -291,20 +356,36 @@ describe('boot keys', () => {
     expect(entries.grub.text).toContain(`BOOTIF=01-${hyphens}`);
 
     await createUser(srv, 'op-key', 'operator', 'operator-password-123');
-    const op = (await request(srv.url).post('/api/v1/users/op-key/tokens').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 't' }).expect(201)).body.token as string;
+    const op = (
+      await request(srv.url)
+        .post('/api/v1/users/op-key/tokens')
+        .set('Authorization', `Bearer ${srv.adminToken}`)
+        .send({ name: 't' })
+        .expect(201)
+    ).body.token as string;
     await request(srv.url).get(`/api/v1/hosts/${reg.id}/boot-entries`).set('Authorization', `Bearer ${op}`).expect(403);
     await request(srv.url).post(`/api/v1/hosts/${reg.id}/boot-key`).set('Authorization', `Bearer ${op}`).expect(403);
     await request(srv.url).delete(`/api/v1/hosts/${reg.id}/boot-key`).set('Authorization', `Bearer ${op}`).expect(403);
 
-    const bad = await admin(request(srv.url).put(`/api/v1/hosts/${reg.id}/boot-key`)).send({ key: 'has space in it!!' }).expect(400);
+    const bad = await admin(request(srv.url).put(`/api/v1/hosts/${reg.id}/boot-key`))
+      .send({ key: 'has space in it!!' })
+      .expect(400);
     expect(bad.body.error.field).toBe('key');
     const chosen = 'my-own-boot-key-0123456789';
-    expect((await admin(request(srv.url).put(`/api/v1/hosts/${reg.id}/boot-key`)).send({ key: chosen }).expect(200)).body.key).toBe(chosen);
+    expect(
+      (
+        await admin(request(srv.url).put(`/api/v1/hosts/${reg.id}/boot-key`))
+          .send({ key: chosen })
+          .expect(200)
+      ).body.key,
+    ).toBe(chosen);
     await poll(await register(facts, chosen)).expect(202);
     await admin(request(srv.url).delete(`/api/v1/hosts/${reg.id}/boot-key`)).expect(200);
     expect((await hostOf(reg.id)).boot_key_set).toBe(false);
     await poll(await register(facts)).expect(202);
-    expect((await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}/boot-entries`)).expect(200)).body.ipxe.text).not.toContain('kickstand.key=');
+    expect((await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}/boot-entries`)).expect(200)).body.ipxe.text).not.toContain(
+      'kickstand.key=',
+    );
   });
 
   it('When iPXE asks with ?mac= of a keyed host, then the key is on the line only from the host’s own address', async () => {

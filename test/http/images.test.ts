@@ -31,7 +31,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
   mirrorUrl = `http://127.0.0.1:${(mirror.address() as { port: number }).port}`;
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
-  await admin(request(srv.url).post('/api/v1/installers')).send({ name: 'rhel9', family: 'rhel', version: '9.4', repo: `${mirrorUrl}/rhel9/BaseOS/x86_64/os/` }).expect(201);
+  await admin(request(srv.url).post('/api/v1/installers'))
+    .send({ name: 'rhel9', family: 'rhel', version: '9.4', repo: `${mirrorUrl}/rhel9/BaseOS/x86_64/os/` })
+    .expect(201);
 });
 afterAll(async () => {
   await srv.stop();
@@ -59,11 +61,14 @@ describe('overlay routes', () => {
   it('When a product.img is in the data dir, then all three serve its exact bytes, and HEAD gives its size', async () => {
     await writeFile(path.join(srv.dataDir, 'product.img'), IMAGE);
     for (const url of ['/images/product.img', '/updates.img', '/tree/rhel9/images/product.img']) {
-      const res = await request(srv.url).get(url).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const res = await request(srv.url)
+        .get(url)
+        .buffer(true)
+        .parse((r, cb) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
       expect(res.status, url).toBe(200);
       expect(res.headers['content-type']).toBe('application/octet-stream');
       expect(Buffer.compare(res.body as Buffer, IMAGE), url).toBe(0);
@@ -105,8 +110,12 @@ describe('installers API', () => {
     await admin(request(srv.url).post('/api/v1/installers')).send(body).expect(201);
     await admin(request(srv.url).post('/api/v1/installers')).send(body).expect(409);
     expect((await admin(request(srv.url).get('/api/v1/installers/f42')).expect(200)).body).toMatchObject({ ...body, source: 'api' });
-    await admin(request(srv.url).put('/api/v1/installers/f42')).send({ ...body, kernel: 'http://127.0.0.1:9/k' }).expect(200);
-    expect((await admin(request(srv.url).get('/api/v1/installers')).expect(200)).body.installers.map((i: { name: string }) => i.name)).toEqual(['f42', 'rhel9']);
+    await admin(request(srv.url).put('/api/v1/installers/f42'))
+      .send({ ...body, kernel: 'http://127.0.0.1:9/k' })
+      .expect(200);
+    expect(
+      (await admin(request(srv.url).get('/api/v1/installers')).expect(200)).body.installers.map((i: { name: string }) => i.name),
+    ).toEqual(['f42', 'rhel9']);
     await admin(request(srv.url).delete('/api/v1/installers/f42')).expect(204);
     await admin(request(srv.url).get('/api/v1/installers/f42')).expect(404);
   });
@@ -140,7 +149,9 @@ describe('boot lines and the overlay', () => {
     await admin(request(srv.url).post('/api/v1/users')).send({ name: 'bootviewer', role: 'viewer', password: PASSWORD }).expect(201);
     await writeFile(path.join(srv.dataDir, 'product.img'), IMAGE);
     const tree = await bootPage('?installer=rhel9');
-    expect(tree).toContain(`ip=dhcp inst.repo=${mirrorUrl}/rhel9/BaseOS/x86_64/os inst.stage2=${srv.url}/tree/rhel9/ inst.ks=${srv.url}/ks`);
+    expect(tree).toContain(
+      `ip=dhcp inst.repo=${mirrorUrl}/rhel9/BaseOS/x86_64/os inst.stage2=${srv.url}/tree/rhel9/ inst.ks=${srv.url}/ks`,
+    );
     expect(tree).toContain(`KERNEL ${mirrorUrl}/rhel9/BaseOS/x86_64/os/images/pxeboot/vmlinuz`);
     const typed = await bootPage('?repo=http%3A%2F%2F127.0.0.1%3A9%2Fr');
     expect(typed).toContain(`inst.repo=http://127.0.0.1:9/r inst.updates=${srv.url}/updates.img inst.ks=`);
@@ -151,4 +162,3 @@ describe('boot lines and the overlay', () => {
     expect(none).toContain('No product.img overlay is built');
   });
 });
-

@@ -19,14 +19,32 @@ beforeAll(async () => {
 });
 afterAll(async () => srv.stop());
 
-interface Reg { id: string; token: string; next: string; events: string }
-async function register(mac = nextMac()): Promise<Reg> {
-  return (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect((r) => expect([200, 201]).toContain(r.status))).body as Reg;
+interface Reg {
+  id: string;
+  token: string;
+  next: string;
+  events: string;
 }
-const poll = (reg: Reg, token = reg.token) => request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${token}`);
-const event = (reg: Reg, body: object, token = reg.token) => request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${token}`).send(body);
+async function register(mac = nextMac()): Promise<Reg> {
+  return (
+    await request(srv.url)
+      .post('/api/v1/discovery')
+      .send(sampleFacts({ boot_mac: mac }))
+      .expect((r) => expect([200, 201]).toContain(r.status))
+  ).body as Reg;
+}
+const poll = (reg: Reg, token = reg.token) =>
+  request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${token}`);
+const event = (reg: Reg, body: object, token = reg.token) =>
+  request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${token}`).send(body);
 const hostOf = async (id: string) => (await admin(request(srv.url).get(`/api/v1/hosts/${id}`)).expect(200)).body;
-interface TimelineEvent { type: string; actor: string; ip?: string; message: string; log_truncated?: boolean }
+interface TimelineEvent {
+  type: string;
+  actor: string;
+  ip?: string;
+  message: string;
+  log_truncated?: boolean;
+}
 
 /** The token of `reg` gets 401 on every route a machine calls with its host token — read from the
  *  express app, so a route added there tomorrow is covered without being listed here — through the
@@ -35,11 +53,18 @@ interface TimelineEvent { type: string; actor: string; ip?: string; message: str
 async function expectTokenDead(reg: Reg): Promise<void> {
   const routes = appRoutes(srv.running.app).filter((r) => r.path.startsWith('/api/v1/discovery/:id/'));
   expect(routes.map((r) => r.key)).toEqual(expect.arrayContaining(['GET /api/v1/discovery/:id/next', 'POST /api/v1/discovery/:id/events']));
-  const unknown = (await request(srv.url).get('/api/v1/discovery/nosuchhost123/next').set('Authorization', `Bearer ${reg.token}`).expect(401)).body;
+  const unknown = (
+    await request(srv.url).get('/api/v1/discovery/nosuchhost123/next').set('Authorization', `Bearer ${reg.token}`).expect(401)
+  ).body;
   expect(unknown.error.code).toBe('UNAUTHORIZED');
   for (const route of routes) {
-    for (const [via, target] of [['server', srv.url], ['express', srv.running.app]] as const) {
-      const call = (request(target) as unknown as Record<string, (u: string) => request.Test>)[route.method.toLowerCase()]!(fillPath(route, { id: reg.id })).set('Authorization', `Bearer ${reg.token}`);
+    for (const [via, target] of [
+      ['server', srv.url],
+      ['express', srv.running.app],
+    ] as const) {
+      const call = (request(target) as unknown as Record<string, (u: string) => request.Test>)[route.method.toLowerCase()]!(
+        fillPath(route, { id: reg.id }),
+      ).set('Authorization', `Bearer ${reg.token}`);
       const res = route.json ? await call.send({ stage: 'installed' }) : await call;
       expect(res.status, `${route.key} via ${via}`).toBe(401);
       expect(res.body, `${route.key} via ${via}`).toEqual(unknown);
@@ -49,7 +74,9 @@ async function expectTokenDead(reg: Reg): Promise<void> {
 
 async function provisioning(action: object = { action: 'kickstart', template: 'plain.ks.njk' }): Promise<Reg> {
   const reg = await register();
-  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ hostname: `h-${reg.id}.example.com`, ...action }).expect(200);
+  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+    .send({ hostname: `h-${reg.id}.example.com`, ...action })
+    .expect(200);
   await poll(reg).expect(200);
   return reg;
 }
@@ -58,7 +85,10 @@ describe('install callbacks', () => {
   it('When the installer reports installing then installed, then the host moves along, and the events URL was given at registration', async () => {
     const reg = await provisioning();
     expect(reg.events).toBe(`${srv.url}/api/v1/discovery/${reg.id}/events`);
-    expect((await event(reg, { stage: 'installing', message: 'packages' }).expect(200)).body).toEqual({ recorded: true, state: 'provisioning' });
+    expect((await event(reg, { stage: 'installing', message: 'packages' }).expect(200)).body).toEqual({
+      recorded: true,
+      state: 'provisioning',
+    });
     expect((await event(reg, { stage: 'installed' }).expect(200)).body).toEqual({ recorded: true, state: 'installed' });
     const h = await hostOf(reg.id);
     expect(h.state).toBe('installed');
@@ -99,7 +129,11 @@ describe('install callbacks', () => {
   it('When a token is wrong, or the host unknown, then 401 with the same body; a bad body is 400 naming the field', async () => {
     const reg = await provisioning();
     const wrong = await event(reg, { stage: 'installing' }, 'not-the-token-at-all-xx').expect(401);
-    const unknown = await request(srv.url).post('/api/v1/discovery/nosuchhost123/events').set('Authorization', `Bearer ${reg.token}`).send({ stage: 'installing' }).expect(401);
+    const unknown = await request(srv.url)
+      .post('/api/v1/discovery/nosuchhost123/events')
+      .set('Authorization', `Bearer ${reg.token}`)
+      .send({ stage: 'installing' })
+      .expect(401);
     expect(wrong.body).toEqual(unknown.body);
     expect((await event(reg, { stage: 'exploded' }).expect(400)).body.error.field).toBe('stage');
     expect((await event(reg, { stage: 'installing', event_id: 'bad id!' }).expect(400)).body.error.field).toBe('event_id');
@@ -117,7 +151,11 @@ describe('install callbacks', () => {
     expect(kept).toMatch(/^é+\nERROR no disk\n$/);
     const h = await hostOf(reg.id);
     expect(h.state).toBe('failed');
-    expect(h.events.at(-1)).toMatchObject({ type: 'failed', log_truncated: true, message: `install failed: no disk (last ${64 * 1024 - 1} bytes of log kept)` });
+    expect(h.events.at(-1)).toMatchObject({
+      type: 'failed',
+      log_truncated: true,
+      message: `install failed: no disk (last ${64 * 1024 - 1} bytes of log kept)`,
+    });
   });
 
   it('When a log fits, then it is kept whole and nothing says truncated; when the body is absurd, then 413 and nothing is recorded', async () => {
@@ -142,9 +180,13 @@ describe('install callbacks', () => {
     const reg = await provisioning();
     await event(reg, { stage: 'failed', message: 'no disk', log: 'anaconda.log tail\nERROR no disk\n' }).expect(200);
     expect((await hostOf(reg.id)).state).toBe('failed');
-    expect((await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}/install-log`)).expect(200)).text).toBe('anaconda.log tail\nERROR no disk\n');
+    expect((await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}/install-log`)).expect(200)).text).toBe(
+      'anaconda.log tail\nERROR no disk\n',
+    );
     await poll(reg).expect(202);
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(200);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ action: 'kickstart', template: 'plain.ks.njk' })
+      .expect(200);
     await poll(reg).expect(200);
     expect((await hostOf(reg.id)).state).toBe('provisioning');
   });
@@ -182,7 +224,11 @@ describe('no install loops', () => {
     const h = await hostOf(reg.id);
     expect(h.state).toBe('failed');
     // After the release the failed event is the last one (it was second to last, before 'rediscovered').
-    expect(h.events.at(-1)).toMatchObject({ type: 'failed', actor: 'machine', message: expect.stringMatching(/without reporting "installed"/) });
+    expect(h.events.at(-1)).toMatchObject({
+      type: 'failed',
+      actor: 'machine',
+      message: expect.stringMatching(/without reporting "installed"/),
+    });
   });
 
   it('When a machine told to reboot boots into discovery again, then it waits for its next assignment', async () => {
@@ -198,13 +244,17 @@ describe('no install loops', () => {
     const reg = await provisioning();
     await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reprovision`)).expect(409);
     await event(reg, { stage: 'installed' }).expect(200);
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(409);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ action: 'kickstart', template: 'plain.ks.njk' })
+      .expect(409);
     await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reset`)).expect(409);
     const res = await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reprovision`)).expect(200);
     expect(res.body.state).toBe('discovered');
     const again = await register((await hostOf(reg.id)).boot_mac);
     await poll(again).expect(202);
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(200);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ action: 'kickstart', template: 'plain.ks.njk' })
+      .expect(200);
     await poll(again).expect(200);
     const audit = (await admin(request(srv.url).get('/api/v1/audit')).expect(200)).body.entries;
     expect(audit.some((e: { action: string; target: string }) => e.action === 'host.reprovision' && e.target === reg.id)).toBe(true);
@@ -234,7 +284,9 @@ describe('lost hosts', () => {
 describe('source IP on the timeline', () => {
   it('When an admin assigns a host over the API, then the assigned event carries the source IP of the admin’s request', async () => {
     const reg = await register();
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'reboot' }).expect(200);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ action: 'reboot' })
+      .expect(200);
     expect((await hostOf(reg.id)).events.at(-1)).toMatchObject({ type: 'assigned', ip: '127.0.0.1' });
   });
 
@@ -245,7 +297,9 @@ describe('source IP on the timeline', () => {
     const stored = await srv.running.deps.store.getHost(reg.id);
     await srv.running.deps.store.saveHost({ ...stored!, last_seen_ip: '192.0.2.77' });
     await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'ip-reboot', action: 'reboot' }).expect(201);
-    await admin(request(srv.url).post('/api/v1/rules')).send({ name: 'ip-rule', expression: `boot_mac == "${h.boot_mac}"`, profile: 'ip-reboot' }).expect(201);
+    await admin(request(srv.url).post('/api/v1/rules'))
+      .send({ name: 'ip-rule', expression: `boot_mac == "${h.boot_mac}"`, profile: 'ip-reboot' })
+      .expect(201);
     try {
       expect((await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/auto-assign`)).expect(200)).body.outcome).toBe('assigned');
       expect((await hostOf(reg.id)).events.at(-1)).toMatchObject({ type: 'assigned', actor: 'rule ip-rule', ip: '192.0.2.77' });
@@ -260,7 +314,9 @@ describe('source IP on the timeline', () => {
     await event(reg, { stage: 'installed' }).expect(200);
     await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reprovision`)).expect(200);
     const again = await register((await hostOf(reg.id)).boot_mac);
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(200);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ action: 'kickstart', template: 'plain.ks.njk' })
+      .expect(200);
     await poll(again).expect(200);
     await event(again, { stage: 'failed', log: 'tail' }).expect(200);
     await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/reset`)).expect(200);
@@ -269,7 +325,19 @@ describe('source IP on the timeline', () => {
     await expect.poll(async () => (await hostOf(reg.id)).state).toBe('discovered');
     const events = (await hostOf(reg.id)).events as TimelineEvent[];
     expect(events.map((e) => e.type)).toEqual(
-      expect.arrayContaining(['discovered', 'assigned', 'delivered', 'installing', 'installed', 'reprovision', 'rediscovered', 'failed', 'reset', 'lose', 'come-back']),
+      expect.arrayContaining([
+        'discovered',
+        'assigned',
+        'delivered',
+        'installing',
+        'installed',
+        'reprovision',
+        'rediscovered',
+        'failed',
+        'reset',
+        'lose',
+        'come-back',
+      ]),
     );
     for (const e of events) expect(e.ip, `${e.type}: ${e.message}`).toBe('127.0.0.1');
   });

@@ -17,14 +17,19 @@ const BOUND_MS = LOGIN_LIMITS.name.maxSlowMs + 2500;
 beforeAll(async () => {
   srv = await startTestServer();
   for (const name of ['target', 'spread', 'other']) {
-    await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name, role: 'viewer', password: PASSWORD }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ name, role: 'viewer', password: PASSWORD })
+      .expect(201);
   }
 });
 afterAll(async () => srv.stop());
 
 describe('login throttling', () => {
   it('When address A fails for a user again and again, then A waits longer each time while the user logs in from B at once', async () => {
-    for (let i = 0; i < LOGIN_LIMITS.pair.free + 1; i++) expect((await loginFrom(srv.url, A, 'target', 'wrong-password-xx')).res.status).toBe(401);
+    for (let i = 0; i < LOGIN_LIMITS.pair.free + 1; i++)
+      expect((await loginFrom(srv.url, A, 'target', 'wrong-password-xx')).res.status).toBe(401);
     const waits: number[] = [];
     for (let round = 0; round < 3; round++) {
       const refused = (await loginFrom(srv.url, A, 'target', PASSWORD)).res;
@@ -44,7 +49,8 @@ describe('login throttling', () => {
 
   it('When a name is guessed from many addresses, then it is only slowed, never locked', async () => {
     // Two waves at once from 12 addresses, as a spread-out guess comes: enough to reach the full slowing.
-    const wave = (from: number, to: number) => Promise.all(Array.from({ length: to - from }, (_, i) => loginFrom(srv.url, `127.0.0.${from + i}`, 'spread', 'wrong-password-xx')));
+    const wave = (from: number, to: number) =>
+      Promise.all(Array.from({ length: to - from }, (_, i) => loginFrom(srv.url, `127.0.0.${from + i}`, 'spread', 'wrong-password-xx')));
     for (const { res } of [...(await wave(10, 18)), ...(await wave(18, 22))]) expect(res.status).toBe(401);
     const real = await loginFrom(srv.url, B, 'spread', PASSWORD);
     expect(real.res.status).toBe(303);
@@ -54,7 +60,8 @@ describe('login throttling', () => {
 
   it('When one address tries many names, then it is refused after the per-address allowance', async () => {
     const C = '127.0.0.30';
-    for (let i = 0; i <= LOGIN_LIMITS.address.free; i++) expect((await loginFrom(srv.url, C, `guess${i}`, 'wrong-password-xx')).res.status).toBe(401);
+    for (let i = 0; i <= LOGIN_LIMITS.address.free; i++)
+      expect((await loginFrom(srv.url, C, `guess${i}`, 'wrong-password-xx')).res.status).toBe(401);
     const refused = (await loginFrom(srv.url, C, 'other', PASSWORD)).res;
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);

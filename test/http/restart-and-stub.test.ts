@@ -12,7 +12,11 @@ describe('restart', () => {
     const templatesDir = path.resolve('test/fixtures/kickstarts');
     const first = await startTestServer({ templatesDir });
     const reg = (await request(first.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body;
-    await request(first.url).post(`/api/v1/hosts/${reg.id}/assignment`).set('Authorization', `Bearer ${first.adminToken}`).send({ action: 'reboot' }).expect(200);
+    await request(first.url)
+      .post(`/api/v1/hosts/${reg.id}/assignment`)
+      .set('Authorization', `Bearer ${first.adminToken}`)
+      .send({ action: 'reboot' })
+      .expect(200);
     await first.stop();
 
     const second = await startTestServer({ templatesDir, dataDir: first.dataDir, port: first.port });

@@ -29,9 +29,31 @@ async function resetRules() {
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
-  await api.post('/api/v1/profiles', { name: 'plain', action: 'kickstart', template: 'plain.ks.njk', params: { repo: 'http://127.0.0.1/default' } }).expect(201);
-  await api.post('/api/v1/profiles', { name: 'repo', action: 'kickstart', template: 'needs-param.ks.njk', params: { repo: 'http://127.0.0.1/profile-repo' } }).expect(201);
-  await api.post('/api/v1/profiles', { name: 'debian', action: 'kexec', kernel: 'http://127.0.0.1/linux', initrd: 'http://127.0.0.1/initrd.gz', append: 'auto=true hostname={{ host.hostname }} url={{ params.preseed | default("http://127.0.0.1/p.cfg") }}' }).expect(201);
+  await api
+    .post('/api/v1/profiles', {
+      name: 'plain',
+      action: 'kickstart',
+      template: 'plain.ks.njk',
+      params: { repo: 'http://127.0.0.1/default' },
+    })
+    .expect(201);
+  await api
+    .post('/api/v1/profiles', {
+      name: 'repo',
+      action: 'kickstart',
+      template: 'needs-param.ks.njk',
+      params: { repo: 'http://127.0.0.1/profile-repo' },
+    })
+    .expect(201);
+  await api
+    .post('/api/v1/profiles', {
+      name: 'debian',
+      action: 'kexec',
+      kernel: 'http://127.0.0.1/linux',
+      initrd: 'http://127.0.0.1/initrd.gz',
+      append: 'auto=true hostname={{ host.hostname }} url={{ params.preseed | default("http://127.0.0.1/p.cfg") }}',
+    })
+    .expect(201);
   await api.post('/api/v1/profiles', { name: 'bounce', action: 'reboot' }).expect(201);
 });
 afterAll(async () => srv.stop());
@@ -54,7 +76,13 @@ describe('profiles', () => {
   });
 
   it('When a kexec append line tries to run code, then the profile is refused naming append', async () => {
-    const res = await api.post('/api/v1/profiles', { name: 'evil', action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i', append: '{{ range.constructor("return process")() }}' });
+    const res = await api.post('/api/v1/profiles', {
+      name: 'evil',
+      action: 'kexec',
+      kernel: 'http://127.0.0.1/k',
+      initrd: 'http://127.0.0.1/i',
+      append: '{{ range.constructor("return process")() }}',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'INVALID_PATTERN', field: 'append' });
   });
@@ -102,11 +130,21 @@ describe('rules', () => {
   beforeEach(resetRules);
 
   it.each([
-    [{ name: 'r', expression: 'memory_mib >= 1 and\n (cpu.cores > 2', profile: 'plain' }, 'INVALID_EXPRESSION', 'expression', /line 2, column \d+/],
+    [
+      { name: 'r', expression: 'memory_mib >= 1 and\n (cpu.cores > 2', profile: 'plain' },
+      'INVALID_EXPRESSION',
+      'expression',
+      /line 2, column \d+/,
+    ],
     [{ name: 'r', expression: 'cpu.core > 2', profile: 'plain' }, 'INVALID_EXPRESSION', 'expression', /unknown fact "cpu.core"/],
     [{ name: 'r', expression: 'dmi.vendor > 2', profile: 'plain' }, 'INVALID_EXPRESSION', 'expression', /dmi.vendor/],
     [{ name: 'r', expression: 'arch == "x86_64"', profile: 'nope' }, 'UNKNOWN_PROFILE', 'profile', /nope/],
-    [{ name: 'r', expression: 'arch == "x86_64"', profile: 'plain', hostname_pattern: '{% for x in facts.nics %}{% endfor %}' }, 'INVALID_PATTERN', 'hostname_pattern', /not allowed/],
+    [
+      { name: 'r', expression: 'arch == "x86_64"', profile: 'plain', hostname_pattern: '{% for x in facts.nics %}{% endfor %}' },
+      'INVALID_PATTERN',
+      'hostname_pattern',
+      /not allowed/,
+    ],
     [{ name: 'r', expression: 'arch == "x86_64"', profile: 'plain', priority: -1 }, 'VALIDATION', 'priority', /priority/],
     [{ name: 'r', expression: 'arch == "x86_64"', profile: 'plain', colour: 'red' }, 'VALIDATION', 'colour', /colour/],
   ])('When a rule is %j, then it is refused with %s naming %s', async (body, code, field, message) => {
@@ -118,9 +156,19 @@ describe('rules', () => {
   });
 
   it('When hosts are auto-assigned, then the first enabled rule by priority wins and the timeline says which and why', async () => {
-    await api.post('/api/v1/rules', { name: 'off', expression: 'memory_mib > 1', profile: 'bounce', priority: 1, enabled: false }).expect(201);
+    await api
+      .post('/api/v1/rules', { name: 'off', expression: 'memory_mib > 1', profile: 'bounce', priority: 1, enabled: false })
+      .expect(201);
     await api.post('/api/v1/rules', { name: 'small', expression: 'memory_mib < 4096', profile: 'bounce', priority: 5 }).expect(201);
-    await api.post('/api/v1/rules', { name: 'dell', expression: 'dmi.vendor ~ "Dell" and any(nics, speed_mbps >= 25000)', profile: 'plain', hostname_pattern: 'dell-{{ seq(3) }}.example.com', priority: 10 }).expect(201);
+    await api
+      .post('/api/v1/rules', {
+        name: 'dell',
+        expression: 'dmi.vendor ~ "Dell" and any(nics, speed_mbps >= 25000)',
+        profile: 'plain',
+        hostname_pattern: 'dell-{{ seq(3) }}.example.com',
+        priority: 10,
+      })
+      .expect(201);
     const a = await discover();
     const b = await discover();
     const res = await api.post('/api/v1/hosts/auto-assign', {});
@@ -138,7 +186,9 @@ describe('rules', () => {
   });
 
   it('When a rule has a limit, then it never assigns more hosts than that', async () => {
-    await api.post('/api/v1/rules', { name: 'two', expression: 'has(boot_mac)', profile: 'bounce', limit: 2, hostname_pattern: 'l-{{ seq(2) }}' }).expect(201);
+    await api
+      .post('/api/v1/rules', { name: 'two', expression: 'has(boot_mac)', profile: 'bounce', limit: 2, hostname_pattern: 'l-{{ seq(2) }}' })
+      .expect(201);
     for (let i = 0; i < 4; i++) await discover();
     const res = await api.post('/api/v1/hosts/auto-assign', {});
     const outcomes = res.body.results.map((r: { outcome: string }) => r.outcome).sort();
@@ -149,7 +199,15 @@ describe('rules', () => {
 
   it('When 50 machines register at once with auto-provisioning on, then the limit holds and no hostname repeats', async () => {
     await api.patch('/api/v1/settings', { auto_provision: true }).expect(200);
-    await api.post('/api/v1/rules', { name: 'storm', expression: 'memory_mib > 1', profile: 'bounce', limit: 5, hostname_pattern: 's-{{ seq(3) }}' }).expect(201);
+    await api
+      .post('/api/v1/rules', {
+        name: 'storm',
+        expression: 'memory_mib > 1',
+        profile: 'bounce',
+        limit: 5,
+        hostname_pattern: 's-{{ seq(3) }}',
+      })
+      .expect(201);
     const regs = await Promise.all(Array.from({ length: 50 }, () => request(srv.url).post('/api/v1/discovery').send(sampleFacts())));
     expect(regs.every((r) => r.status === 201)).toBe(true);
     const hosts = (await api.get('/api/v1/hosts')).body.hosts as { state: string; hostname?: string }[];
@@ -168,7 +226,9 @@ describe('rules', () => {
   it('When a pattern gives a hostname already in use, then the host stays waiting with the reason on its timeline', async () => {
     const taken = await discover();
     await api.post(`/api/v1/hosts/${taken.id}/assignment`, { action: 'reboot', hostname: 'fixed.example.com' }).expect(200);
-    await api.post('/api/v1/rules', { name: 'fixed', expression: 'memory_mib > 1', profile: 'bounce', hostname_pattern: 'fixed.example.com' }).expect(201);
+    await api
+      .post('/api/v1/rules', { name: 'fixed', expression: 'memory_mib > 1', profile: 'bounce', hostname_pattern: 'fixed.example.com' })
+      .expect(201);
     const { id } = await discover();
     const res = await api.post(`/api/v1/hosts/${id}/auto-assign`, {});
     expect(res.body).toMatchObject({ outcome: 'failed', rule: 'fixed' });
@@ -183,7 +243,13 @@ describe('rules', () => {
     await api.post('/api/v1/rules', { name: 'first', expression: 'arch == "aarch64"', profile: 'bounce', priority: 1 }).expect(201);
     const big = await discover();
     const small = await discover({ memory_mib: 1024 });
-    const candidate = { name: 'big', expression: 'memory_mib >= 65536', profile: 'plain', hostname_pattern: 'big-{{ seq(2) }}', priority: 50 };
+    const candidate = {
+      name: 'big',
+      expression: 'memory_mib >= 65536',
+      profile: 'plain',
+      hostname_pattern: 'big-{{ seq(2) }}',
+      priority: 50,
+    };
     const res = await api.post('/api/v1/rules/preview', { rule: candidate, host: big.id });
     expect(res.status).toBe(200);
     expect(res.body.matches).toEqual([{ host: big.id, boot_mac: expect.any(String), hostname: 'big-01', within_limit: true }]);
@@ -209,7 +275,9 @@ describe('rules', () => {
   });
 
   it('When a rule is edited, then its sequence carries on', async () => {
-    await api.post('/api/v1/rules', { name: 'seq', expression: 'memory_mib > 1', profile: 'bounce', hostname_pattern: 'q-{{ seq(1) }}' }).expect(201);
+    await api
+      .post('/api/v1/rules', { name: 'seq', expression: 'memory_mib > 1', profile: 'bounce', hostname_pattern: 'q-{{ seq(1) }}' })
+      .expect(201);
     await discover();
     await api.post('/api/v1/hosts/auto-assign', {}).expect(200);
     await api.put('/api/v1/rules/seq', { expression: 'memory_mib > 2', profile: 'bounce', hostname_pattern: 'q-{{ seq(1) }}' }).expect(200);

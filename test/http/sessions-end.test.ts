@@ -33,7 +33,8 @@ describe('sessions end with their user (API)', () => {
 
   it('When a user is deleted, then its session is sent to login at the next request and its personal token is refused', async () => {
     await createUser(srv, 'gone', 'operator', PASSWORD);
-    const token = (await request(srv.url).post('/api/v1/users/gone/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body.token as string;
+    const token = (await request(srv.url).post('/api/v1/users/gone/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body
+      .token as string;
     const { agent } = await webLogin(srv, 'gone', PASSWORD);
     await request(srv.url).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
     await request(srv.url).delete('/api/v1/users/gone').set(admin()).expect(204);
@@ -53,7 +54,8 @@ describe('sessions end with their user (API)', () => {
 
   it('When an admin is made a viewer, then its session ends and its token has only the viewer rights from the next request on', async () => {
     await createUser(srv, 'boss', 'admin', PASSWORD);
-    const token = (await request(srv.url).post('/api/v1/users/boss/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body.token as string;
+    const token = (await request(srv.url).post('/api/v1/users/boss/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body
+      .token as string;
     const bearer = { Authorization: `Bearer ${token}` };
     const { agent, csrf } = await webLogin(srv, 'boss', PASSWORD);
     await request(srv.url).post('/api/v1/profiles').set(bearer).send({ name: 'before', action: 'reboot' }).expect(201);
@@ -86,13 +88,25 @@ describe('sessions end with their user (CLI in another process)', () => {
   let dataDir: string;
   const cli = (args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'src/main.ts', 'user', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', KICKSTAND_DATA: dataDir, PORT: String(svc.port), KICKSTAND_BIND: '127.0.0.1', KICKSTAND_ADMIN_TOKEN: FAULT_ADMIN_TOKEN, KICKSTAND_USER_PASSWORD: 'cli-chosen-password-1' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        KICKSTAND_DATA: dataDir,
+        PORT: String(svc.port),
+        KICKSTAND_BIND: '127.0.0.1',
+        KICKSTAND_ADMIN_TOKEN: FAULT_ADMIN_TOKEN,
+        KICKSTAND_USER_PASSWORD: 'cli-chosen-password-1',
+      },
       timeout: 30_000,
     });
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-sessions-'));
     svc = await startServiceProcess({ dataDir });
-    for (const [name, role] of [['cli-admin', 'admin'], ['cli-reset', 'viewer'], ['cli-gone', 'operator']]) {
+    for (const [name, role] of [
+      ['cli-admin', 'admin'],
+      ['cli-reset', 'viewer'],
+      ['cli-gone', 'operator'],
+    ]) {
       expect((await svc.admin('POST', '/api/v1/users', { name, role, password: PASSWORD })).status).toBe(201);
     }
   }, 90_000);
@@ -116,8 +130,12 @@ describe('sessions end with their user (CLI in another process)', () => {
     await request(svc.url).get('/api/v1/hosts').set('Authorization', `Bearer ${token}`).expect(401);
 
     // The service made the changes (one writer): they are in its audit trail, and the new password works.
-    const audit = (await (await svc.admin('GET', '/api/v1/audit?action=user.*')).json()) as { entries: { action: string; target: string }[] };
-    expect(audit.entries.map((e) => `${e.action} ${e.target}`)).toEqual(expect.arrayContaining(['user.role cli-admin', 'user.password cli-reset', 'user.delete cli-gone']));
+    const audit = (await (await svc.admin('GET', '/api/v1/audit?action=user.*')).json()) as {
+      entries: { action: string; target: string }[];
+    };
+    expect(audit.entries.map((e) => `${e.action} ${e.target}`)).toEqual(
+      expect.arrayContaining(['user.role cli-admin', 'user.password cli-reset', 'user.delete cli-gone']),
+    );
     expect((await (await webLogin(svc, 'cli-reset', 'cli-chosen-password-1')).agent.get('/hosts')).status).toBe(200);
   }, 90_000);
 });

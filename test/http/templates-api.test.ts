@@ -12,7 +12,8 @@ import { sampleFacts } from '../support/facts.js';
 let srv: TestServer;
 let dir: string;
 const tokens: Record<string, string> = {};
-const api = (method: 'get' | 'put' | 'post', url: string, who = 'author') => request(srv.url)[method](url).set('Authorization', `Bearer ${tokens[who]}`);
+const api = (method: 'get' | 'put' | 'post', url: string, who = 'author') =>
+  request(srv.url)[method](url).set('Authorization', `Bearer ${tokens[who]}`);
 const fileText = (name: string) => readFile(path.join(dir, name), 'utf-8');
 
 beforeAll(async () => {
@@ -22,8 +23,18 @@ beforeAll(async () => {
   srv = await startTestServer({ templatesDir: dir });
   tokens.admin = srv.adminToken;
   for (const role of ['operator', 'author', 'viewer']) {
-    await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: `${role}1`, role, password: `${role}-password-123` }).expect(201);
-    tokens[role] = (await request(srv.url).post(`/api/v1/users/${role}1/tokens`).set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 't' }).expect(201)).body.token;
+    await request(srv.url)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ name: `${role}1`, role, password: `${role}-password-123` })
+      .expect(201);
+    tokens[role] = (
+      await request(srv.url)
+        .post(`/api/v1/users/${role}1/tokens`)
+        .set('Authorization', `Bearer ${srv.adminToken}`)
+        .send({ name: 't' })
+        .expect(201)
+    ).body.token;
   }
 });
 afterAll(async () => {
@@ -35,7 +46,9 @@ describe('template API', () => {
   it('When templates are listed, then every .njk and .sh file below the folder is there, snippets and shell included', async () => {
     const res = await api('get', '/api/v1/templates', 'viewer').expect(200);
     const names = res.body.templates.map((t: { name: string }) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['rhel.ks.njk', 'stub.ks.njk', 'snippets/network.njk', 'discovery/pre.sh', 'site.ks.njk']));
+    expect(names).toEqual(
+      expect.arrayContaining(['rhel.ks.njk', 'stub.ks.njk', 'snippets/network.njk', 'discovery/pre.sh', 'site.ks.njk']),
+    );
     expect(names.some((n: string) => n.startsWith('samples/'))).toBe(false);
   });
 
@@ -44,8 +57,13 @@ describe('template API', () => {
     const opened = (await api('get', '/api/v1/templates/site.ks.njk', 'viewer').expect(200)).body;
     expect(opened.content).toBe(before);
     const next = before.replace('reboot', 'poweroff');
-    const res = await api('put', '/api/v1/templates/site.ks.njk').send({ content: next, base_sha256: opened.sha256, message: 'power off after install' }).expect(200);
-    expect(res.body).toMatchObject({ changed: true, version: { name: 'site.ks.njk', version: 2, author: 'author1', action: 'save', message: 'power off after install' } });
+    const res = await api('put', '/api/v1/templates/site.ks.njk')
+      .send({ content: next, base_sha256: opened.sha256, message: 'power off after install' })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      changed: true,
+      version: { name: 'site.ks.njk', version: 2, author: 'author1', action: 'save', message: 'power off after install' },
+    });
     expect(await fileText('site.ks.njk')).toBe(next);
     const versions = (await api('get', '/api/v1/templates/site.ks.njk', 'viewer').expect(200)).body.versions;
     expect(versions.map((v: { version: number; action: string; author: string }) => [v.version, v.action, v.author])).toEqual([
@@ -74,8 +92,12 @@ describe('template API', () => {
 
   it('When the file changed since the editor opened it, then the save is refused with 409 and nothing is lost', async () => {
     const opened = (await api('get', '/api/v1/templates/site.ks.njk', 'viewer').expect(200)).body;
-    await api('put', '/api/v1/templates/site.ks.njk', 'admin').send({ content: `${opened.content}# admin's change\n`, base_sha256: opened.sha256 }).expect(200);
-    const res = await api('put', '/api/v1/templates/site.ks.njk').send({ content: `${opened.content}# author's change\n`, base_sha256: opened.sha256 }).expect(409);
+    await api('put', '/api/v1/templates/site.ks.njk', 'admin')
+      .send({ content: `${opened.content}# admin's change\n`, base_sha256: opened.sha256 })
+      .expect(200);
+    const res = await api('put', '/api/v1/templates/site.ks.njk')
+      .send({ content: `${opened.content}# author's change\n`, base_sha256: opened.sha256 })
+      .expect(409);
     expect(res.body.error).toMatchObject({ code: 'TEMPLATE_CHANGED', field: 'base_sha256' });
     expect(res.body.error.message).toContain('by admin-token');
     expect(await fileText('site.ks.njk')).toContain("# admin's change");
@@ -87,14 +109,21 @@ describe('template API', () => {
     const versions = (await api('get', '/api/v1/templates/site.ks.njk', 'viewer').expect(200)).body.versions;
     const imported = versions.at(-2);
     expect(imported).toMatchObject({ action: 'import', author: 'disk', message: 'changed on disk outside Kickstand' });
-    expect((await api('get', `/api/v1/templates/site.ks.njk/versions/${imported.version}`, 'viewer').expect(200)).body.content).toBe('text\n# edited on the server\nreboot\n');
+    expect((await api('get', `/api/v1/templates/site.ks.njk/versions/${imported.version}`, 'viewer').expect(200)).body.content).toBe(
+      'text\n# edited on the server\nreboot\n',
+    );
     expect(res.body.version.version).toBe(Number(imported.version) + 1);
   });
 
   it('When an author rolls back, then the old text is in service again as a new version, and the kickstart served changes with it', async () => {
     const mac = '52:54:00:aa:bb:01';
-    const reg = await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect(201);
-    await api('post', `/api/v1/hosts/${reg.body.id}/assignment`, 'operator').send({ action: 'kickstart', template: 'site.ks.njk', hostname: 'rb1.example.com' }).expect(200);
+    const reg = await request(srv.url)
+      .post('/api/v1/discovery')
+      .send(sampleFacts({ boot_mac: mac }))
+      .expect(201);
+    await api('post', `/api/v1/hosts/${reg.body.id}/assignment`, 'operator')
+      .send({ action: 'kickstart', template: 'site.ks.njk', hostname: 'rb1.example.com' })
+      .expect(200);
     const served = async () => (await api('get', `/api/v1/hosts/${reg.body.id}/kickstart`, 'operator').expect(200)).text;
     expect(await served()).toContain('# saved in Kickstand');
     const res = await api('post', '/api/v1/templates/site.ks.njk/rollback').send({ version: 2 }).expect(200);
@@ -105,7 +134,9 @@ describe('template API', () => {
   });
 
   it('When a new file is saved, then it is created (201) and can be assigned; a name that escapes the folder is refused', async () => {
-    await api('put', '/api/v1/templates/snippets/site-extra.njk').send({ content: 'services --enabled=chronyd\n', base_sha256: '' }).expect(201);
+    await api('put', '/api/v1/templates/snippets/site-extra.njk')
+      .send({ content: 'services --enabled=chronyd\n', base_sha256: '' })
+      .expect(201);
     expect(await fileText('snippets/site-extra.njk')).toBe('services --enabled=chronyd\n');
     for (const bad of ['../escape.njk', 'snippets/../../x.njk', '.hidden.njk', 'x.txt', 'a//b.njk']) {
       const res = await api('put', `/api/v1/templates/${bad.split('/').map(encodeURIComponent).join('/')}`).send({ content: 'x' });
@@ -143,23 +174,40 @@ describe('template preview and lint', () => {
     const draft = 'text\nnetwork --bootproto=dhcp\nbogus --flag\n%pre\necho hi\n%end\n%packages\n@core\n';
     const res = await preview('site.ks.njk', { content: draft, sample: 'small-vm' });
     const byCode = Object.fromEntries(res.body.findings.map((f: { code: string; line: number; in: string }) => [f.code, [f.line, f.in]]));
-    expect(byCode).toMatchObject({ UNKNOWN_COMMAND: [3, 'rendered'], PRE_IN_INCLUDED: [4, 'rendered'], UNTERMINATED_SECTION: [8, 'rendered'] });
+    expect(byCode).toMatchObject({
+      UNKNOWN_COMMAND: [3, 'rendered'],
+      PRE_IN_INCLUDED: [4, 'rendered'],
+      UNTERMINATED_SECTION: [8, 'rendered'],
+    });
     // Like pykickstart, the open section is reported where the text ends, naming the line that opened it.
-    expect(res.body.findings.find((f: { code: string }) => f.code === 'UNTERMINATED_SECTION').message).toBe('%packages (line 7) does not end with %end');
+    expect(res.body.findings.find((f: { code: string }) => f.code === 'UNTERMINATED_SECTION').message).toBe(
+      '%packages (line 7) does not end with %end',
+    );
     expect(await fileText('site.ks.njk')).toBe(before);
   });
 
   it('When a draft uses an undefined variable, then the finding names it and its template line', async () => {
     const res = await preview('site.ks.njk', { content: 'text\n\nrootpw --iscrypted {{ params.root_hash }}\n', sample: 'small-vm' });
-    expect(res.body.findings).toEqual([expect.objectContaining({ in: 'template', line: 3, code: 'TEMPLATE_RENDER', message: expect.stringContaining('params.root_hash') })]);
+    expect(res.body.findings).toEqual([
+      expect.objectContaining({ in: 'template', line: 3, code: 'TEMPLATE_RENDER', message: expect.stringContaining('params.root_hash') }),
+    ]);
     expect(res.body.rendered).toBeUndefined();
   });
 
   it('When a discovered host is the target, then its facts and its assignment params are used; a profile adds its params', async () => {
     const mac = '52:54:00:aa:bb:02';
-    const reg = await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ boot_mac: mac })).expect(201);
-    await api('post', '/api/v1/profiles', 'operator').send({ name: 'p-tz', action: 'kickstart', template: 'site.ks.njk', params: { tz: 'Europe/Paris' } }).expect(201);
-    const res = await preview('site.ks.njk', { content: 'text\nnetwork --device={{ host.boot_mac }}\ntimezone {{ params.tz }}\n', host: reg.body.id, profile: 'p-tz' });
+    const reg = await request(srv.url)
+      .post('/api/v1/discovery')
+      .send(sampleFacts({ boot_mac: mac }))
+      .expect(201);
+    await api('post', '/api/v1/profiles', 'operator')
+      .send({ name: 'p-tz', action: 'kickstart', template: 'site.ks.njk', params: { tz: 'Europe/Paris' } })
+      .expect(201);
+    const res = await preview('site.ks.njk', {
+      content: 'text\nnetwork --device={{ host.boot_mac }}\ntimezone {{ params.tz }}\n',
+      host: reg.body.id,
+      profile: 'p-tz',
+    });
     expect(res.body.rendered).toBe(`text\nnetwork --device=${mac}\ntimezone Europe/Paris\n`);
     expect(res.body.findings).toEqual([]);
     await api('post', '/api/v1/templates/site.ks.njk/preview').send({ host: 'no-such-host' }).expect(404);
@@ -169,10 +217,22 @@ describe('template preview and lint', () => {
     await preview('site.ks.njk', { sample: 'small-vm' });
     await preview('site.ks.njk', { content: 'text\n', sample: 'small-vm' });
     const refused = await preview('site.ks.njk', { content: 'text\n{{ range.constructor("return 1")() }}\n', sample: 'small-vm' });
-    expect(refused.body.findings).toEqual([expect.objectContaining({ code: 'TEMPLATE_RENDER', line: 2, message: expect.stringContaining('"constructor" is not available in templates') })]);
-    const entries = (await api('get', '/api/v1/audit', 'admin').expect(200)).body.entries.filter((e: { action: string }) => e.action === 'template.preview');
+    expect(refused.body.findings).toEqual([
+      expect.objectContaining({
+        code: 'TEMPLATE_RENDER',
+        line: 2,
+        message: expect.stringContaining('"constructor" is not available in templates'),
+      }),
+    ]);
+    const entries = (await api('get', '/api/v1/audit', 'admin').expect(200)).body.entries.filter(
+      (e: { action: string }) => e.action === 'template.preview',
+    );
     expect(entries.slice(0, 3)).toEqual([
-      expect.objectContaining({ actor: 'author1', target: 'site.ks.njk', detail: expect.stringMatching(/^unsaved text not rendered: .*constructor/) }),
+      expect.objectContaining({
+        actor: 'author1',
+        target: 'site.ks.njk',
+        detail: expect.stringMatching(/^unsaved text not rendered: .*constructor/),
+      }),
       expect.objectContaining({ actor: 'author1', target: 'site.ks.njk', detail: 'unsaved text for sample small-vm' }),
       expect.objectContaining({ actor: 'author1', target: 'site.ks.njk', detail: 'saved text for sample small-vm' }),
     ]);
@@ -182,7 +242,10 @@ describe('template preview and lint', () => {
     const rhel8 = await preview('site.ks.njk', { content: 'timesource --ntp-server=ntp.example.com\n', sample: 'small-vm' });
     expect(rhel8.body.version).toBe('RHEL8');
     expect(rhel8.body.findings.map((f: { code: string }) => f.code)).toEqual(['UNKNOWN_COMMAND']);
-    const declared = await preview('site.ks.njk', { content: '#version=RHEL9\ntimesource --ntp-server=ntp.example.com\n', sample: 'small-vm' });
+    const declared = await preview('site.ks.njk', {
+      content: '#version=RHEL9\ntimesource --ntp-server=ntp.example.com\n',
+      sample: 'small-vm',
+    });
     expect(declared.body).toMatchObject({ version: 'RHEL9', findings: [] });
   });
 

@@ -11,7 +11,8 @@ const PASSWORD = 'web-operator-password';
 const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminToken}`);
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 /** What autoescape makes of a string (nunjucks escapes & " ' < >). */
-const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escaped = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** Markup, an attribute break-out and template syntax in one string; `tag` tells the fields apart. */
 const hostile = (tag: string) => `${tag}<script>alert('${tag}')</script>"><img src=x onerror=alert('${tag}')>{{ 7*7 }}`;
 
@@ -31,8 +32,16 @@ async function logIn(name = 'webop', password = PASSWORD, next = '/hosts') {
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
-  await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'webop', role: 'operator', password: PASSWORD }).expect(201);
-  await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'victim', role: 'viewer', password: PASSWORD }).expect(201);
+  await request(srv.url)
+    .post('/api/v1/users')
+    .set('Authorization', `Bearer ${srv.adminToken}`)
+    .send({ name: 'webop', role: 'operator', password: PASSWORD })
+    .expect(201);
+  await request(srv.url)
+    .post('/api/v1/users')
+    .set('Authorization', `Bearer ${srv.adminToken}`)
+    .send({ name: 'victim', role: 'viewer', password: PASSWORD })
+    .expect(201);
 });
 afterAll(async () => srv.stop());
 
@@ -57,15 +66,26 @@ describe('web login', () => {
   });
 
   it('When the public URL is https (TLS ends at a proxy), then the login and session cookies are Secure though the socket is plain HTTP', async () => {
-    const behindProxy = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), publicUrl: 'https://kickstand.example.com' });
+    const behindProxy = await startTestServer({
+      templatesDir: path.resolve('test/fixtures/kickstarts'),
+      publicUrl: 'https://kickstand.example.com',
+    });
     try {
-      await request(behindProxy.url).post('/api/v1/users').set('Authorization', `Bearer ${behindProxy.adminToken}`).send({ name: 'webop', role: 'operator', password: PASSWORD }).expect(201);
+      await request(behindProxy.url)
+        .post('/api/v1/users')
+        .set('Authorization', `Bearer ${behindProxy.adminToken}`)
+        .send({ name: 'webop', role: 'operator', password: PASSWORD })
+        .expect(201);
       const form = await request(behindProxy.url).get('/login').expect(200);
       const loginCookie = ([] as string[]).concat(form.headers['set-cookie'] ?? []).find((c) => c.startsWith('ks_login='))!;
       expect(loginCookie).toMatch(/; Secure/);
       const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
       // The test client talks plain HTTP, so it would not send a Secure cookie back by itself.
-      const res = await request(behindProxy.url).post('/login').set('Cookie', loginCookie.split(';')[0]!).type('form').send({ _csrf: csrf, name: 'webop', password: PASSWORD, next: '/hosts' });
+      const res = await request(behindProxy.url)
+        .post('/login')
+        .set('Cookie', loginCookie.split(';')[0]!)
+        .type('form')
+        .send({ _csrf: csrf, name: 'webop', password: PASSWORD, next: '/hosts' });
       expect(res.status).toBe(303);
       const sessionCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('ks_session='));
       expect(sessionCookie).toMatch(/; Secure/);
@@ -141,7 +161,16 @@ describe('hostile facts on pages', () => {
 
     await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'hostile-reboot', action: 'reboot' }).expect(201);
     const csrf = csrfOf(hostPage.text);
-    const preview = await agent.post('/rules').type('form').send({ _csrf: csrf, name: 'by-name', expression: 'dmi.serial == "HOSTILE-0001"', profile: 'hostile-reboot', hostname_pattern: '{{ facts.hostname }}', priority: '100', limit: '0', intent: 'preview' });
+    const preview = await agent.post('/rules').type('form').send({
+      _csrf: csrf,
+      name: 'by-name',
+      expression: 'dmi.serial == "HOSTILE-0001"',
+      profile: 'hostile-reboot',
+      hostname_pattern: '{{ facts.hostname }}',
+      priority: '100',
+      limit: '0',
+      intent: 'preview',
+    });
     expect(preview.status).toBe(200);
     const section = preview.text.slice(preview.text.indexOf('id="preview"'));
     expect(section).toContain(`<a href="/hosts/${body.id}">`);
@@ -171,8 +200,12 @@ describe('hostile facts on pages', () => {
 describe('static files', () => {
   it('When a static file is asked for, then only the known ones exist', async () => {
     await request(srv.url).get('/static/kickstand.css').expect(200).expect('content-type', /css/);
-    await request(srv.url).get('/static/hosts.js').expect(200).expect('content-type', /javascript/);
-    for (const name of ['constructor', '__proto__', '..%2Fpackage.json', 'nope.js']) await request(srv.url).get(`/static/${name}`).expect(404);
+    await request(srv.url)
+      .get('/static/hosts.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
+    for (const name of ['constructor', '__proto__', '..%2Fpackage.json', 'nope.js'])
+      await request(srv.url).get(`/static/${name}`).expect(404);
   });
 });
 
@@ -192,18 +225,33 @@ describe('boot page', () => {
 
 describe('bulk actions', () => {
   it('When hosts are selected, then a profile is assigned to each, one failure does not stop the others, and delete works', async () => {
-    await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'bulk-deb', action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i' }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/profiles')
+      .set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ name: 'bulk-deb', action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i' })
+      .expect(201);
     const withKexec = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body.id as string;
-    const without = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts({ kexec: { available: false } })).expect(201)).body.id as string;
+    const without = (
+      await request(srv.url)
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ kexec: { available: false } }))
+        .expect(201)
+    ).body.id as string;
     const { agent } = await logIn();
     const page = await agent.get('/hosts').expect(200);
     expect(page.text).toContain(`name="ids" value="${withKexec}"`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
-    const res = await agent.post('/hosts/bulk').type('form').send(`_csrf=${encodeURIComponent(csrf!)}&bulk_action=assign&profile=bulk-deb&ids=${withKexec}&ids=${without}`);
+    const res = await agent
+      .post('/hosts/bulk')
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrf!)}&bulk_action=assign&profile=bulk-deb&ids=${withKexec}&ids=${without}`);
     expect(res.status).toBe(200);
     expect(res.text).toContain(`${withKexec}</a>: assigned`);
     expect(res.text).toMatch(new RegExp(`${without}</a>: failed — host ${without} reported no kexec`));
-    const gone = await agent.post('/hosts/bulk').type('form').send(`_csrf=${encodeURIComponent(csrf!)}&bulk_action=delete&ids=${without}`);
+    const gone = await agent
+      .post('/hosts/bulk')
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrf!)}&bulk_action=delete&ids=${without}`);
     expect(gone.text).toContain(`${without}</a>: deleted`);
     await request(srv.url).get(`/api/v1/hosts/${without}`).set('Authorization', `Bearer ${srv.adminToken}`).expect(404);
   });
@@ -211,7 +259,11 @@ describe('bulk actions', () => {
 
 describe('host page and assign form', () => {
   it('When an operator opens a host, then facts, NICs and the timeline show, and the form assigns a profile', async () => {
-    await request(srv.url).post('/api/v1/profiles').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 'web-reboot', action: 'reboot' }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/profiles')
+      .set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ name: 'web-reboot', action: 'reboot' })
+      .expect(201);
     const facts = sampleFacts();
     const { body } = await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
     const { agent } = await logIn();
@@ -220,7 +272,10 @@ describe('host page and assign form', () => {
     expect(page.text).toContain('eno1 (boot)');
     expect(page.text).toContain('discovered</strong> by machine');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
-    const res = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', hostname: `w-${body.id}.example.com`, params: '' });
+    const res = await agent
+      .post(`/hosts/${body.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: 'web-reboot', hostname: `w-${body.id}.example.com`, params: '' });
     expect(res.status).toBe(303);
     const host = (await request(srv.url).get(`/api/v1/hosts/${body.id}`).set('Authorization', `Bearer ${srv.adminToken}`)).body;
     expect(host).toMatchObject({ state: 'assigned', hostname: `w-${body.id}.example.com` });
@@ -235,7 +290,11 @@ describe('host page and assign form', () => {
     expect(again.id).toBe(first.id);
     const { agent } = await logIn();
     const csrf = csrfOf((await agent.get(`/hosts/${first.id}`)).text);
-    await agent.post(`/hosts/${first.id}/assign`).type('form').send({ _csrf: csrf, profile: 'timeline-reboot', hostname: '', params: '' }).expect(303);
+    await agent
+      .post(`/hosts/${first.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: 'timeline-reboot', hostname: '', params: '' })
+      .expect(303);
     await request(srv.url).get(`/api/v1/discovery/${first.id}/next`).set('Authorization', `Bearer ${again.token}`).expect(200);
 
     const page = (await agent.get(`/hosts/${first.id}`).expect(200)).text;
@@ -254,14 +313,21 @@ describe('host page and assign form', () => {
     const { body } = await request(srv.url).post('/api/v1/discovery').send(facts).expect(201);
     const { agent } = await logIn();
     const page = (await agent.get(`/hosts/${body.id}`).expect(200)).text;
-    const tree = page.slice(page.indexOf('<section class="card" id="facts-tree">'), page.indexOf('</section>', page.indexOf('id="facts-tree"')));
+    const tree = page.slice(
+      page.indexOf('<section class="card" id="facts-tree">'),
+      page.indexOf('</section>', page.indexOf('id="facts-tree"')),
+    );
     expect(tree).toContain('<summary><span class="fact-key">extra</span></summary>');
-    expect(tree).toContain('<span class="fact-key">rack_position</span> <span class="fact-value">&lt;b&gt;R12&lt;/b&gt; &amp; {{ 7*7 }}</span>');
+    expect(tree).toContain(
+      '<span class="fact-key">rack_position</span> <span class="fact-value">&lt;b&gt;R12&lt;/b&gt; &amp; {{ 7*7 }}</span>',
+    );
     expect(tree).toContain('<span class="fact-key">cabled</span> <span class="fact-value">true</span>');
     // Facts the fixed summary never showed: CPU flags, the kexec path, a NIC's carrier.
     expect(tree).toContain('<span class="fact-key">flags</span> <span class="fact-value">vmx, avx2</span>');
     expect(tree).toContain('<span class="fact-key">path</span> <span class="fact-value">/usr/sbin/kexec</span>');
-    expect(tree).toMatch(/<summary><span class="fact-key">nics<\/span> <small>\(2\)<\/small><\/summary><table class="facts-rows"><thead><tr><th>name<\/th><th>mac<\/th><th>state<\/th><th>carrier<\/th>/);
+    expect(tree).toMatch(
+      /<summary><span class="fact-key">nics<\/span> <small>\(2\)<\/small><\/summary><table class="facts-rows"><thead><tr><th>name<\/th><th>mac<\/th><th>state<\/th><th>carrier<\/th>/,
+    );
     expect(tree).toContain(`<tr><td>eno1</td><td>${facts.boot_mac}</td><td>up</td><td>true</td>`);
     expect(tree).toMatch(/<summary><span class="fact-key">disks<\/span> <small>\(1\)<\/small><\/summary><table class="facts-rows">/);
     expect(tree).toContain('<td>SAMSUNG MZQL2960HCJR</td>');
@@ -271,15 +337,24 @@ describe('host page and assign form', () => {
     const { body } = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
     const { agent } = await logIn();
     const csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get(`/hosts/${body.id}`)).text)![1];
-    const badJson = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', hostname: 'typed.example.com', params: '{"repo": ' });
+    const badJson = await agent
+      .post(`/hosts/${body.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: 'web-reboot', hostname: 'typed.example.com', params: '{"repo": ' });
     expect(badJson.status).toBe(400);
     expect(badJson.text).toMatch(/id="error-params">not valid JSON/);
     expect(badJson.text).toContain('value="typed.example.com"');
     expect(badJson.text).toContain('{&quot;repo&quot;: </textarea>');
-    const badProfile = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'nope', hostname: '', params: '' });
+    const badProfile = await agent
+      .post(`/hosts/${body.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: 'nope', hostname: '', params: '' });
     expect(badProfile.status).toBe(400);
     expect(badProfile.text).toMatch(/id="error-profile">profile &quot;nope&quot; does not exist/);
-    const badName = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', hostname: 'bad_name!', params: '' });
+    const badName = await agent
+      .post(`/hosts/${body.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: 'web-reboot', hostname: 'bad_name!', params: '' });
     expect(badName.text).toMatch(/id="error-hostname">hostname has an invalid format/);
   });
 
@@ -290,13 +365,22 @@ describe('host page and assign form', () => {
     expect(page).toContain('<option>plain.ks.njk</option>');
     expect(page).toContain('Profile defaults');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1];
-    const both = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: 'web-reboot', template: 'plain.ks.njk', hostname: '', params: '' });
+    const both = await agent
+      .post(`/hosts/${body.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: 'web-reboot', template: 'plain.ks.njk', hostname: '', params: '' });
     expect(both.status).toBe(400);
     expect(both.text).toMatch(/id="error-template">choose a profile or a template, not both/);
-    const res = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: '', template: 'needs-param.ks.njk', hostname: `t-${body.id}.example.com`, params: '{"x": 1}' });
+    const res = await agent
+      .post(`/hosts/${body.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: '', template: 'needs-param.ks.njk', hostname: `t-${body.id}.example.com`, params: '{"x": 1}' });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/id="error-template">needs-param\.ks\.njk line \d+/);
-    const ok = await agent.post(`/hosts/${body.id}/assign`).type('form').send({ _csrf: csrf, profile: '', template: 'plain.ks.njk', hostname: `t-${body.id}.example.com`, params: '' });
+    const ok = await agent
+      .post(`/hosts/${body.id}/assign`)
+      .type('form')
+      .send({ _csrf: csrf, profile: '', template: 'plain.ks.njk', hostname: `t-${body.id}.example.com`, params: '' });
     expect(ok.status).toBe(303);
     const host = (await request(srv.url).get(`/api/v1/hosts/${body.id}`).set('Authorization', `Bearer ${srv.adminToken}`)).body;
     expect(host.assignment).toMatchObject({ action: 'kickstart', template: 'plain.ks.njk' });

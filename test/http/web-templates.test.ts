@@ -11,12 +11,22 @@ let srv: TestServer;
 let dir: string;
 const PASSWORD = 'template-page-password';
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-const unescape = (html: string) => html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (html: string) =>
+  html
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 async function logIn(name: string) {
   const agent = request.agent(srv.url);
   const form = await agent.get('/login');
-  await agent.post('/login').type('form').send({ _csrf: csrfOf(form.text), name, password: PASSWORD, next: '/templates' }).expect(303);
+  await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfOf(form.text), name, password: PASSWORD, next: '/templates' })
+    .expect(303);
   const page = await agent.get('/templates').expect(200);
   return { agent, csrf: csrfOf(page.text), page: page.text };
 }
@@ -27,7 +37,11 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'lab.ks.njk'), 'text\nnetwork --hostname={{ host.hostname }}\nreboot\n');
   srv = await startTestServer({ templatesDir: dir });
   for (const role of ['author', 'operator', 'viewer']) {
-    await request(srv.url).post('/api/v1/users').set('Authorization', `Bearer ${srv.adminToken}`).send({ name: role, role, password: PASSWORD }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ name: role, role, password: PASSWORD })
+      .expect(201);
   }
 });
 afterAll(async () => {
@@ -49,7 +63,10 @@ describe('templates pages', () => {
     const editor = await agent.get('/templates/edit?name=lab.ks.njk');
     const sha = /name="base_sha256" value="([0-9a-f]*)"/.exec(editor.text)![1]!;
     const typed = 'text\nnetwork --hostname={{ host.hostname }\nreboot\n# typed by the author\n';
-    const res = await agent.post('/templates/save').type('form').send({ _csrf: csrf, name: 'lab.ks.njk', base_sha256: sha, content: typed });
+    const res = await agent
+      .post('/templates/save')
+      .type('form')
+      .send({ _csrf: csrf, name: 'lab.ks.njk', base_sha256: sha, content: typed });
     expect(res.status).toBe(400);
     // The unclosed `{{` is on line 2; nunjucks stops at its lone `}` (column 37).
     expect(res.text).toMatch(/id="error-content">lab\.ks\.njk line 2, column 37: [^<]*expected variable end/);
@@ -62,7 +79,13 @@ describe('templates pages', () => {
     const { agent, csrf } = await logIn('author');
     const editor = await agent.get('/templates/edit?name=lab.ks.njk');
     const sha = /name="base_sha256" value="([0-9a-f]*)"/.exec(editor.text)![1]!;
-    const saved = await agent.post('/templates/save').type('form').send({ _csrf: csrf, name: 'lab.ks.njk', base_sha256: sha, content: 'text\nnetwork --hostname={{ host.hostname }}\npoweroff\n', message: 'lab machines stay off' });
+    const saved = await agent.post('/templates/save').type('form').send({
+      _csrf: csrf,
+      name: 'lab.ks.njk',
+      base_sha256: sha,
+      content: 'text\nnetwork --hostname={{ host.hostname }}\npoweroff\n',
+      message: 'lab machines stay off',
+    });
     expect(saved.status).toBe(303);
     expect(saved.headers.location).toBe('/templates/edit?name=lab.ks.njk&saved=2');
     expect((await agent.get(saved.headers.location!)).text).toContain('Saved as version 2');
@@ -73,7 +96,10 @@ describe('templates pages', () => {
     expect(history.text).toContain('<span class="add">+poweroff</span>');
     expect(history.text).toContain('lab machines stay off');
     const base = /name="base_sha256" value="([0-9a-f]*)"/.exec(history.text)![1]!;
-    const back = await agent.post('/templates/rollback').type('form').send({ _csrf: csrf, name: 'lab.ks.njk', version: '1', base_sha256: base });
+    const back = await agent
+      .post('/templates/rollback')
+      .type('form')
+      .send({ _csrf: csrf, name: 'lab.ks.njk', version: '1', base_sha256: base });
     expect(back.status).toBe(303);
     expect(await readFile(path.join(dir, 'lab.ks.njk'), 'utf-8')).toBe('text\nnetwork --hostname={{ host.hostname }}\nreboot\n');
     expect((await agent.get(back.headers.location!)).text).toMatch(/rollback of 1/);
@@ -82,7 +108,11 @@ describe('templates pages', () => {
   it('When a draft is previewed, then the page shows the rendered lines and the findings, and nothing is saved', async () => {
     const { agent, csrf } = await logIn('author');
     const draft = 'text\nnetwork --hostname={{ host.hostname }}\nfrobnicate now\nreboot\n';
-    const res = await agent.post('/templates/preview').type('form').send({ _csrf: csrf, name: 'lab.ks.njk', content: draft, target: 'sample:dell-r650', params: '' }).expect(200);
+    const res = await agent
+      .post('/templates/preview')
+      .type('form')
+      .send({ _csrf: csrf, name: 'lab.ks.njk', content: draft, target: 'sample:dell-r650', params: '' })
+      .expect(200);
     expect(res.text).toContain('Preview for sample dell-r650');
     expect(res.text).toMatch(/rendered line 3: [^<]*frobnicate/);
     expect(res.text).toContain('<li class="flagged"><code>frobnicate now</code></li>');
@@ -96,9 +126,17 @@ describe('templates pages', () => {
 
   it('When a draft is previewed from the editor, then the audit names the signed-in author, template.preview and the template', async () => {
     const { agent, csrf } = await logIn('author');
-    await agent.post('/templates/preview').type('form').send({ _csrf: csrf, name: 'lab.ks.njk', content: 'text\n', target: 'sample:small-vm', params: '' }).expect(200);
+    await agent
+      .post('/templates/preview')
+      .type('form')
+      .send({ _csrf: csrf, name: 'lab.ks.njk', content: 'text\n', target: 'sample:small-vm', params: '' })
+      .expect(200);
     const entries = (await request(srv.url).get('/api/v1/audit').set('Authorization', `Bearer ${srv.adminToken}`).expect(200)).body.entries;
-    expect(entries.find((e: { action: string }) => e.action === 'template.preview')).toMatchObject({ actor: 'author', target: 'lab.ks.njk', detail: 'unsaved text for sample small-vm' });
+    expect(entries.find((e: { action: string }) => e.action === 'template.preview')).toMatchObject({
+      actor: 'author',
+      target: 'lab.ks.njk',
+      detail: 'unsaved text for sample small-vm',
+    });
   });
 
   it('When an operator or a viewer posts a save, preview or rollback, then 403 and nothing changes; without the CSRF token, 403 too', async () => {

@@ -18,7 +18,14 @@ const TEMPLATES = path.resolve('test/fixtures/kickstarts');
 
 const FILE_INSTALLERS = [
   { name: 'rhel9', family: 'rhel', version: '9.4', repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os' },
-  { name: 'fedora42', family: 'fedora', version: '42', repo: 'http://mirror.example.com/fedora/42/os', kernel: 'http://tftp.example.com/f42/vmlinuz', initrd: 'http://tftp.example.com/f42/initrd.img' },
+  {
+    name: 'fedora42',
+    family: 'fedora',
+    version: '42',
+    repo: 'http://mirror.example.com/fedora/42/os',
+    kernel: 'http://tftp.example.com/f42/vmlinuz',
+    initrd: 'http://tftp.example.com/f42/initrd.img',
+  },
 ];
 
 async function installersFile(content: string): Promise<string> {
@@ -28,7 +35,15 @@ async function installersFile(content: string): Promise<string> {
 }
 
 function env(data: string, file: string): Record<string, string> {
-  return { PORT: '0', KICKSTAND_BIND: '127.0.0.1', KICKSTAND_DATA: data, KICKSTAND_TEMPLATES: TEMPLATES, KICKSTAND_ADMIN_TOKEN: TEST_ADMIN_TOKEN, KICKSTAND_INSTALLERS: file, KICKSTAND_LOG_LEVEL: 'silent' };
+  return {
+    PORT: '0',
+    KICKSTAND_BIND: '127.0.0.1',
+    KICKSTAND_DATA: data,
+    KICKSTAND_TEMPLATES: TEMPLATES,
+    KICKSTAND_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    KICKSTAND_INSTALLERS: file,
+    KICKSTAND_LOG_LEVEL: 'silent',
+  };
 }
 
 describe('a good KICKSTAND_INSTALLERS file', () => {
@@ -44,20 +59,29 @@ describe('a good KICKSTAND_INSTALLERS file', () => {
   afterAll(async () => running.stop());
 
   it('When the service starts with the file, then GET /api/v1/installers lists its entries (source "config") beside those added through the API', async () => {
-    await admin(request(running.url).post('/api/v1/installers')).send({ name: 'rhel8', family: 'rhel', version: '8.10', repo: 'http://mirror.example.com/rhel8/os' }).expect(201);
-    const { installers } = (await admin(request(running.url).get('/api/v1/installers')).expect(200)).body as { installers: { name: string; source: string }[] };
+    await admin(request(running.url).post('/api/v1/installers'))
+      .send({ name: 'rhel8', family: 'rhel', version: '8.10', repo: 'http://mirror.example.com/rhel8/os' })
+      .expect(201);
+    const { installers } = (await admin(request(running.url).get('/api/v1/installers')).expect(200)).body as {
+      installers: { name: string; source: string }[];
+    };
     expect(installers.map((i) => [i.name, i.source])).toEqual([
       ['fedora42', 'config'],
       ['rhel8', 'api'],
       ['rhel9', 'config'],
     ]);
-    expect((await admin(request(running.url).get('/api/v1/installers/fedora42')).expect(200)).body).toEqual({ ...FILE_INSTALLERS[1], source: 'config' });
+    expect((await admin(request(running.url).get('/api/v1/installers/fedora42')).expect(200)).body).toEqual({
+      ...FILE_INSTALLERS[1],
+      source: 'config',
+    });
   });
 
   it('When an entry of the file is created, replaced or deleted through the API, then 409 naming the file, and it is unchanged', async () => {
     const same = { family: 'rhel', version: '9.5', repo: 'http://elsewhere.example.com/os' };
     const refusals = [
-      await admin(request(running.url).post('/api/v1/installers')).send({ name: 'rhel9', ...same }).expect(409),
+      await admin(request(running.url).post('/api/v1/installers'))
+        .send({ name: 'rhel9', ...same })
+        .expect(409),
       await admin(request(running.url).put('/api/v1/installers/rhel9')).send(same).expect(409),
       await admin(request(running.url).delete('/api/v1/installers/rhel9')).expect(409),
     ];
@@ -65,7 +89,10 @@ describe('a good KICKSTAND_INSTALLERS file', () => {
       expect(res.body.error).toMatchObject({ code: 'NAME_TAKEN', field: 'name' });
       expect(res.body.error.message).toContain(`KICKSTAND_INSTALLERS (${file})`);
     }
-    expect((await admin(request(running.url).get('/api/v1/installers/rhel9')).expect(200)).body).toEqual({ ...FILE_INSTALLERS[0], source: 'config' });
+    expect((await admin(request(running.url).get('/api/v1/installers/rhel9')).expect(200)).body).toEqual({
+      ...FILE_INSTALLERS[0],
+      source: 'config',
+    });
   });
 
   it('When a boot entry names an installer of the file, then it boots that tree', async () => {
@@ -78,7 +105,10 @@ describe('a good KICKSTAND_INSTALLERS file', () => {
 describe('a bad KICKSTAND_INSTALLERS file', () => {
   async function serve(file: string) {
     try {
-      await run(tsx, ['src/main.ts', 'serve'], { env: { ...process.env, ...env(await tempDir('kickstand-data-'), file) }, timeout: 20_000 });
+      await run(tsx, ['src/main.ts', 'serve'], {
+        env: { ...process.env, ...env(await tempDir('kickstand-data-'), file) },
+        timeout: 20_000,
+      });
       return { code: 0, stderr: '' };
     } catch (err) {
       const e = err as { code: number; stderr: string };

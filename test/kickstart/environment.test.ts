@@ -19,7 +19,9 @@ async function folder(files: Record<string, string>): Promise<string> {
 
 describe('kickstart environment', () => {
   it('When a template includes a snippet, then both render with autoescape off', async () => {
-    env = createKickstartEnvironment(await folder({ 'a.ks.njk': 'x {% include "snippets/s.njk" %}', 'snippets/s.njk': '<{{ v }}>&' }), { watch: false });
+    env = createKickstartEnvironment(await folder({ 'a.ks.njk': 'x {% include "snippets/s.njk" %}', 'snippets/s.njk': '<{{ v }}>&' }), {
+      watch: false,
+    });
     expect(env.render('a.ks.njk', { v: '"q"' })).toBe('x <"q">&');
   });
 
@@ -29,7 +31,10 @@ describe('kickstart environment', () => {
   });
 
   it('When the error is inside a snippet, then the snippet is named', async () => {
-    env = createKickstartEnvironment(await folder({ 'a.ks.njk': '{% include "snippets/bad.njk" %}', 'snippets/bad.njk': 'ok\n{{ nope }}' }), { watch: false });
+    env = createKickstartEnvironment(
+      await folder({ 'a.ks.njk': '{% include "snippets/bad.njk" %}', 'snippets/bad.njk': 'ok\n{{ nope }}' }),
+      { watch: false },
+    );
     expect(() => env!.render('a.ks.njk', {})).toThrow(/snippets\/bad\.njk line 2/);
   });
 
@@ -52,7 +57,10 @@ describe('kickstart environment', () => {
   });
 
   it('When raw_include pastes a shell file, then nunjucks syntax inside it is left alone', async () => {
-    env = createKickstartEnvironment(await folder({ 'a.ks.njk': 'A\n{{ raw_include("lib/x.sh") }}\nB', 'lib/x.sh': 'n=${#arr[@]} {{ not_a_var }} {% x %}\n' }), { watch: false });
+    env = createKickstartEnvironment(
+      await folder({ 'a.ks.njk': 'A\n{{ raw_include("lib/x.sh") }}\nB', 'lib/x.sh': 'n=${#arr[@]} {{ not_a_var }} {% x %}\n' }),
+      { watch: false },
+    );
     expect(env.render('a.ks.njk', {})).toBe('A\nn=${#arr[@]} {{ not_a_var }} {% x %}\nB');
   });
 

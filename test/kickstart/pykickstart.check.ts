@@ -19,7 +19,11 @@ const GENERATED = 'src/kickstart/validate/grammar-data.generated.ts';
 // tools/pykickstart_verdict.py gives what ksvalidator makes of each kickstart: "ok", "error", or
 // "warning" (refused, but accepted with warnings ignored), with pykickstart's message.
 function pykickstartVerdicts(cases: { version: string; text: string }[]): [string, string][] {
-  const out = execFileSync('python3', ['tools/pykickstart_verdict.py', PYKICKSTART_DIR!], { input: JSON.stringify(cases), encoding: 'utf-8', maxBuffer: 64 << 20 });
+  const out = execFileSync('python3', ['tools/pykickstart_verdict.py', PYKICKSTART_DIR!], {
+    input: JSON.stringify(cases),
+    encoding: 'utf-8',
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(out) as [string, string][];
 }
 
@@ -30,7 +34,19 @@ function ourVerdict(text: string, version: KickstartVersion): string {
 
 // Commands whose deeper parse() checks the validator leaves to pykickstart (docs/templates.md): a case
 // there may pass here and fail in pykickstart, never the other way round.
-const LENIENT = new Set(['ostreesetup', 'snapshot', 'nvdimm', 'btrfs', 'driverdisk', 'zfcp', 'realm', 'harddrive', 'part', 'partition', 'autopart']);
+const LENIENT = new Set([
+  'ostreesetup',
+  'snapshot',
+  'nvdimm',
+  'btrfs',
+  'driverdisk',
+  'zfcp',
+  'realm',
+  'harddrive',
+  'part',
+  'partition',
+  'autopart',
+]);
 
 describe('validateKickstart against pykickstart (PYKICKSTART_DIR)', () => {
   it('When the corpus is checked by pykickstart, then its verdicts match ours (Kickstand-only rules aside)', () => {

@@ -25,12 +25,21 @@ import { tempDir } from '../support/temp.js';
 const URL = 'http://192.0.2.10:8080';
 const facts = { nics: [{ name: 'eth0', mac: '52:54:00:00:00:01' }] } as unknown as Facts;
 const assignment = { action: 'kickstart' as const, template: 'a.ks.njk', params: { repo: 'http://r' } };
-const host = { id: 'h1', hostname: 'web1', boot_mac: '52:54:00:00:00:01', state: 'assigned', updated_at: '2026-01-01T00:00:00.000Z', assignment } as unknown as Host;
+const host = {
+  id: 'h1',
+  hostname: 'web1',
+  boot_mac: '52:54:00:00:00:01',
+  state: 'assigned',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  assignment,
+} as unknown as Host;
 
 let kickstarts: KickstartEnvironment | undefined;
 afterEach(() => kickstarts?.close());
 
-async function renderer(files: Record<string, string> = { 'a.ks.njk': 'url --url={{ params.repo }} # {{ host.hostname }} {{ host.boot_nic }}\n' }) {
+async function renderer(
+  files: Record<string, string> = { 'a.ks.njk': 'url --url={{ params.repo }} # {{ host.hostname }} {{ host.boot_nic }}\n' },
+) {
   const dir = await tempDir('kickstand-render-');
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   kickstarts = createKickstartEnvironment(dir, { watch: false });
@@ -84,9 +93,13 @@ describe('renderer', () => {
 
   it('When an unsaved edit is previewed, then it renders in place of the file, and a fault is a result with its line', async () => {
     const { deps } = await renderer();
-    expect(renderPreview(deps, 'a.ks.njk', 'draft {{ kickstand.host_url }}', host, facts, {}, URL)).toEqual({ text: `draft ${URL}/api/v1/discovery/h1` });
+    expect(renderPreview(deps, 'a.ks.njk', 'draft {{ kickstand.host_url }}', host, facts, {}, URL)).toEqual({
+      text: `draft ${URL}/api/v1/discovery/h1`,
+    });
     expect(renderPreview(deps, 'a.ks.njk', 'ok\n{% if x %}', host, facts, {}, URL)).toMatchObject({ error: { line: 2 } });
-    expect(renderPreview(deps, 'a.ks.njk', 'ok\n{{ params.nope }}', host, facts, {}, URL)).toMatchObject({ error: { template: 'a.ks.njk', line: 2 } });
+    expect(renderPreview(deps, 'a.ks.njk', 'ok\n{{ params.nope }}', host, facts, {}, URL)).toMatchObject({
+      error: { template: 'a.ks.njk', line: 2 },
+    });
     expect(renderKickstart(deps, host, facts, assignment, URL)).toBe('url --url=http://r # web1 eth0\n');
   });
 

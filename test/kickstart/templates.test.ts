@@ -35,16 +35,19 @@ const facts: Facts = {
   firmware: { type: 'uefi', secure_boot: true },
 };
 const host = { id: 'abcdefghijkl', hostname: 'node1.example.com', boot_mac: '02:00:00:00:00:01', state: 'assigned' } as unknown as Host;
-const render = (template: string, params: Record<string, unknown>, f: Facts = facts) => env.render(template, kickstartContext(host, f, params, 'http://192.0.2.10:8080'));
-
+const render = (template: string, params: Record<string, unknown>, f: Facts = facts) =>
+  env.render(template, kickstartContext(host, f, params, 'http://192.0.2.10:8080'));
 
 describe('shipped templates', () => {
-  it.each(Object.entries(EXAMPLES))('When %s is rendered, then it matches its pykickstart-validated golden file', (name, [template, , params]) => {
-    const text = render(template, params);
-    const golden = path.join(GOLDEN_DIR, `${name}.ks`);
-    if (process.env.UPDATE_GOLDENS === '1') writeFileSync(golden, text);
-    expect(text).toBe(readFileSync(golden, 'utf-8'));
-  });
+  it.each(Object.entries(EXAMPLES))(
+    'When %s is rendered, then it matches its pykickstart-validated golden file',
+    (name, [template, , params]) => {
+      const text = render(template, params);
+      const golden = path.join(GOLDEN_DIR, `${name}.ks`);
+      if (process.env.UPDATE_GOLDENS === '1') writeFileSync(golden, text);
+      expect(text).toBe(readFileSync(golden, 'utf-8'));
+    },
+  );
 
   it('When no disk is named, then the first fixed disk is used (not the USB stick)', () => {
     expect(render('rhel.ks.njk', { repo: 'http://x/', version: '9' })).toContain('ignoredisk --only-use=nvme0n1');
@@ -61,7 +64,9 @@ describe('shipped templates', () => {
   });
 
   it('When the host reported no fixed disk and none is named, then rendering fails saying so', () => {
-    expect(() => render('rhel.ks.njk', { repo: 'http://x/' }, { ...facts, disks: [{ name: 'sdz', removable: true }] })).toThrow(/no fixed disk/);
+    expect(() => render('rhel.ks.njk', { repo: 'http://x/' }, { ...facts, disks: [{ name: 'sdz', removable: true }] })).toThrow(
+      /no fixed disk/,
+    );
   });
 
   it('When a partitioning param tries to leave the snippets folder, then rendering fails', () => {
@@ -103,7 +108,11 @@ describe('filters', () => {
     expect(ksarg('http://m.example.com/os?x=1')).toBe("'http://m.example.com/os?x=1'");
     expect(ksarg('$6$abc$xyz')).toBe('$6$abc$xyz');
     for (const value of ["it's", 'a b', '#not-a-comment', 'x"y']) {
-      const back = execFileSync('python3', ['-c', 'import shlex,sys; print(shlex.split(sys.argv[1], comments=True)[0], end="")', ksarg(value)], { encoding: 'utf-8' });
+      const back = execFileSync(
+        'python3',
+        ['-c', 'import shlex,sys; print(shlex.split(sys.argv[1], comments=True)[0], end="")', ksarg(value)],
+        { encoding: 'utf-8' },
+      );
       expect(back).toBe(value);
     }
   });
@@ -111,6 +120,8 @@ describe('filters', () => {
   it('pwhash passes hashes through and hashes plaintext', () => {
     expect(pwhash('$6$abc$xyz')).toBe('$6$abc$xyz');
     expect(pwhash('$y$j9T$salt$hash')).toBe('$y$j9T$salt$hash');
-    expect(pwhash('Hello world!', 'saltstring')).toBe('$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1');
+    expect(pwhash('Hello world!', 'saltstring')).toBe(
+      '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1',
+    );
   });
 });

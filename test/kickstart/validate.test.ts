@@ -28,7 +28,12 @@ describe('validateKickstart', () => {
   it('When findings come, then they name the line, severity and cause', () => {
     const findings = validateKickstart('text\n\ntimesource --ntp-server=a\n%post\necho\n', { version: 'RHEL8' });
     expect(findings).toEqual([
-      { line: 3, severity: 'error', code: 'UNKNOWN_COMMAND', message: expect.stringMatching(/timesource.*RHEL8.*\(it exists in RHEL9, RHEL10/) },
+      {
+        line: 3,
+        severity: 'error',
+        code: 'UNKNOWN_COMMAND',
+        message: expect.stringMatching(/timesource.*RHEL8.*\(it exists in RHEL9, RHEL10/),
+      },
       { line: 5, severity: 'error', code: 'UNTERMINATED_SECTION', message: '%post (line 4) does not end with %end' },
     ]);
   });
@@ -40,8 +45,12 @@ describe('validateKickstart', () => {
   });
 
   it('When a deprecated option is used, then it is a warning; an unknown one is an error', () => {
-    expect(validateKickstart('timezone UTC --ntpservers=a\n', { version: 'RHEL9' })).toMatchObject([{ severity: 'warning', code: 'DEPRECATED_OPTION' }]);
-    expect(validateKickstart('timezone UTC --ntpservers=a\n', { version: 'RHEL10' })).toMatchObject([{ severity: 'error', code: 'UNKNOWN_OPTION' }]);
+    expect(validateKickstart('timezone UTC --ntpservers=a\n', { version: 'RHEL9' })).toMatchObject([
+      { severity: 'warning', code: 'DEPRECATED_OPTION' },
+    ]);
+    expect(validateKickstart('timezone UTC --ntpservers=a\n', { version: 'RHEL10' })).toMatchObject([
+      { severity: 'error', code: 'UNKNOWN_OPTION' },
+    ]);
   });
 
   it('When the kickstart is not read through %include, then its %pre is fine', () => {
@@ -85,7 +94,8 @@ describe('shlexSplit and splitKickstartLines', () => {
   ];
   // python3 is one of the packages `npm test` installs (tools/test-packages.sh): this never skips.
   it.each(SAMPLES)('When %j is split with comments, then Python’s shlex agrees', (line) => {
-    const script = 'import json,shlex,sys\ntry: print(json.dumps(shlex.split(sys.argv[1], comments=True)))\nexcept ValueError as e: print(json.dumps(str(e)))';
+    const script =
+      'import json,shlex,sys\ntry: print(json.dumps(shlex.split(sys.argv[1], comments=True)))\nexcept ValueError as e: print(json.dumps(str(e)))';
     const py = JSON.parse(execFileSync('python3', ['-c', script, line], { encoding: 'utf-8' })) as string[] | string;
     if (typeof py === 'string') expect(() => shlexSplit(line, true)).toThrow(py);
     else expect(shlexSplit(line, true)).toEqual(py);

@@ -88,7 +88,9 @@ describe('facts of this machine', () => {
   });
 
   it('When gathered, then the CPU counts agree with the online CPUs and flags are only the interesting ones', () => {
-    const online = execFileSync('lscpu', ['-p=CPU'], { encoding: 'utf8' }).split('\n').filter((l) => /^\d/.test(l)).length;
+    const online = execFileSync('lscpu', ['-p=CPU'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => /^\d/.test(l)).length;
     expect(facts.cpu.threads).toBe(online);
     expect(facts.cpu.cores).toBeGreaterThan(0);
     expect(facts.cpu.cores).toBeLessThanOrEqual(online);
@@ -189,8 +191,17 @@ describe('facts from a fabricated sysfs', () => {
     expect(facts.nics.map((n: Json) => n.name)).toEqual(['bond0', 'eno1', 'eno2', 'eno3']);
     const eno1 = facts.nics.find((n: Json) => n.name === 'eno1');
     expect(eno1).toEqual({
-      name: 'eno1', mac: 'aa:bb:cc:00:00:01', state: 'up', carrier: true, speed_mbps: 1000, driver: 'e1000e',
-      pci: '0000:00:1f.6', mtu: 9000, ipv4: ['192.0.2.50/24'], ipv6: ['fe80::1/64'], boot: true,
+      name: 'eno1',
+      mac: 'aa:bb:cc:00:00:01',
+      state: 'up',
+      carrier: true,
+      speed_mbps: 1000,
+      driver: 'e1000e',
+      pci: '0000:00:1f.6',
+      mtu: 9000,
+      ipv4: ['192.0.2.50/24'],
+      ipv6: ['fe80::1/64'],
+      boot: true,
     });
     const eno3 = facts.nics.find((n: Json) => n.name === 'eno3');
     expect(eno3).toMatchObject({ carrier: null, speed_mbps: null, state: 'down', boot: false });
@@ -271,7 +282,12 @@ describe('static rules of the %pre', () => {
   it('When bash reads the functions, then every command they call is a builtin, a function or on the installer list', async () => {
     const { required, optional } = allowedTools();
     const allowed = new Set([...required, ...optional, ...SHELL_WORDS]);
-    const res = await runSourced(ws.script, 'declare -F | while read -r _ _ f; do printf "%s\\n" "$f"; done; printf "\\n"; declare -f', bin.binDir, ws.env);
+    const res = await runSourced(
+      ws.script,
+      'declare -F | while read -r _ _ f; do printf "%s\\n" "$f"; done; printf "\\n"; declare -f',
+      bin.binDir,
+      ws.env,
+    );
     const [names, bodies] = res.stdout.toString('utf8').split('\n\n');
     const functions = new Set(names!.split('\n'));
     expect(functions).toContain('gather_facts');
@@ -286,10 +302,16 @@ describe('static rules of the %pre', () => {
     const { forbidden } = allowedTools();
     expect(forbidden).toEqual(expect.arrayContaining(['jq', 'timeout', 'base64', 'nproc', 'getent', 'file', 'lsusb', 'openvt', 'lshw']));
     for (const file of SCRIPT_FILES) {
-      const code = readFileSync(file, 'utf8').split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+      const code = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => !/^\s*#/.test(l))
+        .join('\n');
       for (const name of [...forbidden, 'printf/test/[']) {
         if (name.includes('/')) continue;
-        const asCommand = new RegExp(`(^|[;&|({\`]|\\$\\(|\\b(?:then|do|else|if|while|until|command|exec|env|xargs)\\s)\\s*${name}(\\s|$|;|\\))`, 'm');
+        const asCommand = new RegExp(
+          `(^|[;&|({\`]|\\$\\(|\\b(?:then|do|else|if|while|until|command|exec|env|xargs)\\s)\\s*${name}(\\s|$|;|\\))`,
+          'm',
+        );
         expect(code, `${name} in ${path.basename(file)}`).not.toMatch(asCommand);
       }
       // The printf and test binaries are absent: reach them only as builtins.
@@ -336,7 +358,7 @@ function commandWords(bodies: string): Set<string> {
     for (const m of line.matchAll(/[$<]\((?!\()\s*((?:[A-Za-z_]\w*=\S*\s+)*)([\w.[-]+)/g)) words.add(m[2]!);
     let code = line.replace(/\{\w+\}(?=[<>])/g, 'FD'); // exec {fd}>file
     // ${…} expansions (nested ones too) hold braces and quotes that are neither groups nor strings.
-    for (let before = ''; before !== code; ) [before, code] = [code, code.replace(/\$\{[^{}]*\}/g, '$V')];
+    for (let before = ''; before !== code;) [before, code] = [code, code.replace(/\$\{[^{}]*\}/g, '$V')];
     code = code
       .replace(/'[^']*'/g, "''")
       .replace(/"(?:[^"\\]|\\.)*"/g, '""')

@@ -17,7 +17,13 @@ afterAll(() => cleanup());
 async function jsonStr(inputs: Buffer[], max = 0): Promise<string[]> {
   for (const b of inputs) if (b.includes(0)) throw new Error('bash strings cannot hold NUL');
   const stdin = Buffer.concat(inputs.flatMap((b) => [b, Buffer.from([0])]));
-  const res = await runSourced(ws.script, `while IFS= read -r -d '' v; do json_str "$v" ${max}; printf '\\n'; done`, bin.binDir, ws.env, stdin);
+  const res = await runSourced(
+    ws.script,
+    `while IFS= read -r -d '' v; do json_str "$v" ${max}; printf '\\n'; done`,
+    bin.binDir,
+    ws.env,
+    stdin,
+  );
   expect(res.stderr).toBe('');
   expect(res.code).toBe(0);
   const lines = res.stdout.toString('utf8').split('\n');
@@ -29,11 +35,29 @@ async function jsonStr(inputs: Buffer[], max = 0): Promise<string[]> {
 /** What a strict UTF-8 reader makes of the bytes: the WHATWG decoder, one U+FFFD per maximal invalid subpart. */
 const decode = (b: Buffer) => new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(b);
 
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 
 describe('json_str', () => {
   it('When given shell and JSON metacharacters, then the output parses back to the same string', async () => {
-    const inputs = ['plain', '', ' ', 'say "hi"', 'back\\slash', '\\"', '$(reboot)', '`id`', "it's", '${x}{{ y }}', '%end', '[]{}:,', 'a\nb', 'tab\there', 'cr\r\n', '\u007f'];
+    const inputs = [
+      'plain',
+      '',
+      ' ',
+      'say "hi"',
+      'back\\slash',
+      '\\"',
+      '$(reboot)',
+      '`id`',
+      "it's",
+      '${x}{{ y }}',
+      '%end',
+      '[]{}:,',
+      'a\nb',
+      'tab\there',
+      'cr\r\n',
+      '\u007f',
+    ];
     const out = await jsonStr(inputs.map((s) => Buffer.from(s)));
     out.forEach((line, i) => expect(JSON.parse(line)).toBe(inputs[i]));
   });
@@ -53,7 +77,16 @@ describe('json_str', () => {
   });
 
   it('When given valid UTF-8 of every length, then it is copied through unchanged', async () => {
-    const inputs = ['é', 'Größe', '日本語ディスク', '€', '😀 emoji 🚀', 'mixed é"\\\n😀', '\u0080\u07ff\u0800\uffff', '\u{10000}\u{10ffff}'];
+    const inputs = [
+      'é',
+      'Größe',
+      '日本語ディスク',
+      '€',
+      '😀 emoji 🚀',
+      'mixed é"\\\n😀',
+      '\u0080\u07ff\u0800\uffff',
+      '\u{10000}\u{10ffff}',
+    ];
     const out = await jsonStr(inputs.map((s) => Buffer.from(s, 'utf8')));
     out.forEach((line, i) => {
       expect(JSON.parse(line)).toBe(inputs[i]);
@@ -92,7 +125,9 @@ describe('json_str', () => {
     const inputs = Array.from({ length: 300 }, () => {
       const len = rand() % 40;
       // Bias towards the interesting bytes: controls, quote, backslash, and the 0x80-0xff range.
-      return Buffer.from(Array.from({ length: len }, () => [1 + (rand() % 255), 0x80 + (rand() % 128), 0x22, 0x5c, 0xe2, 0xf0][rand() % 6]!));
+      return Buffer.from(
+        Array.from({ length: len }, () => [1 + (rand() % 255), 0x80 + (rand() % 128), 0x22, 0x5c, 0xe2, 0xf0][rand() % 6]!),
+      );
     });
     const out = await jsonStr(inputs);
     out.forEach((line, i) => expect(JSON.parse(line), inputs[i]!.toString('hex')).toBe(decode(inputs[i]!)));
@@ -115,7 +150,12 @@ describe('json_str', () => {
 
   it('When the fast path is taken for plain ASCII, then a long value costs no per-byte loop', async () => {
     const t0 = Date.now();
-    const res = await runSourced(ws.script, `s=$(printf 'a%.0s' {1..4096}); for i in {1..200}; do json_escape "$s" 4096; done; printf '%s' "\${#REPLY}"`, bin.binDir, ws.env);
+    const res = await runSourced(
+      ws.script,
+      `s=$(printf 'a%.0s' {1..4096}); for i in {1..200}; do json_escape "$s" 4096; done; printf '%s' "\${#REPLY}"`,
+      bin.binDir,
+      ws.env,
+    );
     expect(res.stdout.toString()).toBe('4098');
     expect(Date.now() - t0).toBeLessThan(5000);
   });

@@ -44,7 +44,13 @@ async function fakeServer(handler: Handler): Promise<FakeServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const s: Seen = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const s: Seen = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       seen.push(s);
       const reply = handler(s, seen);
       if (reply.destroy) {
@@ -91,7 +97,10 @@ interface Started {
   run: PreRun;
 }
 
-async function start(handler: Handler, opts: { cmdline?: string; env?: Record<string, string>; url?: string; bin?: RestrictedPath } = {}): Promise<Started> {
+async function start(
+  handler: Handler,
+  opts: { cmdline?: string; env?: Record<string, string>; url?: string; bin?: RestrictedPath } = {},
+): Promise<Started> {
   const srv = await fakeServer(handler);
   cleanups.push(() => srv.close());
   const bin = opts.bin ?? (await makeRestrictedPath());
@@ -158,7 +167,9 @@ describe('the discovery loop', () => {
     expect(await leftovers(s)).not.toContain(TOKEN);
     const conf = path.join(s.ws.stateDir, 'callback.conf');
     expect((await stat(conf)).mode & 0o777).toBe(0o600);
-    expect(await readFile(conf, 'utf8')).toBe(`url = "${s.srv.url}/api/v1/discovery/host1/events"\nheader = "Authorization: Bearer ${TOKEN}"\n`);
+    expect(await readFile(conf, 'utf8')).toBe(
+      `url = "${s.srv.url}/api/v1/discovery/host1/events"\nheader = "Authorization: Bearer ${TOKEN}"\n`,
+    );
   });
 
   it('When curl is called, then the token is never in its arguments (where ps would show it)', async () => {
@@ -177,7 +188,11 @@ describe('the discovery loop', () => {
     const s = await start((r, all) => {
       if (isPost(r)) {
         return all.filter(isPost).length === 1
-          ? { status: 400, headers: { 'Content-Type': 'application/json' }, body: '{"error":{"code":"VALIDATION","message":"dmi.serial is too long","field":"dmi.serial"}}' }
+          ? {
+              status: 400,
+              headers: { 'Content-Type': 'application/json' },
+              body: '{"error":{"code":"VALIDATION","message":"dmi.serial is too long","field":"dmi.serial"}}',
+            }
           : registered(() => s.srv);
       }
       return action('kickstart', '# ok\n');
@@ -215,8 +230,10 @@ describe('the discovery loop', () => {
 
   it('When a poll gets 401 (host deleted), then the script registers again and polls with the new id and token', async () => {
     const s = await start((r, all) => {
-      if (isPost(r)) return all.filter(isPost).length === 1 ? registered(() => s.srv, 'old', 'tokOLD') : registered(() => s.srv, 'new', 'tokNEW');
-      if (r.url.includes('/old/')) return { status: 401, body: '{"error":{"code":"UNAUTHORIZED","message":"missing or invalid host token"}}' };
+      if (isPost(r))
+        return all.filter(isPost).length === 1 ? registered(() => s.srv, 'old', 'tokOLD') : registered(() => s.srv, 'new', 'tokNEW');
+      if (r.url.includes('/old/'))
+        return { status: 401, body: '{"error":{"code":"UNAUTHORIZED","message":"missing or invalid host token"}}' };
       return action('kickstart', '# new\n');
     });
     expect((await finished(s)).code).toBe(0);
@@ -258,7 +275,10 @@ describe('the discovery loop', () => {
   });
 
   it('When the service is unreachable and kickstand.fallback=reboot, then the fallback is written and reboot is called at the deadline', async () => {
-    const s = await start(() => ({ status: 500 }), { cmdline: 'kickstand.deadline=2 kickstand.fallback=reboot', url: 'http://127.0.0.1:1' });
+    const s = await start(() => ({ status: 500 }), {
+      cmdline: 'kickstand.deadline=2 kickstand.fallback=reboot',
+      url: 'http://127.0.0.1:1',
+    });
     expect((await finished(s)).code).toBe(0);
     expect(await readFile(s.ws.ksOut, 'utf8')).toMatch(FALLBACK);
     expect(await s.bin.calls('reboot')).toEqual([[]]);
@@ -299,7 +319,10 @@ describe('kexec', () => {
       if (isPost(r)) return registered(get);
       if (r.url === '/files/linux') return { status: 200, body: KERNEL };
       if (r.url === '/files/initrd.gz') return { status: opts.initrdStatus ?? 200, body: INITRD };
-      return action('kexec', `kernel ${get().url}/files/linux\ninitrd ${get().url}/files/initrd.gz\nappend console=ttyS0 inst.text auto=true "quoted" $(x)\n`);
+      return action(
+        'kexec',
+        `kernel ${get().url}/files/linux\ninitrd ${get().url}/files/initrd.gz\nappend console=ttyS0 inst.text auto=true "quoted" $(x)\n`,
+      );
     };
   }
 
@@ -308,7 +331,9 @@ describe('kexec', () => {
     expect((await finished(s)).code).toBe(0);
     const kernel = path.join(s.ws.stateDir, 'kexec/kernel');
     const initrd = path.join(s.ws.stateDir, 'kexec/initrd');
-    expect(await s.bin.calls('kexec')).toEqual([['-l', kernel, `--initrd=${initrd}`, '--append=console=ttyS0 inst.text auto=true "quoted" $(x)']]);
+    expect(await s.bin.calls('kexec')).toEqual([
+      ['-l', kernel, `--initrd=${initrd}`, '--append=console=ttyS0 inst.text auto=true "quoted" $(x)'],
+    ]);
     expect(await readFile(kernel)).toEqual(KERNEL);
     expect(await readFile(initrd)).toEqual(INITRD);
     expect(await s.bin.calls('systemctl')).toEqual([['kexec']]);
@@ -316,7 +341,10 @@ describe('kexec', () => {
   });
 
   it('When kexec cannot load the kernel, then the fallback include is written and nothing is executed', async () => {
-    const s = await start(kexecServer(() => s.srv), { env: { STUB_EXIT_kexec: '1' } });
+    const s = await start(
+      kexecServer(() => s.srv),
+      { env: { STUB_EXIT_kexec: '1' } },
+    );
     expect((await finished(s)).code).toBe(0);
     expect(await s.bin.calls('kexec')).toHaveLength(1);
     expect(await s.bin.calls('systemctl')).toEqual([]);
@@ -324,7 +352,10 @@ describe('kexec', () => {
   });
 
   it('When systemctl kexec fails, then kexec -e is tried', async () => {
-    const s = await start(kexecServer(() => s.srv), { env: { STUB_EXIT_systemctl: '1' } });
+    const s = await start(
+      kexecServer(() => s.srv),
+      { env: { STUB_EXIT_systemctl: '1' } },
+    );
     expect((await finished(s)).code).toBe(0);
     expect((await s.bin.calls('kexec')).map((c) => c[0])).toEqual(['-l', '-e']);
   });
@@ -342,7 +373,10 @@ describe('kexec', () => {
       [`firmware/efi/efivars/SecureBoot-${guid}`]: Buffer.from([6, 0, 0, 0, 1]),
       [`firmware/efi/efivars/SetupMode-${guid}`]: Buffer.from([6, 0, 0, 0, 0]),
     });
-    const s = await start(kexecServer(() => s.srv), { env: { KICKSTAND_SYSFS: sys } });
+    const s = await start(
+      kexecServer(() => s.srv),
+      { env: { KICKSTAND_SYSFS: sys } },
+    );
     expect((await finished(s)).code).toBe(0);
     const [load] = await s.bin.calls('kexec');
     expect(load!.slice(0, 2)).toEqual(['-s', '-l']);
@@ -377,8 +411,14 @@ describe('progress VT', () => {
     const bin = await makeRestrictedPath({ stubs: { chvt: 'exit 0' } });
     cleanups.push(() => bin.cleanup());
     const sys = await fakeSys();
-    for (const env of [{ KICKSTAND_VT: '2' }, { KICKSTAND_VT: '9', KICKSTAND_VT_DEVICE: path.join(sys, 'no-such-tty') }] as Record<string, string>[]) {
-      const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), { bin, env: { ...env, KICKSTAND_SYSFS: sys } });
+    for (const env of [{ KICKSTAND_VT: '2' }, { KICKSTAND_VT: '9', KICKSTAND_VT_DEVICE: path.join(sys, 'no-such-tty') }] as Record<
+      string,
+      string
+    >[]) {
+      const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), {
+        bin,
+        env: { ...env, KICKSTAND_SYSFS: sys },
+      });
       expect((await finished(s)).code).toBe(0);
       expect(await readFile(s.ws.ksOut, 'utf8')).toBe('# ok\n');
     }
@@ -420,7 +460,9 @@ describe('identity conflicts and boot keys', () => {
     // Backoff, not a busy loop: 0.5–1 s, then 1–2 s.
     expect(gets[2]!.at - gets[0]!.at).toBeGreaterThanOrEqual(1400);
     expect(await readFile(s.ws.ksOut, 'utf8')).toBe('# released\n');
-    expect(s.run.stderr()).toMatch(/identity conflict \(HTTP 409\): another machine holds the identity of host host1.*waiting for an operator to release host host1/);
+    expect(s.run.stderr()).toMatch(
+      /identity conflict \(HTTP 409\): another machine holds the identity of host host1.*waiting for an operator to release host host1/,
+    );
     expect(screenDuringConflict).toContain('release host host1 to this machine');
   });
 
@@ -435,7 +477,10 @@ describe('identity conflicts and boot keys', () => {
   it('When kickstand.key= is on the command line, then the registration sends it in X-Kickstand-Boot-Key, and it is in no argv, log, fact or file', async () => {
     const bin = await makeRestrictedPath({ stubs: { curl: `exec '${whichOnHost('curl')}' "$@"` } });
     cleanups.push(() => bin.cleanup());
-    const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), { bin, cmdline: `BOOT_IMAGE=vmlinuz kickstand.key=${KEY} quiet` });
+    const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), {
+      bin,
+      cmdline: `BOOT_IMAGE=vmlinuz kickstand.key=${KEY} quiet`,
+    });
     expect((await finished(s)).code).toBe(0);
     const post = s.srv.seen.find(isPost)!;
     expect(post.headers['x-kickstand-boot-key']).toBe(KEY);
@@ -450,7 +495,9 @@ describe('identity conflicts and boot keys', () => {
   });
 
   it('When there is no kickstand.key= (or a malformed one), then no boot key header is sent', async () => {
-    const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), { cmdline: 'BOOT_IMAGE=vmlinuz kickstand.key=short' });
+    const s = await start((r) => (isPost(r) ? registered(() => s.srv) : action('kickstart', '# ok\n')), {
+      cmdline: 'BOOT_IMAGE=vmlinuz kickstand.key=short',
+    });
     expect((await finished(s)).code).toBe(0);
     expect(s.srv.seen.find(isPost)!.headers['x-kickstand-boot-key']).toBeUndefined();
     expect(s.run.stderr()).toContain('ignoring kickstand.key');

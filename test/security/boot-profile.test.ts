@@ -27,16 +27,23 @@ beforeAll(async () => {
 afterAll(async () => srv.stop());
 
 const bootingWith = (mac: string, profile: string) =>
-  sampleFacts({ boot_mac: mac, kernel: { release: '5.14.0', cmdline: `BOOT_IMAGE=vmlinuz ip=dhcp inst.ks=http://192.0.2.10:8080/ks kickstand.profile=${profile}` } });
+  sampleFacts({
+    boot_mac: mac,
+    kernel: { release: '5.14.0', cmdline: `BOOT_IMAGE=vmlinuz ip=dhcp inst.ks=http://192.0.2.10:8080/ks kickstand.profile=${profile}` },
+  });
 
 describe('the bootable flag', () => {
   it('When a profile is created without it, then it is not bootable; it can be set, and must be a boolean', async () => {
     expect((await api.get('/api/v1/profiles/wipe-all').expect(200)).body.bootable).toBe(false);
     expect((await api.get('/api/v1/profiles/el9-web').expect(200)).body.bootable).toBe(true);
-    expect((await api.get('/api/v1/profiles').expect(200)).body.profiles.find((p: { name: string }) => p.name === 'from-rule').bootable).toBe(false);
+    expect(
+      (await api.get('/api/v1/profiles').expect(200)).body.profiles.find((p: { name: string }) => p.name === 'from-rule').bootable,
+    ).toBe(false);
     const bad = await api.post('/api/v1/profiles', { name: 'x1', action: 'reboot', bootable: 'yes' }).expect(400);
     expect(bad.body.error.code).toBe('VALIDATION');
-    expect((await api.get('/api/v1/openapi.json').expect(200)).body.components.schemas.RebootProfile.properties.bootable.type).toBe('boolean');
+    expect((await api.get('/api/v1/openapi.json').expect(200)).body.components.schemas.RebootProfile.properties.bootable.type).toBe(
+      'boolean',
+    );
   });
 
   it('When an admin ticks or unticks Bootable on the profile form, then the profile follows', async () => {
@@ -62,7 +69,11 @@ describe('kickstand.profile= on a new machine’s kernel command line', () => {
 
   async function discover(mac: string, profile: string) {
     const reg = (await request(srv.url).post('/api/v1/discovery').send(bootingWith(mac, profile)).expect(201)).body as { id: string };
-    return (await api.get(`/api/v1/hosts/${reg.id}`).expect(200)).body as { state: string; assignment?: { profile?: string }; events: { type: string; actor: string; message: string }[] };
+    return (await api.get(`/api/v1/hosts/${reg.id}`).expect(200)).body as {
+      state: string;
+      assignment?: { profile?: string };
+      events: { type: string; actor: string; message: string }[];
+    };
   }
 
   it('When it names a profile that is not bootable, then the host does not get it: the rules run, exactly as for a name that does not exist', async () => {
@@ -73,10 +84,13 @@ describe('kickstand.profile= on a new machine’s kernel command line', () => {
       expect(host.assignment?.profile).toBe('from-rule');
     }
     // The same event, the same words, the same log level: nothing tells the two cases apart.
-    const ignored = (h: typeof notBootable, name: string) => h.events.filter((e) => e.type === 'boot-profile-ignored').map((e) => ({ ...e, message: e.message.replace(name, 'NAME') }));
+    const ignored = (h: typeof notBootable, name: string) =>
+      h.events.filter((e) => e.type === 'boot-profile-ignored').map((e) => ({ ...e, message: e.message.replace(name, 'NAME') }));
     const a = ignored(notBootable, 'wipe-all');
     expect(a).toHaveLength(1);
-    expect(a.map(({ type, actor, message }) => ({ type, actor, message }))).toEqual(ignored(unknown, 'no-such').map(({ type, actor, message }) => ({ type, actor, message })));
+    expect(a.map(({ type, actor, message }) => ({ type, actor, message }))).toEqual(
+      ignored(unknown, 'no-such').map(({ type, actor, message }) => ({ type, actor, message })),
+    );
     const lines = srv.logs.filter((l) => l.profile === 'wipe-all' || l.profile === 'no-such');
     expect(lines).toHaveLength(2);
     expect(lines[0]!.level).toBe(lines[1]!.level);
@@ -115,7 +129,9 @@ describe('GET /boot/* without credentials', () => {
 
   it('When ?profile= is not a profile name at all, then 400 for everyone (it would land in a loader config)', async () => {
     for (const bad of ['a b', '$(reboot)', 'x'.repeat(65), '-lead']) {
-      const res = await request(srv.url).get(`/boot/cmdline?profile=${encodeURIComponent(bad)}`).expect(400);
+      const res = await request(srv.url)
+        .get(`/boot/cmdline?profile=${encodeURIComponent(bad)}`)
+        .expect(400);
       expect(res.body.error.field).toBe('profile');
     }
   });

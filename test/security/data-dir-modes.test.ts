@@ -20,7 +20,9 @@ async function modes(dir: string): Promise<Map<string, { mode: number; isDir: bo
 }
 
 async function expectPrivate(dir: string): Promise<void> {
-  const loose = [...(await modes(dir))].filter(([, m]) => m.mode !== (m.isDir ? 0o700 : 0o600)).map(([f, m]) => `${f} ${m.mode.toString(8)}`);
+  const loose = [...(await modes(dir))]
+    .filter(([, m]) => m.mode !== (m.isDir ? 0o700 : 0o600))
+    .map(([f, m]) => `${f} ${m.mode.toString(8)}`);
   expect(loose).toEqual([]);
 }
 
@@ -38,14 +40,36 @@ describe('data dir modes', () => {
     const host = await registerMachine(srv.url);
     await request(srv.url).post(`/api/v1/hosts/${host.id}/assignment`).set(admin).send({ action: 'reboot' }).expect(200);
     await request(srv.url).get(`/api/v1/discovery/${host.id}/next`).set('Authorization', `Bearer ${host.token}`).expect(200);
-    await request(srv.url).post(`/api/v1/discovery/${host.id}/events`).set('Authorization', `Bearer ${host.token}`).send({ stage: 'failed', message: 'x', log: 'anaconda: no disk\n' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/discovery/${host.id}/events`)
+      .set('Authorization', `Bearer ${host.token}`)
+      .send({ stage: 'failed', message: 'x', log: 'anaconda: no disk\n' })
+      .expect(200);
     const name = (await readdir(templates)).find((f) => f.endsWith('.ks.njk') && f !== 'stub.ks.njk')!;
-    const opened = (await request(srv.url).get(`/api/v1/templates/${name}`).set(admin).expect(200)).body as { content: string; sha256: string };
-    await request(srv.url).put(`/api/v1/templates/${name}`).set(admin).send({ content: `${opened.content}\n# edited\n`, base_sha256: opened.sha256 }).expect(200);
+    const opened = (await request(srv.url).get(`/api/v1/templates/${name}`).set(admin).expect(200)).body as {
+      content: string;
+      sha256: string;
+    };
+    await request(srv.url)
+      .put(`/api/v1/templates/${name}`)
+      .set(admin)
+      .send({ content: `${opened.content}\n# edited\n`, base_sha256: opened.sha256 })
+      .expect(200);
     await srv.stop();
     srv = await startTestServer({ dataDir: data, templatesDir: templates, env: { KICKSTAND_ADMIN_TOKEN: '' } });
     const files = [...(await modes(data)).keys()].map((f) => path.relative(data, f));
-    expect(files).toEqual(expect.arrayContaining(['admin-token', 'secret.key', 'kickstand.pid', 'hosts.jsonl', 'kickstand.json', 'hosts.jsonl.last-good', 'kickstand.json.last-good', path.join('logs', `${host.id}.log`)]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'admin-token',
+        'secret.key',
+        'kickstand.pid',
+        'hosts.jsonl',
+        'kickstand.json',
+        'hosts.jsonl.last-good',
+        'kickstand.json.last-good',
+        path.join('logs', `${host.id}.log`),
+      ]),
+    );
     expect(files.some((f) => f.startsWith(`templates${path.sep}`))).toBe(true);
     await expectPrivate(data);
     await srv.stop();

@@ -141,43 +141,53 @@ describe('hostile facts through every shipped template', () => {
     expect(JSON.stringify(hostileFacts('PAYLOAD')).match(/PAYLOAD/g)!.length).toBeGreaterThan(50);
   });
 
-  it.each(RENDERS)('When %s (%s) is rendered with hostile facts, then sections, commands and the verdict stay those of honest facts, every script passes bash -n, and echoing scripts touch nothing', (template, version, params) => {
-    const base = render(template, honest, params);
-    const baseShape = shape(base);
-    const baseFindings = validateKickstart(base, { version }).map((f) => f.code);
-    let executed = 0;
-    for (const payload of PAYLOADS) {
-      const what = `${template} with ${JSON.stringify(payload)}`;
-      let text: string;
-      try {
-        text = render(template, hostileFacts(payload), params);
-      } catch (err) {
-        // Without params.version the EL version is read from facts.installer.version_id: one that is
-        // not a number fails the render (the machine waits, render-failed on its timeline) — refused,
-        // not escaped.
-        expect(params.version, `${what}: ${(err as Error).message}`).toBeUndefined();
-        expect((err as Error).message).toMatch(/^rhel\.ks\.njk line \d+, column \d+: \{\{ major \}\} is undefined/);
-        continue;
+  it.each(RENDERS)(
+    'When %s (%s) is rendered with hostile facts, then sections, commands and the verdict stay those of honest facts, every script passes bash -n, and echoing scripts touch nothing',
+    (template, version, params) => {
+      const base = render(template, honest, params);
+      const baseShape = shape(base);
+      const baseFindings = validateKickstart(base, { version }).map((f) => f.code);
+      let executed = 0;
+      for (const payload of PAYLOADS) {
+        const what = `${template} with ${JSON.stringify(payload)}`;
+        let text: string;
+        try {
+          text = render(template, hostileFacts(payload), params);
+        } catch (err) {
+          // Without params.version the EL version is read from facts.installer.version_id: one that is
+          // not a number fails the render (the machine waits, render-failed on its timeline) — refused,
+          // not escaped.
+          expect(params.version, `${what}: ${(err as Error).message}`).toBeUndefined();
+          expect((err as Error).message).toMatch(/^rhel\.ks\.njk line \d+, column \d+: \{\{ major \}\} is undefined/);
+          continue;
+        }
+        const s = shape(text);
+        expect(s.sections, what).toEqual(baseShape.sections);
+        expect(s.commands, what).toEqual(baseShape.commands);
+        expect(
+          validateKickstart(text, { version }).map((f) => f.code),
+          what,
+        ).toEqual(baseFindings);
+        for (const [i, script] of s.scripts.entries()) {
+          if (script.body === baseShape.scripts[i]!.body) continue;
+          expect(() => bashN(script.body), `${what}: ${script.header}`).not.toThrow();
+          // Only bodies made of set -u and echo lines are run: they can do nothing but print, unless a
+          // fact escaped its quoting — which is what the marker file would show.
+          if (!baseShape.scripts[i]!.body.split('\n').every((l) => /^(set -u|echo .*|)$/.test(l))) continue;
+          expect(script.body, `${what}: ${script.header} echoes something`).toMatch(/^echo /m);
+          const out = execFileSync('bash', ['-c', script.body], {
+            cwd: work,
+            encoding: 'utf-8',
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
+          });
+          executed++;
+          expect(existsSync(MARK), `${what}: ${script.header} created the marker`).toBe(false);
+          expect(out, what).toContain(payload.slice(0, 256));
+        }
       }
-      const s = shape(text);
-      expect(s.sections, what).toEqual(baseShape.sections);
-      expect(s.commands, what).toEqual(baseShape.commands);
-      expect(validateKickstart(text, { version }).map((f) => f.code), what).toEqual(baseFindings);
-      for (const [i, script] of s.scripts.entries()) {
-        if (script.body === baseShape.scripts[i]!.body) continue;
-        expect(() => bashN(script.body), `${what}: ${script.header}`).not.toThrow();
-        // Only bodies made of set -u and echo lines are run: they can do nothing but print, unless a
-        // fact escaped its quoting — which is what the marker file would show.
-        if (!baseShape.scripts[i]!.body.split('\n').every((l) => /^(set -u|echo .*|)$/.test(l))) continue;
-        expect(script.body, `${what}: ${script.header} echoes something`).toMatch(/^echo /m);
-        const out = execFileSync('bash', ['-c', script.body], { cwd: work, encoding: 'utf-8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work } });
-        executed++;
-        expect(existsSync(MARK), `${what}: ${script.header} created the marker`).toBe(false);
-        expect(out, what).toContain(payload.slice(0, 256));
-      }
-    }
-    if (params.version !== undefined) expect(executed, 'no fact-bearing script was run').toBeGreaterThanOrEqual(PAYLOADS.length);
-  });
+      if (params.version !== undefined) expect(executed, 'no fact-bearing script was run').toBeGreaterThanOrEqual(PAYLOADS.length);
+    },
+  );
 });
 
 describe('the filters the templates use', () => {
@@ -189,7 +199,9 @@ describe('the filters the templates use', () => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (e.name.endsWith('.njk')) for (const tag of readFileSync(p, 'utf-8').matchAll(/{[{%]([\s\S]*?)[}%]}/g)) for (const m of tag[1]!.matchAll(/\|\s*([a-z_]+)/g)) used.add(m[1]!);
+        else if (e.name.endsWith('.njk'))
+          for (const tag of readFileSync(p, 'utf-8').matchAll(/{[{%]([\s\S]*?)[}%]}/g))
+            for (const m of tag[1]!.matchAll(/\|\s*([a-z_]+)/g)) used.add(m[1]!);
       }
     };
     walk(TEMPLATES_DIR);
@@ -199,33 +211,50 @@ describe('the filters the templates use', () => {
 
   // pwhash output is a crypt hash (its own charset) or a hash the admin gave; it takes params only.
   it('shellquote: for any string without NUL, bash reads back exactly that string and runs nothing', () => {
-    const values = fc.sample(fc.string({ unit: 'binary', maxLength: 80 }).filter((s) => !s.includes('\0')), { seed: 42, numRuns: 300 });
+    const values = fc.sample(
+      fc.string({ unit: 'binary', maxLength: 80 }).filter((s) => !s.includes('\0')),
+      { seed: 42, numRuns: 300 },
+    );
     values.push(...PAYLOADS);
     // One bash for all: each value printed between markers, NUL-separated.
     const script = values.map((v) => `printf '%s\\0' ${shellquote(v)}`).join('\n');
-    const out = execFileSync('bash', ['-c', script], { cwd: work, encoding: 'utf-8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work } });
+    const out = execFileSync('bash', ['-c', script], {
+      cwd: work,
+      encoding: 'utf-8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
+    });
     expect(out.split('\0').slice(0, -1)).toEqual(values);
     expect(existsSync(MARK)).toBe(false);
     // And inside a kickstart: no line of the quoted value can be read as %end or another section.
-    for (const v of values) for (const line of splitKickstartLines(shellquote(v)).slice(1)) expect(line.startsWith("'"), JSON.stringify(v)).toBe(true);
+    for (const v of values)
+      for (const line of splitKickstartLines(shellquote(v)).slice(1)) expect(line.startsWith("'"), JSON.stringify(v)).toBe(true);
   });
 
-  it('ksarg: for any string without control characters, pykickstart\'s shlex gives back one word, that string', () => {
+  it("ksarg: for any string without control characters, pykickstart's shlex gives back one word, that string", () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => !/[\x00-\x1f\x7f\x85\u2028\u2029]/.test(s)), (s) => {
-        const line = `x --opt=${ksarg(s)}`;
-        expect(splitKickstartLines(line)).toEqual([line]);
-        expect(shlexSplit(line, true)).toEqual(['x', `--opt=${s}`]);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => !/[\x00-\x1f\x7f\x85\u2028\u2029]/.test(s)),
+        (s) => {
+          const line = `x --opt=${ksarg(s)}`;
+          expect(splitKickstartLines(line)).toEqual([line]);
+          expect(shlexSplit(line, true)).toEqual(['x', `--opt=${s}`]);
+        },
+      ),
       { seed: 42, numRuns: 1000 },
     );
     // Every character pykickstart ends a line on, not only \n.
-    for (const bad of ['a\nb', 'a\rb', 'a\0b', 'a\x1bb', 'a\x7fb', 'a\vb', 'a\x1cb', 'a\x85%end', 'a\u2028%end', 'a\u2029b']) expect(() => ksarg(bad), JSON.stringify(bad)).toThrow();
+    for (const bad of ['a\nb', 'a\rb', 'a\0b', 'a\x1bb', 'a\x7fb', 'a\vb', 'a\x1cb', 'a\x85%end', 'a\u2028%end', 'a\u2029b'])
+      expect(() => ksarg(bad), JSON.stringify(bad)).toThrow();
   });
 
   it('install_disk: whatever disks a machine reports (any list the schema accepts), the answer is one of their names, never a removable or USB one', () => {
     const disks = validArbitrary({ ...factsSchema.properties.disks, maxItems: 6 }, { maxItems: 6 }).chain((list) =>
-      fc.tuple(fc.constant(list as Record<string, unknown>[]), fc.array(fc.constantFrom('usb', 'nvme', undefined), { minLength: 6, maxLength: 6 })).map(([l, t]) => l.map((d, i) => (t[i] ? { ...d, transport: t[i] } : d))),
+      fc
+        .tuple(
+          fc.constant(list as Record<string, unknown>[]),
+          fc.array(fc.constantFrom('usb', 'nvme', undefined), { minLength: 6, maxLength: 6 }),
+        )
+        .map(([l, t]) => l.map((d, i) => (t[i] ? { ...d, transport: t[i] } : d))),
     );
     fc.assert(
       fc.property(disks, (disks) => {
@@ -236,7 +265,9 @@ describe('the filters the templates use', () => {
           expect((err as Error).message).toMatch(/no fixed disk/);
           return;
         }
-        const chosen = (disks as { name?: unknown; removable?: unknown; transport?: unknown }[]).find((d) => d && typeof d === 'object' && d.name === name);
+        const chosen = (disks as { name?: unknown; removable?: unknown; transport?: unknown }[]).find(
+          (d) => d && typeof d === 'object' && d.name === name,
+        );
         expect(chosen).toBeDefined();
         expect(chosen!.removable).not.toBe(true);
         expect(chosen!.transport).not.toBe('usb');

@@ -11,7 +11,11 @@ import type { AppRoute } from '../support/routes.js';
 
 describe('fuzzing every route (quick)', () => {
   it('When every route gets valid, mutated, random and raw inputs, then no answer is a 5xx or outside the error catalog, the service stays up and memory stays bounded', async () => {
-    const { report, problems } = await fuzzAndCheck('quick', { valid: 15, mutated: 25, 'random-json': 8, 'raw-bytes': 8, params: 8 }, { heapGrowthMiB: 64, rssGrowthMiB: 384 });
+    const { report, problems } = await fuzzAndCheck(
+      'quick',
+      { valid: 15, mutated: 25, 'random-json': 8, 'raw-bytes': 8, params: 8 },
+      { heapGrowthMiB: 64, rssGrowthMiB: 384 },
+    );
     expect(problems).toEqual([]);
     expect(report.routes.length).toBeGreaterThanOrEqual(80);
     expect(report.totalInputs).toBeGreaterThan(2000);
@@ -21,7 +25,12 @@ describe('fuzzing every route (quick)', () => {
     const srv = await startHostileServer();
     try {
       const admin = { authorization: `Bearer ${srv.adminToken}`, 'content-type': 'application/json' };
-      await rawRequest(srv.url, { method: 'POST', path: '/api/v1/profiles', headers: admin, body: JSON.stringify({ name: 'p1', action: 'reboot' }) });
+      await rawRequest(srv.url, {
+        method: 'POST',
+        path: '/api/v1/profiles',
+        headers: admin,
+        body: JSON.stringify({ name: 'p1', action: 'reboot' }),
+      });
       const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
       const found: [string, string, Record<string, string>, string | Buffer | undefined][] = [
         // A body that says it is compressed but is not (body-parser's zlib error had no type).

@@ -11,7 +11,8 @@ import { routeKeys, samplePath } from '../support/routes.js';
 import { createUser, registerMachine, webLogin, type Registered } from '../support/sessions.js';
 
 const EXPECTED: Record<string, string> = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -71,7 +72,8 @@ describe('security headers', () => {
     for (const route of [...routes].sort((a, b) => order(a) - order(b))) {
       const [method, p] = route.split(' ') as [string, string];
       const url = samplePath(p, host.id);
-      const call = (agent: request.SuperTest | request.Agent) => (agent as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url);
+      const call = (agent: request.SuperTest | request.Agent) =>
+        (agent as unknown as Record<string, (u: string) => request.Test>)[method.toLowerCase()]!(url);
       const answers = [await call(request(srv.url)), await call(request(srv.url)).set(admin())];
       // With the session: GETs as a browser; forms posted with the right CSRF token (logout last).
       if (method === 'GET') answers.push(await call(web.agent).set('Accept', 'text/html'));
@@ -90,7 +92,8 @@ describe('security headers', () => {
   });
 
   it('When the express app is called directly (no node:http wrapper), then it sets the headers itself', async () => {
-    for (const url of ['/ks', '/login', '/api/v1/hosts', '/nowhere', `/api/v1/discovery/${host.id}/next`]) expectHeaders(await request(srv.running.app).get(url), `app ${url}`);
+    for (const url of ['/ks', '/login', '/api/v1/hosts', '/nowhere', `/api/v1/discovery/${host.id}/next`])
+      expectHeaders(await request(srv.running.app).get(url), `app ${url}`);
   });
 
   it('When a machine polls on the fast path (wait, answer, wrong token, unknown host), then every answer has the headers', async () => {
@@ -105,7 +108,11 @@ describe('security headers', () => {
     expectHeaders(await poll(other.id, 'A'.repeat(22)).expect(401), 'fast poll wrong token');
     expectHeaders(await poll(other.id).expect(401), 'fast poll no token');
     expectHeaders(await poll('nosuchhost12', other.token).expect(401), 'fast poll unknown host');
-    await request(srv.url).post(`/api/v1/hosts/${other.id}/assignment`).set(admin()).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/hosts/${other.id}/assignment`)
+      .set(admin())
+      .send({ action: 'kickstart', template: 'plain.ks.njk' })
+      .expect(200);
     const answer = await poll(other.id, other.token).expect(200);
     expect(answer.headers['x-kickstand-action']).toBe('kickstart');
     expectHeaders(answer, 'fast poll kickstart');
@@ -181,7 +188,8 @@ describe('security headers', () => {
   });
 
   it('When every status seen so far is counted, then the suite covered successes, redirects, refusals and errors', () => {
-    for (const status of [200, 201, 202, 204, 303, 400, 401, 403, 404, 413, 415, 500]) expect(seen.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 201, 202, 204, 303, 400, 401, 403, 404, 413, 415, 500])
+      expect(seen.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0);
   });
 });
 

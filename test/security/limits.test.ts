@@ -26,7 +26,12 @@ afterAll(async () => srv?.stop());
 const KiB = 1024;
 const admin = () => ({ authorization: `Bearer ${srv.adminToken}`, 'content-type': 'application/json' });
 const post = (path: string, body: unknown, headers: Record<string, string> = admin()) =>
-  rawRequest(srv.url, { method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  rawRequest(srv.url, {
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const errorOf = (res: RawResponse) => (JSON.parse(res.text) as { error: { code: string; field?: string; message: string } }).error;
 const register = (facts: unknown) => post('/api/v1/discovery', facts, {});
 
@@ -106,7 +111,12 @@ function statusLine(port: number, send: (socket: net.Socket) => void): Promise<s
 describe('compressed bodies', () => {
   it('When a body says gzip, deflate or br but does not decompress, then 400 BAD_JSON naming body', async () => {
     for (const encoding of ['gzip', 'deflate', 'br']) {
-      const res = await rawRequest(srv.url, { method: 'POST', path: '/api/v1/discovery', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: 'not compressed at all' });
+      const res = await rawRequest(srv.url, {
+        method: 'POST',
+        path: '/api/v1/discovery',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: 'not compressed at all',
+      });
       expect(res.status, encoding).toBe(400);
       expect(errorOf(res), encoding).toMatchObject({ code: 'BAD_JSON', field: 'body' });
     }
@@ -115,10 +125,20 @@ describe('compressed bodies', () => {
   it('When a small gzip body inflates past the limit (a zip bomb), then 413 and the service reads no further', async () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(LIMITS.bodyBytes);
-    const res = await rawRequest(srv.url, { method: 'POST', path: '/api/v1/discovery', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb });
+    const res = await rawRequest(srv.url, {
+      method: 'POST',
+      path: '/api/v1/discovery',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: bomb,
+    });
     expect(res.status).toBe(413);
     expect(errorOf(res).code).toBe('BODY_TOO_LARGE');
-    const ok = await rawRequest(srv.url, { method: 'POST', path: '/api/v1/discovery', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(sampleFacts())) });
+    const ok = await rawRequest(srv.url, {
+      method: 'POST',
+      path: '/api/v1/discovery',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(sampleFacts())),
+    });
     expect(ok.status).toBe(201);
   });
 });
@@ -133,24 +153,50 @@ describe('facts', () => {
   const cases: [string, number, (n: number) => Record<string, unknown>, string][] = [
     ['NICs', LIMITS.nics, (n) => nics(n), 'nics'],
     ['disks', LIMITS.disks, (n) => ({ disks: Array.from({ length: n }, (_, i) => disk(i)) }), 'disks'],
-    ['addresses per NIC', LIMITS.addresses, (n) => { const f = nics(1); f.nics[0]!.ipv4 = Array.from({ length: n }, (_, i) => `10.0.${i >> 8}.${i & 255}/24`) as never; return f; }, 'nics[0].ipv4'],
+    [
+      'addresses per NIC',
+      LIMITS.addresses,
+      (n) => {
+        const f = nics(1);
+        f.nics[0]!.ipv4 = Array.from({ length: n }, (_, i) => `10.0.${i >> 8}.${i & 255}/24`) as never;
+        return f;
+      },
+      'nics[0].ipv4',
+    ],
     ['CPU flags', LIMITS.cpuFlags, (n) => ({ cpu: { flags: Array.from({ length: n }, (_, i) => `f${i}`) } }), 'cpu.flags'],
     ['extra keys', LIMITS.extraKeys, (n) => ({ extra: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) }), 'extra'],
-    ['characters of a fact string (code points, not bytes)', LIMITS.shortString, (n) => ({ dmi: { vendor: '\u{1F4A3}'.repeat(n) } }), 'dmi.vendor'],
+    [
+      'characters of a fact string (code points, not bytes)',
+      LIMITS.shortString,
+      (n) => ({ dmi: { vendor: '\u{1F4A3}'.repeat(n) } }),
+      'dmi.vendor',
+    ],
     ['characters of kernel.cmdline', LIMITS.longString, (n) => ({ kernel: { cmdline: 'x'.repeat(n) } }), 'kernel.cmdline'],
     ['characters of an extra value', LIMITS.longString, (n) => ({ extra: { site: 'x'.repeat(n) } }), 'extra.site'],
     ['characters of a CPU flag', 64, (n) => ({ cpu: { flags: ['f'.repeat(n)] } }), 'cpu.flags[0]'],
-    ['characters of a NIC name', 64, (n) => { const f = nics(1); f.nics[0]!.name = 'e'.repeat(n); return f; }, 'nics[0].name'],
+    [
+      'characters of a NIC name',
+      64,
+      (n) => {
+        const f = nics(1);
+        f.nics[0]!.name = 'e'.repeat(n);
+        return f;
+      },
+      'nics[0].name',
+    ],
     ['characters of a disk name', 64, (n) => ({ disks: [{ name: 'd'.repeat(n) }] }), 'disks[0].name'],
   ];
 
-  it.each(cases)('When facts hold as many %s as allowed (%i), then 201; one more, then 400 naming the field', async (_what, limit, make, field) => {
-    const at = await register(sampleFacts(make(limit)));
-    expect(at.status, at.text).toBe(201);
-    const over = await register(sampleFacts(make(limit + 1)));
-    expect(over.status).toBe(400);
-    expect(errorOf(over)).toMatchObject({ code: 'VALIDATION', field });
-  });
+  it.each(cases)(
+    'When facts hold as many %s as allowed (%i), then 201; one more, then 400 naming the field',
+    async (_what, limit, make, field) => {
+      const at = await register(sampleFacts(make(limit)));
+      expect(at.status, at.text).toBe(201);
+      const over = await register(sampleFacts(make(limit + 1)));
+      expect(over.status).toBe(400);
+      expect(errorOf(over)).toMatchObject({ code: 'VALIDATION', field });
+    },
+  );
 
   it('When a fact nests deeper than the schema (an object where a scalar goes, 40 000 levels anywhere), then 400 naming where, at once', async () => {
     const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
@@ -177,14 +223,21 @@ describe('other documented caps', () => {
   const live = async () => {
     const reg = JSON.parse((await register(sampleFacts())).text) as { id: string; token: string };
     await post(`/api/v1/hosts/${reg.id}/assignment`, { action: 'reboot' });
-    await rawRequest(srv.url, { method: 'GET', path: `/api/v1/discovery/${reg.id}/next`, headers: { authorization: `Bearer ${reg.token}` } });
+    await rawRequest(srv.url, {
+      method: 'GET',
+      path: `/api/v1/discovery/${reg.id}/next`,
+      headers: { authorization: `Bearer ${reg.token}` },
+    });
     return { ...reg, event: (body: unknown) => post(`/api/v1/discovery/${reg.id}/events`, body, { authorization: `Bearer ${reg.token}` }) };
   };
 
   it('When an install callback message or event_id is one over its cap, then 400 naming it; at the cap, recorded', async () => {
     const host = await live();
     expect((await host.event({ stage: 'installing', message: 'm'.repeat(1001) })).status).toBe(400);
-    expect(errorOf(await host.event({ stage: 'installing', event_id: 'e'.repeat(65) }))).toMatchObject({ code: 'VALIDATION', field: 'event_id' });
+    expect(errorOf(await host.event({ stage: 'installing', event_id: 'e'.repeat(65) }))).toMatchObject({
+      code: 'VALIDATION',
+      field: 'event_id',
+    });
     expect(errorOf(await host.event({ stage: 'installing', message: 'm'.repeat(1001) })).field).toBe('message');
     const ok = await host.event({ stage: 'installing', message: 'm'.repeat(1000), event_id: 'e'.repeat(64) });
     expect(ok.status, ok.text).toBe(200);
@@ -206,7 +259,11 @@ describe('other documented caps', () => {
       const reg = JSON.parse((await register(sampleFacts())).text) as { id: string };
       return post(`/api/v1/hosts/${reg.id}/assignment`, body);
     };
-    const params = (n: number) => ({ repo: 'http://mirror.example.com/os', version: '9', ...Object.fromEntries(Array.from({ length: n - 2 }, (_, i) => [`p${i}`, i])) });
+    const params = (n: number) => ({
+      repo: 'http://mirror.example.com/os',
+      version: '9',
+      ...Object.fromEntries(Array.from({ length: n - 2 }, (_, i) => [`p${i}`, i])),
+    });
     const kickstart = { action: 'kickstart', template: 'rhel.ks.njk' };
     const kexec = { action: 'kexec', kernel: 'http://m.example.com/vmlinuz', initrd: 'http://m.example.com/initrd.img' };
     const label = (n: number) => 'a'.repeat(n);
@@ -227,20 +284,29 @@ describe('other documented caps', () => {
   });
 
   it('When a template save is over 256 KiB of text (inside a body under 512 KiB), then 400 naming content', async () => {
-    const res = await rawRequest(srv.url, { method: 'PUT', path: '/api/v1/templates/big.njk', headers: admin(), body: JSON.stringify({ content: 'x'.repeat(MAX_TEMPLATE_BYTES + 1) }) });
+    const res = await rawRequest(srv.url, {
+      method: 'PUT',
+      path: '/api/v1/templates/big.njk',
+      headers: admin(),
+      body: JSON.stringify({ content: 'x'.repeat(MAX_TEMPLATE_BYTES + 1) }),
+    });
     expect(res.status).toBe(400);
     expect(errorOf(res)).toMatchObject({ code: 'VALIDATION', field: 'content' });
   });
 
   it('When a bearer token is longer than 512 characters, then 401 like any wrong token, never a lookup of megabytes', async () => {
-    const res = await rawRequest(srv.url, { method: 'GET', path: '/api/v1/hosts', headers: { authorization: `Bearer ${'x'.repeat(513)}` } });
+    const res = await rawRequest(srv.url, {
+      method: 'GET',
+      path: '/api/v1/hosts',
+      headers: { authorization: `Bearer ${'x'.repeat(513)}` },
+    });
     expect(res.status).toBe(401);
     expect(errorOf(res).code).toBe('UNAUTHORIZED');
   });
 });
 
 describe('request headers', () => {
-  it('When the headers are over 16 KiB (Node\'s --max-http-header-size), then 431; at 15 KiB, answered', async () => {
+  it("When the headers are over 16 KiB (Node's --max-http-header-size), then 431; at 15 KiB, answered", async () => {
     const port = Number(new URL(srv.url).port);
     const send = (request: string) => statusLine(port, (s) => s.end(request));
     const withPad = (n: number) => `GET /ks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Pad: ${'a'.repeat(n)}\r\n\r\n`;

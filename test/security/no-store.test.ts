@@ -23,12 +23,29 @@ describe('no-store', () => {
     const reg = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
     answers.push(['registration', reg]);
     const { id, token } = reg.body as { id: string; token: string };
-    const template = (await request(srv.url).get('/api/v1/templates').set(admin()).expect(200)).body.templates.map((t: { name: string }) => t.name).find((n: string) => n.endsWith('.ks.njk') && n !== 'stub.ks.njk') as string;
-    answers.push(['assignment', await request(srv.url).post(`/api/v1/hosts/${id}/assignment`).set(admin()).send({ action: 'kickstart', template, params: { root_password: 'x-Root-pass-1', repo: 'http://m/', version: '9.4' } })]);
+    const template = (await request(srv.url).get('/api/v1/templates').set(admin()).expect(200)).body.templates
+      .map((t: { name: string }) => t.name)
+      .find((n: string) => n.endsWith('.ks.njk') && n !== 'stub.ks.njk') as string;
+    answers.push([
+      'assignment',
+      await request(srv.url)
+        .post(`/api/v1/hosts/${id}/assignment`)
+        .set(admin())
+        .send({ action: 'kickstart', template, params: { root_password: 'x-Root-pass-1', repo: 'http://m/', version: '9.4' } }),
+    ]);
     answers.push(['kickstart preview', await request(srv.url).get(`/api/v1/hosts/${id}/kickstart`).set(admin())]);
-    answers.push(['poll through express alone', await request(srv.running.app).get(`/api/v1/discovery/${id}/next`).set('Authorization', `Bearer ${token}`)]);
-    answers.push(['poll through the fast path', await request(srv.url).get(`/api/v1/discovery/${id}/next`).set('Authorization', `Bearer ${token}`)]);
-    answers.push(['template preview', await request(srv.url).post(`/api/v1/templates/${template}/preview`).set(admin()).send({ host: id })]);
+    answers.push([
+      'poll through express alone',
+      await request(srv.running.app).get(`/api/v1/discovery/${id}/next`).set('Authorization', `Bearer ${token}`),
+    ]);
+    answers.push([
+      'poll through the fast path',
+      await request(srv.url).get(`/api/v1/discovery/${id}/next`).set('Authorization', `Bearer ${token}`),
+    ]);
+    answers.push([
+      'template preview',
+      await request(srv.url).post(`/api/v1/templates/${template}/preview`).set(admin()).send({ host: id }),
+    ]);
     await createUser(srv, 'tom', 'operator', 'tom-Secret-pass-1');
     answers.push(['API token', await request(srv.url).post('/api/v1/users/tom/tokens').set(admin()).send({ name: 'ci' })]);
     answers.push(['generated password', await request(srv.url).post('/api/v1/users').set(admin()).send({ name: 'ann', role: 'viewer' })]);
@@ -38,6 +55,9 @@ describe('no-store', () => {
       expect(res.status, what).toBeLessThan(300);
       expect(res.headers['cache-control'], what).toBe('no-store');
     }
-    expect(answers.filter(([w]) => w.startsWith('poll')).map(([, r]) => r.headers['x-kickstand-action'])).toEqual(['kickstart', 'kickstart']);
+    expect(answers.filter(([w]) => w.startsWith('poll')).map(([, r]) => r.headers['x-kickstand-action'])).toEqual([
+      'kickstart',
+      'kickstart',
+    ]);
   });
 });

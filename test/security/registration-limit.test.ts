@@ -50,16 +50,21 @@ async function serviceWithLimit(limit: string): Promise<RunningServer> {
 }
 
 const register = (url: string) => request(url).post('/api/v1/discovery').send(sampleFacts());
-const poll = (url: string, reg: { id: string; token: string }) => request(url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`);
+const poll = (url: string, reg: { id: string; token: string }) =>
+  request(url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`);
 
 /** A registration from another loopback address (Linux answers all of 127/8): another client IP. */
 function registerFrom(localAddress: string, url: string): Promise<number> {
   const body = JSON.stringify(sampleFacts());
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/api/v1/discovery`, { method: 'POST', localAddress, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
+    const req = http.request(
+      `${url}/api/v1/discovery`,
+      { method: 'POST', localAddress, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -91,7 +96,11 @@ describe('the token bucket', () => {
     };
     expect((await from('2001:db8:1:2::1')).passed).toBe(true);
     expect((await from('2001:db8:1:2::2')).passed).toBe(true);
-    expect(await from('2001:db8:1:2:abcd::99')).toMatchObject({ passed: false, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
+    expect(await from('2001:db8:1:2:abcd::99')).toMatchObject({
+      passed: false,
+      code: 'RATE_LIMITED',
+      retryAfter: expect.stringMatching(/^\d+$/),
+    });
     expect((await from('2001:db8:1:3::1')).passed).toBe(true);
   });
 
@@ -166,9 +175,13 @@ describe('the limit in the service', () => {
     for (let round = 0; round < 50; round++) {
       for (const reg of known) expect((await poll(svc.url, reg)).status).toBe(202);
     }
-    for (const reg of known) expect((await request(svc.app).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`)).status).toBe(202);
+    for (const reg of known)
+      expect((await request(svc.app).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`)).status).toBe(202);
     // An install callback is not a registration either.
-    const events = await request(svc.url).post(`/api/v1/discovery/${known[0]!.id}/events`).set('Authorization', `Bearer ${known[0]!.token}`).send({ stage: 'installing' });
+    const events = await request(svc.url)
+      .post(`/api/v1/discovery/${known[0]!.id}/events`)
+      .set('Authorization', `Bearer ${known[0]!.token}`)
+      .send({ stage: 'installing' });
     expect(events.status).not.toBe(429);
     expect((await register(svc.url)).status, 'still limited').toBe(429);
     expect(await registerFrom('127.0.0.2', svc.url), 'another client IP').toBe(201);
@@ -202,14 +215,17 @@ describe('the limit in the service', () => {
     });
     const { run } = await bootStub(svc.url, cleanups);
     const deadline = Date.now() + 45_000;
-    while (!run.stderr().includes('HTTP 429') && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    while (!run.stderr().includes('HTTP 429') && Date.now() < deadline && run.child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 20));
     draining = false;
     await drain;
     expect(run.stderr()).toContain('registration deferred by the service (HTTP 429)');
 
     let machine: { id: string } | undefined;
     while (!machine && Date.now() < deadline) {
-      const hosts = (await request(svc.url).get('/api/v1/hosts').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)).body.hosts as { id: string }[];
+      const hosts = (await request(svc.url).get('/api/v1/hosts').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)).body.hosts as {
+        id: string;
+      }[];
       machine = hosts.find((h) => !ours.has(h.id));
       if (!machine) await new Promise((r) => setTimeout(r, 100));
     }
@@ -238,7 +254,13 @@ describe('the %pre and 429', () => {
           }
           const { port } = server.address() as AddressInfo;
           res.writeHead(201, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify({ id: 'host1', token: 'tok_0123456789abcdefghij', next: `http://127.0.0.1:${port}/api/v1/discovery/host1/next` }));
+          res.end(
+            JSON.stringify({
+              id: 'host1',
+              token: 'tok_0123456789abcdefghij',
+              next: `http://127.0.0.1:${port}/api/v1/discovery/host1/next`,
+            }),
+          );
           return;
         }
         res.writeHead(200, { 'X-Kickstand-Action': 'kickstart' });

@@ -14,8 +14,10 @@ import { tempDir } from '../support/temp.js';
 
 describe('secret params', () => {
   it('When a param is named root_password, *_password, *_secret, *_token or *_key, then it is a secret; other names are not', () => {
-    for (const n of ['root_password', 'db_password', 'app_secret', 'vault_token', 'api_key', 'ssh_host_key']) expect(isSecretParam(n), n).toBe(true);
-    for (const n of ['password', 'root_password_hash', 'ssh_keys', 'keyboard', 'token_ttl', 'secretary', 'repo']) expect(isSecretParam(n), n).toBe(false);
+    for (const n of ['root_password', 'db_password', 'app_secret', 'vault_token', 'api_key', 'ssh_host_key'])
+      expect(isSecretParam(n), n).toBe(true);
+    for (const n of ['password', 'root_password_hash', 'ssh_keys', 'keyboard', 'token_ttl', 'secretary', 'repo'])
+      expect(isSecretParam(n), n).toBe(false);
     expect(maskParams({ root_password: 'a', repo: 'r' })).toEqual({ root_password: '***', repo: 'r' });
   });
 
@@ -27,7 +29,13 @@ describe('secret params', () => {
     expect(stored.api_key).toMatch(new RegExp(`^${SEALED_PREFIX}`));
     expect(JSON.stringify(stored)).not.toContain('k-1');
     expect(box.protect(stored)).toBe(stored);
-    expect(box.open(stored)).toEqual({ root_password: stored.root_password, api_key: 'k-1', keys: { a: 1 }, db_token: { nested: [1, 2] }, repo: 'http://m/' });
+    expect(box.open(stored)).toEqual({
+      root_password: stored.root_password,
+      api_key: 'k-1',
+      keys: { a: 1 },
+      db_token: { nested: [1, 2] },
+      repo: 'http://m/',
+    });
     // Another data dir's key, or a tampered value: refused naming the param, never opened wrong.
     expect(() => new SecretBox(randomBytes(32)).open(stored)).toThrow(/params\.api_key was sealed with another key/);
     const raw = Buffer.from((stored.api_key as string).slice(SEALED_PREFIX.length), 'base64url');

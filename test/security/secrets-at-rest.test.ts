@@ -78,26 +78,53 @@ afterAll(async () => srv.stop());
 
 describe('secret params at rest and in answers', () => {
   it('When secrets are assigned by the API, the web form, a profile, a rule and a bulk action, then no file of the data dir and no answer or page holds them, and each kickstart gets the right hash and opened secret', async () => {
-    const [a, b, c, d, e] = [await registerMachine(srv.url), await registerMachine(srv.url), await registerMachine(srv.url), await registerMachine(srv.url), await registerMachine(srv.url)];
+    const [a, b, c, d, e] = [
+      await registerMachine(srv.url),
+      await registerMachine(srv.url),
+      await registerMachine(srv.url),
+      await registerMachine(srv.url),
+      await registerMachine(srv.url),
+    ];
     // API
     const apiParams = { root_password: secret('api-Root-pass-111'), api_key: secret('api-key-aaaa1111'), site: 'lab' };
-    const assigned = await request(srv.url).post(`/api/v1/hosts/${a.id}/assignment`).set(admin()).send({ action: 'kickstart', template: 'secrets.ks.njk', params: apiParams }).expect(200);
+    const assigned = await request(srv.url)
+      .post(`/api/v1/hosts/${a.id}/assignment`)
+      .set(admin())
+      .send({ action: 'kickstart', template: 'secrets.ks.njk', params: apiParams })
+      .expect(200);
     expect(assigned.body.assignment.params).toEqual({ root_password: '***', api_key: '***', site: 'lab' });
     // The host page's form
     const web = await webLogin(srv, 'admin', srv.running.adminPasswordGenerated!);
     await web.agent
       .post(`/hosts/${b.id}/assign`)
       .type('form')
-      .send({ _csrf: web.csrf, template: 'secrets.ks.njk', params: JSON.stringify({ root_password: secret('web-Root-pass-222'), api_key: secret('web-key-bbbb2222'), site: 'lab' }) })
+      .send({
+        _csrf: web.csrf,
+        template: 'secrets.ks.njk',
+        params: JSON.stringify({ root_password: secret('web-Root-pass-222'), api_key: secret('web-key-bbbb2222'), site: 'lab' }),
+      })
       .expect(303);
     // A profile, assigned directly, by a rule and by a bulk action
-    const profile = { name: 'vault', action: 'kickstart', template: 'secrets.ks.njk', params: { root_password: secret('profile-Root-pass-333'), api_key: secret('profile-key-cccc3333'), site: 'dc1' } };
+    const profile = {
+      name: 'vault',
+      action: 'kickstart',
+      template: 'secrets.ks.njk',
+      params: { root_password: secret('profile-Root-pass-333'), api_key: secret('profile-key-cccc3333'), site: 'dc1' },
+    };
     const created = await request(srv.url).post('/api/v1/profiles').set(admin()).send(profile).expect(201);
     expect(created.body.params).toEqual({ root_password: '***', api_key: '***', site: 'dc1' });
     await request(srv.url).post(`/api/v1/hosts/${c.id}/assignment`).set(admin()).send({ profile: 'vault' }).expect(200);
-    await request(srv.url).post('/api/v1/rules').set(admin()).send({ name: 'to-vault', expression: 'memory_mib > 1', profile: 'vault' }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/rules')
+      .set(admin())
+      .send({ name: 'to-vault', expression: 'memory_mib > 1', profile: 'vault' })
+      .expect(201);
     expect((await request(srv.url).post(`/api/v1/hosts/${d.id}/auto-assign`).set(admin()).expect(200)).body.outcome).toBe('assigned');
-    await web.agent.post('/hosts/bulk').type('form').send({ _csrf: web.csrf, ids: [e.id], bulk_action: 'assign', profile: 'vault' }).expect(200);
+    await web.agent
+      .post('/hosts/bulk')
+      .type('form')
+      .send({ _csrf: web.csrf, ids: [e.id], bulk_action: 'assign', profile: 'vault' })
+      .expect(200);
 
     // What a viewer reads: the API and the pages say "***".
     const viewerWeb = await webLogin(srv, 'vera', 'vera-Viewer-pass-1');
@@ -112,7 +139,11 @@ describe('secret params at rest and in answers', () => {
     const profiles = await request(srv.url).get('/api/v1/profiles').set(bearer(viewer)).expect(200);
     expect(profiles.body.profiles[0].params).toEqual({ root_password: '***', api_key: '***', site: 'dc1' });
     answers.push(profiles.text, (await request(srv.url).get('/api/v1/profiles/vault').set(bearer(viewer)).expect(200)).text);
-    answers.push((await viewerWeb.agent.get('/profiles').expect(200)).text, (await web.agent.get('/profiles/vault').expect(200)).text, (await web.agent.get('/hosts').expect(200)).text);
+    answers.push(
+      (await viewerWeb.agent.get('/profiles').expect(200)).text,
+      (await web.agent.get('/profiles/vault').expect(200)).text,
+      (await web.agent.get('/hosts').expect(200)).text,
+    );
     answers.push((await request(srv.url).get('/api/v1/rules').set(bearer(viewer)).expect(200)).text);
     for (const text of answers) {
       for (const p of plaintexts) expect(text).not.toContain(p);
@@ -139,15 +170,27 @@ describe('secret params at rest and in answers', () => {
 
   it('When a profile is saved back with "***" for its secrets (the edit form shows them so), then the stored secrets are kept; "***" with nothing stored is refused', async () => {
     const params = { root_password: secret('keep-Root-pass-444'), api_key: secret('keep-key-dddd4444'), site: 'x' };
-    await request(srv.url).post('/api/v1/profiles').set(admin()).send({ name: 'keep', action: 'kickstart', template: 'secrets.ks.njk', params }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/profiles')
+      .set(admin())
+      .send({ name: 'keep', action: 'kickstart', template: 'secrets.ks.njk', params })
+      .expect(201);
     const shown = (await request(srv.url).get('/api/v1/profiles/keep').set(admin()).expect(200)).body;
-    await request(srv.url).put('/api/v1/profiles/keep').set(admin()).send({ action: 'kickstart', template: 'secrets.ks.njk', params: { ...shown.params, site: 'y' } }).expect(200);
+    await request(srv.url)
+      .put('/api/v1/profiles/keep')
+      .set(admin())
+      .send({ action: 'kickstart', template: 'secrets.ks.njk', params: { ...shown.params, site: 'y' } })
+      .expect(200);
     const h = await registerMachine(srv.url);
     await request(srv.url).post(`/api/v1/hosts/${h.id}/assignment`).set(admin()).send({ profile: 'keep' }).expect(200);
     const ks = await poll(h);
     expectDelivered(ks, 'keep-Root-pass-444', 'keep-key-dddd4444');
     expect(ks).toContain("echo 'y' > /root/site");
-    const refused = await request(srv.url).post('/api/v1/profiles').set(admin()).send({ name: 'stars', action: 'kickstart', template: 'secrets.ks.njk', params: { root_password: '***' } }).expect(400);
+    const refused = await request(srv.url)
+      .post('/api/v1/profiles')
+      .set(admin())
+      .send({ name: 'stars', action: 'kickstart', template: 'secrets.ks.njk', params: { root_password: '***' } })
+      .expect(400);
     expect(refused.body.error).toMatchObject({ code: 'VALIDATION', field: 'params' });
     expect(refused.body.error.message).toContain('params.root_password');
   });
@@ -160,18 +203,33 @@ describe('secret params at rest and in answers', () => {
     const store = await LowdbStore.open(dir);
     const host = (await store.getHost(h.id))!;
     const params = { root_password: secret('old-Root-pass-555'), api_key: secret('old-key-eeee5555'), site: 'old' };
-    await store.saveHost({ ...host, state: 'assigned', hostname: 'old.example.com', assignment: { action: 'kickstart', template: 'secrets.ks.njk', params } });
+    await store.saveHost({
+      ...host,
+      state: 'assigned',
+      hostname: 'old.example.com',
+      assignment: { action: 'kickstart', template: 'secrets.ks.njk', params },
+    });
     const now = new Date().toISOString();
-    await store.saveProfile({ name: 'old', action: 'kickstart', template: 'secrets.ks.njk', params: { db_password: secret('old-Db-pass-666'), app_secret: secret('old-app-secret-777') }, bootable: false, created_at: now, updated_at: now });
+    await store.saveProfile({
+      name: 'old',
+      action: 'kickstart',
+      template: 'secrets.ks.njk',
+      params: { db_password: secret('old-Db-pass-666'), app_secret: secret('old-app-secret-777') },
+      bootable: false,
+      created_at: now,
+      updated_at: now,
+    });
     await store.close();
-    await writeFile(path.join(dir, 'hosts.jsonl.last-good'), (await readFile(path.join(dir, 'hosts.jsonl'))));
-    expect((await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8'))).toContain('old-Root-pass-555');
+    await writeFile(path.join(dir, 'hosts.jsonl.last-good'), await readFile(path.join(dir, 'hosts.jsonl')));
+    expect(await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8')).toContain('old-Root-pass-555');
 
     srv = await startTestServer({ dataDir: dir, templatesDir: templates });
     await expectNoPlaintextIn(dir);
     expect(srv.logs.some((l) => String(l.msg).includes('secret params stored in plaintext'))).toBe(true);
     expectDelivered(await poll(h), 'old-Root-pass-555', 'old-key-eeee5555');
-    const stored = JSON.parse(await readFile(path.join(dir, 'kickstand.json'), 'utf-8')) as { profiles: Record<string, { params: Record<string, string> }> };
+    const stored = JSON.parse(await readFile(path.join(dir, 'kickstand.json'), 'utf-8')) as {
+      profiles: Record<string, { params: Record<string, string> }>;
+    };
     expect(sha512Crypt('old-Db-pass-666', stored.profiles.old!.params.db_password)).toBe(stored.profiles.old!.params.db_password);
     expect(stored.profiles.old!.params.app_secret).toMatch(/^kickstand-sealed:v1:/);
     expect((await stat(path.join(dir, 'secret.key'))).size).toBe(32);

@@ -56,10 +56,17 @@ describe('log hygiene', () => {
     await createUser(srv, 'carol', 'operator', keep('carol password', 'carol-Secret-pass-1'));
     const dave = await request(srv.url).post('/api/v1/users').set(admin()).send({ name: 'dave', role: 'viewer' }).expect(201);
     keep('dave generated password', dave.body.password);
-    await request(srv.url).post('/api/v1/users/dave/password').set(admin()).send({ password: keep('dave new password', 'dave-Other-pass-2') }).expect(200);
+    await request(srv.url)
+      .post('/api/v1/users/dave/password')
+      .set(admin())
+      .send({ password: keep('dave new password', 'dave-Other-pass-2') })
+      .expect(200);
     const reset = await request(srv.url).post('/api/v1/users/dave/password').set(admin()).send({}).expect(200);
     keep('dave reset password', reset.body.password);
-    const carolToken = keep('carol API token', (await request(srv.url).post('/api/v1/users/carol/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body.token);
+    const carolToken = keep(
+      'carol API token',
+      (await request(srv.url).post('/api/v1/users/carol/tokens').set(admin()).send({ name: 'ci' }).expect(201)).body.token,
+    );
     await request(srv.url).get('/api/v1/hosts').set(bearer(carolToken)).expect(200);
     const mine = await request(srv.url).post('/api/v1/me/tokens').set(bearer(carolToken)).send({ name: 'laptop' }).expect(201);
     keep('carol second token', mine.body.token);
@@ -67,7 +74,10 @@ describe('log hygiene', () => {
     await request(srv.url).delete(`/api/v1/me/tokens/${mine.body.id}`).set(bearer(carolToken)).expect(204);
     await request(srv.url).get('/api/v1/me').set(bearer(mine.body.token)).expect(401);
     // Wrong credentials are secrets too (a typo is often one character off the real password).
-    await request(srv.url).get('/api/v1/hosts').set(bearer(keep('wrong admin token', `${srv.adminToken}x`))).expect(401);
+    await request(srv.url)
+      .get('/api/v1/hosts')
+      .set(bearer(keep('wrong admin token', `${srv.adminToken}x`)))
+      .expect(401);
 
     // The web forms: a failed login, a good one, pages, a form post, a logout, the admin's own login.
     const form = await request(srv.url).get('/login').expect(200);
@@ -97,11 +107,22 @@ describe('log hygiene', () => {
     await request(srv.url).get(`/api/v1/discovery/${a.id}/next`).set(bearer(b.token)).expect(401);
     await request(srv.url).get(`/api/v1/discovery/${a.id}/next?token=${a.token}`).expect(401);
     const params = { root_password: keep('root password', 'root-Pa55word-xyz'), api_key: keep('secret param', 'api-key-0f1e2d3c4b5a') };
-    await request(srv.url).post(`/api/v1/hosts/${a.id}/assignment`).set(bearer(carolToken)).send({ action: 'kickstart', template: 'secrets.ks.njk', params }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/hosts/${a.id}/assignment`)
+      .set(bearer(carolToken))
+      .send({ action: 'kickstart', template: 'secrets.ks.njk', params })
+      .expect(200);
     await web.agent
       .post(`/hosts/${b.id}/assign`)
       .type('form')
-      .send({ _csrf: web.csrf, template: 'secrets.ks.njk', params: JSON.stringify({ root_password: keep('root password (web)', 'web-Root-pass-987'), api_key: keep('secret param (web)', 'web-api-key-abcdef') }) })
+      .send({
+        _csrf: web.csrf,
+        template: 'secrets.ks.njk',
+        params: JSON.stringify({
+          root_password: keep('root password (web)', 'web-Root-pass-987'),
+          api_key: keep('secret param (web)', 'web-api-key-abcdef'),
+        }),
+      })
       .expect(303);
     const ks = await request(srv.url).get(`/api/v1/discovery/${a.id}/next`).set(bearer(a.token)).expect(200);
     keep('rendered root password hash', /^rootpw --iscrypted (\S+)$/m.exec(ks.text)![1]);
@@ -110,9 +131,17 @@ describe('log hygiene', () => {
     const ksB = await request(srv.url).get(`/api/v1/discovery/${b.id}/next`).set(bearer(b.token)).expect(200);
     keep('rendered root password hash (web)', /^rootpw --iscrypted (\S+)$/m.exec(ksB.text)![1]);
     for (const stage of ['installing', 'installed']) {
-      await request(srv.url).post(`/api/v1/discovery/${a.id}/events`).set(bearer(a.token)).send({ stage, event_id: `${stage}-1` }).expect(200);
+      await request(srv.url)
+        .post(`/api/v1/discovery/${a.id}/events`)
+        .set(bearer(a.token))
+        .send({ stage, event_id: `${stage}-1` })
+        .expect(200);
     }
-    await request(srv.url).post(`/api/v1/discovery/${b.id}/events`).set(bearer(b.token)).send({ stage: 'failed', message: 'disk gone', log: 'anaconda: no disk\n' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/discovery/${b.id}/events`)
+      .set(bearer(b.token))
+      .send({ stage: 'failed', message: 'disk gone', log: 'anaconda: no disk\n' })
+      .expect(200);
     const again = await registerMachine(srv.url, sampleFacts());
     keep('host C token', again.token);
 
@@ -121,17 +150,34 @@ describe('log hygiene', () => {
     await request(srv.url)
       .post('/api/v1/profiles')
       .set(admin())
-      .send({ name: 'secret-profile', action: 'kickstart', template: 'secrets.ks.njk', params: { root_password: keep('profile root password', 'profile-Root-pass-55'), api_key: keep('profile secret param', 'profile-api-key-9a8b7c') } })
+      .send({
+        name: 'secret-profile',
+        action: 'kickstart',
+        template: 'secrets.ks.njk',
+        params: {
+          root_password: keep('profile root password', 'profile-Root-pass-55'),
+          api_key: keep('profile secret param', 'profile-api-key-9a8b7c'),
+        },
+      })
       .expect(201);
     // A rule hands the profile's secrets to a host, which polls its kickstart (sealed values opened).
-    await request(srv.url).post('/api/v1/rules').set(admin()).send({ name: 'secret-rule', expression: 'memory_mib > 1', profile: 'secret-profile' }).expect(201);
+    await request(srv.url)
+      .post('/api/v1/rules')
+      .set(admin())
+      .send({ name: 'secret-rule', expression: 'memory_mib > 1', profile: 'secret-profile' })
+      .expect(201);
     expect((await request(srv.url).post(`/api/v1/hosts/${again.id}/auto-assign`).set(admin()).expect(200)).body.outcome).toBe('assigned');
     const ksC = await request(srv.url).get(`/api/v1/discovery/${again.id}/next`).set(bearer(again.token)).expect(200);
     expect(ksC.text).toContain('profile-api-key-9a8b7c');
     await request(srv.url)
       .post('/api/v1/installers')
       .set(admin())
-      .send({ name: 'rhel9', family: 'rhel', version: '9.4', repo: `https://mirror:${keep('mirror password', 'Mirror-pass-4242')}@mirror.example.com/rhel9/` })
+      .send({
+        name: 'rhel9',
+        family: 'rhel',
+        version: '9.4',
+        repo: `https://mirror:${keep('mirror password', 'Mirror-pass-4242')}@mirror.example.com/rhel9/`,
+      })
       .expect(201);
 
     // An internal error while credentials are in flight (API, web page, fast poll).
@@ -151,12 +197,15 @@ describe('log hygiene', () => {
     await web.agent.post('/logout').type('form').send({ _csrf: web.csrf }).expect(303);
 
     // Hashes at rest are secrets in a log too: the users' scrypt hashes and the hosts' token digests.
-    const doc = JSON.parse(await readFile(path.join(srv.dataDir, 'kickstand.json'), 'utf-8')) as { users: Record<string, { password_hash: string; tokens: { hash: string }[] }> };
+    const doc = JSON.parse(await readFile(path.join(srv.dataDir, 'kickstand.json'), 'utf-8')) as {
+      users: Record<string, { password_hash: string; tokens: { hash: string }[] }>;
+    };
     for (const [name, user] of Object.entries(doc.users)) {
       keep(`${name} password hash`, user.password_hash);
       for (const t of user.tokens) keep(`${name} token hash`, t.hash);
     }
-    for (const [name, value] of [...secrets]) if (name.endsWith(' token') && name.startsWith('host')) keep(`${name} digest`, hashToken(value));
+    for (const [name, value] of [...secrets])
+      if (name.endsWith(' token') && name.startsWith('host')) keep(`${name} digest`, hashToken(value));
 
     // Let the asynchronous pino destination drain.
     await new Promise((r) => setTimeout(r, 200));
@@ -171,7 +220,16 @@ describe('log hygiene', () => {
         if (line) leaks.push(`${name} in: ${line}`);
       }
     }
-    for (const pattern of [/kickstand-sealed:/, /\$6\$/, /scrypt\$/, /Bearer /i, /ks_session=/, /ks_login=/, /"authorization"/i, /"cookie"/i]) {
+    for (const pattern of [
+      /kickstand-sealed:/,
+      /\$6\$/,
+      /scrypt\$/,
+      /Bearer /i,
+      /ks_session=/,
+      /ks_login=/,
+      /"authorization"/i,
+      /"cookie"/i,
+    ]) {
       const line = lines.find((l) => pattern.test(l));
       if (line) leaks.push(`${pattern} in: ${line}`);
     }
@@ -204,8 +262,16 @@ describe('the user commands', () => {
     outputs.push({ out: token, shows: tokenValue });
     outputs.push({ out: await cli(['list']) });
 
-    const doc = JSON.parse(await readFile(path.join(data, 'kickstand.json'), 'utf-8')) as { users: Record<string, { password_hash: string; tokens: { hash: string }[] }> };
-    const all = [given, reset, frankPassword, tokenValue, ...Object.values(doc.users).flatMap((u) => [u.password_hash, ...u.tokens.map((t) => t.hash)])];
+    const doc = JSON.parse(await readFile(path.join(data, 'kickstand.json'), 'utf-8')) as {
+      users: Record<string, { password_hash: string; tokens: { hash: string }[] }>;
+    };
+    const all = [
+      given,
+      reset,
+      frankPassword,
+      tokenValue,
+      ...Object.values(doc.users).flatMap((u) => [u.password_hash, ...u.tokens.map((t) => t.hash)]),
+    ];
     for (const { out, shows } of outputs) {
       for (const secret of all) expect(out.split(secret).length - 1, `${secret} in:\n${out}`).toBe(secret === shows ? 1 : 0);
       expect(out).not.toMatch(/scrypt\$|\$6\$/);

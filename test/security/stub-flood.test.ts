@@ -24,7 +24,8 @@ async function service(ksLimit: string): Promise<TestServer> {
   return srv;
 }
 
-const fetchStub = (srv: TestServer, mac: string) => request(srv.url).get('/ks').set('X-RHN-Provisioning-MAC-0', `eth0 ${mac}`).set('X-Anaconda-System-Release', 'Red Hat Enterprise Linux');
+const fetchStub = (srv: TestServer, mac: string) =>
+  request(srv.url).get('/ks').set('X-RHN-Provisioning-MAC-0', `eth0 ${mac}`).set('X-Anaconda-System-Release', 'Red Hat Enterprise Linux');
 
 /** GET /ks from another loopback address (Linux answers all of 127/8): another client IP. */
 function fetchStubFrom(localAddress: string, srv: TestServer, mac: string): Promise<{ status: number; body: string }> {
@@ -50,9 +51,17 @@ const kept = (events: HostEvent[]) => events.filter((e) => !CHATTY_EVENTS.has(e.
 /** A host with a real history: discovered, assigned by an admin, delivered, installing. */
 async function hostWithHistory(srv: TestServer, mac: string) {
   const reg = await registerMachine(srv.url, sampleFacts({ boot_mac: mac }));
-  await request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`).set('Authorization', `Bearer ${srv.adminToken}`).send({ action: 'reboot' }).expect(200);
+  await request(srv.url)
+    .post(`/api/v1/hosts/${reg.id}/assignment`)
+    .set('Authorization', `Bearer ${srv.adminToken}`)
+    .send({ action: 'reboot' })
+    .expect(200);
   await request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`).expect(200);
-  await request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${reg.token}`).send({ stage: 'installing' }).expect((r) => expect(r.status).toBeLessThan(300));
+  await request(srv.url)
+    .post(`/api/v1/discovery/${reg.id}/events`)
+    .set('Authorization', `Bearer ${reg.token}`)
+    .send({ stage: 'installing' })
+    .expect((r) => expect(r.status).toBeLessThan(300));
   const before = await eventsOf(srv, reg.id);
   expect(before.map((e) => e.type)).toEqual(expect.arrayContaining(['discovered', 'assigned']));
   expect(before.length).toBeGreaterThanOrEqual(4);
@@ -80,7 +89,11 @@ describe('a host’s timeline under a flood of GET /ks with its MAC', () => {
     expect(new Set(sightings(after).map((e) => e.at.slice(0, 16))).size, 'one per minute').toBe(10);
     expect(saves.mock.calls.length, 'a fetch that notes nothing writes nothing').toBe(10);
     expect(kept(after)).toEqual(kept(before));
-    expect(sightings(after)[0]).toMatchObject({ actor: 'machine', ip: '127.0.0.1', message: 'stub kickstart fetched by Red Hat Enterprise Linux' });
+    expect(sightings(after)[0]).toMatchObject({
+      actor: 'machine',
+      ip: '127.0.0.1',
+      message: 'stub kickstart fetched by Red Hat Enterprise Linux',
+    });
   });
 
   it('When sightings keep coming for hours, then they are capped on their own and the oldest go first; what matters is never pushed out', async () => {
@@ -98,7 +111,8 @@ describe('a host’s timeline under a flood of GET /ks with its MAC', () => {
     expect(sightings(after).at(-1)!.at).toBe(new Date(t0 + 119 * 61_000).toISOString());
     expect(kept(after)).toEqual(kept(before));
     // And the host page shows them, in order.
-    const shown = (await request(srv.url).get(`/api/v1/hosts/${id}`).set('Authorization', `Bearer ${srv.adminToken}`).expect(200)).body.events as HostEvent[];
+    const shown = (await request(srv.url).get(`/api/v1/hosts/${id}`).set('Authorization', `Bearer ${srv.adminToken}`).expect(200)).body
+      .events as HostEvent[];
     expect(kept(shown).map((e) => e.type)).toEqual(kept(before).map((e) => e.type));
   });
 });
@@ -107,7 +121,8 @@ describe('KICKSTAND_KS_LIMIT', () => {
   it('When one client fetches past its limit, then it still gets the same stub at once, with no refusal and no Retry-After, only the sighting is not noted; another client is noted', async () => {
     const srv = await service('2');
     const hosts = [];
-    for (const mac of ['52:54:00:00:4d:11', '52:54:00:00:4d:12', '52:54:00:00:4d:13']) hosts.push({ mac, id: (await registerMachine(srv.url, sampleFacts({ boot_mac: mac }))).id });
+    for (const mac of ['52:54:00:00:4d:11', '52:54:00:00:4d:12', '52:54:00:00:4d:13'])
+      hosts.push({ mac, id: (await registerMachine(srv.url, sampleFacts({ boot_mac: mac }))).id });
     const plain = (await request(srv.url).get('/ks?').set('X-Unrelated', '1')).text;
 
     const answers = [];

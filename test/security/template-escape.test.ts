@@ -33,18 +33,42 @@ interface Payload {
 
 const PAYLOADS: Payload[] = [
   // The issue's payloads.
-  { name: 'issue 13: range.constructor reads the admin token', source: '{{ range.constructor("return process.env.KICKSTAND_ADMIN_TOKEN")() }}' },
+  {
+    name: 'issue 13: range.constructor reads the admin token',
+    source: '{{ range.constructor("return process.env.KICKSTAND_ADMIN_TOKEN")() }}',
+  },
   { name: 'issue 13: getBuiltinModule child_process', source: `{{ range.constructor("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'issue 13: cycler.constructor', source: `{{ cycler.constructor("${exec('process.getBuiltinModule')}")() }}` },
   // tplmap / SSTImap nunjucks plugin (execute, write, truncate, evaluate).
-  { name: 'SSTImap execute: global.process.mainModule.require', source: `{{ range.constructor("${exec('global.process.mainModule.require')}")() }}` },
-  { name: 'SSTImap write: fs.appendFileSync', source: `{{ range.constructor("global.process.mainModule.require('fs').appendFileSync('${CANARY}', 'x')")() }}` },
-  { name: 'SSTImap truncate: fs.writeFileSync', source: `{{ range.constructor("global.process.mainModule.require('fs').writeFileSync('${CANARY}', '')")() }}` },
-  { name: 'SSTImap evaluate: eval(Buffer(base64))', source: `{{ range.constructor("return eval(Buffer('${EVAL_B64}','base64').toString())")() }}` },
-  { name: 'SSTImap read: fs.readFileSync /etc/passwd', source: `{{ range.constructor("return global.process.mainModule.require('fs').readFileSync('/etc/passwd').toString()")() }}` },
+  {
+    name: 'SSTImap execute: global.process.mainModule.require',
+    source: `{{ range.constructor("${exec('global.process.mainModule.require')}")() }}`,
+  },
+  {
+    name: 'SSTImap write: fs.appendFileSync',
+    source: `{{ range.constructor("global.process.mainModule.require('fs').appendFileSync('${CANARY}', 'x')")() }}`,
+  },
+  {
+    name: 'SSTImap truncate: fs.writeFileSync',
+    source: `{{ range.constructor("global.process.mainModule.require('fs').writeFileSync('${CANARY}', '')")() }}`,
+  },
+  {
+    name: 'SSTImap evaluate: eval(Buffer(base64))',
+    source: `{{ range.constructor("return eval(Buffer('${EVAL_B64}','base64').toString())")() }}`,
+  },
+  {
+    name: 'SSTImap read: fs.readFileSync /etc/passwd',
+    source: `{{ range.constructor("return global.process.mainModule.require('fs').readFileSync('/etc/passwd').toString()")() }}`,
+  },
   // mozilla/nunjucks#338 and #1048.
-  { name: 'nunjucks#338: a.constructor.__proto__.constructor', source: `{{ params.constructor.__proto__.constructor("${exec('process.getBuiltinModule')}")() }}` },
-  { name: 'nunjucks#1048: "".constructor.constructor', source: `{{ "".constructor.constructor("${exec('process.getBuiltinModule')}")() }}` },
+  {
+    name: 'nunjucks#338: a.constructor.__proto__.constructor',
+    source: `{{ params.constructor.__proto__.constructor("${exec('process.getBuiltinModule')}")() }}`,
+  },
+  {
+    name: 'nunjucks#1048: "".constructor.constructor',
+    source: `{{ "".constructor.constructor("${exec('process.getBuiltinModule')}")() }}`,
+  },
   { name: '[].constructor.constructor', source: `{{ [].constructor.constructor("${exec('process.getBuiltinModule')}")() }}` },
   { name: '{}.constructor.constructor', source: `{{ {}.constructor.constructor("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'number literal constructor', source: `{{ (1).constructor.constructor("${exec('process.getBuiltinModule')}")() }}` },
@@ -56,7 +80,10 @@ const PAYLOADS: Payload[] = [
   { name: 'subscript string key', source: `{{ range["constructor"]("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'concatenated key', source: `{{ range["constr" + "uctor"]("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'key from {% set %}', source: `{% set k = "constr" + "uctor" %}{{ range[k]("${exec('process.getBuiltinModule')}")() }}` },
-  { name: 'key from a {% set %} block', source: `{% set k %}constructor{% endset %}{{ range[k]("${exec('process.getBuiltinModule')}")() }}` },
+  {
+    name: 'key from a {% set %} block',
+    source: `{% set k %}constructor{% endset %}{{ range[k]("${exec('process.getBuiltinModule')}")() }}`,
+  },
   { name: 'key from join', source: `{{ range[["con", "structor"] | join("")]("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'key from lower', source: `{{ range["CONSTRUCTOR" | lower]("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'key from replace', source: `{{ range["coXnstructor" | replace("X", "")]("${exec('process.getBuiltinModule')}")() }}` },
@@ -66,10 +93,16 @@ const PAYLOADS: Payload[] = [
   { name: '__proto__.constructor', source: `{{ range.__proto__.constructor("${exec('process.getBuiltinModule')}")() }}` },
   { name: '__defineGetter__', source: '{{ params.__defineGetter__("x", range) }}' },
   { name: '__lookupGetter__', source: '{{ host.__lookupGetter__("__proto__") }}' },
-  { name: 'facts["__proto__"]["constructor"]', source: `{{ facts["__proto__"]["constructor"]["constructor"]("${exec('process.getBuiltinModule')}")() }}` },
+  {
+    name: 'facts["__proto__"]["constructor"]',
+    source: `{{ facts["__proto__"]["constructor"]["constructor"]("${exec('process.getBuiltinModule')}")() }}`,
+  },
   { name: 'prototype', source: '{{ range.prototype }}' },
   { name: 'dict literal with __proto__ then call', source: '{% set o = {"__proto__": range} %}{{ o.call(null, 3) }}' },
-  { name: 'dict literal with __proto__ then constructor', source: `{% set o = {"__proto__": range} %}{{ o.constructor("${exec('process.getBuiltinModule')}")() }}` },
+  {
+    name: 'dict literal with __proto__ then constructor',
+    source: `{% set o = {"__proto__": range} %}{{ o.constructor("${exec('process.getBuiltinModule')}")() }}`,
+  },
   // Names a plain object inherits.
   { name: 'bare constructor', source: `{{ constructor.constructor("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'bare toString', source: `{{ toString.constructor("${exec('process.getBuiltinModule')}")() }}` },
@@ -77,11 +110,17 @@ const PAYLOADS: Payload[] = [
   { name: 'bare valueOf', source: '{{ valueOf() }}' },
   // Macros, caller, loop, the globals' results.
   { name: 'macro.constructor', source: `{% macro m() %}x{% endmacro %}{{ m.constructor("${exec('process.getBuiltinModule')}")() }}` },
-  { name: 'caller.constructor', source: `{% macro w() %}{{ caller.constructor("${exec('process.getBuiltinModule')}")() }}{% endmacro %}{% call w() %}x{% endcall %}` },
-  { name: 'loop.constructor', source: `{% for x in [1] %}{{ loop.constructor.constructor("${exec('process.getBuiltinModule')}")() }}{% endfor %}` },
+  {
+    name: 'caller.constructor',
+    source: `{% macro w() %}{{ caller.constructor("${exec('process.getBuiltinModule')}")() }}{% endmacro %}{% call w() %}x{% endcall %}`,
+  },
+  {
+    name: 'loop.constructor',
+    source: `{% for x in [1] %}{{ loop.constructor.constructor("${exec('process.getBuiltinModule')}")() }}{% endfor %}`,
+  },
   { name: 'cycler().next.constructor', source: `{{ cycler("a").next.constructor("${exec('process.getBuiltinModule')}")() }}` },
   { name: 'joiner().constructor', source: `{{ joiner().constructor("${exec('process.getBuiltinModule')}")() }}` },
-  { name: 'an allowed method\'s constructor', source: `{{ "".concat.constructor("${exec('process.getBuiltinModule')}")() }}` },
+  { name: "an allowed method's constructor", source: `{{ "".concat.constructor("${exec('process.getBuiltinModule')}")() }}` },
   // Function.prototype and methods outside the allow-list.
   { name: 'range.call', source: '{{ range.call(null, 3) }}' },
   { name: 'range.apply', source: '{{ range.apply(null, [3]) }}' },
@@ -116,7 +155,10 @@ const PAYLOADS: Payload[] = [
   { name: 'a range of a billion', source: '{% for i in range(1000000000) %}x{% endfor %}' },
   { name: 'nested loops', source: '{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}' },
   { name: 'a loop over a dict with a huge length', source: '{% for i in {"length": 1000000000000} %}x{% endfor %}' },
-  { name: 'a loop over a long string', source: `{% set s = "xxxxxxxxxxxxxxxx" %}${'{% set s = s + s %}'.repeat(20)}{% for c in s %}{% endfor %}` },
+  {
+    name: 'a loop over a long string',
+    source: `{% set s = "xxxxxxxxxxxxxxxx" %}${'{% set s = s + s %}'.repeat(20)}{% for c in s %}{% endfor %}`,
+  },
 ];
 
 let srv: TestServer;
@@ -144,8 +186,14 @@ beforeAll(async () => {
   process.env.KICKSTAND_ADMIN_TOKEN = srv.adminToken;
   tokens.admin = srv.adminToken;
   for (const role of ['author', 'operator']) {
-    await request(srv.url).post('/api/v1/users').set(as('admin')).send({ name: `${role}1`, role, password: `${role}-password-123` }).expect(201);
-    tokens[role] = (await request(srv.url).post(`/api/v1/users/${role}1/tokens`).set(as('admin')).send({ name: 't' }).expect(201)).body.token;
+    await request(srv.url)
+      .post('/api/v1/users')
+      .set(as('admin'))
+      .send({ name: `${role}1`, role, password: `${role}-password-123` })
+      .expect(201);
+    tokens[role] = (
+      await request(srv.url).post(`/api/v1/users/${role}1/tokens`).set(as('admin')).send({ name: 't' }).expect(201)
+    ).body.token;
   }
   await request(srv.url).post('/api/v1/profiles').set(as('operator')).send({ name: 'bounce', action: 'reboot' }).expect(201);
   host = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body;
@@ -166,7 +214,10 @@ describe(`template escapes (${PAYLOADS.length} payloads)`, () => {
   });
 
   it.each(PAYLOADS)('Route 1, the preview API: when an author previews "$name", then it is refused at its line or inert', async (p) => {
-    const res = await request(srv.url).post('/api/v1/templates/site.ks.njk/preview').set(as('author')).send({ content: kickstart(p), sample: 'small-vm', params: { k: 'constructor' } });
+    const res = await request(srv.url)
+      .post('/api/v1/templates/site.ks.njk/preview')
+      .set(as('author'))
+      .send({ content: kickstart(p), sample: 'small-vm', params: { k: 'constructor' } });
     noSecret(res.text);
     expect(res.status).toBe(200);
     const error = (res.body.findings as { code: string; line: number; message: string }[]).find((f) => f.code === 'TEMPLATE_RENDER');
@@ -183,7 +234,10 @@ describe(`template escapes (${PAYLOADS.length} payloads)`, () => {
   it.each(PAYLOADS.map((p, i) => ({ ...p, file: `escape-${i}.ks.njk` })))(
     'Route 2, save then render: when an author saves "$name", then the save is refused at its line, or the render for a host is',
     async (p) => {
-      const save = await request(srv.url).put(`/api/v1/templates/${p.file}`).set(as('author')).send({ content: kickstart(p), base_sha256: '' });
+      const save = await request(srv.url)
+        .put(`/api/v1/templates/${p.file}`)
+        .set(as('author'))
+        .send({ content: kickstart(p), base_sha256: '' });
       noSecret(save.text);
       if (save.status === 400) {
         expect(save.body.error.code).toBe('TEMPLATE_SYNTAX');
@@ -193,7 +247,10 @@ describe(`template escapes (${PAYLOADS.length} payloads)`, () => {
       }
       expect(save.status).toBe(201);
       // The assignment renders the template as the poll would, before anything is stored.
-      const assign = await request(srv.url).post(`/api/v1/hosts/${host.id}/assignment`).set(as('admin')).send({ action: 'kickstart', template: p.file, params: { k: 'constructor' } });
+      const assign = await request(srv.url)
+        .post(`/api/v1/hosts/${host.id}/assignment`)
+        .set(as('admin'))
+        .send({ action: 'kickstart', template: p.file, params: { k: 'constructor' } });
       noSecret(assign.text);
       if (!p.inert) {
         expect(assign.status, assign.text).toBe(400);
@@ -221,26 +278,42 @@ describe(`template escapes (${PAYLOADS.length} payloads)`, () => {
       expect(res.status).toBe(200);
       const error = (res.body.findings as { code: string; message: string }[]).find((f) => f.code === 'TEMPLATE_RENDER');
       if (p.inert) expect(error).toBeUndefined();
-      else expect(error?.message, JSON.stringify(res.body.findings)).toMatch(new RegExp(`^in ${p.file.replace('.', '\\.')} line \\d+: |^template not found: `));
+      else
+        expect(error?.message, JSON.stringify(res.body.findings)).toMatch(
+          new RegExp(`^in ${p.file.replace('.', '\\.')} line \\d+: |^template not found: `),
+        );
     },
   );
 
-  it.each(PAYLOADS.map((p, i) => ({ ...p, i })))('Route 4, operator templates: when "$name" is a profile append line or a rule hostname pattern, then it is refused with INVALID_PATTERN', async (p) => {
-    const profile = await request(srv.url)
-      .post('/api/v1/profiles')
-      .set(as('operator'))
-      .send({ name: `escape-${p.i}`, action: 'kexec', kernel: 'http://127.0.0.1/k', initrd: 'http://127.0.0.1/i', append: `console=ttyS0 ${p.source}` });
-    noSecret(profile.text);
-    expect(profile.status).toBe(400);
-    expect(profile.body.error).toMatchObject({ code: 'INVALID_PATTERN', field: 'append' });
-    const rule = await request(srv.url).post('/api/v1/rules').set(as('operator')).send({ name: `escape-${p.i}`, expression: 'arch == "x86_64"', profile: 'bounce', hostname_pattern: `web-${p.source}` });
-    noSecret(rule.text);
-    expect(rule.status).toBe(400);
-    expect(rule.body.error).toMatchObject({ code: 'INVALID_PATTERN', field: 'hostname_pattern' });
-  });
+  it.each(PAYLOADS.map((p, i) => ({ ...p, i })))(
+    'Route 4, operator templates: when "$name" is a profile append line or a rule hostname pattern, then it is refused with INVALID_PATTERN',
+    async (p) => {
+      const profile = await request(srv.url)
+        .post('/api/v1/profiles')
+        .set(as('operator'))
+        .send({
+          name: `escape-${p.i}`,
+          action: 'kexec',
+          kernel: 'http://127.0.0.1/k',
+          initrd: 'http://127.0.0.1/i',
+          append: `console=ttyS0 ${p.source}`,
+        });
+      noSecret(profile.text);
+      expect(profile.status).toBe(400);
+      expect(profile.body.error).toMatchObject({ code: 'INVALID_PATTERN', field: 'append' });
+      const rule = await request(srv.url)
+        .post('/api/v1/rules')
+        .set(as('operator'))
+        .send({ name: `escape-${p.i}`, expression: 'arch == "x86_64"', profile: 'bounce', hostname_pattern: `web-${p.source}` });
+      noSecret(rule.text);
+      expect(rule.status).toBe(400);
+      expect(rule.body.error).toMatchObject({ code: 'INVALID_PATTERN', field: 'hostname_pattern' });
+    },
+  );
 
   it('Every preview above is in the audit as template.preview by the author', async () => {
-    const entries = (await request(srv.url).get('/api/v1/audit?action=template.preview&limit=1000').set(as('admin')).expect(200)).body.entries as { actor: string; action: string; target: string; detail?: string }[];
+    const entries = (await request(srv.url).get('/api/v1/audit?action=template.preview&limit=1000').set(as('admin')).expect(200)).body
+      .entries as { actor: string; action: string; target: string; detail?: string }[];
     const previews = entries.filter((e) => e.action === 'template.preview');
     expect(previews.length).toBeGreaterThanOrEqual(2 * PAYLOADS.length);
     expect(previews.every((e) => e.actor === 'author1' && e.target === 'site.ks.njk')).toBe(true);

@@ -28,7 +28,12 @@ function callRoute(route: string, id: string, token: string | undefined, target:
 }
 
 async function hostView(id: string) {
-  return (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin()).expect(200)).body as { state: string; events: unknown[]; last_seen_at?: string; callbacks?: unknown };
+  return (await request(srv.url).get(`/api/v1/hosts/${id}`).set(admin()).expect(200)).body as {
+    state: string;
+    events: unknown[];
+    last_seen_at?: string;
+    callbacks?: unknown;
+  };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -95,7 +100,17 @@ describe('host tokens', () => {
     const host = issued[1]!;
     const flip = `${host.token.startsWith('A') ? 'B' : 'A'}${host.token.slice(1)}`;
     const lastFlip = `${host.token.slice(0, -1)}${host.token.endsWith('A') ? 'B' : 'A'}`;
-    const wrong = [flip, lastFlip, host.token.slice(0, 21), `${host.token}A`, host.token.toLowerCase() === host.token ? host.token.toUpperCase() : host.token.toLowerCase(), 'A', 'x'.repeat(64), 'x'.repeat(512), issued[2]!.token];
+    const wrong = [
+      flip,
+      lastFlip,
+      host.token.slice(0, 21),
+      `${host.token}A`,
+      host.token.toLowerCase() === host.token ? host.token.toUpperCase() : host.token.toLowerCase(),
+      'A',
+      'x'.repeat(64),
+      'x'.repeat(512),
+      issued[2]!.token,
+    ];
     const routes = hostTokenRoutes();
     expect(routes).toContain('GET /api/v1/discovery/:id/next');
     expect(routes).toContain('POST /api/v1/discovery/:id/events');
@@ -127,7 +142,11 @@ describe('host tokens', () => {
     const a = issued[10]!;
     const b = issued[11]!;
     // B has an answer waiting: reading it with A's token would hand it out and move B to provisioning.
-    await request(srv.url).post(`/api/v1/hosts/${b.id}/assignment`).set(admin()).send({ action: 'kickstart', template: 'plain.ks.njk' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/hosts/${b.id}/assignment`)
+      .set(admin())
+      .send({ action: 'kickstart', template: 'plain.ks.njk' })
+      .expect(200);
     const before = await hostView(b.id);
     const routes = hostTokenRoutes();
     for (const route of routes) {
@@ -146,13 +165,25 @@ describe('host tokens', () => {
     // The 401s were not vacuous: each token opens its own host.
     const own = await request(srv.url).get(`/api/v1/discovery/${b.id}/next`).set('Authorization', `Bearer ${b.token}`).expect(200);
     expect(own.text).toContain(`plain fixture for ${b.id}`);
-    await request(srv.url).post(`/api/v1/discovery/${a.id}/events`).set('Authorization', `Bearer ${a.token}`).send({ stage: 'installing' }).expect(409);
-    await request(srv.url).post(`/api/v1/discovery/${b.id}/events`).set('Authorization', `Bearer ${b.token}`).send({ stage: 'installing' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/discovery/${a.id}/events`)
+      .set('Authorization', `Bearer ${a.token}`)
+      .send({ stage: 'installing' })
+      .expect(409);
+    await request(srv.url)
+      .post(`/api/v1/discovery/${b.id}/events`)
+      .set('Authorization', `Bearer ${b.token}`)
+      .send({ stage: 'installing' })
+      .expect(200);
   });
 
   it('When a host reports installed, then its token is dead on every host-token route', async () => {
     const b = issued[11]!;
-    await request(srv.url).post(`/api/v1/discovery/${b.id}/events`).set('Authorization', `Bearer ${b.token}`).send({ stage: 'installed' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/discovery/${b.id}/events`)
+      .set('Authorization', `Bearer ${b.token}`)
+      .send({ stage: 'installed' })
+      .expect(200);
     for (const route of hostTokenRoutes()) expect((await callRoute(route, b.id, b.token)).status, route).toBe(401);
   });
 });

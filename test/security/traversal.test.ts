@@ -54,7 +54,14 @@ const TRAVERSALS = [
 
 /** Valid values for the other parameters, so only the one under attack is wrong. */
 function validValues(route: AppRoute): Record<string, string> {
-  const v: Record<string, string> = { id: host.id, name: 'trav-profile', version: '1', format: 'ipxe', file: 'kickstand.css', path: 'images/pxeboot/vmlinuz' };
+  const v: Record<string, string> = {
+    id: host.id,
+    name: 'trav-profile',
+    version: '1',
+    format: 'ipxe',
+    file: 'kickstand.css',
+    path: 'images/pxeboot/vmlinuz',
+  };
   if (route.path.includes('/templates/')) v.name = 'rhel.ks.njk';
   if (route.path.includes('/rules/')) v.name = 'trav-rule';
   if (route.path.includes('/users/')) v.name = 'admin';
@@ -70,8 +77,15 @@ function headersFor(route: AppRoute): Record<string, string> {
 
 function bodyFor(route: AppRoute): { body?: string; type?: string } {
   if (route.method === 'GET' || route.method === 'DELETE') return {};
-  if (route.json) return { body: JSON.stringify(route.path.includes('/templates/') && route.method === 'PUT' ? { content: `overwritten ${MARKER}\n` } : {}), type: 'application/json' };
-  return { body: new URLSearchParams({ _csrf: csrf, content: `overwritten ${MARKER}\n`, name: '../secret.njk' }).toString(), type: 'application/x-www-form-urlencoded' };
+  if (route.json)
+    return {
+      body: JSON.stringify(route.path.includes('/templates/') && route.method === 'PUT' ? { content: `overwritten ${MARKER}\n` } : {}),
+      type: 'application/json',
+    };
+  return {
+    body: new URLSearchParams({ _csrf: csrf, content: `overwritten ${MARKER}\n`, name: '../secret.njk' }).toString(),
+    type: 'application/x-www-form-urlencoded',
+  };
 }
 
 const MIRROR = 'http://mirror.example.com/rhel9/os/';
@@ -117,13 +131,25 @@ beforeAll(async () => {
   const reg = await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201);
   host = { id: reg.body.id, token: reg.body.token };
   await request(srv.url).post('/api/v1/profiles').set(admin).send({ name: 'trav-profile', action: 'reboot' }).expect(201);
-  await request(srv.url).post('/api/v1/rules').set(admin).send({ name: 'trav-rule', expression: 'false', profile: 'trav-profile' }).expect(201);
-  await request(srv.url).post('/api/v1/installers').set(admin).send({ name: 'trav-installer', family: 'rhel', version: '9.4', repo: 'http://mirror.example.com/rhel9/os' }).expect(201);
+  await request(srv.url)
+    .post('/api/v1/rules')
+    .set(admin)
+    .send({ name: 'trav-rule', expression: 'false', profile: 'trav-profile' })
+    .expect(201);
+  await request(srv.url)
+    .post('/api/v1/installers')
+    .set(admin)
+    .send({ name: 'trav-installer', family: 'rhel', version: '9.4', repo: 'http://mirror.example.com/rhel9/os' })
+    .expect(201);
 
   const agent = request.agent(srv.url);
   const form = await agent.get('/login');
   const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
-  const login = await agent.post('/login').type('form').send({ _csrf: loginCsrf, name: 'admin', password: PASSWORD, next: '/hosts' }).expect(303);
+  const login = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: loginCsrf, name: 'admin', password: PASSWORD, next: '/hosts' })
+    .expect(303);
   session = /ks_session=([^;]+)/.exec(([] as string[]).concat(login.headers['set-cookie'] ?? []).join('\n'))![1]!;
   csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/hosts').expect(200)).text)![1]!;
 });
@@ -140,7 +166,12 @@ describe('path parameters', () => {
         for (const evil of TRAVERSALS) {
           const values = { ...validValues(route), [param]: evil };
           const { body, type } = bodyFor(route);
-          const res = await rawRequest(srv.url, { method: route.method, path: fillPath(route, values), headers: { ...headersFor(route), ...(type ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) });
+          const res = await rawRequest(srv.url, {
+            method: route.method,
+            path: fillPath(route, values),
+            headers: { ...headersFor(route), ...(type ? { 'content-type': type } : {}) },
+            ...(body !== undefined ? { body } : {}),
+          });
           tried++;
           const p = problem(res, route);
           if (p) problems.push(`${route.key} ${param}=${evil}: ${p} ${res.text.slice(0, 120)}`);
@@ -151,8 +182,14 @@ describe('path parameters', () => {
     expect(tried).toBeGreaterThan(1000);
   });
 
-  it('When the valid values are used instead, then the same routes answer (the refusals above are the traversal\'s doing)', async () => {
-    for (const key of ['GET /api/v1/templates/*name', 'GET /api/v1/hosts/:id', 'GET /boot/:format', 'GET /static/:file', 'GET /api/v1/profiles/:name']) {
+  it("When the valid values are used instead, then the same routes answer (the refusals above are the traversal's doing)", async () => {
+    for (const key of [
+      'GET /api/v1/templates/*name',
+      'GET /api/v1/hosts/:id',
+      'GET /boot/:format',
+      'GET /static/:file',
+      'GET /api/v1/profiles/:name',
+    ]) {
       const route = appRoutes(srv.running.app).find((r) => r.key === key)!;
       const res = await rawRequest(srv.url, { method: 'GET', path: fillPath(route, validValues(route)), headers: headersFor(route) });
       expect(res.status, key).toBe(200);
@@ -161,23 +198,42 @@ describe('path parameters', () => {
 
   it('When a template is saved under a traversal name, then nothing outside the templates folder is written and the planted files are untouched', async () => {
     for (const evil of TRAVERSALS) {
-      const res = await rawRequest(srv.url, { method: 'PUT', path: `/api/v1/templates/${evil}`, headers: { authorization: `Bearer ${srv.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'owned\n' }) });
+      const res = await rawRequest(srv.url, {
+        method: 'PUT',
+        path: `/api/v1/templates/${evil}`,
+        headers: { authorization: `Bearer ${srv.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'owned\n' }),
+      });
       expect(res.status, evil).toBeGreaterThanOrEqual(400);
       expect(res.status, evil).toBeLessThan(500);
     }
     const after = (await treeListing(root)).filter((l) => !l.startsWith('kickstarts/') || l.startsWith('kickstarts/samples/..secret'));
     expect(after).toEqual(before.filter((l) => !l.startsWith('kickstarts/') || l.startsWith('kickstarts/samples/..secret')));
-    for (const name of ['secret.njk', 'secret.sh', 'secret.json']) expect(await readFile(path.join(root, name), 'utf-8')).toBe(`${MARKER}\n`);
+    for (const name of ['secret.njk', 'secret.sh', 'secret.json'])
+      expect(await readFile(path.join(root, name), 'utf-8')).toBe(`${MARKER}\n`);
   });
 });
 
 describe('names in queries, forms and bodies', () => {
-  const names = ['../secret.njk', '../../../../etc/passwd', '/etc/passwd', '..\\secret.njk', 'secret.njk\u0000.njk', './../secret.njk', 'snippets/../../secret.njk', '%2e%2e/secret.njk'];
+  const names = [
+    '../secret.njk',
+    '../../../../etc/passwd',
+    '/etc/passwd',
+    '..\\secret.njk',
+    'secret.njk\u0000.njk',
+    './../secret.njk',
+    'snippets/../../secret.njk',
+    '%2e%2e/secret.njk',
+  ];
 
   it('When the template editor or history is opened with a traversal name, then 400 and no file content', async () => {
     for (const page of ['/templates/edit', '/templates/history']) {
       for (const name of names) {
-        const res = await rawRequest(srv.url, { method: 'GET', path: `${page}?name=${encodeURIComponent(name)}`, headers: { cookie: `ks_session=${session}`, accept: 'text/html' } });
+        const res = await rawRequest(srv.url, {
+          method: 'GET',
+          path: `${page}?name=${encodeURIComponent(name)}`,
+          headers: { cookie: `ks_session=${session}`, accept: 'text/html' },
+        });
         expect(problem(res), `${page} ${name}`).toBeUndefined();
       }
     }
@@ -186,24 +242,49 @@ describe('names in queries, forms and bodies', () => {
   it('When a web form saves or previews a template under a traversal name, then it is refused and nothing is written', async () => {
     for (const action of ['/templates/save', '/templates/preview']) {
       for (const name of names) {
-        const body = new URLSearchParams({ _csrf: csrf, name, content: `owned ${MARKER}\n`, base_sha256: '', target: 'sample:dell-r650' }).toString();
-        const res = await rawRequest(srv.url, { method: 'POST', path: action, headers: { cookie: `ks_session=${session}`, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body });
+        const body = new URLSearchParams({
+          _csrf: csrf,
+          name,
+          content: `owned ${MARKER}\n`,
+          base_sha256: '',
+          target: 'sample:dell-r650',
+        }).toString();
+        const res = await rawRequest(srv.url, {
+          method: 'POST',
+          path: action,
+          headers: { cookie: `ks_session=${session}`, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
         // The editor page comes back with the error and the text the author typed: status 400.
         expect(res.status, `${action} ${name}`).toBe(400);
       }
     }
-    for (const name of ['secret.njk', 'secret.sh', 'secret.json']) expect(await readFile(path.join(root, name), 'utf-8')).toBe(`${MARKER}\n`);
+    for (const name of ['secret.njk', 'secret.sh', 'secret.json'])
+      expect(await readFile(path.join(root, name), 'utf-8')).toBe(`${MARKER}\n`);
   });
 
   it('When an assignment, profile, preview or include param names a file outside the templates folder, then 400 and the file never shows', async () => {
     const admin = { authorization: `Bearer ${srv.adminToken}`, 'content-type': 'application/json' };
-    const post = (p: string, body: unknown, method = 'POST') => rawRequest(srv.url, { method, path: p, headers: admin, body: JSON.stringify(body) });
+    const post = (p: string, body: unknown, method = 'POST') =>
+      rawRequest(srv.url, { method, path: p, headers: admin, body: JSON.stringify(body) });
     const attempts: [string, () => Promise<RawResponse>][] = [];
     for (const name of [...names, '../secret.ks.njk', 'secret.ks.njk']) {
-      attempts.push([`assignment template ${name}`, () => post(`/api/v1/hosts/${host.id}/assignment`, { action: 'kickstart', template: name, params: { repo: 'http://m.example.com/os' } })]);
+      attempts.push([
+        `assignment template ${name}`,
+        () =>
+          post(`/api/v1/hosts/${host.id}/assignment`, { action: 'kickstart', template: name, params: { repo: 'http://m.example.com/os' } }),
+      ]);
       attempts.push([`profile template ${name}`, () => post('/api/v1/profiles', { name: 'trav-p2', action: 'kickstart', template: name })]);
       attempts.push([`preview sample ${name}`, () => post('/api/v1/templates/rhel.ks.njk/preview', { sample: name })]);
-      attempts.push([`partitioning ${name}`, () => post(`/api/v1/hosts/${host.id}/assignment`, { action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://m.example.com/os', partitioning: name.replace(/\.njk$/, '') } })]);
+      attempts.push([
+        `partitioning ${name}`,
+        () =>
+          post(`/api/v1/hosts/${host.id}/assignment`, {
+            action: 'kickstart',
+            template: 'rhel.ks.njk',
+            params: { repo: 'http://m.example.com/os', partitioning: name.replace(/\.njk$/, '') },
+          }),
+      ]);
     }
     for (const [what, attempt] of attempts) {
       const res = await attempt();
@@ -215,7 +296,12 @@ describe('names in queries, forms and bodies', () => {
     const admin = { authorization: `Bearer ${srv.adminToken}`, 'content-type': 'application/json' };
     for (const name of [...names, '../secret.ks.njk', path.join(root, 'secret.njk'), `${srv.templatesDir}/../secret.njk`]) {
       const content = `{% include "${name.replace(/["\u0000]/g, '')}" %}\n{% import "${name.replace(/["\u0000]/g, '')}" as x %}`;
-      const res = await rawRequest(srv.url, { method: 'POST', path: '/api/v1/templates/trav.njk/preview', headers: admin, body: JSON.stringify({ content }) });
+      const res = await rawRequest(srv.url, {
+        method: 'POST',
+        path: '/api/v1/templates/trav.njk/preview',
+        headers: admin,
+        body: JSON.stringify({ content }),
+      });
       expect(res.text, name).not.toContain(MARKER);
       expect(res.status, name).toBe(200);
       const preview = JSON.parse(res.text) as { rendered?: string; findings: { code: string; message: string }[] };

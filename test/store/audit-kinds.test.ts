@@ -59,7 +59,10 @@ describe('audit kinds', () => {
     const dir = await tempDir('kickstand-audit-');
     // The old format: one list, the 5,000 newest of everything, no seq.
     const old = [entry('user.delete', 'carol', 'admin'), ...Array.from({ length: 4999 }, (_, i) => entry('host.reset', `h${i}`, 'ops'))];
-    await writeFile(path.join(dir, DATA_FILE), JSON.stringify({ format: 2, profiles: {}, rules: {}, settings: { auto_provision: false }, users: {}, audit: old, installers: {} }));
+    await writeFile(
+      path.join(dir, DATA_FILE),
+      JSON.stringify({ format: 2, profiles: {}, rules: {}, settings: { auto_provision: false }, users: {}, audit: old, installers: {} }),
+    );
     const store = await openStore(dir);
     const all = await store.listAudit();
     expect(all.length).toBe(1 + AUDIT_CAPS.other);

@@ -10,8 +10,14 @@ async function dataDir(): Promise<string> {
   const dir = await tempDir('kickstand-check-');
   const s = await LowdbStore.open(dir);
   await s.saveProfile({ name: 'web', action: 'reboot' } as never);
-  await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'), { boot_mac: '02:00:00:00:00:01', nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }] });
-  await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [{ name: 'eth1', mac: '02:00:00:00:00:02' }] });
+  await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'), {
+    boot_mac: '02:00:00:00:00:01',
+    nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }],
+  });
+  await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), {
+    boot_mac: '02:00:00:00:00:02',
+    nics: [{ name: 'eth1', mac: '02:00:00:00:00:02' }],
+  });
   await s.close();
   await (await LowdbStore.open(dir)).close(); // .last-good copies
   return dir;
@@ -48,7 +54,9 @@ describe('kickstand data check', () => {
     const { ok, out } = await check(dir); // …the check does not
     expect(ok).toBe(false);
     const at = Buffer.byteLength(damaged.slice(0, damaged.indexOf(':eth1"') + 1));
-    expect(out).toContain(`BAD ${file}: the facts of host bbbbbbbbbbbb (the record at byte offset ${offset}) are not valid JSON at byte offset ${at}: Unexpected token 'e'`);
+    expect(out).toContain(
+      `BAD ${file}: the facts of host bbbbbbbbbbbb (the record at byte offset ${offset}) are not valid JSON at byte offset ${at}: Unexpected token 'e'`,
+    );
     expect(out.at(-1)).toBe('to recover, see docs/operations.md, "A damaged data file"');
     expect(await readFile(file, 'utf-8')).toBe(damaged);
   });
@@ -58,7 +66,9 @@ describe('kickstand data check', () => {
     await writeFile(path.join(dir, 'kickstand.json'), '{\n  "format": 2,\n  "profiles": {]\n}');
     const { ok, out } = await check(dir);
     expect(ok).toBe(false);
-    expect(out[0]).toBe(`BAD ${path.join(dir, 'kickstand.json')}: line 3, column 16 (byte offset 32) is not valid JSON: Expected property name or '}'`);
+    expect(out[0]).toBe(
+      `BAD ${path.join(dir, 'kickstand.json')}: line 3, column 16 (byte offset 32) is not valid JSON: Expected property name or '}'`,
+    );
   });
 
   it('When another live process holds the data dir (boot-config beside the service), then opening the store tidies nothing', async () => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DocumentCorrupt, jsonErrorOffset, parseDocument } from '../../src/store/document-file.js';
 
 const SAMPLE = JSON.stringify(
-  { format: 2, profiles: { web: { name: 'web', params: { disk: 'sda', n: -1.5e3, ok: true, no: false, none: null } } }, rules: {}, users: { ann: { name: 'ann', tokens: ['a\\"b', 'é ü'] } }, audit: [1, 2, 3] },
+  {
+    format: 2,
+    profiles: { web: { name: 'web', params: { disk: 'sda', n: -1.5e3, ok: true, no: false, none: null } } },
+    rules: {},
+    users: { ann: { name: 'ann', tokens: ['a\\"b', 'é ü'] } },
+    audit: [1, 2, 3],
+  },
   null,
   2,
 );
@@ -11,7 +17,11 @@ describe('kickstand.json parse errors', () => {
   it('When the file is damaged anywhere, then the offset found agrees with V8 wherever V8 gives one', () => {
     let checked = 0;
     for (let at = 0; at < SAMPLE.length; at++) {
-      for (const text of [SAMPLE.slice(0, at), `${SAMPLE.slice(0, at)}#${SAMPLE.slice(at + 1)}`, `${SAMPLE.slice(0, at)}${SAMPLE.slice(at + 1)}`]) {
+      for (const text of [
+        SAMPLE.slice(0, at),
+        `${SAMPLE.slice(0, at)}#${SAMPLE.slice(at + 1)}`,
+        `${SAMPLE.slice(0, at)}${SAMPLE.slice(at + 1)}`,
+      ]) {
         let message: string;
         try {
           JSON.parse(text);
@@ -43,7 +53,9 @@ describe('kickstand.json parse errors', () => {
   });
 
   it('When the file ends too early, then the error says so and points at its end', () => {
-    expect(() => parseDocument('k.json', '{"a":[1,')).toThrow('k.json: line 1, column 9 (byte offset 8) is not valid JSON: Unexpected end of JSON input (the file ends too early)');
+    expect(() => parseDocument('k.json', '{"a":[1,')).toThrow(
+      'k.json: line 1, column 9 (byte offset 8) is not valid JSON: Unexpected end of JSON input (the file ends too early)',
+    );
     expect(() => parseDocument('k.json', '')).toThrow('line 1, column 1 (byte offset 0)');
   });
 });

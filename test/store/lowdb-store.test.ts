@@ -24,10 +24,13 @@ describe('LowdbStore', () => {
   it('When hosts are saved and the store reopened, then hosts, facts and indexes come back', async () => {
     const dir = await tmp();
     const a = await openStore(dir);
-    await a.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01', { uuid: '4c4c4544-0000-1111-2222-333344445555', hostname: 'Web1.example.com' }), {
-      boot_mac: '02:00:00:00:00:01',
-      nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }],
-    });
+    await a.saveHost(
+      host('aaaaaaaaaaaa', '02:00:00:00:00:01', { uuid: '4c4c4544-0000-1111-2222-333344445555', hostname: 'Web1.example.com' }),
+      {
+        boot_mac: '02:00:00:00:00:01',
+        nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }],
+      },
+    );
     await a.close();
     const b = await openStore(dir);
     expect((await b.getHost('aaaaaaaaaaaa'))?.boot_mac).toBe('02:00:00:00:00:01');
@@ -48,7 +51,10 @@ describe('LowdbStore', () => {
   it('When a host is deleted, then it and its facts file are gone after reopening', async () => {
     const dir = await tmp();
     const s = await openStore(dir);
-    await s.saveHost(host('cccccccccccc', '02:00:00:00:00:03'), { boot_mac: '02:00:00:00:00:03', nics: [{ name: 'eth0', mac: '02:00:00:00:00:03' }] });
+    await s.saveHost(host('cccccccccccc', '02:00:00:00:00:03'), {
+      boot_mac: '02:00:00:00:00:03',
+      nics: [{ name: 'eth0', mac: '02:00:00:00:00:03' }],
+    });
     expect(await s.deleteHost('cccccccccccc')).toBe(true);
     expect(await s.deleteHost('cccccccccccc')).toBe(false);
     const again = await openStore(dir);
@@ -89,10 +95,28 @@ describe('LowdbStore', () => {
     const dir = await tmp();
     const s = await openStore(dir);
     for (let round = 0; round < 6; round++) {
-      await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost(host(`h${String(i).padStart(11, '0')}`, `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, { hostname: `r${round}-${i}.example.com` }))));
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          s.saveHost(
+            host(
+              `h${String(i).padStart(11, '0')}`,
+              `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+              { hostname: `r${round}-${i}.example.com` },
+            ),
+          ),
+        ),
+      );
     }
-    await s.saveHost(host('h00000000042', '02:00:00:00:00:2a', { hostname: 'r5-42.example.com' }), { boot_mac: '02:00:00:00:00:2a', nics: [{ name: 'eth42', mac: '02:00:00:00:00:2a' }] });
-    for (let round = 0; round < 4; round++) await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost({ ...(s as unknown as { hosts: Map<string, Host> }).hosts.get(`h${String(i).padStart(11, '0')}`)! })));
+    await s.saveHost(host('h00000000042', '02:00:00:00:00:2a', { hostname: 'r5-42.example.com' }), {
+      boot_mac: '02:00:00:00:00:2a',
+      nics: [{ name: 'eth42', mac: '02:00:00:00:00:2a' }],
+    });
+    for (let round = 0; round < 4; round++)
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          s.saveHost({ ...(s as unknown as { hosts: Map<string, Host> }).hosts.get(`h${String(i).padStart(11, '0')}`)! }),
+        ),
+      );
     expect((await s.getFacts('h00000000042'))?.nics[0]?.name).toBe('eth42');
     await s.deleteHost('h00000000007');
     await s.close();
@@ -130,9 +154,15 @@ describe('LowdbStore', () => {
   it('When a data dir from before the journal (hosts in kickstand.json, facts in facts/) is opened, then both move to the journal and nothing is lost', async () => {
     const dir = await tmp();
     const old = host('legacyhost01', '02:00:00:00:02:01', { hostname: 'legacy.example.com' });
-    await writeFile(path.join(dir, 'kickstand.json'), JSON.stringify({ format: 1, hosts: { [old.id]: old }, profiles: {}, rules: {}, users: {}, audit: [] }));
+    await writeFile(
+      path.join(dir, 'kickstand.json'),
+      JSON.stringify({ format: 1, hosts: { [old.id]: old }, profiles: {}, rules: {}, users: {}, audit: [] }),
+    );
     await mkdir(path.join(dir, 'facts'));
-    await writeFile(path.join(dir, 'facts', 'legacyhost01.json'), JSON.stringify({ boot_mac: '02:00:00:00:02:01', nics: [{ name: 'eth9', mac: '02:00:00:00:02:01' }] }));
+    await writeFile(
+      path.join(dir, 'facts', 'legacyhost01.json'),
+      JSON.stringify({ boot_mac: '02:00:00:00:02:01', nics: [{ name: 'eth9', mac: '02:00:00:00:02:01' }] }),
+    );
     const s = await openStore(dir);
     expect((await s.getFacts('legacyhost01'))?.nics[0]?.name).toBe('eth9');
     expect((await s.findByHostname('legacy.example.com'))?.id).toBe('legacyhost01');
@@ -145,4 +175,3 @@ describe('LowdbStore', () => {
     expect((await again.getFacts('legacyhost01'))?.nics[0]?.name).toBe('eth9');
   });
 });
-

@@ -13,7 +13,11 @@ import type { TemplateVersion } from '../../src/templates/version.js';
 import { tempDir } from '../support/temp.js';
 import { bytes, host } from './fixtures.js';
 
-interface Line { level: string; obj: Record<string, unknown>; msg: string }
+interface Line {
+  level: string;
+  obj: Record<string, unknown>;
+  msg: string;
+}
 function memoryLog() {
   const lines: Line[] = [];
   const at = (level: string) => (obj: Record<string, unknown>, msg: string) => void lines.push({ level, obj, msg });
@@ -49,8 +53,14 @@ describe('LowdbStore when the disk refuses writes', () => {
     await mkdir(path.join(dir, '.kickstand.json.tmp'));
 
     const refused = s.saveProfile(profile('during'));
-    await expect(refused).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', status: 503, detail: { file: path.join(dir, 'kickstand.json'), errno: 'EISDIR' } });
-    await expect(refused).rejects.toThrow(/^cannot write kickstand\.json in the data dir: EISDIR \(illegal operation on a directory\); the change is kept/);
+    await expect(refused).rejects.toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      status: 503,
+      detail: { file: path.join(dir, 'kickstand.json'), errno: 'EISDIR' },
+    });
+    await expect(refused).rejects.toThrow(
+      /^cannot write kickstand\.json in the data dir: EISDIR \(illegal operation on a directory\); the change is kept/,
+    );
     expect(bytes(await readFile(path.join(dir, 'kickstand.json')))).toEqual(bytes(document));
     // The journal is another file with its own commit: machines keep registering.
     await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'));
@@ -95,9 +105,19 @@ describe('LowdbStore when the disk refuses writes', () => {
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/^cannot write logs\/cccccccccccc\.log in the data dir: EISDIR/),
     });
-    const version = { name: 'snippets/net.njk', version: 1, content: 'x', sha256: 'y', author: 'ann', at: 'now', action: 'create' } as TemplateVersion;
+    const version = {
+      name: 'snippets/net.njk',
+      version: 1,
+      content: 'x',
+      sha256: 'y',
+      author: 'ann',
+      at: 'now',
+      action: 'create',
+    } as TemplateVersion;
     await mkdir(path.join(dir, 'templates', 'snippets%2Fnet.njk.json.tmp', 'x'), { recursive: true });
-    await expect(s.appendTemplateVersion(version)).rejects.toThrow(/^cannot write templates\/snippets%2Fnet\.njk\.json in the data dir: EISDIR/);
+    await expect(s.appendTemplateVersion(version)).rejects.toThrow(
+      /^cannot write templates\/snippets%2Fnet\.njk\.json in the data dir: EISDIR/,
+    );
     // The next append (disk back) is not stuck behind the failed one.
     await rm(path.join(dir, 'templates', 'snippets%2Fnet.njk.json.tmp'), { recursive: true });
     await s.appendTemplateVersion(version);
@@ -128,7 +148,14 @@ describe('LowdbStore with a damaged data file at start', () => {
     }
     await s.saveHost(host('cccccccccccc', '02:00:00:00:00:03'));
     await s.close();
-    expect((await readdir(dir)).sort()).toEqual(['hosts.jsonl', 'hosts.jsonl.last-good', 'kickstand.json', 'kickstand.json.last-good', 'logs', 'templates']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'hosts.jsonl',
+      'hosts.jsonl.last-good',
+      'kickstand.json',
+      'kickstand.json.last-good',
+      'logs',
+      'templates',
+    ]);
     // The copy is of the start, not of what came after.
     expect((await readFile(path.join(dir, 'hosts.jsonl.last-good'), 'utf-8')).includes('cccccccccccc')).toBe(false);
   });
@@ -180,6 +207,8 @@ describe('LowdbStore with a damaged data file at start', () => {
   it('When no last good copy exists yet, then the start error says so', async () => {
     const dir = await tempDir('kickstand-corrupt-');
     await writeFile(path.join(dir, 'kickstand.json'), '{"format": 2, "profiles": {}');
-    await expect(LowdbStore.open(dir)).rejects.toThrow(`There is no ${path.join(dir, 'kickstand.json')}.last-good (one is made at each successful start)`);
+    await expect(LowdbStore.open(dir)).rejects.toThrow(
+      `There is no ${path.join(dir, 'kickstand.json')}.last-good (one is made at each successful start)`,
+    );
   });
 });

@@ -19,7 +19,16 @@ export function sampleFacts(overrides: Record<string, unknown> = {}) {
       { name: 'eno1', mac, state: 'up', carrier: true, speed_mbps: 25000, driver: 'ice', ipv4: ['192.0.2.50/24'], ipv6: [], boot: true },
       { name: 'eno2', mac: randomMac(), state: 'down', carrier: false, speed_mbps: null, driver: 'ice', ipv4: [], ipv6: [], boot: false },
     ],
-    disks: [{ name: 'nvme0n1', size_bytes: 960197124096, model: 'SAMSUNG MZQL2960HCJR', serial: 'S64FNE0R', rotational: false, transport: 'nvme' }],
+    disks: [
+      {
+        name: 'nvme0n1',
+        size_bytes: 960197124096,
+        model: 'SAMSUNG MZQL2960HCJR',
+        serial: 'S64FNE0R',
+        rotational: false,
+        transport: 'nvme',
+      },
+    ],
     dmi: { vendor: 'Dell Inc.', product: 'PowerEdge R650', serial: 'ABC1234', uuid: crypto.randomUUID() },
     firmware: { type: 'uefi', secure_boot: false },
     kexec: { available: true, path: '/usr/sbin/kexec' },

@@ -91,7 +91,12 @@ class Fixtures {
   }
 
   async json(method: string, p: string, body: unknown, token = this.srv.adminToken): Promise<Record<string, unknown>> {
-    const res = await this.req({ method, path: p, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const res = await this.req({
+      method,
+      path: p,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
     if (res.status >= 300) throw new Error(`fixture ${method} ${p} → ${res.status} ${res.text}`);
     return res.text ? (JSON.parse(res.text) as Record<string, unknown>) : {};
   }
@@ -118,10 +123,19 @@ class Fixtures {
   async refreshHosts(): Promise<void> {
     const waiting = await this.register();
     const kickstart = await this.register();
-    await this.json('POST', `/api/v1/hosts/${kickstart.id}/assignment`, { action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://mirror.example.com/rhel9/os', version: '9' } });
+    await this.json('POST', `/api/v1/hosts/${kickstart.id}/assignment`, {
+      action: 'kickstart',
+      template: 'rhel.ks.njk',
+      params: { repo: 'http://mirror.example.com/rhel9/os', version: '9' },
+    });
     const provisioning = await this.provisioning();
     const failed = await this.provisioning();
-    await this.json('POST', `/api/v1/discovery/${failed.id}/events`, { stage: 'failed', message: 'disk on fire', log: 'line 1\nline 2\n' }, failed.token);
+    await this.json(
+      'POST',
+      `/api/v1/discovery/${failed.id}/events`,
+      { stage: 'failed', message: 'disk on fire', log: 'line 1\nline 2\n' },
+      failed.token,
+    );
     const installed = await this.provisioning();
     await this.json('POST', `/api/v1/discovery/${installed.id}/events`, { stage: 'installed' }, installed.token);
     this.hosts = { waiting, kickstart, provisioning, failed, installed };
@@ -131,8 +145,10 @@ class Fixtures {
   async ensureNamed(): Promise<void> {
     const store = this.srv.running.deps.store;
     if (!(await store.getProfile('fuzz-profile'))) await this.json('POST', '/api/v1/profiles', { name: 'fuzz-profile', action: 'reboot' });
-    if (!(await store.getRule('fuzz-rule'))) await this.json('POST', '/api/v1/rules', { name: 'fuzz-rule', expression: 'memory_mib > 1048576', profile: 'fuzz-profile' });
-    if (!(await store.getUser('fuzzer'))) await this.json('POST', '/api/v1/users', { name: 'fuzzer', role: 'admin', password: 'fuzzer-password-123' });
+    if (!(await store.getRule('fuzz-rule')))
+      await this.json('POST', '/api/v1/rules', { name: 'fuzz-rule', expression: 'memory_mib > 1048576', profile: 'fuzz-profile' });
+    if (!(await store.getUser('fuzzer')))
+      await this.json('POST', '/api/v1/users', { name: 'fuzzer', role: 'admin', password: 'fuzzer-password-123' });
     const me = await this.req({ method: 'GET', path: '/api/v1/me', headers: { authorization: `Bearer ${this.userToken}` } });
     if (me.status !== 200) {
       // Fuzzed token creations may have filled fuzzer's tokens up to the cap: start it afresh.
@@ -142,8 +158,18 @@ class Fixtures {
       this.userToken = String(t.token);
       this.userTokenId = String(t.id);
     }
-    const installer = await this.req({ method: 'GET', path: '/api/v1/installers/fuzz-installer', headers: { authorization: `Bearer ${this.srv.adminToken}` } });
-    if (installer.status === 404) await this.json('POST', '/api/v1/installers', { name: 'fuzz-installer', family: 'rhel', version: '9.4', repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os' });
+    const installer = await this.req({
+      method: 'GET',
+      path: '/api/v1/installers/fuzz-installer',
+      headers: { authorization: `Bearer ${this.srv.adminToken}` },
+    });
+    if (installer.status === 404)
+      await this.json('POST', '/api/v1/installers', {
+        name: 'fuzz-installer',
+        family: 'rhel',
+        version: '9.4',
+        repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os',
+      });
     const versions = await store.listTemplateVersions('fuzz/base.njk');
     if (versions.length < 2) {
       await this.json('PUT', '/api/v1/templates/fuzz/base.njk', { content: 'text\n' });
@@ -164,7 +190,9 @@ class Fixtures {
     if (param === 'path') return ['images/product.img', 'images/pxeboot/vmlinuz', '.treeinfo'];
     if (route.path.includes('/templates/')) {
       // Writes only ever touch fuzz/…: the shipped templates stay what the host fixtures render.
-      return route.method === 'GET' ? ['fuzz/base.njk', 'rhel.ks.njk', 'snippets/network.njk', 'discovery/pre.sh'] : ['fuzz/base.njk', 'fuzz/new.njk', 'fuzz/dir/x.sh'];
+      return route.method === 'GET'
+        ? ['fuzz/base.njk', 'rhel.ks.njk', 'snippets/network.njk', 'discovery/pre.sh']
+        : ['fuzz/base.njk', 'fuzz/new.njk', 'fuzz/dir/x.sh'];
     }
     if (route.path.includes('/rules/')) return ['fuzz-rule'];
     if (route.path.includes('/profiles/')) return ['fuzz-profile'];
@@ -187,10 +215,14 @@ class Fixtures {
 // ---------------------------------------------------------------- bodies
 
 function knownGoodFacts(): Record<string, unknown>[] {
-  return ['dell-r650', 'small-vm', 'arm64'].map((n) => JSON.parse(readFileSync(path.resolve('kickstarts/samples', `${n}.json`), 'utf-8')) as Record<string, unknown>);
+  return ['dell-r650', 'small-vm', 'arm64'].map(
+    (n) => JSON.parse(readFileSync(path.resolve('kickstarts/samples', `${n}.json`), 'utf-8')) as Record<string, unknown>,
+  );
 }
 
-const mac = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':'));
+const mac = fc
+  .array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 })
+  .map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':'));
 const NAME = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/);
 const GOOD_KICKSTART = { action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://mirror.example.com/os', version: '9' } };
 
@@ -203,7 +235,16 @@ const goodFacts = fc.tuple(fc.constantFrom(...knownGoodFacts()), mac, fc.boolean
   return facts;
 });
 
-const goodRule = fc.record({ name: NAME, expression: fc.constantFrom('memory_mib > 1024', 'arch == "x86_64" and cpu.threads >= 2', 'dmi.vendor == "Dell Inc."', 'true'), profile: fc.constant('fuzz-profile'), hostname_pattern: fc.constantFrom('node-{seq:3}', 'h-{host.id}'), priority: fc.nat({ max: 100 }) }, { requiredKeys: ['name', 'expression', 'profile'] });
+const goodRule = fc.record(
+  {
+    name: NAME,
+    expression: fc.constantFrom('memory_mib > 1024', 'arch == "x86_64" and cpu.threads >= 2', 'dmi.vendor == "Dell Inc."', 'true'),
+    profile: fc.constant('fuzz-profile'),
+    hostname_pattern: fc.constantFrom('node-{seq:3}', 'h-{host.id}'),
+    priority: fc.nat({ max: 100 }),
+  },
+  { requiredKeys: ['name', 'expression', 'profile'] },
+);
 
 /** PUT /x/{name} takes the name from the URL; a body naming another is refused, so valid ones mostly omit it. */
 const nameFromUrl = (arb: fc.Arbitrary<unknown>) =>
@@ -219,40 +260,102 @@ const schemaArb = (s: object) => validArbitrary(s as Record<string, unknown>);
 function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
   const hostId = fc.constantFrom(0, 1, 2, 3, 4).map((i) => Object.values(fx.hosts ?? {})[i]?.id ?? 'none');
   const rules = fc.oneof(schemaArb(ruleSchema), goodRule);
-  const profiles = fc.oneof(schemaArb(kickstartProfileSchema), schemaArb(kexecProfileSchema), schemaArb(rebootProfileSchema), NAME.map((name) => ({ name, action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://m.example.com/os' } })));
-  const installers = fc.oneof(schemaArb(installerSchema), NAME.map((n) => ({ name: n.toLowerCase(), family: 'fedora', version: '42', repo: 'http://mirror.example.com/f42/os' })));
-  const template = fc.constantFrom('text\n', '{{ host.id }}\n', '{% if facts.arch %}x{% endif %}\n', '{{ facts.dmi.vendor | shellquote }}\n', '{% include "snippets/locale.njk" %}\n', '{{ nope(', '{% for %}');
+  const profiles = fc.oneof(
+    schemaArb(kickstartProfileSchema),
+    schemaArb(kexecProfileSchema),
+    schemaArb(rebootProfileSchema),
+    NAME.map((name) => ({ name, action: 'kickstart', template: 'rhel.ks.njk', params: { repo: 'http://m.example.com/os' } })),
+  );
+  const installers = fc.oneof(
+    schemaArb(installerSchema),
+    NAME.map((n) => ({ name: n.toLowerCase(), family: 'fedora', version: '42', repo: 'http://mirror.example.com/f42/os' })),
+  );
+  const template = fc.constantFrom(
+    'text\n',
+    '{{ host.id }}\n',
+    '{% if facts.arch %}x{% endif %}\n',
+    '{{ facts.dmi.vendor | shellquote }}\n',
+    '{% include "snippets/locale.njk" %}\n',
+    '{{ nope(',
+    '{% for %}',
+  );
   return {
     'POST /api/v1/discovery': fc.oneof(schemaArb(factsSchema), goodFacts),
     'POST /api/v1/discovery/:id/events': schemaArb(installEventSchema),
     'POST /api/v1/rules': rules,
     'PUT /api/v1/rules/:name': nameFromUrl(rules),
-    'POST /api/v1/rules/preview': fc.record({ rule: fc.oneof(fc.constant('fuzz-rule'), goodRule, schemaArb(ruleSchema)), host: hostId }, { requiredKeys: ['rule'] }),
+    'POST /api/v1/rules/preview': fc.record(
+      { rule: fc.oneof(fc.constant('fuzz-rule'), goodRule, schemaArb(ruleSchema)), host: hostId },
+      { requiredKeys: ['rule'] },
+    ),
     'PATCH /api/v1/settings': schemaArb(settingsSchema),
     'POST /api/v1/hosts/:id/assignment': fc.oneof(
       schemaArb(kickstartAssignmentSchema),
       schemaArb(kexecAssignmentSchema),
       schemaArb(rebootAssignmentSchema),
       schemaArb(profileAssignmentSchema),
-      fc.constantFrom(GOOD_KICKSTART, { action: 'reboot' }, { profile: 'fuzz-profile' }, { action: 'kexec', kernel: 'http://m.example.com/vmlinuz', initrd: 'http://m.example.com/initrd.img', append: 'ip=dhcp' }),
+      fc.constantFrom(
+        GOOD_KICKSTART,
+        { action: 'reboot' },
+        { profile: 'fuzz-profile' },
+        { action: 'kexec', kernel: 'http://m.example.com/vmlinuz', initrd: 'http://m.example.com/initrd.img', append: 'ip=dhcp' },
+      ),
     ),
     'POST /api/v1/profiles': profiles,
     'PUT /api/v1/profiles/:name': nameFromUrl(profiles),
-    'POST /api/v1/users': fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9_.-]{0,31}$/), role: fc.constantFrom(...ROLES), password: fc.string({ minLength: 12, maxLength: 40 }) }, { requiredKeys: ['name', 'role'] }),
+    'POST /api/v1/users': fc.record(
+      {
+        name: fc.stringMatching(/^[a-z][a-z0-9_.-]{0,31}$/),
+        role: fc.constantFrom(...ROLES),
+        password: fc.string({ minLength: 12, maxLength: 40 }),
+      },
+      { requiredKeys: ['name', 'role'] },
+    ),
     'POST /api/v1/users/:name/password': fc.record({ password: fc.string({ minLength: 12, maxLength: 40 }) }, { requiredKeys: [] }),
     'PATCH /api/v1/users/:name': fc.record({ role: fc.constantFrom(...ROLES) }),
     'POST /api/v1/users/:name/tokens': fc.record({ name: fc.stringMatching(/^[\w .-]{1,64}$/) }),
     'POST /api/v1/me/tokens': fc.record({ name: fc.stringMatching(/^[\w .-]{1,64}$/) }),
-    'POST /api/v1/templates/*name/rollback': fc.oneof(fc.record({ version: fc.integer({ min: 1, max: 3 }) }), schemaArb(templateRollbackSchema)),
-    'POST /api/v1/templates/*name/preview': fc.oneof(schemaArb(templatePreviewSchema), fc.record({ content: template, host: hostId, sample: fc.constantFrom('dell-r650', 'small-vm', 'arm64', 'missing') }, { requiredKeys: [] })),
-    'PUT /api/v1/templates/*name': fc.oneof(schemaArb(templateSaveSchema), fc.record({ content: template, message: fc.string() }, { requiredKeys: ['content'] })),
+    'POST /api/v1/templates/*name/rollback': fc.oneof(
+      fc.record({ version: fc.integer({ min: 1, max: 3 }) }),
+      schemaArb(templateRollbackSchema),
+    ),
+    'POST /api/v1/templates/*name/preview': fc.oneof(
+      schemaArb(templatePreviewSchema),
+      fc.record(
+        { content: template, host: hostId, sample: fc.constantFrom('dell-r650', 'small-vm', 'arm64', 'missing') },
+        { requiredKeys: [] },
+      ),
+    ),
+    'PUT /api/v1/templates/*name': fc.oneof(
+      schemaArb(templateSaveSchema),
+      fc.record({ content: template, message: fc.string() }, { requiredKeys: ['content'] }),
+    ),
     'POST /api/v1/installers': installers,
     'PUT /api/v1/installers/:name': nameFromUrl(installers),
     'PUT /api/v1/hosts/:id/boot-key': fc.oneof(schemaArb(bootKeySchema), fc.record({ key: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/) })),
   };
 }
 
-const SCHEMA_KEYS = [...schemaKeys([factsSchema, installEventSchema, installerSchema, ruleSchema, kickstartAssignmentSchema, kexecAssignmentSchema, templatePreviewSchema, templateSaveSchema, kickstartProfileSchema]), 'rule', 'host', 'role', 'password', '__proto__', 'constructor', 'prototype'];
+const SCHEMA_KEYS = [
+  ...schemaKeys([
+    factsSchema,
+    installEventSchema,
+    installerSchema,
+    ruleSchema,
+    kickstartAssignmentSchema,
+    kexecAssignmentSchema,
+    templatePreviewSchema,
+    templateSaveSchema,
+    kickstartProfileSchema,
+  ]),
+  'rule',
+  'host',
+  'role',
+  'password',
+  '__proto__',
+  'constructor',
+  'prototype',
+];
 
 const randomJson: fc.Arbitrary<string> = fc.oneof(
   fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
@@ -262,19 +365,93 @@ const randomJson: fc.Arbitrary<string> = fc.oneof(
     return stringify(o);
   }),
   fc.json({ maxDepth: 3 }),
-  fc.constantFrom('', ' ', 'null', 'true', '0', '""', '[]', '{}', '[{}]', '{"a":', '{"a":1}}', '\ufeff{}', '{"a":1,}', "{'a':1}", '{"a":NaN}', '{"a":Infinity}', '{"a":undefined}', '{"\\ud800":1}', '"\\u0000"', '1e999', '-'),
+  fc.constantFrom(
+    '',
+    ' ',
+    'null',
+    'true',
+    '0',
+    '""',
+    '[]',
+    '{}',
+    '[{}]',
+    '{"a":',
+    '{"a":1}}',
+    '\ufeff{}',
+    '{"a":1,}',
+    "{'a':1}",
+    '{"a":NaN}',
+    '{"a":Infinity}',
+    '{"a":undefined}',
+    '{"\\ud800":1}',
+    '"\\u0000"',
+    '1e999',
+    '-',
+  ),
 );
 
-const CONTENT_TYPES = [undefined, 'application/json', 'application/json; charset=utf-8', 'application/JSON', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; charset=', 'application/json;;', 'application/vnd.kickstand+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '*/*', '', '/', 'application/json, text/html'];
+const CONTENT_TYPES = [
+  undefined,
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/JSON',
+  'application/json; charset=latin1',
+  'application/json; charset=utf-16',
+  'application/json; charset=',
+  'application/json;;',
+  'application/vnd.kickstand+json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  '*/*',
+  '',
+  '/',
+  'application/json, text/html',
+];
 const ENCODINGS = [undefined, undefined, undefined, 'gzip', 'deflate', 'br', 'identity', 'x-unknown', 'gzip, deflate', ''];
 
 const rawBody: fc.Arbitrary<{ body: Uint8Array | string; contentType: string | undefined; encoding: string | undefined }> = fc.record({
-  body: fc.oneof(fc.uint8Array({ maxLength: 4096 }), fc.string({ maxLength: 512, unit: 'binary' }), fc.uint8Array({ minLength: 70_000, maxLength: 70_100 })),
+  body: fc.oneof(
+    fc.uint8Array({ maxLength: 4096 }),
+    fc.string({ maxLength: 512, unit: 'binary' }),
+    fc.uint8Array({ minLength: 70_000, maxLength: 70_100 }),
+  ),
   contentType: fc.constantFrom(...CONTENT_TYPES),
   encoding: fc.constantFrom(...ENCODINGS),
 });
 
-const HOSTILE_SEGMENTS = ['%', '%E0%A4%A', '%ff', '%C0%AE%C0%AE', '..', '.', '%2e%2e', '..%2f..%2fetc%2fpasswd', '%2Fetc%2Fpasswd', '%00', 'x%00.njk', '%252e%252e%252f', '..\\..\\', 'a%2Fb', '%u002e', ';', '%3B', '%3F', '%23', "'", '"', '<script>', '~root', '$(id)', 'x'.repeat(4096), '%20', '+', 'CON', 'nul.njk', '\u00e9'];
+const HOSTILE_SEGMENTS = [
+  '%',
+  '%E0%A4%A',
+  '%ff',
+  '%C0%AE%C0%AE',
+  '..',
+  '.',
+  '%2e%2e',
+  '..%2f..%2fetc%2fpasswd',
+  '%2Fetc%2Fpasswd',
+  '%00',
+  'x%00.njk',
+  '%252e%252e%252f',
+  '..\\..\\',
+  'a%2Fb',
+  '%u002e',
+  ';',
+  '%3B',
+  '%3F',
+  '%23',
+  "'",
+  '"',
+  '<script>',
+  '~root',
+  '$(id)',
+  'x'.repeat(4096),
+  '%20',
+  '+',
+  'CON',
+  'nul.njk',
+  '\u00e9',
+];
 
 const hostileSegment = fc.oneof(
   fc.constantFrom(...HOSTILE_SEGMENTS),
@@ -282,10 +459,42 @@ const hostileSegment = fc.oneof(
   fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x21-\x7e]/g, '').replace(/[?#/]/g, '')),
 );
 
-const QUERIES = ['', '', '?force=true', '?limit=-5', '?limit=1e309', '?limit=abc', '?download=1', '?a[b][c]=1&a[b][d]=2', '?__proto__[x]=1', '?x=%', '?mac=zz', '?installer=../../etc', '?profile=%00', '?repo=javascript:alert(1)', `?${'q='.repeat(2000)}`];
-const query = fc.oneof(fc.constantFrom(...QUERIES), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 16 }), { maxKeys: 4 }).map((d) => `?${new URLSearchParams(d).toString()}`));
+const QUERIES = [
+  '',
+  '',
+  '?force=true',
+  '?limit=-5',
+  '?limit=1e309',
+  '?limit=abc',
+  '?download=1',
+  '?a[b][c]=1&a[b][d]=2',
+  '?__proto__[x]=1',
+  '?x=%',
+  '?mac=zz',
+  '?installer=../../etc',
+  '?profile=%00',
+  '?repo=javascript:alert(1)',
+  `?${'q='.repeat(2000)}`,
+];
+const query = fc.oneof(
+  fc.constantFrom(...QUERIES),
+  fc
+    .dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 16 }), { maxKeys: 4 })
+    .map((d) => `?${new URLSearchParams(d).toString()}`),
+);
 
-const AUTH = ['own', 'own', 'own', 'none', 'Bearer ', 'Bearer x', 'Basic YWRtaW46YWRtaW4=', `Bearer ${'x'.repeat(600)}`, 'Bearer \u00ff', 'bearer lower-case-scheme'];
+const AUTH = [
+  'own',
+  'own',
+  'own',
+  'none',
+  'Bearer ',
+  'Bearer x',
+  'Basic YWRtaW46YWRtaW4=',
+  `Bearer ${'x'.repeat(600)}`,
+  'Bearer \u00ff',
+  'bearer lower-case-scheme',
+];
 
 // ---------------------------------------------------------------- inputs and their checks
 
@@ -303,7 +512,15 @@ interface Input {
 function inputArbitrary(route: AppRoute, cls: InputClass, valid: fc.Arbitrary<unknown> | undefined): fc.Arbitrary<Input> {
   const knownParams = fc.record(Object.fromEntries(route.params.map((p) => [p, fc.nat() as fc.Arbitrary<number | string>])));
   const json = (body: fc.Arbitrary<string>) =>
-    fc.record({ params: knownParams, body }).map(({ params, body: b }) => ({ cls, params, query: '', auth: 'own', body: b, contentType: 'application/json', encoding: undefined }));
+    fc.record({ params: knownParams, body }).map(({ params, body: b }) => ({
+      cls,
+      params,
+      query: '',
+      auth: 'own',
+      body: b,
+      contentType: 'application/json',
+      encoding: undefined,
+    }));
   switch (cls) {
     case 'valid':
       return json(valid!.map(stringify));
@@ -312,12 +529,22 @@ function inputArbitrary(route: AppRoute, cls: InputClass, valid: fc.Arbitrary<un
     case 'random-json':
       return json(randomJson);
     case 'raw-bytes':
-      return fc.record({ params: knownParams, raw: rawBody }).map(({ params, raw }) => ({ cls, params, query: '', auth: 'own', body: raw.body, contentType: raw.contentType, encoding: raw.encoding }));
+      return fc.record({ params: knownParams, raw: rawBody }).map(({ params, raw }) => ({
+        cls,
+        params,
+        query: '',
+        auth: 'own',
+        body: raw.body,
+        contentType: raw.contentType,
+        encoding: raw.encoding,
+      }));
     case 'params':
       return fc
         .record({
-          // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens oneof's tuple-typed result to the union the record holds
-          params: fc.record(Object.fromEntries(route.params.map((p) => [p, fc.oneof(fc.nat(), hostileSegment) as fc.Arbitrary<number | string>]))),
+          params: fc.record(
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens oneof's tuple-typed result to the union the record holds
+            Object.fromEntries(route.params.map((p) => [p, fc.oneof(fc.nat(), hostileSegment) as fc.Arbitrary<number | string>])),
+          ),
           query,
           auth: fc.constantFrom(...AUTH),
           body: fc.option(valid ? valid.map(stringify) : randomJson, { nil: undefined }),
@@ -336,11 +563,15 @@ function toRequest(fx: Fixtures, route: AppRoute, input: Input): RawRequest {
   const url = fillPath(route, values) + input.query;
   const id = values.id ?? '';
   const own =
-    route.path === '/api/v1/discovery' ? undefined
-    : route.path.startsWith('/api/v1/discovery/') ? fx.tokenFor(id)
-    : route.path.startsWith('/api/v1/me') ? fx.userToken
-    : route.path.startsWith('/api/') ? fx.srv.adminToken
-    : undefined;
+    route.path === '/api/v1/discovery'
+      ? undefined
+      : route.path.startsWith('/api/v1/discovery/')
+        ? fx.tokenFor(id)
+        : route.path.startsWith('/api/v1/me')
+          ? fx.userToken
+          : route.path.startsWith('/api/')
+            ? fx.srv.adminToken
+            : undefined;
   const authorization = input.auth === 'own' ? (own ? `Bearer ${own}` : undefined) : input.auth === 'none' ? undefined : input.auth;
   return {
     method: route.method,
@@ -372,7 +603,10 @@ export function problemWith(route: AppRoute, res: RawResponse): string | undefin
 
 function describeRequest(r: RawRequest): string {
   const body = r.body === undefined ? '' : typeof r.body === 'string' ? r.body : `<${r.body.length} bytes>`;
-  const h = Object.entries(r.headers ?? {}).filter(([k, v]) => v !== undefined && k !== 'authorization').map(([k, v]) => `${k}: ${v}`).join('; ');
+  const h = Object.entries(r.headers ?? {})
+    .filter(([k, v]) => v !== undefined && k !== 'authorization')
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
   return `${r.method} ${r.path.slice(0, 300)} [${h}] ${body.slice(0, 300)}${body.length > 300 ? `… (${body.length} chars)` : ''}`;
 }
 
@@ -408,15 +642,24 @@ export async function fuzzApp(opts: FuzzOptions): Promise<FuzzReport> {
     await fx.refreshHosts();
     const routes = appRoutes(srv.running.app);
     const bodies = validBodies(fx);
-    for (const r of routes) if (r.json && !bodies[r.key]) failures.push(`${r.key}: a JSON route with no valid-body generator in test/support/fuzz-harness.ts`);
-    for (const key of Object.keys(bodies)) if (!routes.some((r) => r.key === key)) failures.push(`${key}: has a body generator but is no longer a route`);
+    for (const r of routes)
+      if (r.json && !bodies[r.key]) failures.push(`${r.key}: a JSON route with no valid-body generator in test/support/fuzz-harness.ts`);
+    for (const key of Object.keys(bodies))
+      if (!routes.some((r) => r.key === key)) failures.push(`${key}: has a body generator but is no longer a route`);
 
     gc?.();
     const before = process.memoryUsage();
     for (const route of routes) {
       await fx.ensureNamed();
       if (/\/(hosts|discovery)\/:id/.test(route.path)) await fx.refreshHosts();
-      const fig: RouteFigures = { route: route.key, json: route.json, inputs: { valid: 0, mutated: 0, 'random-json': 0, 'raw-bytes': 0, params: 0 }, total: 0, statuses: {}, slowestMs: 0 };
+      const fig: RouteFigures = {
+        route: route.key,
+        json: route.json,
+        inputs: { valid: 0, mutated: 0, 'random-json': 0, 'raw-bytes': 0, params: 0 },
+        total: 0,
+        statuses: {},
+        slowestMs: 0,
+      };
       figures.push(fig);
       const classes = CLASSES.filter((c) => route.json || c === 'params' || c === 'raw-bytes');
       for (const cls of classes) {
@@ -435,7 +678,11 @@ export async function fuzzApp(opts: FuzzOptions): Promise<FuzzReport> {
           fig.total++;
           const bucket = `${Math.floor(res.status / 100)}xx`;
           fig.statuses[bucket] = (fig.statuses[bucket] ?? 0) + 1;
-          if (route.key === 'POST /api/v1/discovery/:id/events' && (res.status === 401 || res.status === 409 || /"state":"(installed|failed)"/.test(res.text))) await fx.reviveProvisioning();
+          if (
+            route.key === 'POST /api/v1/discovery/:id/events' &&
+            (res.status === 401 || res.status === 409 || /"state":"(installed|failed)"/.test(res.text))
+          )
+            await fx.reviveProvisioning();
           const problem = problemWith(route, res);
           if (problem) throw new Error(`${problem}: ${res.text.slice(0, 200)}\n  request: ${describeRequest(request)}`);
         });
@@ -466,7 +713,13 @@ export async function fuzzApp(opts: FuzzOptions): Promise<FuzzReport> {
       totalInputs: figures.reduce((n, f) => n + f.total, 0),
       failures,
       healthy,
-      memory: { heapBeforeMiB: MiB(before.heapUsed), heapAfterMiB: MiB(after.heapUsed), rssBeforeMiB: MiB(before.rss), rssAfterMiB: MiB(after.rss), gcExposed: gc !== undefined },
+      memory: {
+        heapBeforeMiB: MiB(before.heapUsed),
+        heapAfterMiB: MiB(after.heapUsed),
+        rssBeforeMiB: MiB(before.rss),
+        rssAfterMiB: MiB(after.rss),
+        gcExposed: gc !== undefined,
+      },
       errorLogs: srv.logs.filter((l) => Number(l.level) >= 50),
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
@@ -488,9 +741,21 @@ async function isHealthy(fx: Fixtures): Promise<boolean> {
 /** The per-route table, for the test output. */
 export function formatReport(report: FuzzReport): string {
   const cols = ['route', ...CLASSES, 'total', '2xx', '3xx', '4xx', '5xx', 'max ms'];
-  const rows = report.routes.map((f) => [f.route, ...CLASSES.map((c) => String(f.inputs[c] || '-')), String(f.total), ...['2xx', '3xx', '4xx', '5xx'].map((s) => String(f.statuses[s] ?? 0)), String(f.slowestMs)]);
+  const rows = report.routes.map((f) => [
+    f.route,
+    ...CLASSES.map((c) => String(f.inputs[c] || '-')),
+    String(f.total),
+    ...['2xx', '3xx', '4xx', '5xx'].map((s) => String(f.statuses[s] ?? 0)),
+    String(f.slowestMs),
+  ]);
   const sum = (c: InputClass) => report.routes.reduce((n, f) => n + f.inputs[c], 0);
-  rows.push(['TOTAL', ...CLASSES.map((c) => String(sum(c))), String(report.totalInputs), ...['2xx', '3xx', '4xx', '5xx'].map((s) => String(report.routes.reduce((n, f) => n + (f.statuses[s] ?? 0), 0))), '']);
+  rows.push([
+    'TOTAL',
+    ...CLASSES.map((c) => String(sum(c))),
+    String(report.totalInputs),
+    ...['2xx', '3xx', '4xx', '5xx'].map((s) => String(report.routes.reduce((n, f) => n + (f.statuses[s] ?? 0), 0))),
+    '',
+  ]);
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   const m = report.memory;
@@ -501,7 +766,6 @@ export function formatReport(report: FuzzReport): string {
     `heap ${m.heapBeforeMiB} → ${m.heapAfterMiB} MiB, rss ${m.rssBeforeMiB} → ${m.rssAfterMiB} MiB${m.gcExposed ? ' (after gc)' : ' (gc not exposed)'}`,
   ].join('\n');
 }
-
 
 export interface Bounds {
   /** Growth of heapUsed (after gc) over the whole run. */
@@ -516,8 +780,10 @@ export function reportProblems(report: FuzzReport, bounds: Bounds): string[] {
   if (!report.healthy) problems.push('the service stopped answering');
   for (const line of report.errorLogs) problems.push(`error logged: ${JSON.stringify(line).slice(0, 400)}`);
   const m = report.memory;
-  if (m.heapAfterMiB - m.heapBeforeMiB > bounds.heapGrowthMiB) problems.push(`heap grew ${m.heapBeforeMiB} → ${m.heapAfterMiB} MiB (bound +${bounds.heapGrowthMiB})`);
-  if (m.rssAfterMiB - m.rssBeforeMiB > bounds.rssGrowthMiB) problems.push(`rss grew ${m.rssBeforeMiB} → ${m.rssAfterMiB} MiB (bound +${bounds.rssGrowthMiB})`);
+  if (m.heapAfterMiB - m.heapBeforeMiB > bounds.heapGrowthMiB)
+    problems.push(`heap grew ${m.heapBeforeMiB} → ${m.heapAfterMiB} MiB (bound +${bounds.heapGrowthMiB})`);
+  if (m.rssAfterMiB - m.rssBeforeMiB > bounds.rssGrowthMiB)
+    problems.push(`rss grew ${m.rssBeforeMiB} → ${m.rssAfterMiB} MiB (bound +${bounds.rssGrowthMiB})`);
   // A generator whose "valid" bodies never get past validation tests only the validator.
   for (const fig of report.routes) {
     if (fig.json && !fig.statuses['2xx']) problems.push(`${fig.route}: no input was accepted (2xx); its valid-body generator is not valid`);
@@ -541,7 +807,11 @@ export async function saveReport(report: FuzzReport, mode: string): Promise<void
 }
 
 /** One whole run as the tests make it: fuzz, print the table, keep the figures, list what is wrong. */
-export async function fuzzAndCheck(mode: 'quick' | 'long', runs: FuzzOptions['runs'], bounds: Bounds): Promise<{ report: FuzzReport; problems: string[] }> {
+export async function fuzzAndCheck(
+  mode: 'quick' | 'long',
+  runs: FuzzOptions['runs'],
+  bounds: Bounds,
+): Promise<{ report: FuzzReport; problems: string[] }> {
   const report = await fuzzApp({ seed: fuzzSeed(), runs });
   console.log(formatReport(report));
   await saveReport(report, mode);

@@ -9,7 +9,9 @@ import path from 'node:path';
 import type { ServerTimeouts } from '../../src/server.js';
 import { startTestServer, type TestServer } from './server.js';
 
-export async function startHostileServer(opts: { env?: Record<string, string>; timeouts?: Partial<ServerTimeouts> } = {}): Promise<TestServer> {
+export async function startHostileServer(
+  opts: { env?: Record<string, string>; timeouts?: Partial<ServerTimeouts> } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-hostile-data-'));
   const root = await mkdtemp(path.join(os.tmpdir(), 'kickstand-hostile-templates-'));
   // The templates folder one level down, so a traversal test has a parent to plant secrets in.

@@ -75,8 +75,12 @@ function stringArbitrary(schema: Schema, maxString: number): fc.Arbitrary<string
     return patternArbitrary(schema.pattern).filter((s) => re.test(s) && [...s].length >= min && [...s].length <= max);
   }
   const cap = Math.max(min, Math.min(max, maxString));
-  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: JSON Schema's maxLength counts code points
-  return fc.oneof(fc.string({ minLength: min, maxLength: cap }), fc.string({ minLength: min, maxLength: cap, unit: 'grapheme' })).filter((s) => [...s].length <= max);
+  return (
+    fc
+      .oneof(fc.string({ minLength: min, maxLength: cap }), fc.string({ minLength: min, maxLength: cap, unit: 'grapheme' }))
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: JSON Schema's maxLength counts code points
+      .filter((s) => [...s].length <= max)
+  );
 }
 
 /** fast-check cannot generate from lookaheads; dropping them over-generates, and the caller filters. */
@@ -92,15 +96,18 @@ function objectArbitrary(schema: Schema, opts: ValidOptions): fc.Arbitrary<unkno
   const maxItems = opts.maxItems ?? 4;
   const props = (schema.properties ?? {}) as Record<string, Schema>;
   const required = (schema.required ?? []) as string[];
-  const known = fc.record(
-    Object.fromEntries(Object.entries(props).map(([k, s]) => [k, validArbitrary(s, opts)])),
-    { requiredKeys: required.filter((k) => k in props) },
-  );
+  const known = fc.record(Object.fromEntries(Object.entries(props).map(([k, s]) => [k, validArbitrary(s, opts)])), {
+    requiredKeys: required.filter((k) => k in props),
+  });
   const extraSchema = schema.additionalProperties;
   if (extraSchema === false || Object.keys(props).length > 0) return known;
   const keyPattern = ((schema.propertyNames ?? {}) as Schema).pattern;
-  const key = typeof keyPattern === 'string' ? patternArbitrary(keyPattern).filter((k) => new RegExp(keyPattern).test(k)) : fc.string({ maxLength: 12 });
-  const value = typeof extraSchema === 'object' && extraSchema ? validArbitrary(extraSchema as Schema, opts) : fc.jsonValue({ maxDepth: 2 });
+  const key =
+    typeof keyPattern === 'string'
+      ? patternArbitrary(keyPattern).filter((k) => new RegExp(keyPattern).test(k))
+      : fc.string({ maxLength: 12 });
+  const value =
+    typeof extraSchema === 'object' && extraSchema ? validArbitrary(extraSchema as Schema, opts) : fc.jsonValue({ maxDepth: 2 });
   return fc.dictionary(key, value, { maxKeys: Math.min(num(schema.maxProperties, maxItems), maxItems) });
 }
 
@@ -119,12 +126,68 @@ export function schemaKeys(schema: unknown, into = new Set<string>()): Set<strin
 
 // ---------------------------------------------------------------- mutations of valid bodies
 
-export const MUTATIONS = ['delete', 'swap-type', 'huge-string', 'deep-nesting', 'unicode', 'proto-key', 'odd-number', 'duplicate-key'] as const;
+export const MUTATIONS = [
+  'delete',
+  'swap-type',
+  'huge-string',
+  'deep-nesting',
+  'unicode',
+  'proto-key',
+  'odd-number',
+  'duplicate-key',
+] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
 const OTHER_TYPES: unknown[] = [0, -1, 1.5, '', 'x', '0', 'true', 'null', true, false, null, [], {}, [1, 'a'], { a: 1 }, [[[]]]];
-const ODD_NUMBERS = ['1e308', '-1e308', '1e309', '-1e309', '-0', '-0.0', '0e0', '1e-400', '9007199254740993', '-9007199254740993', '123456789012345678901234567890', '2147483648', '4294967296', '-1', '0.1', '1E2', '"NaN"', '"Infinity"', '"-Infinity"', '"1e308"', '"-0"', '"0x10"', '" 1"'];
-const UNICODE = ['\u0000', '\ud800', '\udfff', '\u202e', '\u200b', '\ufeff', '\uffff', '\u2028\u2029', 'e\u0301\u0301\u0301', '\u{1F4A3}', '\u{10FFFF}', 'İı', 'ß', '\r\n', '\t', '%00', '\\', '"', "'", '</script>', '${x}', '{{ x }}'];
+const ODD_NUMBERS = [
+  '1e308',
+  '-1e308',
+  '1e309',
+  '-1e309',
+  '-0',
+  '-0.0',
+  '0e0',
+  '1e-400',
+  '9007199254740993',
+  '-9007199254740993',
+  '123456789012345678901234567890',
+  '2147483648',
+  '4294967296',
+  '-1',
+  '0.1',
+  '1E2',
+  '"NaN"',
+  '"Infinity"',
+  '"-Infinity"',
+  '"1e308"',
+  '"-0"',
+  '"0x10"',
+  '" 1"',
+];
+const UNICODE = [
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  '\uffff',
+  '\u2028\u2029',
+  'e\u0301\u0301\u0301',
+  '\u{1F4A3}',
+  '\u{10FFFF}',
+  'İı',
+  'ß',
+  '\r\n',
+  '\t',
+  '%00',
+  '\\',
+  '"',
+  "'",
+  '</script>',
+  '${x}',
+  '{{ x }}',
+];
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', 'toJSON'];
 const PROTO_VALUES: unknown[] = [{ polluted: true }, { prototype: { polluted: true } }, 'x', 1, null, [], { toString: 'x' }];
 
@@ -149,7 +212,8 @@ interface Slot {
 function slots(value: unknown, parent?: Slot['parent'], key?: Slot['key'], into: Slot[] = []): Slot[] {
   into.push({ parent, key, value });
   if (Array.isArray(value)) value.forEach((v, i) => slots(v, value, i, into));
-  else if (value && typeof value === 'object') for (const k of Object.keys(value)) slots((value as Record<string, unknown>)[k], value as Record<string, unknown>, k, into);
+  else if (value && typeof value === 'object')
+    for (const k of Object.keys(value)) slots((value as Record<string, unknown>)[k], value as Record<string, unknown>, k, into);
   return into;
 }
 
@@ -181,9 +245,15 @@ function mutate(body: unknown, how: Mutation, where: number, pick: number, size:
     case 'unicode':
       return set(`${typeof slot.value === 'string' ? slot.value : ''}${UNICODE[pick % UNICODE.length]}`);
     case 'proto-key': {
-      const target = slot.value && typeof slot.value === 'object' && !Array.isArray(slot.value) ? (slot.value as Record<string, unknown>) : undefined;
+      const target =
+        slot.value && typeof slot.value === 'object' && !Array.isArray(slot.value) ? (slot.value as Record<string, unknown>) : undefined;
       const obj = target ?? {};
-      Object.defineProperty(obj, PROTO_KEYS[pick % PROTO_KEYS.length]!, { value: PROTO_VALUES[size % PROTO_VALUES.length], enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(obj, PROTO_KEYS[pick % PROTO_KEYS.length]!, {
+        value: PROTO_VALUES[size % PROTO_VALUES.length],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       return target ? body : set(obj);
     }
     case 'odd-number':
@@ -191,7 +261,8 @@ function mutate(body: unknown, how: Mutation, where: number, pick: number, size:
     case 'duplicate-key': {
       // JSON.parse keeps the last of two equal keys: a validator and a consumer reading different
       // copies is a classic smuggling bug, so the copy has a different type.
-      const target = slot.value && typeof slot.value === 'object' && !Array.isArray(slot.value) ? (slot.value as Record<string, unknown>) : undefined;
+      const target =
+        slot.value && typeof slot.value === 'object' && !Array.isArray(slot.value) ? (slot.value as Record<string, unknown>) : undefined;
       const key = target ? Object.keys(target)[pick % Math.max(1, Object.keys(target).length)] : undefined;
       if (!target || key === undefined) return set(new RawJson('{"a":1,"a":{"b":2}}'));
       const raw = stringify(target).slice(1, -1);

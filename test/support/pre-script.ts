@@ -70,7 +70,9 @@ export async function preWorkspace(preBody: string, cmdline = 'BOOT_IMAGE=vmlinu
 }
 
 /** The rendered %pre in a workspace plus a restricted PATH: what tests that source the script need. */
-export async function sourcedPre(url = 'http://127.0.0.1:9'): Promise<{ ws: PreWorkspace; bin: RestrictedPath; cleanup: () => Promise<void> }> {
+export async function sourcedPre(
+  url = 'http://127.0.0.1:9',
+): Promise<{ ws: PreWorkspace; bin: RestrictedPath; cleanup: () => Promise<void> }> {
   const bin = await makeRestrictedPath();
   const ws = await preWorkspace(extractPre(renderStub(url)));
   return {
@@ -131,7 +133,13 @@ export interface BashResult {
  * Source the %pre without running main (KICKSTAND_SOURCE_ONLY=1), then run `snippet` in the same
  * bash: how the tests call single functions such as json_str or gather_facts.
  */
-export async function runSourced(preFile: string, snippet: string, binDir: string, env: Record<string, string> = {}, stdin?: Buffer): Promise<BashResult> {
+export async function runSourced(
+  preFile: string,
+  snippet: string,
+  binDir: string,
+  env: Record<string, string> = {},
+  stdin?: Buffer,
+): Promise<BashResult> {
   const runner = `${path.dirname(preFile)}/runner-${process.pid}-${Math.random().toString(36).slice(2)}.sh`;
   await writeFile(runner, `KICKSTAND_SOURCE_ONLY=1\nsource ${shq(preFile)} || exit 99\n${snippet}\n`);
   const child = spawn(hostBash(), [runner], { env: preEnv(binDir, env), stdio: ['pipe', 'pipe', 'pipe'] });
@@ -190,7 +198,11 @@ export function defaultRouteDev(): string | undefined {
 /** A machine booting the stub: fetch GET /ks from `url`, run its %pre under the installer's commands
  *  (with `cmdline` as its /proc/cmdline, if given). Every resource it makes goes on `cleanups` (run
  *  them in reverse when the test is done). */
-export async function bootStub(url: string, cleanups: (() => Promise<unknown>)[], cmdline?: string): Promise<{ ws: PreWorkspace; run: PreRun }> {
+export async function bootStub(
+  url: string,
+  cleanups: (() => Promise<unknown>)[],
+  cmdline?: string,
+): Promise<{ ws: PreWorkspace; run: PreRun }> {
   const { makeRestrictedPath } = await import('./restricted-path.js');
   const stub = await (await fetch(`${url}/ks`)).text();
   const ws = await preWorkspace(extractPre(stub), cmdline);

@@ -23,12 +23,15 @@ export function rawRequest(baseUrl: string, req: RawRequest, agent?: http.Agent,
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : Buffer.from(req.body);
   if (body) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const r = http.request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent: agent ?? false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf-8') }));
-      res.on('error', reject);
-    });
+    const r = http.request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent: agent ?? false, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf-8') }));
+        res.on('error', reject);
+      },
+    );
     r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms: ${req.method} ${req.path}`)));
     r.on('error', reject);
     r.end(body);

@@ -72,5 +72,8 @@ export function fillPath(route: AppRoute, values: Record<string, string>): strin
 /** A path (`/hosts/:id`, or a "METHOD /path" key) with sample values in it: `:id` by `id`, any other
  *  parameter by `x1`, a splat by a template's file name (`x1.njk`). */
 export function samplePath(path: string, id = 'x1'): string {
-  return path.replace(/:id\b/g, id).replace(/:[a-z]+/g, 'x1').replace(/\*[a-z]+/g, 'x1.njk');
+  return path
+    .replace(/:id\b/g, id)
+    .replace(/:[a-z]+/g, 'x1')
+    .replace(/\*[a-z]+/g, 'x1.njk');
 }

@@ -14,7 +14,11 @@ export async function createUser(srv: TestServer, name: string, role: string, pa
 }
 
 /** Logs `name` in through the web form; the agent then carries the session cookie. */
-export async function webLogin(srv: Pick<TestServer, 'url'>, name: string, password: string): Promise<{ agent: request.Agent; session: string; loginCsrf: string; csrf: string }> {
+export async function webLogin(
+  srv: Pick<TestServer, 'url'>,
+  name: string,
+  password: string,
+): Promise<{ agent: request.Agent; session: string; loginCsrf: string; csrf: string }> {
   const agent = request.agent(srv.url);
   const form = await agent.get('/login').expect(200);
   const loginCsrf = csrfOf(form.text);
@@ -46,7 +50,11 @@ export async function loginFrom(url: string, from: string, name: string, passwor
     const loginCookie = String(form.headers['set-cookie']).split(';')[0]!;
     const body = new URLSearchParams({ _csrf: csrfOf(form.text), name, password }).toString();
     const started = performance.now();
-    const res = await rawRequest(url, { method: 'POST', path: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie }, body }, agent);
+    const res = await rawRequest(
+      url,
+      { method: 'POST', path: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie }, body },
+      agent,
+    );
     return { res, ms: performance.now() - started };
   } finally {
     agent.destroy();

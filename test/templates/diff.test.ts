@@ -23,7 +23,7 @@ function gnuDiff(a: string, b: string): string {
 
 // A seeded generator, so a failure can be replayed.
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 function mutate(lines: string[], random: () => number): string[] {

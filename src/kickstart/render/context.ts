@@ -17,7 +17,12 @@ export interface KickstartContext {
   kickstand: { url: string; host_url: string };
 }
 
-export function kickstartContext(host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state'>, facts: Facts, params: Record<string, unknown>, baseUrl: string): KickstartContext {
+export function kickstartContext(
+  host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state'>,
+  facts: Facts,
+  params: Record<string, unknown>,
+  baseUrl: string,
+): KickstartContext {
   return {
     host: {
       id: host.id,

@@ -104,7 +104,10 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
   const loader = new TemplateLoader(templatesDir);
   const env = environmentFor(loader);
   let generation = 0;
-  if (opts.watch !== false) loader.watch(() => { generation++; });
+  if (opts.watch !== false)
+    loader.watch(() => {
+      generation++;
+    });
 
   return {
     render: (name, context) => renderWith(env, loader, name, context),
@@ -123,7 +126,9 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
         // the tag that opened it, which is the line the author has to fix.
         if (detail.line) return detail;
         const opener = unclosedBlock(source);
-        return opener ? { ...detail, line: opener.line, column: opener.column, message: `{% ${opener.tag} %} is never closed (${detail.message})` } : detail;
+        return opener
+          ? { ...detail, line: opener.line, column: opener.column, message: `{% ${opener.tag} %} is never closed (${detail.message})` }
+          : detail;
       }
     },
     invalidate: () => {
@@ -207,7 +212,12 @@ function unclosedBlock(source: string): { tag: string; line: number; column: num
 /** nunjucks reports "(a.ks.njk)\n … (snippets/x.njk) [Line 3, Column 5]\n  msg", nesting one "(path)" per
  *  include level. The innermost path with a line is where the fault is; turn that into fields people
  *  can act on, and name the expression when the fault is an undefined value. */
-export function parseRenderError(name: string, err: unknown, root: string, sourceOf?: (name: string) => string | undefined): RenderErrorDetail {
+export function parseRenderError(
+  name: string,
+  err: unknown,
+  root: string,
+  sourceOf?: (name: string) => string | undefined,
+): RenderErrorDetail {
   const raw = err instanceof Error ? err.message : String(err);
   if (/template not found/i.test(raw)) {
     const missing = /template not found: ([^\s)]+)/i.exec(raw)?.[1] ?? name;
@@ -218,8 +228,13 @@ export function parseRenderError(name: string, err: unknown, root: string, sourc
   const template = place?.[1] && place[1] !== 'unknown path' ? path.relative(root, place[1]) : name;
   const line = place?.[2] ? Number(place[2]) : undefined;
   const column = place?.[3] ? Number(place[3]) : undefined;
-  const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
-  let message = (lines.at(-1) ?? raw).replace(/^(?:Template render error: |Error: )+/, '').replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '');
+  const lines = raw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  let message = (lines.at(-1) ?? raw)
+    .replace(/^(?:Template render error: |Error: )+/, '')
+    .replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '');
   if (message.includes('null or undefined value') && line && column) {
     const expr = expressionAt(sourceOf?.(template), line, column);
     if (expr) message = `{{ ${expr} }} is undefined (a missing param or fact?)`;

@@ -35,11 +35,20 @@ export { OperatorTemplate, PatternError, type PatternContext, type PatternHelper
 export { isCryptHash } from '../sha512-crypt.js';
 
 type HostFields = Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state'>;
-type KickstartAssignment = { template: string; params: Record<string, unknown> };
+interface KickstartAssignment {
+  template: string;
+  params: Record<string, unknown>;
+}
 
 /** The assigned template rendered for this host now, its stored params opened (passwords stay
  *  hashes). Throws AppError TEMPLATE_RENDER with the template, line and column. */
-export function renderKickstart(deps: Pick<Deps, 'kickstarts' | 'secrets'>, host: HostFields, facts: Facts, assignment: KickstartAssignment, baseUrl: string): string {
+export function renderKickstart(
+  deps: Pick<Deps, 'kickstarts' | 'secrets'>,
+  host: HostFields,
+  facts: Facts,
+  assignment: KickstartAssignment,
+  baseUrl: string,
+): string {
   return deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), baseUrl));
 }
 
@@ -54,7 +63,12 @@ export function cachedAnswer(deps: AnswerDeps, host: Host, baseUrl: string): Buf
 /** Render the host's kickstart for its poll from the stored facts and keep the bytes. A template that
  *  no longer renders is `{ failed }` (the poll decides what the machine does); facts that cannot be
  *  read throw STORAGE_UNAVAILABLE. */
-export async function renderAnswer(deps: AnswerDeps, host: Host, assignment: KickstartAssignment, baseUrl: string): Promise<{ body: Buffer } | { failed: string }> {
+export async function renderAnswer(
+  deps: AnswerDeps,
+  host: Host,
+  assignment: KickstartAssignment,
+  baseUrl: string,
+): Promise<{ body: Buffer } | { failed: string }> {
   const facts = await deps.store.getFacts(host.id);
   if (!facts) throw errors.factsUnreadable();
   let body: Buffer;
@@ -123,12 +137,17 @@ export function renderAppend(
   let append: string;
   try {
     append = OperatorTemplate.compile(profile.append, APPEND_MAX).render(
-      { host: { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) }, facts, params },
+      {
+        host: { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) },
+        facts,
+        params,
+      },
       { seq: () => '' },
     );
   } catch (err) {
     throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line ${messageOf(err)}`, 'append');
   }
-  if (/[\x00-\x1f\x7f]/.test(append)) throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line renders a control character`, 'append');
+  if (/[\x00-\x1f\x7f]/.test(append))
+    throw new AppError('INVALID_PATTERN', `profile "${profile.name}" append line renders a control character`, 'append');
   return append;
 }

@@ -38,7 +38,11 @@ const FILTERS: Record<string, (...args: never[]) => unknown> = {
   upper: (s: unknown) => String(s).toUpperCase(),
   trim: (s: unknown) => String(s).trim(),
   /** Anything that is not a letter or digit becomes one dash; no dash at either end. */
-  slug: (s: unknown) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''),
+  slug: (s: unknown) =>
+    String(s)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, ''),
   /** Keep the last `n` characters (serial numbers are most unique at the end). */
   last: (s: unknown, n: unknown) => String(s).slice(-Math.max(0, Math.min(Number(n), 63))),
   first: (s: unknown, n: unknown) => String(s).slice(0, Math.max(0, Math.min(Number(n), 63))),
@@ -50,7 +54,12 @@ for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn as (...
 // so a gap in one is not a way out.
 sandboxEnvironment(env);
 
-interface Node { typename: string; value?: unknown; fields?: string[]; [k: string]: unknown }
+interface Node {
+  typename: string;
+  value?: unknown;
+  fields?: string[];
+  [k: string]: unknown;
+}
 
 export class OperatorTemplate {
   private constructor(
@@ -80,7 +89,9 @@ export class OperatorTemplate {
         seq: allowCall((width: unknown) => helpers.seq(clamp(width, 1, 12, 1))),
         rand_hex: allowCall((n: unknown) => {
           const len = clamp(n, 1, 32, 6);
-          return randomBytes(Math.ceil(len / 2)).toString('hex').slice(0, len);
+          return randomBytes(Math.ceil(len / 2))
+            .toString('hex')
+            .slice(0, len);
         }),
       });
     } catch (err) {
@@ -111,11 +122,13 @@ function allow(node: Node, seen: { seq: boolean }): void {
     case 'Literal':
       break;
     case 'Symbol':
-      if (!ROOTS.has(String(node.value))) throw new PatternError(`unknown name "${String(node.value)}" (use host, facts, params, seq(), rand_hex())`);
+      if (!ROOTS.has(String(node.value)))
+        throw new PatternError(`unknown name "${String(node.value)}" (use host, facts, params, seq(), rand_hex())`);
       break;
     case 'LookupVal': {
       const key = node.val as Node;
-      if (key.typename !== 'Literal' || FORBIDDEN.has(String(key.value))) throw new PatternError('look facts up by name: facts.dmi.serial or facts.nics[0].mac');
+      if (key.typename !== 'Literal' || FORBIDDEN.has(String(key.value)))
+        throw new PatternError('look facts up by name: facts.dmi.serial or facts.nics[0].mac');
       allow(node.target as Node, seen);
       return;
     }
@@ -127,13 +140,17 @@ function allow(node: Node, seen: { seq: boolean }): void {
     }
     case 'FunCall': {
       const callee = node.name as Node;
-      if (callee.typename !== 'Symbol' || !FUNCTIONS.has(String(callee.value))) throw new PatternError('the only functions are seq(width) and rand_hex(length)');
+      if (callee.typename !== 'Symbol' || !FUNCTIONS.has(String(callee.value)))
+        throw new PatternError('the only functions are seq(width) and rand_hex(length)');
       if (callee.value === 'seq') seen.seq = true;
-      for (const arg of children(node.args as Node)) if (arg.typename !== 'Literal') throw new PatternError(`${String(callee.value)}() takes a number`);
+      for (const arg of children(node.args as Node))
+        if (arg.typename !== 'Literal') throw new PatternError(`${String(callee.value)}() takes a number`);
       return;
     }
     default:
-      throw new PatternError(`"${node.typename}" is not allowed in a hostname pattern (only text, {{ facts… }}, filters, seq(), rand_hex())`);
+      throw new PatternError(
+        `"${node.typename}" is not allowed in a hostname pattern (only text, {{ facts… }}, filters, seq(), rand_hex())`,
+      );
   }
   for (const child of children(node)) allow(child, seen);
 }

@@ -29,7 +29,14 @@ export interface SandboxFinding {
   message: string;
 }
 
-interface Node { typename: string; value?: unknown; lineno?: number; colno?: number; fields?: string[]; [k: string]: unknown }
+interface Node {
+  typename: string;
+  value?: unknown;
+  lineno?: number;
+  colno?: number;
+  fields?: string[];
+  [k: string]: unknown;
+}
 
 /** The first forbidden name in `source`, or undefined (also when it does not parse: the compile says why). */
 export function forbiddenName(source: string): SandboxFinding | undefined {

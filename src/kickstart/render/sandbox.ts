@@ -41,13 +41,37 @@ export const RANGE_LIMIT = 10_000;
 // property). None takes a size that could fill the heap (no repeat, padStart, padEnd), none mutates
 // the data (no push, sort, splice: facts and params are shared objects), and none takes a regular
 // expression from a string (no match, search: a catastrophic pattern would hang the service).
-const STRING_METHODS = ['split', 'startsWith', 'endsWith', 'includes', 'indexOf', 'lastIndexOf', 'slice', 'substring', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'replace', 'replaceAll', 'charAt', 'at', 'concat', 'toString'];
+const STRING_METHODS = [
+  'split',
+  'startsWith',
+  'endsWith',
+  'includes',
+  'indexOf',
+  'lastIndexOf',
+  'slice',
+  'substring',
+  'toLowerCase',
+  'toUpperCase',
+  'trim',
+  'trimStart',
+  'trimEnd',
+  'replace',
+  'replaceAll',
+  'charAt',
+  'at',
+  'concat',
+  'toString',
+];
 const ARRAY_METHODS = ['join', 'slice', 'indexOf', 'lastIndexOf', 'includes', 'concat', 'at', 'toString'];
 const NUMBER_METHODS = ['toFixed', 'toString'];
 
 /** Functions a template may call. A WeakSet: blessing a per-render helper keeps nothing alive. */
 const callable = new WeakSet<object>();
-const FunctionConstructors: readonly unknown[] = [Function, (Object.getPrototypeOf(async () => undefined) as object).constructor, (Object.getPrototypeOf(function* () {}) as object).constructor];
+const FunctionConstructors: readonly unknown[] = [
+  Function,
+  (Object.getPrototypeOf(async () => undefined) as object).constructor,
+  (Object.getPrototypeOf(function* () {}) as object).constructor,
+];
 
 /** Let templates call `fn` (a helper our code puts in a render context, e.g. seq() in hostname patterns). */
 export function allowCall<F extends (...args: never[]) => unknown>(fn: F): F {
@@ -92,7 +116,10 @@ function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
   let depth = 0;
   const step = (n = 1) => {
     steps += n;
-    if (steps > RENDER_STEPS) throw new SandboxError(`the render took more than ${RENDER_STEPS} steps of lookups, calls and loop iterations: is there a runaway loop?`);
+    if (steps > RENDER_STEPS)
+      throw new SandboxError(
+        `the render took more than ${RENDER_STEPS} steps of lookups, calls and loop iterations: is there a runaway loop?`,
+      );
   };
 
   const runtime: Runtime = {
@@ -109,7 +136,9 @@ function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
         const value = boxed[name];
         // An own function (a cycler's next(), a macro of an imported template) keeps its `this`, as
         // nunjucks does; only blessed ones may then be called.
-        return typeof value === 'function' && callable.has(value) ? allowCall((...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(obj, args)) : value;
+        return typeof value === 'function' && callable.has(value)
+          ? allowCall((...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(obj, args))
+          : value;
       }
       const method = allowedMethod(obj, name);
       if (method) return allowCall((...args: unknown[]) => method.apply(obj, args));
@@ -166,7 +195,13 @@ function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
 
 function allowedMethod(obj: unknown, name: string): ((...args: unknown[]) => unknown) | undefined {
   const [proto, names] =
-    typeof obj === 'string' || obj instanceof String ? [String.prototype, STRING_METHODS] : Array.isArray(obj) ? [Array.prototype, ARRAY_METHODS] : typeof obj === 'number' ? [Number.prototype, NUMBER_METHODS] : [undefined, []];
+    typeof obj === 'string' || obj instanceof String
+      ? [String.prototype, STRING_METHODS]
+      : Array.isArray(obj)
+        ? [Array.prototype, ARRAY_METHODS]
+        : typeof obj === 'number'
+          ? [Number.prototype, NUMBER_METHODS]
+          : [undefined, []];
   if (!proto || !names.includes(name)) return undefined;
   const intrinsic = (proto as unknown as Record<string, unknown>)[name];
   return (obj as Record<string, unknown>)[name] === intrinsic ? (intrinsic as (...args: unknown[]) => unknown) : undefined;
@@ -260,7 +295,10 @@ function guardTemplate(tmpl: CompiledTemplate, guard: ReturnType<typeof guardedR
 function safeGlobals(): Record<string, unknown> {
   return {
     range(start: unknown, stop?: unknown, step?: unknown): number[] {
-      const [from, to, by] = stop === undefined ? [0, Number(start), 1] : [Number(start), Number(stop), step === undefined || Number(step) === 0 ? 1 : Number(step)];
+      const [from, to, by] =
+        stop === undefined
+          ? [0, Number(start), 1]
+          : [Number(start), Number(stop), step === undefined || Number(step) === 0 ? 1 : Number(step)];
       if (![from, to, by].every(Number.isFinite)) throw new SandboxError('range() takes numbers');
       const count = Math.ceil((to - from) / by);
       if (count > RANGE_LIMIT) throw new SandboxError(`range() is limited to ${RANGE_LIMIT} numbers`);

@@ -22,16 +22,22 @@ export const RULES: Record<string, (a: ParsedArgs, version: KickstartVersion) =>
   cmdline: (a) => (has(a, '--non-interactive') ? 'cmdline does not take --non-interactive' : undefined),
   mount: (a) => {
     const mountpoint = a.positionals[1];
-    return mountpoint !== undefined && mountpoint !== 'none' && !mountpoint.startsWith('/') ? `mount: invalid mount point "${mountpoint}"` : undefined;
+    return mountpoint !== undefined && mountpoint !== 'none' && !mountpoint.startsWith('/')
+      ? `mount: invalid mount point "${mountpoint}"`
+      : undefined;
   },
   keyboard: (a) =>
-    a.positionals.length > 1 ? 'keyboard takes one layout argument'
-    : a.positionals.length === 0 && !has(a, '--vckeymap', '--xlayouts') ? 'keyboard needs a layout: an argument, --vckeymap or --xlayouts'
-    : undefined,
+    a.positionals.length > 1
+      ? 'keyboard takes one layout argument'
+      : a.positionals.length === 0 && !has(a, '--vckeymap', '--xlayouts')
+        ? 'keyboard needs a layout: an argument, --vckeymap or --xlayouts'
+        : undefined,
   timezone: (a) =>
-    a.positionals.length > 1 ? 'timezone takes one time zone argument'
-    : a.positionals.length === 0 && a.given.size === 0 ? 'timezone needs a time zone (or an option)'
-    : undefined,
+    a.positionals.length > 1
+      ? 'timezone takes one time zone argument'
+      : a.positionals.length === 0 && a.given.size === 0
+        ? 'timezone needs a time zone (or an option)'
+        : undefined,
   updates: (a) => (a.positionals.length > 1 ? 'updates takes one URL' : undefined),
   autopart: (a, version) => {
     const type = last(a, '--type')?.toLowerCase();
@@ -45,17 +51,23 @@ export const RULES: Record<string, (a: ParsedArgs, version: KickstartVersion) =>
       ? 'logvol needs a size: one of --size, --percent, --recommended, --hibernation, --useexisting or --noformat'
       : undefined,
   volgroup: (a) =>
-    a.positionals.length === 0 ? 'volgroup needs a volume group name'
-    : a.positionals.length === 1 && !has(a, '--useexisting', '--noformat') ? 'volgroup needs its physical volumes (or --useexisting)'
-    : undefined,
+    a.positionals.length === 0
+      ? 'volgroup needs a volume group name'
+      : a.positionals.length === 1 && !has(a, '--useexisting', '--noformat')
+        ? 'volgroup needs its physical volumes (or --useexisting)'
+        : undefined,
   raid: (a) =>
-    a.positionals.length < 2 && !has(a, '--useexisting', '--noformat') ? 'raid needs its member partitions (or --useexisting)'
-    : !has(a, '--level') && !has(a, '--useexisting', '--noformat') ? 'raid needs --level'
-    : undefined,
+    a.positionals.length < 2 && !has(a, '--useexisting', '--noformat')
+      ? 'raid needs its member partitions (or --useexisting)'
+      : !has(a, '--level') && !has(a, '--useexisting', '--noformat')
+        ? 'raid needs --level'
+        : undefined,
   logging: (a) => (has(a, '--port') && !has(a, '--host') ? 'logging --port needs --host' : undefined),
   network: (a) => {
     if (has(a, '--bridgeopts') && !has(a, '--bridgeslaves')) return 'network --bridgeopts needs --bridgeslaves';
-    const needDevice = ['--ipv4-dns-search', '--ipv6-dns-search', '--ipv4-ignore-auto-dns', '--ipv6-ignore-auto-dns'].find((o) => has(a, o));
+    const needDevice = ['--ipv4-dns-search', '--ipv6-dns-search', '--ipv4-ignore-auto-dns', '--ipv6-ignore-auto-dns'].find((o) =>
+      has(a, o),
+    );
     return needDevice && !has(a, '--device') ? `network ${needDevice} needs --device` : undefined;
   },
 };

@@ -4,7 +4,11 @@
 import type { FindingCode } from './findings.js';
 import type { OptionSpec } from './grammar.js';
 
-export interface Problem { severity: 'error' | 'warning'; code: FindingCode; message: string }
+export interface Problem {
+  severity: 'error' | 'warning';
+  code: FindingCode;
+  message: string;
+}
 
 export interface ParsedArgs {
   /** Option name → values given (a flag records ''). */
@@ -15,7 +19,11 @@ export interface ParsedArgs {
 
 const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/;
 
-type OptionMatch = { kind: 'option'; spec: OptionSpec; explicit?: string } | { kind: 'unknown' } | { kind: 'ambiguous'; names: string[] } | { kind: 'positional' };
+type OptionMatch =
+  | { kind: 'option'; spec: OptionSpec; explicit?: string }
+  | { kind: 'unknown' }
+  | { kind: 'ambiguous'; names: string[] }
+  | { kind: 'positional' };
 
 // argparse's _parse_optional: is this word an option, which one, or a positional?
 function matchOption(word: string, options: Map<string, OptionSpec>): OptionMatch {
@@ -112,7 +120,8 @@ function badValue(spec: OptionSpec, value: string): string | undefined {
   if (spec.value === 'none' || (spec.value === 'optional' && value === '')) return undefined;
   // Python's int(): surrounding whitespace, a sign, digits with single underscores between them.
   if (spec.type === 'int' && !/^[\s]*[+-]?\d+(?:_\d+)*[\s]*$/.test(value)) return `"${value}" is not an integer`;
-  if (spec.type === 'bool' && !/^(?:on|yes|true|1|off|no|false|0)$/i.test(value)) return `"${value}" is not a boolean (yes/no, on/off, true/false, 1/0)`;
+  if (spec.type === 'bool' && !/^(?:on|yes|true|1|off|no|false|0)$/i.test(value))
+    return `"${value}" is not a boolean (yes/no, on/off, true/false, 1/0)`;
   if (spec.choices && !spec.choices.includes(value)) return `"${value}" is not one of ${spec.choices.join(', ')}`;
   return undefined;
 }

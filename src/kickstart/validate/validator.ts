@@ -51,9 +51,14 @@ class Validator {
       if (first === '%include') {
         this.include(line, args, 'commands');
       } else if (first === '%ksappend') {
-        this.add(line, 'warning', 'KSAPPEND', this.included
-          ? '%ksappend is ignored here: only the kickstart dracut fetches has its %ksappend lines expanded'
-          : `%ksappend ${args[1] ?? ''}: the appended file is fetched by the installer and not checked here`);
+        this.add(
+          line,
+          'warning',
+          'KSAPPEND',
+          this.included
+            ? '%ksappend is ignored here: only the kickstart dracut fetches has its %ksappend lines expanded'
+            : `%ksappend ${args[1] ?? ''}: the appended file is fetched by the installer and not checked here`,
+        );
       } else if (first === '') {
         this.add(line, 'error', 'SYNTAX', 'a command line cannot start with an empty quoted word');
       } else if (first.startsWith('%')) {
@@ -82,10 +87,19 @@ class Validator {
     if (!args[1]) {
       this.add(line, 'error', 'SYNTAX', '%include needs a file name');
     } else if (where === 'script') {
-      this.add(line, 'error', 'INCLUDE_IN_SECTION',
-        `%include inside a script is read by Anaconda as an include, not as script text; build the line with printf '%s\\n' '%include'`);
+      this.add(
+        line,
+        'error',
+        'INCLUDE_IN_SECTION',
+        `%include inside a script is read by Anaconda as an include, not as script text; build the line with printf '%s\\n' '%include'`,
+      );
     } else {
-      this.add(line, 'warning', 'INCLUDE', `%include ${args[1]}: the included file is not checked here, and Anaconda stops if it is missing`);
+      this.add(
+        line,
+        'warning',
+        'INCLUDE',
+        `%include ${args[1]}: the included file is not checked here, and Anaconda stops if it is missing`,
+      );
     }
   }
 
@@ -93,7 +107,12 @@ class Validator {
   private section(lines: string[], next: number, line: number, args: string[]): number {
     const name = args[0]!;
     if (name === '%end') {
-      this.add(line, 'error', 'STRAY_END', `%end without an open section${this.lastEnd ? ` (the section before closed at line ${this.lastEnd}: does a script line there start with %end?)` : ''}`);
+      this.add(
+        line,
+        'error',
+        'STRAY_END',
+        `%end without an open section${this.lastEnd ? ` (the section before closed at line ${this.lastEnd}: does a script line there start with %end?)` : ''}`,
+      );
       return next;
     }
     const spec = this.grammar.sections.get(name);
@@ -107,15 +126,27 @@ class Validator {
 
   private header(line: number, name: string, args: string[], spec: SectionSpec): void {
     if (spec.deprecated) {
-      this.add(line, 'warning', 'DEPRECATED_SECTION', `${name} is deprecated in ${this.grammar.version}${name === '%traceback' ? '; use %onerror' : ''}`);
+      this.add(
+        line,
+        'warning',
+        'DEPRECATED_SECTION',
+        `${name} is deprecated in ${this.grammar.version}${name === '%traceback' ? '; use %onerror' : ''}`,
+      );
     }
     if (name === '%pre' && this.included) {
-      this.add(line, 'warning', 'PRE_IN_INCLUDED', '%pre in a kickstart read through %include never runs: Anaconda runs every %pre before it reads the include');
+      this.add(
+        line,
+        'warning',
+        'PRE_IN_INCLUDED',
+        '%pre in a kickstart read through %include never runs: Anaconda runs every %pre before it reads the include',
+      );
     }
     if (NULL_SECTIONS.includes(name)) return;
     const parsed = parseArgs(args.slice(1), spec.options, name, this.grammar.version);
-    for (const p of parsed.problems) this.add(line, p.severity, p.code === 'UNKNOWN_OPTION' || p.code === 'BAD_OPTION' ? 'SECTION_OPTION' : p.code, p.message);
-    if (parsed.positionals.length > 0) this.add(line, 'error', 'SECTION_OPTION', `${name}: unexpected argument ${parsed.positionals.join(' ')}`);
+    for (const p of parsed.problems)
+      this.add(line, p.severity, p.code === 'UNKNOWN_OPTION' || p.code === 'BAD_OPTION' ? 'SECTION_OPTION' : p.code, p.message);
+    if (parsed.positionals.length > 0)
+      this.add(line, 'error', 'SECTION_OPTION', `${name}: unexpected argument ${parsed.positionals.join(' ')}`);
     if (name === '%certificate' && !parsed.given.has('--dir') && !parsed.given.has('--type')) {
       this.add(line, 'error', 'SECTION_OPTION', `%certificate needs --dir${spec.options.has('--type') ? ' or --type' : ''}`);
     }
@@ -146,9 +177,14 @@ class Validator {
             continue;
           }
           if (args[0] !== undefined && this.grammar.sections.has(args[0])) {
-            this.add(line, 'error', 'UNTERMINATED_SECTION', `${name} (line ${headerLine}) has no %end before ${args[0]}${script
-              ? `: a script line starting with ${args[0]} is read as a new section; print it with printf '%s\\n' '${args[0]}'`
-              : ''}`);
+            this.add(
+              line,
+              'error',
+              'UNTERMINATED_SECTION',
+              `${name} (line ${headerLine}) has no %end before ${args[0]}${
+                script ? `: a script line starting with ${args[0]} is read as a new section; print it with printf '%s\\n' '${args[0]}'` : ''
+              }`,
+            );
             return i;
           }
         }
@@ -161,7 +197,8 @@ class Validator {
   }
 
   private endSection(headerLine: number, name: string, content: string): void {
-    if (name === '%certificate' && content.trim() === '') this.add(headerLine, 'error', 'EMPTY_SECTION', 'the %certificate section is empty');
+    if (name === '%certificate' && content.trim() === '')
+      this.add(headerLine, 'error', 'EMPTY_SECTION', 'the %certificate section is empty');
   }
 
   private packageLine(line: number, raw: string): void {
@@ -184,7 +221,12 @@ class Validator {
     const spec = this.grammar.commands.get(name);
     if (!spec) {
       const elsewhere = KICKSTART_VERSIONS.filter((v) => grammarFor(v).commands.get(name)?.status === 'ok');
-      this.add(line, 'error', 'UNKNOWN_COMMAND', `unknown command ${name} in ${version}${elsewhere.length ? ` (it exists in ${elsewhere.join(', ')})` : ''}`);
+      this.add(
+        line,
+        'error',
+        'UNKNOWN_COMMAND',
+        `unknown command ${name} in ${version}${elsewhere.length ? ` (it exists in ${elsewhere.join(', ')})` : ''}`,
+      );
       return;
     }
     const canonical = SAME_COMMAND[name] ?? name;
@@ -203,16 +245,31 @@ class Validator {
       return;
     }
     if (before && !spec.multi) {
-      this.add(line, 'warning', 'DUPLICATE_COMMAND', `${name} repeats ${before.name} from line ${before.line}: Anaconda keeps only the last one`);
+      this.add(
+        line,
+        'warning',
+        'DUPLICATE_COMMAND',
+        `${name} repeats ${before.name} from line ${before.line}: Anaconda keeps only the last one`,
+      );
     }
     if (spec.free) return;
     const parsed = parseArgs(args.slice(1), spec.options, name, version);
     for (const p of parsed.problems) this.add(line, p.severity, p.code, p.message);
     const n = parsed.positionals.length;
     if (n < spec.minArgs) {
-      this.add(line, 'error', 'BAD_ARGUMENTS', `${name} needs ${spec.minArgs} argument${spec.minArgs === 1 ? '' : 's'} besides its options`);
+      this.add(
+        line,
+        'error',
+        'BAD_ARGUMENTS',
+        `${name} needs ${spec.minArgs} argument${spec.minArgs === 1 ? '' : 's'} besides its options`,
+      );
     } else if (n > spec.maxArgs) {
-      this.add(line, 'error', 'BAD_ARGUMENTS', `${name}: unexpected argument${n - spec.maxArgs === 1 ? '' : 's'} ${parsed.positionals.slice(spec.maxArgs).join(' ')}`);
+      this.add(
+        line,
+        'error',
+        'BAD_ARGUMENTS',
+        `${name}: unexpected argument${n - spec.maxArgs === 1 ? '' : 's'} ${parsed.positionals.slice(spec.maxArgs).join(' ')}`,
+      );
     }
     this.semantics(line, name, spec, parsed);
   }

@@ -20,7 +20,13 @@ export function auditPage(deps: Deps, { page, loggedIn }: PageKit): Router {
     } catch (err) {
       if (!isFormError(err)) throw err;
       res.status(err.status);
-      page(res, 'audit.njk', { title: 'Audit', nav: 'audit', entries: [], filter: typed, error: { field: err.field, message: err.message } });
+      page(res, 'audit.njk', {
+        title: 'Audit',
+        nav: 'audit',
+        entries: [],
+        filter: typed,
+        error: { field: err.field, message: err.message },
+      });
     }
   });
   return router;

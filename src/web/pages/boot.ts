@@ -17,12 +17,21 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
   const router = Router();
   router.get('/boot', loggedIn, async (req, res) => {
     const url = baseUrl(req, deps.config.publicUrl);
-    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name]).trim() : '');
+    const q = (name: string) => (typeof req.query[name] === 'string' ? req.query[name].trim() : '');
     const typed = { installer: q('installer'), profile: q('profile'), repo: q('installer') ? '' : q('repo') };
     let src: BootSource;
     let error: { field: string; message: string } | undefined;
     try {
-      src = await checkedSource(deps, url, { ...(typed.installer ? { installer: typed.installer } : {}), ...(typed.profile ? { profile: typed.profile } : {}), ...(typed.repo ? { repo: typed.repo } : {}) }, 'admin');
+      src = await checkedSource(
+        deps,
+        url,
+        {
+          ...(typed.installer ? { installer: typed.installer } : {}),
+          ...(typed.profile ? { profile: typed.profile } : {}),
+          ...(typed.repo ? { repo: typed.repo } : {}),
+        },
+        'admin',
+      );
     } catch (err) {
       if (!isFormError(err)) throw err;
       error = { field: err.field ?? 'repo', message: err.message };

@@ -65,7 +65,11 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   // Each host is done on its own; the table comes back listing what happened to each.
   router.post('/hosts/bulk', form, loggedIn, may('hosts:write', 'change hosts'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, string | string[]>;
-    const request = { ids: ([] as string[]).concat(body.ids ?? []).slice(0, 1000), action: String(body.bulk_action ?? ''), profile: String(body.profile ?? '') };
+    const request = {
+      ids: ([] as string[]).concat(body.ids ?? []).slice(0, 1000),
+      action: String(body.bulk_action ?? ''),
+      profile: String(body.profile ?? ''),
+    };
     await hostsPage(req, res, await bulkAction(deps, request, caller(req, res)));
   });
 
@@ -96,7 +100,10 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     res.redirect(303, `/hosts/${id}`);
   });
 
-  for (const [path, act] of [['reset', resetHost], ['reprovision', reprovisionHost]] as const) {
+  for (const [path, act] of [
+    ['reset', resetHost],
+    ['reprovision', reprovisionHost],
+  ] as const) {
     router.post(`/hosts/:id/${path}`, form, loggedIn, may('hosts:write', `${path} hosts`), async (req, res) => {
       const id = String(req.params.id);
       try {

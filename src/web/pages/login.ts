@@ -31,10 +31,14 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
   const router = Router();
   // The server itself only speaks plain HTTP: behind a TLS-terminating proxy the socket is never
   // encrypted, so an https public URL is what says browsers reach us over TLS.
-  const secure = (req: Request) => Boolean((req.socket as { encrypted?: boolean }).encrypted) || Boolean(deps.config.publicUrl?.startsWith('https:'));
+  const secure = (req: Request) =>
+    Boolean((req.socket as { encrypted?: boolean }).encrypted) || Boolean(deps.config.publicUrl?.startsWith('https:'));
   const loginForm = (req: Request, res: Response, data: { next: string; name: string; error?: string }) => {
     const token = randomBytes(24).toString('base64url');
-    res.setHeader('Set-Cookie', cookie.serialize(LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secure(req), path: '/login' }));
+    res.setHeader(
+      'Set-Cookie',
+      cookie.serialize(LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secure(req), path: '/login' }),
+    );
     res.type('html').send(views.render('login.njk', { title: 'Log in', csrf: token, ...data }));
   };
 
@@ -48,11 +52,15 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
     const next = safeNext(body.next);
     const ip = clientIp(req);
     const again = (status: number, error: string) => loginForm(req, res.status(status), { next, name, error });
-    if (!sameToken(body._csrf, cookie.parse(req.headers.cookie ?? '')[LOGIN_COOKIE])) { again(403, 'The form expired; please try again.'); return; }
+    if (!sameToken(body._csrf, cookie.parse(req.headers.cookie ?? '')[LOGIN_COOKIE])) {
+      again(403, 'The form expired; please try again.');
+      return;
+    }
     const gate = await limit.check(ip, name);
     if (gate.retryAfter > 0) {
       res.setHeader('Retry-After', String(gate.retryAfter));
-      again(429, `Too many failed logins from this address for this name; try again in ${gate.retryAfter} second(s).`); return;
+      again(429, `Too many failed logins from this address for this name; try again in ${gate.retryAfter} second(s).`);
+      return;
     }
     if (gate.slowMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.slowMs));
     const user = await deps.store.getUser(name);
@@ -62,7 +70,8 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
       const who = user ? user.name : '(unknown user)';
       deps.log.warn({ user: who, ip }, 'login failed');
       await audit(deps, 'anonymous', 'login.failure', who, `from ${ip}`);
-      again(401, 'Wrong user name or password.'); return;
+      again(401, 'Wrong user name or password.');
+      return;
     }
     await limit.succeed(ip, name);
     const session = sessions.create(user);
@@ -78,7 +87,10 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
     const session = res.locals.session as Session;
     sessions.destroy(session.id);
     await audit(deps, session.user, 'logout', session.user, `from ${clientIp(req)}`);
-    res.setHeader('Set-Cookie', cookie.serialize(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/', maxAge: 0 }));
+    res.setHeader(
+      'Set-Cookie',
+      cookie.serialize(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/', maxAge: 0 }),
+    );
     res.redirect(303, '/login');
   });
 

@@ -33,7 +33,12 @@ function masked(p: Profile | undefined): Profile | undefined {
 /** The API body for a profile form: only the fields of the chosen action. */
 function profileBody(f: Form): object {
   // An unticked checkbox sends nothing: absent is false.
-  const common = { name: f.name ?? '', ...(f.description ? { description: f.description } : {}), bootable: f.bootable === '1', action: f.action ?? '' };
+  const common = {
+    name: f.name ?? '',
+    ...(f.description ? { description: f.description } : {}),
+    bootable: f.bootable === '1',
+    action: f.action ?? '',
+  };
   if (f.action === 'kickstart') {
     let params: unknown = {};
     if (f.params?.trim()) {
@@ -78,18 +83,25 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
     if (!p) throw errors.profileNotFound(String(req.params.name));
     await profilesPage(res, profileForm(profileView(p)), {}, true);
   });
-  const postProfile = (mode: 'create' | 'replace'): RequestHandler => async (req, res) => {
-    const typed = { ...profileForm(), ...(req.body as Form), ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
-    try {
-      await saveProfile(deps, profileBody(typed), mode, String(res.locals.actor));
-    } catch (err) {
-      if (!isFormError(err)) throw err;
-      res.status(err.status);
-      await profilesPage(res, typed, { [fieldOf(err, ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message }, mode === 'replace');
-      return;
-    }
-    res.redirect(303, '/profiles');
-  };
+  const postProfile =
+    (mode: 'create' | 'replace'): RequestHandler =>
+    async (req, res) => {
+      const typed = { ...profileForm(), ...(req.body as Form), ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
+      try {
+        await saveProfile(deps, profileBody(typed), mode, String(res.locals.actor));
+      } catch (err) {
+        if (!isFormError(err)) throw err;
+        res.status(err.status);
+        await profilesPage(
+          res,
+          typed,
+          { [fieldOf(err, ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message },
+          mode === 'replace',
+        );
+        return;
+      }
+      res.redirect(303, '/profiles');
+    };
   router.post('/profiles', form, loggedIn, write, postProfile('create'));
   router.post('/profiles/:name', form, loggedIn, write, postProfile('replace'));
   // A profile still in use is refused (409) next to the Delete button, which then offers to delete
@@ -101,7 +113,13 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'PROFILE_IN_USE') throw err;
       res.status(err.status);
-      await profilesPage(res, { ...profileForm(masked(await deps.store.getProfile(name))), name }, { delete: inUse(name, err.detail as ProfileUsers) }, true, true);
+      await profilesPage(
+        res,
+        { ...profileForm(masked(await deps.store.getProfile(name))), name },
+        { delete: inUse(name, err.detail as ProfileUsers) },
+        true,
+        true,
+      );
       return;
     }
     res.redirect(303, '/profiles');

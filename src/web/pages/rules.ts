@@ -72,25 +72,32 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     await rulesPage(res, ruleForm(r), {}, true);
   });
   // The same form previews or saves; previewing changes nothing, so only a save needs the write role.
-  const postRule = (mode: 'create' | 'replace'): RequestHandler => async (req, res) => {
-    const body = req.body as Form;
-    const typed = { ...ruleForm(), ...body, enabled: body.enabled === '1' ? '1' : '', ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
-    const fields = ['name', 'expression', 'profile', 'hostname_pattern', 'priority', 'limit'];
-    try {
-      if (body.intent === 'preview') {
-        await rulesPage(res, typed, {}, mode === 'replace', await previewRule(deps, { rule: ruleBody(typed) }));
+  const postRule =
+    (mode: 'create' | 'replace'): RequestHandler =>
+    async (req, res) => {
+      const body = req.body as Form;
+      const typed = {
+        ...ruleForm(),
+        ...body,
+        enabled: body.enabled === '1' ? '1' : '',
+        ...(mode === 'replace' ? { name: String(req.params.name) } : {}),
+      };
+      const fields = ['name', 'expression', 'profile', 'hostname_pattern', 'priority', 'limit'];
+      try {
+        if (body.intent === 'preview') {
+          await rulesPage(res, typed, {}, mode === 'replace', await previewRule(deps, { rule: ruleBody(typed) }));
+          return;
+        }
+        mustBeAllowed(res, 'hosts:write', CHANGE);
+        await saveRule(deps, ruleBody(typed), mode, String(res.locals.actor));
+      } catch (err) {
+        if (!isFormError(err)) throw err;
+        res.status(err.status);
+        await rulesPage(res, typed, { [fieldOf(err, fields)]: err.message }, mode === 'replace');
         return;
       }
-      mustBeAllowed(res, 'hosts:write', CHANGE);
-      await saveRule(deps, ruleBody(typed), mode, String(res.locals.actor));
-    } catch (err) {
-      if (!isFormError(err)) throw err;
-      res.status(err.status);
-      await rulesPage(res, typed, { [fieldOf(err, fields)]: err.message }, mode === 'replace');
-      return;
-    }
-    res.redirect(303, '/rules');
-  };
+      res.redirect(303, '/rules');
+    };
   router.post('/rules', form, loggedIn, postRule('create'));
   router.post('/rules/:name', form, loggedIn, postRule('replace'));
   router.post('/rules/:name/delete', form, loggedIn, write, async (req, res) => {

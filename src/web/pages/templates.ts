@@ -32,19 +32,36 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
   router.get('/templates/edit', loggedIn, async (req, res) => {
     const view = await readTemplate(deps, nameFrom(req.query.name));
     const saved = typeof req.query.saved === 'string' ? req.query.saved : undefined;
-    await editor(res, { name: view.name, content: view.content ?? '', base_sha256: view.sha256 }, {}, undefined, saved ? `Saved as version ${saved}; it is in service now.` : undefined);
+    await editor(
+      res,
+      { name: view.name, content: view.content ?? '', base_sha256: view.sha256 },
+      {},
+      undefined,
+      saved ? `Saved as version ${saved}; it is in service now.` : undefined,
+    );
   });
 
   router.post('/templates/save', form, loggedIn, write, async (req, res) => {
     const f = formOf(req);
     try {
-      const result = await saveTemplate(deps, { name: f.name!, content: f.content!, base_sha256: f.base_sha256!, message: f.message! }, (res.locals.session as Session).user);
+      const result = await saveTemplate(
+        deps,
+        { name: f.name!, content: f.content!, base_sha256: f.base_sha256!, message: f.message! },
+        (res.locals.session as Session).user,
+      );
       res.redirect(303, `/templates/edit?name=${encodeURIComponent(f.name!)}&saved=${result.version.version}`);
     } catch (err) {
       if (!isFormError(err)) throw err;
       res.status(err.status);
       const line = (err.detail as RenderErrorDetail | undefined)?.line;
-      await editor(res, f, { [err.field === 'name' || err.field === 'base_sha256' ? err.field : 'content']: err.message }, undefined, undefined, line);
+      await editor(
+        res,
+        f,
+        { [err.field === 'name' || err.field === 'base_sha256' ? err.field : 'content']: err.message },
+        undefined,
+        undefined,
+        line,
+      );
     }
   });
 
@@ -54,7 +71,8 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
     try {
       params = f.params?.trim() ? (JSON.parse(f.params) as Record<string, unknown>) : undefined;
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.parse gives any value; the cast names the shape this checks for
-      if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) throw new Error('must be a JSON object');
+      if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params)))
+        throw new Error('must be a JSON object');
     } catch (err) {
       res.status(400);
       return editor(res, f, { params: `params: not a JSON object: ${messageOf(err)}` });
@@ -63,14 +81,23 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
     try {
       const preview = await previewTemplate(
         deps,
-        { name: f.name!, content: f.content!, ...(kind === 'host' && id ? { host: id } : {}), ...(kind === 'sample' && id ? { sample: id } : {}), ...(f.profile ? { profile: f.profile } : {}), ...(params ? { params } : {}) },
+        {
+          name: f.name!,
+          content: f.content!,
+          ...(kind === 'host' && id ? { host: id } : {}),
+          ...(kind === 'sample' && id ? { sample: id } : {}),
+          ...(f.profile ? { profile: f.profile } : {}),
+          ...(params ? { params } : {}),
+        },
         callerOf(req, (res.locals.session as Session).user, deps.config.publicUrl),
       );
       await editor(res, f, {}, preview);
     } catch (err) {
       if (!isFormError(err)) throw err;
       res.status(err.status);
-      await editor(res, f, { [['host', 'sample'].includes(err.field ?? '') ? 'target' : err.field === 'profile' ? 'profile' : 'content']: err.message });
+      await editor(res, f, {
+        [['host', 'sample'].includes(err.field ?? '') ? 'target' : err.field === 'profile' ? 'profile' : 'content']: err.message,
+      });
     }
   });
 
@@ -127,7 +154,8 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
 function formOf(req: Request): Form {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const f: Form = {};
-  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'profile', 'params', 'version']) f[key] = typeof body[key] === 'string' ? (body[key]) : '';
+  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'profile', 'params', 'version'])
+    f[key] = typeof body[key] === 'string' ? body[key] : '';
   f.name = f.name!.trim();
   return f;
 }

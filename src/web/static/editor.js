@@ -14,12 +14,18 @@
     gutter.scrollTop = area.scrollTop;
   };
   area.addEventListener('input', draw);
-  area.addEventListener('scroll', () => { gutter.scrollTop = area.scrollTop; });
+  area.addEventListener('scroll', () => {
+    gutter.scrollTop = area.scrollTop;
+  });
   draw();
   if (bad) {
     const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 16;
     area.scrollTop = Math.max(0, (bad - 5) * lineHeight);
-    const start = area.value.split('\n').slice(0, bad - 1).join('\n').length + (bad > 1 ? 1 : 0);
+    const start =
+      area.value
+        .split('\n')
+        .slice(0, bad - 1)
+        .join('\n').length + (bad > 1 ? 1 : 0);
     area.setSelectionRange(start, start);
   }
 })();
