@@ -34,7 +34,7 @@ export async function wrkPolls(
       env: { ...process.env, KICKSTAND_BENCH_HOSTS: list },
     }));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed: apt-get install -y wrk');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed: apt-get install -y wrk', { cause: err });
     throw err;
   }
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);

@@ -15,24 +15,22 @@
 // since, are deleted from the limiters (their timers cleared). A key seen again is noted in the
 // current generation and keeps its (empty) windows; a forgotten one starts full, as if new. The
 // limiters also drop a key by themselves when its windows end.
+import ipaddr from 'ipaddr.js';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export const MAX_TRACKED_IPS = 10_000;
 
 /** What a limit counts: an IPv4 address, or an IPv6 /64. One machine can hold a whole /64 (SLAAC
- *  privacy addresses, or just picking any), so counting single IPv6 addresses would be no limit.
- *  (ipaddr.js would do this, but it is only express's dependency, not ours to import.) */
+ *  privacy addresses, or just picking any), so counting single IPv6 addresses would be no limit. An
+ *  IPv4-mapped IPv6 address counts as the IPv4 address it carries. */
 export function limitKey(ip: string): string {
   const address = ip.replace(/%.*$/, ''); // a zone id (fe80::1%eth0) names our interface, not theirs
-  if (!address.includes(':')) return address;
-  const [head = '', tail] = address.split('::');
-  const groups = (part: string) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  const all = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${all
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${(parsed as ipaddr.IPv6).parts
     .slice(0, 4)
-    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .map((g) => g.toString(16))
     .join(':')}::/64`;
 }
 

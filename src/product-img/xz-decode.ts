@@ -27,7 +27,7 @@ export async function xzDecompress(data: Buffer): Promise<Buffer> {
     out = Buffer.from(await new Response(new XzReadableStream(input)).arrayBuffer());
   } catch (err) {
     const code = /error code (\d+)/.exec(String(err))?.[1];
-    throw new Error(code ? (XZ_RET[code] ?? `decoder error ${code}`) : String(err));
+    throw new Error(code ? (XZ_RET[code] ?? `decoder error ${code}`) : String(err), { cause: err });
   }
   if (!verifySha256(out, blocks)) throw new Error('SHA-256 check failed');
   return out;

@@ -10,7 +10,7 @@ export interface AssignForm {
 }
 
 export function assignmentFromForm(typed: AssignForm): object {
-  let params: unknown = {};
+  let params: unknown;
   try {
     params = typed.params.trim() ? JSON.parse(typed.params) : {};
   } catch (err) {

@@ -80,6 +80,7 @@ describe('the token bucket', () => {
     expect(limitKey('::1')).toBe('0:0:0:0::/64');
     expect(limitKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(limitKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(limitKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
 
     // Through the middleware: 2 a minute for the whole /64, then 429, while the next /64 still passes.
     const mw = registrationLimit(2);

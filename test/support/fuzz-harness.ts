@@ -671,7 +671,7 @@ export async function fuzzApp(opts: FuzzOptions): Promise<FuzzReport> {
           try {
             res = await fx.req(request);
           } catch (err) {
-            throw new Error(`no answer (${(err as Error).message}) to ${describeRequest(request)}`);
+            throw new Error(`no answer (${(err as Error).message}) to ${describeRequest(request)}`, { cause: err });
           }
           fig.slowestMs = Math.max(fig.slowestMs, Math.round(performance.now() - t0));
           fig.inputs[cls]++;
