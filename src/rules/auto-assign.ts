@@ -3,6 +3,7 @@
 // moment can never push a rule past its limit or hand one hostname to two hosts. A rule whose
 // hostname pattern or profile fails for a host leaves that host waiting, with the reason on its
 // timeline; the next rule is not tried (the admin should see and fix the rule, not get a surprise).
+import { patternHost } from '../kickstart/render/index.js';
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import { errors, messageOf } from '../errors.js';
@@ -57,12 +58,7 @@ export async function autoAssign(
         const hostname = winner.pattern
           ? winner.pattern.render(
               {
-                host: {
-                  id: host.id,
-                  boot_mac: host.boot_mac,
-                  hostname: host.hostname ?? null,
-                  ...(host.serial ? { serial: host.serial } : {}),
-                },
+                host: patternHost(host),
                 facts,
               },
               { seq: (width) => String((next = rule.sequence + 1)).padStart(width, '0') },

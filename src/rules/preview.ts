@@ -1,6 +1,7 @@
 // Explain before acting: which waiting hosts a rule (saved or not) would match now and the hostname
 // each would get; and, for one host, which rule would win and why each earlier rule did not.
 // Nothing is stored and no sequence number is consumed.
+import { patternHost } from '../kickstart/render/index.js';
 import type { Deps } from '../deps.js';
 import { AppError, errors, messageOf } from '../errors.js';
 import { compiled, countByRule, explain, type CompiledRule, type Verdict } from './match.js';
@@ -42,12 +43,7 @@ export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Pro
       try {
         hostname = candidate.pattern.render(
           {
-            host: {
-              id: host.id,
-              boot_mac: host.boot_mac,
-              hostname: host.hostname ?? null,
-              ...(host.serial ? { serial: host.serial } : {}),
-            },
+            host: patternHost(host),
             facts,
           },
           { seq: (w) => String(sequence + 1).padStart(w, '0') },

@@ -1,39 +1,25 @@
 // Issue 13 in a real browser (Debian's Chromium via playwright-core): the audit page's filter form and
 // its pages, and a session ended mid-use — its user deleted by an admin — sent to the login form at the
 // next click.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webLogin } from '../support/sessions.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'audit-browser-password';
 let srv: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
   srv = await startTestServer();
   await request(srv.url)
     .post('/api/v1/users')
     .set('Authorization', `Bearer ${srv.adminToken}`)
     .send({ name: 'watcher', role: 'viewer', password: PASSWORD })
     .expect(201);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -2,18 +2,17 @@
 // registered by the real %pre appear without a reload, assign it with the form and see it install,
 // and see hostile facts stay inert on the hosts page, the host page's facts tree and a rule preview.
 // UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFacts } from '../support/facts.js';
 import { bootStub } from '../support/pre-script.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'browser-test-password';
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve('docs/screenshots') : undefined;
 
@@ -48,7 +47,6 @@ async function previewRule(page: Page, rule: { name: string; expression: string;
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
   const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'kickstand-browser-tpl-'));
   cleanups.push(() => rm(templatesDir, { recursive: true, force: true }));
   await cp(path.resolve('kickstarts'), templatesDir, { recursive: true });
@@ -67,19 +65,7 @@ beforeAll(async () => {
       params: { repo: 'http://127.0.0.1:1/rhel9', version: '9', root_password_hash: '$6$abc$xyz' },
     })
     .expect(201);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   cleanups.push(() => browser.close());
 });
 

@@ -26,12 +26,12 @@ import { AppError, errors, messageOf } from '../../errors.js';
 import type { Host } from '../../hosts/host.js';
 import { kickstartContext } from './context.js';
 import type { RenderErrorDetail } from './environment.js';
-import { OperatorTemplate } from './operator-template.js';
+import { OperatorTemplate, patternHost } from './operator-template.js';
 
 export { createKickstartEnvironment, type KickstartEnvironment, type RenderErrorDetail } from './environment.js';
 export { RenderCache } from './cache.js';
 export { StubRenderer, STUB_TEMPLATE } from './stub.js';
-export { OperatorTemplate, PatternError, type PatternContext, type PatternHelpers } from './operator-template.js';
+export { OperatorTemplate, PatternError, patternHost, type PatternContext, type PatternHelpers } from './operator-template.js';
 export { isCryptHash } from '../sha512-crypt.js';
 
 type HostFields = Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state'>;
@@ -138,7 +138,7 @@ export function renderAppend(
   try {
     append = OperatorTemplate.compile(profile.append, APPEND_MAX).render(
       {
-        host: { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) },
+        host: patternHost(host),
         facts,
         params,
       },

@@ -23,6 +23,11 @@ export interface PatternContext {
   params?: Record<string, unknown>;
 }
 
+/** What an operator template sees of a host: never its token, events or assignment. */
+export function patternHost(host: { id: string; boot_mac: string; hostname?: string; serial?: string }): PatternContext['host'] {
+  return { id: host.id, boot_mac: host.boot_mac, hostname: host.hostname ?? null, ...(host.serial ? { serial: host.serial } : {}) };
+}
+
 export interface PatternHelpers {
   /** The rule's next sequence number, zero-padded to `width` (seq(3) → "007"). */
   seq(width: number): string;
