@@ -51,7 +51,7 @@ describe('createDeps', () => {
 
   it('When nothing renders (kickstand user), then no kickstart environment is built; the first use builds one, once', async () => {
     const deps = await createDeps(await config(), log, { lock: true, configInstallers: [], watchTemplates: false });
-    await deps.store.listUsers();
+    await deps.store.users.list();
     expect(createKickstartEnvironment).not.toHaveBeenCalled();
     expect(deps.kickstarts).toBe(deps.kickstarts);
     expect(createKickstartEnvironment).toHaveBeenCalledTimes(1);

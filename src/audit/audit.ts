@@ -20,7 +20,7 @@ export async function audit(deps: AuditDeps, actor: string, action: string, targ
   if (detail) detail = withoutUrlCredentials(detail);
   const entry: AuditEntry = { at: new Date().toISOString(), actor, action, target, ...(detail ? { detail } : {}) };
   deps.log.info({ audit: true, actor, action, target, detail }, action);
-  await deps.store.appendAudit(entry);
+  await deps.store.audit.append(entry);
 }
 
 /** A mirror URL may carry `user:password@` (installer repos, kexec kernels): the trail keeps the URL,

@@ -9,7 +9,7 @@ import type { AuditEntry, AuditQuery } from './audit.js';
 export const AUDIT_PAGE = { default: 100, max: 1000 } as const;
 
 export interface AuditPage {
-  entries: AuditEntry[];
+  entries: ReadonlyArray<Readonly<AuditEntry>>;
   /** The cursor of the next (older) page, when there may be one. */
   next?: number;
   query: AuditQuery;
@@ -48,7 +48,7 @@ export function parseAuditQuery(params: Record<string, unknown>): AuditQuery {
 }
 
 export async function readAudit(deps: Pick<Deps, 'store'>, query: AuditQuery): Promise<AuditPage> {
-  const entries = await deps.store.listAudit(query);
+  const entries = await deps.store.audit.list(query);
   const last = entries[entries.length - 1];
   return { entries, query, ...(entries.length === query.limit && last?.seq !== undefined ? { next: last.seq } : {}) };
 }

@@ -43,10 +43,10 @@ export async function createUser(
   checkPassword(secret);
   const hash = await hashPassword(secret);
   const user = await deps.hostsLock.run(async () => {
-    if (await deps.store.getUser(name)) throw errors.nameTaken('user', name);
+    if (await deps.store.users.get(name)) throw errors.nameTaken('user', name);
     const now = new Date().toISOString();
     const user: User = { name, role, password_hash: hash, tokens: [], created_at: now, updated_at: now };
-    await deps.store.saveUser(user);
+    await deps.store.users.save(user);
     return user;
   });
   await audit(deps, actor, 'user.create', name, role);
@@ -58,9 +58,9 @@ export async function resetPassword(deps: UserDeps, name: string, password: stri
   checkPassword(secret);
   const hash = await hashPassword(secret);
   await deps.hostsLock.run(async () => {
-    const user = await deps.store.getUser(name);
+    const user = await deps.store.users.get(name);
     if (!user) throw errors.userNotFound(name);
-    await deps.store.saveUser({
+    await deps.store.users.save({
       ...user,
       password_hash: hash,
       sessions_epoch: (user.sessions_epoch ?? 0) + 1,
@@ -75,11 +75,11 @@ export async function resetPassword(deps: UserDeps, name: string, password: stri
 export async function changeRole(deps: UserDeps, name: string, role: string, actor: string): Promise<User> {
   if (!isRole(role)) throw errors.badRole();
   const { changed, from } = await deps.hostsLock.run(async () => {
-    const user = await deps.store.getUser(name);
+    const user = await deps.store.users.get(name);
     if (!user) throw errors.userNotFound(name);
     if (user.role === role) return { changed: user, from: role };
     const changed: User = { ...user, role, sessions_epoch: (user.sessions_epoch ?? 0) + 1, updated_at: new Date().toISOString() };
-    await deps.store.saveUser(changed);
+    await deps.store.users.save(changed);
     return { changed, from: user.role };
   });
   if (from !== role) await audit(deps, actor, 'user.role', name, `${from} → ${role}`);
@@ -98,7 +98,7 @@ export async function createApiToken(
   const token = `ks_${newToken()}${newToken()}`;
   const id = randomBytes(6).toString('hex');
   await deps.hostsLock.run(async () => {
-    const user = await deps.store.getUser(name);
+    const user = await deps.store.users.get(name);
     if (!user) throw errors.userNotFound(name, 'user');
     if (user.tokens.length >= MAX_TOKENS)
       throw new AppError(
@@ -107,7 +107,7 @@ export async function createApiToken(
         'tokens',
       );
     const entry = { id, name: tokenName, hash: hashToken(token), created_at: new Date().toISOString() };
-    await deps.store.saveUser({ ...user, tokens: [...user.tokens, entry] });
+    await deps.store.users.save({ ...user, tokens: [...user.tokens, entry] });
   });
   await audit(deps, actor, 'token.create', name, `${id} (${tokenName})`);
   return { id, token };
@@ -115,22 +115,22 @@ export async function createApiToken(
 
 export async function revokeApiToken(deps: UserDeps, name: string, id: string, actor: string): Promise<void> {
   await deps.hostsLock.run(async () => {
-    const user = await deps.store.getUser(name);
+    const user = await deps.store.users.get(name);
     if (!user || !user.tokens.some((t) => t.id === id)) throw new AppError('NOT_FOUND', `user "${name}" has no token "${id}"`, 'id');
-    await deps.store.saveUser({ ...user, tokens: user.tokens.filter((t) => t.id !== id) });
+    await deps.store.users.save({ ...user, tokens: user.tokens.filter((t) => t.id !== id) });
   });
   await audit(deps, actor, 'token.revoke', name, id);
 }
 
 export async function deleteUser(deps: UserDeps, name: string, actor: string): Promise<void> {
-  if (!(await deps.hostsLock.run(() => deps.store.deleteUser(name)))) throw errors.userNotFound(name);
+  if (!(await deps.hostsLock.run(() => deps.store.users.delete(name)))) throw errors.userNotFound(name);
   await audit(deps, actor, 'user.delete', name);
 }
 
 /** At first start there is no user: create `admin` with KICKSTAND_ADMIN_PASSWORD, or a generated
  *  password the caller prints once. Returns the generated password, if any. */
 export async function ensureFirstAdmin(deps: UserDeps, configured: string | undefined): Promise<string | undefined> {
-  if ((await deps.store.listUsers()).length) return undefined;
+  if ((await deps.store.users.list()).length) return undefined;
   const { password } = await createUser(deps, 'admin', 'admin', configured, 'kickstand');
   return configured ? undefined : password;
 }

@@ -51,7 +51,7 @@ async function checkProfile(deps: Pick<Deps, 'store'>, name: string, caller: Boo
   if (!PROFILE_NAME.test(name))
     throw new AppError('VALIDATION', 'profile must be a profile name: letters, digits, _ . - (at most 64)', 'profile');
   if (caller === 'anonymous') return;
-  const profile = await deps.store.getProfile(name);
+  const profile = await deps.store.profiles.get(name);
   if (!profile) throw errors.profileNotFound(name, 'profile');
   if (!isBootable(profile))
     throw new AppError(

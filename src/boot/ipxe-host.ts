@@ -20,12 +20,12 @@ export async function ipxeFor(
   if (!rawMac || !MAC.test(rawMac)) return ipxe(src);
   const mac = normalizeMac(rawMac.replace(/-/g, ':'));
   const direct = await deps.hostsLock.run(async () => {
-    const host = await deps.store.findByBootMac(mac);
+    const host = await deps.store.hosts.findByBootMac(mac);
     const a = host?.assignment;
     if (!host || host.state !== 'assigned' || a?.action !== 'kexec' || !deliverableByMac(host, ip)) return undefined;
     const next = deliveredHost(host, 'kexec', ip, deps.config.tokenTtlHours, ' by iPXE, which booted the kernel directly');
     deps.log.info({ host: host.id, from: host.state, to: next.state, action: 'kexec', ip, via: 'ipxe' }, 'host state changed');
-    return { script: directBoot(a.kernel, a.initrd, a.append), durable: deps.store.saveHost(next) };
+    return { script: directBoot(a.kernel, a.initrd, a.append), durable: deps.store.hosts.save(next) };
   });
   if (!direct) return ipxe(await withBootKey(deps, src, mac, ip));
   await direct.durable;
@@ -36,7 +36,7 @@ export async function ipxeFor(
  *  when the request comes from the host's own address. Anyone else (a MAC is no secret) gets the plain
  *  script, and a registration from it without the key is only a claim (docs/boot.md#boot-keys). */
 async function withBootKey(deps: Pick<Deps, 'store'>, src: BootSource, mac: string, ip: string): Promise<BootSource> {
-  const host = await deps.store.findByBootMac(mac);
+  const host = await deps.store.hosts.findByBootMac(mac);
   return host?.boot_key && deliverableByMac(host, ip) ? { ...src, bootKey: host.boot_key } : src;
 }
 

@@ -21,7 +21,7 @@ export async function hostBootEntries(
   id: string,
   req: Omit<BootRequest, 'format'>,
 ): Promise<{ boot_key_set: boolean; pxelinux: PerMacEntry; grub: PerMacEntry; ipxe: PerMacEntry }> {
-  const host = await deps.store.getHost(id);
+  const host = await deps.store.hosts.get(id);
   if (!host) throw errors.hostNotFound(id);
   const src = {
     ...(await checkedSource(deps, url, req, 'admin')),

@@ -99,7 +99,7 @@ async function localOps(config: Config): Promise<UserOps> {
   const deps = await createDeps(config, createLogger('warn', process.stderr), { lock: true, configInstallers: [] });
   const { store } = deps;
   return {
-    list: async () => (await store.listUsers()).map((u) => `${u.name}\t${u.role}\t${u.tokens.length} token(s)\tsince ${u.created_at}`),
+    list: async () => (await store.users.list()).map((u) => `${u.name}\t${u.role}\t${u.tokens.length} token(s)\tsince ${u.created_at}`),
     add: async (name, role, password) => {
       const made = await createUser(deps, name, role, password, 'cli');
       return { role: made.user.role, password: made.password };

@@ -28,7 +28,7 @@ export async function answerPoll(
   ip: string,
   baseUrl: string | (() => string),
 ): Promise<PollAnswer> {
-  let host = await deps.store.getHost(id);
+  let host = await deps.store.hosts.get(id);
   if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {
     // A newcomer's claim (conflict.ts): refused with 409 unless the automatic release gives it the
     // host now. It never touches last-seen: that is the original token's heartbeat.
@@ -38,7 +38,7 @@ export async function answerPoll(
     // hosts it does not own.
     if (!host || !hostTokenValid(host, token)) throw errors.badHostToken();
   }
-  deps.store.touchHost(host.id, new Date().toISOString(), ip);
+  deps.store.hosts.touch(host.id, new Date().toISOString(), ip);
 
   if (host.state === 'lost') cameBack(deps, host, ip);
   const assignment = host.assignment;
@@ -87,14 +87,14 @@ export async function answerPoll(
 function delivered(deps: Pick<Deps, 'config' | 'store' | 'log'>, host: Host, action: string, ip: string): Host {
   const next = deliveredHost(host, action, ip, deps.config.tokenTtlHours);
   deps.log.info({ host: host.id, from: host.state, to: next.state, action, ip }, 'host state changed');
-  void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
+  void deps.store.hosts.save(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
   return next;
 }
 
 function cameBack(deps: Pick<Deps, 'store' | 'log'>, host: Host, ip: string): void {
   const next = transition(host, 'come-back', { actor: 'machine', ip, message: `polling again from ${ip}` });
   deps.log.info({ host: host.id, from: host.state, to: next.state, ip }, 'host state changed');
-  void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record the return'));
+  void deps.store.hosts.save(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record the return'));
 }
 
 function recordOnce(deps: Pick<Deps, 'store' | 'log'>, host: Host, type: string, ip: string, message: string): void {
@@ -102,5 +102,5 @@ function recordOnce(deps: Pick<Deps, 'store' | 'log'>, host: Host, type: string,
   if (last?.type === type && last.message === message) return;
   const next: Host = { ...host, events: [...host.events] };
   addEvent(next, { type, actor: 'kickstand', ip, message });
-  void deps.store.saveHost(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record event'));
+  void deps.store.hosts.save(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record event'));
 }

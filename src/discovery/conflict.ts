@@ -19,7 +19,7 @@ import { AppError, errors } from '../errors.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { hashToken, tokenMatches } from '../hosts/tokens.js';
-import type { Identity } from '../store/store.js';
+import type { Identity } from './identity.js';
 import { rediscovered } from './rediscovery.js';
 
 export type MatchedBy = 'boot_mac' | 'uuid';
@@ -114,7 +114,7 @@ export function released(host: Host, actor: string, ip: string | undefined, why:
 /** A UUID match may come from a machine whose own boot MAC has since become another host: two hosts
  *  must never share a boot MAC (it is the lookup key). */
 async function macFree(deps: Pick<Deps, 'store'>, host: Host): Promise<boolean> {
-  const holder = host.conflict ? await deps.store.findByBootMac(host.conflict.boot_mac) : undefined;
+  const holder = host.conflict ? await deps.store.hosts.findByBootMac(host.conflict.boot_mac) : undefined;
   return !holder || holder.id === host.id;
 }
 
@@ -125,7 +125,7 @@ export async function releaseConflict(
   { actor, ip }: CallerWith<'ip'>,
 ): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
-    const current = await deps.store.getHost(id);
+    const current = await deps.store.hosts.get(id);
     if (!current) throw errors.hostNotFound(id);
     if (current.conflict && !(await macFree(deps, current))) {
       throw new AppError(
@@ -136,7 +136,7 @@ export async function releaseConflict(
     }
     const next = released(current, actor, ip, `by ${actor}`);
     deps.log.info({ host: id, from: current.state, to: next.state, boot_mac: next.boot_mac, actor, ip }, 'identity conflict released');
-    return { host: next, durable: deps.store.saveHost(next) };
+    return { host: next, durable: deps.store.hosts.save(next) };
   });
   await durable;
   await audit(deps, actor, 'host.conflict-release', id, `released to ${host.last_seen_ip ?? '?'} (boot MAC ${host.boot_mac})`);
@@ -152,7 +152,7 @@ export async function claimPolled(
   ip: string,
 ): Promise<Host> {
   const outcome = await deps.hostsLock.run(async () => {
-    const host = await deps.store.getHost(id);
+    const host = await deps.store.hosts.get(id);
     // Released or replaced meanwhile: the claim is an unknown token like any other.
     if (!host?.conflict || !tokenMatches(token, host.conflict.claim_hash)) throw errors.badHostToken();
     if (autoReleaseDue(deps, host) && (await macFree(deps, host))) {
@@ -164,7 +164,7 @@ export async function claimPolled(
         `automatically: the original token was silent for ${minutes}+ minutes (KICKSTAND_CONFLICT_RELEASE_AFTER)`,
       );
       deps.log.info({ host: id, from: host.state, to: next.state, boot_mac: next.boot_mac, ip }, 'identity conflict released');
-      return { host: next, durable: deps.store.saveHost(next) };
+      return { host: next, durable: deps.store.hosts.save(next) };
     }
     if (host.conflict.refused_at) return { host: undefined, durable: Promise.resolve() };
     const at = new Date().toISOString();
@@ -181,7 +181,7 @@ export async function claimPolled(
       message: `the claim of the machine at ${ip} was refused (409 IDENTITY_CONFLICT): ${seen}; it waits until someone releases the host to it`,
     });
     deps.log.warn({ host: id, ip }, 'identity conflict: claim refused');
-    return { host: undefined, durable: deps.store.saveHost(next) };
+    return { host: undefined, durable: deps.store.hosts.save(next) };
   });
   await outcome.durable;
   if (outcome.host) return outcome.host;

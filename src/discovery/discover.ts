@@ -36,10 +36,10 @@ export async function discover(
  *  name and a not-bootable one are handled alike — same log line, same timeline event — so neither the
  *  log nor the timeline tells which names exist. */
 async function autoProvision(deps: DiscoverDeps, host: Host, facts: Facts, baseUrl: string): Promise<void> {
-  if (host.state !== 'discovered' || !(await deps.store.getSettings()).auto_provision) return;
+  if (host.state !== 'discovered' || !(await deps.store.settings.get()).auto_provision) return;
   try {
     const profile = bootProfile(facts.kernel?.cmdline);
-    if (profile && isBootable(await deps.store.getProfile(profile))) {
+    if (profile && isBootable(await deps.store.profiles.get(profile))) {
       await assignHost(
         deps,
         host.id,
@@ -60,11 +60,11 @@ async function bootProfileIgnored(deps: Pick<Deps, 'hostsLock' | 'store' | 'log'
   deps.log.warn({ host: id, profile }, message);
   // The save is wrapped so the lock is released before the wait for the disk (as in registerMachine).
   const saved = await deps.hostsLock.run(async () => {
-    const host = await deps.store.getHost(id);
+    const host = await deps.store.hosts.get(id);
     if (!host) return undefined;
     const next: Host = { ...host, events: [...host.events] };
     addEvent(next, { type: 'boot-profile-ignored', actor: 'boot-entry', ...(host.last_seen_ip ? { ip: host.last_seen_ip } : {}), message });
-    return { durable: deps.store.saveHost(next) };
+    return { durable: deps.store.hosts.save(next) };
   });
   await saved?.durable;
 }

@@ -2,7 +2,13 @@
 // real one: vendors ship boards whose UUID is all zeros, all Fs or the famous 03000200-0400-…0009,
 // and matching on those would merge every such machine into one host.
 import type { Facts } from './facts.js';
-import type { Identity } from '../store/store.js';
+
+/** What identifies a machine: the MAC it booted from, every NIC's MAC, and its DMI system UUID. */
+export interface Identity {
+  boot_mac: string;
+  macs: string[];
+  uuid?: string;
+}
 
 const PLACEHOLDER_UUIDS = new Set([
   '00000000-0000-0000-0000-000000000000',

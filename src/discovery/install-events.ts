@@ -25,14 +25,14 @@ export async function recordInstallEvent(
   body: unknown,
   ip: string,
 ): Promise<EventResult> {
-  const current = await deps.store.getHost(id);
+  const current = await deps.store.hosts.get(id);
   if (!current || !hostTokenValid(current, token)) throw errors.badHostToken();
   const event = validators.installEvent(body);
   const log = event.log === undefined ? undefined : utf8Tail(event.log, MAX_INSTALL_LOG);
   const key = event.event_id ? `${event.stage}:${event.event_id}` : event.stage;
 
   const outcome = await deps.hostsLock.run(async () => {
-    const host = await deps.store.getHost(id);
+    const host = await deps.store.hosts.get(id);
     if (!host || !hostTokenValid(host, token)) throw errors.badHostToken();
     if (host.callbacks?.includes(key)) return { recorded: false as const, host, durable: Promise.resolve() };
     const said = event.message ? `: ${clean(event.message)}` : '';
@@ -47,11 +47,11 @@ export async function recordInstallEvent(
       next = { ...rest, token_hash: '' };
     }
     deps.log.info({ host: id, from: host.state, to: next.state, stage: event.stage, ip }, 'host state changed');
-    return { recorded: true as const, host: next, durable: deps.store.saveHost(next) };
+    return { recorded: true as const, host: next, durable: deps.store.hosts.save(next) };
   });
   await outcome.durable;
   const keptLog = outcome.recorded && event.stage === 'failed' ? log : undefined;
-  if (keptLog?.text) await deps.store.saveInstallLog(id, keptLog.text);
+  if (keptLog?.text) await deps.store.hosts.saveInstallLog(id, keptLog.text);
   return { recorded: outcome.recorded, state: outcome.host.state, ...(keptLog?.truncated ? { log_truncated: true as const } : {}) };
 }
 

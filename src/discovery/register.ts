@@ -34,8 +34,8 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
   const now = new Date().toISOString();
 
   const { host, created, conflict, durable } = await deps.hostsLock.run(async () => {
-    const byMac = await deps.store.findByBootMac(identity.boot_mac);
-    const byUuid = byMac || !identity.uuid ? undefined : await deps.store.findByUuid(identity.uuid);
+    const byMac = await deps.store.hosts.findByBootMac(identity.boot_mac);
+    const byUuid = byMac || !identity.uuid ? undefined : await deps.store.hosts.findByUuid(identity.uuid);
     const known = byMac ?? byUuid;
     const matchedBy = byMac ? 'boot_mac' : 'uuid';
     const sighting = deps.sightings.take(identity.macs);
@@ -46,7 +46,7 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
       // serial or last-seen address (the automatic release measures the original token's silence by it).
       const claimed = withClaim(known, identity, token, ip, matchedBy, reason, now);
       if (sighting) addSighting(claimed, sighting);
-      return { host: claimed, created: false, conflict: true, durable: deps.store.saveHost(claimed) };
+      return { host: claimed, created: false, conflict: true, durable: deps.store.hosts.save(claimed) };
     }
 
     const host: Host = known
@@ -95,7 +95,7 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
         ? `facts refreshed (state ${host.state})${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}`
         : 'discovered',
     });
-    return { host, created: !known, conflict: false, durable: deps.store.saveHost(host, facts) };
+    return { host, created: !known, conflict: false, durable: deps.store.hosts.save(host, facts) };
   });
 
   await durable;
@@ -127,6 +127,6 @@ export function hideBootKey(cmdline: string): string {
 async function unusedId(deps: Pick<Deps, 'store'>): Promise<string> {
   for (;;) {
     const id = newHostId();
-    if (!(await deps.store.getHost(id))) return id;
+    if (!(await deps.store.hosts.get(id))) return id;
   }
 }

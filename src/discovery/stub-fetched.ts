@@ -32,7 +32,7 @@ export async function noteStubFetch(
   if (!sighting) return;
   await deps.hostsLock.run(async () => {
     for (const mac of sighting.macs) {
-      const known = await deps.store.findByBootMac(mac);
+      const known = await deps.store.hosts.findByBootMac(mac);
       if (!known) continue;
       const host = { ...known, events: [...known.events] };
       const serial = host.serial ?? realSerial(sighting.serial);
@@ -41,7 +41,7 @@ export async function noteStubFetch(
       // Nothing new: no write at all, so a flood of fetches costs no disk.
       if (!addSighting(host, sighting) && !serialIsNew) return;
       // Not awaited by the caller: GET /ks must answer at once even when the disk is slow or full.
-      void deps.store.saveHost(host).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record stub fetch'));
+      void deps.store.hosts.save(host).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record stub fetch'));
       return;
     }
     deps.sightings.remember(sighting);

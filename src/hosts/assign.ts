@@ -95,7 +95,7 @@ async function fromProfile(
   facts: Facts,
   request: { profile: string; params?: Record<string, unknown> },
 ): Promise<Assignment> {
-  const profile = await deps.store.getProfile(request.profile);
+  const profile = await deps.store.profiles.get(request.profile);
   if (!profile) throw errors.unknownProfile(request.profile);
   const params = { ...(profile.action === 'kickstart' ? profile.params : {}), ...(request.params ?? {}) };
   switch (profile.action) {
@@ -131,18 +131,18 @@ export async function assignHost(deps: AssignDeps, id: string, body: unknown, ca
   const { actor, ip, baseUrl } = caller;
   const request = readAssignmentRequest(body);
   const { host, durable } = await deps.hostsLock.run(async () => {
-    const current = await deps.store.getHost(id);
+    const current = await deps.store.hosts.get(id);
     if (!current) throw errors.hostNotFound(id);
     // Checked first: nothing about an installing or installed machine should be rendered or stored.
     assertAllowed(current, 'assign');
     const hostname = request.hostname ?? current.hostname ?? defaultHostname(current);
     await assertHostnameFree(deps, hostname, id);
-    const facts = await deps.store.getFacts(id);
+    const facts = await deps.store.hosts.getFacts(id);
     if (!facts) throw errors.factsUnreadable();
     const assignment = await resolveAssignment(deps, { ...current, hostname }, facts, request, baseUrl);
     const next = withAssignment(current, assignment, hostname, actor, undefined, ip);
     deps.log.info({ host: id, from: current.state, to: next.state, action: assignment.action, actor, ip }, 'host state changed');
-    return { host: next, durable: deps.store.saveHost(next) };
+    return { host: next, durable: deps.store.hosts.save(next) };
   });
   await durable;
   await audit(deps, actor, 'host.assign', id, describe(host.assignment!, host.hostname!));
@@ -150,13 +150,13 @@ export async function assignHost(deps: AssignDeps, id: string, body: unknown, ca
 }
 
 export async function assertHostnameFree(deps: Pick<Deps, 'store'>, hostname: string, id: string): Promise<void> {
-  const holder = await deps.store.findByHostname(hostname);
+  const holder = await deps.store.hosts.findByHostname(hostname);
   if (holder && holder.id !== id)
     throw new AppError('HOSTNAME_TAKEN', `hostname "${hostname}" is already used by host ${holder.id}`, 'hostname');
 }
 
 export async function deleteHost(deps: AuditDeps & Pick<Deps, 'hostsLock'>, id: string, { actor }: Caller): Promise<void> {
-  const deleted = await deps.hostsLock.run(() => deps.store.deleteHost(id));
+  const deleted = await deps.hostsLock.run(() => deps.store.hosts.delete(id));
   if (!deleted) throw errors.hostNotFound(id);
   await audit(deps, actor, 'host.delete', id);
 }

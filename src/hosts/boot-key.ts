@@ -58,11 +58,11 @@ async function change(
   message: string,
 ): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
-    const current = await deps.store.getHost(id);
+    const current = await deps.store.hosts.get(id);
     if (!current) throw errors.hostNotFound(id);
     const next = edit({ ...current, events: [...current.events], updated_at: new Date().toISOString() });
     addEvent(next, { type: 'boot-key', actor, ip, message });
-    return { host: next, durable: deps.store.saveHost(next) };
+    return { host: next, durable: deps.store.hosts.save(next) };
   });
   await durable;
   return host;

@@ -10,7 +10,7 @@ export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 's
   const lost: string[] = [];
   const { durable } = await deps.hostsLock.run(async () => {
     const saves: Promise<void>[] = [];
-    for (const host of await deps.store.listHosts()) {
+    for (const host of await deps.store.hosts.list()) {
       if (host.state !== 'discovered' || now - Date.parse(host.last_seen_at) < limit) continue;
       const minutes = Math.floor((now - Date.parse(host.last_seen_at)) / 60_000);
       // No request causes this: the address on the event is the machine's, where it was last heard from.
@@ -22,7 +22,7 @@ export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 's
       });
       deps.log.info({ host: host.id, from: host.state, to: next.state, minutes }, 'host state changed');
       lost.push(host.id);
-      saves.push(deps.store.saveHost(next));
+      saves.push(deps.store.hosts.save(next));
     }
     return { durable: Promise.all(saves) };
   });

@@ -22,7 +22,7 @@ export function reprovisionHost(deps: ResetDeps, id: string, caller: CallerWith<
 
 async function backToWaiting(deps: ResetDeps, id: string, how: 'reset' | 'reprovision', { actor, ip }: CallerWith<'ip'>): Promise<Host> {
   const { host, durable } = await deps.hostsLock.run(async () => {
-    const current = await deps.store.getHost(id);
+    const current = await deps.store.hosts.get(id);
     if (!current) throw errors.hostNotFound(id);
     const message =
       how === 'reset'
@@ -30,7 +30,7 @@ async function backToWaiting(deps: ResetDeps, id: string, how: 'reset' | 'reprov
         : 'reprovision: the next discovery of this machine waits for an assignment';
     const { assignment: _dropped, callbacks: _seen, ...rest } = transition(current, how, { actor, ip, message });
     deps.log.info({ host: id, from: current.state, to: rest.state, actor, ip }, 'host state changed');
-    return { host: rest, durable: deps.store.saveHost(rest) };
+    return { host: rest, durable: deps.store.hosts.save(rest) };
   });
   await durable;
   await audit(deps, actor, `host.${how}`, id);

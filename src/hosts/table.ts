@@ -85,7 +85,7 @@ export function tableQuery(query: Record<string, unknown>): TableQuery {
 }
 
 /** The hosts in the chosen state whose id, MAC, hostname, serial, vendor, product or IP hold the search text, sorted. */
-export function tableHosts(all: Host[], { state, q, sort, dir }: TableQuery): Host[] {
+export function tableHosts(all: readonly Host[], { state, q, sort, dir }: TableQuery): Host[] {
   return sortHosts(
     all.filter((h) => (!state || h.state === state) && (!q || searchText(h).includes(q))),
     sort,

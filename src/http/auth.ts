@@ -21,7 +21,7 @@ export function authenticate(deps: Deps, adminToken: string): RequestHandler {
     let principal: Principal | undefined;
     if (token && tokenMatches(token, adminHash)) principal = { name: 'admin-token', role: 'admin', via: 'admin-token' };
     else if (token) {
-      const user = await deps.store.findUserByTokenHash(hashToken(token));
+      const user = await deps.store.users.findByTokenHash(hashToken(token));
       if (user) principal = { name: user.name, role: user.role, via: 'api-token' };
     }
     if (!principal) {

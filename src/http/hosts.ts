@@ -24,12 +24,12 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   const caller = (req: Request, res: Response) => apiCaller(req, res, deps.config.publicUrl);
 
   router.get('/api/v1/hosts', ...read, async (_req, res) => {
-    res.json({ hosts: (await deps.store.listHosts()).map(hostListItem) });
+    res.json({ hosts: (await deps.store.hosts.list()).map(hostListItem) });
   });
 
   router.get('/api/v1/hosts/:id', ...read, async (req, res) => {
     const host = await mustGet(deps, hostId(req));
-    res.json(hostDetail(host, await deps.store.getFacts(host.id)));
+    res.json(hostDetail(host, await deps.store.hosts.getFacts(host.id)));
   });
 
   router.post('/api/v1/hosts/:id/assignment', ...write, ...jsonBody(ADMIN_BODY_LIMIT), async (req, res) => {
@@ -41,7 +41,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   router.get('/api/v1/hosts/:id/kickstart', ...write, async (req, res) => {
     const host = await mustGet(deps, hostId(req));
     if (host.assignment?.action !== 'kickstart') throw new AppError('NOT_FOUND', `host ${host.id} has no kickstart assignment`);
-    const facts = await deps.store.getFacts(host.id);
+    const facts = await deps.store.hosts.getFacts(host.id);
     if (!facts) throw errors.factsUnreadable();
     const text = renderKickstart(deps, host, facts, host.assignment, baseUrl(req, deps.config.publicUrl));
     res.type('text/plain; charset=utf-8').send(text);
@@ -58,7 +58,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   // The tail of the installer's logs a failed install sent (%onerror).
   router.get('/api/v1/hosts/:id/install-log', ...read, async (req, res) => {
     const host = await mustGet(deps, hostId(req));
-    const log = await deps.store.getInstallLog(host.id);
+    const log = await deps.store.hosts.getInstallLog(host.id);
     if (log === undefined) throw errors.noInstallLog(host.id);
     res.type('text/plain; charset=utf-8').send(log);
   });
@@ -107,7 +107,7 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
 }
 
 async function mustGet(deps: Deps, id: string) {
-  const host = await deps.store.getHost(id);
+  const host = await deps.store.hosts.get(id);
   if (!host) throw errors.hostNotFound(id);
   return host;
 }

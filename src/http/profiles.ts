@@ -14,7 +14,7 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
   const { read, write } = guards(deps, adminToken);
 
   router.get('/api/v1/profiles', ...read, async (_req, res) => {
-    res.json({ profiles: (await deps.store.listProfiles()).map(profileView) });
+    res.json({ profiles: (await deps.store.profiles.list()).map(profileView) });
   });
 
   router.post('/api/v1/profiles', ...write, ...jsonBody(LIMIT), async (req, res) => {
@@ -22,7 +22,7 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.get('/api/v1/profiles/:name', ...read, async (req, res) => {
-    const profile = await deps.store.getProfile(nameOf(req));
+    const profile = await deps.store.profiles.get(nameOf(req));
     if (!profile) throw errors.profileNotFound(nameOf(req));
     res.json({ ...profileView(profile), used_by: await profileUsers(deps, profile.name) });
   });

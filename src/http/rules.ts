@@ -18,7 +18,7 @@ export function ruleRoutes(deps: Deps, adminToken: string): Router {
   const { read, write } = guards(deps, adminToken);
 
   router.get('/api/v1/rules', ...read, async (_req, res) => {
-    res.json({ rules: await deps.store.listRules() });
+    res.json({ rules: await deps.store.rules.list() });
   });
 
   router.post('/api/v1/rules', ...write, ...jsonBody(LIMIT), async (req, res) => {
@@ -31,7 +31,7 @@ export function ruleRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.get('/api/v1/rules/:name', ...read, async (req, res) => {
-    const rule = await deps.store.getRule(nameOf(req));
+    const rule = await deps.store.rules.get(nameOf(req));
     if (!rule) throw errors.ruleNotFound(nameOf(req));
     res.json(rule);
   });
@@ -55,7 +55,7 @@ export function ruleRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.get('/api/v1/settings', ...read, async (_req, res) => {
-    res.json(await deps.store.getSettings());
+    res.json(await deps.store.settings.get());
   });
 
   router.patch('/api/v1/settings', ...write, ...jsonBody(LIMIT), async (req, res) => {

@@ -28,7 +28,7 @@ export function templateRoutes(deps: Deps, adminToken: string): Router {
 
   router.get('/api/v1/templates/*name/versions/:version', ...read, async (req, res) => {
     const name = nameOf(req);
-    const versions = await deps.store.listTemplateVersions(name);
+    const versions = await deps.store.templates.list(name);
     const index = versions.findIndex((v) => String(v.version) === req.params.version);
     if (index < 0) throw errors.templateVersionNotFound(name, String(req.params.version));
     res.json({ ...versions[index], diff: unifiedDiff(versions[index - 1]?.content ?? '', versions[index]!.content) });
@@ -67,7 +67,7 @@ export async function templateList(deps: Deps) {
   const names = await listTemplateFiles(deps.config.templatesDir);
   return Promise.all(
     names.map(async (name) => {
-      const latest = (await deps.store.listTemplateVersions(name)).at(-1);
+      const latest = (await deps.store.templates.list(name)).at(-1);
       return { name, ...(latest ? { latest: meta(latest) } : {}) };
     }),
   );

@@ -34,7 +34,7 @@ export function userRoutes(deps: Deps, adminToken: string): Router {
   const admin = [auth, can('users:write')];
 
   router.get('/api/v1/users', ...admin, async (_req, res) => {
-    res.json({ users: (await deps.store.listUsers()).map(view) });
+    res.json({ users: (await deps.store.users.list()).map(view) });
   });
 
   router.post('/api/v1/users', ...admin, ...jsonBody(LIMIT), async (req, res) => {

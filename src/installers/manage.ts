@@ -10,7 +10,7 @@ import type { Installer } from './installer.js';
 export type InstallerDeps = Pick<Deps, 'store' | 'configInstallers'>;
 
 export async function listInstallers(deps: InstallerDeps): Promise<Installer[]> {
-  const stored = await deps.store.listInstallers();
+  const stored = await deps.store.installers.list();
   return [...deps.configInstallers, ...stored.filter((s) => !deps.configInstallers.some((c) => c.name === s.name))].sort((a, b) =>
     a.name.localeCompare(b.name),
   );
@@ -42,10 +42,10 @@ export async function saveInstaller(
   }
   const installer: Installer = { ...input, source: 'api' };
   const { durable } = await deps.hostsLock.run(async () => {
-    const existing = (await deps.store.listInstallers()).find((i) => i.name === input.name);
+    const existing = (await deps.store.installers.list()).find((i) => i.name === input.name);
     if (mode === 'create' && existing) throw errors.nameTaken('installer', input.name);
     if (mode === 'replace' && !existing) throw errors.installerNotFound(input.name);
-    return { durable: deps.store.saveInstaller(installer) };
+    return { durable: deps.store.installers.save(installer) };
   });
   await durable;
   await audit(deps, actor, mode === 'create' ? 'installer.create' : 'installer.replace', installer.name, installer.repo);
@@ -65,6 +65,6 @@ export async function deleteInstaller(
       'name',
     );
   }
-  if (!(await deps.store.deleteInstaller(name))) throw errors.installerNotFound(name);
+  if (!(await deps.store.installers.delete(name))) throw errors.installerNotFound(name);
   await audit(deps, actor, 'installer.delete', name);
 }

@@ -35,12 +35,12 @@ export async function saveProfile(
   }
   if (input.action === 'kexec') checkAppend(input.append);
   const { profile, durable } = await deps.hostsLock.run(async () => {
-    const existing = await deps.store.getProfile(input.name);
+    const existing = await deps.store.profiles.get(input.name);
     if (mode === 'create' && existing) throw errors.nameTaken('profile', input.name);
     if (mode === 'replace' && !existing) throw errors.profileNotFound(input.name);
     const now = new Date().toISOString();
     const profile = { ...protectedInput(deps, input, existing), created_at: existing?.created_at ?? now, updated_at: now };
-    return { profile, durable: deps.store.saveProfile(profile) };
+    return { profile, durable: deps.store.profiles.save(profile) };
   });
   await durable;
   await audit(deps, actor, mode === 'create' ? 'profile.create' : 'profile.replace', profile.name, profile.action);
@@ -60,8 +60,8 @@ export interface ProfileUsers {
 }
 
 export async function profileUsers(deps: Pick<Deps, 'store'>, name: string): Promise<ProfileUsers> {
-  const hosts = (await deps.store.listHosts()).filter((h) => h.assignment?.profile === name && h.state !== 'provisioning').map((h) => h.id);
-  const rules = (await deps.store.listRules()).filter((r) => r.profile === name).map((r) => r.name);
+  const hosts = (await deps.store.hosts.list()).filter((h) => h.assignment?.profile === name && h.state !== 'provisioning').map((h) => h.id);
+  const rules = (await deps.store.rules.list()).filter((r) => r.profile === name).map((r) => r.name);
   return { hosts, rules };
 }
 
@@ -72,7 +72,7 @@ export async function deleteProfile(
   actor: string,
 ): Promise<ProfileUsers> {
   const { users, durable } = await deps.hostsLock.run(async () => {
-    if (!(await deps.store.getProfile(name))) throw errors.profileNotFound(name);
+    if (!(await deps.store.profiles.get(name))) throw errors.profileNotFound(name);
     const users = await profileUsers(deps, name);
     if (!force && (users.hosts.length || users.rules.length)) {
       const list = [...users.rules.map((r) => `rule ${r}`), ...users.hosts.map((h) => `host ${h}`)];
@@ -83,7 +83,7 @@ export async function deleteProfile(
         users,
       );
     }
-    return { users, durable: deps.store.deleteProfile(name) };
+    return { users, durable: deps.store.profiles.delete(name) };
   });
   await durable;
   await audit(deps, actor, 'profile.delete', name, force ? 'forced' : undefined);

@@ -29,8 +29,8 @@ export async function autoAssign(
   { actor, baseUrl }: CallerWith<'baseUrl'>,
 ): Promise<AutoAssignResult[]> {
   const { results, durables } = await deps.hostsLock.run(async () => {
-    const all = await deps.store.listHosts();
-    const rules = (await deps.store.listRules()).map(compiled);
+    const all = await deps.store.hosts.list();
+    const rules = (await deps.store.rules.list()).map(compiled);
     const counts = countByRule(all);
     const targets = which === 'waiting' ? all.filter((h) => h.state === 'discovered') : await hostsById(deps, which);
     const results: AutoAssignResult[] = [];
@@ -42,7 +42,7 @@ export async function autoAssign(
         results.push({ host: host.id, outcome: 'skipped', reason: `host is ${host.state}, not waiting`, verdicts: [] });
         continue;
       }
-      const facts = await deps.store.getFacts(host.id);
+      const facts = await deps.store.hosts.getFacts(host.id);
       if (!facts) {
         results.push({ host: host.id, outcome: 'failed', reason: 'the facts of this host cannot be read', verdicts: [] });
         continue;
@@ -70,7 +70,7 @@ export async function autoAssign(
           rule: rule.name,
         };
         const assigned = withAssignment(host, assignment, hostname, `rule ${rule.name}`, verdicts.at(-1)?.reason, host.last_seen_ip);
-        durables.push(deps.store.saveHost(assigned));
+        durables.push(deps.store.hosts.save(assigned));
         if (next !== rule.sequence) sequences.set(rule.name, { ...rule, sequence: next });
         counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
         deps.log.info({ host: host.id, from: host.state, to: assigned.state, rule: rule.name, actor }, 'host state changed');
@@ -79,11 +79,11 @@ export async function autoAssign(
         const reason = `rule ${rule.name} matched but could not assign: ${messageOf(err)}`;
         const failed: Host = { ...host, events: [...host.events] };
         addEvent(failed, { type: 'auto-assign-failed', actor: `rule ${rule.name}`, message: reason });
-        durables.push(deps.store.saveHost(failed));
+        durables.push(deps.store.hosts.save(failed));
         results.push({ host: host.id, outcome: 'failed', rule: rule.name, reason, verdicts });
       }
     }
-    for (const rule of sequences.values()) durables.push(deps.store.saveRule(rule));
+    for (const rule of sequences.values()) durables.push(deps.store.rules.save(rule));
     return { results, durables };
   });
   await Promise.all(durables);
@@ -95,7 +95,7 @@ export async function autoAssign(
 async function hostsById(deps: Pick<Deps, 'store'>, ids: string[]): Promise<Host[]> {
   const hosts: Host[] = [];
   for (const id of ids) {
-    const h = await deps.store.getHost(id);
+    const h = await deps.store.hosts.get(id);
     if (!h) throw errors.hostNotFound(id);
     hosts.push(h);
   }

@@ -17,7 +17,7 @@ export type RuleInput = Omit<Rule, 'sequence' | 'created_at' | 'updated_at'>;
 export async function readRule(deps: Pick<Deps, 'store'>, body: unknown): Promise<{ input: RuleInput; compiled: CompiledRule }> {
   const raw = validators.rule(body);
   const input: RuleInput = { ...RULE_DEFAULTS, hostname_pattern: '', ...raw };
-  if (!(await deps.store.getProfile(input.profile))) throw errors.unknownProfile(input.profile);
+  if (!(await deps.store.profiles.get(input.profile))) throw errors.unknownProfile(input.profile);
   const now = new Date(0).toISOString();
   return { input, compiled: compileRule({ ...input, sequence: 0, created_at: now, updated_at: now }) };
 }
@@ -30,13 +30,13 @@ export async function saveRule(
 ): Promise<Rule> {
   const { input } = await readRule(deps, body);
   const { rule, durable } = await deps.hostsLock.run(async () => {
-    const existing = await deps.store.getRule(input.name);
+    const existing = await deps.store.rules.get(input.name);
     if (mode === 'create' && existing) throw errors.nameTaken('rule', input.name);
     if (mode === 'replace' && !existing) throw errors.ruleNotFound(input.name);
     const now = new Date().toISOString();
     // The sequence survives edits: renumbering hosts because someone fixed a typo would reuse names.
     const rule: Rule = { ...input, sequence: existing?.sequence ?? 0, created_at: existing?.created_at ?? now, updated_at: now };
-    return { rule, durable: deps.store.saveRule(rule) };
+    return { rule, durable: deps.store.rules.save(rule) };
   });
   await durable;
   await audit(deps, actor, mode === 'create' ? 'rule.create' : 'rule.replace', rule.name, rule.expression);
@@ -44,7 +44,7 @@ export async function saveRule(
 }
 
 export async function deleteRule(deps: AuditDeps & Pick<Deps, 'hostsLock'>, name: string, actor: string): Promise<void> {
-  const deleted = await deps.hostsLock.run(() => deps.store.deleteRule(name));
+  const deleted = await deps.hostsLock.run(() => deps.store.rules.delete(name));
   if (!deleted) throw errors.ruleNotFound(name);
   await audit(deps, actor, 'rule.delete', name);
 }

@@ -53,7 +53,7 @@ export function compiled(rule: Rule): CompiledRule {
 }
 
 /** How many hosts each rule has assigned so far (what its limit counts). */
-export function countByRule(hosts: Host[]): Map<string, number> {
+export function countByRule(hosts: readonly Host[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const h of hosts) if (h.assignment?.rule) counts.set(h.assignment.rule, (counts.get(h.assignment.rule) ?? 0) + 1);
   return counts;

@@ -16,7 +16,7 @@ export interface PreviewResult {
 
 export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Promise<PreviewResult> {
   const { ruleBody, hostId } = readPreview(body);
-  const saved = (await deps.store.listRules()).map(compiled);
+  const saved = (await deps.store.rules.list()).map(compiled);
   let candidate: CompiledRule;
   if (typeof ruleBody === 'string') {
     const found = saved.find((c) => c.rule.name === ruleBody);
@@ -28,13 +28,13 @@ export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Pro
     candidate = { ...c, rule: { ...c.rule, sequence: existing?.rule.sequence ?? 0 } };
   }
 
-  const hosts = await deps.store.listHosts();
+  const hosts = await deps.store.hosts.list();
   const counts = countByRule(hosts);
   const used = counts.get(candidate.rule.name) ?? 0;
   let sequence = candidate.rule.sequence;
   const matches: PreviewResult['matches'] = [];
   for (const host of hosts.filter((h) => h.state === 'discovered')) {
-    const facts = await deps.store.getFacts(host.id);
+    const facts = await deps.store.hosts.getFacts(host.id);
     if (!facts || !explain([{ ...candidate, rule: { ...candidate.rule, enabled: true, limit: 0 } }], facts, counts).winner) continue;
     const within = candidate.rule.limit === 0 || used + matches.length < candidate.rule.limit;
     let hostname: string | null = host.hostname ?? `host-${host.boot_mac.replace(/:/g, '')}`;
@@ -59,8 +59,8 @@ export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Pro
 
   const result: PreviewResult = { rule: candidate.rule.name, matches };
   if (hostId) {
-    const host = await deps.store.getHost(hostId);
-    const facts = host ? await deps.store.getFacts(hostId) : undefined;
+    const host = await deps.store.hosts.get(hostId);
+    const facts = host ? await deps.store.hosts.getFacts(hostId) : undefined;
     if (!host || !facts) throw errors.hostNotFound(hostId, 'host');
     const rules = [...saved.filter((c) => c.rule.name !== candidate.rule.name), candidate].sort(byPriority);
     const { winner, verdicts } = explain(rules, facts, counts);

@@ -20,7 +20,17 @@ import type { Profile } from '../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
 import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../audit/entry.js';
-import type { Store } from './store.js';
+import type {
+  AuditRepository,
+  HostRepository,
+  InstallerRepository,
+  ProfileRepository,
+  RuleRepository,
+  SettingsRepository,
+  Store,
+  TemplateHistoryRepository,
+  UserRepository,
+} from './store.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
 import { WriteCoalescer } from './write-coalescer.js';
@@ -86,10 +96,65 @@ export class LowdbStore implements Store {
   private readonly auditCounts = new Map<AuditKind, number>();
   private auditSeq = 0;
 
+  // The repositories are views over this one store: they share its document, its journal and its
+  // group commits, so a host save and an audit entry from one turn of the event loop still cost one
+  // commit each.
+  readonly hosts: HostRepository = {
+    get: (id) => this.getHost(id),
+    findByBootMac: (mac) => this.findByBootMac(mac),
+    findByUuid: (uuid) => this.findByUuid(uuid),
+    findByHostname: (hostname) => this.findByHostname(hostname),
+    list: () => this.listHosts(),
+    save: (host, facts) => this.saveHost(host, facts),
+    touch: (id, at, ip) => {
+      this.touchHost(id, at, ip);
+    },
+    delete: (id) => this.deleteHost(id),
+    getFacts: (id) => this.getFacts(id),
+    saveInstallLog: (id, log) => this.saveInstallLog(id, log),
+    getInstallLog: (id) => this.getInstallLog(id),
+  };
+  readonly profiles: ProfileRepository = {
+    list: () => this.listProfiles(),
+    get: (name) => this.getProfile(name),
+    save: (profile) => this.saveProfile(profile),
+    delete: (name) => this.deleteProfile(name),
+  };
+  readonly rules: RuleRepository = {
+    list: () => this.listRules(),
+    get: (name) => this.getRule(name),
+    save: (rule) => this.saveRule(rule),
+    delete: (name) => this.deleteRule(name),
+  };
+  readonly settings: SettingsRepository = {
+    get: () => this.getSettings(),
+    save: (settings) => this.saveSettings(settings),
+  };
+  readonly users: UserRepository = {
+    list: () => this.listUsers(),
+    get: (name) => this.getUser(name),
+    findByTokenHash: (hash) => this.findUserByTokenHash(hash),
+    save: (user) => this.saveUser(user),
+    delete: (name) => this.deleteUser(name),
+  };
+  readonly installers: InstallerRepository = {
+    list: () => this.listInstallers(),
+    save: (installer) => this.saveInstaller(installer),
+    delete: (name) => this.deleteInstaller(name),
+  };
+  readonly audit: AuditRepository = {
+    append: (entry) => this.appendAudit(entry),
+    list: (query) => this.listAudit(query),
+  };
+  readonly templates: TemplateHistoryRepository = {
+    list: (name) => this.listTemplateVersions(name),
+    append: (version) => this.appendTemplateVersion(version),
+  };
+
   private constructor(
     private readonly dir: string,
     private readonly db: Low<Document>,
-    private readonly hosts: Map<string, Host>,
+    private readonly hostMap: Map<string, Host>,
     private readonly journal: HostJournal,
     private readonly options: StoreOptions,
   ) {
@@ -104,7 +169,7 @@ export class LowdbStore implements Store {
     );
     this.hostCommits = new WriteCoalescer(() => this.flushHosts());
     this.documentCommits = new WriteCoalescer(() => this.flushDocument());
-    for (const host of hosts.values()) this.index(host);
+    for (const host of hostMap.values()) this.index(host);
     for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
     this.loadAudit();
   }
@@ -194,33 +259,33 @@ export class LowdbStore implements Store {
     return new LowdbStore(dir, db, loaded.hosts, journal, options);
   }
 
-  async getHost(id: string): Promise<Host | undefined> {
-    return this.hosts.get(id);
+  private async getHost(id: string): Promise<Host | undefined> {
+    return this.hostMap.get(id);
   }
 
-  async findByBootMac(mac: string): Promise<Host | undefined> {
+  private async findByBootMac(mac: string): Promise<Host | undefined> {
     const id = this.byBootMac.get(mac);
-    return id ? this.hosts.get(id) : undefined;
+    return id ? this.hostMap.get(id) : undefined;
   }
 
-  async findByUuid(uuid: string): Promise<Host | undefined> {
+  private async findByUuid(uuid: string): Promise<Host | undefined> {
     const id = this.byUuid.get(uuid);
-    return id ? this.hosts.get(id) : undefined;
+    return id ? this.hostMap.get(id) : undefined;
   }
 
-  async findByHostname(hostname: string): Promise<Host | undefined> {
+  private async findByHostname(hostname: string): Promise<Host | undefined> {
     const id = this.byHostname.get(hostname.toLowerCase());
-    return id ? this.hosts.get(id) : undefined;
+    return id ? this.hostMap.get(id) : undefined;
   }
 
-  async listHosts(): Promise<Host[]> {
-    return [...this.hosts.values()].sort((a, b) => (a.last_seen_at < b.last_seen_at ? 1 : a.last_seen_at > b.last_seen_at ? -1 : 0));
+  private async listHosts(): Promise<Host[]> {
+    return [...this.hostMap.values()].sort((a, b) => (a.last_seen_at < b.last_seen_at ? 1 : a.last_seen_at > b.last_seen_at ? -1 : 0));
   }
 
-  saveHost(host: Host, facts?: Facts): Promise<void> {
-    const previous = this.hosts.get(host.id);
+  private saveHost(host: Host, facts?: Facts): Promise<void> {
+    const previous = this.hostMap.get(host.id);
     if (previous) this.unindex(previous);
-    this.hosts.set(host.id, host);
+    this.hostMap.set(host.id, host);
     this.index(host);
     this.pendingHosts.add(host.id);
     this.pendingDeletes.delete(host.id);
@@ -228,91 +293,91 @@ export class LowdbStore implements Store {
     return this.durable(false);
   }
 
-  touchHost(id: string, at: string, ip: string): void {
-    const host = this.hosts.get(id);
+  private touchHost(id: string, at: string, ip: string): void {
+    const host = this.hostMap.get(id);
     if (!host) return;
     host.last_seen_at = at;
     host.last_seen_ip = ip;
   }
 
-  deleteHost(id: string): Promise<boolean> {
-    const host = this.hosts.get(id);
+  private deleteHost(id: string): Promise<boolean> {
+    const host = this.hostMap.get(id);
     if (!host) return Promise.resolve(false);
     this.unindex(host);
-    this.hosts.delete(id);
+    this.hostMap.delete(id);
     this.pendingHosts.delete(id);
     this.pendingDeletes.add(id);
     this.pendingFacts.set(id, null);
     return this.durable(false).then(() => true);
   }
 
-  async getFacts(id: string): Promise<Facts | undefined> {
+  private async getFacts(id: string): Promise<Facts | undefined> {
     const pending = this.pendingFacts.get(id);
     if (pending !== undefined) return pending ?? undefined;
     return this.journal.readFacts(id);
   }
 
-  async listProfiles(): Promise<Profile[]> {
+  private async listProfiles(): Promise<Profile[]> {
     return Object.values(this.db.data.profiles).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async getProfile(name: string): Promise<Profile | undefined> {
+  private async getProfile(name: string): Promise<Profile | undefined> {
     return Object.hasOwn(this.db.data.profiles, name) ? this.db.data.profiles[name] : undefined;
   }
 
-  saveProfile(profile: Profile): Promise<void> {
+  private saveProfile(profile: Profile): Promise<void> {
     this.db.data.profiles[profile.name] = profile;
     return this.durable(true);
   }
 
-  deleteProfile(name: string): Promise<boolean> {
+  private deleteProfile(name: string): Promise<boolean> {
     if (!Object.hasOwn(this.db.data.profiles, name)) return Promise.resolve(false);
     delete this.db.data.profiles[name];
     return this.durable(true).then(() => true);
   }
 
-  async listRules(): Promise<Rule[]> {
+  private async listRules(): Promise<Rule[]> {
     return Object.values(this.db.data.rules).sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
   }
 
-  async getRule(name: string): Promise<Rule | undefined> {
+  private async getRule(name: string): Promise<Rule | undefined> {
     return Object.hasOwn(this.db.data.rules, name) ? this.db.data.rules[name] : undefined;
   }
 
-  saveRule(rule: Rule): Promise<void> {
+  private saveRule(rule: Rule): Promise<void> {
     this.db.data.rules[rule.name] = rule;
     return this.durable(true);
   }
 
-  deleteRule(name: string): Promise<boolean> {
+  private deleteRule(name: string): Promise<boolean> {
     if (!Object.hasOwn(this.db.data.rules, name)) return Promise.resolve(false);
     delete this.db.data.rules[name];
     return this.durable(true).then(() => true);
   }
 
-  async getSettings(): Promise<Settings> {
+  private async getSettings(): Promise<Settings> {
     return this.db.data.settings;
   }
 
-  saveSettings(settings: Settings): Promise<void> {
+  private saveSettings(settings: Settings): Promise<void> {
     this.db.data.settings = settings;
     return this.durable(true);
   }
 
-  async listUsers(): Promise<User[]> {
+  private async listUsers(): Promise<User[]> {
     return Object.values(this.db.data.users).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async getUser(name: string): Promise<User | undefined> {
+  private async getUser(name: string): Promise<User | undefined> {
     return Object.hasOwn(this.db.data.users, name) ? this.db.data.users[name] : undefined;
   }
 
-  async findUserByTokenHash(hash: string): Promise<User | undefined> {
+  private async findUserByTokenHash(hash: string): Promise<User | undefined> {
     const name = this.byTokenHash.get(hash);
     return name ? this.db.data.users[name] : undefined;
   }
 
-  saveUser(user: User): Promise<void> {
+  private saveUser(user: User): Promise<void> {
     const previous = this.db.data.users[user.name];
     for (const t of previous?.tokens ?? []) this.byTokenHash.delete(t.hash);
     this.db.data.users[user.name] = user;
@@ -320,7 +385,7 @@ export class LowdbStore implements Store {
     return this.durable(true);
   }
 
-  deleteUser(name: string): Promise<boolean> {
+  private deleteUser(name: string): Promise<boolean> {
     const user = this.db.data.users[name];
     if (!user) return Promise.resolve(false);
     for (const t of user.tokens) this.byTokenHash.delete(t.hash);
@@ -331,13 +396,13 @@ export class LowdbStore implements Store {
   // The trail stays one list in append order (the file format of before: an older trail loads, an
   // older Kickstand reads this one); what changed is eviction, which takes the oldest entry of the
   // kind that overflowed, never of another (audit/audit.ts).
-  appendAudit(entry: AuditEntry): Promise<void> {
+  private appendAudit(entry: AuditEntry): Promise<void> {
     this.db.data.audit.push({ ...entry, seq: ++this.auditSeq });
     this.countAudit(auditKind(entry.action), 1);
     return this.durable(true);
   }
 
-  async listAudit(query: AuditQuery = { limit: Number.MAX_SAFE_INTEGER }): Promise<AuditEntry[]> {
+  private async listAudit(query: AuditQuery = { limit: Number.MAX_SAFE_INTEGER }): Promise<AuditEntry[]> {
     const trail = this.db.data.audit;
     const found: AuditEntry[] = [];
     const prefix = query.action?.endsWith('*') ? query.action.slice(0, -1) : undefined;
@@ -353,7 +418,7 @@ export class LowdbStore implements Store {
   }
 
   // Install logs are up to 64 KiB of text per failed host: beside the document, one file each.
-  async saveInstallLog(id: string, log: string): Promise<void> {
+  private async saveInstallLog(id: string, log: string): Promise<void> {
     try {
       await writeFileAtomic(this.logFile(id), log);
     } catch (err) {
@@ -361,20 +426,20 @@ export class LowdbStore implements Store {
     }
   }
 
-  async getInstallLog(id: string): Promise<string | undefined> {
+  private async getInstallLog(id: string): Promise<string | undefined> {
     return readFile(this.logFile(id), 'utf-8').catch(() => undefined);
   }
 
-  async listInstallers(): Promise<Installer[]> {
+  private async listInstallers(): Promise<Installer[]> {
     return Object.values(this.db.data.installers).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  saveInstaller(installer: Installer): Promise<void> {
+  private saveInstaller(installer: Installer): Promise<void> {
     this.db.data.installers[installer.name] = installer;
     return this.durable(true);
   }
 
-  deleteInstaller(name: string): Promise<boolean> {
+  private deleteInstaller(name: string): Promise<boolean> {
     if (!Object.hasOwn(this.db.data.installers, name)) return Promise.resolve(false);
     delete this.db.data.installers[name];
     return this.durable(true).then(() => true);
@@ -382,7 +447,7 @@ export class LowdbStore implements Store {
 
   // Template history lives beside the hot document, one file per template: versions are whole files
   // and only grow, and a save is rare, so it is written at once rather than in the group commit.
-  async listTemplateVersions(name: string): Promise<TemplateVersion[]> {
+  private async listTemplateVersions(name: string): Promise<TemplateVersion[]> {
     try {
       return JSON.parse(await readFile(this.historyFile(name), 'utf-8')) as TemplateVersion[];
     } catch (err) {
@@ -391,7 +456,7 @@ export class LowdbStore implements Store {
     }
   }
 
-  appendTemplateVersion(version: TemplateVersion): Promise<void> {
+  private appendTemplateVersion(version: TemplateVersion): Promise<void> {
     const write = async () => {
       const versions = await this.listTemplateVersions(version.name);
       versions.push(version);
@@ -442,7 +507,7 @@ export class LowdbStore implements Store {
    *  then, a compaction. */
   private async flushHosts(): Promise<void> {
     const batch = [...this.pendingFacts];
-    const saves = [...this.pendingHosts].map((id) => this.hosts.get(id)).filter((h): h is Host => h !== undefined);
+    const saves = [...this.pendingHosts].map((id) => this.hostMap.get(id)).filter((h): h is Host => h !== undefined);
     const deletions = [...this.pendingDeletes];
     this.pendingHosts.clear();
     this.pendingDeletes.clear();
@@ -455,7 +520,7 @@ export class LowdbStore implements Store {
     } catch (err) {
       // Not written: keep it pending, so a retry (once the disk is back) writes it.
       for (const h of saves) if (!this.pendingDeletes.has(h.id)) this.pendingHosts.add(h.id);
-      for (const d of deletions) if (!this.hosts.has(d)) this.pendingDeletes.add(d);
+      for (const d of deletions) if (!this.hostMap.has(d)) this.pendingDeletes.add(d);
       this.refused(err);
       throw err;
     }
@@ -467,9 +532,9 @@ export class LowdbStore implements Store {
         this.log?.warn({ err, file: this.logFile(id) }, 'could not remove the install log of a deleted host'),
       );
     }
-    if (Date.now() >= this.compactNotBefore && this.journal.needsCompaction(this.hosts.size)) {
+    if (Date.now() >= this.compactNotBefore && this.journal.needsCompaction(this.hostMap.size)) {
       try {
-        await this.journal.compact(this.hosts);
+        await this.journal.compact(this.hostMap);
       } catch (err) {
         // The journal is as it was (the temp file is removed): only space is wasted. Try again later.
         const retryMs = this.options.compactRetryMs ?? 60_000;

@@ -54,7 +54,7 @@ export async function saveTemplate(
 
   return deps.templatesLock.run(async () => {
     const root = deps.config.templatesDir;
-    const history = await deps.store.listTemplateVersions(name);
+    const history = await deps.store.templates.list(name);
     const onDisk = await readTemplateFile(root, name);
     let latest = history.at(-1);
     if (request.base_sha256 !== undefined && request.base_sha256 !== (onDisk === undefined ? '' : sha256(onDisk))) {
@@ -72,7 +72,7 @@ export async function saveTemplate(
       latest = version(name, (latest?.version ?? 0) + 1, onDisk, 'disk', 'import', {
         message: latest ? 'changed on disk outside Kickstand' : 'as found on disk',
       });
-      await deps.store.appendTemplateVersion(latest);
+      await deps.store.templates.append(latest);
     }
     if (latest && latest.content === content && onDisk !== undefined) return { version: latest, changed: false };
 
@@ -82,7 +82,7 @@ export async function saveTemplate(
     });
     await writeTemplateFile(root, name, content);
     try {
-      await deps.store.appendTemplateVersion(next);
+      await deps.store.templates.append(next);
     } catch (err) {
       // No history, no change: put the running version back rather than serve an unrecorded one.
       if (onDisk !== undefined) await writeTemplateFile(root, name, onDisk).catch(() => undefined);
@@ -109,7 +109,7 @@ export async function rollbackTemplate(
   actor: string,
   base_sha256?: string,
 ): Promise<SaveResult> {
-  const old = (await deps.store.listTemplateVersions(checkTemplateName(name))).find((v) => v.version === target);
+  const old = (await deps.store.templates.list(checkTemplateName(name))).find((v) => v.version === target);
   if (!old) throw errors.templateVersionNotFound(name, target);
   return saveTemplate(deps, { name, content: old.content, ...(base_sha256 !== undefined ? { base_sha256 } : {}) }, actor, {
     action: 'rollback',
@@ -121,7 +121,7 @@ export interface TemplateView {
   name: string;
   /** The text in service, or undefined for a name with no file yet. */
   content?: string;
-  versions: TemplateVersion[];
+  versions: ReadonlyArray<Readonly<TemplateVersion>>;
   /** The version the running text is, when it is one recorded here (not when changed on disk). */
   current?: number;
   /** sha256 of the running text ("" when there is no file): what a save sends back as base_sha256. */
@@ -130,7 +130,7 @@ export interface TemplateView {
 
 export async function readTemplate(deps: Pick<Deps, 'config' | 'store'>, name: string): Promise<TemplateView> {
   checkTemplateName(name);
-  const [content, versions] = await Promise.all([readTemplateFile(deps.config.templatesDir, name), deps.store.listTemplateVersions(name)]);
+  const [content, versions] = await Promise.all([readTemplateFile(deps.config.templatesDir, name), deps.store.templates.list(name)]);
   const latest = versions.at(-1);
   return {
     name,

@@ -93,8 +93,8 @@ interface Subject {
 
 async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewRequest): Promise<Subject> {
   if (request.host) {
-    const host = await deps.store.getHost(request.host);
-    const facts = host && (await deps.store.getFacts(host.id));
+    const host = await deps.store.hosts.get(request.host);
+    const facts = host && (await deps.store.hosts.getFacts(host.id));
     if (!host || !facts) throw errors.hostNotFound(request.host, 'host');
     return { host, facts, target: `host ${host.hostname ?? host.id}` };
   }
@@ -120,7 +120,7 @@ async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewReq
 
 async function profileParams(deps: Pick<Deps, 'store'>, name: string | undefined): Promise<Record<string, unknown>> {
   if (!name) return {};
-  const profile = await deps.store.getProfile(name);
+  const profile = await deps.store.profiles.get(name);
   if (!profile) throw errors.profileNotFound(name, 'profile');
   return profile.action === 'kickstart' ? profile.params : {};
 }

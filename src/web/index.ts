@@ -44,7 +44,7 @@ export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new Log
   };
 
   const loggedIn: RequestHandler = async (req, res, next) => {
-    const session = await sessions.current(cookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE], (name) => deps.store.getUser(name));
+    const session = await sessions.current(cookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE], (name) => deps.store.users.get(name));
     if (!session) {
       res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       return;

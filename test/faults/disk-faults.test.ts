@@ -172,7 +172,7 @@ describe('A full or read-only data dir (tmpfs)', () => {
       .expect(503);
     expect(template.body.error.message).toMatch(/^cannot write templates\/fedora\.ks\.njk\.json in the data dir: ENOSPC/);
     expect(await readFile(path.join(templates, 'fedora.ks.njk'), 'utf-8')).toBe(opened.content); // the running version stays
-    await expect(s.running.deps.store.saveInstallLog(polled.body.id, 'anaconda log tail')).rejects.toThrow(
+    await expect(s.running.deps.store.hosts.saveInstallLog(polled.body.id, 'anaconda log tail')).rejects.toThrow(
       /^cannot write logs\/\w+\.log in the data dir: ENOSPC/,
     );
     expect(await temps()).toEqual([]);
@@ -238,14 +238,14 @@ describe('A full or read-only data dir (tmpfs)', () => {
     const mac = (i: number) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
     // 1,000 records for 300 live hosts: one more record crosses the compaction threshold.
     for (let round = 0; round < 3; round++)
-      await Promise.all(Array.from({ length: 300 }, (_, i) => s.saveHost(host(id(i), mac(i), { hostname: `r${round}-${i}.example.com` }))));
-    await Promise.all(Array.from({ length: 100 }, (_, i) => s.saveHost(host(id(i), mac(i), { hostname: `r3-${i}.example.com` }))));
+      await Promise.all(Array.from({ length: 300 }, (_, i) => s.hosts.save(host(id(i), mac(i), { hostname: `r${round}-${i}.example.com` }))));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => s.hosts.save(host(id(i), mac(i), { hostname: `r3-${i}.example.com` }))));
     const file = path.join(dir, 'hosts.jsonl');
     await fillDisk();
     await freeDisk(3 * 4096); // room for one more record, not for a 150 KB snapshot
     const before = await readFile(file);
 
-    await s.saveHost(host(id(7), mac(7), { hostname: 'during.example.com' }));
+    await s.hosts.save(host(id(7), mac(7), { hostname: 'during.example.com' }));
     expect(
       warnings.some((w) => w.startsWith('journal compaction failed, hosts.jsonl is unchanged') && w.includes(`${file}.compact: ENOSPC`)),
     ).toBe(true);
@@ -255,12 +255,12 @@ describe('A full or read-only data dir (tmpfs)', () => {
     expect(await readdir(dir)).not.toContain('hosts.jsonl.compact');
 
     await freeDisk();
-    await s.saveHost(host(id(8), mac(8), { hostname: 'after.example.com' }));
+    await s.hosts.save(host(id(8), mac(8), { hostname: 'after.example.com' }));
     expect((await readFile(file, 'utf-8')).trim().split('\n')).toHaveLength(300);
     await s.close();
     const reopened = await LowdbStore.open(dir);
-    expect((await reopened.getHost(id(7)))?.hostname).toBe('during.example.com');
-    expect(await reopened.listHosts()).toHaveLength(300);
+    expect((await reopened.hosts.get(id(7)))?.hostname).toBe('during.example.com');
+    expect(await reopened.hosts.list()).toHaveLength(300);
     await reopened.close();
     await rm(dir, { recursive: true });
   });

@@ -95,8 +95,8 @@ describe('GET /boot/ipxe?mac= from somewhere else', () => {
       .send({ profile: 'to-debian' })
       .expect(200);
     // Tests talk from 127.0.0.1: move the machine elsewhere (its facts report 192.0.2.50).
-    const stored = await srv.running.deps.store.getHost(reg.id);
-    await srv.running.deps.store.saveHost({ ...stored!, last_seen_ip: '192.0.2.99' });
+    const stored = await srv.running.deps.store.hosts.get(reg.id);
+    await srv.running.deps.store.hosts.save({ ...stored!, last_seen_ip: '192.0.2.99' });
     const probe = await request(srv.url).get(`/boot/ipxe?mac=${mac}`).expect(200);
     expect(probe.text).toContain('inst.ks=http://192.0.2.10:8080/ks');
     expect(probe.text).not.toContain('debian');
@@ -104,7 +104,7 @@ describe('GET /boot/ipxe?mac= from somewhere else', () => {
     expect(host.state).toBe('assigned');
     expect(host.events.at(-1).type).toBe('assigned');
     // From the machine's own address it is delivered.
-    await srv.running.deps.store.saveHost({ ...(await srv.running.deps.store.getHost(reg.id))!, last_seen_ip: '127.0.0.1' });
+    await srv.running.deps.store.hosts.save({ ...(await srv.running.deps.store.hosts.get(reg.id))!, last_seen_ip: '127.0.0.1' });
     expect((await request(srv.url).get(`/boot/ipxe?mac=${mac}`).expect(200)).text).toContain('kernel http://192.0.2.30/debian/linux');
     expect((await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}`)).expect(200)).body.state).toBe('provisioning');
   });

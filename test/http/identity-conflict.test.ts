@@ -253,8 +253,8 @@ describe('automatic release (KICKSTAND_CONFLICT_RELEASE_AFTER)', () => {
       // The original polled a moment ago: refused.
       await pollVia(auto.url, claim).expect(409);
       // Move the original's last poll two minutes back instead of waiting.
-      const stored = await auto.running.deps.store.getHost(reg.id);
-      await auto.running.deps.store.saveHost({ ...stored!, last_seen_at: new Date(Date.now() - 2 * 60_000).toISOString() });
+      const stored = await auto.running.deps.store.hosts.get(reg.id);
+      await auto.running.deps.store.hosts.save({ ...stored!, last_seen_at: new Date(Date.now() - 2 * 60_000).toISOString() });
       const res = await pollVia(auto.url, claim).expect(200);
       expect(res.headers['x-kickstand-action']).toBe('kickstart');
       await pollVia(auto.url, reg).expect(401);
@@ -391,8 +391,8 @@ describe('boot keys', () => {
   it('When iPXE asks with ?mac= of a keyed host, then the key is on the line only from the host’s own address', async () => {
     const { reg, facts, key } = await keyed();
     expect((await request(srv.url).get(`/boot/ipxe?mac=${facts.boot_mac}`).expect(200)).text).toContain(`kickstand.key=${key}`);
-    const stored = await srv.running.deps.store.getHost(reg.id);
-    await srv.running.deps.store.saveHost({ ...stored!, last_seen_ip: '192.0.2.99', summary: { ...stored!.summary, ip: '192.0.2.99' } });
+    const stored = await srv.running.deps.store.hosts.get(reg.id);
+    await srv.running.deps.store.hosts.save({ ...stored!, last_seen_ip: '192.0.2.99', summary: { ...stored!.summary, ip: '192.0.2.99' } });
     expect((await request(srv.url).get(`/boot/ipxe?mac=${facts.boot_mac}`).expect(200)).text).not.toContain('kickstand.key=');
   });
 });

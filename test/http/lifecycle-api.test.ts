@@ -199,8 +199,8 @@ describe('token time-to-live', () => {
     expect(Date.parse(h.token_expires_at) - Date.now()).toBeGreaterThan(23.9 * 3600_000);
     expect(Date.parse(h.token_expires_at) - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
     // Move the host's clock instead of waiting a day: its expiry in the past.
-    const stored = await srv.running.deps.store.getHost(reg.id);
-    await srv.running.deps.store.saveHost({ ...stored!, token_expires_at: new Date(Date.now() - 1000).toISOString() });
+    const stored = await srv.running.deps.store.hosts.get(reg.id);
+    await srv.running.deps.store.hosts.save({ ...stored!, token_expires_at: new Date(Date.now() - 1000).toISOString() });
     await expectTokenDead(reg);
     expect((await hostOf(reg.id)).state).toBe('provisioning');
   });
@@ -294,8 +294,8 @@ describe('source IP on the timeline', () => {
     const reg = await register();
     const h = await hostOf(reg.id);
     // Tests all talk from 127.0.0.1: give the machine another address so the two can be told apart.
-    const stored = await srv.running.deps.store.getHost(reg.id);
-    await srv.running.deps.store.saveHost({ ...stored!, last_seen_ip: '192.0.2.77' });
+    const stored = await srv.running.deps.store.hosts.get(reg.id);
+    await srv.running.deps.store.hosts.save({ ...stored!, last_seen_ip: '192.0.2.77' });
     await admin(request(srv.url).post('/api/v1/profiles')).send({ name: 'ip-reboot', action: 'reboot' }).expect(201);
     await admin(request(srv.url).post('/api/v1/rules'))
       .send({ name: 'ip-rule', expression: `boot_mac == "${h.boot_mac}"`, profile: 'ip-reboot' })

@@ -44,7 +44,7 @@ async function renderer(
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   kickstarts = createKickstartEnvironment(dir, { watch: false });
   let factsRead = 0;
-  const store = { getFacts: async () => (factsRead++, facts) } as unknown as Store;
+  const store = { hosts: { getFacts: async () => (factsRead++, facts) } } as unknown as Store;
   const deps = { kickstarts, store, renderCache: new RenderCache(), secrets: new SecretBox(randomBytes(32)) };
   return { deps, dir, factsRead: () => factsRead };
 }
@@ -80,7 +80,7 @@ describe('renderer', () => {
 
   it('When the facts cannot be read, then the render is refused with STORAGE_UNAVAILABLE', async () => {
     const { deps } = await renderer();
-    const broken = { ...deps, store: { getFacts: async () => undefined } as unknown as Store };
+    const broken = { ...deps, store: { hosts: { getFacts: async () => undefined } } as unknown as Store };
     await expect(renderAnswer(broken, host, assignment, URL)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
   });
 

@@ -115,7 +115,7 @@ describe('GET /boot/* without credentials', () => {
     const formats = ['cmdline', 'pxelinux', 'grub', 'ipxe', 'dvd'];
     const missing = await Promise.all(formats.map(ask));
     await api.post('/api/v1/profiles', { name: 'later-one', action: 'reboot' }).expect(201);
-    const lookups = vi.spyOn(srv.running.deps.store, 'getProfile');
+    const lookups = vi.spyOn(srv.running.deps.store.profiles, 'get');
     const notBootable = await Promise.all(formats.map(ask));
     await api.put('/api/v1/profiles/later-one', { action: 'reboot', bootable: true }).expect(200);
     lookups.mockClear();

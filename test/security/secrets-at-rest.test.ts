@@ -201,16 +201,16 @@ describe('secret params at rest and in answers', () => {
     await srv.stop();
     // Written as an older version did: straight into the store, nothing protected.
     const store = await LowdbStore.open(dir);
-    const host = (await store.getHost(h.id))!;
+    const host = (await store.hosts.get(h.id))!;
     const params = { root_password: secret('old-Root-pass-555'), api_key: secret('old-key-eeee5555'), site: 'old' };
-    await store.saveHost({
+    await store.hosts.save({
       ...host,
       state: 'assigned',
       hostname: 'old.example.com',
       assignment: { action: 'kickstart', template: 'secrets.ks.njk', params },
     });
     const now = new Date().toISOString();
-    await store.saveProfile({
+    await store.profiles.save({
       name: 'old',
       action: 'kickstart',
       template: 'secrets.ks.njk',

@@ -181,12 +181,12 @@ describe('log hygiene', () => {
       .expect(201);
 
     // An internal error while credentials are in flight (API, web page, fast poll).
-    const store = srv.running.deps.store as unknown as Record<string, unknown>;
-    const saved = { listHosts: store.listHosts, getHost: store.getHost };
+    const store = srv.running.deps.store.hosts as unknown as Record<string, unknown>;
+    const saved = { list: store.list, get: store.get };
     const bug = () => {
       throw new Error('boom');
     };
-    Object.assign(store, { listHosts: bug, getHost: bug });
+    Object.assign(store, { list: bug, get: bug });
     try {
       await request(srv.url).get(`/api/v1/hosts?token=${srv.adminToken}`).set(admin()).expect(500);
       await web.agent.get('/hosts').set('Accept', 'text/html').expect(500);

@@ -43,7 +43,7 @@ function fetchStubFrom(localAddress: string, srv: TestServer, mac: string): Prom
 async function eventsOf(srv: TestServer, id: string): Promise<HostEvent[]> {
   // Notes are written under the hosts lock after the answer: once the lock is free, all are in.
   await srv.running.deps.hostsLock.run(() => undefined);
-  return (await srv.running.deps.store.getHost(id))!.events;
+  return (await srv.running.deps.store.hosts.get(id))!.events;
 }
 const sightings = (events: HostEvent[]) => events.filter((e) => e.type === 'stub-fetched');
 const kept = (events: HostEvent[]) => events.filter((e) => !CHATTY_EVENTS.has(e.type));
@@ -73,7 +73,7 @@ describe('a host’s timeline under a flood of GET /ks with its MAC', () => {
     const srv = await service('0'); // no per-client limit: this is about the timeline itself
     const mac = '52:54:00:00:4d:01';
     const { id, before } = await hostWithHistory(srv, mac);
-    const saves = vi.spyOn(srv.running.deps.store, 'saveHost');
+    const saves = vi.spyOn(srv.running.deps.store.hosts, 'save');
 
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = Date.parse('2026-12-01T10:00:00Z');

@@ -38,16 +38,16 @@ const FLOOD = 6000;
 describe('audit kinds', () => {
   it('When 6,000 entries of any one kind flood the trail, then no entry of another kind is pushed out, and that kind keeps its cap', async () => {
     const store = await openStore(await tempDir('kickstand-audit-'));
-    for (const e of SECURITY) await store.appendAudit(e);
+    for (const e of SECURITY) await store.audit.append(e);
     // Chatty changes, then each flood a caller can cause: a viewer minting tokens, an author previewing,
     // anyone logging in or failing to.
     const flooded = new Set<string>();
     for (const action of ['host.reset', 'profile.create', 'token.create', 'template.preview', 'login', 'login.failure']) {
       flooded.add(auditKind(action));
-      await Promise.all(Array.from({ length: FLOOD }, (_, i) => store.appendAudit(entry(action, `flood-${i}`, 'mallory'))));
-      const kept = (await store.listAudit()).map(line);
+      await Promise.all(Array.from({ length: FLOOD }, (_, i) => store.audit.append(entry(action, `flood-${i}`, 'mallory'))));
+      const kept = (await store.audit.list()).map(line);
       for (const e of SECURITY) if (!flooded.has(auditKind(e.action))) expect(kept, `${action} flood`).toContain(line(e));
-      const ofKind = (await store.listAudit()).filter((e) => auditKind(e.action) === auditKind(action));
+      const ofKind = (await store.audit.list()).filter((e) => auditKind(e.action) === auditKind(action));
       const cap = AUDIT_CAPS[auditKind(action)];
       expect(ofKind.length).toBeGreaterThanOrEqual(cap);
       expect(ofKind.length).toBeLessThanOrEqual(cap + Math.max(10, cap / 100));
@@ -64,23 +64,23 @@ describe('audit kinds', () => {
       JSON.stringify({ format: 2, profiles: {}, rules: {}, settings: { auto_provision: false }, users: {}, audit: old, installers: {} }),
     );
     const store = await openStore(dir);
-    const all = await store.listAudit();
+    const all = await store.audit.list();
     expect(all.length).toBe(1 + AUDIT_CAPS.other);
     expect(all[0]!.target).toBe('h4998');
     expect(all.at(-1)!.action).toBe('user.delete');
     expect(all.every((e, i) => i === 0 || e.seq! < all[i - 1]!.seq!)).toBe(true);
 
-    await store.appendAudit(entry('login', 'dave', 'dave'));
-    const page1 = await store.listAudit({ limit: 2, actor: 'ops' });
+    await store.audit.append(entry('login', 'dave', 'dave'));
+    const page1 = await store.audit.list({ limit: 2, actor: 'ops' });
     expect(page1.map((e) => e.target)).toEqual(['h4998', 'h4997']);
-    const page2 = await store.listAudit({ limit: 2, actor: 'ops', before: page1[1]!.seq! });
+    const page2 = await store.audit.list({ limit: 2, actor: 'ops', before: page1[1]!.seq! });
     expect(page2.map((e) => e.target)).toEqual(['h4996', 'h4995']);
-    expect((await store.listAudit({ limit: 10, action: 'user.*' })).map(line)).toEqual(['user.delete carol']);
-    expect((await store.listAudit({ limit: 10, target: 'dave' })).map(line)).toEqual(['login dave']);
+    expect((await store.audit.list({ limit: 10, action: 'user.*' })).map(line)).toEqual(['user.delete carol']);
+    expect((await store.audit.list({ limit: 10, target: 'dave' })).map(line)).toEqual(['login dave']);
     await store.close();
 
     // Written back with seqs: the next open gives the same order and numbers.
     const again = await openStore(dir);
-    expect((await again.listAudit({ limit: 3 })).map((e) => e.seq)).toEqual([old.length + 1, all[0]!.seq, all[1]!.seq]);
+    expect((await again.audit.list({ limit: 3 })).map((e) => e.seq)).toEqual([old.length + 1, all[0]!.seq, all[1]!.seq]);
   });
 });

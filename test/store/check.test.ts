@@ -9,12 +9,12 @@ import { host } from './fixtures.js';
 async function dataDir(): Promise<string> {
   const dir = await tempDir('kickstand-check-');
   const s = await LowdbStore.open(dir);
-  await s.saveProfile({ name: 'web', action: 'reboot' } as never);
-  await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'), {
+  await s.profiles.save({ name: 'web', action: 'reboot' } as never);
+  await s.hosts.save(host('aaaaaaaaaaaa', '02:00:00:00:00:01'), {
     boot_mac: '02:00:00:00:00:01',
     nics: [{ name: 'eth0', mac: '02:00:00:00:00:01' }],
   });
-  await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), {
+  await s.hosts.save(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), {
     boot_mac: '02:00:00:00:00:02',
     nics: [{ name: 'eth1', mac: '02:00:00:00:00:02' }],
   });
@@ -80,7 +80,7 @@ describe('kickstand data check', () => {
     await writeFile(path.join(dir, 'hosts.jsonl.compact'), 'the service is compacting');
     const before = (await readdir(dir)).sort();
     const s = await LowdbStore.open(dir);
-    expect(await s.listHosts()).toHaveLength(2);
+    expect(await s.hosts.list()).toHaveLength(2);
     await s.close();
     expect(await readFile(file, 'utf-8')).toBe(inProgress);
     expect((await readdir(dir)).sort()).toEqual(before);

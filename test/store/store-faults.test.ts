@@ -48,11 +48,11 @@ describe('LowdbStore when the disk refuses writes', () => {
     const dir = await tempDir('kickstand-faults-');
     const { lines, log } = memoryLog();
     const s = await LowdbStore.open(dir, { log, retryMs: 20 });
-    await s.saveProfile(profile('before'));
+    await s.profiles.save(profile('before'));
     const document = await readFile(path.join(dir, 'kickstand.json'));
     await mkdir(path.join(dir, '.kickstand.json.tmp'));
 
-    const refused = s.saveProfile(profile('during'));
+    const refused = s.profiles.save(profile('during'));
     await expect(refused).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       status: 503,
@@ -63,7 +63,7 @@ describe('LowdbStore when the disk refuses writes', () => {
     );
     expect(bytes(await readFile(path.join(dir, 'kickstand.json')))).toEqual(bytes(document));
     // The journal is another file with its own commit: machines keep registering.
-    await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'));
+    await s.hosts.save(host('aaaaaaaaaaaa', '02:00:00:00:00:01'));
     // One log line for the episode, naming the file and the errno (each 503 is logged by the error handler).
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors.length).toBe(1);
@@ -75,8 +75,8 @@ describe('LowdbStore when the disk refuses writes', () => {
     await until(async () => lines.some((l) => l.msg.startsWith('the data dir takes writes again')));
     await s.close();
     const again = await LowdbStore.open(dir);
-    expect((await again.listProfiles()).map((p) => p.name)).toEqual(['before', 'during']);
-    expect(await again.getHost('aaaaaaaaaaaa')).toBeDefined();
+    expect((await again.profiles.list()).map((p) => p.name)).toEqual(['before', 'during']);
+    expect(await again.hosts.get('aaaaaaaaaaaa')).toBeDefined();
     await again.close();
   });
 
@@ -85,7 +85,7 @@ describe('LowdbStore when the disk refuses writes', () => {
     const s = await LowdbStore.open(dir, { retryMs: 50 });
     const journal = (s as unknown as { journal: { appender: FileHandle } }).journal;
     await journal.appender.close();
-    await expect(s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] })).rejects.toMatchObject({
+    await expect(s.hosts.save(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] })).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/^cannot write hosts\.jsonl in the data dir: EBADF/),
     });
@@ -93,7 +93,7 @@ describe('LowdbStore when the disk refuses writes', () => {
     await until(async () => (await readFile(path.join(dir, 'hosts.jsonl'), 'utf-8')).includes('bbbbbbbbbbbb'));
     await s.close();
     const again = await LowdbStore.open(dir);
-    expect((await again.getFacts('bbbbbbbbbbbb'))?.boot_mac).toBe('02:00:00:00:00:02');
+    expect((await again.hosts.getFacts('bbbbbbbbbbbb'))?.boot_mac).toBe('02:00:00:00:00:02');
     await again.close();
   });
 
@@ -101,7 +101,7 @@ describe('LowdbStore when the disk refuses writes', () => {
     const dir = await tempDir('kickstand-faults-');
     const s = await LowdbStore.open(dir);
     await mkdir(path.join(dir, 'logs', 'cccccccccccc.log.tmp', 'x'), { recursive: true });
-    await expect(s.saveInstallLog('cccccccccccc', 'anaconda said no')).rejects.toMatchObject({
+    await expect(s.hosts.saveInstallLog('cccccccccccc', 'anaconda said no')).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/^cannot write logs\/cccccccccccc\.log in the data dir: EISDIR/),
     });
@@ -115,13 +115,13 @@ describe('LowdbStore when the disk refuses writes', () => {
       action: 'create',
     } as TemplateVersion;
     await mkdir(path.join(dir, 'templates', 'snippets%2Fnet.njk.json.tmp', 'x'), { recursive: true });
-    await expect(s.appendTemplateVersion(version)).rejects.toThrow(
+    await expect(s.templates.append(version)).rejects.toThrow(
       /^cannot write templates\/snippets%2Fnet\.njk\.json in the data dir: EISDIR/,
     );
     // The next append (disk back) is not stuck behind the failed one.
     await rm(path.join(dir, 'templates', 'snippets%2Fnet.njk.json.tmp'), { recursive: true });
-    await s.appendTemplateVersion(version);
-    expect(await s.listTemplateVersions('snippets/net.njk')).toHaveLength(1);
+    await s.templates.append(version);
+    expect(await s.templates.list('snippets/net.njk')).toHaveLength(1);
     expect(await readdir(path.join(dir, 'templates'))).toEqual(['snippets%2Fnet.njk.json']);
     await s.close();
   });
@@ -131,9 +131,9 @@ describe('LowdbStore with a damaged data file at start', () => {
   async function dataDir(): Promise<string> {
     const dir = await tempDir('kickstand-corrupt-');
     const s = await LowdbStore.open(dir);
-    await s.saveProfile(profile('web'));
-    await s.saveHost(host('aaaaaaaaaaaa', '02:00:00:00:00:01'));
-    await s.saveHost(host('bbbbbbbbbbbb', '02:00:00:00:00:02'));
+    await s.profiles.save(profile('web'));
+    await s.hosts.save(host('aaaaaaaaaaaa', '02:00:00:00:00:01'));
+    await s.hosts.save(host('bbbbbbbbbbbb', '02:00:00:00:00:02'));
     await s.close();
     return dir;
   }
@@ -146,7 +146,7 @@ describe('LowdbStore with a damaged data file at start', () => {
     for (const name of ['kickstand.json', 'hosts.jsonl']) {
       expect(bytes(await readFile(path.join(dir, `${name}.last-good`)))).toEqual(bytes(await readFile(path.join(dir, name))));
     }
-    await s.saveHost(host('cccccccccccc', '02:00:00:00:00:03'));
+    await s.hosts.save(host('cccccccccccc', '02:00:00:00:00:03'));
     await s.close();
     expect((await readdir(dir)).sort()).toEqual([
       'hosts.jsonl',
@@ -180,7 +180,7 @@ describe('LowdbStore with a damaged data file at start', () => {
     // The documented recovery: put the last good copy back.
     await copyFile(`${file}.last-good`, file);
     const s = await LowdbStore.open(dir);
-    expect((await s.listProfiles()).map((p) => p.name)).toEqual(['web']);
+    expect((await s.profiles.list()).map((p) => p.name)).toEqual(['web']);
     await s.close();
   });
 
@@ -200,7 +200,7 @@ describe('LowdbStore with a damaged data file at start', () => {
     // Recovery by keeping what is before the offset (docs: head -c OFFSET).
     await writeFile(file, (await readFile(file)).subarray(0, offset));
     const s = await LowdbStore.open(dir);
-    expect((await s.listHosts()).map((h) => h.id)).toEqual(['aaaaaaaaaaaa']);
+    expect((await s.hosts.list()).map((h) => h.id)).toEqual(['aaaaaaaaaaaa']);
     await s.close();
   });
 

@@ -144,10 +144,10 @@ class Fixtures {
   /** Named things the routes act on; whatever a DELETE took is made again. */
   async ensureNamed(): Promise<void> {
     const store = this.srv.running.deps.store;
-    if (!(await store.getProfile('fuzz-profile'))) await this.json('POST', '/api/v1/profiles', { name: 'fuzz-profile', action: 'reboot' });
-    if (!(await store.getRule('fuzz-rule')))
+    if (!(await store.profiles.get('fuzz-profile'))) await this.json('POST', '/api/v1/profiles', { name: 'fuzz-profile', action: 'reboot' });
+    if (!(await store.rules.get('fuzz-rule')))
       await this.json('POST', '/api/v1/rules', { name: 'fuzz-rule', expression: 'memory_mib > 1048576', profile: 'fuzz-profile' });
-    if (!(await store.getUser('fuzzer')))
+    if (!(await store.users.get('fuzzer')))
       await this.json('POST', '/api/v1/users', { name: 'fuzzer', role: 'admin', password: 'fuzzer-password-123' });
     const me = await this.req({ method: 'GET', path: '/api/v1/me', headers: { authorization: `Bearer ${this.userToken}` } });
     if (me.status !== 200) {
@@ -170,7 +170,7 @@ class Fixtures {
         version: '9.4',
         repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os',
       });
-    const versions = await store.listTemplateVersions('fuzz/base.njk');
+    const versions = await store.templates.list('fuzz/base.njk');
     if (versions.length < 2) {
       await this.json('PUT', '/api/v1/templates/fuzz/base.njk', { content: 'text\n' });
       await this.json('PUT', '/api/v1/templates/fuzz/base.njk', { content: 'text\nreboot\n' });

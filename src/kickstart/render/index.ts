@@ -69,7 +69,7 @@ export async function renderAnswer(
   assignment: KickstartAssignment,
   baseUrl: string,
 ): Promise<{ body: Buffer } | { failed: string }> {
-  const facts = await deps.store.getFacts(host.id);
+  const facts = await deps.store.hosts.getFacts(host.id);
   if (!facts) throw errors.factsUnreadable();
   let body: Buffer;
   try {

@@ -44,7 +44,7 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       typed,
       installers: await listInstallers(deps),
       // Only bootable profiles are offered: a line naming another one would be ignored at discovery.
-      profiles: (await deps.store.listProfiles()).filter(isBootable).map(profileView),
+      profiles: (await deps.store.profiles.list()).filter(isBootable).map(profileView),
       overlay: await overlayBuilt(deps),
       placeholder: PLACEHOLDER_REPO,
       error,

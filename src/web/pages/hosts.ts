@@ -25,7 +25,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   const caller = (req: Request, res: Response) => callerOf(req, (res.locals.session as Session).user, deps.config.publicUrl);
 
   const hostsPage = async (req: Request, res: Response, bulk?: BulkResult[]) => {
-    const all = await deps.store.listHosts();
+    const all = await deps.store.hosts.list();
     const table = tableQuery(req.query);
     const { state, q, sort, dir, columns } = table;
     const hosts = tableHosts(all, table).map((h) => ({ ...h, extra: columns.map((c) => c.value(h) ?? '—') }));
@@ -55,7 +55,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       q,
       ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks`,
       can_write: can(res, 'hosts:write'),
-      profiles: (await deps.store.listProfiles()).map(profileView),
+      profiles: (await deps.store.profiles.list()).map(profileView),
       bulk,
     });
   };
@@ -78,7 +78,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   });
 
   router.get('/hosts/:id/facts.json', loggedIn, async (req, res) => {
-    const facts = await deps.store.getFacts(String(req.params.id));
+    const facts = await deps.store.hosts.getFacts(String(req.params.id));
     if (!facts) throw appErrors.hostNotFound(String(req.params.id));
     res.setHeader('Content-Disposition', `attachment; filename="facts-${String(req.params.id)}.json"`);
     res.json(facts);
@@ -131,7 +131,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   });
 
   router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
-    const log = await deps.store.getInstallLog(String(req.params.id));
+    const log = await deps.store.hosts.getInstallLog(String(req.params.id));
     if (log === undefined) throw appErrors.noInstallLog(String(req.params.id));
     res.type('text/plain; charset=utf-8').send(log);
   });
@@ -142,7 +142,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   });
 
   async function hostPage(res: Response, id: string, typed: Form, errors: Form) {
-    const host = await deps.store.getHost(id);
+    const host = await deps.store.hosts.get(id);
     if (!host) throw appErrors.hostNotFound(id);
     page(res, 'host.njk', {
       title: host.hostname ?? host.id,
@@ -151,9 +151,9 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       // Never the claim hash or the boot key: only what a person needs to decide.
       conflict: host.conflict ? conflictView(host.conflict) : undefined,
       boot_key_set: host.boot_key !== undefined,
-      facts: await deps.store.getFacts(id),
-      has_log: (await deps.store.getInstallLog(id)) !== undefined,
-      profiles: (await deps.store.listProfiles()).map(profileView),
+      facts: await deps.store.hosts.getFacts(id),
+      has_log: (await deps.store.hosts.getInstallLog(id)) !== undefined,
+      profiles: (await deps.store.profiles.list()).map(profileView),
       templates: await deps.kickstarts.list(),
       can_write: can(res, 'hosts:write'),
       form: {

@@ -63,7 +63,7 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
       return;
     }
     if (gate.slowMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.slowMs));
-    const user = await deps.store.getUser(name);
+    const user = await deps.store.users.get(name);
     const ok = await verifyPassword(String(body.password ?? ''), user?.password_hash ?? DUMMY_HASH);
     if (!user || !ok) {
       await limit.fail(ip, name);

@@ -69,7 +69,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
       in_use: offerForce,
       title: 'Profiles',
       nav: 'profiles',
-      profiles: (await deps.store.listProfiles()).map(profileView),
+      profiles: (await deps.store.profiles.list()).map(profileView),
       templates: await deps.kickstarts.list(),
       can_write: can(res, 'hosts:write'),
       form: typed,
@@ -79,7 +79,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
 
   router.get('/profiles', loggedIn, async (_req, res) => profilesPage(res, profileForm(), {}, false));
   router.get('/profiles/:name', loggedIn, async (req, res) => {
-    const p = await deps.store.getProfile(String(req.params.name));
+    const p = await deps.store.profiles.get(String(req.params.name));
     if (!p) throw errors.profileNotFound(String(req.params.name));
     await profilesPage(res, profileForm(profileView(p)), {}, true);
   });
@@ -115,7 +115,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
       res.status(err.status);
       await profilesPage(
         res,
-        { ...profileForm(masked(await deps.store.getProfile(name))), name },
+        { ...profileForm(masked(await deps.store.profiles.get(name))), name },
         { delete: inUse(name, err.detail as ProfileUsers) },
         true,
         true,

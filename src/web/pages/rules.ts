@@ -55,9 +55,9 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     page(res, 'rules.njk', {
       title: 'Rules',
       nav: 'rules',
-      rules: await deps.store.listRules(),
-      profiles: (await deps.store.listProfiles()).map(profileView),
-      settings: await deps.store.getSettings(),
+      rules: await deps.store.rules.list(),
+      profiles: (await deps.store.profiles.list()).map(profileView),
+      settings: await deps.store.settings.get(),
       can_write: can(res, 'hosts:write'),
       form: typed,
       errors,
@@ -67,7 +67,7 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
 
   router.get('/rules', loggedIn, async (_req, res) => rulesPage(res, ruleForm(), {}, false));
   router.get('/rules/:name', loggedIn, async (req, res) => {
-    const r = await deps.store.getRule(String(req.params.name));
+    const r = await deps.store.rules.get(String(req.params.name));
     if (!r) throw errors.ruleNotFound(String(req.params.name));
     await rulesPage(res, ruleForm(r), {}, true);
   });

@@ -126,7 +126,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
   });
 
   async function editor(res: Response, f: Form, errors: Form, preview?: Preview, flash?: string, errorLine?: number) {
-    const hosts = (await deps.store.listHosts()).slice(0, 500);
+    const hosts = (await deps.store.hosts.list()).slice(0, 500);
     const view = await readTemplate(deps, f.name!).catch(() => undefined);
     page(res, 'template-edit.njk', {
       title: view?.content === undefined ? `New template ${f.name}` : `Edit ${f.name}`,
@@ -142,7 +142,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
       rendered_lines: preview?.rendered?.replace(/\n$/, '').split('\n') ?? [],
       hosts,
       samples: await listSamples(deps.config.templatesDir),
-      profiles: (await deps.store.listProfiles()).filter((p) => p.action === 'kickstart').map(profileView),
+      profiles: (await deps.store.profiles.list()).filter((p) => p.action === 'kickstart').map(profileView),
       can_write: canWrite(res),
       flash,
     });
