@@ -9,7 +9,7 @@ import type { AuditEntry, AuditQuery } from './audit.js';
 export const AUDIT_PAGE = { default: 100, max: 1000 } as const;
 
 export interface AuditPage {
-  entries: ReadonlyArray<Readonly<AuditEntry>>;
+  entries: readonly Readonly<AuditEntry>[];
   /** The cursor of the next (older) page, when there may be one. */
   next?: number;
   query: AuditQuery;

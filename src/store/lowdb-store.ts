@@ -19,7 +19,8 @@ import type { Host } from '../hosts/host.js';
 import type { Profile } from '../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
 import type { User } from '../auth/user.js';
-import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../audit/entry.js';
+import { auditKind, type AuditEntry, type AuditQuery } from '../audit/entry.js';
+import { AuditCounts, byLastSeen, byName, byPriorityThenName, queryTrail } from './order.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -93,7 +94,7 @@ export class LowdbStore implements Store {
   private readonly outage: DiskOutage;
   private compactNotBefore = 0;
   /** Entries of each audit kind in the trail, and the last seq given (see appendAudit). */
-  private readonly auditCounts = new Map<AuditKind, number>();
+  private readonly auditCounts: AuditCounts;
   private auditSeq = 0;
 
   // The repositories are views over this one store: they share its document, its journal and its
@@ -171,7 +172,7 @@ export class LowdbStore implements Store {
     this.documentCommits = new WriteCoalescer(() => this.flushDocument());
     for (const host of hostMap.values()) this.index(host);
     for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
-    this.loadAudit();
+    this.auditCounts = this.loadAudit();
   }
 
   static async open(dir: string, options: StoreOptions = {}): Promise<LowdbStore> {
@@ -279,7 +280,7 @@ export class LowdbStore implements Store {
   }
 
   private async listHosts(): Promise<Host[]> {
-    return [...this.hostMap.values()].sort((a, b) => (a.last_seen_at < b.last_seen_at ? 1 : a.last_seen_at > b.last_seen_at ? -1 : 0));
+    return [...this.hostMap.values()].sort(byLastSeen);
   }
 
   private saveHost(host: Host, facts?: Facts): Promise<void> {
@@ -318,7 +319,7 @@ export class LowdbStore implements Store {
   }
 
   private async listProfiles(): Promise<Profile[]> {
-    return Object.values(this.db.data.profiles).sort((a, b) => a.name.localeCompare(b.name));
+    return Object.values(this.db.data.profiles).sort(byName);
   }
 
   private async getProfile(name: string): Promise<Profile | undefined> {
@@ -337,7 +338,7 @@ export class LowdbStore implements Store {
   }
 
   private async listRules(): Promise<Rule[]> {
-    return Object.values(this.db.data.rules).sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+    return Object.values(this.db.data.rules).sort(byPriorityThenName);
   }
 
   private async getRule(name: string): Promise<Rule | undefined> {
@@ -365,7 +366,7 @@ export class LowdbStore implements Store {
   }
 
   private async listUsers(): Promise<User[]> {
-    return Object.values(this.db.data.users).sort((a, b) => a.name.localeCompare(b.name));
+    return Object.values(this.db.data.users).sort(byName);
   }
 
   private async getUser(name: string): Promise<User | undefined> {
@@ -398,23 +399,12 @@ export class LowdbStore implements Store {
   // kind that overflowed, never of another (audit/audit.ts).
   private appendAudit(entry: AuditEntry): Promise<void> {
     this.db.data.audit.push({ ...entry, seq: ++this.auditSeq });
-    this.countAudit(auditKind(entry.action), 1);
+    this.db.data.audit = this.auditCounts.add(this.db.data.audit, auditKind(entry.action), 1) ?? this.db.data.audit;
     return this.durable(true);
   }
 
-  private async listAudit(query: AuditQuery = { limit: Number.MAX_SAFE_INTEGER }): Promise<AuditEntry[]> {
-    const trail = this.db.data.audit;
-    const found: AuditEntry[] = [];
-    const prefix = query.action?.endsWith('*') ? query.action.slice(0, -1) : undefined;
-    for (let i = trail.length - 1; i >= 0 && found.length < query.limit; i--) {
-      const e = trail[i]!;
-      if (query.before !== undefined && (e.seq ?? 0) >= query.before) continue;
-      if (query.actor !== undefined && e.actor !== query.actor) continue;
-      if (query.target !== undefined && e.target !== query.target) continue;
-      if (query.action !== undefined && (prefix === undefined ? e.action !== query.action : !e.action.startsWith(prefix))) continue;
-      found.push(e);
-    }
-    return found;
+  private async listAudit(query?: AuditQuery): Promise<AuditEntry[]> {
+    return queryTrail(this.db.data.audit, query);
   }
 
   // Install logs are up to 64 KiB of text per failed host: beside the document, one file each.
@@ -431,7 +421,7 @@ export class LowdbStore implements Store {
   }
 
   private async listInstallers(): Promise<Installer[]> {
-    return Object.values(this.db.data.installers).sort((a, b) => a.name.localeCompare(b.name));
+    return Object.values(this.db.data.installers).sort(byName);
   }
 
   private saveInstaller(installer: Installer): Promise<void> {
@@ -582,29 +572,13 @@ export class LowdbStore implements Store {
 
   /** Seqs for entries written before there were any, the counts per kind, and any kind over its cap
    *  (a trail of the single 5,000 cap) cut to it. */
-  private loadAudit(): void {
+  private loadAudit(): AuditCounts {
     const trail = this.db.data.audit;
     for (const e of trail) this.auditSeq = Math.max(this.auditSeq, e.seq ?? 0);
     for (const e of trail) e.seq ??= ++this.auditSeq;
-    for (const e of trail) this.auditCounts.set(auditKind(e.action), (this.auditCounts.get(auditKind(e.action)) ?? 0) + 1);
-    for (const kind of [...this.auditCounts.keys()]) this.countAudit(kind, 0);
-  }
-
-  /** Adds `added` entries of `kind` to its count; past its cap by 1% (at least 10), its oldest go in
-   *  one pass down to the cap — a trim per append would scan the whole trail every time. */
-  private countAudit(kind: AuditKind, added: number): void {
-    let count = (this.auditCounts.get(kind) ?? 0) + added;
-    const cap = AUDIT_CAPS[kind];
-    if (count > cap + Math.max(10, Math.floor(cap / 100))) {
-      let surplus = count - cap;
-      this.db.data.audit = this.db.data.audit.filter((e) => {
-        if (surplus === 0 || auditKind(e.action) !== kind) return true;
-        surplus--;
-        return false;
-      });
-      count = cap;
-    }
-    this.auditCounts.set(kind, count);
+    const counts = new AuditCounts(trail);
+    for (const kind of counts.kinds()) this.db.data.audit = counts.add(this.db.data.audit, kind, 0) ?? this.db.data.audit;
+    return counts;
   }
 
   private logFile(id: string): string {

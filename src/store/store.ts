@@ -26,7 +26,7 @@ export interface HostRepository {
   /** The host that holds this hostname (case-insensitive). */
   findByHostname(hostname: string): Promise<Readonly<Host> | undefined>;
   /** Every host, most recently seen first. */
-  list(): Promise<ReadonlyArray<Readonly<Host>>>;
+  list(): Promise<readonly Readonly<Host>[]>;
   /** Replace the host (and its facts, when given): visible to reads at once, resolves once durable. */
   save(host: Host, facts?: Facts): Promise<void>;
   /** Note that a host was seen (time and IP), visible at once. May be lost in a crash: written with the
@@ -44,7 +44,7 @@ export interface HostRepository {
 
 export interface ProfileRepository {
   /** Every profile, by name. */
-  list(): Promise<ReadonlyArray<Readonly<Profile>>>;
+  list(): Promise<readonly Readonly<Profile>[]>;
   /** The profile with this name. */
   get(name: string): Promise<Readonly<Profile> | undefined>;
   /** Create or replace; visible at once, resolves once durable. */
@@ -55,7 +55,7 @@ export interface ProfileRepository {
 
 export interface RuleRepository {
   /** Every rule, by priority then name (the order rules are tried in). */
-  list(): Promise<ReadonlyArray<Readonly<Rule>>>;
+  list(): Promise<readonly Readonly<Rule>[]>;
   /** The rule with this name. */
   get(name: string): Promise<Readonly<Rule> | undefined>;
   /** Create or replace; visible at once, resolves once durable. */
@@ -73,7 +73,7 @@ export interface SettingsRepository {
 
 export interface UserRepository {
   /** Every user, by name. */
-  list(): Promise<ReadonlyArray<Readonly<User>>>;
+  list(): Promise<readonly Readonly<User>[]>;
   /** The user with this name. */
   get(name: string): Promise<Readonly<User> | undefined>;
   /** The user owning the API token with this hash. */
@@ -86,7 +86,7 @@ export interface UserRepository {
 
 export interface InstallerRepository {
   /** Installers added through the API, by name (those of the config file are not stored). */
-  list(): Promise<ReadonlyArray<Readonly<Installer>>>;
+  list(): Promise<readonly Readonly<Installer>[]>;
   /** Create or replace; visible at once, resolves once durable. */
   save(installer: Installer): Promise<void>;
   /** Remove; resolves once durable. False if there was no such installer. */
@@ -98,12 +98,12 @@ export interface AuditRepository {
    *  that kind go. Resolves once durable. */
   append(entry: AuditEntry): Promise<void>;
   /** The trail, newest first, filtered and cut as the query says (all of it without one). */
-  list(query?: AuditQuery): Promise<ReadonlyArray<Readonly<AuditEntry>>>;
+  list(query?: AuditQuery): Promise<readonly Readonly<AuditEntry>[]>;
 }
 
 export interface TemplateHistoryRepository {
   /** Every saved version of a template, oldest first (empty when it was never saved here). */
-  list(name: string): Promise<ReadonlyArray<Readonly<TemplateVersion>>>;
+  list(name: string): Promise<readonly Readonly<TemplateVersion>[]>;
   /** Append a version (one writer at a time); resolves once durable. */
   append(version: TemplateVersion): Promise<void>;
 }

@@ -121,7 +121,7 @@ export interface TemplateView {
   name: string;
   /** The text in service, or undefined for a name with no file yet. */
   content?: string;
-  versions: ReadonlyArray<Readonly<TemplateVersion>>;
+  versions: readonly Readonly<TemplateVersion>[];
   /** The version the running text is, when it is one recorded here (not when changed on disk). */
   current?: number;
   /** sha256 of the running text ("" when there is no file): what a save sends back as base_sha256. */

@@ -1,0 +1,203 @@
+// The store in plain Maps, for unit tests: the same promises as the file store (test/store/contract/
+// runs both), nothing on disk. A save keeps a structured clone, so a caller that changes an object
+// after saving it does not change what is stored; reads hand out the stored values, typed Readonly.
+import type { Facts } from '../../discovery/facts.js';
+import type { Host } from '../../hosts/host.js';
+import type { Profile } from '../../profiles/profile.js';
+import { DEFAULT_SETTINGS, type Rule, type Settings } from '../../rules/rule.js';
+import type { User } from '../../auth/user.js';
+import { auditKind, type AuditEntry } from '../../audit/entry.js';
+import type { TemplateVersion } from '../../templates/version.js';
+import type { Installer } from '../../installers/installer.js';
+import { AuditCounts, byLastSeen, byName, byPriorityThenName, queryTrail } from '../order.js';
+import type {
+  AuditRepository,
+  HostRepository,
+  InstallerRepository,
+  ProfileRepository,
+  RuleRepository,
+  SettingsRepository,
+  Store,
+  TemplateHistoryRepository,
+  UserRepository,
+} from '../store.js';
+
+/** A Map-backed repository of records named by `key`, listed in `order`. */
+function named<T>(key: (value: T) => string, order: (a: T, b: T) => number) {
+  const values = new Map<string, T>();
+  return {
+    values,
+    list: async () => [...values.values()].sort(order),
+    get: async (name: string) => values.get(name),
+    save: async (value: T) => {
+      values.set(key(value), structuredClone(value));
+    },
+    delete: async (name: string) => values.delete(name),
+  };
+}
+
+class MemoryHosts implements HostRepository {
+  private readonly byId = new Map<string, Host>();
+  private readonly facts = new Map<string, Facts>();
+  private readonly logs = new Map<string, string>();
+  private readonly byBootMac = new Map<string, string>();
+  private readonly byUuid = new Map<string, string>();
+  private readonly byHostname = new Map<string, string>();
+
+  async get(id: string): Promise<Host | undefined> {
+    return this.byId.get(id);
+  }
+
+  async findByBootMac(mac: string): Promise<Host | undefined> {
+    return this.lookup(this.byBootMac, mac);
+  }
+
+  async findByUuid(uuid: string): Promise<Host | undefined> {
+    return this.lookup(this.byUuid, uuid);
+  }
+
+  async findByHostname(hostname: string): Promise<Host | undefined> {
+    return this.lookup(this.byHostname, hostname.toLowerCase());
+  }
+
+  async list(): Promise<Host[]> {
+    return [...this.byId.values()].sort(byLastSeen);
+  }
+
+  async save(host: Host, facts?: Facts): Promise<void> {
+    const previous = this.byId.get(host.id);
+    if (previous) this.unindex(previous);
+    const stored = structuredClone(host);
+    this.byId.set(host.id, stored);
+    this.index(stored);
+    if (facts) this.facts.set(host.id, structuredClone(facts));
+  }
+
+  touch(id: string, at: string, ip: string): void {
+    const host = this.byId.get(id);
+    if (!host) return;
+    host.last_seen_at = at;
+    host.last_seen_ip = ip;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const host = this.byId.get(id);
+    if (!host) return false;
+    this.unindex(host);
+    this.byId.delete(id);
+    this.facts.delete(id);
+    this.logs.delete(id);
+    return true;
+  }
+
+  async getFacts(id: string): Promise<Facts | undefined> {
+    return this.facts.get(id);
+  }
+
+  async saveInstallLog(id: string, log: string): Promise<void> {
+    this.logs.set(id, log);
+  }
+
+  async getInstallLog(id: string): Promise<string | undefined> {
+    return this.logs.get(id);
+  }
+
+  private lookup(index: Map<string, string>, key: string): Host | undefined {
+    const id = index.get(key);
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  private index(host: Host): void {
+    this.byBootMac.set(host.boot_mac, host.id);
+    if (host.uuid) this.byUuid.set(host.uuid, host.id);
+    if (host.hostname) this.byHostname.set(host.hostname.toLowerCase(), host.id);
+  }
+
+  private unindex(host: Host): void {
+    const drop = (map: Map<string, string>, key: string | undefined) => {
+      if (key !== undefined && map.get(key) === host.id) map.delete(key);
+    };
+    drop(this.byBootMac, host.boot_mac);
+    drop(this.byUuid, host.uuid);
+    drop(this.byHostname, host.hostname?.toLowerCase());
+  }
+}
+
+class MemoryUsers implements UserRepository {
+  private readonly users = named<User>((u) => u.name, byName);
+  private readonly byTokenHash = new Map<string, string>();
+
+  list(): Promise<User[]> {
+    return this.users.list();
+  }
+
+  get(name: string): Promise<User | undefined> {
+    return this.users.get(name);
+  }
+
+  async findByTokenHash(hash: string): Promise<User | undefined> {
+    const name = this.byTokenHash.get(hash);
+    return name === undefined ? undefined : this.users.values.get(name);
+  }
+
+  async save(user: User): Promise<void> {
+    for (const t of this.users.values.get(user.name)?.tokens ?? []) this.byTokenHash.delete(t.hash);
+    await this.users.save(user);
+    for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
+  }
+
+  async delete(name: string): Promise<boolean> {
+    for (const t of this.users.values.get(name)?.tokens ?? []) this.byTokenHash.delete(t.hash);
+    return this.users.delete(name);
+  }
+}
+
+class MemoryAudit implements AuditRepository {
+  private trail: AuditEntry[] = [];
+  private seq = 0;
+  private readonly counts = new AuditCounts([]);
+
+  async append(entry: AuditEntry): Promise<void> {
+    this.trail.push({ ...structuredClone(entry), seq: ++this.seq });
+    this.trail = this.counts.add(this.trail, auditKind(entry.action), 1) ?? this.trail;
+  }
+
+  list: AuditRepository['list'] = async (query) => queryTrail(this.trail, query);
+}
+
+class MemoryTemplates implements TemplateHistoryRepository {
+  private readonly versions = new Map<string, TemplateVersion[]>();
+
+  async list(name: string): Promise<TemplateVersion[]> {
+    return [...(this.versions.get(name) ?? [])];
+  }
+
+  async append(version: TemplateVersion): Promise<void> {
+    this.versions.set(version.name, [...(this.versions.get(version.name) ?? []), structuredClone(version)]);
+  }
+}
+
+export class MemoryStore implements Store {
+  readonly hosts: HostRepository = new MemoryHosts();
+  readonly profiles: ProfileRepository = named<Profile>((p) => p.name, byName);
+  readonly rules: RuleRepository = named<Rule>((r) => r.name, byPriorityThenName);
+  readonly users: UserRepository = new MemoryUsers();
+  readonly installers: InstallerRepository = named<Installer>((i) => i.name, byName);
+  readonly audit: AuditRepository = new MemoryAudit();
+  readonly templates: TemplateHistoryRepository = new MemoryTemplates();
+  readonly settings: SettingsRepository;
+
+  constructor() {
+    let settings: Settings = { ...DEFAULT_SETTINGS };
+    this.settings = {
+      get: async () => settings,
+      save: async (next) => {
+        settings = structuredClone(next);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    // Nothing pending, nothing open.
+  }
+}

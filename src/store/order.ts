@@ -1,0 +1,66 @@
+// What every Store implementation must agree on, in one place: the order lists come in, and how the
+// audit trail is queried and kept under its caps. The contract tests (test/store/contract/) check it.
+import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../audit/entry.js';
+import type { Host } from '../hosts/host.js';
+import type { Rule } from '../rules/rule.js';
+
+/** Hosts, most recently seen first. */
+export function byLastSeen(a: Host, b: Host): number {
+  return a.last_seen_at < b.last_seen_at ? 1 : a.last_seen_at > b.last_seen_at ? -1 : 0;
+}
+
+/** Rules in the order they are tried: priority, then name. */
+export function byPriorityThenName(a: Rule, b: Rule): number {
+  return a.priority - b.priority || a.name.localeCompare(b.name);
+}
+
+/** Profiles, users, installers: by name. */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return a.name.localeCompare(b.name);
+}
+
+/** The entries of a trail kept in append order that the query asks for, newest first. */
+export function queryTrail(trail: readonly AuditEntry[], query: AuditQuery = { limit: Number.MAX_SAFE_INTEGER }): AuditEntry[] {
+  const found: AuditEntry[] = [];
+  const prefix = query.action?.endsWith('*') ? query.action.slice(0, -1) : undefined;
+  for (let i = trail.length - 1; i >= 0 && found.length < query.limit; i--) {
+    const e = trail[i]!;
+    if (query.before !== undefined && (e.seq ?? 0) >= query.before) continue;
+    if (query.actor !== undefined && e.actor !== query.actor) continue;
+    if (query.target !== undefined && e.target !== query.target) continue;
+    if (query.action !== undefined && (prefix === undefined ? e.action !== query.action : !e.action.startsWith(prefix))) continue;
+    found.push(e);
+  }
+  return found;
+}
+
+/** Counts a trail's entries per kind. `add` adds `added` entries of `kind`; past its cap by 1% (at least
+ *  10), that kind's oldest go in one pass down to the cap (a trim per append would scan the whole trail
+ *  every time), and it returns the trail without them (else undefined: keep the trail as it is). */
+export class AuditCounts {
+  private readonly counts = new Map<AuditKind, number>();
+
+  constructor(trail: readonly AuditEntry[]) {
+    for (const e of trail) this.counts.set(auditKind(e.action), (this.counts.get(auditKind(e.action)) ?? 0) + 1);
+  }
+
+  kinds(): AuditKind[] {
+    return [...this.counts.keys()];
+  }
+
+  add(trail: readonly AuditEntry[], kind: AuditKind, added: number): AuditEntry[] | undefined {
+    const count = (this.counts.get(kind) ?? 0) + added;
+    const cap = AUDIT_CAPS[kind];
+    if (count <= cap + Math.max(10, Math.floor(cap / 100))) {
+      this.counts.set(kind, count);
+      return undefined;
+    }
+    let surplus = count - cap;
+    this.counts.set(kind, cap);
+    return trail.filter((e) => {
+      if (surplus === 0 || auditKind(e.action) !== kind) return true;
+      surplus--;
+      return false;
+    });
+  }
+}
