@@ -25,6 +25,13 @@ module.exports = {
       to: { path: '^src/store/(?!store\\.ts$)' },
     },
     {
+      name: 'memory-store-is-for-tests',
+      comment: 'The in-memory store (store/memory/) is for unit tests: the service always runs on the file store.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/store/memory/' },
+      to: { path: '^src/store/memory/' },
+    },
+    {
       name: 'store-knows-no-use-case',
       comment: 'The store keeps records: it may read the entity modules (types, defaults, the audit caps), never a use case.',
       severity: 'error',

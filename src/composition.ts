@@ -10,8 +10,8 @@ import { createKickstartEnvironment, RenderCache, type KickstartEnvironment } fr
 import type { Logger } from './log.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { loadSecretKey } from './secrets/secret-key.js';
-import { lockDataDir, type DataLock } from './store/data-lock.js';
-import { LowdbStore } from './store/lowdb-store.js';
+import { lockDataDir, type DataLock } from './store/file/data-lock.js';
+import { LowdbStore } from './store/file/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { Mutex } from './util/mutex.js';
 

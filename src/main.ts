@@ -5,7 +5,7 @@
 import { messageOf, UsageError } from './errors.js';
 
 // Every file the service or a command makes is its user's alone (the data dir holds password hashes,
-// tokens and the key to sealed params); the store also sets modes itself (store/file-modes.ts).
+// tokens and the key to sealed params); the store also sets modes itself (store/file/file-modes.ts).
 process.umask(0o077);
 
 // Errors a person caused: their message is the whole story (exit 1), or a usage line (exit 2).

@@ -15,7 +15,7 @@ import { fastPoll } from './http/fast-poll.js';
 import { answerClientError } from './http/security-headers.js';
 import { resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
-import { DIR_MODE } from './store/file-modes.js';
+import { DIR_MODE } from './store/file/file-modes.js';
 import { errnoOf } from './errors.js';
 
 export interface RunningServer {

@@ -7,7 +7,7 @@ import { createDeps } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
 import { createKickstartEnvironment } from '../src/kickstart/render/environment.js';
 import { createLogger } from '../src/log.js';
-import { LOCK_FILE } from '../src/store/data-lock.js';
+import { LOCK_FILE } from '../src/store/file/data-lock.js';
 import type { Store } from '../src/store/store.js';
 
 vi.mock('../src/kickstart/render/environment.js', async (importOriginal) => {

@@ -1,8 +1,8 @@
-// `kickstand data check [DIR]`: verify a data dir offline (store/check.ts). Exit 1 when a file would
+// `kickstand data check [DIR]`: verify a data dir offline (store/file/check.ts). Exit 1 when a file would
 // stop a start or hides a damaged record; each line names the file and, for damage, the line and byte
 // offset. DIR defaults to $KICKSTAND_DATA, else ./data.
-import { checkDataDir } from '../store/check.js';
-import { RECOVERY_DOC } from '../store/last-good.js';
+import { checkDataDir } from '../store/file/check.js';
+import { RECOVERY_DOC } from '../store/file/last-good.js';
 import { UsageError } from '../errors.js';
 
 export const DATA_USAGE = 'usage: kickstand data check [DIR]   (DIR defaults to $KICKSTAND_DATA, else ./data)';

@@ -1,5 +1,5 @@
 // `kickstand user …` while the service runs: the service keeps the data file in memory and rewrites it
-// whole, so a second writer would be undone (store/data-lock.ts). Instead the CLI asks the running
+// whole, so a second writer would be undone (store/file/data-lock.ts). Instead the CLI asks the running
 // service, over its own admin API on this machine, with the admin token (KICKSTAND_ADMIN_TOKEN or the
 // data dir's admin-token file). The service makes the change the one way it always does, so a delete,
 // a password reset or a role change ends that user's sessions and tokens at once there too.
@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../admin-token.js';
 import type { Config } from '../config.js';
-import type { DataDirBusy } from '../store/data-lock.js';
+import type { DataDirBusy } from '../store/file/data-lock.js';
 import { messageOf } from '../errors.js';
 
 export class ServiceApiError extends Error {

@@ -1,12 +1,12 @@
 // `kickstand user list|add|reset|role|delete|token`: manage users from a shell on the Kickstand machine,
 // e.g. to get back in after losing the admin password. With the service stopped it works on the data
-// dir directly (holding its lock, see store/data-lock.ts); while the service runs it goes through the
+// dir directly (holding its lock, see store/file/data-lock.ts); while the service runs it goes through the
 // service's admin API (user-api.ts), so the service itself ends the sessions a change must end.
 import { parseArgs } from 'node:util';
 import { loadConfig, takeSecret, type Config } from '../config.js';
 import { createDeps } from '../composition.js';
 import { createLogger } from '../log.js';
-import { DataDirBusy } from '../store/data-lock.js';
+import { DataDirBusy } from '../store/file/data-lock.js';
 import { changeRole, createApiToken, createUser, deleteUser, resetPassword } from '../auth/users.js';
 import { serviceApi } from './user-api.js';
 import { UsageError } from '../errors.js';

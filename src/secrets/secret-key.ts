@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { DiskWriteError, syncDir, writeAll } from '../store/disk-write.js';
-import { FILE_MODE } from '../store/file-modes.js';
+import { DiskWriteError, syncDir, writeAll } from '../store/file/disk-write.js';
+import { FILE_MODE } from '../store/file/file-modes.js';
 import { errnoOf } from '../errors.js';
 
 export const SECRET_KEY_FILE = 'secret.key';

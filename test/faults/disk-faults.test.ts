@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LowdbStore } from '../../src/store/lowdb-store.js';
+import { LowdbStore } from '../../src/store/file/lowdb-store.js';
 import { sampleFacts, randomMac } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { FAULT_ADMIN_TOKEN, failedStart, startServiceProcess, type ServiceProcess } from '../support/service-process.js';

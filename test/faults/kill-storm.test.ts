@@ -2,7 +2,7 @@
 // machines with realistic facts register, 64 at a time; at a random moment (seeded: the seed is printed,
 // KICKSTAND_FAULT_SEED=N replays it) the process gets SIGKILL. It must start again on the same data
 // dir, and every registration that got a 2xx must be there, once, under the id it was given: the
-// service answers only after the journal append is fdatasync'ed (src/store/host-journal.ts).
+// service answers only after the journal append is fdatasync'ed (src/store/file/host-journal.ts).
 //
 // Two series: one data dir that every kill point accumulates on (later storms also re-register
 // machines of earlier ones, so the journal holds superseded records), and storms on fresh data dirs.

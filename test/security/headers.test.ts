@@ -160,7 +160,7 @@ describe('security headers', () => {
   it('When a handler fails with a bug, then the 500 (JSON, HTML page and fast path) has the headers and no stack, message or path', async () => {
     const store = srv.running.deps.store.hosts as unknown as Record<string, unknown>;
     const bug = () => {
-      throw new Error(`boom in ${path.resolve('src/store/lowdb-store.ts')}:42`);
+      throw new Error(`boom in ${path.resolve('src/store/file/lowdb-store.ts')}:42`);
     };
     const saved = { list: store.list, get: store.get };
     store.list = bug;

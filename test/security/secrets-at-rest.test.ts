@@ -8,7 +8,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha512Crypt } from '../../src/kickstart/sha512-crypt.js';
-import { LowdbStore } from '../../src/store/lowdb-store.js';
+import { LowdbStore } from '../../src/store/file/lowdb-store.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createUser, registerMachine, webLogin, type Registered } from '../support/sessions.js';
 import { tempDir } from '../support/temp.js';

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AUDIT_CAPS, auditKind, type AuditEntry } from '../../src/audit/audit.js';
-import { DATA_FILE, LowdbStore } from '../../src/store/lowdb-store.js';
+import { DATA_FILE, LowdbStore } from '../../src/store/file/lowdb-store.js';
 import { tempDir } from '../support/temp.js';
 
 const stores: LowdbStore[] = [];

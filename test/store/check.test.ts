@@ -2,7 +2,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataCommand } from '../../src/cli/data.js';
-import { LowdbStore } from '../../src/store/lowdb-store.js';
+import { LowdbStore } from '../../src/store/file/lowdb-store.js';
 import { tempDir } from '../support/temp.js';
 import { host } from './fixtures.js';
 

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirBusy, identify, lockDataDir, LOCK_FILE } from '../../src/store/data-lock.js';
+import { DataDirBusy, identify, lockDataDir, LOCK_FILE } from '../../src/store/file/data-lock.js';
 import { tempDir } from '../support/temp.js';
 
 const children: ChildProcess[] = [];

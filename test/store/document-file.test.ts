@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentCorrupt, jsonErrorOffset, parseDocument } from '../../src/store/document-file.js';
+import { DocumentCorrupt, jsonErrorOffset, parseDocument } from '../../src/store/file/document-file.js';
 
 const SAMPLE = JSON.stringify(
   {

@@ -1,7 +1,7 @@
 import { readFile, readdir, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HostJournal, loadJournal } from '../../src/store/host-journal.js';
+import { HostJournal, loadJournal } from '../../src/store/file/host-journal.js';
 import { tempDir } from '../support/temp.js';
 import { bytes, fillingUp, host } from './fixtures.js';
 

@@ -2,8 +2,8 @@ import { mkdir, open, readFile, writeFile, type FileHandle } from 'node:fs/promi
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../src/hosts/host.js';
-import { LowdbStore } from '../../src/store/lowdb-store.js';
-import { StoreOpenError } from '../../src/store/last-good.js';
+import { LowdbStore } from '../../src/store/file/lowdb-store.js';
+import { StoreOpenError } from '../../src/store/file/last-good.js';
 import { tempDir } from '../support/temp.js';
 import { host } from './fixtures.js';
 

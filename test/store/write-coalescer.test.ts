@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WriteCoalescer } from '../../src/store/write-coalescer.js';
+import { WriteCoalescer } from '../../src/store/file/write-coalescer.js';
 
 describe('WriteCoalescer', () => {
   it('When 100 writes are requested at once, then they share at most two underlying writes', async () => {

@@ -14,13 +14,13 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import type { Facts } from '../discovery/facts.js';
-import type { Host } from '../hosts/host.js';
-import type { Profile } from '../profiles/profile.js';
-import { DEFAULT_SETTINGS, type Rule, type Settings } from '../rules/rule.js';
-import type { User } from '../auth/user.js';
-import { auditKind, type AuditEntry, type AuditQuery } from '../audit/entry.js';
-import { AuditCounts, byLastSeen, byName, byPriorityThenName, queryTrail } from './order.js';
+import type { Facts } from '../../discovery/facts.js';
+import type { Host } from '../../hosts/host.js';
+import type { Profile } from '../../profiles/profile.js';
+import { DEFAULT_SETTINGS, type Rule, type Settings } from '../../rules/rule.js';
+import type { User } from '../../auth/user.js';
+import { auditKind, type AuditEntry, type AuditQuery } from '../../audit/entry.js';
+import { AuditCounts, byLastSeen, byName, byPriorityThenName, queryTrail } from '../order.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -31,9 +31,9 @@ import type {
   Store,
   TemplateHistoryRepository,
   UserRepository,
-} from './store.js';
-import type { TemplateVersion } from '../templates/version.js';
-import type { Installer } from '../installers/installer.js';
+} from '../store.js';
+import type { TemplateVersion } from '../../templates/version.js';
+import type { Installer } from '../../installers/installer.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { DiskOutage } from './disk-outage.js';
 import { HostJournal, loadJournal, type LoadedJournal } from './host-journal.js';
@@ -42,8 +42,8 @@ import { asDiskWriteError, dotTemp, writeFileAtomic } from './disk-write.js';
 import { otherHolder } from './data-lock.js';
 import { LAST_GOOD, StoreOpenError, keepLastGood } from './last-good.js';
 import { DIR_MODE, tightenModes } from './file-modes.js';
-import { AppError, messageOf, errnoOf } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AppError, messageOf, errnoOf } from '../../errors.js';
+import type { Logger } from '../../log.js';
 
 interface Document {
   /** 1: hosts in this document (before the journal); 2: hosts in hosts.jsonl. */

@@ -12,7 +12,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiskWriteError } from './disk-write.js';
 import { FILE_MODE } from './file-modes.js';
-import { errnoOf } from '../errors.js';
+import { errnoOf } from '../../errors.js';
 
 export const LOCK_FILE = 'kickstand.pid';
 

@@ -6,7 +6,7 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_MODE } from './file-modes.js';
-import { errnoOf, messageOf } from '../errors.js';
+import { errnoOf, messageOf } from '../../errors.js';
 
 /** A write to the data dir failed: which file, and the errno (ENOSPC, EROFS, EACCES, EIO…). */
 export class DiskWriteError extends Error {

@@ -3,12 +3,12 @@
 // it is — never replaced by an empty one — and the message says where the copy is and what to do.
 import { chmod, copyFile, constants, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import { DiskWriteError } from './disk-write.js';
 import { FILE_MODE } from './file-modes.js';
 import { DocumentCorrupt } from './document-file.js';
 import { JournalCorrupt } from './host-journal.js';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../../errors.js';
 
 export const LAST_GOOD = '.last-good';
 /** The section of docs/operations.md that explains what to do with a damaged data file. */

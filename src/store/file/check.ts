@@ -7,7 +7,7 @@ import { loadJournal } from './host-journal.js';
 import { jsonError, parseDocument } from './document-file.js';
 import { DATA_FILE, HOSTS_FILE } from './lowdb-store.js';
 import { LAST_GOOD } from './last-good.js';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../../errors.js';
 
 export interface CheckLine {
   ok: boolean;

@@ -1,7 +1,7 @@
 // While the disk refuses writes (full, read-only, permissions): say so once per file and errno, retry
 // on a timer that backs off (0.25 s doubling to 5 s) until a commit works, and say when it is over.
 // The store keeps what was refused pending; this only decides when to try again and what to log.
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import type { DiskWriteError } from './disk-write.js';
 
 const RETRY_MAX_MS = 5_000;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import { dotTemp, writeFileAtomic } from './disk-write.js';
-import { messageOf, errnoOf } from '../errors.js';
+import { messageOf, errnoOf } from '../../errors.js';
 
 export class DocumentCorrupt extends Error {
   constructor(

@@ -21,10 +21,10 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_MODE } from './file-modes.js';
-import type { Facts } from '../discovery/facts.js';
-import type { Host } from '../hosts/host.js';
+import type { Facts } from '../../discovery/facts.js';
+import type { Host } from '../../hosts/host.js';
 import { DiskWriteError, syncDir, writeAll } from './disk-write.js';
-import { messageOf, errnoOf } from '../errors.js';
+import { messageOf, errnoOf } from '../../errors.js';
 
 const FACTS_PREFIX = '{"fid":"';
 const FACTS_LINE = /^\{"fid":"([A-Za-z0-9_-]{1,64})","f":\{/;

@@ -5,8 +5,8 @@
 // tightened, naming the file in a warning, so an operator learns why its mode changed.
 import { chmod, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { errnoOf } from '../errors.js';
+import type { Logger } from '../../log.js';
+import { errnoOf } from '../../errors.js';
 
 /** Every file the store writes. */
 export const FILE_MODE = 0o600;
