@@ -60,7 +60,9 @@ export interface ProfileUsers {
 }
 
 export async function profileUsers(deps: Pick<Deps, 'store'>, name: string): Promise<ProfileUsers> {
-  const hosts = (await deps.store.hosts.list()).filter((h) => h.assignment?.profile === name && h.state !== 'provisioning').map((h) => h.id);
+  const hosts = (await deps.store.hosts.list())
+    .filter((h) => h.assignment?.profile === name && h.state !== 'provisioning')
+    .map((h) => h.id);
   const rules = (await deps.store.rules.list()).filter((r) => r.profile === name).map((r) => r.name);
   return { hosts, rules };
 }

@@ -238,7 +238,9 @@ describe('A full or read-only data dir (tmpfs)', () => {
     const mac = (i: number) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
     // 1,000 records for 300 live hosts: one more record crosses the compaction threshold.
     for (let round = 0; round < 3; round++)
-      await Promise.all(Array.from({ length: 300 }, (_, i) => s.hosts.save(host(id(i), mac(i), { hostname: `r${round}-${i}.example.com` }))));
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) => s.hosts.save(host(id(i), mac(i), { hostname: `r${round}-${i}.example.com` }))),
+      );
     await Promise.all(Array.from({ length: 100 }, (_, i) => s.hosts.save(host(id(i), mac(i), { hostname: `r3-${i}.example.com` }))));
     const file = path.join(dir, 'hosts.jsonl');
     await fillDisk();

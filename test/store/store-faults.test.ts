@@ -85,7 +85,9 @@ describe('LowdbStore when the disk refuses writes', () => {
     const s = await LowdbStore.open(dir, { retryMs: 50 });
     const journal = (s as unknown as { journal: { appender: FileHandle } }).journal;
     await journal.appender.close();
-    await expect(s.hosts.save(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] })).rejects.toMatchObject({
+    await expect(
+      s.hosts.save(host('bbbbbbbbbbbb', '02:00:00:00:00:02'), { boot_mac: '02:00:00:00:00:02', nics: [] }),
+    ).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/^cannot write hosts\.jsonl in the data dir: EBADF/),
     });
@@ -115,9 +117,7 @@ describe('LowdbStore when the disk refuses writes', () => {
       action: 'create',
     } as TemplateVersion;
     await mkdir(path.join(dir, 'templates', 'snippets%2Fnet.njk.json.tmp', 'x'), { recursive: true });
-    await expect(s.templates.append(version)).rejects.toThrow(
-      /^cannot write templates\/snippets%2Fnet\.njk\.json in the data dir: EISDIR/,
-    );
+    await expect(s.templates.append(version)).rejects.toThrow(/^cannot write templates\/snippets%2Fnet\.njk\.json in the data dir: EISDIR/);
     // The next append (disk back) is not stuck behind the failed one.
     await rm(path.join(dir, 'templates', 'snippets%2Fnet.njk.json.tmp'), { recursive: true });
     await s.templates.append(version);

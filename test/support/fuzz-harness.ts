@@ -144,7 +144,8 @@ class Fixtures {
   /** Named things the routes act on; whatever a DELETE took is made again. */
   async ensureNamed(): Promise<void> {
     const store = this.srv.running.deps.store;
-    if (!(await store.profiles.get('fuzz-profile'))) await this.json('POST', '/api/v1/profiles', { name: 'fuzz-profile', action: 'reboot' });
+    if (!(await store.profiles.get('fuzz-profile')))
+      await this.json('POST', '/api/v1/profiles', { name: 'fuzz-profile', action: 'reboot' });
     if (!(await store.rules.get('fuzz-rule')))
       await this.json('POST', '/api/v1/rules', { name: 'fuzz-rule', expression: 'memory_mib > 1048576', profile: 'fuzz-profile' });
     if (!(await store.users.get('fuzzer')))
