@@ -1,0 +1,51 @@
+// Every repository's contract, run against every Store implementation: the in-memory store the unit
+// tests use and the file store the service runs on (in a temp dir, with its durability checked by a
+// second store opened on the same dir).
+import { LowdbStore } from '../../src/store/file/lowdb-store.js';
+import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import type { Store } from '../../src/store/store.js';
+import { tempDir } from '../support/temp.js';
+import { describeAuditRepository } from './contract/audit.contract.js';
+import type { OpenStore } from './contract/harness.js';
+import { describeHostRepository } from './contract/hosts.contract.js';
+import { describeInstallerRepository } from './contract/installers.contract.js';
+import { describeProfileRepository } from './contract/profiles.contract.js';
+import { describeRuleRepository } from './contract/rules.contract.js';
+import { describeSettingsRepository } from './contract/settings.contract.js';
+import { describeTemplateHistoryRepository } from './contract/templates.contract.js';
+import { describeUserRepository } from './contract/users.contract.js';
+
+const memory: OpenStore = async () => {
+  const store = new MemoryStore();
+  return { store, cleanup: () => store.close() };
+};
+
+const file: OpenStore = async () => {
+  const dir = await tempDir('kickstand-contract-');
+  const open: Store[] = [await LowdbStore.open(dir)];
+  return {
+    store: open[0]!,
+    readBeside: async () => {
+      const beside = await LowdbStore.open(dir);
+      open.push(beside);
+      return beside;
+    },
+    cleanup: async () => {
+      for (const s of open.reverse()) await s.close();
+    },
+  };
+};
+
+for (const [name, open] of [
+  ['memory', memory],
+  ['file', file],
+] as const) {
+  describeHostRepository(name, open);
+  describeProfileRepository(name, open);
+  describeRuleRepository(name, open);
+  describeSettingsRepository(name, open);
+  describeUserRepository(name, open);
+  describeInstallerRepository(name, open);
+  describeAuditRepository(name, open);
+  describeTemplateHistoryRepository(name, open);
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../../src/rules/rule.js';
+import { freshStore, type OpenStore } from './harness.js';
+
+export function describeSettingsRepository(name: string, open: OpenStore): void {
+  describe(`SettingsRepository (${name})`, () => {
+    const s = freshStore(open);
+
+    it('When nothing was saved, then the settings are the defaults', async () => {
+      expect(await s().store.settings.get()).toEqual(DEFAULT_SETTINGS);
+    });
+
+    it('When settings are saved, then get returns them at once', async () => {
+      const { settings } = s().store;
+      await settings.save({ auto_provision: true });
+      expect(await settings.get()).toEqual({ auto_provision: true });
+    });
+
+    it('When a save resolves, then it is durable', async (ctx) => {
+      const opened = s();
+      if (!opened.readBeside) return ctx.skip();
+      await opened.store.settings.save({ auto_provision: true });
+      expect(await (await opened.readBeside()).settings.get()).toEqual({ auto_provision: true });
+    });
+  });
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { TemplateVersion } from '../../../src/templates/version.js';
+import { at, freshStore, type OpenStore } from './harness.js';
+
+const version = (name: string, n: number): TemplateVersion => ({
+  name,
+  version: n,
+  content: `v${n}\n`,
+  sha256: `sha-${n}`,
+  author: 'alice',
+  at: at(n),
+  action: n === 1 ? 'create' : 'save',
+});
+
+export function describeTemplateHistoryRepository(name: string, open: OpenStore): void {
+  describe(`TemplateHistoryRepository (${name})`, () => {
+    const s = freshStore(open);
+
+    it('When a template was never saved, then its history is empty', async () => {
+      expect(await s().store.templates.list('rhel.ks.njk')).toEqual([]);
+    });
+
+    it('When versions are appended, then they are listed oldest first, per template (names with "/" too)', async () => {
+      const { templates } = s().store;
+      await templates.append(version('snippets/net.njk', 1));
+      await templates.append(version('rhel.ks.njk', 1));
+      await templates.append(version('snippets/net.njk', 2));
+      await templates.append(version('snippets/net.njk', 3));
+      expect((await templates.list('snippets/net.njk')).map((v) => v.version)).toEqual([1, 2, 3]);
+      expect((await templates.list('rhel.ks.njk')).map((v) => v.content)).toEqual(['v1\n']);
+    });
+
+    it('When appends run at once, then none is lost', async () => {
+      const { templates } = s().store;
+      await Promise.all([1, 2, 3, 4, 5].map((n) => templates.append(version('rhel.ks.njk', n))));
+      expect((await templates.list('rhel.ks.njk')).map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('When an append resolves, then it is durable', async (ctx) => {
+      const opened = s();
+      if (!opened.readBeside) return ctx.skip();
+      await opened.store.templates.append(version('rhel.ks.njk', 1));
+      expect(await (await opened.readBeside()).templates.list('rhel.ks.njk')).toHaveLength(1);
+    });
+  });
+}
