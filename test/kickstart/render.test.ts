@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Facts } from '../../src/discovery/facts.js';
 import type { Host } from '../../src/hosts/host.js';
 import {
@@ -19,7 +19,7 @@ import {
   type KickstartEnvironment,
 } from '../../src/kickstart/render/index.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
-import type { Store } from '../../src/store/store.js';
+import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { tempDir } from '../support/temp.js';
 
 const URL = 'http://192.0.2.10:8080';
@@ -43,10 +43,11 @@ async function renderer(
   const dir = await tempDir('kickstand-render-');
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   kickstarts = createKickstartEnvironment(dir, { watch: false });
-  let factsRead = 0;
-  const store = { hosts: { getFacts: async () => (factsRead++, facts) } } as unknown as Store;
+  const store = new MemoryStore();
+  await store.hosts.save(host, facts);
+  const factsRead = vi.spyOn(store.hosts, 'getFacts');
   const deps = { kickstarts, store, renderCache: new RenderCache(), secrets: new SecretBox(randomBytes(32)) };
-  return { deps, dir, factsRead: () => factsRead };
+  return { deps, dir, factsRead: () => factsRead.mock.calls.length };
 }
 
 describe('renderer', () => {
@@ -80,7 +81,7 @@ describe('renderer', () => {
 
   it('When the facts cannot be read, then the render is refused with STORAGE_UNAVAILABLE', async () => {
     const { deps } = await renderer();
-    const broken = { ...deps, store: { hosts: { getFacts: async () => undefined } } as unknown as Store };
+    const broken = { ...deps, store: new MemoryStore() };
     await expect(renderAnswer(broken, host, assignment, URL)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
   });
 
