@@ -1,5 +1,5 @@
 // The host record: what the service keeps in its hot document for every machine it has seen.
-// Full facts live beside it (Store.getFacts), so listing 10,000 hosts never parses 80 MB of facts.
+// Full facts live beside it (HostRepository.getFacts), so listing 10,000 hosts never parses 80 MB of facts.
 
 /** discovered: waiting for an assignment · assigned: an answer is ready for its next poll ·
  *  provisioning: the answer was delivered · installed / failed: the installer said so ·
