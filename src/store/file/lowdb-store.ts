@@ -20,7 +20,7 @@ import type { Profile } from '../../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../../rules/rule.js';
 import type { User } from '../../auth/user.js';
 import { auditKind, type AuditEntry, type AuditQuery } from '../../audit/entry.js';
-import { AuditCounts, byLastSeen, byName, byPriorityThenName, queryTrail } from '../order.js';
+import { AuditCounts, HostIndex, byLastSeen, byName, byPriorityThenName, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -78,9 +78,7 @@ export interface StoreOptions {
 }
 
 export class LowdbStore implements Store {
-  private readonly byBootMac = new Map<string, string>();
-  private readonly byUuid = new Map<string, string>();
-  private readonly byHostname = new Map<string, string>();
+  private readonly index = new HostIndex();
   private readonly byTokenHash = new Map<string, string>();
   private readonly pendingFacts = new Map<string, Facts | null>();
   /** Hosts saved or deleted since the last group commit (their current state is what gets written). */
@@ -170,7 +168,7 @@ export class LowdbStore implements Store {
     );
     this.hostCommits = new WriteCoalescer(() => this.flushHosts());
     this.documentCommits = new WriteCoalescer(() => this.flushDocument());
-    for (const host of hostMap.values()) this.index(host);
+    for (const host of hostMap.values()) this.index.add(host);
     for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
     this.auditCounts = this.loadAudit();
   }
@@ -265,17 +263,17 @@ export class LowdbStore implements Store {
   }
 
   private async findByBootMac(mac: string): Promise<Host | undefined> {
-    const id = this.byBootMac.get(mac);
+    const id = this.index.bootMac(mac);
     return id ? this.hostMap.get(id) : undefined;
   }
 
   private async findByUuid(uuid: string): Promise<Host | undefined> {
-    const id = this.byUuid.get(uuid);
+    const id = this.index.uuid(uuid);
     return id ? this.hostMap.get(id) : undefined;
   }
 
   private async findByHostname(hostname: string): Promise<Host | undefined> {
-    const id = this.byHostname.get(hostname.toLowerCase());
+    const id = this.index.hostname(hostname);
     return id ? this.hostMap.get(id) : undefined;
   }
 
@@ -285,9 +283,9 @@ export class LowdbStore implements Store {
 
   private saveHost(host: Host, facts?: Facts): Promise<void> {
     const previous = this.hostMap.get(host.id);
-    if (previous) this.unindex(previous);
+    if (previous) this.index.remove(previous);
     this.hostMap.set(host.id, host);
-    this.index(host);
+    this.index.add(host);
     this.pendingHosts.add(host.id);
     this.pendingDeletes.delete(host.id);
     if (facts) this.pendingFacts.set(host.id, facts);
@@ -304,7 +302,7 @@ export class LowdbStore implements Store {
   private deleteHost(id: string): Promise<boolean> {
     const host = this.hostMap.get(id);
     if (!host) return Promise.resolve(false);
-    this.unindex(host);
+    this.index.remove(host);
     this.hostMap.delete(id);
     this.pendingHosts.delete(id);
     this.pendingDeletes.add(id);
@@ -588,21 +586,6 @@ export class LowdbStore implements Store {
   private historyFile(name: string): string {
     // Names hold "/" (snippets/x.njk); one flat folder with the name encoded keeps it one file each.
     return path.join(this.dir, 'templates', `${encodeURIComponent(name)}.json`);
-  }
-
-  private index(host: Host): void {
-    this.byBootMac.set(host.boot_mac, host.id);
-    if (host.uuid) this.byUuid.set(host.uuid, host.id);
-    if (host.hostname) this.byHostname.set(host.hostname.toLowerCase(), host.id);
-  }
-
-  private unindex(host: Host): void {
-    const drop = (map: Map<string, string>, key: string | undefined) => {
-      if (key !== undefined && map.get(key) === host.id) map.delete(key);
-    };
-    drop(this.byBootMac, host.boot_mac);
-    drop(this.byUuid, host.uuid);
-    drop(this.byHostname, host.hostname?.toLowerCase());
   }
 }
 

@@ -9,7 +9,7 @@ import type { User } from '../../auth/user.js';
 import { auditKind, type AuditEntry } from '../../audit/entry.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
-import { AuditCounts, byLastSeen, byName, byPriorityThenName, queryTrail } from '../order.js';
+import { AuditCounts, HostIndex, byLastSeen, byName, byPriorityThenName, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -40,24 +40,22 @@ class MemoryHosts implements HostRepository {
   private readonly byId = new Map<string, Host>();
   private readonly facts = new Map<string, Facts>();
   private readonly logs = new Map<string, string>();
-  private readonly byBootMac = new Map<string, string>();
-  private readonly byUuid = new Map<string, string>();
-  private readonly byHostname = new Map<string, string>();
+  private readonly index = new HostIndex();
 
   async get(id: string): Promise<Host | undefined> {
     return this.byId.get(id);
   }
 
   async findByBootMac(mac: string): Promise<Host | undefined> {
-    return this.lookup(this.byBootMac, mac);
+    return this.lookup(this.index.bootMac(mac));
   }
 
   async findByUuid(uuid: string): Promise<Host | undefined> {
-    return this.lookup(this.byUuid, uuid);
+    return this.lookup(this.index.uuid(uuid));
   }
 
   async findByHostname(hostname: string): Promise<Host | undefined> {
-    return this.lookup(this.byHostname, hostname.toLowerCase());
+    return this.lookup(this.index.hostname(hostname));
   }
 
   async list(): Promise<Host[]> {
@@ -66,10 +64,10 @@ class MemoryHosts implements HostRepository {
 
   async save(host: Host, facts?: Facts): Promise<void> {
     const previous = this.byId.get(host.id);
-    if (previous) this.unindex(previous);
+    if (previous) this.index.remove(previous);
     const stored = structuredClone(host);
     this.byId.set(host.id, stored);
-    this.index(stored);
+    this.index.add(stored);
     if (facts) this.facts.set(host.id, structuredClone(facts));
   }
 
@@ -83,7 +81,7 @@ class MemoryHosts implements HostRepository {
   async delete(id: string): Promise<boolean> {
     const host = this.byId.get(id);
     if (!host) return false;
-    this.unindex(host);
+    this.index.remove(host);
     this.byId.delete(id);
     this.facts.delete(id);
     this.logs.delete(id);
@@ -102,24 +100,8 @@ class MemoryHosts implements HostRepository {
     return this.logs.get(id);
   }
 
-  private lookup(index: Map<string, string>, key: string): Host | undefined {
-    const id = index.get(key);
+  private lookup(id: string | undefined): Host | undefined {
     return id === undefined ? undefined : this.byId.get(id);
-  }
-
-  private index(host: Host): void {
-    this.byBootMac.set(host.boot_mac, host.id);
-    if (host.uuid) this.byUuid.set(host.uuid, host.id);
-    if (host.hostname) this.byHostname.set(host.hostname.toLowerCase(), host.id);
-  }
-
-  private unindex(host: Host): void {
-    const drop = (map: Map<string, string>, key: string | undefined) => {
-      if (key !== undefined && map.get(key) === host.id) map.delete(key);
-    };
-    drop(this.byBootMac, host.boot_mac);
-    drop(this.byUuid, host.uuid);
-    drop(this.byHostname, host.hostname?.toLowerCase());
   }
 }
 

@@ -1,8 +1,43 @@
-// What every Store implementation must agree on, in one place: the order lists come in, and how the
-// audit trail is queried and kept under its caps. The contract tests (test/store/contract/) check it.
+// What every Store implementation must agree on, in one place: how hosts are looked up, the order
+// lists come in, and how the audit trail is queried and kept under its caps. The contract tests (test/store/contract/) check it.
 import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../audit/entry.js';
 import type { Host } from '../hosts/host.js';
 import type { Rule } from '../rules/rule.js';
+
+/** Host ids by boot MAC, real DMI UUID and lower-cased hostname. A key another host took since stays
+ *  that host's when the first one is removed. */
+export class HostIndex {
+  private readonly byBootMac = new Map<string, string>();
+  private readonly byUuid = new Map<string, string>();
+  private readonly byHostname = new Map<string, string>();
+
+  bootMac(mac: string): string | undefined {
+    return this.byBootMac.get(mac);
+  }
+
+  uuid(uuid: string): string | undefined {
+    return this.byUuid.get(uuid);
+  }
+
+  hostname(hostname: string): string | undefined {
+    return this.byHostname.get(hostname.toLowerCase());
+  }
+
+  add(host: Host): void {
+    this.byBootMac.set(host.boot_mac, host.id);
+    if (host.uuid) this.byUuid.set(host.uuid, host.id);
+    if (host.hostname) this.byHostname.set(host.hostname.toLowerCase(), host.id);
+  }
+
+  remove(host: Host): void {
+    const drop = (map: Map<string, string>, key: string | undefined) => {
+      if (key !== undefined && map.get(key) === host.id) map.delete(key);
+    };
+    drop(this.byBootMac, host.boot_mac);
+    drop(this.byUuid, host.uuid);
+    drop(this.byHostname, host.hostname?.toLowerCase());
+  }
+}
 
 /** Hosts, most recently seen first. */
 export function byLastSeen(a: Host, b: Host): number {
