@@ -36,16 +36,16 @@ const file: OpenStore = async () => {
   };
 };
 
-for (const [name, open] of [
-  ['memory', memory],
-  ['file', file],
+for (const [name, open, durable] of [
+  ['memory', memory, false],
+  ['file', file, true],
 ] as const) {
-  describeHostRepository(name, open);
-  describeProfileRepository(name, open);
-  describeRuleRepository(name, open);
-  describeSettingsRepository(name, open);
-  describeUserRepository(name, open);
-  describeInstallerRepository(name, open);
-  describeAuditRepository(name, open);
-  describeTemplateHistoryRepository(name, open);
+  describeHostRepository(name, open, durable);
+  describeProfileRepository(name, open, durable);
+  describeRuleRepository(name, open, durable);
+  describeSettingsRepository(name, open, durable);
+  describeUserRepository(name, open, durable);
+  describeInstallerRepository(name, open, durable);
+  describeAuditRepository(name, open, durable);
+  describeTemplateHistoryRepository(name, open, durable);
 }
