@@ -13,6 +13,23 @@ const run = promisify(execFile);
 let srv: TestServer;
 const admin = (r: request.Test) => r.set('Authorization', `Bearer ${srv.adminToken}`);
 
+/** A machine registered with this boot MAC and assigned the kexec profile `to-debian`. */
+async function kexecAssigned(mac: string): Promise<{ id: string; token: string }> {
+  const reg = (
+    await request(srv.url)
+      .post('/api/v1/discovery')
+      .send(sampleFacts({ boot_mac: mac }))
+      .expect(201)
+  ).body as {
+    id: string;
+    token: string;
+  };
+  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+    .send({ profile: 'to-debian' })
+    .expect(200);
+  return reg;
+}
+
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), publicUrl: 'http://192.0.2.10:8080' });
   await admin(request(srv.url).post('/api/v1/installers'))
@@ -57,15 +74,7 @@ describe('GET /boot/{format}', () => {
 
   it('When iPXE chains with the MAC of a host assigned to kexec, then it boots that installer directly and the host is provisioning; any other MAC gets discovery', async () => {
     const mac = '52:54:00:00:2b:01';
-    const reg = (
-      await request(srv.url)
-        .post('/api/v1/discovery')
-        .send(sampleFacts({ boot_mac: mac }))
-        .expect(201)
-    ).body;
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
-      .send({ profile: 'to-debian' })
-      .expect(200);
+    const reg = await kexecAssigned(mac);
     const direct = await request(srv.url)
       .get(`/boot/ipxe?mac=${mac.replace(/:/g, '-').toUpperCase()}`)
       .expect(200);
@@ -85,15 +94,7 @@ describe('GET /boot/{format}', () => {
 describe('GET /boot/ipxe?mac= from somewhere else', () => {
   it('When ?mac= names a kexec-assigned host but the request does not come from that machine’s last-seen or reported IP, then discovery is served and the host stays assigned', async () => {
     const mac = '52:54:00:00:2b:04';
-    const reg = (
-      await request(srv.url)
-        .post('/api/v1/discovery')
-        .send(sampleFacts({ boot_mac: mac }))
-        .expect(201)
-    ).body;
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
-      .send({ profile: 'to-debian' })
-      .expect(200);
+    const reg = await kexecAssigned(mac);
     // Tests talk from 127.0.0.1: move the machine elsewhere (its facts report 192.0.2.50).
     const stored = await srv.running.deps.store.hosts.get(reg.id);
     await srv.running.deps.store.hosts.save({ ...stored!, last_seen_ip: '192.0.2.99' });
