@@ -14,6 +14,8 @@ export default defineConfig({
     testTimeout: FAULTS ? 600_000 : 60_000,
     hookTimeout: FAULTS ? 120_000 : 60_000,
     pool: 'forks',
+    // One throwaway PostgreSQL cluster for the run (test/support/postgres-cluster.ts).
+    globalSetup: ['test/support/postgres-cluster.ts'],
     // Fault runs load the machine on purpose: one file at a time, so one run's load is not another's fault.
     ...(FAULTS ? { fileParallelism: false } : {}),
   },

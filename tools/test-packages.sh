@@ -3,13 +3,13 @@
 # (test/fixtures/anaconda-tools.txt), Debian's chromium for the browser tests, rpm/cpio/xz/zstd/binutils/
 # kexec-tools for the product.img builder, openssl (a second SHA-512-crypt), diffutils and patch (the
 # template history's diffs), python3 (Python's shlex as the reference for ours), shellcheck (`npm run lint`
-# checks kickstarts/discovery/*.sh).
+# checks kickstarts/discovery/*.sh), postgresql (a throwaway cluster for the PostgreSQL store: test/support/postgres-cluster.ts).
 # As root it installs what is missing with apt; otherwise it names the missing packages and stops, so
 # the suite never skips a test silently because a tool was absent.
 set -euo pipefail
 
 packages=(bash curl iproute2 util-linux ethtool pciutils cpio xz-utils gzip openssl procps chromium
-  diffutils patch rpm zstd binutils kexec-tools python3 shellcheck)
+  diffutils patch rpm zstd binutils kexec-tools python3 shellcheck postgresql)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

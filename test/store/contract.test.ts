@@ -1,10 +1,12 @@
 // Every repository's contract, run against every Store implementation: the in-memory store the unit
 // tests use and the file store the service runs on (in a temp dir, with its durability checked by a
-// second store opened on the same dir).
+// second store opened on the same dir), and the PostgreSQL store.
 import { LowdbStore } from '../../src/store/file/lowdb-store.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../support/temp.js';
+import { testDatabase } from '../support/postgres.js';
+import { PgStore } from '../../src/store/postgres/pg-store.js';
 import { describeAuditRepository } from './contract/audit.contract.js';
 import type { OpenStore } from './contract/harness.js';
 import { describeHostRepository } from './contract/hosts.contract.js';
@@ -36,9 +38,28 @@ const file: OpenStore = async () => {
   };
 };
 
+// PostgreSQL: a database of its own per test, in the run's throwaway cluster; `readBeside` is a second
+// instance on the same database.
+const postgres: OpenStore = async () => {
+  const url = await testDatabase();
+  const open: Store[] = [await PgStore.open(url)];
+  return {
+    store: open[0]!,
+    readBeside: async () => {
+      const beside = await PgStore.open(url);
+      open.push(beside);
+      return beside;
+    },
+    cleanup: async () => {
+      for (const s of open.reverse()) await s.close();
+    },
+  };
+};
+
 for (const [name, open, durable] of [
   ['memory', memory, false],
   ['file', file, true],
+  ['postgres', postgres, true],
 ] as const) {
   describeHostRepository(name, open, durable);
   describeProfileRepository(name, open, durable);

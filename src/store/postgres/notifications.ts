@@ -1,0 +1,132 @@
+// How instances hear about each other's writes. Every write commits a NOTIFY on one channel in the same
+// statement, so the notice exists exactly when the change does. Each instance LISTENs on its own
+// connection and handles notices one at a time, in the order PostgreSQL delivers them — the order the
+// transactions committed — so a host seen assigned is never older than the template it was assigned on.
+//
+// `barrier()` is how a writer knows it has heard everything committed before it: it sends a notice of
+// its own and waits for it to come back; every earlier commit's notice was delivered before it.
+//
+// When the connection is lost, barriers fail (writers get 503) and the listener reconnects every
+// second; once back it asks the owner to reload everything, since notices sent meanwhile are gone.
+import pg from 'pg';
+import type { Logger } from '../../log.js';
+
+export const CHANNEL = 'kickstand';
+
+export interface Notice {
+  /** Which instance wrote (an instance ignores its own notices: its copy changed first). */
+  from: string;
+  /** host · touch · profile · rule · settings · user · installer · template · barrier */
+  kind: string;
+  key: string;
+}
+
+export function noticePayload(notice: Notice): string {
+  return JSON.stringify([notice.from, notice.kind, notice.key]);
+}
+
+function parse(payload: string | undefined): Notice | undefined {
+  try {
+    const [from, kind, key] = JSON.parse(payload ?? '') as unknown[];
+    if (typeof from === 'string' && typeof kind === 'string' && typeof key === 'string') return { from, kind, key };
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+}
+
+export class Listener {
+  private client: pg.Client | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly barriers = new Map<string, () => void>();
+  private closed = false;
+  private barrierCount = 0;
+
+  private constructor(
+    readonly instance: string,
+    private readonly config: pg.ClientConfig,
+    private readonly handle: (notice: Notice) => Promise<void>,
+    private readonly reload: () => Promise<void>,
+    private readonly log: Pick<Logger, 'warn' | 'info' | 'error'> | undefined,
+  ) {}
+
+  static async start(
+    instance: string,
+    config: pg.ClientConfig,
+    handle: (notice: Notice) => Promise<void>,
+    reload: () => Promise<void>,
+    log?: Pick<Logger, 'warn' | 'info' | 'error'>,
+  ): Promise<Listener> {
+    const listener = new Listener(instance, config, handle, reload, log);
+    await listener.connect();
+    return listener;
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Resolves once every notice committed before this call has been handled. */
+  async barrier(pool: pg.Pool): Promise<void> {
+    if (!this.client) throw new Error('not listening to the database (reconnecting)');
+    const key = `${++this.barrierCount}`;
+    const heard = new Promise<void>((resolve) => this.barriers.set(key, resolve));
+    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, noticePayload({ from: this.instance, kind: 'barrier', key })]);
+    await heard;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+    await this.queue;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client(this.config);
+    client.on('notification', (msg) => {
+      const notice = parse(msg.payload);
+      if (!notice) return;
+      if (notice.kind === 'barrier') {
+        if (notice.from !== this.instance) return;
+        // Behind every notice queued before it.
+        this.queue = this.queue.then(() => {
+          this.barriers.get(notice.key)?.();
+          this.barriers.delete(notice.key);
+        });
+        return;
+      }
+      if (notice.from === this.instance) return;
+      this.queue = this.queue.then(() =>
+        this.handle(notice).catch((err: unknown) => {
+          // A row we could not re-read: read everything again rather than keep a stale copy.
+          this.log?.error({ err, notice }, 'could not apply a change from another instance; reloading');
+          return this.reload().catch(() => undefined);
+        }),
+      );
+    });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, undefined));
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.client = client;
+  }
+
+  private lost(client: pg.Client, err: Error | undefined): void {
+    if (this.client !== client || this.closed) return;
+    this.client = undefined;
+    this.log?.error({ err }, 'lost the database notification connection; writes answer 503 until it is back');
+    for (const resolve of this.barriers.values()) resolve();
+    this.barriers.clear();
+    void client.end().catch(() => undefined);
+    const retry = (): void => {
+      if (this.closed) return;
+      this.connect()
+        .then(() => this.reload())
+        .then(() => this.log?.info('database notifications are back; reloaded every record'))
+        .catch(() => setTimeout(retry, 1000).unref());
+    };
+    setTimeout(retry, 1000).unref();
+  }
+}

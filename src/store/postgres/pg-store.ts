@@ -1,0 +1,176 @@
+// The PostgreSQL store (KICKSTAND_DATABASE_URL=postgres://…): for several instances behind one address
+// sharing one database (docs/scale-out.md). At open it migrates the schema (migrate.ts), reads the hot
+// records into memory and starts listening to the other instances' changes (notifications.ts).
+//
+// Same promises as the file store: a save is visible at once and its promise resolves once committed
+// (an acknowledged registration is a committed row). On top of them, `lock()` serialises find-then-save
+// across every instance (cluster-lock.ts), where one process needs only its own Mutex.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from '../../log.js';
+import { byName, byPriorityThenName } from '../shared.js';
+import type { InstallerRepository, ProfileRepository, RuleRepository, Store } from '../store.js';
+import type { Installer } from '../../installers/installer.js';
+import type { Profile } from '../../profiles/profile.js';
+import type { Rule } from '../../rules/rule.js';
+import type { Lock } from '../../util/mutex.js';
+import { AppError, messageOf } from '../../errors.js';
+import { ClusterLock, LOCK_KEYS } from './cluster-lock.js';
+import type { Db } from './db.js';
+import { migrate } from './migrate.js';
+import { Listener, type Notice } from './notifications.js';
+import { PgAudit, PgTemplates } from './pg-audit.js';
+import { PgHosts } from './pg-hosts.js';
+import { PgRecords, PgSettings, PgUsers } from './pg-records.js';
+import { WriteQueue } from './write-queue.js';
+
+export interface PgStoreOptions {
+  log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Called after each notice from another instance was applied (templates mirror, caches). */
+  onChange?: (notice: Notice) => void | Promise<void>;
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user@host/db`: what a message or log may show. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'the database URL (unparsable)';
+  }
+}
+
+export class PgStore implements Store {
+  readonly hosts: PgHosts;
+  readonly profiles: ProfileRepository & PgRecords<Profile>;
+  readonly rules: RuleRepository & PgRecords<Rule>;
+  readonly installers: InstallerRepository & PgRecords<Installer>;
+  readonly users: PgUsers;
+  readonly settings: PgSettings;
+  readonly audit: PgAudit;
+  readonly templates: PgTemplates;
+  private listener: Listener | undefined;
+  private readonly locks = new Map<string, ClusterLock>();
+  onChange: PgStoreOptions['onChange'];
+
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly db: Db,
+    private readonly url: string,
+    onChange: PgStoreOptions['onChange'],
+  ) {
+    this.hosts = new PgHosts(db);
+    this.profiles = new PgRecords<Profile>(db, 'profiles', 'profile', byName);
+    this.rules = new PgRecords<Rule>(db, 'rules', 'rule', byPriorityThenName);
+    this.installers = new PgRecords<Installer>(db, 'installers', 'installer', byName);
+    this.users = new PgUsers(db, 'users', 'user', byName);
+    this.settings = new PgSettings(db);
+    this.audit = new PgAudit(db);
+    this.templates = new PgTemplates(db);
+    this.onChange = onChange;
+  }
+
+  static async open(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, application_name: 'kickstand' });
+    // An idle connection the server dropped must not crash the process; the next query reconnects.
+    pool.on('error', (err) => options.log?.warn({ err }, 'a database connection was lost'));
+    const queue = new WriteQueue(options.log);
+    const instance = randomUUID();
+    let store: PgStore | undefined;
+    try {
+      await migrate(pool);
+      const opened = (store = new PgStore(pool, { pool, queue, instance }, url, options.onChange));
+      // Listening before loading: a change committed while we load is applied after it, never lost.
+      store.listener = await Listener.start(
+        instance,
+        { connectionString: url, application_name: 'kickstand-listen' },
+        (notice) => opened.apply(notice),
+        () => opened.load(),
+        options.log,
+      );
+      await store.load();
+      return store;
+    } catch (err) {
+      queue.close();
+      await store?.listener?.close();
+      await pool.end().catch(() => undefined);
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot open the database at ${redactUrl(url)}: ${messageOf(err)}`);
+    }
+  }
+
+  /** Where the data is, for start-up notes (no password). */
+  get where(): string {
+    return redactUrl(this.url);
+  }
+
+  /** Serialises a find-then-save across every instance (one lock per name). */
+  lock(name: 'hosts' | 'templates'): Lock {
+    let lock = this.locks.get(name);
+    if (!lock) {
+      lock = new ClusterLock(
+        this.pool,
+        LOCK_KEYS[name],
+        () => this.catchUp(),
+        () => this.db.queue.settled(),
+      );
+      this.locks.set(name, lock);
+    }
+    return lock;
+  }
+
+  /** Resolves once every change another instance committed before now is in this instance's copy. */
+  async catchUp(): Promise<void> {
+    if (!this.listener) throw new Error('not listening');
+    await this.listener.barrier(this.pool);
+  }
+
+  async close(): Promise<void> {
+    await this.hosts.close();
+    await this.db.queue.settled();
+    this.db.queue.close();
+    await this.listener?.close();
+    await this.pool.end();
+  }
+
+  private async load(): Promise<void> {
+    await Promise.all([
+      this.hosts.load(),
+      this.profiles.load(),
+      this.rules.load(),
+      this.installers.load(),
+      this.users.load(),
+      this.settings.load(),
+    ]);
+    await this.onChange?.({ from: '', kind: 'reload', key: '' });
+  }
+
+  private async apply(notice: Notice): Promise<void> {
+    switch (notice.kind) {
+      case 'host':
+        await this.hosts.refresh(notice.key);
+        break;
+      case 'touch':
+        await this.hosts.refreshSeen(notice.key);
+        break;
+      case 'profile':
+        await this.profiles.refresh(notice.key);
+        break;
+      case 'rule':
+        await this.rules.refresh(notice.key);
+        break;
+      case 'installer':
+        await this.installers.refresh(notice.key);
+        break;
+      case 'user':
+        await this.users.refresh(notice.key);
+        break;
+      case 'settings':
+        await this.settings.refresh();
+        break;
+    }
+    await this.onChange?.(notice);
+  }
+}
