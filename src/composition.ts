@@ -14,6 +14,10 @@ import { lockDataDir, type DataLock } from './store/file/data-lock.js';
 import { LowdbStore } from './store/file/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { Mutex } from './util/mutex.js';
+import { PgStore } from './store/postgres/pg-store.js';
+import { createHash } from 'node:crypto';
+import { SECRET_KEY_FILE } from './secrets/secret-key.js';
+import path from 'node:path';
 
 export interface DepsOverrides {
   /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
@@ -41,14 +45,22 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   const lock: DataLock | undefined = overrides.lock ? await lockDataDir(config.dataDir) : undefined;
   let secrets: SecretBox;
   let store: Store;
+  let pgStore: PgStore | undefined;
   try {
     // The key first: it protects what the store may migrate at open.
-    secrets = new SecretBox(await loadSecretKey(config.dataDir));
-    store =
-      overrides.store ??
-      (overrides.reader
+    const key = await loadSecretKey(config.dataDir);
+    secrets = new SecretBox(key);
+    if (overrides.store) store = overrides.store;
+    else if (config.databaseUrl) {
+      store = pgStore = await PgStore.open(config.databaseUrl, { log });
+      await sameSecretKey(pgStore, key, config.dataDir).catch(async (err: unknown) => {
+        await pgStore?.close();
+        throw err;
+      });
+    } else
+      store = overrides.reader
         ? await LowdbStore.open(config.dataDir)
-        : await LowdbStore.open(config.dataDir, { log, protectParams: (params) => secrets.protect(params) }));
+        : await LowdbStore.open(config.dataDir, { log, protectParams: (params) => secrets.protect(params) });
   } catch (err) {
     await lock?.release();
     throw err;
@@ -62,8 +74,10 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       return (kickstarts ??= createKickstartEnvironment(config.templatesDir, { watch: overrides.watchTemplates !== false }));
     },
     log,
-    hostsLock: new Mutex(),
-    templatesLock: new Mutex(),
+    // One writer at a time: in this process (the file store has one process), or across every instance
+    // sharing the database.
+    hostsLock: pgStore ? pgStore.lock('hosts') : new Mutex(),
+    templatesLock: pgStore ? pgStore.lock('templates') : new Mutex(),
     sightings: new Sightings(),
     configInstallers,
     renderCache: new RenderCache(),
@@ -74,4 +88,16 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       await lock?.release();
     },
   };
+}
+
+/** Every instance on one database must seal and open params with the same key: the database keeps the
+ *  key's fingerprint (never the key), set by the first instance, and any other key is refused at start. */
+async function sameSecretKey(store: PgStore, key: Buffer, dataDir: string): Promise<void> {
+  const fingerprint = createHash('sha256').update('kickstand secret.key').update(key).digest('hex').slice(0, 32);
+  const agreed = await store.agree('secret_key_fingerprint', fingerprint);
+  if (agreed !== fingerprint)
+    throw new Error(
+      `${path.join(dataDir, SECRET_KEY_FILE)} is not the key the other instances on this database use (fingerprint ` +
+        `${fingerprint}, the database expects ${String(agreed)}): copy secret.key from an instance already running (docs/scale-out.md)`,
+    );
 }

@@ -41,6 +41,9 @@ export interface Config {
   /** The product.img overlay served at /images/product.img, /updates.img and in tree mode
    *  (KICKSTAND_PRODUCT_IMG, default <data>/product.img; absent = 404). */
   productImg: string;
+  /** PostgreSQL instead of the embedded file store (KICKSTAND_DATABASE_URL=postgres://…): several
+   *  instances share one database (docs/scale-out.md). A secret (it may hold a password). */
+  databaseUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -53,7 +56,12 @@ export class ConfigError extends Error {
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** The environment variables that hold secrets. */
-export const SECRET_VARIABLES = ['KICKSTAND_ADMIN_TOKEN', 'KICKSTAND_ADMIN_PASSWORD', 'KICKSTAND_USER_PASSWORD'] as const;
+export const SECRET_VARIABLES = [
+  'KICKSTAND_ADMIN_TOKEN',
+  'KICKSTAND_ADMIN_PASSWORD',
+  'KICKSTAND_USER_PASSWORD',
+  'KICKSTAND_DATABASE_URL',
+] as const;
 
 /** Read a secret and remove it from process.env: whatever reads the environment later (a template
  *  that got out of its sandbox, a dependency, a child process that inherits it) finds nothing
@@ -104,6 +112,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('KICKSTAND_ADMIN_PASSWORD: must be 12 to 1024 characters');
   }
 
+  const databaseUrl = takeSecret(env, 'KICKSTAND_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Never echo it: it may hold a password.
+    problems.push('KICKSTAND_DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  }
+
   const logLevel = env.KICKSTAND_LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) problems.push(`KICKSTAND_LOG_LEVEL="${logLevel}": must be one of ${LEVELS.join(', ')}`);
 
@@ -134,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

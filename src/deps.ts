@@ -5,7 +5,7 @@ import type { KickstartEnvironment, RenderCache } from './kickstart/render/index
 import type { Logger } from './log.js';
 import type { Store } from './store/store.js';
 import type { Sightings } from './discovery/sightings.js';
-import type { Mutex } from './util/mutex.js';
+import type { Lock } from './util/mutex.js';
 import type { Installer } from './installers/installer.js';
 import type { SecretBox } from './secrets/secret-box.js';
 
@@ -14,10 +14,11 @@ export interface Deps {
   store: Store;
   kickstarts: KickstartEnvironment;
   log: Logger;
-  /** Serialises find-then-save on hosts (identity, hostnames); see util/mutex.ts. */
-  hostsLock: Mutex;
+  /** Serialises find-then-save on hosts (identity, hostnames, rule limits and seq()); see util/mutex.ts.
+   *  Across every instance when they share PostgreSQL (store/postgres/cluster-lock.ts). */
+  hostsLock: Lock;
   /** Serialises template saves: read the history, write the file, append the version. */
-  templatesLock: Mutex;
+  templatesLock: Lock;
   sightings: Sightings;
   /** Installers from the KICKSTAND_INSTALLERS file (read-only; the API adds more in the store). */
   configInstallers: readonly Installer[];

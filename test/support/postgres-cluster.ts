@@ -67,10 +67,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
     chownSync(dir, uid, gid);
   }
   const data = path.join(dir, 'data');
-  const [initCmd, initArgs] = asUser(user, path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'kickstand', '-E', 'UTF8', '--no-sync']);
+  const [initCmd, initArgs] = asUser(user, path.join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-A',
+    'trust',
+    '-U',
+    'kickstand',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
   await run(initCmd, initArgs);
   const [cmd, args] = asUser(user, path.join(bin, 'postgres'), [
-    '-D', data, '-k', dir, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=300', '-c', 'shared_buffers=64MB',
+    '-D',
+    data,
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=',
+    '-c',
+    'fsync=off',
+    '-c',
+    'max_connections=300',
+    '-c',
+    'shared_buffers=64MB',
   ]);
   const server: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

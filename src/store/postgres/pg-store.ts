@@ -28,9 +28,11 @@ export interface PgStoreOptions {
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Connections in the pool (default 10). */
   poolSize?: number;
-  /** Called after each notice from another instance was applied (templates mirror, caches). */
-  onChange?: (notice: Notice) => void | Promise<void>;
 }
+
+/** Told after a change from another instance was applied to this one's copy, in commit order; kind
+ *  "reload" after every record was read again (at open, and when the notification connection came back). */
+export type ChangeListener = (notice: Notice) => void | Promise<void>;
 
 /** `postgres://user:secret@host/db` → `postgres://user@host/db`: what a message or log may show. */
 export function redactUrl(url: string): string {
@@ -54,13 +56,12 @@ export class PgStore implements Store {
   readonly templates: PgTemplates;
   private listener: Listener | undefined;
   private readonly locks = new Map<string, ClusterLock>();
-  onChange: PgStoreOptions['onChange'];
+  private readonly changeListeners: ChangeListener[] = [];
 
   private constructor(
     readonly pool: pg.Pool,
     private readonly db: Db,
     private readonly url: string,
-    onChange: PgStoreOptions['onChange'],
   ) {
     this.hosts = new PgHosts(db);
     this.profiles = new PgRecords<Profile>(db, 'profiles', 'profile', byName);
@@ -70,7 +71,6 @@ export class PgStore implements Store {
     this.settings = new PgSettings(db);
     this.audit = new PgAudit(db);
     this.templates = new PgTemplates(db);
-    this.onChange = onChange;
   }
 
   static async open(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
@@ -82,7 +82,7 @@ export class PgStore implements Store {
     let store: PgStore | undefined;
     try {
       await migrate(pool);
-      const opened = (store = new PgStore(pool, { pool, queue, instance }, url, options.onChange));
+      const opened = (store = new PgStore(pool, { pool, queue, instance }, url));
       // Listening before loading: a change committed while we load is applied after it, never lost.
       store.listener = await Listener.start(
         instance,
@@ -99,6 +99,20 @@ export class PgStore implements Store {
       await pool.end().catch(() => undefined);
       throw new AppError('STORAGE_UNAVAILABLE', `cannot open the database at ${redactUrl(url)}: ${messageOf(err)}`);
     }
+  }
+
+  /** Hear about other instances' changes (templates mirror, caches); see ChangeListener. */
+  onChange(listener: ChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** A value every instance must agree on (kickstand_meta): stored if absent, else the stored one. */
+  async agree(key: string, value: unknown): Promise<unknown> {
+    const { rows } = await this.pool.query<{ value: unknown }>(
+      `INSERT INTO kickstand_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING value`,
+      [key, JSON.stringify(value)],
+    );
+    return rows[0]!.value;
   }
 
   /** Where the data is, for start-up notes (no password). */
@@ -144,7 +158,7 @@ export class PgStore implements Store {
       this.users.load(),
       this.settings.load(),
     ]);
-    await this.onChange?.({ from: '', kind: 'reload', key: '' });
+    for (const listener of this.changeListeners) await listener({ from: '', kind: 'reload', key: '' });
   }
 
   private async apply(notice: Notice): Promise<void> {
@@ -171,6 +185,6 @@ export class PgStore implements Store {
         await this.settings.refresh();
         break;
     }
-    await this.onChange?.(notice);
+    for (const listener of this.changeListeners) await listener(notice);
   }
 }
