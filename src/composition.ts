@@ -36,6 +36,9 @@ export interface DepsOverrides {
 
 /** The deps and what it takes to let go of them. */
 export interface ComposedDeps extends Deps {
+  /** Refuses to go on when `secret` (kept in `file` of the data dir, or set in the environment) is not
+   *  what the other instances sharing the database hold; nothing to check on the file store. */
+  sameAcrossInstances(file: string, secret: string): Promise<void>;
   /** Closes what createDeps opened — the template watcher, the store, the lock — in that order. */
   close(): Promise<void>;
 }
@@ -53,7 +56,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     if (overrides.store) store = overrides.store;
     else if (config.databaseUrl) {
       store = pgStore = await PgStore.open(config.databaseUrl, { log });
-      await sameSecretKey(pgStore, key, config.dataDir).catch(async (err: unknown) => {
+      await sameAcrossInstances(pgStore, path.join(config.dataDir, SECRET_KEY_FILE), key).catch(async (err: unknown) => {
         await pgStore?.close();
         throw err;
       });
@@ -82,6 +85,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     configInstallers,
     renderCache: new RenderCache(),
     secrets,
+    sameAcrossInstances: (file, secret) => (pgStore ? sameAcrossInstances(pgStore, file, secret) : Promise.resolve()),
     async close() {
       kickstarts?.close();
       if (!overrides.store) await store.close();
@@ -90,14 +94,16 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   };
 }
 
-/** Every instance on one database must seal and open params with the same key: the database keeps the
- *  key's fingerprint (never the key), set by the first instance, and any other key is refused at start. */
-async function sameSecretKey(store: PgStore, key: Buffer, dataDir: string): Promise<void> {
-  const fingerprint = createHash('sha256').update('kickstand secret.key').update(key).digest('hex').slice(0, 32);
-  const agreed = await store.agree('secret_key_fingerprint', fingerprint);
+/** What every instance on one database must hold alike — the secret.key that seals params, the admin
+ *  token — is checked at start: the database keeps a fingerprint (never the secret), set by the first
+ *  instance, and any other value is refused, naming the file to copy. The file store has one instance. */
+async function sameAcrossInstances(store: PgStore, file: string, secret: Buffer | string): Promise<void> {
+  const name = path.basename(file);
+  const fingerprint = createHash('sha256').update(`kickstand ${name}\0`).update(secret).digest('hex').slice(0, 32);
+  const agreed = await store.agree(`fingerprint:${name}`, fingerprint);
   if (agreed !== fingerprint)
     throw new Error(
-      `${path.join(dataDir, SECRET_KEY_FILE)} is not the key the other instances on this database use (fingerprint ` +
-        `${fingerprint}, the database expects ${String(agreed)}): copy secret.key from an instance already running (docs/scale-out.md)`,
+      `${file} is not the ${name} the other instances on this database use (fingerprint ${fingerprint}, the database ` +
+        `expects ${String(agreed)}): copy it from an instance already running, or set the same value on every instance (docs/scale-out.md)`,
     );
 }

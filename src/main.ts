@@ -3,6 +3,7 @@
 // argv → one function call. Each command's modules load only when it runs: `product-img build` must
 // not pay for express, nunjucks and every JSON Schema compile (the benchmark measures it).
 import { messageOf, UsageError } from './errors.js';
+import { redactUrl } from './store/postgres/redact.js';
 
 // Every file the service or a command makes is its user's alone (the data dir holds password hashes,
 // tokens and the key to sealed params); the store also sets modes itself (store/file/file-modes.ts).
@@ -47,7 +48,14 @@ async function serve(): Promise<void> {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
   log.info(
-    { url: running.url, bind: config.bind, port: running.port, data: config.dataDir, templates: config.templatesDir },
+    {
+      url: running.url,
+      bind: config.bind,
+      port: running.port,
+      data: config.dataDir,
+      store: config.databaseUrl ? redactUrl(config.databaseUrl) : 'file',
+      templates: config.templatesDir,
+    },
     'kickstand listening',
   );
 }

@@ -13,7 +13,8 @@ import type { Logger } from './log.js';
 import { markLostHosts } from './hosts/lost.js';
 import { fastPoll } from './http/fast-poll.js';
 import { answerClientError } from './http/security-headers.js';
-import { resolveAdminToken } from './admin-token.js';
+import path from 'node:path';
+import { ADMIN_TOKEN_FILE, resolveAdminToken } from './admin-token.js';
 import { ensureFirstAdmin } from './auth/users.js';
 import { DIR_MODE } from './store/file/file-modes.js';
 import { errnoOf } from './errors.js';
@@ -54,6 +55,10 @@ export async function startWebServer(
   // The template watcher starts with the service, not with the first render (the getter builds it).
   deps.kickstarts.generation();
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);
+  await deps.sameAcrossInstances(path.join(config.dataDir, ADMIN_TOKEN_FILE), adminToken).catch(async (err: unknown) => {
+    await deps.close();
+    throw err;
+  });
   const adminPasswordGenerated = await ensureFirstAdmin(deps, config.adminPassword);
 
   const app = createApp(deps, adminToken);

@@ -131,6 +131,12 @@ export async function deleteUser(deps: UserDeps, name: string, actor: string): P
  *  password the caller prints once. Returns the generated password, if any. */
 export async function ensureFirstAdmin(deps: UserDeps, configured: string | undefined): Promise<string | undefined> {
   if ((await deps.store.users.list()).length) return undefined;
-  const { password } = await createUser(deps, 'admin', 'admin', configured, 'kickstand');
-  return configured ? undefined : password;
+  try {
+    const { password } = await createUser(deps, 'admin', 'admin', configured, 'kickstand');
+    return configured ? undefined : password;
+  } catch (err) {
+    // Another instance on the same database made the first admin a moment ago: theirs it is.
+    if (err instanceof AppError && err.code === 'NAME_TAKEN') return undefined;
+    throw err;
+  }
 }

@@ -2,10 +2,11 @@
 // never edited once released: a change is a new one at the end. They live in code rather than in .sql
 // files so the build carries them with it.
 //
-// Records are JSONB (the same shape the file store keeps), with columns beside them for what is looked
-// up or kept in order: hosts by boot MAC (unique: two instances registering one machine at once cannot
-// both create it), DMI UUID, hostname and state; audit entries by kind, actor, target and action.
-// Facts are JSONB with a GIN index, so a rule or a filter over facts can be answered by the database.
+// Records are JSON (the same shape the file store keeps; json, not jsonb, so the API shows their fields
+// in the order the code wrote them), with columns beside them for what is looked up or kept in order:
+// hosts by boot MAC (unique: two instances registering one machine at once cannot both create it), DMI
+// UUID, hostname, state and last-seen; audit entries by kind, actor, target and action. Facts are JSONB
+// with a GIN index, so a rule or a filter over facts can be answered by the database.
 export interface Migration {
   version: number;
   name: string;
@@ -31,7 +32,7 @@ CREATE TABLE hosts (
   -- Also inside record; these two are what a poll's touch updates without rewriting the record.
   last_seen_at   text NOT NULL,
   last_seen_ip   text,
-  record         jsonb NOT NULL,
+  record         json NOT NULL,
   facts          jsonb
 );
 CREATE UNIQUE INDEX hosts_boot_mac ON hosts (boot_mac);
@@ -44,11 +45,10 @@ CREATE INDEX hosts_facts ON hosts USING gin (facts jsonb_path_ops);
 -- Apart from hosts: a failed install may send its log before (or without) the row it belongs to.
 CREATE TABLE install_logs (id text PRIMARY KEY, log text NOT NULL);
 
-CREATE TABLE profiles   (name text PRIMARY KEY, record jsonb NOT NULL);
-CREATE TABLE rules      (name text PRIMARY KEY, record jsonb NOT NULL);
-CREATE TABLE installers (name text PRIMARY KEY, record jsonb NOT NULL);
-CREATE TABLE users      (name text PRIMARY KEY, record jsonb NOT NULL);
-CREATE INDEX users_tokens ON users USING gin ((record -> 'tokens') jsonb_path_ops);
+CREATE TABLE profiles   (name text PRIMARY KEY, record json NOT NULL);
+CREATE TABLE rules      (name text PRIMARY KEY, record json NOT NULL);
+CREATE TABLE installers (name text PRIMARY KEY, record json NOT NULL);
+CREATE TABLE users      (name text PRIMARY KEY, record json NOT NULL);
 
 CREATE TABLE audit (
   seq     bigserial PRIMARY KEY,
@@ -56,7 +56,7 @@ CREATE TABLE audit (
   action  text NOT NULL,
   actor   text NOT NULL,
   target  text NOT NULL,
-  entry   jsonb NOT NULL
+  entry   json NOT NULL
 );
 CREATE INDEX audit_kind ON audit (kind, seq);
 CREATE INDEX audit_actor ON audit (actor, seq);
@@ -66,7 +66,7 @@ CREATE INDEX audit_action ON audit (action text_pattern_ops, seq);
 CREATE TABLE template_versions (
   name     text NOT NULL,
   version  integer NOT NULL,
-  record   jsonb NOT NULL,
+  record   json NOT NULL,
   PRIMARY KEY (name, version)
 );
 `,

@@ -35,7 +35,7 @@ export class PgAudit implements AuditRepository {
       const counts = new Map<AuditKind, number>();
       for (const entry of batch) {
         const kind = auditKind(entry.action);
-        await client.query('INSERT INTO audit (kind, action, actor, target, entry) VALUES ($1, $2, $3, $4, $5::jsonb)', [
+        await client.query('INSERT INTO audit (kind, action, actor, target, entry) VALUES ($1, $2, $3, $4, $5::json)', [
           kind,
           entry.action,
           entry.actor,
@@ -116,7 +116,7 @@ export class PgTemplates implements TemplateHistoryRepository {
     try {
       await writeAndNotify(
         this.db,
-        'INSERT INTO template_versions (name, version, record) VALUES ($1, $2, $3::jsonb) RETURNING 1',
+        'INSERT INTO template_versions (name, version, record) VALUES ($1, $2, $3::json) RETURNING 1',
         [version.name, version.version, jsonb(version)],
         'template',
         version.name,

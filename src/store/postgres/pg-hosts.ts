@@ -155,7 +155,7 @@ export class PgHosts implements HostRepository {
     await writeAndNotify(
       this.db,
       `INSERT INTO hosts (id, boot_mac, uuid, hostname, state, last_seen_at, last_seen_ip, record, facts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9::jsonb)
        ON CONFLICT (id) DO UPDATE SET boot_mac = EXCLUDED.boot_mac, uuid = EXCLUDED.uuid, hostname = EXCLUDED.hostname,
          state = EXCLUDED.state, record = EXCLUDED.record, facts = COALESCE(EXCLUDED.facts, hosts.facts),
          last_seen_ip = CASE WHEN EXCLUDED.last_seen_at >= hosts.last_seen_at THEN EXCLUDED.last_seen_ip ELSE hosts.last_seen_ip END,

@@ -60,7 +60,7 @@ export class PgRecords<T extends { name: string }> {
       if (value)
         await writeAndNotify(
           this.db,
-          `INSERT INTO ${this.table} (name, record) VALUES ($1, $2::jsonb)
+          `INSERT INTO ${this.table} (name, record) VALUES ($1, $2::json)
            ON CONFLICT (name) DO UPDATE SET record = EXCLUDED.record RETURNING 1`,
           [name, jsonb(value)],
           this.kind,

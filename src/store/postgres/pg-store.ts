@@ -23,6 +23,7 @@ import { PgAudit, PgTemplates } from './pg-audit.js';
 import { PgHosts } from './pg-hosts.js';
 import { PgRecords, PgSettings, PgUsers } from './pg-records.js';
 import { WriteQueue } from './write-queue.js';
+import { redactUrl } from './redact.js';
 
 export interface PgStoreOptions {
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -33,17 +34,6 @@ export interface PgStoreOptions {
 /** Told after a change from another instance was applied to this one's copy, in commit order; kind
  *  "reload" after every record was read again (at open, and when the notification connection came back). */
 export type ChangeListener = (notice: Notice) => void | Promise<void>;
-
-/** `postgres://user:secret@host/db` → `postgres://user@host/db`: what a message or log may show. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return 'the database URL (unparsable)';
-  }
-}
 
 export class PgStore implements Store {
   readonly hosts: PgHosts;

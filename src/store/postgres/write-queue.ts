@@ -16,6 +16,10 @@ interface Entry {
 
 const RETRY_MAX_MS = 5_000;
 
+function idle(e: Entry): boolean {
+  return e.running === undefined && e.queued === undefined;
+}
+
 export class WriteQueue {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Set<Promise<void>>();
@@ -38,7 +42,8 @@ export class WriteQueue {
     entry.write = write;
     this.entries.set(key, entry);
     const e = entry;
-    const previous = e.running ?? Promise.resolve();
+    // After the running write, whether it worked or not (its failure went to its own callers).
+    const previous = (e.running ?? Promise.resolve()).catch(() => undefined);
     const queued: Promise<void> = previous.then(async () => {
       e.running = queued;
       e.queued = undefined;
@@ -52,7 +57,8 @@ export class WriteQueue {
         throw new AppError('STORAGE_UNAVAILABLE', `the database did not take the write: ${messageOf(err)}; it is retried until it does`);
       } finally {
         if (e.running === queued) e.running = undefined;
-        if (!e.running && !e.queued) this.entries.delete(key);
+        // A later write may have queued itself meanwhile (the read goes through idle(), not narrowing).
+        if (idle(e)) this.entries.delete(key);
       }
     });
     e.queued = queued;
