@@ -17,6 +17,7 @@ import { templateRoutes } from './http/templates.js';
 import { imageRoutes } from './http/images.js';
 import { bootRoutes } from './http/boot.js';
 import { installerRoutes } from './http/installers.js';
+import { healthRoutes } from './http/health.js';
 
 const VERSION = '0.1.0';
 
@@ -38,6 +39,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(auditRoutes(deps, adminToken));
   app.use(templateRoutes(deps, adminToken));
   app.use(installerRoutes(deps, adminToken));
+  app.use(healthRoutes(deps));
   app.use(openApiRoutes(VERSION));
   app.use(webRoutes(deps));
   app.use(notFound());

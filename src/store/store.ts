@@ -108,6 +108,15 @@ export interface TemplateHistoryRepository {
   append(version: TemplateVersion): Promise<void>;
 }
 
+/** Whether the store takes writes now: what GET /healthz reports. */
+export interface StoreHealth {
+  /** "file", "postgres" or "memory". */
+  kind: string;
+  /** False while writes are refused (a full or read-only disk, an unreachable database): they answer
+   *  503 and are retried; reads and waiting machines' polls go on. */
+  writable: boolean;
+}
+
 export interface Store {
   readonly hosts: HostRepository;
   readonly profiles: ProfileRepository;
@@ -117,6 +126,8 @@ export interface Store {
   readonly installers: InstallerRepository;
   readonly audit: AuditRepository;
   readonly templates: TemplateHistoryRepository;
+  /** Whether writes go through now. */
+  health(): StoreHealth;
   /** Flush what is pending and release files. */
   close(): Promise<void>;
 }

@@ -83,7 +83,17 @@ describe('WriteQueue', () => {
   it('When settled() is awaited, then every write started before has finished', async () => {
     const queue = new WriteQueue(undefined);
     let done = 0;
-    for (const key of ['a', 'b', 'c']) void queue.write(key, () => new Promise<void>((r) => setTimeout(() => (done++, r()), 20)));
+    for (const key of ['a', 'b', 'c'])
+      void queue.write(
+        key,
+        () =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              done++;
+              resolve();
+            }, 20),
+          ),
+      );
     await queue.settled();
     expect(done).toBe(3);
   });

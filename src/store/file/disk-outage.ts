@@ -52,6 +52,11 @@ export class DiskOutage {
     this.delayMs = this.firstDelayMs;
   }
 
+  /** A write was refused and nothing has been written since. */
+  get failing(): boolean {
+    return this.failure !== undefined;
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

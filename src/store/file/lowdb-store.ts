@@ -29,6 +29,7 @@ import type {
   RuleRepository,
   SettingsRepository,
   Store,
+  StoreHealth,
   TemplateHistoryRepository,
   UserRepository,
 } from '../store.js';
@@ -171,6 +172,10 @@ export class LowdbStore implements Store {
     for (const host of hostMap.values()) this.index.add(host);
     for (const user of Object.values(db.data.users)) for (const t of user.tokens) this.byTokenHash.set(t.hash, user.name);
     this.auditCounts = this.loadAudit();
+  }
+
+  health(): StoreHealth {
+    return { kind: 'file', writable: !this.outage.failing };
   }
 
   static async open(dir: string, options: StoreOptions = {}): Promise<LowdbStore> {

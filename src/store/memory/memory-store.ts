@@ -18,6 +18,7 @@ import type {
   RuleRepository,
   SettingsRepository,
   Store,
+  StoreHealth,
   TemplateHistoryRepository,
   UserRepository,
 } from '../store.js';
@@ -177,6 +178,10 @@ export class MemoryStore implements Store {
         settings = structuredClone(next);
       },
     };
+  }
+
+  health(): StoreHealth {
+    return { kind: 'memory', writable: true };
   }
 
   async close(): Promise<void> {

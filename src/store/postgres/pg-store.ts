@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../log.js';
 import { byName, byPriorityThenName } from '../shared.js';
-import type { InstallerRepository, ProfileRepository, RuleRepository, Store } from '../store.js';
+import type { InstallerRepository, ProfileRepository, RuleRepository, Store, StoreHealth } from '../store.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Profile } from '../../profiles/profile.js';
 import type { Rule } from '../../rules/rule.js';
@@ -129,6 +129,10 @@ export class PgStore implements Store {
   async catchUp(): Promise<void> {
     if (!this.listener) throw new Error('not listening');
     await this.listener.barrier(this.pool);
+  }
+
+  health(): StoreHealth {
+    return { kind: 'postgres', writable: Boolean(this.listener?.connected) && this.db.queue.pending === 0 };
   }
 
   async close(): Promise<void> {
