@@ -67,7 +67,7 @@ export class PgStore implements Store {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, application_name: 'kickstand' });
     // An idle connection the server dropped must not crash the process; the next query reconnects.
     pool.on('error', (err) => options.log?.warn({ err }, 'a database connection was lost'));
-    const queue = new WriteQueue(options.log);
+    const queue = new WriteQueue(options.log, (key) => void store?.refused(key));
     const instance = randomUUID();
     let store: PgStore | undefined;
     try {
@@ -153,6 +153,28 @@ export class PgStore implements Store {
       this.settings.load(),
     ]);
     for (const listener of this.changeListeners) await listener({ from: '', kind: 'reload', key: '' });
+  }
+
+  /** The database refused a write of `key` (write-queue.ts) for good: read the record back. */
+  private async refused(key: string): Promise<void> {
+    const [kind, name = ''] = key.split(/:(.*)/s);
+    const notice: Notice = {
+      from: '',
+      kind:
+        kind === 'host'
+          ? 'host'
+          : kind === 'profiles'
+            ? 'profile'
+            : kind === 'rules'
+              ? 'rule'
+              : kind === 'installers'
+                ? 'installer'
+                : kind === 'users'
+                  ? 'user'
+                  : (kind ?? ''),
+      key: name,
+    };
+    await this.apply(notice).catch(() => this.load());
   }
 
   private async apply(notice: Notice): Promise<void> {

@@ -16,6 +16,11 @@ interface Entry {
 
 const RETRY_MAX_MS = 5_000;
 
+function isConstraint(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('23');
+}
+
 function idle(e: Entry): boolean {
   return e.running === undefined && e.queued === undefined;
 }
@@ -29,7 +34,12 @@ export class WriteQueue {
   private outageSince: number | undefined;
   private closed = false;
 
-  constructor(private readonly log: Pick<Logger, 'error' | 'info'> | undefined) {}
+  constructor(
+    private readonly log: Pick<Logger, 'error' | 'info'> | undefined,
+    /** A write the database refused for good (a constraint: SQLSTATE class 23) is not retried: the
+     *  record is read back from the database instead, so this instance's copy is what is stored. */
+    private readonly rejected: (key: string) => void = () => undefined,
+  ) {}
 
   /** Write `key`'s latest state with `write`, after any write of it already running. */
   write(key: string, write: () => Promise<void>): Promise<void> {
@@ -52,6 +62,12 @@ export class WriteQueue {
         this.failed.delete(key);
         this.recovered();
       } catch (err) {
+        if (isConstraint(err)) {
+          this.failed.delete(key);
+          this.log?.error({ err, key }, 'the database refused a write for good; reading the record back from it');
+          this.rejected(key);
+          throw new AppError('STORAGE_UNAVAILABLE', `the database refused the write: ${messageOf(err)}`);
+        }
         this.failed.set(key, e.write);
         this.refused(err);
         throw new AppError('STORAGE_UNAVAILABLE', `the database did not take the write: ${messageOf(err)}; it is retried until it does`);

@@ -1,0 +1,83 @@
+// Two PostgreSQL stores on one database, as two instances hold them: what one commits, the other reads
+// after its lock (the barrier), the same machine registering through both at once is one host, and
+// what PostgreSQL cannot hold (U+0000) does not turn a machine away. The three-process tests are in
+// test/scale-out/.
+import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { PgStore } from '../../src/store/postgres/pg-store.js';
+import { registerMachine, type RegisterDeps } from '../../src/discovery/register.js';
+import { Sightings } from '../../src/discovery/sightings.js';
+import { createLogger } from '../../src/log.js';
+import { testDatabase } from '../support/postgres.js';
+import { sampleFacts } from '../support/facts.js';
+
+const open: PgStore[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0).reverse()) await s.close();
+});
+
+async function instances(n: number): Promise<{ url: string; stores: PgStore[]; deps: RegisterDeps[] }> {
+  const url = await testDatabase();
+  const stores: PgStore[] = [];
+  for (let i = 0; i < n; i++) {
+    const store = await PgStore.open(url);
+    open.push(store);
+    stores.push(store);
+  }
+  const log = createLogger('silent');
+  return { url, stores, deps: stores.map((store) => ({ store, hostsLock: store.lock('hosts'), sightings: new Sightings(), log })) };
+}
+
+describe('PostgreSQL store, two instances', () => {
+  it('When one machine registers through both instances at once, 40 times, then there is one host everywhere', async () => {
+    const { url, stores, deps } = await instances(2);
+    const facts = sampleFacts();
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => registerMachine(deps[i % 2]!, facts, '192.0.2.7')));
+    expect(new Set(results.map((r) => r.host.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM hosts');
+    await db.end();
+    expect(Number(rows[0]!.n)).toBe(1);
+    for (const store of stores) {
+      await store.catchUp();
+      expect(await store.hosts.list()).toHaveLength(1);
+    }
+  });
+
+  it('When a profile, a user and the settings change on one instance, then the other reads them after catching up', async () => {
+    const { stores } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    const now = new Date().toISOString();
+    await a.profiles.save({ name: 'web', action: 'reboot', created_at: now, updated_at: now } as never);
+    await a.users.save({ name: 'ops', role: 'viewer', password_hash: 'x', tokens: [{ hash: 'h1' }], created_at: now, updated_at: now } as never);
+    await a.settings.save({ auto_provision: true });
+    await b.catchUp();
+    expect((await b.profiles.get('web'))?.name).toBe('web');
+    expect((await b.users.findByTokenHash('h1'))?.name).toBe('ops');
+    expect((await b.settings.get()).auto_provision).toBe(true);
+    await a.users.delete('ops');
+    await b.catchUp();
+    expect(await b.users.findByTokenHash('h1')).toBeUndefined();
+  });
+
+  it('When a waiting host polls one instance, then the other sees its last-seen within the batch (once a second)', async () => {
+    const { stores, deps } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    const { host } = await registerMachine(deps[0]!, sampleFacts(), '192.0.2.8');
+    const later = new Date(Date.now() + 60_000).toISOString();
+    a.hosts.touch(host.id, later, '192.0.2.9');
+    for (let i = 0; i < 40 && (await b.hosts.get(host.id))?.last_seen_at !== later; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await b.hosts.get(host.id))?.last_seen_at).toBe(later);
+    expect((await b.hosts.get(host.id))?.last_seen_ip).toBe('192.0.2.9');
+  });
+
+  it('When facts hold U+0000 (PostgreSQL cannot), then the machine is registered and the character reads back as U+FFFD', async () => {
+    const { stores, deps } = await instances(1);
+    const facts = sampleFacts({ dmi: { vendor: 'Evil\u0000Corp', product: 'x', serial: 'S\u0000', uuid: crypto.randomUUID() } });
+    const { host } = await registerMachine(deps[0]!, facts, '192.0.2.10');
+    const stored = await stores[0]!.hosts.getFacts(host.id);
+    expect(stored?.dmi?.vendor).toBe('Evil\uFFFDCorp');
+  });
+});
