@@ -26,10 +26,17 @@ module.exports = {
     },
     {
       name: 'memory-store-is-for-tests',
-      comment: 'The in-memory store (store/memory/) is for unit tests: the service always runs on the file store.',
+      comment: 'The in-memory store (store/memory/) is for unit tests: the service runs on the file store or PostgreSQL.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/store/memory/' },
       to: { path: '^src/store/memory/' },
+    },
+    {
+      name: 'sql-stays-in-the-store',
+      comment: 'Only store/postgres/ speaks to PostgreSQL: everything else goes through the repositories, so the file store stays a drop-in.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/store/postgres/' },
+      to: { path: '^node_modules/pg/' },
     },
     {
       name: 'store-knows-no-use-case',
