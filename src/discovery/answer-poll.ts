@@ -29,6 +29,10 @@ export async function answerPoll(
   baseUrl: string | (() => string),
 ): Promise<PollAnswer> {
   let host = await deps.store.hosts.get(id);
+  // A machine that registered (or registered again, with a new token) through another instance a
+  // moment ago may be ahead of this instance's copy: look again once it has caught up. A known host
+  // with its valid token — nearly every poll — never gets here.
+  if (!host || (token && !hostTokenValid(host, token))) host = (await deps.store.hosts.getLatest(id)) ?? host;
   if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {
     // A newcomer's claim (conflict.ts): refused with 409 unless the automatic release gives it the
     // host now. It never touches last-seen: that is the original token's heartbeat.

@@ -25,7 +25,9 @@ export async function recordInstallEvent(
   body: unknown,
   ip: string,
 ): Promise<EventResult> {
-  const current = await deps.store.hosts.get(id);
+  let current = await deps.store.hosts.get(id);
+  // As in a poll: the token may be newer than this instance's copy (answer-poll.ts).
+  if (!current || !hostTokenValid(current, token)) current = await deps.store.hosts.getLatest(id);
   if (!current || !hostTokenValid(current, token)) throw errors.badHostToken();
   const event = validators.installEvent(body);
   const log = event.log === undefined ? undefined : utf8Tail(event.log, MAX_INSTALL_LOG);

@@ -19,6 +19,11 @@ import type { Installer } from '../installers/installer.js';
 export interface HostRepository {
   /** The host with this id. */
   get(id: string): Promise<Readonly<Host> | undefined>;
+  /** The host as every instance sharing the store knows it now. With PostgreSQL this first catches up
+   *  with what the other instances committed (one database round trip, shared by concurrent callers);
+   *  elsewhere it is get(). For a machine that may have registered through another instance a moment
+   *  ago: a poll or an event with a token this instance does not know yet. */
+  getLatest(id: string): Promise<Readonly<Host> | undefined>;
   /** The host that booted from this MAC. */
   findByBootMac(mac: string): Promise<Readonly<Host> | undefined>;
   /** The host with this (real, normalised) DMI system UUID. */

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { PgStore } from '../../src/store/postgres/pg-store.js';
 import { registerMachine, type RegisterDeps } from '../../src/discovery/register.js';
 import { Sightings } from '../../src/discovery/sightings.js';
+import { answerPoll } from '../../src/discovery/answer-poll.js';
 import { createLogger } from '../../src/log.js';
 import { testDatabase } from '../support/postgres.js';
 import { sampleFacts } from '../support/facts.js';
@@ -46,12 +47,45 @@ describe('PostgreSQL store, two instances', () => {
     }
   });
 
+  it('When a machine registers through one instance and polls the other at once, then the other knows its token', async () => {
+    const { stores, deps } = await instances(2);
+    const b = stores[1]!;
+    const registered = await Promise.all(Array.from({ length: 10 }, () => registerMachine(deps[0]!, sampleFacts(), '192.0.2.11')));
+    // At once: B's copy has not heard of them yet; the poll catches up instead of refusing the token.
+    const answers = await Promise.all(
+      registered.map((r) =>
+        answerPoll(
+          {
+            ...deps[1]!,
+            config: { pollInterval: 5 } as never,
+            kickstarts: undefined as never,
+            renderCache: undefined as never,
+            secrets: undefined as never,
+          },
+          r.host.id,
+          r.token,
+          '192.0.2.11',
+          'http://kickstand',
+        ),
+      ),
+    );
+    expect(answers.map((a) => a.action)).toEqual(Array(10).fill('wait'));
+    expect(await b.hosts.list()).toHaveLength(10);
+  });
+
   it('When a profile, a user and the settings change on one instance, then the other reads them after catching up', async () => {
     const { stores } = await instances(2);
     const [a, b] = stores as [PgStore, PgStore];
     const now = new Date().toISOString();
     await a.profiles.save({ name: 'web', action: 'reboot', created_at: now, updated_at: now } as never);
-    await a.users.save({ name: 'ops', role: 'viewer', password_hash: 'x', tokens: [{ hash: 'h1' }], created_at: now, updated_at: now } as never);
+    await a.users.save({
+      name: 'ops',
+      role: 'viewer',
+      password_hash: 'x',
+      tokens: [{ hash: 'h1' }],
+      created_at: now,
+      updated_at: now,
+    } as never);
     await a.settings.save({ auto_provision: true });
     await b.catchUp();
     expect((await b.profiles.get('web'))?.name).toBe('web');

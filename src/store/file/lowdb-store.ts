@@ -101,6 +101,7 @@ export class LowdbStore implements Store {
   // commit each.
   readonly hosts: HostRepository = {
     get: (id) => this.getHost(id),
+    getLatest: (id) => this.getHost(id),
     findByBootMac: (mac) => this.findByBootMac(mac),
     findByUuid: (uuid) => this.findByUuid(uuid),
     findByHostname: (hostname) => this.findByHostname(hostname),

@@ -47,6 +47,10 @@ class MemoryHosts implements HostRepository {
     return this.byId.get(id);
   }
 
+  getLatest(id: string): Promise<Host | undefined> {
+    return this.get(id);
+  }
+
   async findByBootMac(mac: string): Promise<Host | undefined> {
     return this.lookup(this.index.bootMac(mac));
   }

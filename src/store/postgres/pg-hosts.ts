@@ -29,7 +29,10 @@ export class PgHosts implements HostRepository {
   private readonly touchTimer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly catchUp: () => Promise<void>,
+  ) {
     this.touchTimer = setInterval(() => void this.flushTouches(), TOUCH_EVERY_MS);
     this.touchTimer.unref();
   }
@@ -62,6 +65,11 @@ export class PgHosts implements HostRepository {
   }
 
   async get(id: string): Promise<Host | undefined> {
+    return this.byId.get(id);
+  }
+
+  async getLatest(id: string): Promise<Host | undefined> {
+    await read('the changes of other instances', this.catchUp);
     return this.byId.get(id);
   }
 

@@ -47,13 +47,15 @@ export class PgStore implements Store {
   private listener: Listener | undefined;
   private readonly locks = new Map<string, ClusterLock>();
   private readonly changeListeners: ChangeListener[] = [];
+  private barrierRunning: Promise<void> | undefined;
+  private barrierNext: Promise<void> | undefined;
 
   private constructor(
     readonly pool: pg.Pool,
     private readonly db: Db,
     private readonly url: string,
   ) {
-    this.hosts = new PgHosts(db);
+    this.hosts = new PgHosts(db, () => this.catchUp());
     this.profiles = new PgRecords<Profile>(db, 'profiles', 'profile', byName);
     this.rules = new PgRecords<Rule>(db, 'rules', 'rule', byPriorityThenName);
     this.installers = new PgRecords<Installer>(db, 'installers', 'installer', byName);
@@ -125,10 +127,27 @@ export class PgStore implements Store {
     return lock;
   }
 
-  /** Resolves once every change another instance committed before now is in this instance's copy. */
-  async catchUp(): Promise<void> {
-    if (!this.listener) throw new Error('not listening');
-    await this.listener.barrier(this.pool);
+  /** Resolves once every change another instance committed before now is in this instance's copy.
+   *  Concurrent callers share barriers: at most one in flight and one waiting to start after it (a
+   *  caller needs one that started after it asked), so a flood of unknown-token polls costs the
+   *  database one notice per round trip, not one per poll. */
+  catchUp(): Promise<void> {
+    if (!this.barrierRunning) {
+      const listener = this.listener;
+      if (!listener) return Promise.reject(new Error('not listening to the database'));
+      const running = listener.barrier(this.pool).finally(() => {
+        if (this.barrierRunning === running) this.barrierRunning = undefined;
+      });
+      this.barrierRunning = running;
+      return running;
+    }
+    this.barrierNext ??= this.barrierRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.barrierNext = undefined;
+        return this.catchUp();
+      });
+    return this.barrierNext;
   }
 
   health(): StoreHealth {

@@ -20,6 +20,13 @@ export function describeHostRepository(name: string, open: OpenStore, durable: b
       expect(await hosts.get('zzzzzzzzzzzz')).toBeUndefined();
     });
 
+    it('When a host is saved, then getLatest returns it too, and an unknown id is undefined', async () => {
+      const { hosts } = s().store;
+      await hosts.save(host('aaaaaaaaaaaa', '02:00:00:00:00:01'));
+      expect((await hosts.getLatest('aaaaaaaaaaaa'))?.boot_mac).toBe('02:00:00:00:00:01');
+      expect(await hosts.getLatest('zzzzzzzzzzzz')).toBeUndefined();
+    });
+
     it('When a host is saved, then it is found by boot MAC, by UUID and by hostname in any case', async () => {
       const { hosts } = s().store;
       await hosts.save(
