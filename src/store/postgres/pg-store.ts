@@ -66,7 +66,16 @@ export class PgStore implements Store {
   }
 
   static async open(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, application_name: 'kickstand' });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      application_name: 'kickstand',
+      // Bounded waits: an unreachable database or an instance stuck holding the hosts lock gives 503s
+      // the %pre retries, never requests that hang.
+      connectionTimeoutMillis: 5_000,
+      lock_timeout: 30_000,
+      statement_timeout: 60_000,
+    });
     // An idle connection the server dropped must not crash the process; the next query reconnects.
     pool.on('error', (err) => options.log?.warn({ err }, 'a database connection was lost'));
     const queue = new WriteQueue(options.log, (key) => void store?.refused(key));
@@ -78,7 +87,7 @@ export class PgStore implements Store {
       // Listening before loading: a change committed while we load is applied after it, never lost.
       store.listener = await Listener.start(
         instance,
-        { connectionString: url, application_name: 'kickstand-listen' },
+        { connectionString: url, application_name: 'kickstand-listen', connectionTimeoutMillis: 5_000 },
         (notice) => opened.apply(notice),
         () => opened.load(),
         options.log,
