@@ -18,6 +18,8 @@ import { PgStore } from './store/postgres/pg-store.js';
 import { createHash } from 'node:crypto';
 import { SECRET_KEY_FILE } from './secrets/secret-key.js';
 import path from 'node:path';
+import { DatabaseTemplateSource, openDatabaseTemplates, type DatabaseTemplates } from './templates/database.js';
+import { fileTemplateSource } from './templates/source.js';
 
 export interface DepsOverrides {
   /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
@@ -30,7 +32,8 @@ export interface DepsOverrides {
   reader?: boolean;
   /** Instead of reading KICKSTAND_INSTALLERS (`kickstand user` needs none). */
   configInstallers?: readonly Installer[];
-  /** Watch the templates folder for edits (default true; a one-shot command has no use for it). */
+  /** Watch the templates folder for edits (default true; a one-shot command has no use for it). With
+   *  PostgreSQL: seed the database from the folder at first start and keep the folder its mirror. */
   watchTemplates?: boolean;
 }
 
@@ -39,7 +42,7 @@ export interface ComposedDeps extends Deps {
   /** Refuses to go on when `secret` (kept in `file` of the data dir, or set in the environment) is not
    *  what the other instances sharing the database hold; nothing to check on the file store. */
   sameAcrossInstances(file: string, secret: string): Promise<void>;
-  /** Closes what createDeps opened — the template watcher, the store, the lock — in that order. */
+  /** Closes what createDeps opened — the template watchers, the store, the lock — in that order. */
   close(): Promise<void>;
 }
 
@@ -70,6 +73,19 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   }
   // Built on first use: most commands never render, and the environment watches a folder.
   let kickstarts: KickstartEnvironment | undefined;
+  const templatesLock = pgStore ? pgStore.lock('templates') : new Mutex();
+  // With PostgreSQL the database holds the templates' text and the folder is the service's mirror of it
+  // (templates/database.ts); a one-shot command reads the database and leaves the folder alone.
+  let databaseTemplates: DatabaseTemplates | undefined;
+  if (pgStore && overrides.watchTemplates !== false) {
+    try {
+      databaseTemplates = await openDatabaseTemplates(pgStore, config.templatesDir, templatesLock, log, () => kickstarts?.invalidate());
+    } catch (err) {
+      await store.close();
+      await lock?.release();
+      throw err;
+    }
+  }
   return {
     config,
     store,
@@ -80,7 +96,10 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     // One writer at a time: in this process (the file store has one process), or across every instance
     // sharing the database.
     hostsLock: pgStore ? pgStore.lock('hosts') : new Mutex(),
-    templatesLock: pgStore ? pgStore.lock('templates') : new Mutex(),
+    templatesLock,
+    templateSource:
+      databaseTemplates?.source ??
+      (pgStore ? new DatabaseTemplateSource(pgStore.templates) : fileTemplateSource(config.templatesDir, store.templates)),
     sightings: new Sightings(),
     configInstallers,
     renderCache: new RenderCache(),
@@ -88,6 +107,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     sameAcrossInstances: (file, secret) => (pgStore ? sameAcrossInstances(pgStore, file, secret) : Promise.resolve()),
     async close() {
       kickstarts?.close();
+      await databaseTemplates?.close();
       if (!overrides.store) await store.close();
       await lock?.release();
     },

@@ -8,6 +8,7 @@ import type { Sightings } from './discovery/sightings.js';
 import type { Lock } from './util/mutex.js';
 import type { Installer } from './installers/installer.js';
 import type { SecretBox } from './secrets/secret-box.js';
+import type { TemplateSource } from './templates/source.js';
 
 export interface Deps {
   config: Config;
@@ -17,8 +18,12 @@ export interface Deps {
   /** Serialises find-then-save on hosts (identity, hostnames, rule limits and seq()); see util/mutex.ts.
    *  Across every instance when they share PostgreSQL (store/postgres/cluster-lock.ts). */
   hostsLock: Lock;
-  /** Serialises template saves: read the history, write the file, append the version. */
+  /** Serialises template saves (read the history, put the text in service, append the version) and,
+   *  with PostgreSQL, the import of the templates folder at the first start. */
   templatesLock: Lock;
+  /** The text in service of each template: the templates folder, or with PostgreSQL the database
+   *  (templates/source.ts). */
+  templateSource: TemplateSource;
   sightings: Sightings;
   /** Installers from the KICKSTAND_INSTALLERS file (read-only; the API adds more in the store). */
   configInstallers: readonly Installer[];

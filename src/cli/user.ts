@@ -95,8 +95,8 @@ async function openOps(config: Config): Promise<UserOps> {
 
 async function localOps(config: Config): Promise<UserOps> {
   // Start-up notes (modes tightened, plaintext secrets protected) go to stderr: stdout is for what the
-  // command exists to print. No installers and no kickstart environment: users need neither.
-  const deps = await createDeps(config, createLogger('warn', process.stderr), { lock: true, configInstallers: [] });
+  // command exists to print. No installers, kickstart environment or templates mirror: users need none.
+  const deps = await createDeps(config, createLogger('warn', process.stderr), { lock: true, configInstallers: [], watchTemplates: false });
   const { store } = deps;
   return {
     list: async () => (await store.users.list()).map((u) => `${u.name}\t${u.role}\t${u.tokens.length} token(s)\tsince ${u.created_at}`),

@@ -1,14 +1,15 @@
 // Authors change templates here. A save is checked before anything is written: the name is a path
 // authors may use, the text compiles (a broken template is refused with its line, and the running
-// version stays in service), and nobody else saved since the author opened the editor. Then the file
-// is replaced atomically and the version is appended to the history, with who, when and what changed.
+// version stays in service), and nobody else saved since the author opened the editor. Then the new
+// text is put in service and appended to the history, with who, when and what changed — by the
+// template source (source.ts): the file, or with PostgreSQL the database and this instance's mirror.
 // A rollback is a save of an old version's text: history only ever grows.
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { diffStat } from './diff.js';
-import { checkTemplateName, readTemplateFile, writeTemplateFile } from './files.js';
+import { checkTemplateName } from './files.js';
 import { MAX_TEMPLATE_BYTES, type TemplateVersion } from './version.js';
 
 export interface SaveRequest {
@@ -26,8 +27,8 @@ export interface SaveResult {
   changed: boolean;
 }
 
-/** What a template save takes: the compile check, the templates lock, the file, the history. */
-export type TemplateEditDeps = AuditDeps & Pick<Deps, 'config' | 'kickstarts' | 'templatesLock'>;
+/** What a template save takes: the compile check, the templates lock, the text in service, the history. */
+export type TemplateEditDeps = AuditDeps & Pick<Deps, 'kickstarts' | 'templatesLock' | 'templateSource'>;
 
 /** Check and save; returns the version now in service. */
 export async function saveTemplate(
@@ -53,13 +54,12 @@ export async function saveTemplate(
   }
 
   return deps.templatesLock.run(async () => {
-    const root = deps.config.templatesDir;
     const history = await deps.store.templates.list(name);
-    const onDisk = await readTemplateFile(root, name);
+    const inService = await deps.templateSource.current(name);
     let latest = history.at(-1);
-    if (request.base_sha256 !== undefined && request.base_sha256 !== (onDisk === undefined ? '' : sha256(onDisk))) {
+    if (request.base_sha256 !== undefined && request.base_sha256 !== (inService === undefined ? '' : sha256(inService))) {
       const who =
-        latest && latest.content === onDisk ? `by ${latest.author} at ${latest.at} (version ${latest.version})` : 'outside Kickstand';
+        latest && latest.content === inService ? `by ${latest.author} at ${latest.at} (version ${latest.version})` : 'outside Kickstand';
       throw new AppError(
         'TEMPLATE_CHANGED',
         `${name} was changed ${who} after you opened it; reload it and apply your change again`,
@@ -67,27 +67,21 @@ export async function saveTemplate(
       );
     }
     // A file changed outside Kickstand (a git pull, an editor on the server) is recorded as it was
-    // found before it is replaced, so a rollback can always get back to it.
-    if (onDisk !== undefined && onDisk !== latest?.content) {
-      latest = version(name, (latest?.version ?? 0) + 1, onDisk, 'disk', 'import', {
+    // found before it is replaced, so a rollback can always get back to it. (With PostgreSQL the text
+    // in service is the latest version, so this never happens: the mirror answers edits on disk.)
+    if (inService !== undefined && inService !== latest?.content) {
+      latest = version(name, (latest?.version ?? 0) + 1, inService, 'disk', 'import', {
         message: latest ? 'changed on disk outside Kickstand' : 'as found on disk',
       });
       await deps.store.templates.append(latest);
     }
-    if (latest && latest.content === content && onDisk !== undefined) return { version: latest, changed: false };
+    if (latest && latest.content === content && inService !== undefined) return { version: latest, changed: false };
 
-    const next = version(name, (latest?.version ?? 0) + 1, content, actor, how.action ?? (onDisk === undefined ? 'create' : 'save'), {
+    const next = version(name, (latest?.version ?? 0) + 1, content, actor, how.action ?? (inService === undefined ? 'create' : 'save'), {
       ...(request.message?.trim() ? { message: request.message.trim().slice(0, 500) } : {}),
       ...(how.restored ? { restored: how.restored } : {}),
     });
-    await writeTemplateFile(root, name, content);
-    try {
-      await deps.store.templates.append(next);
-    } catch (err) {
-      // No history, no change: put the running version back rather than serve an unrecorded one.
-      if (onDisk !== undefined) await writeTemplateFile(root, name, onDisk).catch(() => undefined);
-      throw err;
-    }
+    await deps.templateSource.save(next, inService);
     deps.kickstarts.invalidate();
     const stat = diffStat(latest?.content ?? '', content);
     await audit(
@@ -119,18 +113,18 @@ export async function rollbackTemplate(
 
 export interface TemplateView {
   name: string;
-  /** The text in service, or undefined for a name with no file yet. */
+  /** The text in service, or undefined for a name with no template yet. */
   content?: string;
   versions: readonly Readonly<TemplateVersion>[];
-  /** The version the running text is, when it is one recorded here (not when changed on disk). */
+  /** The version the running text is, when it is one recorded here (not when its file changed on disk). */
   current?: number;
-  /** sha256 of the running text ("" when there is no file): what a save sends back as base_sha256. */
+  /** sha256 of the running text ("" when there is none): what a save sends back as base_sha256. */
   sha256: string;
 }
 
-export async function readTemplate(deps: Pick<Deps, 'config' | 'store'>, name: string): Promise<TemplateView> {
+export async function readTemplate(deps: Pick<Deps, 'store' | 'templateSource'>, name: string): Promise<TemplateView> {
   checkTemplateName(name);
-  const [content, versions] = await Promise.all([readTemplateFile(deps.config.templatesDir, name), deps.store.templates.list(name)]);
+  const [content, versions] = await Promise.all([deps.templateSource.current(name), deps.store.templates.list(name)]);
   const latest = versions.at(-1);
   return {
     name,

@@ -8,13 +8,13 @@ import { AppError, errors } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { renderPreview, STUB_TEMPLATE, type RenderErrorDetail } from '../kickstart/render/index.js';
 import type { KickstartVersion } from '../kickstart/validate/index.js';
-import { checkTemplateName, readTemplateFile } from './files.js';
+import { checkTemplateName } from './files.js';
 import { lintKickstart, lintShell, versionFor, type LintFinding } from './lint.js';
 import { listSamples } from './samples.js';
 
 export interface PreviewRequest {
   name: string;
-  /** Unsaved text; the saved file when absent. */
+  /** Unsaved text; the text in service when absent. */
   content?: string;
   /** Render for this discovered host… */
   host?: string;
@@ -34,7 +34,7 @@ export interface Preview {
   findings: LintFinding[];
 }
 
-type PreviewDeps = Pick<Deps, 'config' | 'store' | 'kickstarts' | 'secrets'>;
+type PreviewDeps = Pick<Deps, 'config' | 'store' | 'kickstarts' | 'secrets' | 'templateSource'>;
 
 /** Every preview is in the audit with who asked, whatever its outcome: a preview runs the author's
  *  text on the server, so it is where someone probing the template sandbox shows up (issue 13). */
@@ -65,7 +65,7 @@ export async function previewTemplate(
 
 async function render(deps: PreviewDeps, request: PreviewRequest, baseUrl: string): Promise<Preview> {
   const name = checkTemplateName(request.name);
-  const content = request.content ?? (await readTemplateFile(deps.config.templatesDir, name));
+  const content = request.content ?? (await deps.templateSource.current(name));
   if (content === undefined) throw errors.templateFileMissing(name);
   const { host, facts, target } = await subject(deps, request);
   // Stored params are opened like a poll's render opens them (passwords stay hashes): a preview is

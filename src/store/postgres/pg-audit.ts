@@ -1,12 +1,14 @@
 // The audit trail and the template history on PostgreSQL: append-only, read where they are (not
 // copied in memory: nothing on a hot path reads them). The trail's seq is the table's bigserial, so
 // entries from every instance share one order.
+import type pg from 'pg';
 import { AUDIT_CAPS, auditKind, type AuditEntry, type AuditKind, type AuditQuery } from '../../audit/entry.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { AuditRepository, TemplateHistoryRepository } from '../store.js';
 import { AppError, messageOf } from '../../errors.js';
 import { LOCK_KEYS } from './cluster-lock.js';
 import { jsonb, read, writeAndNotify, type Db } from './db.js';
+import { CHANNEL, noticePayload } from './notifications.js';
 
 export class PgAudit implements AuditRepository {
   /** Entries appended and not yet written, in order. */
@@ -92,6 +94,9 @@ export class PgAudit implements AuditRepository {
   }
 }
 
+/** kickstand_meta's key for "the templates folder was imported" (the value says when, and how many). */
+const SEEDED = 'templates_seeded';
+
 export class PgTemplates implements TemplateHistoryRepository {
   constructor(private readonly db: Db) {}
 
@@ -123,6 +128,46 @@ export class PgTemplates implements TemplateHistoryRepository {
       );
     } catch (err) {
       throw new AppError('STORAGE_UNAVAILABLE', `cannot add version ${version.version} of template "${version.name}": ${messageOf(err)}`);
+    }
+  }
+
+  /** Whether the templates folder was imported into this database (templates/seed.ts). */
+  async seeded(): Promise<boolean> {
+    const { rows } = await read('whether the templates were imported', () =>
+      this.db.pool.query('SELECT 1 FROM kickstand_meta WHERE key = $1', [SEEDED]),
+    );
+    return rows.length > 0;
+  }
+
+  /** The import of the templates folder at the first start: these versions, each with its notice, and
+   *  the mark that the import was done, in one transaction — a start that dies half-way leaves nothing,
+   *  and the next start imports the folder whole. */
+  async seed(versions: readonly TemplateVersion[]): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.db.pool.connect();
+      await client.query('BEGIN');
+      for (const version of versions) {
+        await client.query('INSERT INTO template_versions (name, version, record) VALUES ($1, $2, $3::json)', [
+          version.name,
+          version.version,
+          jsonb(version),
+        ]);
+        await client.query('SELECT pg_notify($1, $2)', [
+          CHANNEL,
+          noticePayload({ from: this.db.instance, kind: 'template', key: version.name }),
+        ]);
+      }
+      await client.query('INSERT INTO kickstand_meta (key, value) VALUES ($1, $2::jsonb)', [
+        SEEDED,
+        JSON.stringify({ at: new Date().toISOString(), versions: versions.length }),
+      ]);
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      client?.release(true);
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot record the templates folder in the database: ${messageOf(err)}`);
     }
   }
 }
