@@ -9,14 +9,12 @@ import type { Installer } from './installers/installer.js';
 import { createKickstartEnvironment, RenderCache, type KickstartEnvironment } from './kickstart/render/index.js';
 import type { Logger } from './log.js';
 import { SecretBox } from './secrets/secret-box.js';
-import { loadSecretKey } from './secrets/secret-key.js';
+import { loadSecretKey, secretKeyFingerprint, SECRET_KEY_FILE } from './secrets/secret-key.js';
 import { lockDataDir, type DataLock } from './store/file/data-lock.js';
 import { LowdbStore } from './store/file/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { Mutex } from './util/mutex.js';
 import { PgStore } from './store/postgres/pg-store.js';
-import { createHash } from 'node:crypto';
-import { SECRET_KEY_FILE } from './secrets/secret-key.js';
 import path from 'node:path';
 
 export interface DepsOverrides {
@@ -93,7 +91,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
 /** Every instance on one database must seal and open params with the same key: the database keeps the
  *  key's fingerprint (never the key), set by the first instance, and any other key is refused at start. */
 async function sameSecretKey(store: PgStore, key: Buffer, dataDir: string): Promise<void> {
-  const fingerprint = createHash('sha256').update('kickstand secret.key').update(key).digest('hex').slice(0, 32);
+  const fingerprint = secretKeyFingerprint(key);
   const agreed = await store.agree('secret_key_fingerprint', fingerprint);
   if (agreed !== fingerprint)
     throw new Error(
