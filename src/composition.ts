@@ -9,14 +9,12 @@ import type { Installer } from './installers/installer.js';
 import { createKickstartEnvironment, RenderCache, type KickstartEnvironment } from './kickstart/render/index.js';
 import type { Logger } from './log.js';
 import { SecretBox } from './secrets/secret-box.js';
-import { loadSecretKey } from './secrets/secret-key.js';
+import { fingerprint, loadSecretKey, SECRET_KEY_FILE } from './secrets/secret-key.js';
 import { lockDataDir, type DataLock } from './store/file/data-lock.js';
 import { LowdbStore } from './store/file/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { Mutex } from './util/mutex.js';
 import { PgStore } from './store/postgres/pg-store.js';
-import { createHash } from 'node:crypto';
-import { SECRET_KEY_FILE } from './secrets/secret-key.js';
 import path from 'node:path';
 import { DatabaseTemplateSource, openDatabaseTemplates, type DatabaseTemplates } from './templates/database.js';
 import { fileTemplateSource } from './templates/source.js';
@@ -119,11 +117,11 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
  *  instance, and any other value is refused, naming the file to copy. The file store has one instance. */
 async function sameAcrossInstances(store: PgStore, file: string, secret: Buffer | string): Promise<void> {
   const name = path.basename(file);
-  const fingerprint = createHash('sha256').update(`kickstand ${name}\0`).update(secret).digest('hex').slice(0, 32);
-  const agreed = await store.agree(`fingerprint:${name}`, fingerprint);
-  if (agreed !== fingerprint)
+  const mine = fingerprint(name, secret);
+  const agreed = await store.agree(`fingerprint:${name}`, mine);
+  if (agreed !== mine)
     throw new Error(
-      `${file} is not the ${name} the other instances on this database use (fingerprint ${fingerprint}, the database ` +
+      `${file} is not the ${name} the other instances on this database use (fingerprint ${mine}, the database ` +
         `expects ${String(agreed)}): copy it from an instance already running, or set the same value on every instance (docs/scale-out.md)`,
     );
 }

@@ -134,3 +134,32 @@ export class ProductImgError extends Error {
     this.name = 'ProductImgError';
   }
 }
+
+// `kickstand data export|import` (src/store/export/): what moving an installation can run into, as one
+// class. The message is the whole story — the line and field of a bad line, what a non-empty target
+// holds, which key is needed — and says whether anything was written; the CLI exits 1 on it.
+export type DataMoveErrorCode =
+  /** A line of the export is not what the format says (JSON, record type, field, version). */
+  | 'BAD_LINE'
+  /** The export ends before its end record, or its counts disagree: it was cut short. */
+  | 'INCOMPLETE'
+  /** The export changed between the check of every line and the import. */
+  | 'CHANGED'
+  /** The target store holds records already: an import never merges. */
+  | 'NOT_EMPTY'
+  /** The target's secret.key is missing or is not the key the export's sealed params need. */
+  | 'KEY_MISMATCH'
+  /** The service runs on the target data dir. */
+  | 'BUSY'
+  /** The target refused a write part-way: it holds part of the export. */
+  | 'STOPPED';
+
+export class DataMoveError extends Error {
+  constructor(
+    readonly code: DataMoveErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DataMoveError';
+  }
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`, `data check`.
+// CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`, `data check|export|import`.
 // argv → one function call. Each command's modules load only when it runs: `product-img build` must
 // not pay for express, nunjucks and every JSON Schema compile (the benchmark measures it).
 import { messageOf, UsageError } from './errors.js';
@@ -20,6 +20,7 @@ const EXPECTED = new Set([
   'InstallersFileError',
   'ProductImgError',
   'SecretKeyError',
+  'DataMoveError',
 ]);
 
 async function serve(): Promise<void> {
@@ -73,7 +74,7 @@ const commands: Record<string, () => Promise<void>> = {
 const run = commands[command];
 if (!run) {
   process.stderr.write(
-    `kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | data check [DIR]\n`,
+    `kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | data check|export|import …\n`,
   );
   process.exit(2);
 }

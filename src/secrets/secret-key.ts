@@ -1,7 +1,7 @@
 // The data dir's key for sealed params: `secret.key`, 32 random bytes, mode 0600, made at the first
 // start. It is part of the data dir's backup (docs/operations.md): without it, sealed params cannot be
 // opened and the kickstarts that need them no longer render.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { DiskWriteError, syncDir, writeAll } from '../store/file/disk-write.js';
@@ -19,6 +19,18 @@ export class SecretKeyError extends Error {
     super(`${file}: ${why}; restore it from the backup of the data dir (docs/operations.md, "Backups")`);
     this.name = 'SecretKeyError';
   }
+}
+
+/** What tells two keys apart without showing either: instances on one database agree on it
+ *  (composition.ts), and an export names the key its sealed params need (store/export/). The fixed
+ *  prefix keeps it from being a plain hash of the key. */
+export function secretKeyFingerprint(key: Buffer): string {
+  return fingerprint(SECRET_KEY_FILE, key);
+}
+
+/** The fingerprint of a secret kept in the data dir file `name` (secret.key, admin-token). */
+export function fingerprint(name: string, secret: Buffer | string): string {
+  return createHash('sha256').update(`kickstand ${name}\0`).update(secret).digest('hex').slice(0, 32);
 }
 
 export async function loadSecretKey(dataDir: string): Promise<Buffer> {

@@ -51,7 +51,12 @@ export function byPriorityThenName(a: Rule, b: Rule): number {
 
 /** Profiles, users, installers: by name. */
 export function byName(a: { name: string }, b: { name: string }): number {
-  return a.name.localeCompare(b.name);
+  return byText(a.name, b.name);
+}
+
+/** Names on their own (template names): the order byName gives records. */
+export function byText(a: string, b: string): number {
+  return a.localeCompare(b);
 }
 
 /** The entries of a trail kept in append order that the query asks for, newest first. */

@@ -1,7 +1,8 @@
-// Where Kickstand keeps its records: one small repository per entity, gathered in `Store`. Two
-// implementations: the embedded file store (file/, the default: lowdb document + host journal) and
-// an in-memory one (memory/, for unit tests). test/store/contract/ holds the one contract every
-// implementation passes.
+// Where Kickstand keeps its records: one small repository per entity, gathered in `Store`. Three
+// implementations: the embedded file store (file/, the default: lowdb document + host journal), the
+// PostgreSQL one (postgres/, KICKSTAND_DATABASE_URL) and an in-memory one (memory/, for unit tests).
+// test/store/contract/ holds the one contract every implementation passes; export/ moves every record
+// of one store into another through these repositories alone.
 //
 // Shared promises: a save is visible to reads at once, and its promise resolves only once it is
 // durable (on disk for the file store), which is what lets a registration be acknowledged only when
@@ -111,6 +112,8 @@ export interface TemplateHistoryRepository {
   list(name: string): Promise<readonly Readonly<TemplateVersion>[]>;
   /** Append a version (one writer at a time); resolves once durable. */
   append(version: TemplateVersion): Promise<void>;
+  /** The name of every template with a saved history, sorted (`kickstand data export` walks them). */
+  names(): Promise<string[]>;
 }
 
 /** Whether the store takes writes now: what GET /healthz reports. */

@@ -11,7 +11,7 @@
 // lost, and what was refused is stored once the disk is back (disk-outage.ts). At each successful open,
 // the files that just loaded are copied to `<file>.last-good`, the way back if a file is later damaged
 // (last-good.ts).
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import type { Facts } from '../../discovery/facts.js';
@@ -20,7 +20,7 @@ import type { Profile } from '../../profiles/profile.js';
 import { DEFAULT_SETTINGS, type Rule, type Settings } from '../../rules/rule.js';
 import type { User } from '../../auth/user.js';
 import { auditKind, type AuditEntry, type AuditQuery } from '../../audit/entry.js';
-import { AuditCounts, HostIndex, byLastSeen, byName, byPriorityThenName, queryTrail } from '../shared.js';
+import { AuditCounts, HostIndex, byLastSeen, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -61,6 +61,7 @@ interface Document {
 
 export const DATA_FILE = 'kickstand.json';
 export const HOSTS_FILE = 'hosts.jsonl';
+const HISTORY_SUFFIX = '.json';
 
 function emptyDocument(): Document {
   return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {} };
@@ -150,6 +151,7 @@ export class LowdbStore implements Store {
   readonly templates: TemplateHistoryRepository = {
     list: (name) => this.listTemplateVersions(name),
     append: (version) => this.appendTemplateVersion(version),
+    names: () => this.templateNames(),
   };
 
   private constructor(
@@ -466,6 +468,18 @@ export class LowdbStore implements Store {
     return next;
   }
 
+  private async templateNames(): Promise<string[]> {
+    const files = await readdir(path.join(this.dir, 'templates')).catch((err: unknown) => {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot list the template histories: ${messageOf(err)}`);
+    });
+    // Only whole history files: a temp file of a write under way ends in .tmp.
+    return files
+      .filter((f) => f.endsWith(HISTORY_SUFFIX))
+      .map((f) => decodeURIComponent(f.slice(0, -HISTORY_SUFFIX.length)))
+      .sort(byText);
+  }
+
   async close(): Promise<void> {
     this.outage.stop();
     await Promise.all([this.hostCommits.idle(), this.documentCommits.idle()]);
@@ -591,7 +605,7 @@ export class LowdbStore implements Store {
 
   private historyFile(name: string): string {
     // Names hold "/" (snippets/x.njk); one flat folder with the name encoded keeps it one file each.
-    return path.join(this.dir, 'templates', `${encodeURIComponent(name)}.json`);
+    return path.join(this.dir, 'templates', `${encodeURIComponent(name)}${HISTORY_SUFFIX}`);
   }
 }
 

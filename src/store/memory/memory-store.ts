@@ -9,7 +9,7 @@ import type { User } from '../../auth/user.js';
 import { auditKind, type AuditEntry } from '../../audit/entry.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
-import { AuditCounts, HostIndex, byLastSeen, byName, byPriorityThenName, queryTrail } from '../shared.js';
+import { AuditCounts, HostIndex, byLastSeen, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -161,6 +161,10 @@ class MemoryTemplates implements TemplateHistoryRepository {
 
   async append(version: TemplateVersion): Promise<void> {
     this.versions.set(version.name, [...(this.versions.get(version.name) ?? []), structuredClone(version)]);
+  }
+
+  async names(): Promise<string[]> {
+    return [...this.versions.keys()].sort(byText);
   }
 }
 

@@ -9,6 +9,7 @@ import { AppError, messageOf } from '../../errors.js';
 import { LOCK_KEYS } from './cluster-lock.js';
 import { jsonb, read, writeAndNotify, type Db } from './db.js';
 import { CHANNEL, noticePayload } from './notifications.js';
+import { byText } from '../shared.js';
 
 export class PgAudit implements AuditRepository {
   /** Entries appended and not yet written, in order. */
@@ -113,6 +114,14 @@ export class PgTemplates implements TemplateHistoryRepository {
       'SELECT DISTINCT ON (name) record FROM template_versions ORDER BY name, version DESC',
     );
     return rows.map((r) => r.record);
+  }
+
+  async names(): Promise<string[]> {
+    const { rows } = await read('the names of the template histories', () =>
+      this.db.pool.query<{ name: string }>('SELECT DISTINCT name FROM template_versions'),
+    );
+    // Sorted here, not by the database's collation: every store lists names in one order.
+    return rows.map((r) => r.name).sort(byText);
   }
 
   /** Not queued for retry like the other writes: the caller (templates/edit.ts) puts the running text

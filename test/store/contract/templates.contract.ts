@@ -30,6 +30,16 @@ export function describeTemplateHistoryRepository(name: string, open: OpenStore,
       expect((await templates.list('rhel.ks.njk')).map((v) => v.content)).toEqual(['v1\n']);
     });
 
+    it('When templates have histories, then names lists each once, sorted (names with "/" too), and none before', async () => {
+      const { templates } = s().store;
+      expect(await templates.names()).toEqual([]);
+      await templates.append(version('snippets/net.njk', 1));
+      await templates.append(version('rhel.ks.njk', 1));
+      await templates.append(version('snippets/net.njk', 2));
+      await templates.append(version('alma.ks.njk', 1));
+      expect(await templates.names()).toEqual(['alma.ks.njk', 'rhel.ks.njk', 'snippets/net.njk']);
+    });
+
     it('When appends run at once, then none is lost', async () => {
       const { templates } = s().store;
       await Promise.all([1, 2, 3, 4, 5].map((n) => templates.append(version('rhel.ks.njk', n))));
@@ -43,7 +53,9 @@ export function describeTemplateHistoryRepository(name: string, open: OpenStore,
         const opened = s();
         if (!opened.readBeside) throw new Error('a durable store must open a second store beside it');
         await opened.store.templates.append(version('rhel.ks.njk', 1));
-        expect(await (await opened.readBeside()).templates.list('rhel.ks.njk')).toHaveLength(1);
+        const beside = await opened.readBeside();
+        expect(await beside.templates.list('rhel.ks.njk')).toHaveLength(1);
+        expect(await beside.templates.names()).toEqual(['rhel.ks.njk']);
       });
   });
 }

@@ -1,0 +1,114 @@
+// The lines of an export (store/export/format.ts), checked before an import writes anything. Each
+// record asks for what the stores and the service rely on — keys, lookups, lists they walk — and lets
+// other fields through, so a field added to a record later does not make older Kickstands' exports
+// unreadable. The envelope of a line is strict: a misspelt key is a damaged line, not a lost record.
+import { ROLES } from '../auth/roles.js';
+import { STATES } from '../hosts/table.js';
+import { EXPORT_FORMAT, EXPORT_VERSION, RECORD_TYPES } from '../store/export/format.js';
+import type { JsonSchema } from './json-schema.js';
+
+const text = { type: 'string' } as const;
+const name = { type: 'string', minLength: 1 } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+
+/** `{ type, <key>: record, ...more }`, nothing else. */
+function line(type: string, key: string, record: JsonSchema, more: Record<string, JsonSchema> = {}): JsonSchema {
+  return {
+    $id: `kickstand:export-${type}`,
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', key],
+    properties: { type: { const: type }, [key]: record, ...more },
+  };
+}
+
+function record(required: Record<string, JsonSchema>, optional: Record<string, JsonSchema> = {}): JsonSchema {
+  return { type: 'object', required: Object.keys(required), properties: { ...required, ...optional } };
+}
+
+const stamps = { created_at: name, updated_at: name };
+
+export const exportHeaderSchema = {
+  $id: 'kickstand:export-header',
+  type: 'object',
+  required: ['format', 'version', 'exported_at', 'source', 'secret_key_fingerprint'],
+  properties: {
+    format: { const: EXPORT_FORMAT },
+    version: { const: EXPORT_VERSION },
+    exported_at: text,
+    source: text,
+    secret_key_fingerprint: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    note: text,
+  },
+} as const satisfies JsonSchema;
+
+export const exportLineSchemas = {
+  settings: line('settings', 'settings', record({ auto_provision: { type: 'boolean' } })),
+  profile: line('profile', 'profile', record({ name, action: { enum: ['kickstart', 'kexec', 'reboot'] }, ...stamps })),
+  rule: line(
+    'rule',
+    'rule',
+    record({
+      name,
+      expression: text,
+      profile: name,
+      hostname_pattern: text,
+      priority: { type: 'number' },
+      limit: count,
+      enabled: { type: 'boolean' },
+      sequence: count,
+      ...stamps,
+    }),
+  ),
+  installer: line('installer', 'installer', record({ name, repo: text, version: text, source: { const: 'api' } })),
+  user: line(
+    'user',
+    'user',
+    record({
+      name,
+      role: { enum: ROLES },
+      password_hash: text,
+      tokens: { type: 'array', items: record({ id: name, name: text, hash: name, created_at: name }) },
+      ...stamps,
+    }),
+  ),
+  template_version: line(
+    'template_version',
+    'version',
+    record({
+      name,
+      version: { type: 'integer', minimum: 1 },
+      content: text,
+      sha256: text,
+      author: text,
+      at: name,
+      action: { enum: ['save', 'rollback', 'import', 'create'] },
+    }),
+  ),
+  host: line(
+    'host',
+    'host',
+    record(
+      {
+        id: name,
+        state: { enum: STATES },
+        boot_mac: name,
+        macs: { type: 'array', items: text },
+        token_hash: text,
+        summary: { type: 'object' },
+        ...stamps,
+        last_seen_at: name,
+        events: { type: 'array', items: record({ at: name, type: name, actor: text, message: text }) },
+      },
+      { uuid: text, hostname: text, token_expires_at: text, assignment: record({ action: { enum: ['kickstart', 'kexec', 'reboot'] } }) },
+    ),
+    { facts: { type: 'object' }, install_log: text },
+  ),
+  audit: line('audit', 'entry', record({ at: name, actor: text, action: name, target: text }, { seq: count })),
+  end: line('end', 'counts', {
+    type: 'object',
+    additionalProperties: false,
+    required: [...RECORD_TYPES],
+    properties: Object.fromEntries(RECORD_TYPES.map((t) => [t, count])),
+  }),
+} as const satisfies Record<string, JsonSchema>;
