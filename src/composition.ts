@@ -18,6 +18,11 @@ import { PgStore } from './store/postgres/pg-store.js';
 import { createHash } from 'node:crypto';
 import { SECRET_KEY_FILE } from './secrets/secret-key.js';
 import path from 'node:path';
+import { Sessions } from './web/sessions.js';
+import { MemorySessions } from './web/memory-sessions.js';
+import { PgSessions } from './store/postgres/pg-sessions.js';
+import { MemoryLimiters } from './util/limiters.js';
+import { PgLimiters } from './store/postgres/pg-limiters.js';
 
 export interface DepsOverrides {
   /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
@@ -65,6 +70,11 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     await lock?.release();
     throw err;
   }
+  // Sessions and rate-limit counts: in this process with the file store; in the database when the
+  // store is PostgreSQL, so whichever instance a request reaches sees the same ones.
+  const shared = store instanceof PgStore ? store.pool : undefined;
+  const sessions = new Sessions(shared ? new PgSessions(shared, { log }) : new MemorySessions());
+  const limiters = shared ? new PgLimiters(shared, log) : new MemoryLimiters();
   // Built on first use: most commands never render, and the environment watches a folder.
   let kickstarts: KickstartEnvironment | undefined;
   return {
@@ -82,8 +92,12 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     configInstallers,
     renderCache: new RenderCache(),
     secrets,
+    sessions,
+    limiters,
     async close() {
       kickstarts?.close();
+      sessions.close();
+      limiters.close();
       if (!overrides.store) await store.close();
       await lock?.release();
     },

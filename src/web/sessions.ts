@@ -1,6 +1,9 @@
 // Browser sessions for the web forms: a random id in an HttpOnly, SameSite=Lax cookie (Secure over
-// TLS), the user and a CSRF token on the server. In memory on purpose: a restart logs people out,
-// which costs a login, while a session file would be one more secret at rest.
+// TLS), the user and a CSRF token on the server, in a SessionStore: this process's memory with the file
+// store (memory-sessions.ts: a restart logs people out, which costs a login, while a session file
+// would be one more secret at rest), the database with PostgreSQL (store/postgres/pg-sessions.ts: a
+// session started through one instance is good through every instance behind the load balancer, and a
+// logout through any of them ends it on all).
 // A session is only as good as its user: every request checks the stored user (current()) — gone,
 // recreated under the same name, password reset or role changed (its `sessions_epoch` moved on) ends
 // the session there and then, whatever made the change (API, CLI through the API, a store another
@@ -23,14 +26,26 @@ export interface Session {
 }
 
 export const SESSION_COOKIE = 'ks_session';
-const TTL_MS = 12 * 3600_000;
-const MAX_SESSIONS = 10_000;
+export const SESSION_TTL_MS = 12 * 3600_000;
+/** The most sessions kept; past it the oldest go. */
+export const MAX_SESSIONS = 10_000;
+
+/** Where sessions are kept. The id is the cookie's value: whoever has it is logged in. */
+export interface SessionStore {
+  /** Keeps a new session until it expires or is deleted, dropping the oldest beyond MAX_SESSIONS. */
+  add(session: Session, now: number): Promise<void>;
+  /** The session with this id, unless there is none or it expired by `now` (then it is deleted). */
+  get(id: string, now: number): Promise<Session | undefined>;
+  /** Ends the session, for every instance sharing the store; nothing if there is none. */
+  delete(id: string): Promise<void>;
+  /** Stops any timer the store runs. */
+  close(): void;
+}
 
 export class Sessions {
-  private readonly byId = new Map<string, Session>();
+  constructor(private readonly store: SessionStore) {}
 
-  create(user: User, now = Date.now()): Session {
-    if (this.byId.size >= MAX_SESSIONS) this.sweep(now);
+  async create(user: User, now = Date.now()): Promise<Session> {
     const session: Session = {
       id: randomBytes(24).toString('base64url'),
       user: user.name,
@@ -38,49 +53,37 @@ export class Sessions {
       userCreatedAt: user.created_at,
       epoch: sessionsEpoch(user),
       csrf: randomBytes(24).toString('base64url'),
-      expires: now + TTL_MS,
+      expires: now + SESSION_TTL_MS,
     };
-    this.byId.set(session.id, session);
+    await this.store.add(session, now);
     return session;
-  }
-
-  get(id: string | undefined, now = Date.now()): Session | undefined {
-    if (!id) return undefined;
-    const s = this.byId.get(id);
-    if (!s) return undefined;
-    if (s.expires < now) {
-      this.byId.delete(id);
-      return undefined;
-    }
-    return s;
   }
 
   /** The session, checked against its user as stored now (`stored`: undefined when deleted). A session
    *  whose user is gone, recreated, or changed password or role is destroyed. */
-  current(id: string | undefined, stored: (name: string) => Promise<User | undefined>, now = Date.now()): Promise<Session | undefined> {
-    const session = this.get(id, now);
-    if (!session) return Promise.resolve(undefined);
-    return stored(session.user).then((user) => {
-      if (!user || user.created_at !== session.userCreatedAt || sessionsEpoch(user) !== session.epoch) {
-        this.destroy(session.id);
-        return undefined;
-      }
-      session.role = user.role;
-      return session;
-    });
-  }
-
-  destroy(id: string | undefined): void {
-    if (id) this.byId.delete(id);
-  }
-
-  private sweep(now: number): void {
-    for (const [id, s] of this.byId) if (s.expires < now) this.byId.delete(id);
-    // Still full: the oldest sessions go (Map keeps insertion order).
-    for (const id of this.byId.keys()) {
-      if (this.byId.size < MAX_SESSIONS) break;
-      this.byId.delete(id);
+  async current(
+    id: string | undefined,
+    stored: (name: string) => Promise<User | undefined>,
+    now = Date.now(),
+  ): Promise<Session | undefined> {
+    if (!id) return undefined;
+    const session = await this.store.get(id, now);
+    if (!session) return undefined;
+    const user = await stored(session.user);
+    if (!user || user.created_at !== session.userCreatedAt || sessionsEpoch(user) !== session.epoch) {
+      await this.store.delete(session.id);
+      return undefined;
     }
+    session.role = user.role;
+    return session;
+  }
+
+  async destroy(id: string | undefined): Promise<void> {
+    if (id) await this.store.delete(id);
+  }
+
+  close(): void {
+    this.store.close();
   }
 }
 

@@ -126,7 +126,7 @@ describe('the token bucket', () => {
   });
 
   it('When a hundred thousand IPs register, then memory stays bounded and a throttled IP seen recently stays throttled', async () => {
-    const limit = new ClientLimit(2, 1000);
+    const limit = new ClientLimit(2, { maxKeys: 1000 });
     const now = 5_000_000;
     for (let i = 0; i < 3; i++) await takeAt(limit, '198.51.100.7', now);
     expect(await takeAt(limit, '198.51.100.7', now)).toBeGreaterThan(0);
