@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { SECRET_KEY_FILE } from './secrets/secret-key.js';
 import path from 'node:path';
 import { Sessions } from './web/sessions.js';
-import { MemorySessions } from './web/memory-sessions.js';
+import { MemorySessions } from './store/file/memory-sessions.js';
 import { PgSessions } from './store/postgres/pg-sessions.js';
 import { MemoryLimiters } from './util/limiters.js';
 import { PgLimiters } from './store/postgres/pg-limiters.js';

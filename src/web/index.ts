@@ -7,8 +7,7 @@
 //   pages/*.ts       one module per area: login, hosts, profiles, rules, templates, boot, audit
 //   views/*.njk      the nunjucks views the pages render; views.ts builds their environment (autoescape on)
 //   static/          stylesheet and scripts; static-files.ts serves them under /static/
-//   sessions.ts      browser sessions and their cookie; memory-sessions.ts keeps them in memory (the
-//                    PostgreSQL one is store/postgres/pg-sessions.ts)
+//   sessions.ts      browser sessions and their cookie (kept by a SessionRepository, store/store.ts)
 //   csrf.ts          form tokens: the session's CSRF token, the login form's cookie token
 //   login-limit.ts   failed-login throttling (slows guessing, never locks a user out)
 //   form-errors.ts   which errors a form shows next to a field; assign-form.ts reads the assign form

@@ -18,7 +18,8 @@ import { PgSessions, sessionIdHash } from '../../src/store/postgres/pg-sessions.
 import { PgStore } from '../../src/store/postgres/pg-store.js';
 import { webRoutes } from '../../src/web/index.js';
 import { LoginLimit } from '../../src/web/login-limit.js';
-import { SESSION_TTL_MS, Sessions } from '../../src/web/sessions.js';
+import { SESSION_TTL_MS } from '../../src/auth/session.js';
+import { Sessions } from '../../src/web/sessions.js';
 import { testDatabase } from '../support/postgres.js';
 import { tempDir } from '../support/temp.js';
 

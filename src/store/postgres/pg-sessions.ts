@@ -1,4 +1,4 @@
-// Web sessions on PostgreSQL (web/sessions.ts; migration 2's `sessions` table), shared by every
+// The web forms' sessions on PostgreSQL (web/sessions.ts; migration 2's `sessions` table), shared by every
 // instance on the database: a login through one is good through all, and a logout through any ends
 // it on all. A row is found by the sha256 of the cookie's id, never the id: whoever reads the table (a
 // replica, a backup, a dump) cannot sign in with it. A plain sha256 is enough: the id is 24 random
@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { MAX_SESSIONS, type Session, type SessionStore } from '../../web/sessions.js';
+import { MAX_SESSIONS, type Session } from '../../auth/session.js';
+import type { SessionRepository } from '../store.js';
 import { jsonb, read } from './db.js';
 
 const SWEEP_MS = 60_000;
@@ -32,7 +33,7 @@ export function sessionIdHash(id: string): string {
   return createHash('sha256').update(id).digest('hex');
 }
 
-export class PgSessions implements SessionStore {
+export class PgSessions implements SessionRepository {
   private readonly timer: NodeJS.Timeout;
   private readonly max: number;
 

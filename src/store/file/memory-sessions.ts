@@ -1,8 +1,10 @@
-// Sessions in this process's memory (web/sessions.ts): the store beside the file store, where one
-// process serves everything. A restart logs everyone out.
-import { MAX_SESSIONS, type Session, type SessionStore } from './sessions.js';
+// The web forms' sessions beside the file store, where one process serves everything: in its memory
+// on purpose. A restart logs people out, which costs a login, while a session file would be one more
+// secret at rest.
+import { MAX_SESSIONS, type Session } from '../../auth/session.js';
+import type { SessionRepository } from '../store.js';
 
-export class MemorySessions implements SessionStore {
+export class MemorySessions implements SessionRepository {
   private readonly byId = new Map<string, Session>();
 
   constructor(private readonly max = MAX_SESSIONS) {}
