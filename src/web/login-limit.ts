@@ -18,7 +18,7 @@
 // would let a guesser try N times per instance for as long as the outage lasts; refusing costs people
 // a login for that time, which the rest of the service (sessions are in the same database) costs them
 // anyway.
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { limitKey } from '../discovery/client-limit.js';
 import { AppError, messageOf } from '../errors.js';
 import { MemoryLimiters, type Limiters } from '../util/limiters.js';
@@ -81,7 +81,6 @@ async function reach<T>(counting: Promise<T>): Promise<T> {
   try {
     return await counting;
   } catch (err) {
-    if (err instanceof RateLimiterRes || err instanceof AppError) throw err;
     throw new AppError(
       'STORAGE_UNAVAILABLE',
       `cannot reach the failed-login counts in the database, so no login is checked: ${messageOf(err)}`,

@@ -4,17 +4,15 @@
 // and a forged, guessed or expired session is refused.
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SECRET_KEY_FILE } from '../../src/secrets/secret-key.js';
 import { LOGIN_LIMITS } from '../../src/web/login-limit.js';
-import { sampleFacts } from '../support/facts.js';
 import { testDatabase } from '../support/postgres.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { createUser, loginFrom, webLogin } from '../support/sessions.js';
+import { createUser, loginFrom, registerFrom, webLogin } from '../support/sessions.js';
 import { tempDir } from '../support/temp.js';
 
 const PASSWORD = 'shared-session-pass-1';
@@ -137,22 +135,3 @@ describe('limits across instances', () => {
     expect((await registerFrom(b.url, '127.0.0.52')).status).toBeLessThan(300);
   });
 });
-
-/** A registration from another loopback address (Linux answers all of 127/8): another client IP. */
-function registerFrom(url: string, localAddress: string): Promise<{ status: number; retryAfter?: string }> {
-  const body = JSON.stringify(sampleFacts());
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${url}/api/v1/discovery`,
-      { method: 'POST', localAddress, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({ status: res.statusCode!, ...(res.headers['retry-after'] ? { retryAfter: res.headers['retry-after'] } : {}) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
