@@ -6,7 +6,7 @@ const USE_CASES = '^src/(discovery|hosts|rules|profiles|templates|auth|audit|ins
 const RENDERER = '^src/kickstart/';
 // The files that define an entity (its type, defaults, caps): readable by every room.
 const ENTITIES =
-  '^src/(hosts/host|profiles/profile|rules/rule|auth/user|audit/entry|templates/version|installers/installer|discovery/facts)\\.ts$';
+  '^src/(hosts/host|profiles/profile|rules/rule|auth/user|auth/session|audit/entry|templates/version|installers/installer|discovery/facts)\\.ts$';
 
 module.exports = {
   forbidden: [

@@ -18,6 +18,11 @@ import { PgStore } from './store/postgres/pg-store.js';
 import path from 'node:path';
 import { DatabaseTemplateSource, openDatabaseTemplates, type DatabaseTemplates } from './templates/database.js';
 import { fileTemplateSource } from './templates/source.js';
+import { Sessions } from './web/sessions.js';
+import { MemorySessions } from './store/file/memory-sessions.js';
+import { PgSessions } from './store/postgres/pg-sessions.js';
+import { MemoryLimiters } from './util/limiters.js';
+import { PgLimiters } from './store/postgres/pg-limiters.js';
 
 export interface DepsOverrides {
   /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
@@ -84,6 +89,11 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       throw err;
     }
   }
+  // Sessions and rate-limit counts: in this process with the file store; in the database when the
+  // store is PostgreSQL, so whichever instance a request reaches sees the same ones.
+  const shared = store instanceof PgStore ? store.pool : undefined;
+  const sessions = new Sessions(shared ? new PgSessions(shared, { log }) : new MemorySessions());
+  const limiters = shared ? new PgLimiters(shared, log) : new MemoryLimiters();
   return {
     config,
     store,
@@ -102,10 +112,14 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     configInstallers,
     renderCache: new RenderCache(),
     secrets,
+    sessions,
+    limiters,
     sameAcrossInstances: (file, secret) => (pgStore ? sameAcrossInstances(pgStore, file, secret) : Promise.resolve()),
     async close() {
       kickstarts?.close();
       await databaseTemplates?.close();
+      sessions.close();
+      limiters.close();
       if (!overrides.store) await store.close();
       await lock?.release();
     },

@@ -9,6 +9,8 @@ import type { Lock } from './util/mutex.js';
 import type { Installer } from './installers/installer.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import type { TemplateSource } from './templates/source.js';
+import type { Sessions } from './web/sessions.js';
+import type { Limiters } from './util/limiters.js';
 
 export interface Deps {
   config: Config;
@@ -31,4 +33,9 @@ export interface Deps {
   renderCache: RenderCache;
   /** Hashes and seals secret params before they are stored; opens them for a render only. */
   secrets: SecretBox;
+  /** The web forms' sessions: in this process, or in the database every instance shares. */
+  sessions: Sessions;
+  /** Where the rate limiters count (login throttling, KICKSTAND_REGISTER_LIMIT, KICKSTAND_KS_LIMIT): in
+   *  this process, or in the database every instance shares. */
+  limiters: Limiters;
 }

@@ -10,13 +10,15 @@ import { bearer } from './auth.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { jsonBody } from './body.js';
 import { registrationLimit } from './client-limit.js';
+import { ClientLimit } from '../discovery/client-limit.js';
 import { writePollAnswer } from './poll-answer.js';
 
 export function discoveryRoutes(deps: Deps): Router {
   const router = Router();
+  const limit = new ClientLimit(deps.config.registerLimit, { limiters: deps.limiters, name: 'register' });
 
   // Counted before the body is read: a client over KICKSTAND_REGISTER_LIMIT costs us no parsing.
-  router.post('/api/v1/discovery', registrationLimit(deps.config.registerLimit), ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
+  router.post('/api/v1/discovery', registrationLimit(deps.config.registerLimit, limit), ...jsonBody(LIMITS.bodyBytes), async (req, res) => {
     const base = baseUrl(req, deps.config.publicUrl);
     const { host, token, created } = await discover(
       deps,

@@ -6,10 +6,11 @@ import { noteStubFetch } from '../discovery/stub-fetched.js';
 import { StubRenderer } from '../kickstart/render/index.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { stubSightingLimit } from './client-limit.js';
+import { ClientLimit } from '../discovery/client-limit.js';
 
 export function stubRoutes(deps: Deps): Router {
   const stub = new StubRenderer(deps.kickstarts, deps.log);
-  const mayNote = stubSightingLimit(deps.config.ksLimit);
+  const mayNote = stubSightingLimit(deps.config.ksLimit, new ClientLimit(deps.config.ksLimit, { limiters: deps.limiters, name: 'ks' }));
   const router = Router();
   router.get('/ks', async (req, res) => {
     if (await mayNote(req))

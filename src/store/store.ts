@@ -16,6 +16,7 @@ import type { User } from '../auth/user.js';
 import type { AuditEntry, AuditQuery } from '../audit/entry.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
+import type { Session } from '../auth/session.js';
 
 export interface HostRepository {
   /** The host with this id. */
@@ -123,6 +124,19 @@ export interface StoreHealth {
   /** False while writes are refused (a full or read-only disk, an unreachable database): they answer
    *  503 and are retried; reads and waiting machines' polls go on. */
   writable: boolean;
+}
+
+/** The web forms' sessions (web/sessions.ts), kept apart from the Store: in memory beside the file
+ *  store (file/memory-sessions.ts), in the database every instance shares (postgres/pg-sessions.ts). */
+export interface SessionRepository {
+  /** Keep a new session until it expires or is deleted, dropping the oldest past MAX_SESSIONS. */
+  add(session: Session, now: number): Promise<void>;
+  /** The session with this id, unless there is none or it expired by `now` (then it is deleted). */
+  get(id: string, now: number): Promise<Session | undefined>;
+  /** End the session, for every instance sharing the repository; nothing if there is none. */
+  delete(id: string): Promise<void>;
+  /** Stop any timer it runs. */
+  close(): void;
 }
 
 export interface Store {

@@ -7,7 +7,7 @@
 //   pages/*.ts       one module per area: login, hosts, profiles, rules, templates, boot, audit
 //   views/*.njk      the nunjucks views the pages render; views.ts builds their environment (autoescape on)
 //   static/          stylesheet and scripts; static-files.ts serves them under /static/
-//   sessions.ts      browser sessions (in memory) and their cookie
+//   sessions.ts      browser sessions and their cookie (kept by a SessionRepository, store/store.ts)
 //   csrf.ts          form tokens: the session's CSRF token, the login form's cookie token
 //   login-limit.ts   failed-login throttling (slows guessing, never locks a user out)
 //   form-errors.ts   which errors a form shows next to a field; assign-form.ts reads the assign form
@@ -18,7 +18,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { sameToken } from './csrf.js';
 import { LoginLimit } from './login-limit.js';
-import { SESSION_COOKIE, Sessions, type Session } from './sessions.js';
+import { SESSION_COOKIE, type Session, type Sessions } from './sessions.js';
 import { createViewEnvironment } from './views.js';
 import { auditPage } from './pages/audit.js';
 import { bootPage } from './pages/boot.js';
@@ -30,7 +30,7 @@ import { rulePages } from './pages/rules.js';
 import { staticFiles } from './static-files.js';
 import { templatePages } from './pages/templates.js';
 
-export function webRoutes(deps: Deps, sessions = new Sessions(), limit = new LoginLimit()): Router {
+export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit = new LoginLimit(deps.limiters)): Router {
   const views = createViewEnvironment();
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: 64 * 1024, parameterLimit: 200 });

@@ -1,6 +1,8 @@
 // Login throttling that slows guessing without letting anyone lock a user out (issue 13, item 7).
-// Three counters of failed logins, in memory (RateLimiterMemory; a restart forgets them, which only
-// gives a guesser a fresh start, never locks anyone):
+// Three counters of failed logins, on rate-limiter-flexible's limiters (util/limiters.ts): in memory
+// with the file store (a restart forgets them, which only gives a guesser a fresh start, never locks
+// anyone), in the database with PostgreSQL, so a guesser spreading its tries over every instance
+// behind the load balancer meets the same counts:
 //  - per (address, user name): 4 failures cost nothing; the 5th and each further one make that pair
 //    wait 1, 2, 4 … s, at most 15 min. Only the address that guesses waits; the user elsewhere does not.
 //  - per address: 30 failures over all names cost nothing; the 31st and further ones make the address
@@ -10,8 +12,16 @@
 // An "address" is an IPv4 address or an IPv6 /64 (limitKey: one machine can hold a whole /64).
 // A success clears its (address, name) pair only: a guesser who knows one password cannot reset the
 // counters of the names it guesses.
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+//
+// When the database holding the counts cannot be reached, logins fail closed: 503 STORAGE_UNAVAILABLE,
+// no password checked. The users are still in every instance's memory, so counting locally instead
+// would let a guesser try N times per instance for as long as the outage lasts; refusing costs people
+// a login for that time, which the rest of the service (sessions are in the same database) costs them
+// anyway.
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { limitKey } from '../discovery/client-limit.js';
+import { AppError, messageOf } from '../errors.js';
+import { MemoryLimiters, type Limiters } from '../util/limiters.js';
 
 export const LOGIN_LIMITS = {
   pair: { free: 4, windowS: 3600, maxWaitS: 900 },
@@ -28,36 +38,53 @@ export interface LoginGate {
 
 /** `failures` counts over a window; `waits` holds the blocks the counts decided. */
 class Counter {
-  private readonly failures: RateLimiterMemory;
-  private readonly waits: RateLimiterMemory;
+  private readonly failures: RateLimiterAbstract;
+  private readonly waits: RateLimiterAbstract;
 
-  constructor(windowS: number) {
+  constructor(limiters: Limiters, name: string, windowS: number) {
     // `points` is never consumed through consume(): penalty() counts, block() waits.
-    this.failures = new RateLimiterMemory({ points: 1_000_000, duration: windowS });
-    this.waits = new RateLimiterMemory({ points: 1, duration: windowS });
+    this.failures = limiters.make({
+      keyPrefix: `login-${name}-failures`,
+      points: 1_000_000,
+      duration: windowS,
+      countLocallyWhenAway: false,
+    });
+    this.waits = limiters.make({ keyPrefix: `login-${name}-waits`, points: 1, duration: windowS, countLocallyWhenAway: false });
   }
 
   /** Adds a failure; returns how many there are now in the window. */
   async fail(key: string): Promise<number> {
-    return (await this.failures.penalty(key, 1)).consumedPoints;
+    return (await reach(this.failures.penalty(key, 1))).consumedPoints;
   }
 
   async count(key: string): Promise<number> {
-    return (await this.failures.get(key))?.consumedPoints ?? 0;
+    return (await reach(this.failures.get(key)))?.consumedPoints ?? 0;
   }
 
   async block(key: string, seconds: number): Promise<void> {
-    await this.waits.block(key, seconds);
+    await reach(this.waits.block(key, seconds));
   }
 
   /** Milliseconds left of a block, or 0. */
   async waiting(key: string): Promise<number> {
-    const res = await this.waits.get(key);
+    const res = await reach(this.waits.get(key));
     return res && res.consumedPoints > 1 ? Math.max(0, res.msBeforeNext) : 0;
   }
 
   async clear(key: string): Promise<void> {
-    await Promise.all([this.failures.delete(key), this.waits.delete(key)]);
+    await reach(Promise.all([this.failures.delete(key), this.waits.delete(key)]));
+  }
+}
+
+/** A count that could not be read or written (the database is away): the login is refused (see top). */
+async function reach<T>(counting: Promise<T>): Promise<T> {
+  try {
+    return await counting;
+  } catch (err) {
+    throw new AppError(
+      'STORAGE_UNAVAILABLE',
+      `cannot reach the failed-login counts in the database, so no login is checked: ${messageOf(err)}`,
+    );
   }
 }
 
@@ -67,9 +94,16 @@ function progressive(failures: number, free: number, max: number): number {
 }
 
 export class LoginLimit {
-  private readonly pair = new Counter(LOGIN_LIMITS.pair.windowS);
-  private readonly address = new Counter(LOGIN_LIMITS.address.windowS);
-  private readonly name = new Counter(LOGIN_LIMITS.name.windowS);
+  private readonly pair: Counter;
+  private readonly address: Counter;
+  private readonly name: Counter;
+
+  /** `limiters`: where the counts live (default: this process's memory). */
+  constructor(limiters: Limiters = new MemoryLimiters()) {
+    this.pair = new Counter(limiters, 'pair', LOGIN_LIMITS.pair.windowS);
+    this.address = new Counter(limiters, 'address', LOGIN_LIMITS.address.windowS);
+    this.name = new Counter(limiters, 'name', LOGIN_LIMITS.name.windowS);
+  }
 
   async check(peer: string, name: string): Promise<LoginGate> {
     const ip = limitKey(peer);
@@ -94,5 +128,6 @@ export class LoginLimit {
   }
 }
 
-const nameKey = (name: string) => name.trim().toLowerCase();
+// PostgreSQL text cannot hold U+0000, which anyone can type into the name box.
+const nameKey = (name: string) => name.trim().toLowerCase().replaceAll('\0', '\uFFFD');
 const pairKey = (ip: string, name: string) => `${ip} ${nameKey(name)}`;

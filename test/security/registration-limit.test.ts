@@ -17,6 +17,7 @@ import { sampleFacts } from '../support/facts.js';
 import { bootStub, exitOf, extractPre, preWorkspace, renderStub, runPre } from '../support/pre-script.js';
 import { makeRestrictedPath } from '../support/restricted-path.js';
 import { TEST_ADMIN_TOKEN } from '../support/server.js';
+import { registerFrom } from '../support/sessions.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -52,23 +53,6 @@ async function serviceWithLimit(limit: string): Promise<RunningServer> {
 const register = (url: string) => request(url).post('/api/v1/discovery').send(sampleFacts());
 const poll = (url: string, reg: { id: string; token: string }) =>
   request(url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`);
-
-/** A registration from another loopback address (Linux answers all of 127/8): another client IP. */
-function registerFrom(localAddress: string, url: string): Promise<number> {
-  const body = JSON.stringify(sampleFacts());
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${url}/api/v1/discovery`,
-      { method: 'POST', localAddress, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('the token bucket', () => {
   it('When clients come over IPv6, then a /64 is one client, however its addresses are spelled; IPv4 addresses count alone', async () => {
@@ -126,7 +110,7 @@ describe('the token bucket', () => {
   });
 
   it('When a hundred thousand IPs register, then memory stays bounded and a throttled IP seen recently stays throttled', async () => {
-    const limit = new ClientLimit(2, 1000);
+    const limit = new ClientLimit(2, { maxKeys: 1000 });
     const now = 5_000_000;
     for (let i = 0; i < 3; i++) await takeAt(limit, '198.51.100.7', now);
     expect(await takeAt(limit, '198.51.100.7', now)).toBeGreaterThan(0);
@@ -185,7 +169,7 @@ describe('the limit in the service', () => {
       .send({ stage: 'installing' });
     expect(events.status).not.toBe(429);
     expect((await register(svc.url)).status, 'still limited').toBe(429);
-    expect(await registerFrom('127.0.0.2', svc.url), 'another client IP').toBe(201);
+    expect((await registerFrom(svc.url, '127.0.0.2')).status, 'another client IP').toBe(201);
   });
 
   it('When the limit is 0, then a burst of registrations from one IP all get through', async () => {

@@ -41,6 +41,25 @@ export async function registerMachine(url: string, facts: object = sampleFacts()
   return res.body as Registered;
 }
 
+/** A registration from another loopback address (Linux answers all of 127/8), which the service sees
+ *  as a different client: its status, and Retry-After when refused. */
+export function registerFrom(url: string, localAddress: string): Promise<{ status: number; retryAfter?: string }> {
+  const body = JSON.stringify(sampleFacts());
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${url}/api/v1/discovery`,
+      { method: 'POST', localAddress, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        const retryAfter = res.headers['retry-after'];
+        res.on('end', () => resolve({ status: res.statusCode!, ...(retryAfter ? { retryAfter } : {}) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** A login through the web form from another loopback address (127.0.0.2 …: Linux answers the whole
  *  127/8), which the service sees as a different client. `ms`: how long the POST took. */
 export async function loginFrom(url: string, from: string, name: string, password: string): Promise<{ res: RawResponse; ms: number }> {

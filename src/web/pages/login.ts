@@ -74,7 +74,7 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
       return;
     }
     await limit.succeed(ip, name);
-    const session = sessions.create(user);
+    const session = await sessions.create(user);
     res.setHeader('Set-Cookie', [
       cookie.serialize(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/', maxAge: 12 * 3600 }),
       cookie.serialize(LOGIN_COOKIE, '', { httpOnly: true, path: '/login', maxAge: 0 }),
@@ -85,7 +85,7 @@ export function loginPages(deps: Deps, { views, sessions, limit, form, loggedIn 
 
   router.post('/logout', form, loggedIn, async (req, res) => {
     const session = res.locals.session as Session;
-    sessions.destroy(session.id);
+    await sessions.destroy(session.id);
     await audit(deps, session.user, 'logout', session.user, `from ${clientIp(req)}`);
     res.setHeader(
       'Set-Cookie',
