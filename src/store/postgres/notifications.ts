@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { Logger } from '../../log.js';
 
 export const CHANNEL = 'kickstand';
+const BARRIER_TIMEOUT_MS = 10_000;
 
 export interface Notice {
   /** Which instance wrote (an instance ignores its own notices: its copy changed first). */
@@ -58,7 +59,7 @@ export class Listener {
     log?: Pick<Logger, 'warn' | 'info' | 'error'>,
   ): Promise<Listener> {
     const listener = new Listener(instance, config, handle, reload, log);
-    await listener.connect();
+    await listener.connect(false);
     return listener;
   }
 
@@ -73,8 +74,17 @@ export class Listener {
     const heard = new Promise<void>((resolve, reject) => this.barriers.set(key, { heard: resolve, lost: reject }));
     // Lost before it is awaited (the NOTIFY still on its way) is not an unhandled rejection: the await has it.
     heard.catch(() => undefined);
-    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, noticePayload({ from: this.instance, kind: 'barrier', key })]);
-    await heard;
+    // Not heard back in time (a connection that died without saying so): fail rather than wait forever.
+    const timer = setTimeout(() => {
+      this.barriers.get(key)?.lost(new Error(`no word back from the database in ${BARRIER_TIMEOUT_MS / 1000} s`));
+      this.barriers.delete(key);
+    }, BARRIER_TIMEOUT_MS);
+    try {
+      await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, noticePayload({ from: this.instance, kind: 'barrier', key })]);
+      await heard;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
@@ -85,7 +95,9 @@ export class Listener {
     await this.queue;
   }
 
-  private async connect(): Promise<void> {
+  /** A new listening connection; with `reload`, every record is read again before it counts as
+   *  connected (notices sent while we were away are gone). Until then writers keep getting 503. */
+  private async connect(reload: boolean): Promise<void> {
     const client = new pg.Client(this.config);
     client.on('notification', (msg) => {
       const notice = parse(msg.payload);
@@ -108,10 +120,26 @@ export class Listener {
         }),
       );
     });
-    client.on('error', (err) => this.lost(client, err));
-    client.on('end', () => this.lost(client, undefined));
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    // Until it is ready a failure is the caller's to handle (the connect below throws); after, lost().
+    let ready = false;
+    const dropped = (err: Error | undefined): void => {
+      if (ready) this.lost(client, err);
+    };
+    client.on('error', dropped);
+    client.on('end', () => dropped(undefined));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (reload) await this.reload();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    ready = true;
     this.client = client;
   }
 
@@ -123,10 +151,11 @@ export class Listener {
     for (const barrier of this.barriers.values()) barrier.lost(new Error('lost the database notification connection'));
     this.barriers.clear();
     void client.end().catch(() => undefined);
+    // Each try is a whole new connection that is closed again if anything fails, so there is never
+    // more than one connection listening (two would apply every notice twice).
     const retry = (): void => {
       if (this.closed) return;
-      this.connect()
-        .then(() => this.reload())
+      this.connect(true)
         .then(() => this.log?.info('database notifications are back; reloaded every record'))
         .catch(() => setTimeout(retry, 1000).unref());
     };
