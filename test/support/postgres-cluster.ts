@@ -59,6 +59,10 @@ export interface Cluster {
   statements: boolean;
   /** Fast shutdown, then the folder is removed. */
   stop(): Promise<void>;
+  /** Fast shutdown, keeping the data: the database goes away (an outage, a failover). */
+  pause(): Promise<void>;
+  /** Start it again on the same data, after pause(). */
+  resume(): Promise<void>;
 }
 
 /** Starts a cluster in a fresh temp folder; throws with POSTGRES_ABSENT when PostgreSQL is not installed. */
@@ -103,23 +107,26 @@ export async function startCluster(): Promise<Cluster> {
     'shared_buffers=64MB',
     ...(statements ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : []),
   ]);
-  const server: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  server.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const stop = async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      server.kill('SIGINT'); // fast shutdown
-      await new Promise((r) => server.once('exit', r));
+  const url = `postgres://kickstand@localhost/postgres?host=${encodeURIComponent(dir)}`;
+  let server: ChildProcess | undefined;
+  const halt = async () => {
+    const running = server;
+    server = undefined;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      running.kill('SIGINT'); // fast shutdown
+      await new Promise((r) => running.once('exit', r));
     }
-    rmSync(dir, { recursive: true, force: true });
   };
-  try {
+  const launch = async () => {
+    const started: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    server = started;
+    let log = '';
+    started.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     const socket = path.join(dir, '.s.PGSQL.5432');
     for (let i = 0; !existsSync(socket); i++) {
-      if (i > 300 || server.exitCode !== null) throw new Error(`the test PostgreSQL did not start:\n${log}`);
+      if (i > 300 || started.exitCode !== null) throw new Error(`the test PostgreSQL did not start:\n${log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const url = `postgres://kickstand@localhost/postgres?host=${encodeURIComponent(dir)}`;
     // Ready for connections, not just listening.
     for (let i = 0; ; i++) {
       const client = new pg.Client({ connectionString: url });
@@ -133,9 +140,16 @@ export async function startCluster(): Promise<Cluster> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return { url, statements, stop };
+  };
+  const stop = async () => {
+    await halt();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await launch();
+    return { url, statements, stop, pause: halt, resume: launch };
   } catch (err) {
-    server.kill('SIGKILL');
+    server?.kill('SIGKILL');
     await stop();
     throw err;
   }
