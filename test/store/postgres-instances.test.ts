@@ -73,6 +73,34 @@ describe('PostgreSQL store, two instances', () => {
     expect(await b.hosts.list()).toHaveLength(10);
   });
 
+  it('When a machine claims an installed host through another instance, then it only holds a claim, and its poll is a conflict on either instance', async () => {
+    const { stores, deps } = await instances(2);
+    const facts = sampleFacts();
+    const first = await registerMachine(deps[0]!, facts, '192.0.2.20');
+    await stores[0]!.hosts.save({ ...first.host, state: 'installed' });
+    // The newcomer (same boot MAC and UUID) reaches the other instance.
+    const claim = await registerMachine(deps[1]!, facts, '192.0.2.66');
+    expect(claim.conflict).toBe(true);
+    expect(claim.host.id).toBe(first.host.id);
+    expect(claim.host.state).toBe('installed');
+    const pollDeps = (i: number) => ({
+      ...deps[i]!,
+      config: { pollInterval: 5, conflictReleaseAfterMinutes: 0 } as never,
+      kickstarts: undefined as never,
+      renderCache: undefined as never,
+      secrets: undefined as never,
+    });
+    for (const i of [0, 1]) {
+      const refused = await answerPoll(pollDeps(i), first.host.id, claim.token, '192.0.2.66', 'http://kickstand').catch(
+        (err: unknown) => err,
+      );
+      expect((refused as { code?: string }).code).toBe('IDENTITY_CONFLICT');
+    }
+    // The original token still owns the host everywhere.
+    await stores[0]!.catchUp();
+    expect((await stores[0]!.hosts.get(first.host.id))?.conflict?.boot_mac).toBe(facts.boot_mac);
+  });
+
   it('When a profile, a user and the settings change on one instance, then the other reads them after catching up', async () => {
     const { stores } = await instances(2);
     const [a, b] = stores as [PgStore, PgStore];
