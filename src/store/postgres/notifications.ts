@@ -38,7 +38,7 @@ function parse(payload: string | undefined): Notice | undefined {
 export class Listener {
   private client: pg.Client | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private readonly barriers = new Map<string, () => void>();
+  private readonly barriers = new Map<string, { heard: () => void; lost: (err: Error) => void }>();
   private closed = false;
   private barrierCount = 0;
 
@@ -70,7 +70,9 @@ export class Listener {
   async barrier(pool: pg.Pool): Promise<void> {
     if (!this.client) throw new Error('not listening to the database (reconnecting)');
     const key = `${++this.barrierCount}`;
-    const heard = new Promise<void>((resolve) => this.barriers.set(key, resolve));
+    const heard = new Promise<void>((resolve, reject) => this.barriers.set(key, { heard: resolve, lost: reject }));
+    // Lost before it is awaited (the NOTIFY still on its way) is not an unhandled rejection: the await has it.
+    heard.catch(() => undefined);
     await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, noticePayload({ from: this.instance, kind: 'barrier', key })]);
     await heard;
   }
@@ -92,7 +94,7 @@ export class Listener {
         if (notice.from !== this.instance) return;
         // Behind every notice queued before it.
         this.queue = this.queue.then(() => {
-          this.barriers.get(notice.key)?.();
+          this.barriers.get(notice.key)?.heard();
           this.barriers.delete(notice.key);
         });
         return;
@@ -117,7 +119,8 @@ export class Listener {
     if (this.client !== client || this.closed) return;
     this.client = undefined;
     this.log?.error({ err }, 'lost the database notification connection; writes answer 503 until it is back');
-    for (const resolve of this.barriers.values()) resolve();
+    // A barrier not heard back has not proven anything: its writer must not go on as if caught up.
+    for (const barrier of this.barriers.values()) barrier.lost(new Error('lost the database notification connection'));
     this.barriers.clear();
     void client.end().catch(() => undefined);
     const retry = (): void => {
