@@ -28,8 +28,10 @@ export async function saveRule(
   mode: 'create' | 'replace',
   actor: string,
 ): Promise<Rule> {
-  const { input } = await readRule(deps, body);
   const { rule, durable } = await deps.hostsLock.run(async () => {
+    // Read under the lock: the profile it names is looked up in what every instance has committed (one
+    // made a moment ago through another instance is there), and nobody deletes it before the rule is saved.
+    const { input } = await readRule(deps, body);
     const existing = await deps.store.rules.get(input.name);
     if (mode === 'create' && existing) throw errors.nameTaken('rule', input.name);
     if (mode === 'replace' && !existing) throw errors.ruleNotFound(input.name);
