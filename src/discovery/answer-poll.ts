@@ -29,7 +29,14 @@ export async function answerPoll(
   baseUrl: string | (() => string),
 ): Promise<PollAnswer> {
   let host = await deps.store.hosts.get(id);
-  if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {
+  if (token && deps.store.catchUp && !(host && (hostTokenValid(host, token) || isClaim(host, token)))) {
+    // Several instances on one database: the machine may have registered, and got this token, through
+    // another instance a moment ago, its notice still on its way here. Only a poll this copy cannot
+    // answer waits for the others (one round trip); a waiting machine's poll never does.
+    await deps.store.catchUp().catch(() => undefined);
+    host = await deps.store.hosts.get(id);
+  }
+  if (host && token && !hostTokenValid(host, token) && isClaim(host, token)) {
     // A newcomer's claim (conflict.ts): refused with 409 unless the automatic release gives it the
     // host now. It never touches last-seen: that is the original token's heartbeat.
     host = await claimPolled(deps, id, token, ip);
@@ -82,6 +89,11 @@ export async function answerPoll(
     if (answer.action === 'kickstart') keepAnswer(deps, next, url, answer.body);
   }
   return answer;
+}
+
+/** `token` is a newcomer's claim on this host (conflict.ts). */
+function isClaim(host: Host, token: string): boolean {
+  return !!host.conflict && tokenMatches(token, host.conflict.claim_hash);
 }
 
 function delivered(deps: Pick<Deps, 'config' | 'store' | 'log'>, host: Host, action: string, ip: string): Host {

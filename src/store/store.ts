@@ -117,6 +117,10 @@ export interface Store {
   readonly installers: InstallerRepository;
   readonly audit: AuditRepository;
   readonly templates: TemplateHistoryRepository;
+  /** Several instances on one database (PostgreSQL): resolves once every change another instance
+   *  committed before the call is in this instance's copy. A store that is its data's only writer has
+   *  nothing to catch up on and leaves it out. */
+  catchUp?(): Promise<void>;
   /** Flush what is pending and release files. */
   close(): Promise<void>;
 }

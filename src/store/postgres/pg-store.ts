@@ -57,6 +57,8 @@ export class PgStore implements Store {
   private listener: Listener | undefined;
   private readonly locks = new Map<string, ClusterLock>();
   private readonly changeListeners: ChangeListener[] = [];
+  private barrierInFlight: Promise<void> = Promise.resolve();
+  private nextBarrier: Promise<void> | undefined;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -136,9 +138,19 @@ export class PgStore implements Store {
   }
 
   /** Resolves once every change another instance committed before now is in this instance's copy. */
-  async catchUp(): Promise<void> {
-    if (!this.listener) throw new Error('not listening');
-    await this.listener.barrier(this.pool);
+  catchUp(): Promise<void> {
+    const listener = this.listener;
+    if (!listener) return Promise.reject(new Error('not listening'));
+    // Callers that arrive while a barrier is on its way share the next one, sent once that one is back:
+    // one in flight at a time, so a burst of polls that missed the copy (answer-poll.ts) costs one
+    // round trip, not one each.
+    this.nextBarrier ??= this.barrierInFlight.then(() => {
+      this.nextBarrier = undefined;
+      const sent = listener.barrier(this.pool);
+      this.barrierInFlight = sent.catch(() => undefined);
+      return sent;
+    });
+    return this.nextBarrier;
   }
 
   async close(): Promise<void> {
