@@ -1,8 +1,9 @@
 // Three real instances (service processes) on three ports sharing one PostgreSQL database, as they run
 // behind one address: registrations spread over them, one machine registering through all three at
 // once, machines polling another instance than the one they registered through, a rule's limit and
-// sequence under concurrent matches on every instance, one instance killed -9 in the middle of a
-// storm, and the poll that must cost no database round trip. Machines are simulated
+// sequence under concurrent matches on every instance, machines polling every instance in turn (whose
+// last-seen batches must not deadlock), one instance killed -9 in the middle of a storm, and the poll
+// that must cost no database round trip. Machines are simulated
 // by their facts (bench/facts.ts: realistic ~8 KB uploads, distinct MACs, UUIDs and serials per
 // machine number) sent straight to the API, many at a time; the real %pre is test/e2e's.
 //
@@ -26,6 +27,8 @@ const SAME_MACHINE = 90_000;
 const SAME_MACHINE_TIMES = 50;
 const HOPPING = { first: 80_000, count: 60 };
 const RULED = { first: 100_000, count: 50 };
+const TOUCHED = { first: 150_000, count: 300 };
+const TOUCH_SECONDS = 5;
 const STORM = { first: 200_000, count: 300 };
 /** The storm's instance is killed after this many acknowledgements (of any instance). */
 const KILL_AFTER_ACKS = 100;
@@ -313,6 +316,49 @@ describe('three instances on one PostgreSQL database', () => {
     }
   });
 
+  it(`When ${TOUCHED.count} machines poll through all three instances at once for ${TOUCH_SECONDS} s, then every instance writes its last-seen batch each second (the batches never deadlock)`, async () => {
+    // Behind one address a machine's polls land on every instance in turn: each instance has a batch
+    // of the same hosts' last-seen times to write every second, at the same moments as the others.
+    const hosts: { id: string; token: string }[] = [];
+    await inParallel(range(TOUCHED.first, TOUCHED.count), 16, async (n, i) => {
+      const { status, body } = await register(instances[i % instances.length]!, facts(n));
+      expect(status).toBe(201);
+      hosts.push({ id: body.id as string, token: body.token as string });
+    });
+    await eventually(async () => {
+      for (const svc of instances) expect((await listedIds(svc)).size, svc.url).toBeGreaterThanOrEqual(hosts.length);
+    });
+    const batches = await touchBatches();
+    const before = await batches.read();
+    const started = new Date().toISOString();
+    const until = performance.now() + TOUCH_SECONDS * 1000;
+    const bad: string[] = [];
+    let polls = 0;
+    await inParallel(range(0, 24), 24, async (worker) => {
+      for (let k = worker; performance.now() < until; k += 24) {
+        const host = hosts[k % hosts.length]!;
+        const svc = instances[Math.floor(k / hosts.length + k) % instances.length]!;
+        const status = await poll(svc, host.id, host.token);
+        polls++;
+        if (status !== 202) bad.push(`${host.id} via ${svc.url}: HTTP ${status}`);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const written = (await batches.read()) - before;
+    expect(bad).toEqual([]);
+    console.log(
+      `scale-out last-seen: ${polls} polls of ${hosts.length} machines through 3 instances in ${TOUCH_SECONDS} s; ${batches.unit}: ${written}`,
+    );
+    if (batches.unit === 'batches written')
+      expect(written, 'last-seen batches written').toBeGreaterThanOrEqual(instances.length * (TOUCH_SECONDS - 1));
+    else expect(written, 'deadlocks').toBe(0);
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM hosts WHERE id = ANY($1) AND last_seen_at >= $2', [
+      hosts.map((h) => h.id),
+      started,
+    ]);
+    expect(Number(rows[0]!.n), 'hosts whose last-seen reached the database').toBe(hosts.length);
+  });
+
   it(`When one of three instances is killed -9 in the middle of a ${STORM.count}-registration storm, then every registration any instance acknowledged is stored and the other two keep answering`, async () => {
     const victim = instances[2]!;
     const acked = new Map<string, string>();
@@ -422,14 +468,7 @@ describe('three instances on one PostgreSQL database', () => {
  *  else committed transactions from pg_stat_database — counted lazily by PostgreSQL (a backend
  *  reports at most once a second, an idle one within 10 s), so that reading waits 11 s first. */
 async function databaseMeter(): Promise<{ unit: string; read(): Promise<number> }> {
-  const statements = await db
-    .query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
-    .then(() => db.query('SELECT 1 FROM pg_stat_statements LIMIT 1'))
-    .then(
-      () => true,
-      () => false,
-    );
-  if (statements)
+  if (await statementsCounted())
     return {
       unit: 'statements',
       read: async () => {
@@ -449,4 +488,39 @@ async function databaseMeter(): Promise<{ unit: string; read(): Promise<number> 
       return Number(rows[0]!.n);
     },
   };
+}
+
+/** Last-seen batches (pg-hosts.ts, flushTouches) the database took: pg_stat_statements' count of that
+ *  UPDATE where it is loaded; else the deadlocks pg_stat_database counted (lazily: read after 11 s). */
+async function touchBatches(): Promise<{ unit: 'batches written' | 'deadlocks'; read(): Promise<number> }> {
+  if (await statementsCounted())
+    return {
+      unit: 'batches written',
+      read: async () => {
+        const { rows } = await db.query<{ calls: string | null }>(
+          `SELECT sum(calls) AS calls FROM pg_stat_statements
+           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query LIKE '%UPDATE hosts h SET last_seen_at%'`,
+        );
+        return Number(rows[0]!.calls ?? 0);
+      },
+    };
+  return {
+    unit: 'deadlocks',
+    read: async () => {
+      await new Promise((r) => setTimeout(r, 11_000));
+      const { rows } = await db.query<{ n: string }>('SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()');
+      return Number(rows[0]!.n);
+    },
+  };
+}
+
+/** pg_stat_statements is readable in this file's database (the cluster preloads it). */
+function statementsCounted(): Promise<boolean> {
+  return db
+    .query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+    .then(() => db.query('SELECT 1 FROM pg_stat_statements LIMIT 1'))
+    .then(
+      () => true,
+      () => false,
+    );
 }
