@@ -465,53 +465,17 @@ describe('three instances on one PostgreSQL database', () => {
 
 /** Database activity in this file's database, by every connection: statements run, from
  *  pg_stat_statements where the cluster preloads it (the test cluster does, when PostgreSQL ships it),
- *  else committed transactions from pg_stat_database — counted lazily by PostgreSQL (a backend
- *  reports at most once a second, an idle one within 10 s), so that reading waits 11 s first. */
+ *  else committed transactions from pg_stat_database. */
 async function databaseMeter(): Promise<{ unit: string; read(): Promise<number> }> {
-  if (await statementsCounted())
-    return {
-      unit: 'statements',
-      read: async () => {
-        // Not the meter's own readings.
-        const { rows } = await db.query<{ calls: string | null }>(
-          `SELECT sum(calls) AS calls FROM pg_stat_statements
-           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'`,
-        );
-        return Number(rows[0]!.calls ?? 0);
-      },
-    };
-  return {
-    unit: 'transactions',
-    read: async () => {
-      await new Promise((r) => setTimeout(r, 11_000));
-      const { rows } = await db.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
-      return Number(rows[0]!.n);
-    },
-  };
+  if (await statementsCounted()) return { unit: 'statements', read: () => statementCalls('%') };
+  return { unit: 'transactions', read: () => databaseStat('xact_commit') };
 }
 
 /** Last-seen batches (pg-hosts.ts, flushTouches) the database took: pg_stat_statements' count of that
- *  UPDATE where it is loaded; else the deadlocks pg_stat_database counted (lazily: read after 11 s). */
+ *  UPDATE where it is loaded; else the deadlocks pg_stat_database counted. */
 async function touchBatches(): Promise<{ unit: 'batches written' | 'deadlocks'; read(): Promise<number> }> {
-  if (await statementsCounted())
-    return {
-      unit: 'batches written',
-      read: async () => {
-        const { rows } = await db.query<{ calls: string | null }>(
-          `SELECT sum(calls) AS calls FROM pg_stat_statements
-           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query LIKE '%UPDATE hosts h SET last_seen_at%'`,
-        );
-        return Number(rows[0]!.calls ?? 0);
-      },
-    };
-  return {
-    unit: 'deadlocks',
-    read: async () => {
-      await new Promise((r) => setTimeout(r, 11_000));
-      const { rows } = await db.query<{ n: string }>('SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()');
-      return Number(rows[0]!.n);
-    },
-  };
+  if (await statementsCounted()) return { unit: 'batches written', read: () => statementCalls('%UPDATE hosts h SET last_seen_at%') };
+  return { unit: 'deadlocks', read: () => databaseStat('deadlocks') };
 }
 
 /** pg_stat_statements is readable in this file's database (the cluster preloads it). */
@@ -523,4 +487,23 @@ function statementsCounted(): Promise<boolean> {
       () => true,
       () => false,
     );
+}
+
+/** Calls of the statements like `like` this file's database ran (the readings' own aside). */
+async function statementCalls(like: string): Promise<number> {
+  const { rows } = await db.query<{ calls: string | null }>(
+    `SELECT sum(calls) AS calls FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND query LIKE $1 AND query NOT LIKE '%pg_stat_statements%'`,
+    [like],
+  );
+  return Number(rows[0]!.calls ?? 0);
+}
+
+/** A counter of pg_stat_database for this database. PostgreSQL counts lazily (a backend reports at
+ *  most once a second, an idle one within 10 s): the reading waits 11 s first. */
+async function databaseStat(column: 'xact_commit' | 'deadlocks'): Promise<number> {
+  await new Promise((r) => setTimeout(r, 11_000));
+  const { rows } = await db.query<{ n: string }>(`SELECT ${column} AS n FROM pg_stat_database WHERE datname = current_database()`);
+  return Number(rows[0]!.n);
 }
