@@ -33,7 +33,8 @@ module.exports = {
     },
     {
       name: 'sql-stays-in-the-store',
-      comment: 'Only store/postgres/ speaks to PostgreSQL: everything else goes through the repositories, so the file store stays a drop-in.',
+      comment:
+        'Only store/postgres/ speaks to PostgreSQL: everything else goes through the repositories, so the file store stays a drop-in.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/store/postgres/' },
       to: { path: '^node_modules/pg/' },

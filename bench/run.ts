@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { benchFacts } from './facts.js';
 import { pacedLoad } from './paced.js';
+import { postgresSeries } from './scale-out.js';
 import { wrkPolls } from './wrk.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -65,7 +66,11 @@ function waitMessage<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-async function startService(dataDir: string, templatesDir = path.join(ROOT, 'kickstarts')): Promise<Service> {
+async function startService(
+  dataDir: string,
+  templatesDir = path.join(ROOT, 'kickstarts'),
+  env: Record<string, string> = {},
+): Promise<Service> {
   const started = performance.now();
   const child = fork(path.join(HERE, 'server-worker.mjs'), [], {
     env: {
@@ -79,6 +84,7 @@ async function startService(dataDir: string, templatesDir = path.join(ROOT, 'kic
       KICKSTAND_POLL_INTERVAL: '5',
       NODE_ENV: 'production',
       KICKSTAND_REGISTER_LIMIT: '0',
+      ...env,
     },
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -517,11 +523,19 @@ async function main(): Promise<void> {
     `Kickstand benchmark — ${cpu}, ${os.cpus().length} cores, Node ${process.version}${QUICK ? ' (BENCH_QUICK)' : ''}\n\n`,
   );
   process.stdout.write(`${'figure'.padEnd(58)} ${'value'.padStart(16)}  ${'target'.padEnd(12)}\n`);
-  // BENCH_ONLY=poll,storm,pimg runs a subset (while working on one figure).
-  const only = (process.env.BENCH_ONLY ?? 'poll,storm,pimg').split(',');
+  // BENCH_ONLY=poll,storm,pimg,pg runs a subset (while working on one figure).
+  const only = (process.env.BENCH_ONLY ?? 'poll,storm,pimg,pg').split(',');
   if (only.includes('poll')) await pollPath();
   if (only.includes('storm')) await registrationStorm();
   if (only.includes('pimg')) await productImg();
+  if (only.includes('pg'))
+    await postgresSeries({
+      duration: DURATION,
+      record,
+      startService: (dataDir, env) => startService(dataDir, undefined, env),
+      registerMany,
+      api: (url, method, route) => api(url, method, route),
+    });
   const results = {
     at: new Date().toISOString(),
     machine: { cpu, cores: os.cpus().length, node: process.version, memory_gb: Math.round(os.totalmem() / 2 ** 30) },

@@ -2,12 +2,15 @@
 // fraction of a Node server's. On a 2-core machine the load generator and the server share the
 // machine; autocannon (Node) costs about as much per request as the server it loads, so it measured
 // itself as much as the server. With wrk the server is the bottleneck, which is what a ratio against a
-// baseline server must compare. Every request names a random host with its own token (polls.lua).
+// baseline server must compare. Every poll names a random host with its own token (polls.lua); every
+// registration a machine never seen before (registrations.lua). Given several instances, wrk runs one
+// thread per instance, each with its share of the connections (spread.lua).
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { benchFacts } from './facts.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -16,11 +19,16 @@ export interface WrkResult {
   requestsPerSecond: number;
   /** Answers that were not 2xx (wrk: "Non-2xx or 3xx responses"), and socket errors. */
   bad: number;
+  /** The same two apart. */
+  non2xx: number;
+  /** Connect, read and write errors, and timeouts (no answer within wrk's timeout). */
+  socketErrors: number;
 }
 
-/** `hosts` go to a file the Lua script reads; each request polls one of them at random. */
+/** `hosts` go to a file the Lua script reads; each request polls one of them at random. `urls`: one
+ *  instance, or several (any instance answers any host's poll). */
 export async function wrkPolls(
-  url: string,
+  urls: string | readonly string[],
   hosts: { id: string; token: string }[],
   seconds: number,
   workDir: string,
@@ -28,11 +36,44 @@ export async function wrkPolls(
 ): Promise<WrkResult> {
   const list = path.join(workDir, 'wrk-hosts.txt');
   writeFileSync(list, hosts.map((h) => `${h.id} ${h.token}\n`).join(''));
+  return wrk('polls.lua', urls, seconds, connections, { KICKSTAND_BENCH_HOSTS: list });
+}
+
+/** Registrations of machines never seen before, `connections` at a time over `urls`, for `seconds`;
+ *  wrk's timeout is raised to 10 s (a registration waits for its commit). */
+export async function wrkRegistrations(
+  urls: string | readonly string[],
+  seconds: number,
+  workDir: string,
+  connections = 64,
+): Promise<WrkResult> {
+  // Machine 0xabcdef: its MACs hold "ab:cd:ef" and its DMI UUID "000000abcdef", which the script
+  // replaces with each request's own number (machines 0 … 999,999 are left to registerMany()).
+  const template = JSON.stringify(benchFacts(0xabcdef));
+  if (!template.includes('"boot_mac":"02:4b:ab:cd:ef:00"') || !template.includes('-8033-000000abcdef"'))
+    throw new Error('bench/facts.ts no longer spells machine 0xabcdef as registrations.lua expects');
+  const file = path.join(workDir, 'wrk-facts.json');
+  writeFileSync(file, template);
+  return wrk('registrations.lua', urls, seconds, connections, { KICKSTAND_BENCH_FACTS: file }, ['--timeout', '10s']);
+}
+
+async function wrk(
+  script: string,
+  urls: string | readonly string[],
+  seconds: number,
+  connections: number,
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<WrkResult> {
+  const targets = typeof urls === 'string' ? [urls] : urls;
+  const ports = targets.map((u) => new URL(u).port).join(',');
   let out: string;
   try {
-    ({ stdout: out } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(HERE, 'polls.lua'), url], {
-      env: { ...process.env, KICKSTAND_BENCH_HOSTS: list },
-    }));
+    ({ stdout: out } = await run(
+      'wrk',
+      [`-t${targets.length}`, `-c${connections}`, `-d${seconds}s`, ...extra, '-s', path.join(HERE, script), targets[0]!],
+      { env: { ...process.env, ...env, KICKSTAND_BENCH_LUA: HERE, KICKSTAND_BENCH_PORTS: ports } },
+    ));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed: apt-get install -y wrk', { cause: err });
     throw err;
@@ -42,5 +83,5 @@ export async function wrkPolls(
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
-  return { requestsPerSecond: Number(rps[1]), bad: non2xx + socketErrors };
+  return { requestsPerSecond: Number(rps[1]), bad: non2xx + socketErrors, non2xx, socketErrors };
 }

@@ -32,8 +32,8 @@ export async function answerPoll(
   // A machine that registered (or registered again, with a new token) through another instance a
   // moment ago may be ahead of this instance's copy: look again once it has caught up. A known host
   // with its valid token — nearly every poll — never gets here.
-  if (!host || (token && !hostTokenValid(host, token))) host = (await deps.store.hosts.getLatest(id)) ?? host;
-  if (host && token && !hostTokenValid(host, token) && host.conflict && tokenMatches(token, host.conflict.claim_hash)) {
+  if (!host || (token && !hostTokenValid(host, token) && !isClaim(host, token))) host = (await deps.store.hosts.getLatest(id)) ?? host;
+  if (host && token && !hostTokenValid(host, token) && isClaim(host, token)) {
     // A newcomer's claim (conflict.ts): refused with 409 unless the automatic release gives it the
     // host now. It never touches last-seen: that is the original token's heartbeat.
     host = await claimPolled(deps, id, token, ip);
@@ -86,6 +86,11 @@ export async function answerPoll(
     if (answer.action === 'kickstart') keepAnswer(deps, next, url, answer.body);
   }
   return answer;
+}
+
+/** `token` is a newcomer's claim on this host (conflict.ts). */
+function isClaim(host: Host, token: string): boolean {
+  return !!host.conflict && tokenMatches(token, host.conflict.claim_hash);
 }
 
 function delivered(deps: Pick<Deps, 'config' | 'store' | 'log'>, host: Host, action: string, ip: string): Host {

@@ -199,8 +199,12 @@ export class PgHosts implements HostRepository {
       try {
         await writeAndNotify(
           this.db,
+          // The rows are locked first, in id order: every instance has a batch of the same hosts to
+          // write each second (a machine's polls land on all of them), and two batches locking rows in
+          // the orders of their own plans deadlock — PostgreSQL then waits a second and fails one.
           `UPDATE hosts h SET last_seen_at = v.at, last_seen_ip = v.ip
-           FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, at, ip)
+           FROM (SELECT l.id, t.at, t.ip FROM hosts l JOIN unnest($1::text[], $2::text[], $3::text[]) AS t(id, at, ip) ON l.id = t.id
+                 WHERE l.last_seen_at < t.at ORDER BY l.id FOR UPDATE OF l) AS v
            WHERE h.id = v.id AND h.last_seen_at < v.at RETURNING 1`,
           [ids, ats, ips],
           'touch',
