@@ -8,6 +8,7 @@ import type { Host } from '../../hosts/host.js';
 import { HostIndex, byLastSeen } from '../shared.js';
 import type { HostRepository } from '../store.js';
 import { jsonb, read, text, writeAndNotify, type Db } from './db.js';
+import { CHANNEL } from './notifications.js';
 
 const TOUCH_EVERY_MS = 1000;
 
@@ -52,11 +53,11 @@ export class PgHosts implements HostRepository {
     else this.drop(id);
   }
 
-  /** Another instance wrote last-seen times from `since` on. */
-  async refreshSeen(since: string): Promise<void> {
+  /** Another instance wrote the last-seen times of these hosts (ids, comma-separated). */
+  async refreshSeen(ids: string): Promise<void> {
     const { rows } = await this.db.pool.query<{ id: string; last_seen_at: string; last_seen_ip: string | null }>(
-      'SELECT id, last_seen_at, last_seen_ip FROM hosts WHERE last_seen_at >= $1',
-      [since],
+      'SELECT id, last_seen_at, last_seen_ip FROM hosts WHERE id = ANY($1::text[])',
+      [ids.split(',')],
     );
     for (const row of rows) {
       const host = this.byId.get(row.id);
@@ -195,20 +196,21 @@ export class PgHosts implements HostRepository {
       const ids = [...batch.keys()];
       const ats = ids.map((id) => batch.get(id)!.at);
       const ips = ids.map((id) => batch.get(id)!.ip);
-      const since = ats.reduce((a, b) => (a < b ? a : b));
       try {
-        await writeAndNotify(
-          this.db,
-          // The rows are locked first, in id order: every instance has a batch of the same hosts to
-          // write each second (a machine's polls land on all of them), and two batches locking rows in
-          // the orders of their own plans deadlock — PostgreSQL then waits a second and fails one.
-          `UPDATE hosts h SET last_seen_at = v.at, last_seen_ip = v.ip
-           FROM (SELECT l.id, t.at, t.ip FROM hosts l JOIN unnest($1::text[], $2::text[], $3::text[]) AS t(id, at, ip) ON l.id = t.id
-                 WHERE l.last_seen_at < t.at ORDER BY l.id FOR UPDATE OF l) AS v
-           WHERE h.id = v.id AND h.last_seen_at < v.at RETURNING 1`,
-          [ids, ats, ips],
-          'touch',
-          since,
+        // One statement: the update, and notices naming the hosts it changed (at most 400 ids a
+        // notice, under PostgreSQL's 8,000-byte payload), so the others re-read just those rows by key.
+        // Rows are locked first, in id order: every instance has a batch of the same hosts to write
+        // each second (a machine's polls land on all of them), and two batches locking rows in the
+        // orders of their own plans deadlock — PostgreSQL then waits a second and fails one.
+        await this.db.pool.query(
+          `WITH changed AS (
+             UPDATE hosts h SET last_seen_at = v.at, last_seen_ip = v.ip
+             FROM (SELECT l.id, t.at, t.ip FROM hosts l JOIN unnest($1::text[], $2::text[], $3::text[]) AS t(id, at, ip) ON l.id = t.id
+                   WHERE l.last_seen_at < t.at ORDER BY l.id FOR UPDATE OF l) AS v
+             WHERE h.id = v.id AND h.last_seen_at < v.at RETURNING h.id),
+           chunks AS (SELECT string_agg(id, ',') AS ids FROM (SELECT id, (row_number() OVER () - 1) / 400 AS n FROM changed) c GROUP BY n)
+           SELECT pg_notify($4, json_build_array($5::text, 'touch', ids)::text) FROM chunks`,
+          [ids, ats, ips, CHANNEL, this.db.instance],
         );
       } catch {
         // Kept for the next flush (a newer touch of the same host wins): last-seen is allowed to lag.
