@@ -39,6 +39,62 @@ export class HostIndex {
   }
 }
 
+/** Host records by id with their lookups: what the in-memory and PostgreSQL stores hold in memory. */
+export class HostTable {
+  private readonly byId = new Map<string, Host>();
+  private readonly index = new HostIndex();
+
+  get(id: string): Host | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  byBootMac(mac: string): Host | undefined {
+    return this.lookup(this.index.bootMac(mac));
+  }
+
+  byUuid(uuid: string): Host | undefined {
+    return this.lookup(this.index.uuid(uuid));
+  }
+
+  byHostname(hostname: string): Host | undefined {
+    return this.lookup(this.index.hostname(hostname));
+  }
+
+  /** Most recently seen first. */
+  list(): Host[] {
+    return [...this.byId.values()].sort(byLastSeen);
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  /** Keep `host` (the object itself) in place of any host with its id. */
+  put(host: Host): void {
+    const previous = this.byId.get(host.id);
+    if (previous) this.index.remove(previous);
+    this.byId.set(host.id, host);
+    this.index.add(host);
+  }
+
+  /** False when there was no such host. */
+  drop(id: string): boolean {
+    const host = this.byId.get(id);
+    if (!host) return false;
+    this.index.remove(host);
+    this.byId.delete(id);
+    return true;
+  }
+
+  private lookup(id: string | undefined): Host | undefined {
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+}
+
 /** Hosts, most recently seen first. */
 export function byLastSeen(a: Host, b: Host): number {
   return a.last_seen_at < b.last_seen_at ? 1 : a.last_seen_at > b.last_seen_at ? -1 : 0;

@@ -9,7 +9,7 @@ import type { User } from '../../auth/user.js';
 import { auditKind, type AuditEntry } from '../../audit/entry.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
-import { AuditCounts, HostIndex, byLastSeen, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
+import { AuditCounts, HostTable, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -38,13 +38,12 @@ function named<T>(key: (value: T) => string, order: (a: T, b: T) => number) {
 }
 
 class MemoryHosts implements HostRepository {
-  private readonly byId = new Map<string, Host>();
+  private readonly table = new HostTable();
   private readonly facts = new Map<string, Facts>();
   private readonly logs = new Map<string, string>();
-  private readonly index = new HostIndex();
 
   async get(id: string): Promise<Host | undefined> {
-    return this.byId.get(id);
+    return this.table.get(id);
   }
 
   getLatest(id: string): Promise<Host | undefined> {
@@ -52,42 +51,35 @@ class MemoryHosts implements HostRepository {
   }
 
   async findByBootMac(mac: string): Promise<Host | undefined> {
-    return this.lookup(this.index.bootMac(mac));
+    return this.table.byBootMac(mac);
   }
 
   async findByUuid(uuid: string): Promise<Host | undefined> {
-    return this.lookup(this.index.uuid(uuid));
+    return this.table.byUuid(uuid);
   }
 
   async findByHostname(hostname: string): Promise<Host | undefined> {
-    return this.lookup(this.index.hostname(hostname));
+    return this.table.byHostname(hostname);
   }
 
   async list(): Promise<Host[]> {
-    return [...this.byId.values()].sort(byLastSeen);
+    return this.table.list();
   }
 
   async save(host: Host, facts?: Facts): Promise<void> {
-    const previous = this.byId.get(host.id);
-    if (previous) this.index.remove(previous);
-    const stored = structuredClone(host);
-    this.byId.set(host.id, stored);
-    this.index.add(stored);
+    this.table.put(structuredClone(host));
     if (facts) this.facts.set(host.id, structuredClone(facts));
   }
 
   touch(id: string, at: string, ip: string): void {
-    const host = this.byId.get(id);
+    const host = this.table.get(id);
     if (!host) return;
     host.last_seen_at = at;
     host.last_seen_ip = ip;
   }
 
   async delete(id: string): Promise<boolean> {
-    const host = this.byId.get(id);
-    if (!host) return false;
-    this.index.remove(host);
-    this.byId.delete(id);
+    if (!this.table.drop(id)) return false;
     this.facts.delete(id);
     this.logs.delete(id);
     return true;
@@ -103,10 +95,6 @@ class MemoryHosts implements HostRepository {
 
   async getInstallLog(id: string): Promise<string | undefined> {
     return this.logs.get(id);
-  }
-
-  private lookup(id: string | undefined): Host | undefined {
-    return id === undefined ? undefined : this.byId.get(id);
   }
 }
 

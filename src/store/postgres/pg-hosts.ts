@@ -5,7 +5,7 @@
 // written once a second for every host polled, never as one write per poll.
 import type { Facts } from '../../discovery/facts.js';
 import type { Host } from '../../hosts/host.js';
-import { HostIndex, byLastSeen } from '../shared.js';
+import { HostTable } from '../shared.js';
 import type { HostRepository } from '../store.js';
 import { jsonb, read, text, writeAndNotify, type Db } from './db.js';
 import { CHANNEL } from './notifications.js';
@@ -20,8 +20,7 @@ interface HostRow {
 }
 
 export class PgHosts implements HostRepository {
-  private readonly byId = new Map<string, Host>();
-  private readonly index = new HostIndex();
+  private readonly table = new HostTable();
   /** Facts given with a save and not yet written. */
   private readonly pendingFacts = new Map<string, Facts>();
   /** Install logs not yet written. */
@@ -42,15 +41,15 @@ export class PgHosts implements HostRepository {
   async load(): Promise<void> {
     const { rows } = await this.db.pool.query<HostRow>('SELECT id, record, last_seen_at, last_seen_ip FROM hosts');
     const pending = new Set([...this.pendingFacts.keys()]);
-    for (const host of [...this.byId.values()]) if (!pending.has(host.id)) this.drop(host.id);
-    for (const row of rows) if (!pending.has(row.id)) this.put(hostOf(row));
+    for (const id of this.table.ids()) if (!pending.has(id)) this.table.drop(id);
+    for (const row of rows) if (!pending.has(row.id)) this.table.put(hostOf(row));
   }
 
   /** Another instance changed this host: read it again (or drop it, when it is gone). */
   async refresh(id: string): Promise<void> {
     const { rows } = await this.db.pool.query<HostRow>('SELECT id, record, last_seen_at, last_seen_ip FROM hosts WHERE id = $1', [id]);
-    if (rows[0]) this.put(hostOf(rows[0]));
-    else this.drop(id);
+    if (rows[0]) this.table.put(hostOf(rows[0]));
+    else this.table.drop(id);
   }
 
   /** Another instance wrote the last-seen times of these hosts (ids, comma-separated). */
@@ -60,52 +59,52 @@ export class PgHosts implements HostRepository {
       [ids.split(',')],
     );
     for (const row of rows) {
-      const host = this.byId.get(row.id);
+      const host = this.table.get(row.id);
       if (host && row.last_seen_at > host.last_seen_at) seen(host, row.last_seen_at, row.last_seen_ip);
     }
   }
 
   async get(id: string): Promise<Host | undefined> {
-    return this.byId.get(id);
+    return this.table.get(id);
   }
 
   async getLatest(id: string): Promise<Host | undefined> {
     await read('the changes of other instances', this.catchUp);
-    return this.byId.get(id);
+    return this.table.get(id);
   }
 
   async findByBootMac(mac: string): Promise<Host | undefined> {
-    return this.lookup(this.index.bootMac(mac));
+    return this.table.byBootMac(mac);
   }
 
   async findByUuid(uuid: string): Promise<Host | undefined> {
-    return this.lookup(this.index.uuid(uuid));
+    return this.table.byUuid(uuid);
   }
 
   async findByHostname(hostname: string): Promise<Host | undefined> {
-    return this.lookup(this.index.hostname(hostname));
+    return this.table.byHostname(hostname);
   }
 
   async list(): Promise<Host[]> {
-    return [...this.byId.values()].sort(byLastSeen);
+    return this.table.list();
   }
 
   save(host: Host, facts?: Facts): Promise<void> {
-    this.put(structuredClone(host));
+    this.table.put(structuredClone(host));
     if (facts) this.pendingFacts.set(host.id, structuredClone(facts));
     return this.sync(host.id);
   }
 
   touch(id: string, at: string, ip: string): void {
-    const host = this.byId.get(id);
+    const host = this.table.get(id);
     if (!host) return;
     seen(host, at, ip);
     this.touched.set(id, { at, ip });
   }
 
   delete(id: string): Promise<boolean> {
-    if (!this.byId.has(id)) return Promise.resolve(false);
-    this.drop(id);
+    if (!this.table.has(id)) return Promise.resolve(false);
+    this.table.drop(id);
     this.pendingFacts.delete(id);
     this.pendingLogs.delete(id);
     return this.sync(id).then(() => true);
@@ -154,7 +153,7 @@ export class PgHosts implements HostRepository {
 
   /** Bring the row in line with the copy: upsert it, or delete it when the copy has no such host. */
   private async writeHost(id: string): Promise<void> {
-    const host = this.byId.get(id);
+    const host = this.table.get(id);
     if (!host) {
       await this.db.pool.query('DELETE FROM install_logs WHERE id = $1', [id]);
       await writeAndNotify(this.db, 'DELETE FROM hosts WHERE id = $1 RETURNING 1', [id], 'host', id);
@@ -218,24 +217,6 @@ export class PgHosts implements HostRepository {
       }
     });
     return this.flushing;
-  }
-
-  private put(host: Host): void {
-    const previous = this.byId.get(host.id);
-    if (previous) this.index.remove(previous);
-    this.byId.set(host.id, host);
-    this.index.add(host);
-  }
-
-  private drop(id: string): void {
-    const host = this.byId.get(id);
-    if (!host) return;
-    this.index.remove(host);
-    this.byId.delete(id);
-  }
-
-  private lookup(id: string | undefined): Host | undefined {
-    return id === undefined ? undefined : this.byId.get(id);
   }
 }
 
