@@ -95,6 +95,31 @@ export class HostTable {
   }
 }
 
+/** The host reads of a store that holds its hosts in a HostTable (memory, PostgreSQL's copy). */
+export abstract class TableHostReads {
+  protected readonly table = new HostTable();
+
+  async get(id: string): Promise<Host | undefined> {
+    return this.table.get(id);
+  }
+
+  async findByBootMac(mac: string): Promise<Host | undefined> {
+    return this.table.byBootMac(mac);
+  }
+
+  async findByUuid(uuid: string): Promise<Host | undefined> {
+    return this.table.byUuid(uuid);
+  }
+
+  async findByHostname(hostname: string): Promise<Host | undefined> {
+    return this.table.byHostname(hostname);
+  }
+
+  async list(): Promise<Host[]> {
+    return this.table.list();
+  }
+}
+
 /** Hosts, most recently seen first. */
 export function byLastSeen(a: Host, b: Host): number {
   return a.last_seen_at < b.last_seen_at ? 1 : a.last_seen_at > b.last_seen_at ? -1 : 0;

@@ -9,7 +9,7 @@ import type { User } from '../../auth/user.js';
 import { auditKind, type AuditEntry } from '../../audit/entry.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
-import { AuditCounts, HostTable, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
+import { AuditCounts, TableHostReads, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
   HostRepository,
@@ -37,33 +37,12 @@ function named<T>(key: (value: T) => string, order: (a: T, b: T) => number) {
   };
 }
 
-class MemoryHosts implements HostRepository {
-  private readonly table = new HostTable();
+class MemoryHosts extends TableHostReads implements HostRepository {
   private readonly facts = new Map<string, Facts>();
   private readonly logs = new Map<string, string>();
 
-  async get(id: string): Promise<Host | undefined> {
-    return this.table.get(id);
-  }
-
   getLatest(id: string): Promise<Host | undefined> {
     return this.get(id);
-  }
-
-  async findByBootMac(mac: string): Promise<Host | undefined> {
-    return this.table.byBootMac(mac);
-  }
-
-  async findByUuid(uuid: string): Promise<Host | undefined> {
-    return this.table.byUuid(uuid);
-  }
-
-  async findByHostname(hostname: string): Promise<Host | undefined> {
-    return this.table.byHostname(hostname);
-  }
-
-  async list(): Promise<Host[]> {
-    return this.table.list();
   }
 
   async save(host: Host, facts?: Facts): Promise<void> {

@@ -5,7 +5,7 @@
 // written once a second for every host polled, never as one write per poll.
 import type { Facts } from '../../discovery/facts.js';
 import type { Host } from '../../hosts/host.js';
-import { HostTable } from '../shared.js';
+import { TableHostReads } from '../shared.js';
 import type { HostRepository } from '../store.js';
 import { jsonb, read, text, writeAndNotify, type Db } from './db.js';
 import { CHANNEL } from './notifications.js';
@@ -19,8 +19,7 @@ interface HostRow {
   last_seen_ip: string | null;
 }
 
-export class PgHosts implements HostRepository {
-  private readonly table = new HostTable();
+export class PgHosts extends TableHostReads implements HostRepository {
   /** Facts given with a save and not yet written. */
   private readonly pendingFacts = new Map<string, Facts>();
   /** Install logs not yet written. */
@@ -33,6 +32,7 @@ export class PgHosts implements HostRepository {
     private readonly db: Db,
     private readonly catchUp: () => Promise<void>,
   ) {
+    super();
     this.touchTimer = setInterval(() => void this.flushTouches(), TOUCH_EVERY_MS);
     this.touchTimer.unref();
   }
@@ -64,29 +64,9 @@ export class PgHosts implements HostRepository {
     }
   }
 
-  async get(id: string): Promise<Host | undefined> {
-    return this.table.get(id);
-  }
-
   async getLatest(id: string): Promise<Host | undefined> {
     await read('the changes of other instances', this.catchUp);
     return this.table.get(id);
-  }
-
-  async findByBootMac(mac: string): Promise<Host | undefined> {
-    return this.table.byBootMac(mac);
-  }
-
-  async findByUuid(uuid: string): Promise<Host | undefined> {
-    return this.table.byUuid(uuid);
-  }
-
-  async findByHostname(hostname: string): Promise<Host | undefined> {
-    return this.table.byHostname(hostname);
-  }
-
-  async list(): Promise<Host[]> {
-    return this.table.list();
   }
 
   save(host: Host, facts?: Facts): Promise<void> {
