@@ -111,7 +111,7 @@ export async function vmImage(): Promise<VmImage> {
       );
     } catch (err) {
       const e = err as { stderr?: Buffer; stdout?: Buffer };
-      throw new Error(`dracut failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+      throw new Error(`dracut failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`, { cause: err });
     }
     await rename(out, initramfs);
   } finally {
