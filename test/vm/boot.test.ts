@@ -89,7 +89,11 @@ describe('a real kernel boots into the discovery stub', () => {
       disk: { file: disk, serial: DISK.serial },
       smbios: SMBIOS,
     });
-    cleanups.push(() => vm.stop());
+    cleanups.push(async () => {
+      await vm.stop();
+      // KICKSTAND_VM_CONSOLE=FILE keeps the serial console for a look at the guest's side.
+      if (process.env.KICKSTAND_VM_CONSOLE) await writeFile(process.env.KICKSTAND_VM_CONSOLE, vm.console());
+    });
     const fail = vm.exited.then((code) => {
       throw new Error(`qemu exited (${code}) early; console:\n${vm.console().slice(-6000)}`);
     });
@@ -126,6 +130,8 @@ describe('a real kernel boots into the discovery stub', () => {
     });
     expect(facts.firmware).toEqual({ type: 'bios', secure_boot: false });
     expect(facts.arch).toBe('x86_64');
+    // The stub fetch carried X-RHN-Provisioning-MAC-* (a sighting needs them) and was tied to this host.
+    expect(host.events.map((e: Json) => e.message)).toContain('stub kickstart fetched by Kickstand VM (x86_64)');
 
     const res = await admin('POST', `/api/v1/hosts/${listed!.id}/assignment`, {
       action: 'kickstart',
