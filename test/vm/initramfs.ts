@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile, copyFile, chmod } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { allowedTools, whichOnHost } from '../support/restricted-path.js';
 
@@ -82,8 +82,6 @@ export async function vmImage(): Promise<VmImage> {
     await place('online-hook.sh', 'lib/dracut/hooks/initqueue/online/80-kickstand.sh');
     await place('anaconda-ks.sh', 'usr/lib/kickstand/anaconda-ks.sh');
     const out = path.join(stage, 'initramfs.img');
-    const log = path.join(stage, 'dracut.log');
-    await writeFile(log, '');
     try {
       execFileSync(
         'dracut',
