@@ -19,7 +19,8 @@ const LEFT_OUT = ['python3', 'perl', 'systemctl', 'nm-online'];
 const HARNESS_TOOLS = ['busybox', 'mktemp', 'tee', 'sed', 'wc'];
 // dracut modules: shell init (no systemd), the legacy dhclient network stack for ip=dhcp, virtio drivers.
 const DRACUT_MODULES = ['bash', 'base', 'udev-rules', 'kernel-modules', 'kernel-network-modules', 'network-legacy', 'network'];
-const DRIVERS = ['virtio_pci', 'virtio_net', 'virtio_blk', 'net_failover', 'failover'];
+// efivarfs: the UEFI boot's %pre reads SecureBoot/SetupMode from /sys/firmware/efi/efivars.
+const DRIVERS = ['virtio_pci', 'virtio_net', 'virtio_blk', 'net_failover', 'failover', 'efivarfs'];
 
 export interface VmImage {
   kernel: string;

@@ -27,6 +27,14 @@ export interface VmOptions {
   disk?: { file: string; serial: string };
   /** SMBIOS type 1 fields, passed verbatim (no commas: qemu's option syntax). */
   smbios?: { manufacturer: string; product: string; serial: string };
+  /**
+   * UEFI: OVMF's code (read-only pflash) and a writable copy of its variable store. The kernel and
+   * initrd still come from -kernel/-initrd: qemu hands them to OVMF through fw_cfg, which starts the
+   * kernel through its EFI stub.
+   */
+  uefi?: { code: string; vars: string };
+  /** More guest addresses forwarded to 127.0.0.1 ports (a forwarder per connection, like the service's). */
+  forwards?: { guestAddr: string; guestPort: number; hostPort: number }[];
 }
 
 export interface Vm {
@@ -42,12 +50,19 @@ export interface Vm {
 function qemuArgs(o: VmOptions): string[] {
   const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio'];
   args.push('-m', String(o.memoryMib ?? 512), '-smp', String(o.cpus ?? 1));
+  if (o.uefi) {
+    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${o.uefi.code}`);
+    args.push('-drive', `if=pflash,format=raw,unit=1,file=${o.uefi.vars}`);
+  }
   args.push('-kernel', o.image.kernel, '-initrd', o.image.initramfs, '-append', `console=ttyS0 ${o.append}`);
   (o.macs ?? []).forEach((mac, i) => {
     let netdev = `user,id=n${i},restrict=on`;
     // A forwarder process per connection (guestfwd cmd:), so the forward survives a service restart.
     if (i === 0 && o.servicePort !== undefined) {
       netdev += `,guestfwd=tcp:${GUEST_SERVICE_ADDR}:${GUEST_SERVICE_PORT}-cmd:socat - TCP:127.0.0.1:${o.servicePort}`;
+    }
+    if (i === 0) {
+      for (const f of o.forwards ?? []) netdev += `,guestfwd=tcp:${f.guestAddr}:${f.guestPort}-cmd:socat - TCP:127.0.0.1:${f.hostPort}`;
     }
     args.push('-netdev', netdev, '-device', `virtio-net-pci,netdev=n${i},mac=${mac}`);
   });

@@ -66,10 +66,20 @@ run_pre() {
   say "%pre exit ${PIPESTATUS[0]}"
 }
 
+# systemd mounts efivarfs in Anaconda's initramfs and stage 2; dracut's shell init does not.
+mount_efivars() {
+  local dir=/sys/firmware/efi/efivars
+  [[ -d $dir ]] || return 0
+  grep -qs " $dir efivarfs " /proc/mounts && return 0
+  modprobe efivarfs 2>/dev/null
+  mount -t efivarfs efivarfs "$dir" || say "mounting efivarfs failed"
+}
+
 main() {
   local url
   [[ ! -e /tmp/kickstand-vm.started ]] || return 0
   : >/tmp/kickstand-vm.started
+  mount_efivars
   url=$(cmdline_arg inst.ks) || { say "no inst.ks= on the kernel command line"; power_off; }
   say "online: ${1:-?}"
   if fetch_kickstart "$url"; then
