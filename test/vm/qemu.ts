@@ -58,11 +58,14 @@ function qemuArgs(o: VmOptions): string[] {
   (o.macs ?? []).forEach((mac, i) => {
     let netdev = `user,id=n${i},restrict=on`;
     // A forwarder process per connection (guestfwd cmd:), so the forward survives a service restart.
+    // slirp hands the command the connection as stdin, stdout and stderr: socat's own messages (a refused
+    // connect while the service is down) would reach the guest as a reply, so they go to /dev/null.
     if (i === 0 && o.servicePort !== undefined) {
-      netdev += `,guestfwd=tcp:${GUEST_SERVICE_ADDR}:${GUEST_SERVICE_PORT}-cmd:socat - TCP:127.0.0.1:${o.servicePort}`;
+      netdev += `,guestfwd=tcp:${GUEST_SERVICE_ADDR}:${GUEST_SERVICE_PORT}-cmd:socat -lf /dev/null - TCP:127.0.0.1:${o.servicePort}`;
     }
     if (i === 0) {
-      for (const f of o.forwards ?? []) netdev += `,guestfwd=tcp:${f.guestAddr}:${f.guestPort}-cmd:socat - TCP:127.0.0.1:${f.hostPort}`;
+      for (const f of o.forwards ?? [])
+        netdev += `,guestfwd=tcp:${f.guestAddr}:${f.guestPort}-cmd:socat -lf /dev/null - TCP:127.0.0.1:${f.hostPort}`;
     }
     args.push('-netdev', netdev, '-device', `virtio-net-pci,netdev=n${i},mac=${mac}`);
   });
