@@ -107,7 +107,8 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
 }
 
 async function mustGet(deps: Deps, id: string) {
-  const host = await deps.store.hosts.get(id);
+  // Not known here yet may be a host another instance registered a moment ago (HostRepository.getLatest).
+  const host = (await deps.store.hosts.get(id)) ?? (await deps.store.hosts.getLatest(id));
   if (!host) throw errors.hostNotFound(id);
   return host;
 }

@@ -55,7 +55,8 @@ export class PgRecords<T extends { name: string }> {
   }
 
   private sync(name: string): Promise<void> {
-    return this.db.queue.write(`${this.table}:${name}`, async () => {
+    // Keyed by the notice kind: a write the database refuses for good is read back as a notice would be.
+    return this.db.queue.write(`${this.kind}:${name}`, async () => {
       const value = this.values.get(name);
       if (value)
         await writeAndNotify(

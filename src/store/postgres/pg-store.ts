@@ -183,26 +183,11 @@ export class PgStore implements Store {
     for (const listener of this.changeListeners) await listener({ from: '', kind: 'reload', key: '' });
   }
 
-  /** The database refused a write of `key` (write-queue.ts) for good: read the record back. */
+  /** The database refused a write of `key` (write-queue.ts) for good: read the record back. Queue keys
+   *  are `<notice kind>:<name>`, so this is the notice another instance would have sent. */
   private async refused(key: string): Promise<void> {
-    const [kind, name = ''] = key.split(/:(.*)/s);
-    const notice: Notice = {
-      from: '',
-      kind:
-        kind === 'host'
-          ? 'host'
-          : kind === 'profiles'
-            ? 'profile'
-            : kind === 'rules'
-              ? 'rule'
-              : kind === 'installers'
-                ? 'installer'
-                : kind === 'users'
-                  ? 'user'
-                  : (kind ?? ''),
-      key: name,
-    };
-    await this.apply(notice).catch(() => this.load());
+    const [kind = '', name = ''] = key.split(/:(.*)/s);
+    await this.apply({ from: '', kind, key: name }).catch(() => this.load());
   }
 
   private async apply(notice: Notice): Promise<void> {

@@ -142,7 +142,8 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   });
 
   async function hostPage(res: Response, id: string, typed: Form, errors: Form) {
-    const host = await deps.store.hosts.get(id);
+    // A host another instance registered a moment ago may not be in this one's copy yet.
+    const host = (await deps.store.hosts.get(id)) ?? (await deps.store.hosts.getLatest(id));
     if (!host) throw appErrors.hostNotFound(id);
     page(res, 'host.njk', {
       title: host.hostname ?? host.id,
