@@ -1,0 +1,91 @@
+// A real kernel in a VM: Debian's kernel under qemu with a dracut initramfs whose hook does what
+// Anaconda does with inst.ks= (test/vm/guest/anaconda-ks.sh). The guest fetches the stub from the
+// service running here, runs its %pre with the interpreter it names, and prints /tmp/kickstand.ks on
+// the serial console; the facts it registered must be the VM's configured hardware.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bootInstaller,
+  CPUS,
+  DISK,
+  MACS,
+  MEMORY_MIB,
+  SMBIOS,
+  startRig,
+  vmEnv,
+  waitRegistered,
+  type Cleanups,
+  type Json,
+  type VmEnv,
+} from './harness.js';
+
+const FINAL_TEMPLATE = 'vm-final.ks.njk';
+const FINAL_SOURCE = `# vm final kickstart for {{ host.id }}
+network --bootproto=dhcp --device={{ host.boot_mac }} --hostname={{ host.hostname }}
+%post
+echo {{ facts.dmi.serial | shellquote }} {{ host.boot_nic | shellquote }}
+%end
+`;
+
+let env: VmEnv;
+beforeAll(async () => {
+  env = await vmEnv();
+}, 600_000);
+
+const cleanups: Cleanups = [];
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  console.info(`vm test (bios): accel ${env?.accel}, image ${env?.image.cached ? 'cached' : 'built'}`, env?.timings);
+});
+
+describe('a real kernel boots into the discovery stub', () => {
+  it('When a VM boots with inst.ks= pointing at the service, then it registers its configured hardware and prints the assigned kickstart byte for byte', async () => {
+    const rig = await startRig(cleanups, { [FINAL_TEMPLATE]: FINAL_SOURCE });
+    const { admin } = rig;
+    const { vm, booted, fail } = bootInstaller(env, rig, cleanups, 'bios');
+    const host = await waitRegistered(rig, { vm, booted, fail });
+    const timings = env.timings;
+    timings.bootToRegistrationMs = Date.now() - booted;
+
+    const facts = host.facts as Json;
+    expect(facts.nics.map((n: Json) => n.mac)).toEqual(MACS);
+    expect(facts.boot_mac).toBe(MACS[0]);
+    expect(host.boot_mac).toBe(MACS[0]);
+    // MemTotal: what the kernel has left after its own reservations, a little under the configured size.
+    expect(facts.memory_mib).toBeLessThanOrEqual(MEMORY_MIB);
+    expect(facts.memory_mib).toBeGreaterThan(MEMORY_MIB * 0.9);
+    expect(facts.cpu.threads).toBe(CPUS);
+    expect(facts.disks.map((d: Json) => ({ name: d.name, serial: d.serial, size_bytes: d.size_bytes }))).toEqual([
+      { name: 'vda', serial: DISK.serial, size_bytes: DISK.bytes },
+    ]);
+    expect({ vendor: facts.dmi.vendor, product: facts.dmi.product, serial: facts.dmi.serial }).toEqual({
+      vendor: SMBIOS.manufacturer,
+      product: SMBIOS.product,
+      serial: SMBIOS.serial,
+    });
+    expect(facts.firmware).toEqual({ type: 'bios', secure_boot: false });
+    expect(facts.arch).toBe('x86_64');
+    // The stub fetch carried X-RHN-Provisioning-MAC-* (a sighting needs them) and was tied to this host.
+    expect(host.events.map((e: Json) => e.message)).toContain('stub kickstart fetched by Kickstand VM (x86_64)');
+
+    const res = await admin('POST', `/api/v1/hosts/${host.id}/assignment`, {
+      action: 'kickstart',
+      template: FINAL_TEMPLATE,
+      hostname: 'vm1.example.com',
+      params: {},
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const preview = await (await admin('GET', `/api/v1/hosts/${host.id}/kickstart`)).text();
+
+    const m = await Promise.race([vm.waitFor(/KICKSTAND-VM: include begin (\d+)\r?\n([\s\S]*?)KICKSTAND-VM: include end/, 120_000), fail]);
+    timings.bootToIncludeMs = Date.now() - booted;
+    const base64 = m[2]!
+      .split(/\r?\n/)
+      .filter((l) => /^[A-Za-z0-9+/=]+$/.test(l))
+      .join('');
+    const include = Buffer.from(base64, 'base64');
+    expect(include.length).toBe(Number(m[1]));
+    expect(include.toString('utf8')).toBe(preview);
+    expect(preview).toContain(`network --bootproto=dhcp --device=${MACS[0]} --hostname=vm1.example.com`);
+    await Promise.race([vm.exited, new Promise((r) => setTimeout(r, 30_000))]);
+  }, 420_000);
+});
