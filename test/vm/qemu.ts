@@ -53,8 +53,6 @@ export interface VmOptions {
    * smm=on, the flash writable only from SMM); the variable store decides whether Secure Boot is on.
    */
   uefi?: { code: string; vars: string; secureBoot?: boolean };
-  /** false: a guest reboot resets the VM as on real hardware; default true (qemu exits instead). */
-  noReboot?: boolean;
   /** More guest addresses forwarded to 127.0.0.1 ports (a forwarder per connection, like the service's). */
   forwards?: { guestAddr: string; guestPort: number; hostPort: number }[];
 }
@@ -78,7 +76,7 @@ export function qemuOptionList(first: string, fields: Record<string, string | un
 }
 
 export function qemuArgs(o: VmOptions): string[] {
-  const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', ...(o.noReboot === false ? [] : ['-no-reboot']), '-serial', 'stdio'];
+  const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio'];
   args.push('-m', String(o.memoryMib ?? 512), '-smp', String(o.cpus ?? 1));
   if (o.uefi?.secureBoot) args.push('-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (o.uefi) {
