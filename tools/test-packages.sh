@@ -4,10 +4,13 @@
 # kexec-tools for the product.img builder, openssl (a second SHA-512-crypt), diffutils and patch (the
 # template history's diffs), python3 (Python's shlex as the reference for ours), shellcheck (`npm run lint`
 # checks kickstarts/discovery/*.sh), postgresql (a throwaway cluster for the PostgreSQL store: test/support/postgres-cluster.ts).
-# The VM test (test/vm/boot.test.ts): qemu-system-x86, ovmf, linux-image-amd64 (the kernel it boots),
-# dracut + dracut-network + isc-dhcp-client (the initramfs and its ip=dhcp), busybox-static (base64 in
-# the guest), socat (the per-connection guestfwd forwarder), and the %pre's commands the image carries
-# that no other test needs: dmidecode, kbd (chvt), smartmontools, nvme-cli, hdparm, ipmitool.
+# The VM tests (test/vm/, `npm run test:vm`): qemu-system-x86, ovmf (SeaBIOS comes with qemu; OVMF with
+# and without Secure Boot, the snakeoil key), linux-image-amd64 (the kernel it boots), sbsigntool (that
+# kernel re-signed with the snakeoil key), dracut + dracut-network + isc-dhcp-client (the initramfs and
+# its ip=dhcp), busybox-static (base64 and the reboot syscall in the guest), socat (the per-connection
+# guestfwd forwarder), and the %pre's commands the image carries that no other test needs: dmidecode,
+# kbd (chvt), smartmontools, nvme-cli, hdparm, ipmitool. util-linux's unshare and iproute2's ip make the
+# run's network namespace (tools/in-netns.sh).
 # As root it installs what is missing with apt; otherwise it names the missing packages and stops, so
 # the suite never skips a test silently because a tool was absent.
 set -euo pipefail
@@ -15,7 +18,7 @@ set -euo pipefail
 packages=(bash curl iproute2 util-linux ethtool pciutils cpio xz-utils gzip openssl procps chromium
   diffutils patch rpm zstd binutils kexec-tools python3 shellcheck postgresql
   # the VM test (test/vm/)
-  qemu-system-x86 ovmf linux-image-amd64 dracut dracut-network isc-dhcp-client busybox-static socat
+  qemu-system-x86 ovmf linux-image-amd64 sbsigntool dracut dracut-network isc-dhcp-client busybox-static socat
   dmidecode kbd smartmontools nvme-cli hdparm ipmitool)
 
 missing=()

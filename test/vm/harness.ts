@@ -1,9 +1,15 @@
-// What the VM tests share: the image and accelerator (once per file), a work folder with the templates
-// and a disk, the service, the admin API, a VM booted like an Anaconda install (inst.ks=, sendmac,
-// ip=dhcp) and the wait for its registration.
-import { copyFile, cp, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+// What the VM tests share (docs/field-tests.md): the hardware and the facts it must come back as, the
+// image and accelerator (once per file), a work folder with the templates and the disks, the service
+// (in-process, or a child process a test can kill), the admin API, a VM booted like an Anaconda install
+// (inst.ks=, sendmac, ip=dhcp), the waits for its registration and its include, and the kexec target.
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { chmod, copyFile, cp, mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, startServiceProcess, FAULT_ADMIN_TOKEN, type ServiceProcess } from '../support/service-process.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../support/server.js';
 import { vmImage, type VmImage } from './initramfs.js';
 import { bootVm, chooseAccel, GUEST_SERVICE_ADDR, GUEST_SERVICE_PORT, type Accel, type Vm, type VmOptions } from './qemu.js';
@@ -17,6 +23,60 @@ export const CPUS = 2;
 export const DISK = { serial: 'KSDISK1', bytes: 1024 * 1024 * 1024 };
 export const SMBIOS = { manufacturer: 'Kickstand Test Vendor', product: 'VM Harness 1', serial: 'KS-VM-0001' };
 
+/** The second disk: scsi-hd on virtio-scsi, another size, with the INQUIRY vendor and product. */
+export const SCSI_DISK = { serial: 'KSDISK2', vendor: 'KSVENDOR', product: 'KS SCSI DISK', bytes: 3 * 1024 * 1024 * 1024 };
+
+/**
+ * A hostile SMBIOS string: shell and template metacharacters, quotes, `$(...)`, backticks, a tab,
+ * commas (qemu's option syntax doubles them) and padding up to 256 bytes, the facts schema's limit for
+ * a string. No leading or trailing white space and no newline: the %pre trims values and reads one line.
+ */
+export const HOSTILE_DMI = (() => {
+  const head = `Rev "A" 'b' $(echo pwned) \`id\` \${IFS}; true | cat && false || : > /dev/null < /dev/null \\ %s %n {{ host.id }} {% raw %}<script>alert(1)</script>&amp; a,b,,c\tTAB #`;
+  return head + '0123456789'.repeat(26).slice(0, 256 - head.length);
+})();
+
+/** Every SMBIOS string the full-hardware VM sets: type 1 with the hostile version, type 2, type 3. */
+export const SMBIOS_FULL = {
+  ...SMBIOS,
+  version: HOSTILE_DMI,
+  sku: 'KS-SKU-42',
+  family: 'Kickstand, Test Family',
+  baseboard: { manufacturer: 'Kickstand Boards', product: 'KS-MB-1', serial: 'KS-MB-0001' },
+  chassis: { manufacturer: 'Kickstand Chassis', serial: 'KS-CH-0001', asset: 'KS-ASSET-CH' },
+};
+
+/** The facts.dmi members SMBIOS_FULL must come back as, verbatim (facts.sh DMI_FIELDS). */
+export const EXPECTED_DMI = {
+  vendor: SMBIOS_FULL.manufacturer,
+  product: SMBIOS_FULL.product,
+  version: SMBIOS_FULL.version,
+  serial: SMBIOS_FULL.serial,
+  sku: SMBIOS_FULL.sku,
+  family: SMBIOS_FULL.family,
+  board_vendor: SMBIOS_FULL.baseboard.manufacturer,
+  board_product: SMBIOS_FULL.baseboard.product,
+  board_serial: SMBIOS_FULL.baseboard.serial,
+  chassis_vendor: SMBIOS_FULL.chassis.manufacturer,
+  chassis_serial: SMBIOS_FULL.chassis.serial,
+  chassis_asset_tag: SMBIOS_FULL.chassis.asset,
+};
+
+/**
+ * Both disks as facts.sh reports them from lsblk, in name order: the scsi-hd with its INQUIRY vendor
+ * and product as vendor and model; the virtio-blk with no model and, as vendor, the sysfs `vendor` of
+ * its virtio device, which is the PCI vendor ID (0x1af4, Red Hat's virtio).
+ */
+export const EXPECTED_DISKS = [
+  { name: 'sda', size_bytes: SCSI_DISK.bytes, serial: SCSI_DISK.serial, vendor: SCSI_DISK.vendor, model: SCSI_DISK.product },
+  { name: 'vda', size_bytes: DISK.bytes, serial: DISK.serial, vendor: '0x1af4' },
+];
+
+/** bootInstaller's `more` for the full hardware: the scsi disk and every SMBIOS string. */
+export function fullHardware(rig: Pick<Rig, 'scsiDisk'>): Partial<VmOptions> {
+  return { scsiDisk: { file: rig.scsiDisk, ...SCSI_DISK }, smbios: SMBIOS_FULL };
+}
+
 /** Debian 12's ovmf: the 4 MiB pflash pair (OVMF_CODE_4M.fd / OVMF_VARS_4M.fd), no Secure Boot keys enrolled. */
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
@@ -27,8 +87,20 @@ export interface VmEnv {
   timings: Record<string, number>;
 }
 
+/**
+ * `npm run test:vm` runs in a network namespace of its own with nothing but loopback
+ * (tools/in-netns.sh sets KICKSTAND_VM_NETNS=1): qemu, socat and the service see no other network.
+ */
+function checkNetns(): void {
+  if (process.env.KICKSTAND_VM_NETNS !== '1') return;
+  const names = Object.keys(os.networkInterfaces());
+  if (names.some((n) => n !== 'lo'))
+    throw new Error(`KICKSTAND_VM_NETNS=1 but this namespace has ${names.join(', ')}: run through tools/in-netns.sh`);
+}
+
 /** The image (cached or built) and the accelerator (probed once, memoised); for beforeAll. */
 export async function vmEnv(): Promise<VmEnv> {
+  checkNetns();
   const timings: Record<string, number> = {};
   let t = Date.now();
   const image = await vmImage();
@@ -46,46 +118,67 @@ export interface Rig {
   templatesDir: string;
   dataDir: string;
   disk: string;
+  /** A 3 GiB sparse disk for the scsi-hd of fullHardware(). */
+  scsiDisk: string;
   srv: TestServer;
   admin: (method: string, route: string, body?: object) => Promise<Response>;
-  /** A copy of OVMF's variable store for one UEFI boot. */
-  uefiVars(): Promise<string>;
+  /** A copy of OVMF's variable store (OVMF_VARS, or `template`) for one UEFI boot. */
+  uefiVars(template?: string): Promise<string>;
 }
 
 export const PUBLIC_URL = `http://${GUEST_SERVICE_ADDR}:${GUEST_SERVICE_PORT}`;
 
-/** A work folder (templates copied, plus `templates`), a 1 GiB sparse disk and the service. */
-export async function startRig(cleanups: Cleanups, templates: Record<string, string> = {}, server: TestServerOptions = {}): Promise<Rig> {
+type Work = Pick<Rig, 'work' | 'templatesDir' | 'dataDir' | 'disk' | 'scsiDisk' | 'uefiVars'>;
+
+/** A work folder (templates copied, plus `templates`) with the two sparse disks; no service yet. */
+async function workFolder(cleanups: Cleanups, templates: Record<string, string>): Promise<Work> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'kickstand-vm-'));
   cleanups.push(() => rm(work, { recursive: true, force: true }));
   const templatesDir = path.join(work, 'kickstarts');
   await cp(path.resolve('kickstarts'), templatesDir, { recursive: true });
   for (const [name, source] of Object.entries(templates)) await writeFile(path.join(templatesDir, name), source);
-  const disk = path.join(work, 'disk.img');
-  await writeFile(disk, '');
-  await truncate(disk, DISK.bytes);
-  const dataDir = path.join(work, 'data');
-  const srv = await startTestServer({ templatesDir, dataDir, pollInterval: 1, publicUrl: PUBLIC_URL, ...server });
-  let current = srv;
-  cleanups.push(() => current.stop());
-  const rig: Rig = {
+  const sparse = async (name: string, bytes: number) => {
+    const file = path.join(work, name);
+    await writeFile(file, '');
+    await truncate(file, bytes);
+    return file;
+  };
+  return {
     work,
     templatesDir,
-    dataDir,
-    disk,
-    srv,
-    admin: (method, route, body) =>
-      fetch(`${rig.srv.url}${route}`, {
-        method,
-        headers: { Authorization: `Bearer ${rig.srv.adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      }),
-    async uefiVars() {
+    dataDir: path.join(work, 'data'),
+    disk: await sparse('disk.img', DISK.bytes),
+    scsiDisk: await sparse('scsi-disk.img', SCSI_DISK.bytes),
+    async uefiVars(template = OVMF_VARS) {
       const vars = path.join(work, `OVMF_VARS-${Date.now()}.fd`);
-      await copyFile(OVMF_VARS, vars);
+      await copyFile(template, vars);
       return vars;
     },
   };
+}
+
+function adminFetch(srv: () => { url: string; adminToken: string }): Rig['admin'] {
+  return (method, route, body) =>
+    fetch(`${srv().url}${route}`, {
+      method,
+      headers: { Authorization: `Bearer ${srv().adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+}
+
+/** A work folder (templates copied, plus `templates`), the sparse disks and the service (in-process). */
+export async function startRig(cleanups: Cleanups, templates: Record<string, string> = {}, server: TestServerOptions = {}): Promise<Rig> {
+  const w = await workFolder(cleanups, templates);
+  const srv = await startTestServer({
+    templatesDir: w.templatesDir,
+    dataDir: w.dataDir,
+    pollInterval: 1,
+    publicUrl: PUBLIC_URL,
+    ...server,
+  });
+  let current = srv;
+  cleanups.push(() => current.stop());
+  const rig: Rig = { ...w, srv, admin: adminFetch(() => rig.srv) };
   // A restart replaces rig.srv; the cleanup stops whichever runs last.
   Object.defineProperty(rig, 'srv', {
     get: () => current,
@@ -101,8 +194,48 @@ export interface Booted {
   fail: Promise<never>;
 }
 
+/**
+ * The service as a process of its own (`kickstand serve` through tsx, test/support/service-process.ts),
+ * so that a test can SIGKILL it; `restart()` starts it again on the same port, data and templates.
+ */
+export interface ProcessRig extends Omit<Rig, 'srv'> {
+  svc: ServiceProcess;
+  srv: { url: string; port: number; adminToken: string };
+  restart(): Promise<ServiceProcess>;
+}
+
+export async function startProcessRig(cleanups: Cleanups, templates: Record<string, string> = {}): Promise<ProcessRig> {
+  const w = await workFolder(cleanups, templates);
+  const port = await freePort();
+  const start = () =>
+    startServiceProcess({ port, dataDir: w.dataDir, templatesDir: w.templatesDir, pollInterval: 1, env: { KICKSTAND_URL: PUBLIC_URL } });
+  let svc = await start();
+  cleanups.push(() => svc.kill());
+  const rig: ProcessRig = {
+    ...w,
+    get svc() {
+      return svc;
+    },
+    get srv() {
+      return { url: svc.url, port, adminToken: FAULT_ADMIN_TOKEN };
+    },
+    admin: adminFetch(() => rig.srv),
+    async restart() {
+      svc = await start();
+      return svc;
+    },
+  };
+  return rig;
+}
+
+/** What bootInstaller needs of a rig: the service's port (for the forward) and the disk. */
+export interface BootRig {
+  srv: { port: number };
+  disk: string;
+}
+
 /** The VM of the tests' hardware, booted with Anaconda's inst.ks= arguments, the service as rig.srv. */
-export function bootInstaller(env: VmEnv, rig: Rig, cleanups: Cleanups, name: string, more: Partial<VmOptions> = {}): Booted {
+export function bootInstaller(env: VmEnv, rig: BootRig, cleanups: Cleanups, name: string, more: Partial<VmOptions> = {}): Booted {
   const booted = Date.now();
   const vm = bootVm({
     image: env.image,
@@ -135,7 +268,7 @@ export function bootInstaller(env: VmEnv, rig: Rig, cleanups: Cleanups, name: st
 }
 
 /** The one host once it registered (polling the admin API), its detail with facts and events. */
-export async function waitRegistered(rig: Rig, b: Booted, ms = 240_000): Promise<Json> {
+export async function waitRegistered(rig: Pick<Rig, 'admin'>, b: Booted, ms = 240_000): Promise<Json> {
   let listed: Json | undefined;
   const registered = (async () => {
     for (;;) {
@@ -151,4 +284,64 @@ export async function waitRegistered(rig: Rig, b: Booted, ms = 240_000): Promise
   await Promise.race([registered, b.fail, b.vm.waitFor(/KICKSTAND-VM: (no include|fetching the kickstart failed)/, ms)]);
   if (!listed) throw new Error(`the VM did not register; console:\n${b.vm.console().slice(-6000)}`);
   return (await (await rig.admin('GET', `/api/v1/hosts/${listed.id}`)).json()) as Json;
+}
+
+/** The include the guest printed (anaconda-ks.sh: base64 between markers), as bytes. */
+export async function waitInclude(b: Booted, ms = 120_000): Promise<Buffer> {
+  const m = await Promise.race([b.vm.waitFor(/KICKSTAND-VM: include begin (\d+)\r?\n([\s\S]*?)KICKSTAND-VM: include end/, ms), b.fail]);
+  const base64 = m[2]!
+    .split(/\r?\n/)
+    .filter((l) => /^[A-Za-z0-9+/=]+$/.test(l))
+    .join('');
+  const include = Buffer.from(base64, 'base64');
+  if (include.length !== Number(m[1])) throw new Error(`include of ${include.length} bytes, the guest announced ${m[1]}`);
+  return include;
+}
+
+/** The host's detail from the admin API. */
+export async function hostDetail(rig: Pick<Rig, 'admin'>, id: string): Promise<Json> {
+  return (await (await rig.admin('GET', `/api/v1/hosts/${id}`)).json()) as Json;
+}
+
+// The kexec target: a tiny initrd (static busybox, an /init that prints a marker and /proc/cmdline on
+// ttyS0, then powers off) for a kernel served from here.
+export const KEXEC_MARKER = 'KICKSTAND-KEXEC-OK';
+const MARKER_INIT = `#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /dev
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+exec >/dev/ttyS0 2>&1
+echo ${KEXEC_MARKER}
+echo "KICKSTAND-KEXEC-CMDLINE: $(/bin/busybox cat /proc/cmdline)"
+/bin/busybox poweroff -f
+`;
+export const KEXEC_MARKER_RE = new RegExp(`${KEXEC_MARKER}\\r?\\nKICKSTAND-KEXEC-CMDLINE: ([^\\r\\n]*)\\r?\\n`);
+
+/** newc cpio of the marker /init and a static busybox, gzip'd, in `dir`. */
+export async function markerInitrd(dir: string): Promise<string> {
+  const root = path.join(dir, 'kexec-root');
+  await mkdir(path.join(root, 'bin'), { recursive: true });
+  await writeFile(path.join(root, 'init'), MARKER_INIT);
+  await chmod(path.join(root, 'init'), 0o755);
+  execFileSync('cp', ['/bin/busybox', path.join(root, 'bin/busybox')]);
+  const out = path.join(dir, 'kexec-initrd.gz');
+  execFileSync('sh', ['-c', `cd "${root}" && find . | cpio --quiet -o -H newc | gzip -1 > "${out}"`]);
+  return out;
+}
+
+/** Serves `files` by name on 127.0.0.1, recording the paths asked for. */
+export async function fileServer(files: Record<string, string>, cleanups: Cleanups): Promise<{ port: number; asked: string[] }> {
+  const asked: string[] = [];
+  const server = http.createServer((req, res) => {
+    asked.push(req.url ?? '');
+    const file = files[(req.url ?? '').slice(1)];
+    if (!file) return void res.writeHead(404).end();
+    void stat(file).then((s) => {
+      res.writeHead(200, { 'Content-Length': s.size, 'Content-Type': 'application/octet-stream' });
+      createReadStream(file).pipe(res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => server.close(r)));
+  return { port: (server.address() as AddressInfo).port, asked };
 }

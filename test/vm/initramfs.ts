@@ -10,17 +10,20 @@ import { allowedTools, whichOnHost } from '../support/restricted-path.js';
 
 export const VM_CACHE_DIR = process.env.KICKSTAND_VM_CACHE ?? '/var/tmp/kickstand-vm-cache';
 const GUEST_DIR = path.resolve('test/vm/guest');
-const GUEST_FILES = ['anaconda-ks.sh', 'online-hook.sh', 'cmdline-hook.sh'] as const;
+const GUEST_FILES = ['anaconda-ks.sh', 'online-hook.sh', 'cmdline-hook.sh', 'halt-standin.sh'] as const;
 
 // Allowed commands left out of the image: interpreters whose binary is useless without their library
-// trees (the %pre uses neither), and systemd's, which has nothing to talk to in a shell-init initramfs.
-const LEFT_OUT = ['python3', 'perl', 'systemctl', 'nm-online'];
+// trees (the %pre uses neither), and systemd's, which has nothing to talk to in a shell-init initramfs:
+// systemctl and nm-online are absent (the %pre's `systemctl kexec` fails and it runs `kexec -e`), and
+// reboot/poweroff (Debian's are links to systemctl) are guest/halt-standin.sh, which does the syscall.
+const LEFT_OUT = ['python3', 'perl', 'systemctl', 'nm-online', 'reboot', 'poweroff'];
 // Besides the %pre's commands: busybox for base64 (the console dump) and the network stack's needs.
 const HARNESS_TOOLS = ['busybox', 'mktemp', 'tee', 'sed', 'wc'];
 // dracut modules: shell init (no systemd), the legacy dhclient network stack for ip=dhcp, virtio drivers.
 const DRACUT_MODULES = ['bash', 'base', 'udev-rules', 'kernel-modules', 'kernel-network-modules', 'network-legacy', 'network'];
 // efivarfs: the UEFI boot's %pre reads SecureBoot/SetupMode from /sys/firmware/efi/efivars.
-const DRIVERS = ['virtio_pci', 'virtio_net', 'virtio_blk', 'net_failover', 'failover', 'efivarfs'];
+// virtio_scsi + sd_mod: the second disk (scsi-hd on virtio-scsi).
+const DRIVERS = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'sd_mod', 'net_failover', 'failover', 'efivarfs'];
 
 export interface VmImage {
   kernel: string;
@@ -75,6 +78,7 @@ export async function vmImage(): Promise<VmImage> {
     await mkdir(path.join(hooks, 'cmdline'), { recursive: true });
     await mkdir(path.join(hooks, 'initqueue/online'), { recursive: true });
     await mkdir(path.join(stage, 'root/usr/lib/kickstand'), { recursive: true });
+    await mkdir(path.join(stage, 'root/usr/sbin'), { recursive: true });
     const place = async (from: string, to: string) => {
       await copyFile(path.join(GUEST_DIR, from), path.join(stage, 'root', to));
       await chmod(path.join(stage, 'root', to), 0o755);
@@ -82,6 +86,8 @@ export async function vmImage(): Promise<VmImage> {
     await place('cmdline-hook.sh', 'lib/dracut/hooks/cmdline/90-kickstand.sh');
     await place('online-hook.sh', 'lib/dracut/hooks/initqueue/online/80-kickstand.sh');
     await place('anaconda-ks.sh', 'usr/lib/kickstand/anaconda-ks.sh');
+    await place('halt-standin.sh', 'usr/sbin/reboot');
+    await place('halt-standin.sh', 'usr/sbin/poweroff');
     const out = path.join(stage, 'initramfs.img');
     try {
       execFileSync(

@@ -25,14 +25,34 @@ export interface VmOptions {
   cpus?: number;
   /** A raw disk image and the serial its virtio-blk device reports. */
   disk?: { file: string; serial: string };
-  /** SMBIOS type 1 fields, passed verbatim (no commas: qemu's option syntax). */
-  smbios?: { manufacturer: string; product: string; serial: string };
+  /**
+   * A raw disk image on a virtio-scsi controller (scsi-hd): the serial of its VPD page 0x80 and the
+   * INQUIRY vendor (at most 8 characters) and product (at most 16), which the guest reads as the
+   * disk's vendor and model.
+   */
+  scsiDisk?: { file: string; serial: string; vendor?: string; product?: string };
+  /**
+   * SMBIOS strings, each passed verbatim: qemu's option syntax ends a value at a comma unless it is
+   * doubled, so every comma is doubled here. Type 1 (system) always; type 2 (baseboard) and type 3
+   * (chassis) when given.
+   */
+  smbios?: {
+    manufacturer: string;
+    product: string;
+    serial: string;
+    version?: string;
+    sku?: string;
+    family?: string;
+    baseboard?: { manufacturer?: string; product?: string; version?: string; serial?: string; asset?: string };
+    chassis?: { manufacturer?: string; version?: string; serial?: string; asset?: string; sku?: string };
+  };
   /**
    * UEFI: OVMF's code (read-only pflash) and a writable copy of its variable store. The kernel and
    * initrd still come from -kernel/-initrd: qemu hands them to OVMF through fw_cfg, which starts the
-   * kernel through its EFI stub.
+   * kernel through its EFI stub. `secureBoot`: OVMF's Secure Boot build, which needs SMM (q35 with
+   * smm=on, the flash writable only from SMM); the variable store decides whether Secure Boot is on.
    */
-  uefi?: { code: string; vars: string };
+  uefi?: { code: string; vars: string; secureBoot?: boolean };
   /** More guest addresses forwarded to 127.0.0.1 ports (a forwarder per connection, like the service's). */
   forwards?: { guestAddr: string; guestPort: number; hostPort: number }[];
 }
@@ -47,9 +67,18 @@ export interface Vm {
   stop(): Promise<void>;
 }
 
-function qemuArgs(o: VmOptions): string[] {
+/** One `key=value` list of a qemu option, commas in values doubled (qemu's escape), empty values left out. */
+export function qemuOptionList(first: string, fields: Record<string, string | undefined>): string {
+  const parts = [first];
+  for (const [key, value] of Object.entries(fields))
+    if (value !== undefined && value !== '') parts.push(`${key}=${value.replaceAll(',', ',,')}`);
+  return parts.join(',');
+}
+
+export function qemuArgs(o: VmOptions): string[] {
   const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio'];
   args.push('-m', String(o.memoryMib ?? 512), '-smp', String(o.cpus ?? 1));
+  if (o.uefi?.secureBoot) args.push('-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (o.uefi) {
     args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${o.uefi.code}`);
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${o.uefi.vars}`);
@@ -72,9 +101,16 @@ function qemuArgs(o: VmOptions): string[] {
   if (o.disk) {
     args.push('-drive', `file=${o.disk.file},if=none,id=d0,format=raw`, '-device', `virtio-blk-pci,drive=d0,serial=${o.disk.serial}`);
   }
+  if (o.scsiDisk) {
+    const { file, serial, vendor, product } = o.scsiDisk;
+    args.push('-device', 'virtio-scsi-pci,id=scsi0', '-drive', `file=${file},if=none,id=d1,format=raw`);
+    args.push('-device', qemuOptionList('scsi-hd', { bus: 'scsi0.0', drive: 'd1', serial, vendor, product }));
+  }
   if (o.smbios) {
-    const { manufacturer, product, serial } = o.smbios;
-    args.push('-smbios', `type=1,manufacturer=${manufacturer},product=${product},serial=${serial}`);
+    const { manufacturer, product, serial, version, sku, family, baseboard, chassis } = o.smbios;
+    args.push('-smbios', qemuOptionList('type=1', { manufacturer, product, version, serial, sku, family }));
+    if (baseboard) args.push('-smbios', qemuOptionList('type=2', baseboard));
+    if (chassis) args.push('-smbios', qemuOptionList('type=3', chassis));
   }
   return args;
 }

@@ -75,11 +75,19 @@ mount_efivars() {
   mount -t efivarfs efivarfs "$dir" || say "mounting efivarfs failed"
 }
 
+# securityfs too (systemd mounts it): the test reads the kernel's lockdown state from it.
+report_lockdown() {
+  local dir=/sys/kernel/security
+  grep -qs " $dir securityfs " /proc/mounts || mount -t securityfs securityfs "$dir" 2>/dev/null
+  [[ -r $dir/lockdown ]] && say "lockdown: $(<"$dir/lockdown")"
+}
+
 main() {
   local url
   [[ ! -e /tmp/kickstand-vm.started ]] || return 0
   : >/tmp/kickstand-vm.started
   mount_efivars
+  report_lockdown
   url=$(cmdline_arg inst.ks) || { say "no inst.ks= on the kernel command line"; power_off; }
   say "online: ${1:-?}"
   if fetch_kickstart "$url"; then
