@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import type { Accel, Vm } from '../vm/qemu.js';
 
-export const PXE_ROM = '/usr/lib/ipxe/qemu/pxe-virtio.rom';
+// An e1000: SeaBIOS 1.16 does not run the 2019 pxe-virtio.rom of Debian 12's ipxe-qemu for qemu 7.2's
+// virtio-net (its boot list never names the NIC), while pxe-e1000.rom runs and boots.
+export const PXE_ROM = '/usr/lib/ipxe/qemu/pxe-e1000.rom';
 
 export interface NetbootOptions {
   accel: Accel;
@@ -29,7 +31,7 @@ export function netbootVm(o: NetbootOptions): Vm {
   ].join(',');
   const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio'];
   args.push('-m', String(o.memoryMib), '-smp', String(o.cpus), '-boot', 'n');
-  args.push('-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${o.mac},romfile=${PXE_ROM}`);
+  args.push('-netdev', netdev, '-device', `e1000,netdev=n0,mac=${o.mac},romfile=${PXE_ROM}`);
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let done = false;

@@ -203,12 +203,12 @@ describe('the dracut discovery image in a real kernel', () => {
 
     const res = await rig.admin('POST', `/api/v1/hosts/${host.id}/assignment`, { action: 'reboot' });
     expect(res.status, await res.clone().text()).toBe(200);
-    // -no-reboot: the guest's reset (SysRq b) ends qemu.
+    // -no-reboot: the guest's reset (SysRq b) ends qemu. (No console= on the served entry: the kernel
+    // writes to the screen, which this VM does not have, so the proof is the service's side.)
     await Promise.race([
       vm.exited,
       new Promise((_, reject) => setTimeout(() => reject(new Error(`no reboot; console:\n${vm.console().slice(-4000)}`)), 120_000)),
     ]);
-    expect(vm.console()).toContain('kickstand: rebooting (requested by Kickstand)');
     const after = (await (await rig.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as { state: string };
     expect(after.state).toBe('provisioning');
   }, 900_000);
