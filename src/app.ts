@@ -16,6 +16,7 @@ import { stubRoutes } from './http/stub.js';
 import { templateRoutes } from './http/templates.js';
 import { imageRoutes } from './http/images.js';
 import { bootRoutes } from './http/boot.js';
+import { discoveryImageRoutes } from './http/discovery-image.js';
 import { installerRoutes } from './http/installers.js';
 import { healthRoutes } from './http/health.js';
 
@@ -32,6 +33,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(stubRoutes(deps));
   app.use(imageRoutes(deps));
   app.use(bootRoutes(deps));
+  app.use(discoveryImageRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));

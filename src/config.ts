@@ -41,6 +41,10 @@ export interface Config {
   /** The product.img overlay served at /images/product.img, /updates.img and in tree mode
    *  (KICKSTAND_PRODUCT_IMG, default <data>/product.img; absent = 404). */
   productImg: string;
+  /** Folder of the dracut discovery image, served at /discovery/vmlinuz and /discovery/initrd.img
+   *  (KICKSTAND_DISCOVERY_IMAGE_DIR, default <data>/discovery; `kickstand discovery-image build -o`
+   *  writes it; absent files = 404). */
+  discoveryImageDir: string;
   /** PostgreSQL instead of the embedded file store (KICKSTAND_DATABASE_URL=postgres://…): several
    *  instances share one database (docs/scale-out.md). A secret (it may hold a password). */
   databaseUrl?: string;
@@ -148,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),
+    discoveryImageDir: env.KICKSTAND_DISCOVERY_IMAGE_DIR ? dir('KICKSTAND_DISCOVERY_IMAGE_DIR', '') : path.join(dataDir, 'discovery'),
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };
   if (problems.length) throw new ConfigError(problems);

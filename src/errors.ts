@@ -163,3 +163,25 @@ export class DataMoveError extends Error {
     this.name = 'DataMoveError';
   }
 }
+
+// `kickstand discovery-image build` (src/discovery-image/build.ts): what building the dracut discovery
+// image can run into. The message says what to install or pass; the CLI exits 1 on it.
+export type DiscoveryImageErrorCode =
+  /** No kernel (vmlinuz and /lib/modules/<kver>) for the version asked, or none at all. */
+  | 'NO_KERNEL'
+  /** dracut is not installed, or its module folder is not where it should be. */
+  | 'NO_DRACUT'
+  /** dracut ran and failed: the message ends with its last lines. */
+  | 'DRACUT_FAILED'
+  /** The output folder cannot be created or written. */
+  | 'WRITE_FAILED';
+
+export class DiscoveryImageError extends Error {
+  constructor(
+    readonly code: DiscoveryImageErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DiscoveryImageError';
+  }
+}

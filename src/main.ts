@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`, `data check|export|import`.
+// CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`, `discovery-image build …`,
+// `data check|export|import`.
 // argv → one function call. Each command's modules load only when it runs: `product-img build` must
 // not pay for express, nunjucks and every JSON Schema compile (the benchmark measures it).
 import { messageOf, UsageError } from './errors.js';
@@ -21,6 +22,7 @@ const EXPECTED = new Set([
   'ProductImgError',
   'SecretKeyError',
   'DataMoveError',
+  'DiscoveryImageError',
 ]);
 
 async function serve(): Promise<void> {
@@ -67,6 +69,7 @@ const commands: Record<string, () => Promise<void>> = {
   user: async () => (await import('./cli/user.js')).userCommand(rest),
   'product-img': async () => (await import('./cli/product-img.js')).productImgCommand(rest),
   'boot-config': async () => (await import('./cli/boot-config.js')).bootConfigCommand(rest),
+  'discovery-image': async () => (await import('./cli/discovery-image.js')).discoveryImageCommand(rest),
   data: async () => {
     await (await import('./cli/data.js')).dataCommand(rest);
   },
@@ -74,7 +77,7 @@ const commands: Record<string, () => Promise<void>> = {
 const run = commands[command];
 if (!run) {
   process.stderr.write(
-    `kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | data check|export|import …\n`,
+    `kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | discovery-image build … | data check|export|import …\n`,
   );
   process.exit(2);
 }

@@ -29,6 +29,10 @@ const PUBLIC = new Set([
   'GET /updates.img',
   'GET /tree/:name/*path',
   'GET /boot/:format',
+  // The dracut discovery image and its boot entries: firmware and iPXE have no credentials.
+  'GET /discovery/vmlinuz',
+  'GET /discovery/initrd.img',
+  'GET /discovery/boot/:format',
   // The web forms' way in, and what the login page itself needs.
   'GET /login',
   'POST /login',
