@@ -1,5 +1,6 @@
 // The web forms' door: login with CSRF and rate limit, session cookie flags, logout; the host page's
 // timeline and facts tree; and facts shown as inert text wherever a page shows them.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +221,24 @@ describe('boot page', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/id="error-repo">repo must be an http\(s\) URL/);
     expect(bad.text).not.toContain('"><script>');
+  });
+
+  it('When no discovery image is built, then the page says how to build one and still gives its entries; once built, its sizes', async () => {
+    const { agent } = await logIn();
+    const before = await agent.get('/boot').expect(200);
+    expect(before.text).toMatch(/id="image-state">Not built yet: run <code>kickstand discovery-image build/);
+    for (const id of ['image-ipxe', 'image-grub', 'image-uefi-http']) expect(before.text).toContain(`id="${id}"`);
+    expect(before.text).toContain(`kernel ${srv.url}/discovery/vmlinuz initrd=initrd.img ip=dhcp rd.neednet=1 kickstand.url=${srv.url}`);
+    const dir = path.join(srv.dataDir, 'discovery');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'vmlinuz'), Buffer.alloc(3 * 1048576));
+    await writeFile(path.join(dir, 'initrd.img'), Buffer.alloc(1048576 / 2));
+    try {
+      const after = await agent.get('/boot').expect(200);
+      expect(after.text).toContain('Built: <code>vmlinuz</code> 3.0 MiB, <code>initrd.img</code> 0.5 MiB');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,6 +7,8 @@ import { profileView } from '../../profiles/profile.js';
 import { allFormats, checkedSource } from '../../boot/boot-config.js';
 import { PLACEHOLDER_REPO, type BootSource } from '../../boot/options.js';
 import { overlayBuilt } from '../../boot/source.js';
+import { discoveryImageEntry } from '../../boot/discovery-image.js';
+import { builtImage } from '../../discovery-image/built.js';
 import { listInstallers } from '../../installers/manage.js';
 import { isBootable } from '../../profiles/profile.js';
 import { baseUrl } from '../../http/base-url.js';
@@ -49,6 +51,13 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       placeholder: PLACEHOLDER_REPO,
       error,
       lines: allFormats(src),
+      // The dracut discovery image's entries (docs/discovery-image.md): shown built or not, with its sizes.
+      image: {
+        built: await builtImage(deps.config.discoveryImageDir),
+        ipxe: discoveryImageEntry('ipxe', src),
+        grub: discoveryImageEntry('grub', src),
+        uefiHttp: discoveryImageEntry('uefi-http', src),
+      },
     });
   });
   return router;
