@@ -7,7 +7,8 @@
 # The VM test (test/vm/boot.test.ts): qemu-system-x86, ovmf, linux-image-amd64 (the kernel it boots),
 # dracut + dracut-network + isc-dhcp-client (the initramfs and its ip=dhcp), busybox-static (base64 in
 # the guest), socat (the per-connection guestfwd forwarder), and the %pre's commands the image carries
-# that no other test needs: dmidecode, kbd (chvt), smartmontools, nvme-cli, hdparm, ipmitool.
+# that no other test needs: dmidecode, kbd (chvt), smartmontools, nvme-cli, hdparm, ipmitool; the stage
+# action's tools (efibootmgr, gdisk, fdisk, dosfstools) and what the stage VM test boots and reads with.
 # As root it installs what is missing with apt; otherwise it names the missing packages and stops, so
 # the suite never skips a test silently because a tool was absent.
 set -euo pipefail
@@ -16,7 +17,10 @@ packages=(bash curl iproute2 util-linux ethtool pciutils cpio xz-utils gzip open
   diffutils patch rpm zstd binutils kexec-tools python3 shellcheck postgresql
   # the VM test (test/vm/)
   qemu-system-x86 ovmf linux-image-amd64 dracut dracut-network isc-dhcp-client busybox-static socat
-  dmidecode kbd smartmontools nvme-cli hdparm ipmitool)
+  dmidecode kbd smartmontools nvme-cli hdparm ipmitool
+  # the stage action's tools in the VM image (test/vm/stage.test.ts): efibootmgr, sgdisk, sfdisk, mkfs.vfat;
+  # grub-efi-amd64-bin + grub-common: the stage VM test's first boot (a GRUB EFI image on a second disk), mtools: reading its ESP
+  efibootmgr gdisk fdisk dosfstools grub-efi-amd64-bin grub-common mtools)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -12,7 +12,7 @@ import { defaultRouteDev, extractPre, machineFacts, renderStub, runSourced, sour
 import { allowedTools, hostBash, makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
 
 const validateFacts = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(factsSchema);
-const SCRIPT_FILES = ['json.sh', 'facts.sh', 'pre.sh'].map((f) => path.resolve('kickstarts/discovery', f));
+const SCRIPT_FILES = ['json.sh', 'facts.sh', 'unstage.sh', 'stage.sh', 'pre.sh'].map((f) => path.resolve('kickstarts/discovery', f));
 
 type Json = Record<string, any>;
 
@@ -262,7 +262,7 @@ describe('static rules of the %pre', () => {
     for (const line of outside) expect(line, line).toMatch(/^(#.*|%.*|)$/);
   });
 
-  it('When the stub is rendered, then the %pre is the three shell files verbatim after the URL line', () => {
+  it('When the stub is rendered, then the %pre is the shell files verbatim after the URL line', () => {
     const files = SCRIPT_FILES.map((f) => readFileSync(f, 'utf8'));
     expect(body).toBe(`KICKSTAND_URL='http://192.0.2.10:8080/it'\\''s'\n${files.join('')}`);
   });
