@@ -249,6 +249,19 @@ describe('facts from a fabricated sysfs', () => {
     expect((await run({ secureBoot: 1, setupMode: 1 })).facts.firmware).toEqual({ type: 'uefi', secure_boot: false });
     expect((await run({ secureBoot: 0, setupMode: 0 })).facts.firmware).toEqual({ type: 'uefi', secure_boot: false });
   });
+
+  it('When the kernel is locked down, then kernel.lockdown is the bracketed mode; the stage fact lists what this PATH lacks for UEFI', async () => {
+    const root = path.join(ws.dir, `sys-${Math.random().toString(36).slice(2)}`);
+    await fakeSysfs(root, { secureBoot: 1, setupMode: 0 });
+    await mkdir(path.join(root, 'kernel/security'), { recursive: true });
+    await writeFile(path.join(root, 'kernel/security/lockdown'), 'none [integrity] confidentiality\n');
+    await writeFile(fake.recordFile('ip'), '');
+    const { facts } = await gather(fake.binDir, { ...ws.env, KICKSTAND_SYSFS: root, KICKSTAND_LINK_WAIT: '1' });
+    expect(facts.kernel.lockdown).toBe('integrity');
+    // efibootmgr, sgdisk, sfdisk and mkfs.vfat are recording stubs on every test PATH: present.
+    expect(facts.stage).toEqual({ available: true });
+    expect((await run({ secureBoot: 1, setupMode: 0 })).facts.kernel.lockdown).toBeUndefined();
+  });
 });
 
 describe('static rules of the %pre', () => {
