@@ -81,9 +81,18 @@ async function discoveryDisk(dir: string, kernel: string, initramfs: string, app
   const cfg = path.join(dir, 'grub-embedded.cfg');
   await writeFile(
     cfg,
-    ['set timeout=0', 'search --no-floppy --label --set=root KSBOOT', `linux /vmlinuz ${append}`, 'initrd /initrd.img', 'boot', ''].join(
-      '\n',
-    ),
+    // The memdisk holds every module, but only commands load theirs by themselves: the partition map and
+    // the file system that search must probe are loaded first (without them: "no such device: KSBOOT").
+    [
+      'set timeout=0',
+      'insmod part_gpt',
+      'insmod fat',
+      'search --no-floppy --label --set=root KSBOOT',
+      `linux /vmlinuz ${append}`,
+      'initrd /initrd.img',
+      'boot',
+      '',
+    ].join('\n'),
   );
   const efi = path.join(dir, 'BOOTX64.EFI');
   sh(`grub-mkstandalone -O x86_64-efi -o "${efi}" "boot/grub/grub.cfg=${cfg}"`);
