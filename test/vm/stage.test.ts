@@ -57,7 +57,7 @@ afterAll(async () => {
   console.info(`vm test (stage): accel ${env?.accel}, image ${env?.image.cached ? 'cached' : 'built'}`, env?.timings);
 });
 
-const sh = (script: string) => execFileSync('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (script: string) => execFileSync('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** newc cpio of /init and a static busybox, gzip'd. */
@@ -175,9 +175,16 @@ describe.skipIf(!ready)('the stage action under UEFI in a real VM', () => {
     expect(res.status, await res.clone().text()).toBe(200);
 
     // One qemu process throughout: the %pre reboots, the firmware takes BootNext, the marker runs.
-    const m = await Promise.race([b.vm.waitFor(new RegExp(`${MARKER}\\r?\\nKICKSTAND-STAGE-CMDLINE: ([^\\r\\n]*)`), 300_000), b.fail]);
+    const m = await Promise.race([
+      b.vm.waitFor(new RegExp(`${MARKER}\\r?\\nKICKSTAND-STAGE-CMDLINE: ([^\\r\\n]*)\\r?\\n`), 300_000),
+      b.fail,
+    ]);
     env.timings.bootToStageMarkerMs = Date.now() - b.booted;
     expect(m[1]!.trim()).toBe(`initrd=\\EFI\\kickstand\\initrd.img ${APPEND}`);
+    // The firmware, not a kernel of ours, started it: BootNext named the entry the %pre made.
+    expect(b.vm.console()).toMatch(
+      /BdsDxe: starting Boot[0-9A-F]{4} "Kickstand stage" from HD\(1,GPT,[0-9A-F-]+,0x800,0x100000\)\/\\EFI\\kickstand\\vmlinuz\.efi/,
+    );
     expect(files.asked).toEqual(['/vmlinuz', '/initrd.gz']);
     await Promise.race([b.vm.exited, new Promise((r) => setTimeout(r, 30_000))]);
 
