@@ -376,8 +376,10 @@ stage_into() {
     stage_refuse "this installer image lacks what staging needs on $firmware: ${STAGE_MISSING[*]}"
     return 0
   fi
+  local warning=''
   if [[ $firmware == uefi ]] && secure_boot_on; then
-    log "Secure Boot is on: the firmware starts the staged kernel only if a key in its db signed it (docs/profiles.md#stage)"
+    warning='; Secure Boot is on: the firmware starts the kernel only if a key in its db signed it'
+    log "${warning#; } (docs/profiles.md#stage)"
   fi
   if ! stage_pick_disk "${STAGE[disk]:-}"; then stage_refuse "$REPLY"; return 0; fi
   disk=$REPLY
@@ -443,7 +445,7 @@ stage_into() {
     how="partition $part, GRUB in the MBR of $disk"
   fi
   rm -f "$dir/kernel" "$dir/initrd" 2>/dev/null
-  stage_event installing "staged ${STAGE[kernel]} on $disk ($how); rebooting into it"
+  stage_event installing "staged ${STAGE[kernel]} on $disk ($how); rebooting into it$warning"
   write_fallback_include "staged on $disk; rebooting into the installer"
   set_state "stage: written to $disk ($how); rebooting"
   vt_close

@@ -248,6 +248,19 @@ describe('stage on UEFI', () => {
     expect(await r.bin.calls('reboot')).toEqual([[]]);
   });
 
+  it('When Secure Boot is on, then the stage goes ahead and the timeline says the firmware will check the kernel signature', async () => {
+    const srv = await server();
+    const r = await rig();
+    const guid = '8be4df61-93ca-11d2-aa0d-00e098032b8c';
+    await writeFile(path.join(r.sys, `firmware/efi/efivars/SecureBoot-${guid}`), Buffer.from([6, 0, 0, 0, 1]));
+    await writeFile(path.join(r.sys, `firmware/efi/efivars/SetupMode-${guid}`), Buffer.from([6, 0, 0, 0, 0]));
+    await stage(r, srv.url, answer(srv.url));
+    expect(await r.bin.calls('reboot')).toEqual([[]]);
+    expect(events(srv.seen)[0].message).toMatch(
+      /rebooting into it; Secure Boot is on: the firmware starts the kernel only if a key in its db signed it$/,
+    );
+  });
+
   it('When the firmware does not keep BootNext, then the entry is removed and the stage is refused before any reboot', async () => {
     const srv = await server();
     const r = await rig();
