@@ -11,6 +11,9 @@
 # guestfwd forwarder), and the %pre's commands the image carries that no other test needs: dmidecode,
 # kbd (chvt), smartmontools, nvme-cli, hdparm, ipmitool. util-linux's unshare and iproute2's ip make the
 # run's network namespace (tools/in-netns.sh).
+# The stage action's tools in the VM image (test/vm/stage.test.ts): efibootmgr, gdisk (sgdisk), fdisk (sfdisk),
+# dosfstools (mkfs.vfat); grub-efi-amd64-bin + grub-common for that test's first boot (a GRUB EFI image on a
+# second disk), mtools to read its ESP.
 # As root it installs what is missing with apt; otherwise it names the missing packages and stops, so
 # the suite never skips a test silently because a tool was absent.
 set -euo pipefail
@@ -19,7 +22,8 @@ packages=(bash curl iproute2 util-linux ethtool pciutils cpio xz-utils gzip open
   diffutils patch rpm zstd binutils kexec-tools python3 shellcheck postgresql
   # the VM test (test/vm/)
   qemu-system-x86 ovmf linux-image-amd64 sbsigntool dracut dracut-network isc-dhcp-client busybox-static socat
-  dmidecode kbd smartmontools nvme-cli hdparm ipmitool)
+  dmidecode kbd smartmontools nvme-cli hdparm ipmitool
+  efibootmgr gdisk fdisk dosfstools grub-efi-amd64-bin grub-common mtools)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -470,6 +470,9 @@ kernel_json() {
   jm_str members release "$release"
   read_value "$CMDLINE_FILE" && hide_boot_key "$REPLY" && cmdline=$REPLY
   jm_str members cmdline "$cmdline" "$MAX_LONG_STR"
+  # "none [integrity] confidentiality": under lockdown only kexec -s of a signed kernel works (design note §5).
+  local lockdown_re='\[([a-z]+)\]'
+  read_value "$SYSFS/kernel/security/lockdown" && [[ $REPLY =~ $lockdown_re ]] && jm_str members lockdown "${BASH_REMATCH[1]}"
   json_object members
 }
 
@@ -513,6 +516,8 @@ gather_facts() {
   dmi_json; jm_raw facts dmi "$REPLY"
   firmware_json; jm_raw facts firmware "$REPLY"
   kexec_json; jm_raw facts kexec "$REPLY"
+  # stage.sh is pasted after this file in the stub; a %pre without it reports no stage fact.
+  if declare -F stage_json >/dev/null; then stage_json; jm_raw facts stage "$REPLY"; fi
 
   links_wait
   read_addresses

@@ -446,6 +446,7 @@ discovery_loop() {
             retry_later "could not write the kickstart to $KS_OUT"
             ;;
           kexec) kexec_into; return 0 ;;
+          stage) stage_into; return 0 ;;
           reboot) reboot_now; return 0 ;;
           *) retry_later "unknown action \"$(printable "$action")\" from the server" ;;
         esac
@@ -637,6 +638,8 @@ main() {
     return 0
   fi
   log "facts: ${#NIC_NAMES[@]} interfaces, boot MAC $BOOT_MAC, $(wc -c < "$FACTS_FILE") bytes"
+  # A stage that booted (or failed to) leaves its boot entry: the next discovery removes it (unstage.sh).
+  if declare -F kickstand_stage_entries >/dev/null && [[ -n $(kickstand_stage_entries) ]]; then kickstand_unstage "$STATE_DIR/unstage"; fi
   discovery_loop
   return 0
 }

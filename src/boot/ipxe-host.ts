@@ -1,11 +1,13 @@
 // GET /boot/ipxe?mac=${mac}: iPXE names the NIC it booted from. A known host assigned to kexec into
 // another installer boots that installer's kernel directly — one boot instead of two, no discovery
-// round. Everyone else (unknown, waiting, assigned a kickstart) gets the discovery script: a host
+// round. A BIOS host that has just staged an installer on its disk (the stage action) boots that disk,
+// once. Everyone else (unknown, waiting, assigned a kickstart) gets the discovery script: a host
 // assigned a kickstart receives it at its first poll anyway. A host with a boot key gets it on its
 // discovery line when the request comes from its own address.
 import type { Deps } from '../deps.js';
 import { normalizeMac } from '../discovery/identity.js';
 import { deliverableByMac, deliveredHost } from '../hosts/deliver.js';
+import { localBootHost } from '../hosts/stage.js';
 import type { BootSource } from './options.js';
 import { ipxe } from './ipxe.js';
 
@@ -22,7 +24,10 @@ export async function ipxeFor(
   const direct = await deps.hostsLock.run(async () => {
     const host = await deps.store.hosts.findByBootMac(mac);
     const a = host?.assignment;
-    if (!host || host.state !== 'assigned' || a?.action !== 'kexec' || !deliverableByMac(host, ip)) return undefined;
+    if (!host || !deliverableByMac(host, ip)) return undefined;
+    const local = localBootHost(host, ip);
+    if (local) return { script: LOCAL_BOOT, durable: deps.store.hosts.save(local) };
+    if (host.state !== 'assigned' || a?.action !== 'kexec') return undefined;
     const next = deliveredHost(host, 'kexec', ip, deps.config.tokenTtlHours, ' by iPXE, which booted the kernel directly');
     deps.log.info({ host: host.id, from: host.state, to: next.state, action: 'kexec', ip, via: 'ipxe' }, 'host state changed');
     return { script: directBoot(a.kernel, a.initrd, a.append), durable: deps.store.hosts.save(next) };
@@ -39,6 +44,15 @@ async function withBootKey(deps: Pick<Deps, 'store'>, src: BootSource, mac: stri
   const host = await deps.store.hosts.findByBootMac(mac);
   return host?.boot_key && deliverableByMac(host, ip) ? { ...src, bootKey: host.boot_key } : src;
 }
+
+/** The first BIOS disk (0x80), as the BIOS would boot it; iPXE's exit hands over to the next boot
+ *  device where SAN boot is unavailable. */
+const LOCAL_BOOT = [
+  '#!ipxe',
+  'echo Kickstand: booting the installer staged on the local disk',
+  'sanboot --no-describe --drive 0x80 || exit',
+  '',
+].join('\n');
 
 function directBoot(kernel: string, initrd: string, append: string): string {
   return ['#!ipxe', `kernel ${kernel} initrd=initrd.img ${append}`.trimEnd(), `initrd --name initrd.img ${initrd}`, 'boot', ''].join('\n');

@@ -1,5 +1,5 @@
 // A waiting machine asks "what now?". Unassigned: come back in a while. Assigned: here is your
-// kickstart, kexec target or reboot order — and the host moves to `provisioning`. This is the hot
+// kickstart, kexec or stage target, or reboot order — and the host moves to `provisioning`. This is the hot
 // path (every machine, every few seconds): a token check is one hash, a waiting answer writes nothing.
 import type { Deps } from '../deps.js';
 import { errors } from '../errors.js';
@@ -7,6 +7,7 @@ import { addEvent, type Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
 import { deliveredHost } from '../hosts/deliver.js';
 import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
+import { stageAnswer } from '../hosts/stage.js';
 import { claimPolled } from './conflict.js';
 import { cachedAnswer, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
 
@@ -15,6 +16,7 @@ export type PollAnswer =
   // A rendered kickstart is kept as bytes: a repeat is sent without encoding ~9 KB again.
   | { action: 'kickstart'; body: Buffer }
   | { action: 'kexec'; body: string }
+  | { action: 'stage'; body: string }
   | { action: 'reboot'; body: string };
 
 /** Everything but the sightings, the templates lock and the installers: a poll may render. */
@@ -74,6 +76,9 @@ export async function answerPoll(
       // Line-based so the %pre reads it with `read -r key value`, never eval. Values were checked at
       // assignment to hold no newline.
       answer = { action: 'kexec', body: `kernel ${assignment.kernel}\ninitrd ${assignment.initrd}\nappend ${assignment.append}\n` };
+      break;
+    case 'stage':
+      answer = { action: 'stage', body: stageAnswer(assignment) };
       break;
     case 'reboot':
       answer = { action: 'reboot', body: 'reboot\n' };

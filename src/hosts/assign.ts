@@ -1,7 +1,8 @@
 // An admin (or a rule) decides what a waiting machine does next. Everything is checked before anything
 // is stored: the profile exists, the template exists and renders against this host's facts (a missing
 // param fails here, with its line, not at 3 a.m. on the machine), the hostname is valid and free, and
-// kexec is only offered to a machine whose installer has it (anaconda.md §4).
+// kexec is only offered to a machine whose installer has it (anaconda.md §4), stage only to one whose
+// installer has the tools for its firmware (stage.ts).
 import type { Caller, CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
@@ -13,21 +14,28 @@ import {
   type KickstartAssignmentBody,
   type ProfileAssignmentBody,
   type RebootAssignmentBody,
+  type StageAssignmentBody,
 } from '../schemas/validate.js';
+import { stageDigests, stageRefusal } from './stage.js';
 import type { Assignment, Host } from './host.js';
 import { assertAllowed, transition } from './lifecycle.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
 
 export type AssignmentRequest =
-  KickstartAssignmentBody | KexecAssignmentBody | RebootAssignmentBody | (ProfileAssignmentBody & { action?: undefined });
+  | KickstartAssignmentBody
+  | KexecAssignmentBody
+  | StageAssignmentBody
+  | RebootAssignmentBody
+  | (ProfileAssignmentBody & { action?: undefined });
 
-/** Validate an assignment body: one of the three actions, or a profile with optional params. */
+/** Validate an assignment body: one of the four actions, or a profile with optional params. */
 export function readAssignmentRequest(body: unknown): AssignmentRequest {
   if (body !== null && typeof body === 'object' && 'profile' in body && !('action' in body)) return validators.profileAssignment(body);
   const { action } = validators.assignmentAction(body);
   if (action === 'kickstart') return validators.kickstartAssignment(body);
   if (action === 'kexec') return validators.kexecAssignment(body);
+  if (action === 'stage') return validators.stageAssignment(body);
   return validators.rebootAssignment(body);
 }
 
@@ -67,6 +75,11 @@ export async function resolveAssignment(
         );
       }
       break;
+    case 'stage': {
+      const refused = stageRefusal(host.id, facts);
+      if (refused) throw new AppError('STAGE_UNAVAILABLE', refused, 'action');
+      break;
+    }
     case 'reboot':
       break;
   }
@@ -84,6 +97,10 @@ function direct(request: Exclude<AssignmentRequest, { action?: undefined }>): As
       return { action: 'kickstart', template: request.template, params: request.params ?? {} };
     case 'kexec':
       return { action: 'kexec', kernel: request.kernel, initrd: request.initrd, append: request.append ?? '' };
+    case 'stage': {
+      const { action: _action, hostname: _hostname, ...target } = request;
+      return { action: 'stage', ...stageDigests(target), append: request.append ?? '' };
+    }
     case 'reboot':
       return { action: 'reboot' };
   }
@@ -109,6 +126,10 @@ async function fromProfile(
         append: renderAppend(profile, host, facts, params),
         profile: profile.name,
       };
+    case 'stage': {
+      const { name, description: _d, bootable: _b, created_at: _c, updated_at: _u, action: _a, ...target } = profile;
+      return { action: 'stage', ...target, append: renderAppend(profile, host, facts, params), profile: name };
+    }
     case 'reboot':
       return { action: 'reboot', profile: profile.name };
   }
@@ -173,6 +194,8 @@ function describe(a: Assignment, hostname: string): string {
       return `kickstart ${a.template} as ${hostname}${via}`;
     case 'kexec':
       return `kexec ${a.kernel} as ${hostname}${via}`;
+    case 'stage':
+      return `stage ${a.kernel} to ${a.stage_disk ? `disk ${a.stage_disk}` : 'the first disk'} as ${hostname}${via}`;
     case 'reboot':
       return `reboot (${hostname})${via}`;
   }

@@ -6,9 +6,23 @@
  *  lost: stopped polling while waiting. Moves between them: lifecycle.ts. */
 export type HostState = 'discovered' | 'assigned' | 'provisioning' | 'installed' | 'failed' | 'lost';
 
+/** What the `stage` action writes to the machine's disk: each file with the sha256 and size the
+ *  %pre checks it against, the append line, and the disk when not the first non-removable one. */
+export interface StageTarget {
+  kernel: string;
+  kernel_sha256: string;
+  kernel_size: number;
+  initrd: string;
+  initrd_sha256: string;
+  initrd_size: number;
+  append: string;
+  stage_disk?: string;
+}
+
 export type Assignment = (
   | { action: 'kickstart'; template: string; params: Record<string, unknown> }
   | { action: 'kexec'; kernel: string; initrd: string; append: string }
+  | ({ action: 'stage' } & StageTarget)
   | { action: 'reboot' }
 ) & {
   /** The profile it came from, if any (a profile in use cannot be deleted without force). */

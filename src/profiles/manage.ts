@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
 import { checkAppend } from '../kickstart/render/index.js';
 import { validators } from '../schemas/validate.js';
+import { stageDigests } from '../hosts/stage.js';
 import type { Profile, ProfileInput } from './profile.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
@@ -18,6 +19,10 @@ export function readProfile(body: unknown): ProfileInput {
   if (action === 'kexec') {
     const p = validators.kexecProfile(body);
     return { ...p, append: p.append ?? '', bootable: p.bootable ?? false };
+  }
+  if (action === 'stage') {
+    const p = validators.stageProfile(body);
+    return { ...p, ...stageDigests(p), append: p.append ?? '', bootable: p.bootable ?? false };
   }
   const p = validators.rebootProfile(body);
   return { ...p, bootable: p.bootable ?? false };
@@ -33,7 +38,7 @@ export async function saveProfile(
   if (input.action === 'kickstart' && !(await deps.kickstarts.exists(input.template))) {
     throw errors.templateNotFound(input.template);
   }
-  if (input.action === 'kexec') checkAppend(input.append);
+  if (input.action === 'kexec' || input.action === 'stage') checkAppend(input.append);
   const { profile, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.profiles.get(input.name);
     if (mode === 'create' && existing) throw errors.nameTaken('profile', input.name);

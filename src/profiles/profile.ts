@@ -1,10 +1,13 @@
 // A profile is a named, reusable assignment: what a host does next, minus the per-host details.
+import type { StageTarget } from '../hosts/host.js';
 import { maskParams } from '../secrets/secret-params.js';
 
 export type ProfileAction =
   | { action: 'kickstart'; template: string; params: Record<string, unknown> }
   /** `append` is an operator template over host, facts and params (kickstart/render/operator-template.ts). */
   | { action: 'kexec'; kernel: string; initrd: string; append: string }
+  /** `append` as for kexec; the files' sha256 and size are checked by the %pre before anything is written. */
+  | ({ action: 'stage' } & StageTarget)
   | { action: 'reboot' };
 
 /** `bootable`: a boot entry's kickstand.profile=NAME may pick it (docs/boot.md). False unless an

@@ -13,12 +13,33 @@ const HOSTNAME_FIELD = { type: 'string', pattern: HOSTNAME } as const;
 const PARAMS = { type: 'object', maxProperties: 200 } as const;
 // One line: the %pre reads the kexec answer line by line, so a newline would forge another field.
 const APPEND = { type: 'string', maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
+// The stage action: each file's sha256 and size, entered by the admin from the mirror's files (the
+// service never fetches them); the %pre refuses a download that does not match both.
+const SHA256 = { type: 'string', pattern: '^[0-9A-Fa-f]{64}$', description: 'sha256 of the file, 64 hex digits' } as const;
+const SIZE = { type: 'integer', minimum: 1, maximum: 17179869184, description: 'size of the file in bytes' } as const;
+// A disk as the facts name it (disks[].name: sda, nvme0n1, cciss!c0d0), never a path.
+const STAGE_DISK = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.:!+-]{0,63}$',
+  description: 'the disk to stage to, as the facts name it (default: the first non-removable disk)',
+} as const;
+const stageFields = {
+  kernel: URL,
+  kernel_sha256: SHA256,
+  kernel_size: SIZE,
+  initrd: URL,
+  initrd_sha256: SHA256,
+  initrd_size: SIZE,
+  append: APPEND,
+  stage_disk: STAGE_DISK,
+} as const;
+const STAGE_REQUIRED = ['kernel', 'kernel_sha256', 'kernel_size', 'initrd', 'initrd_sha256', 'initrd_size'] as const;
 
 export const actionSchema = {
   $id: 'kickstand:assignment-action',
   type: 'object',
   required: ['action'],
-  properties: { action: { enum: ['kickstart', 'kexec', 'reboot'] } },
+  properties: { action: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] } },
 } as const satisfies JsonSchema;
 
 export const kickstartAssignmentSchema = {
@@ -46,6 +67,14 @@ export const kexecAssignmentSchema = {
     append: APPEND,
     hostname: HOSTNAME_FIELD,
   },
+} as const satisfies JsonSchema;
+
+export const stageAssignmentSchema = {
+  $id: 'kickstand:assignment-stage',
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', ...STAGE_REQUIRED],
+  properties: { action: { const: 'stage' }, ...stageFields, hostname: HOSTNAME_FIELD },
 } as const satisfies JsonSchema;
 
 export const rebootAssignmentSchema = {
@@ -111,7 +140,7 @@ export const profileSchema = {
   $id: 'kickstand:profile',
   type: 'object',
   required: ['name', 'action'],
-  properties: { ...profileCommon, action: { enum: ['kickstart', 'kexec', 'reboot'] } },
+  properties: { ...profileCommon, action: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] } },
 } as const satisfies JsonSchema;
 
 export const kickstartProfileSchema = {
@@ -134,6 +163,14 @@ export const kexecProfileSchema = {
     initrd: URL,
     append: APPEND,
   },
+} as const satisfies JsonSchema;
+
+export const stageProfileSchema = {
+  $id: 'kickstand:profile-stage',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'action', ...STAGE_REQUIRED],
+  properties: { ...profileCommon, action: { const: 'stage' }, ...stageFields },
 } as const satisfies JsonSchema;
 
 export const rebootProfileSchema = {

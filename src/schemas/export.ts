@@ -44,7 +44,7 @@ export const exportHeaderSchema = {
 
 export const exportLineSchemas = {
   settings: line('settings', 'settings', record({ auto_provision: { type: 'boolean' } })),
-  profile: line('profile', 'profile', record({ name, action: { enum: ['kickstart', 'kexec', 'reboot'] }, ...stamps })),
+  profile: line('profile', 'profile', record({ name, action: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] }, ...stamps })),
   rule: line(
     'rule',
     'rule',
@@ -100,7 +100,12 @@ export const exportLineSchemas = {
         last_seen_at: name,
         events: { type: 'array', items: record({ at: name, type: name, actor: text, message: text }) },
       },
-      { uuid: text, hostname: text, token_expires_at: text, assignment: record({ action: { enum: ['kickstart', 'kexec', 'reboot'] } }) },
+      {
+        uuid: text,
+        hostname: text,
+        token_expires_at: text,
+        assignment: record({ action: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] } }),
+      },
     ),
     { facts: { type: 'object' }, install_log: text },
   ),

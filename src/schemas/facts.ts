@@ -76,7 +76,9 @@ export const factsSchema = {
     kernel: {
       type: 'object',
       additionalProperties: false,
-      properties: { release: str, cmdline: longStr },
+      // lockdown: the bracketed word of /sys/kernel/security/lockdown (none, integrity, confidentiality):
+      // under integrity or above only a signed kernel can be kexec'd (kexec -s); `stage` is the way round.
+      properties: { release: str, cmdline: longStr, lockdown: str },
     },
     installer: {
       type: 'object',
@@ -135,6 +137,16 @@ export const factsSchema = {
       additionalProperties: false,
       required: ['available'],
       properties: { available: { type: 'boolean' }, path: str },
+    },
+    // The `stage` action's tools for this machine's firmware (docs/discovery.md): all present, or which lack.
+    stage: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['available'],
+      properties: {
+        available: { type: 'boolean' },
+        missing: { type: 'array', maxItems: 16, items: { type: 'string', maxLength: 64 } },
+      },
     },
     // Site-specific facts a customised stub may add; flat and scalar so rules can still read them.
     extra: {

@@ -13,6 +13,8 @@ import {
   registrationSchema,
   ruleSchema,
   settingsSchema,
+  stageAssignmentSchema,
+  stageProfileSchema,
 } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
 import { bootKeySchema } from './boot-key.js';
@@ -40,10 +42,12 @@ export function openApiDocument(version: string) {
         Registration: component(registrationSchema),
         KickstartAssignment: component(kickstartAssignmentSchema),
         KexecAssignment: component(kexecAssignmentSchema),
+        StageAssignment: component(stageAssignmentSchema),
         RebootAssignment: component(rebootAssignmentSchema),
         ProfileAssignment: component(profileAssignmentSchema),
         KickstartProfile: component(kickstartProfileSchema),
         KexecProfile: component(kexecProfileSchema),
+        StageProfile: component(stageProfileSchema),
         RebootProfile: component(rebootProfileSchema),
         Rule: component(ruleSchema),
         Settings: component(settingsSchema),
@@ -96,8 +100,8 @@ export function openApiDocument(version: string) {
               headers: { 'Retry-After': { schema: { type: 'integer' } } },
             },
             '200': {
-              description: 'the answer; X-Kickstand-Action is kickstart, kexec or reboot',
-              headers: { 'X-Kickstand-Action': { schema: { enum: ['kickstart', 'kexec', 'reboot'] } } },
+              description: 'the answer; X-Kickstand-Action is kickstart, kexec, stage or reboot',
+              headers: { 'X-Kickstand-Action': { schema: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] } } },
               content: { 'text/plain': {} },
             },
             '409': {
@@ -126,13 +130,21 @@ export function openApiDocument(version: string) {
       },
       '/api/v1/hosts/{id}/assignment': {
         post: {
-          summary: 'Assign a kickstart, kexec or reboot',
+          summary: 'Assign a kickstart, kexec, stage or reboot',
           security: [{ admin: [] }],
           requestBody: {
             required: true,
             content: {
               'application/json': {
-                schema: { oneOf: [ref('KickstartAssignment'), ref('KexecAssignment'), ref('RebootAssignment'), ref('ProfileAssignment')] },
+                schema: {
+                  oneOf: [
+                    ref('KickstartAssignment'),
+                    ref('KexecAssignment'),
+                    ref('StageAssignment'),
+                    ref('RebootAssignment'),
+                    ref('ProfileAssignment'),
+                  ],
+                },
               },
             },
           },
@@ -192,7 +204,11 @@ export function openApiDocument(version: string) {
           security: [{ admin: [] }],
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { oneOf: [ref('KickstartProfile'), ref('KexecProfile'), ref('RebootProfile')] } } },
+            content: {
+              'application/json': {
+                schema: { oneOf: [ref('KickstartProfile'), ref('KexecProfile'), ref('StageProfile'), ref('RebootProfile')] },
+              },
+            },
           },
           responses: { '201': { description: 'created' }, ...errors(400, 401, 409) },
         },

@@ -19,6 +19,8 @@ import {
   rebootProfileSchema,
   ruleSchema,
   settingsSchema,
+  stageAssignmentSchema,
+  stageProfileSchema,
 } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
 import { installerListSchema, installerSchema } from './installers.js';
@@ -46,11 +48,13 @@ export function compile<T>(schema: JsonSchema): (data: unknown) => T {
 export type AssignmentAction = FromSchema<typeof actionSchema>;
 export type KickstartAssignmentBody = FromSchema<typeof kickstartAssignmentSchema>;
 export type KexecAssignmentBody = FromSchema<typeof kexecAssignmentSchema>;
+export type StageAssignmentBody = FromSchema<typeof stageAssignmentSchema>;
 export type RebootAssignmentBody = FromSchema<typeof rebootAssignmentSchema>;
 export type ProfileAssignmentBody = FromSchema<typeof profileAssignmentSchema>;
 export type ProfileAction = FromSchema<typeof profileSchema>;
 export type KickstartProfileBody = FromSchema<typeof kickstartProfileSchema>;
 export type KexecProfileBody = FromSchema<typeof kexecProfileSchema>;
+export type StageProfileBody = FromSchema<typeof stageProfileSchema>;
 export type RebootProfileBody = FromSchema<typeof rebootProfileSchema>;
 export type RuleBody = FromSchema<typeof ruleSchema>;
 export type SettingsBody = FromSchema<typeof settingsSchema>;
@@ -65,11 +69,13 @@ export const validators = {
   assignmentAction: compile<AssignmentAction>(actionSchema),
   kickstartAssignment: compile<KickstartAssignmentBody>(kickstartAssignmentSchema),
   kexecAssignment: compile<KexecAssignmentBody>(kexecAssignmentSchema),
+  stageAssignment: compile<StageAssignmentBody>(stageAssignmentSchema),
   rebootAssignment: compile<RebootAssignmentBody>(rebootAssignmentSchema),
   profileAssignment: compile<ProfileAssignmentBody>(profileAssignmentSchema),
   profile: compile<ProfileAction>(profileSchema),
   kickstartProfile: compile<KickstartProfileBody>(kickstartProfileSchema),
   kexecProfile: compile<KexecProfileBody>(kexecProfileSchema),
+  stageProfile: compile<StageProfileBody>(stageProfileSchema),
   rebootProfile: compile<RebootProfileBody>(rebootProfileSchema),
   rule: compile<RuleBody>(ruleSchema),
   settings: compile<SettingsBody>(settingsSchema),

@@ -58,6 +58,45 @@ describe('profiles page', () => {
     expect(res.text).toContain('value="quiet"');
   });
 
+  it('When an operator creates a stage profile through the form, then its own fields are saved, and an error sits next to the stage field it is about', async () => {
+    const { agent, csrf } = await logIn('operator');
+    const form = {
+      _csrf: csrf,
+      name: 'web-stage',
+      action: 'stage',
+      kernel: 'http://127.0.0.1/kexec-kernel-ignored',
+      stage_kernel: 'http://127.0.0.1/vmlinuz',
+      stage_kernel_sha256: 'AB'.repeat(32),
+      stage_kernel_size: '13000000',
+      stage_initrd: 'http://127.0.0.1/initrd.img',
+      stage_initrd_sha256: 'cd'.repeat(32),
+      stage_initrd_size: ' 110000000 ',
+      stage_append: 'inst.ks=http://127.0.0.1/ks.cfg',
+      stage_disk: 'nvme0n1',
+    };
+    const bad = await agent
+      .post('/profiles')
+      .type('form')
+      .send({ ...form, stage_initrd_size: '110 MB' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="error-stage_initrd_size">initrd_size must be integer/);
+    expect(bad.text).toContain('value="110 MB"');
+    await agent.post('/profiles').type('form').send(form).expect(303);
+    const saved = (await request(srv.url).get('/api/v1/profiles/web-stage').set('Authorization', `Bearer ${srv.adminToken}`)).body;
+    expect(saved).toMatchObject({
+      action: 'stage',
+      kernel: 'http://127.0.0.1/vmlinuz',
+      kernel_sha256: 'ab'.repeat(32),
+      kernel_size: 13000000,
+      initrd_size: 110000000,
+      append: 'inst.ks=http://127.0.0.1/ks.cfg',
+      stage_disk: 'nvme0n1',
+    });
+    const edit = await agent.get('/profiles/web-stage').expect(200);
+    expect(edit.text).toContain('name="stage_initrd_size" value="110000000"');
+    expect(edit.text).toContain('name="kernel" value=""');
+  });
+
   it('When a viewer posts the form, then it is refused and nothing is stored', async () => {
     const { agent, csrf } = await logIn('viewer');
     expect((await agent.get('/profiles')).text).not.toContain('<h2>New profile</h2>');

@@ -12,7 +12,7 @@ import { defaultRouteDev, extractPre, machineFacts, renderStub, runSourced, sour
 import { allowedTools, hostBash, makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
 
 const validateFacts = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(factsSchema);
-const SCRIPT_FILES = ['json.sh', 'facts.sh', 'pre.sh'].map((f) => path.resolve('kickstarts/discovery', f));
+const SCRIPT_FILES = ['json.sh', 'facts.sh', 'unstage.sh', 'stage.sh', 'pre.sh'].map((f) => path.resolve('kickstarts/discovery', f));
 
 type Json = Record<string, any>;
 
@@ -249,6 +249,19 @@ describe('facts from a fabricated sysfs', () => {
     expect((await run({ secureBoot: 1, setupMode: 1 })).facts.firmware).toEqual({ type: 'uefi', secure_boot: false });
     expect((await run({ secureBoot: 0, setupMode: 0 })).facts.firmware).toEqual({ type: 'uefi', secure_boot: false });
   });
+
+  it('When the kernel is locked down, then kernel.lockdown is the bracketed mode; the stage fact lists what this PATH lacks for UEFI', async () => {
+    const root = path.join(ws.dir, `sys-${Math.random().toString(36).slice(2)}`);
+    await fakeSysfs(root, { secureBoot: 1, setupMode: 0 });
+    await mkdir(path.join(root, 'kernel/security'), { recursive: true });
+    await writeFile(path.join(root, 'kernel/security/lockdown'), 'none [integrity] confidentiality\n');
+    await writeFile(fake.recordFile('ip'), '');
+    const { facts } = await gather(fake.binDir, { ...ws.env, KICKSTAND_SYSFS: root, KICKSTAND_LINK_WAIT: '1' });
+    expect(facts.kernel.lockdown).toBe('integrity');
+    // efibootmgr, sgdisk, sfdisk and mkfs.vfat are recording stubs on every test PATH: present.
+    expect(facts.stage).toEqual({ available: true });
+    expect((await run({ secureBoot: 1, setupMode: 0 })).facts.kernel.lockdown).toBeUndefined();
+  });
 });
 
 describe('static rules of the %pre', () => {
@@ -262,7 +275,7 @@ describe('static rules of the %pre', () => {
     for (const line of outside) expect(line, line).toMatch(/^(#.*|%.*|)$/);
   });
 
-  it('When the stub is rendered, then the %pre is the three shell files verbatim after the URL line', () => {
+  it('When the stub is rendered, then the %pre is the shell files verbatim after the URL line', () => {
     const files = SCRIPT_FILES.map((f) => readFileSync(f, 'utf8'));
     expect(body).toBe(`KICKSTAND_URL='http://192.0.2.10:8080/it'\\''s'\n${files.join('')}`);
   });

@@ -6,8 +6,21 @@ import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 
-/** Commands replaced by recording stubs: the tests must never reboot or kexec the machine they run on. */
-export const RECORDED_COMMANDS = ['kexec', 'reboot', 'poweroff', 'halt', 'systemctl'] as const;
+/** Commands replaced by recording stubs: the tests must never reboot or kexec the machine they run on,
+ *  nor partition its disks or touch its UEFI boot entries (the stage action's tools). */
+export const RECORDED_COMMANDS = [
+  'kexec',
+  'reboot',
+  'poweroff',
+  'halt',
+  'systemctl',
+  'efibootmgr',
+  'sgdisk',
+  'sfdisk',
+  'mkfs.vfat',
+  'grub2-install',
+  'grub-install',
+] as const;
 
 export const TOOLS_FILE = path.resolve('test/fixtures/anaconda-tools.txt');
 

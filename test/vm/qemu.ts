@@ -55,6 +55,16 @@ export interface VmOptions {
   uefi?: { code: string; vars: string; secureBoot?: boolean };
   /** More guest addresses forwarded to 127.0.0.1 ports (a forwarder per connection, like the service's). */
   forwards?: { guestAddr: string; guestPort: number; hostPort: number }[];
+  /** A reboot resets the VM through its firmware instead of ending qemu (no -no-reboot). */
+  allowReboot?: boolean;
+  /**
+   * No -kernel/-initrd/-append: the firmware boots from a disk. Under OVMF a fw_cfg kernel wins over
+   * BootNext at every reset (OVMF 2022.11 boots it again and leaves BootNext set), so a test of a
+   * firmware boot entry must start its first kernel from a disk too (test/vm/stage.test.ts).
+   */
+  firmwareBoot?: boolean;
+  /** More raw disks after `disk`, in order; `bootindex` puts one first in the firmware's boot order. */
+  extraDisks?: { file: string; serial: string; bootindex?: number }[];
 }
 
 export interface Vm {
@@ -76,14 +86,14 @@ export function qemuOptionList(first: string, fields: Record<string, string | un
 }
 
 export function qemuArgs(o: VmOptions): string[] {
-  const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio'];
+  const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', ...(o.allowReboot ? [] : ['-no-reboot']), '-serial', 'stdio'];
   args.push('-m', String(o.memoryMib ?? 512), '-smp', String(o.cpus ?? 1));
   if (o.uefi?.secureBoot) args.push('-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (o.uefi) {
     args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${o.uefi.code}`);
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${o.uefi.vars}`);
   }
-  args.push('-kernel', o.image.kernel, '-initrd', o.image.initramfs, '-append', `console=ttyS0 ${o.append}`);
+  if (!o.firmwareBoot) args.push('-kernel', o.image.kernel, '-initrd', o.image.initramfs, '-append', `console=ttyS0 ${o.append}`);
   (o.macs ?? []).forEach((mac, i) => {
     let netdev = `user,id=n${i},restrict=on`;
     // A forwarder process per connection (guestfwd cmd:), so the forward survives a service restart.
@@ -106,6 +116,10 @@ export function qemuArgs(o: VmOptions): string[] {
     args.push('-device', 'virtio-scsi-pci,id=scsi0', '-drive', `file=${file},if=none,id=d1,format=raw`);
     args.push('-device', qemuOptionList('scsi-hd', { bus: 'scsi0.0', drive: 'd1', serial, vendor, product }));
   }
+  (o.extraDisks ?? []).forEach((d, i) => {
+    const boot = d.bootindex === undefined ? '' : `,bootindex=${d.bootindex}`;
+    args.push('-drive', `file=${d.file},if=none,id=x${i},format=raw`, '-device', `virtio-blk-pci,drive=x${i},serial=${d.serial}${boot}`);
+  });
   if (o.smbios) {
     const { manufacturer, product, serial, version, sku, family, baseboard, chassis } = o.smbios;
     args.push('-smbios', qemuOptionList('type=1', { manufacturer, product, version, serial, sku, family }));

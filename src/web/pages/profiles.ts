@@ -22,6 +22,15 @@ function profileForm(p?: Profile): Form {
     kernel: p?.action === 'kexec' ? p.kernel : '',
     initrd: p?.action === 'kexec' ? p.initrd : '',
     append: p?.action === 'kexec' ? p.append : '',
+    // The stage fieldset has its own inputs: a profile switched between kexec and stage keeps what was typed in each.
+    stage_kernel: p?.action === 'stage' ? p.kernel : '',
+    stage_kernel_sha256: p?.action === 'stage' ? p.kernel_sha256 : '',
+    stage_kernel_size: p?.action === 'stage' ? String(p.kernel_size) : '',
+    stage_initrd: p?.action === 'stage' ? p.initrd : '',
+    stage_initrd_sha256: p?.action === 'stage' ? p.initrd_sha256 : '',
+    stage_initrd_size: p?.action === 'stage' ? String(p.initrd_size) : '',
+    stage_append: p?.action === 'stage' ? p.append : '',
+    stage_disk: p?.action === 'stage' ? (p.stage_disk ?? '') : '',
   };
 }
 
@@ -51,7 +60,36 @@ function profileBody(f: Form): object {
     return { ...common, template: f.template ?? '', params };
   }
   if (f.action === 'kexec') return { ...common, kernel: f.kernel ?? '', initrd: f.initrd ?? '', append: f.append ?? '' };
+  if (f.action === 'stage')
+    return {
+      ...common,
+      kernel: f.stage_kernel ?? '',
+      kernel_sha256: (f.stage_kernel_sha256 ?? '').trim(),
+      kernel_size: formSize(f.stage_kernel_size),
+      initrd: f.stage_initrd ?? '',
+      initrd_sha256: (f.stage_initrd_sha256 ?? '').trim(),
+      initrd_size: formSize(f.stage_initrd_size),
+      append: f.stage_append ?? '',
+      ...(f.stage_disk?.trim() ? { stage_disk: f.stage_disk.trim() } : {}),
+    };
   return common;
+}
+
+/** A size typed in the form: a number when it is all digits, else the text as typed, which the schema
+ *  then refuses naming the field (a form has no numbers of its own). */
+function formSize(typed: string | undefined): number | string {
+  const t = (typed ?? '').trim();
+  return /^\d{1,17}$/.test(t) ? Number(t) : t;
+}
+
+const FIELDS = ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'];
+const STAGE_FIELDS = ['kernel_sha256', 'kernel_size', 'initrd_sha256', 'initrd_size', 'stage_disk'];
+
+/** The API names a stage profile's fields as kexec's are named (kernel, append…); the form keeps them
+ *  apart (stage_kernel…), so an error lands next to the input it is about. */
+function formField(action: string | undefined, field: string): string {
+  if (action !== 'stage' || field === 'stage_disk') return field;
+  return ['kernel', 'initrd', 'append', ...STAGE_FIELDS].includes(field) ? `stage_${field}` : field;
 }
 
 /** The web's wording of PROFILE_IN_USE: the button offers what the API spells ?force=true. */
@@ -86,7 +124,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
   const postProfile =
     (mode: 'create' | 'replace'): RequestHandler =>
     async (req, res) => {
-      const typed = { ...profileForm(), ...(req.body as Form), ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
+      const typed: Form = { ...profileForm(), ...(req.body as Form), ...(mode === 'replace' ? { name: String(req.params.name) } : {}) };
       try {
         await saveProfile(deps, profileBody(typed), mode, String(res.locals.actor));
       } catch (err) {
@@ -95,7 +133,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
         await profilesPage(
           res,
           typed,
-          { [fieldOf(err, ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'])]: err.message },
+          { [formField(typed.action, fieldOf(err, [...FIELDS, ...STAGE_FIELDS]))]: err.message },
           mode === 'replace',
         );
         return;
