@@ -1,7 +1,7 @@
 #!/bin/bash
 # Kickstand discovery in the initramfs: the main of the 95kickstand pre-mount hook.
 #
-# It sources the stub's %pre files unchanged (json.sh, facts.sh, pre.sh, and stage.sh once it exists;
+# It sources the stub's %pre files unchanged (json.sh, facts.sh, unstage.sh, stage.sh, pre.sh;
 # the build copies them from kickstarts/discovery/), so the facts, the registration, the poll loop and
 # its action dispatch are the very code Anaconda runs. Only what differs in an initramfs is defined
 # here, after them (a later definition wins in bash):
@@ -20,9 +20,8 @@ KICKSTAND_LIB=${KICKSTAND_LIB:-/usr/lib/kickstand}
 KICKSTAND_VT=${KICKSTAND_VT:-none}
 # shellcheck disable=SC2034 # read by pre.sh: define its functions, do not run its main
 KICKSTAND_SOURCE_ONLY=1
-for kickstand_part in json facts stage pre; do
+for kickstand_part in json facts unstage stage pre; do
   if [[ ! -r $KICKSTAND_LIB/$kickstand_part.sh ]]; then
-    [[ $kickstand_part == stage ]] && continue
     echo "kickstand: $KICKSTAND_LIB/$kickstand_part.sh is missing from the image" >&2
     exit 1
   fi

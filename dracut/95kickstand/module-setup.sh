@@ -36,15 +36,14 @@ install() {
         lsblk lscpu sed grep sync
     # Optional: a missing one only leaves its facts out, or its action unavailable (stage's tools).
     inst_multiple -o dmidecode lsmem lspci ethtool chvt \
-        efibootmgr sgdisk sfdisk mkfs.vfat blkid wipefs partx findmnt mount umount udevadm
+        efibootmgr sgdisk sfdisk mkfs.vfat grub2-install grub-install blkid wipefs partx findmnt mount \
+        umount udevadm sha256sum stat df
     # The shared files (kickstarts/discovery/*.sh, copied here by the build) and the image's main.
     local f
     # shellcheck disable=SC2154 # moddir: set by dracut
-    for f in json.sh facts.sh pre.sh; do
+    for f in json.sh facts.sh unstage.sh stage.sh pre.sh; do
         inst_simple "$moddir/lib/$f" "/usr/lib/kickstand/$f"
     done
-    # Added by the stage action's work; optional so the module builds before and after it lands.
-    [[ -f $moddir/lib/stage.sh ]] && inst_simple "$moddir/lib/stage.sh" /usr/lib/kickstand/stage.sh
     inst_simple "$moddir/discover.sh" /usr/lib/kickstand/discover.sh
     inst_hook cmdline 90 "$moddir/parse-kickstand.sh"
     inst_hook pre-mount 50 "$moddir/kickstand-pre-mount.sh"

@@ -15,9 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiscoveryImageError, messageOf } from '../errors.js';
 
-/** The shared shell files the module installs: the stub's %pre parts. stage.sh is optional. */
-export const SHARED_SHELL = ['json.sh', 'facts.sh', 'pre.sh'] as const;
-export const OPTIONAL_SHELL = ['stage.sh'] as const;
+/** The shared shell files the module installs: the stub's %pre parts, in the order they are sourced. */
+export const SHARED_SHELL = ['json.sh', 'facts.sh', 'unstage.sh', 'stage.sh', 'pre.sh'] as const;
 
 export const COMPRESSIONS = ['gzip', 'xz', 'zstd'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
@@ -120,7 +119,6 @@ export async function assembleDracutBase(tmp: string, dracutDir: string, sourceD
   await mkdir(path.join(ours, 'lib'));
   const shell = path.join(sourceDir, 'kickstarts', 'discovery');
   for (const f of SHARED_SHELL) await copyFile(path.join(shell, f), path.join(ours, 'lib', f));
-  for (const f of OPTIONAL_SHELL) if (existsSync(path.join(shell, f))) await copyFile(path.join(shell, f), path.join(ours, 'lib', f));
   for (const f of await readdir(ours)) if (f.endsWith('.sh')) await chmod(path.join(ours, f), 0o755);
   return base;
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { findKernel, OPTIONAL_SHELL, SHARED_SHELL } from '../../src/discovery-image/build.js';
+import { findKernel, SHARED_SHELL } from '../../src/discovery-image/build.js';
 import { VM_CACHE_DIR } from '../vm/initramfs.js';
 
 export interface CachedImage {
@@ -39,10 +39,7 @@ export async function imageKey(): Promise<{ key: string; kver: string }> {
   hash.update(readFileSync(kernel));
   hash.update(readFileSync(path.resolve('src/discovery-image/build.ts')));
   for (const f of readdirSync(MODULE_DIR).sort()) hash.update(`${f}\0`).update(readFileSync(path.join(MODULE_DIR, f)));
-  for (const f of [...SHARED_SHELL, ...OPTIONAL_SHELL]) {
-    const file = path.join(SHELL_DIR, f);
-    if (existsSync(file)) hash.update(`${f}\0`).update(readFileSync(file));
-  }
+  for (const f of SHARED_SHELL) hash.update(`${f}\0`).update(readFileSync(path.join(SHELL_DIR, f)));
   return { key: hash.digest('hex').slice(0, 16), kver };
 }
 
