@@ -25,8 +25,9 @@ export default defineConfig({
     testTimeout: FAULTS ? 600_000 : 60_000,
     hookTimeout: FAULTS ? 120_000 : VM ? 600_000 : 60_000,
     pool: 'forks',
-    // One throwaway PostgreSQL cluster for the run (test/support/postgres-cluster.ts).
-    globalSetup: VM ? [] : ['test/support/postgres-cluster.ts'],
+    // One throwaway PostgreSQL cluster for the run (test/support/postgres-cluster.ts); the VM run builds
+    // its two images side by side instead (test/vm/global-setup.ts).
+    globalSetup: VM ? ['test/vm/global-setup.ts'] : ['test/support/postgres-cluster.ts'],
     // Fault runs load the machine on purpose: one file at a time, so one run's load is not another's
     // fault. VM runs: one VM at a time.
     ...(FAULTS || VM ? { fileParallelism: false } : {}),
