@@ -3,8 +3,7 @@
 // (the service's /discovery/boot/ipxe, reached through the same per-connection forward as the other
 // VM tests), and iPXE runs that script: the discovery image's kernel and initrd over HTTP. The console
 // and the wait are test/vm/qemu.ts's; only the boot differs, so it lives here rather than in qemu.ts.
-import { spawn } from 'node:child_process';
-import type { Accel, Vm } from '../vm/qemu.js';
+import { machineArgs, runQemu, type Accel, type Vm } from '../vm/qemu.js';
 
 // An e1000: SeaBIOS 1.16 does not run the 2019 pxe-virtio.rom of Debian 12's ipxe-qemu for qemu 7.2's
 // virtio-net (its boot list never names the NIC), while pxe-e1000.rom runs and boots.
@@ -29,47 +28,8 @@ export function netbootVm(o: NetbootOptions): Vm {
     `bootfile=${o.bootfile}`,
     `guestfwd=tcp:${o.guestAddr}:${o.guestPort}-cmd:socat -lf /dev/null - TCP:127.0.0.1:${o.servicePort}`,
   ].join(',');
-  const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio'];
-  args.push('-m', String(o.memoryMib), '-smp', String(o.cpus), '-boot', 'n');
+  const args = machineArgs(o);
+  args.push('-boot', 'n');
   args.push('-netdev', netdev, '-device', `e1000,netdev=n0,mac=${o.mac},romfile=${PXE_ROM}`);
-  const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let done = false;
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString('latin1');
-    for (const w of waiters) w();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  void exited.then(() => {
-    done = true;
-    for (const w of waiters) w();
-  });
-  return {
-    console: () => out,
-    waitFor(pattern, ms) {
-      return new Promise((resolve, reject) => {
-        const finish = (f: () => void) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          f();
-        };
-        const check = () => {
-          const m = pattern.exec(out);
-          if (m) finish(() => resolve(m));
-          else if (done) finish(() => reject(new Error(`qemu exited before ${pattern}; console:\n${out.slice(-4000)}`)));
-        };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no ${pattern} within ${ms} ms; console:\n${out.slice(-4000)}`))), ms);
-        waiters.add(check);
-        check();
-      });
-    },
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return runQemu(args);
 }

@@ -3,7 +3,7 @@
 // service running here, runs its %pre with the interpreter it names, and prints /tmp/kickstand.ks on
 // the serial console; the facts it registered must be the VM's configured hardware: two NICs, a
 // virtio-blk and a scsi disk, and SMBIOS strings, one of them hostile.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bootInstaller,
   CPUS,
@@ -14,12 +14,10 @@ import {
   MACS,
   MEMORY_MIB,
   startRig,
-  vmEnv,
+  vmSuite,
   waitInclude,
   waitRegistered,
-  type Cleanups,
   type Json,
-  type VmEnv,
 } from './harness.js';
 
 const FINAL_TEMPLATE = 'vm-final.ks.njk';
@@ -31,24 +29,15 @@ echo {{ facts.dmi.version | shellquote }}
 %end
 `;
 
-let env: VmEnv;
-beforeAll(async () => {
-  env = await vmEnv();
-}, 600_000);
-
-const cleanups: Cleanups = [];
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  console.info(`vm test (bios): accel ${env?.accel}, image ${env?.image.cached ? 'cached' : 'built'}`, env?.timings);
-});
+const suite = vmSuite('bios');
+const { cleanups, timings } = suite;
 
 describe('a real kernel boots into the discovery stub', () => {
   it('When a VM boots with inst.ks= pointing at the service, then it registers its configured hardware and prints the assigned kickstart byte for byte', async () => {
     const rig = await startRig(cleanups, { [FINAL_TEMPLATE]: FINAL_SOURCE });
     const { admin } = rig;
-    const b = bootInstaller(env, rig, cleanups, 'bios', fullHardware(rig));
+    const b = bootInstaller(suite.env, rig, cleanups, 'bios', fullHardware(rig));
     const host = await waitRegistered(rig, b);
-    const timings = env.timings;
     timings.bootToRegistrationMs = Date.now() - b.booted;
 
     const facts = host.facts as Json;

@@ -1,14 +1,12 @@
 // What the VM tests share (docs/field-tests.md): the hardware and the facts it must come back as, the
 // image and accelerator (once per file), a work folder with the templates and the disks, the service
 // (in-process, or a child process a test can kill), the admin API, a VM booted like an Anaconda install
-// (inst.ks=, sendmac, ip=dhcp), the waits for its registration and its include, and the kexec target.
-import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { chmod, copyFile, cp, mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// (inst.ks=, sendmac, ip=dhcp), and the waits for its registration and its include. test/vm/marker.ts
+// has the marker kernel a VM is sent into.
+import { copyFile, cp, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort, startServiceProcess, FAULT_ADMIN_TOKEN, type ServiceProcess } from '../support/service-process.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../support/server.js';
 import { vmImage, type VmImage } from './initramfs.js';
@@ -99,9 +97,8 @@ function checkNetns(): void {
 }
 
 /** The image (cached or built) and the accelerator (probed once, memoised); for beforeAll. */
-export async function vmEnv(): Promise<VmEnv> {
+export async function vmEnv(timings: Record<string, number> = {}): Promise<VmEnv> {
   checkNetns();
-  const timings: Record<string, number> = {};
   let t = Date.now();
   const image = await vmImage();
   timings.imageMs = Date.now() - t;
@@ -112,6 +109,50 @@ export async function vmEnv(): Promise<VmEnv> {
 }
 
 export type Cleanups = (() => Promise<unknown>)[];
+
+export interface VmSuite {
+  /** Set by the file's beforeAll. */
+  readonly env: VmEnv;
+  /** Run last to first by the file's afterAll. */
+  cleanups: Cleanups;
+  /** env.timings, logged by the file's afterAll. */
+  timings: Record<string, number>;
+}
+
+export interface VmSuiteOptions {
+  /** More of the file's set-up (an image or kernel of its own), in the same beforeAll after vmEnv. */
+  setup?: (env: VmEnv) => Promise<void>;
+  setupMs?: number;
+  /** The closing log line's words after the accelerator; by default whether the image came from the cache. */
+  summary?: () => string;
+}
+
+/**
+ * One VM test file's frame: a beforeAll that finds the image and accelerator (vmEnv, then `setup`), an
+ * afterAll that runs the cleanups and logs the accelerator and the timings as `vm test (<name>)`.
+ */
+export function vmSuite(name: string, o: VmSuiteOptions = {}): VmSuite {
+  let env: VmEnv | undefined;
+  const timings: Record<string, number> = {};
+  const cleanups: Cleanups = [];
+  beforeAll(async () => {
+    env = await vmEnv(timings);
+    await o.setup?.(env);
+  }, o.setupMs ?? 600_000);
+  afterAll(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    const summary = o.summary ? o.summary() : `image ${env?.image.cached ? 'cached' : 'built'}`;
+    console.info(`vm test (${name}): accel ${env?.accel}, ${summary}`, timings);
+  });
+  return {
+    get env() {
+      if (!env) throw new Error(`vm test (${name}): no environment before beforeAll`);
+      return env;
+    },
+    cleanups,
+    timings,
+  };
+}
 
 export interface Rig {
   work: string;
@@ -234,15 +275,18 @@ export interface BootRig {
   disk: string;
 }
 
+/** The boot NIC as pxelinux and iPXE name it on the kernel command line. */
+export const BOOTIF = `BOOTIF=01-${MACS[0]!.replaceAll(':', '-')}`;
+
+/** Anaconda's kernel arguments for a kickstart from the service. */
+export const INSTALLER_ARGS = [`inst.ks=${PUBLIC_URL}/ks`, 'inst.ks.sendmac', 'ip=dhcp', 'rd.neednet=1', BOOTIF];
+
 /** The VM of the tests' hardware, booted with Anaconda's inst.ks= arguments, the service as rig.srv. */
 export function bootInstaller(env: VmEnv, rig: BootRig, cleanups: Cleanups, name: string, more: Partial<VmOptions> = {}): Booted {
-  const booted = Date.now();
   const vm = bootVm({
     image: env.image,
     accel: env.accel,
-    append: [`inst.ks=${PUBLIC_URL}/ks`, 'inst.ks.sendmac', 'ip=dhcp', 'rd.neednet=1', `BOOTIF=01-${MACS[0]!.replaceAll(':', '-')}`].join(
-      ' ',
-    ),
+    append: INSTALLER_ARGS.join(' '),
     servicePort: rig.srv.port,
     macs: MACS,
     memoryMib: MEMORY_MIB,
@@ -251,6 +295,12 @@ export function bootInstaller(env: VmEnv, rig: BootRig, cleanups: Cleanups, name
     smbios: SMBIOS,
     ...more,
   });
+  return watchVm(vm, cleanups, name);
+}
+
+/** A VM just started, stopped by the cleanups, its `fail` rejecting when qemu exits. */
+export function watchVm(vm: Vm, cleanups: Cleanups, name: string): Booted {
+  const booted = Date.now();
   cleanups.push(async () => {
     await vm.stop();
     // KICKSTAND_VM_CONSOLE=DIR keeps each VM's serial console (DIR/<name>.txt) for a look at the guest's side.
@@ -283,7 +333,7 @@ export async function waitRegistered(rig: Pick<Rig, 'admin'>, b: Booted, ms = 24
   })();
   await Promise.race([registered, b.fail, b.vm.waitFor(/KICKSTAND-VM: (no include|fetching the kickstart failed)/, ms)]);
   if (!listed) throw new Error(`the VM did not register; console:\n${b.vm.console().slice(-6000)}`);
-  return (await (await rig.admin('GET', `/api/v1/hosts/${listed.id}`)).json()) as Json;
+  return hostDetail(rig, listed.id as string);
 }
 
 /** The include the guest printed (anaconda-ks.sh: base64 between markers), as bytes. */
@@ -301,47 +351,4 @@ export async function waitInclude(b: Booted, ms = 120_000): Promise<Buffer> {
 /** The host's detail from the admin API. */
 export async function hostDetail(rig: Pick<Rig, 'admin'>, id: string): Promise<Json> {
   return (await (await rig.admin('GET', `/api/v1/hosts/${id}`)).json()) as Json;
-}
-
-// The kexec target: a tiny initrd (static busybox, an /init that prints a marker and /proc/cmdline on
-// ttyS0, then powers off) for a kernel served from here.
-export const KEXEC_MARKER = 'KICKSTAND-KEXEC-OK';
-const MARKER_INIT = `#!/bin/busybox sh
-/bin/busybox mkdir -p /proc /dev
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t devtmpfs devtmpfs /dev
-exec >/dev/ttyS0 2>&1
-echo ${KEXEC_MARKER}
-echo "KICKSTAND-KEXEC-CMDLINE: $(/bin/busybox cat /proc/cmdline)"
-/bin/busybox poweroff -f
-`;
-export const KEXEC_MARKER_RE = new RegExp(`${KEXEC_MARKER}\\r?\\nKICKSTAND-KEXEC-CMDLINE: ([^\\r\\n]*)\\r?\\n`);
-
-/** newc cpio of the marker /init and a static busybox, gzip'd, in `dir`. */
-export async function markerInitrd(dir: string): Promise<string> {
-  const root = path.join(dir, 'kexec-root');
-  await mkdir(path.join(root, 'bin'), { recursive: true });
-  await writeFile(path.join(root, 'init'), MARKER_INIT);
-  await chmod(path.join(root, 'init'), 0o755);
-  execFileSync('cp', ['/bin/busybox', path.join(root, 'bin/busybox')]);
-  const out = path.join(dir, 'kexec-initrd.gz');
-  execFileSync('sh', ['-c', `cd "${root}" && find . | cpio --quiet -o -H newc | gzip -1 > "${out}"`]);
-  return out;
-}
-
-/** Serves `files` by name on 127.0.0.1, recording the paths asked for. */
-export async function fileServer(files: Record<string, string>, cleanups: Cleanups): Promise<{ port: number; asked: string[] }> {
-  const asked: string[] = [];
-  const server = http.createServer((req, res) => {
-    asked.push(req.url ?? '');
-    const file = files[(req.url ?? '').slice(1)];
-    if (!file) return void res.writeHead(404).end();
-    void stat(file).then((s) => {
-      res.writeHead(200, { 'Content-Length': s.size, 'Content-Type': 'application/octet-stream' });
-      createReadStream(file).pipe(res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => server.close(r)));
-  return { port: (server.address() as AddressInfo).port, asked };
 }

@@ -85,9 +85,15 @@ export function qemuOptionList(first: string, fields: Record<string, string | un
   return parts.join(',');
 }
 
-export function qemuArgs(o: VmOptions): string[] {
+/** The machine every VM starts from: no default devices or display, the serial console on stdio. */
+export function machineArgs(o: Pick<VmOptions, 'accel' | 'allowReboot' | 'memoryMib' | 'cpus'>): string[] {
   const args = ['-accel', o.accel, '-nodefaults', '-display', 'none', ...(o.allowReboot ? [] : ['-no-reboot']), '-serial', 'stdio'];
   args.push('-m', String(o.memoryMib ?? 512), '-smp', String(o.cpus ?? 1));
+  return args;
+}
+
+export function qemuArgs(o: VmOptions): string[] {
+  const args = machineArgs(o);
   if (o.uefi?.secureBoot) args.push('-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (o.uefi) {
     args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${o.uefi.code}`);
@@ -130,7 +136,12 @@ export function qemuArgs(o: VmOptions): string[] {
 }
 
 export function bootVm(o: VmOptions): Vm {
-  const child: ChildProcess = spawn('qemu-system-x86_64', qemuArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+  return runQemu(qemuArgs(o));
+}
+
+/** qemu-system-x86_64 with `args`, its console (stdout and stderr) captured for waitFor. */
+export function runQemu(args: string[]): Vm {
+  const child: ChildProcess = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {

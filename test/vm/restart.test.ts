@@ -4,19 +4,17 @@
 // connection, so while the service is down the guest's polls fail (accepted, then closed), back off,
 // and reach the new process once it listens; the host and its token are in the data folder, so the
 // kickstart assigned after the kill reaches the guest byte for byte.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bootInstaller,
   hostDetail,
   startProcessRig,
-  vmEnv,
+  vmSuite,
   waitInclude,
   waitRegistered,
   type Booted,
-  type Cleanups,
   type Json,
   type ProcessRig,
-  type VmEnv,
 } from './harness.js';
 
 const FINAL_TEMPLATE = 'vm-final.ks.njk';
@@ -26,16 +24,8 @@ network --bootproto=dhcp --device={{ host.boot_mac }} --hostname={{ host.hostnam
 const DOWN_MS = 5_000;
 const POLL_FAILED = /kickstand: error: polling failed: curl: \(52\) Empty reply from server/g;
 
-let env: VmEnv;
-beforeAll(async () => {
-  env = await vmEnv();
-}, 600_000);
-
-const cleanups: Cleanups = [];
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  console.info(`vm test (restart): accel ${env?.accel}, image ${env?.image.cached ? 'cached' : 'built'}`, env?.timings);
-});
+const suite = vmSuite('restart');
+const { cleanups, timings } = suite;
 
 /** Stops the service with `signal`, keeps it down while the guest polls, starts it again and waits for
  *  the guest's next poll to reach the new process. */
@@ -48,14 +38,14 @@ async function outage(rig: ProcessRig, b: Booted, hostId: string, signal: 'SIGTE
   await Promise.race([new Promise((r) => setTimeout(r, DOWN_MS)), b.fail]);
   await rig.restart();
   const restartedAt = Date.now();
-  env.timings[`${signal}DownMs`] = restartedAt - downAt;
+  timings[`${signal}DownMs`] = restartedAt - downAt;
   for (;;) {
     const h = await hostDetail(rig, hostId);
     if (Date.parse(h.last_seen_at as string) >= restartedAt - 1000) break;
     if (Date.now() - restartedAt > 60_000) throw new Error(`no poll since the restart; console:\n${b.vm.console().slice(-4000)}`);
     await Promise.race([new Promise((r) => setTimeout(r, 500)), b.fail]);
   }
-  env.timings[`${signal}RestartToPollMs`] = Date.now() - restartedAt;
+  timings[`${signal}RestartToPollMs`] = Date.now() - restartedAt;
   // While it was down the %pre's polls failed (the forward accepts, then closes: an empty reply, not a
   // refused connection as on a real network) and it kept going.
   expect(b.vm.console().match(POLL_FAILED)?.length ?? 0).toBeGreaterThan(failedBefore);
@@ -64,9 +54,9 @@ async function outage(rig: ProcessRig, b: Booted, hostId: string, signal: 'SIGTE
 describe('the service stops, or is killed, while a real kernel polls', () => {
   it('When the service is stopped and then SIGKILLed while the VM polls, each time started again on the same port, then the VM keeps polling and gets the kickstart assigned after the kill byte for byte', async () => {
     const rig = await startProcessRig(cleanups, { [FINAL_TEMPLATE]: FINAL_SOURCE });
-    const b = bootInstaller(env, rig, cleanups, 'restart');
+    const b = bootInstaller(suite.env, rig, cleanups, 'restart');
     const host = await waitRegistered(rig, b);
-    env.timings.bootToRegistrationMs = Date.now() - b.booted;
+    timings.bootToRegistrationMs = Date.now() - b.booted;
     const port = rig.srv.port;
 
     await outage(rig, b, host.id as string, 'SIGTERM');
@@ -84,7 +74,7 @@ describe('the service stops, or is killed, while a real kernel polls', () => {
     const assignedAt = Date.now();
 
     const include = await waitInclude(b);
-    env.timings.assignToIncludeMs = Date.now() - assignedAt;
+    timings.assignToIncludeMs = Date.now() - assignedAt;
     expect(include.toString('utf8')).toBe(preview);
     expect(preview).toContain('--hostname=vm-restart.example.com');
     // One host all along: the restarts lost neither the registration nor the token.

@@ -3,56 +3,48 @@
 // (integrity): kexec_load is refused, so the %pre's `kexec -s` (kexec_file_load) must carry the kexec
 // action, and the kernel it loads must be signed by a key the running kernel trusts: the same
 // re-signed kernel, trusted through the platform keyring (the kernel loads UEFI db into it).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bootInstaller,
   EXPECTED_DISKS,
   EXPECTED_DMI,
-  fileServer,
   fullHardware,
-  KEXEC_MARKER_RE,
   MACS,
-  markerInitrd,
   startRig,
-  vmEnv,
+  vmSuite,
   waitRegistered,
-  type Cleanups,
   type Json,
-  type VmEnv,
 } from './harness.js';
-import { GUEST_SERVICE_ADDR } from './qemu.js';
+import { KEXEC_MARKER, kexecAssignment, markerInitrd, startFileServer, waitMarker } from './marker.js';
 import { OVMF_SB_CODE, OVMF_SB_VARS, snakeoilKernel, type SignedKernel } from './secureboot.js';
 
-const FILES_PORT = 8081;
 const APPEND = 'console=ttyS0 panic=-1 kickstand.kexec=secure-boot';
 
-let env: VmEnv;
-let signed: SignedKernel;
-beforeAll(async () => {
-  env = await vmEnv();
-  signed = await snakeoilKernel(env.image.kernel);
-  env.timings.signMs = signed.ms;
-}, 600_000);
-
-const cleanups: Cleanups = [];
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  console.info(`vm test (secure boot): accel ${env?.accel}, kernel ${signed?.cached ? 'cached' : 'signed'}`, env?.timings);
+let signed: SignedKernel | undefined;
+const suite = vmSuite('secure boot', {
+  setup: async (env) => {
+    signed = await snakeoilKernel(env.image.kernel);
+    env.timings.signMs = signed.ms;
+  },
+  summary: () => `kernel ${signed?.cached ? 'cached' : 'signed'}`,
 });
+const { cleanups, timings } = suite;
 
 describe('a real kernel under Secure Boot', () => {
   it('When a VM boots with Secure Boot on and is assigned kexec, then it reports secure_boot true and kexecs through kexec_file_load into the signed kernel', async () => {
     const rig = await startRig(cleanups);
-    const initrd = await markerInitrd(rig.work);
-    const files = await fileServer({ vmlinuz: signed.path, 'initrd.gz': initrd }, cleanups);
-    const b = bootInstaller(env, rig, cleanups, 'secure-boot', {
-      image: { ...env.image, kernel: signed.path },
+    const kernel = signed!.path;
+    const initrd = await markerInitrd(rig.work, KEXEC_MARKER);
+    const files = await startFileServer({ vmlinuz: kernel, 'initrd.gz': initrd });
+    cleanups.push(files.stop);
+    const b = bootInstaller(suite.env, rig, cleanups, 'secure-boot', {
+      image: { ...suite.env.image, kernel },
       uefi: { code: OVMF_SB_CODE, vars: await rig.uefiVars(OVMF_SB_VARS), secureBoot: true },
-      forwards: [{ guestAddr: GUEST_SERVICE_ADDR, guestPort: FILES_PORT, hostPort: files.port }],
+      forwards: [files.forward],
       ...fullHardware(rig),
     });
     const host = await waitRegistered(rig, b);
-    env.timings.bootToRegistrationMs = Date.now() - b.booted;
+    timings.bootToRegistrationMs = Date.now() - b.booted;
 
     // OVMF verified the kernel against db (the EFI stub says so), the kernel saw Secure Boot and
     // locked itself down, and loaded the snakeoil certificate from db.
@@ -70,19 +62,13 @@ describe('a real kernel under Secure Boot', () => {
     );
     expect(facts.dmi).toMatchObject(EXPECTED_DMI);
 
-    const base = `http://${GUEST_SERVICE_ADDR}:${FILES_PORT}`;
-    const res = await rig.admin('POST', `/api/v1/hosts/${host.id}/assignment`, {
-      action: 'kexec',
-      kernel: `${base}/vmlinuz`,
-      initrd: `${base}/initrd.gz`,
-      append: APPEND,
-    });
+    const res = await rig.admin('POST', `/api/v1/hosts/${host.id}/assignment`, kexecAssignment(files, APPEND));
     expect(res.status, await res.clone().text()).toBe(200);
 
-    const m = await Promise.race([b.vm.waitFor(KEXEC_MARKER_RE, 180_000), b.fail]);
-    env.timings.bootToKexecMarkerMs = Date.now() - b.booted;
-    expect(m[1]!.trim()).toBe(APPEND);
-    expect(files.asked).toEqual(['/vmlinuz', '/initrd.gz']);
+    const cmdline = await waitMarker(b, KEXEC_MARKER, 180_000);
+    timings.bootToKexecMarkerMs = Date.now() - b.booted;
+    expect(cmdline.trim()).toBe(APPEND);
+    expect(files.requests).toEqual(['/vmlinuz', '/initrd.gz']);
     const all = b.vm.console();
     // Loaded (kexec_load would have been refused under lockdown, and the %pre would have fallen back),
     // started, and the second kernel also booted with Secure Boot seen and lockdown on.

@@ -11,66 +11,22 @@
 // kernel and initramfs with Anaconda's inst.ks= arguments. qemu runs without -no-reboot.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, stat, truncate, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bootInstaller,
-  DISK,
-  MACS,
-  OVMF_CODE,
-  OVMF_VARS,
-  PUBLIC_URL,
-  startRig,
-  vmEnv,
-  waitRegistered,
-  type Cleanups,
-  type VmEnv,
-} from './harness.js';
-import { GUEST_SERVICE_ADDR } from './qemu.js';
+import { describe, expect, it } from 'vitest';
+import { bootInstaller, DISK, hostDetail, INSTALLER_ARGS, OVMF_CODE, OVMF_VARS, startRig, vmSuite, waitRegistered } from './harness.js';
+import { markerInitrd, startFileServer, waitMarker } from './marker.js';
 
-const FILES_PORT = 8081;
-const MARKER = 'KICKSTAND-STAGE-OK';
+const MARKER = 'KICKSTAND-STAGE';
 const APPEND = 'console=ttyS0 panic=-1 kickstand.stage=second-boot quiet';
-const INIT = `#!/bin/busybox sh
-/bin/busybox mkdir -p /proc /dev
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t devtmpfs devtmpfs /dev
-exec >/dev/ttyS0 2>&1
-echo ${MARKER}
-echo "KICKSTAND-STAGE-CMDLINE: $(/bin/busybox cat /proc/cmdline)"
-/bin/busybox poweroff -f
-`;
 const GRUB_EFI_MODULES = '/usr/lib/grub/x86_64-efi';
 
-let env: VmEnv;
-beforeAll(async () => {
-  env = await vmEnv();
-}, 600_000);
-
-const cleanups: Cleanups = [];
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  console.info(`vm test (stage): accel ${env?.accel}, image ${env?.image.cached ? 'cached' : 'built'}`, env?.timings);
-});
+const suite = vmSuite('stage');
+const { cleanups, timings } = suite;
 
 const sh = (script: string) => execFileSync('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** newc cpio of /init and a static busybox, gzip'd. */
-async function markerInitrd(dir: string): Promise<string> {
-  const root = path.join(dir, 'stage-root');
-  await mkdir(path.join(root, 'bin'), { recursive: true });
-  await writeFile(path.join(root, 'init'), INIT);
-  await chmod(path.join(root, 'init'), 0o755);
-  execFileSync('cp', ['/bin/busybox', path.join(root, 'bin/busybox')]);
-  const out = path.join(dir, 'stage-initrd.gz');
-  sh(`cd "${root}" && find . | cpio --quiet -o -H newc | gzip -1 > "${out}"`);
-  return out;
-}
 
 /**
  * The discovery boot disk: GPT, one EFI system partition (FAT, label KSBOOT) with a standalone GRUB as
@@ -109,40 +65,18 @@ async function discoveryDisk(dir: string, kernel: string, initramfs: string, app
   return disk;
 }
 
-/** Serves `files` by name on 127.0.0.1, recording the paths asked for. */
-async function fileServer(files: Record<string, string>): Promise<{ port: number; asked: string[] }> {
-  const asked: string[] = [];
-  const server = http.createServer((req, res) => {
-    asked.push(req.url ?? '');
-    const file = files[(req.url ?? '').slice(1)];
-    if (!file) return void res.writeHead(404).end();
-    void stat(file).then((s) => {
-      res.writeHead(200, { 'Content-Length': s.size, 'Content-Type': 'application/octet-stream' });
-      createReadStream(file).pipe(res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => server.close(r)));
-  return { port: (server.address() as AddressInfo).port, asked };
-}
-
 const ready = existsSync(OVMF_CODE) && existsSync(OVMF_VARS) && existsSync(GRUB_EFI_MODULES);
 
 describe.skipIf(!ready)('the stage action under UEFI in a real VM', () => {
   it('When a VM on a blank disk is assigned stage, then it writes the EFI system partition, sets BootNext, reboots by itself and the firmware starts the staged kernel with the assigned command line', async () => {
     const rig = await startRig(cleanups);
-    const initrd = await markerInitrd(rig.work);
+    const { env } = suite;
+    const initrd = await markerInitrd(rig.work, MARKER);
     const kernelBytes = readFileSync(env.image.kernel);
     const initrdBytes = readFileSync(initrd);
-    const files = await fileServer({ vmlinuz: env.image.kernel, 'initrd.gz': initrd });
-    const discoveryAppend = [
-      'console=ttyS0',
-      `inst.ks=${PUBLIC_URL}/ks`,
-      'inst.ks.sendmac',
-      'ip=dhcp',
-      'rd.neednet=1',
-      `BOOTIF=01-${MACS[0]!.replaceAll(':', '-')}`,
-    ].join(' ');
+    const files = await startFileServer({ vmlinuz: env.image.kernel, 'initrd.gz': initrd });
+    cleanups.push(files.stop);
+    const discoveryAppend = ['console=ttyS0', ...INSTALLER_ARGS].join(' ');
     const bootDisk = await discoveryDisk(rig.work, env.image.kernel, env.image.initramfs, discoveryAppend);
 
     const b = bootInstaller(env, rig, cleanups, 'stage', {
@@ -150,10 +84,10 @@ describe.skipIf(!ready)('the stage action under UEFI in a real VM', () => {
       firmwareBoot: true,
       allowReboot: true,
       extraDisks: [{ file: bootDisk, serial: 'KSBOOT1', bootindex: 1 }],
-      forwards: [{ guestAddr: GUEST_SERVICE_ADDR, guestPort: FILES_PORT, hostPort: files.port }],
+      forwards: [files.forward],
     });
     const host = await waitRegistered(rig, b);
-    env.timings.bootToRegistrationMs = Date.now() - b.booted;
+    timings.bootToRegistrationMs = Date.now() - b.booted;
     expect(host.facts.firmware).toEqual({ type: 'uefi', secure_boot: false });
     expect(host.facts.stage).toEqual({ available: true });
     expect(host.facts.disks.map((d: { name: string; serial?: string }) => [d.name, d.serial])).toEqual([
@@ -161,7 +95,7 @@ describe.skipIf(!ready)('the stage action under UEFI in a real VM', () => {
       ['vdb', 'KSBOOT1'],
     ]);
 
-    const base = `http://${GUEST_SERVICE_ADDR}:${FILES_PORT}`;
+    const { base } = files;
     const res = await rig.admin('POST', `/api/v1/hosts/${host.id}/assignment`, {
       action: 'stage',
       kernel: `${base}/vmlinuz`,
@@ -175,17 +109,14 @@ describe.skipIf(!ready)('the stage action under UEFI in a real VM', () => {
     expect(res.status, await res.clone().text()).toBe(200);
 
     // One qemu process throughout: the %pre reboots, the firmware takes BootNext, the marker runs.
-    const m = await Promise.race([
-      b.vm.waitFor(new RegExp(`${MARKER}\\r?\\nKICKSTAND-STAGE-CMDLINE: ([^\\r\\n]*)\\r?\\n`), 300_000),
-      b.fail,
-    ]);
-    env.timings.bootToStageMarkerMs = Date.now() - b.booted;
-    expect(m[1]!.trim()).toBe(`initrd=\\EFI\\kickstand\\initrd.img ${APPEND}`);
+    const cmdline = await waitMarker(b, MARKER, 300_000);
+    timings.bootToStageMarkerMs = Date.now() - b.booted;
+    expect(cmdline.trim()).toBe(`initrd=\\EFI\\kickstand\\initrd.img ${APPEND}`);
     // The firmware, not a kernel of ours, started it: BootNext named the entry the %pre made.
     expect(b.vm.console()).toMatch(
       /BdsDxe: starting Boot[0-9A-F]{4} "Kickstand stage" from HD\(1,GPT,[0-9A-F-]+,0x800,0x100000\)\/\\EFI\\kickstand\\vmlinuz\.efi/,
     );
-    expect(files.asked).toEqual(['/vmlinuz', '/initrd.gz']);
+    expect(files.requests).toEqual(['/vmlinuz', '/initrd.gz']);
     await Promise.race([b.vm.exited, new Promise((r) => setTimeout(r, 30_000))]);
 
     // The staged files are on the new EFI system partition of the blank disk (GPT, partition 1 at 1 MiB).
@@ -194,10 +125,7 @@ describe.skipIf(!ready)('the stage action under UEFI in a real VM', () => {
     expect(sha256(sh(`mcopy -n -i "${esp}" ::/EFI/kickstand/vmlinuz.efi -`))).toBe(sha256(kernelBytes));
     expect(sha256(sh(`mcopy -n -i "${esp}" ::/EFI/kickstand/initrd.img -`))).toBe(sha256(initrdBytes));
 
-    const after = (await (await rig.admin('GET', `/api/v1/hosts/${host.id}`)).json()) as {
-      state: string;
-      events: { type: string; message: string }[];
-    };
+    const after = (await hostDetail(rig, host.id as string)) as { state: string; events: { type: string; message: string }[] };
     expect(after.state).toBe('provisioning');
     expect(after.events.map((e) => e.type)).toEqual(expect.arrayContaining(['assigned', 'delivered', 'installing']));
     expect(after.events.find((e) => e.type === 'installing')!.message).toMatch(

@@ -3,7 +3,7 @@
 // must see /sys/firmware/efi and report UEFI without Secure Boot. Then the reboot action for real: the
 // %pre calls `reboot`, the kernel restarts the machine and qemu (-no-reboot) exits by itself; powered
 // on again, the machine boots into discovery once more and the service closes the reboot.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bootInstaller,
   EXPECTED_DMI,
@@ -12,31 +12,21 @@ import {
   MACS,
   OVMF_CODE,
   startRig,
-  vmEnv,
+  vmSuite,
   waitRegistered,
-  type Cleanups,
   type Json,
-  type VmEnv,
 } from './harness.js';
 
-let env: VmEnv;
-beforeAll(async () => {
-  env = await vmEnv();
-}, 600_000);
-
-const cleanups: Cleanups = [];
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  console.info(`vm test (uefi): accel ${env?.accel}, image ${env?.image.cached ? 'cached' : 'built'}`, env?.timings);
-});
+const suite = vmSuite('uefi');
+const { cleanups, timings } = suite;
 
 describe('a real kernel boots into the discovery stub under UEFI, and reboots when told', () => {
   it('When a VM boots under OVMF and is assigned reboot, then it registers firmware uefi, reboots through the kernel, and its next boot is recorded as the reboot done', async () => {
     const rig = await startRig(cleanups);
     const vars = await rig.uefiVars();
-    const b = bootInstaller(env, rig, cleanups, 'uefi', { uefi: { code: OVMF_CODE, vars }, ...fullHardware(rig) });
+    const b = bootInstaller(suite.env, rig, cleanups, 'uefi', { uefi: { code: OVMF_CODE, vars }, ...fullHardware(rig) });
     const host = await waitRegistered(rig, b);
-    env.timings.bootToRegistrationMs = Date.now() - b.booted;
+    timings.bootToRegistrationMs = Date.now() - b.booted;
 
     expect(b.vm.console()).toMatch(/efi: EFI v\d/);
     expect(host.facts.firmware).toEqual({ type: 'uefi', secure_boot: false });
@@ -49,7 +39,7 @@ describe('a real kernel boots into the discovery stub under UEFI, and reboots wh
     const assignedAt = Date.now();
     // qemu -no-reboot: the guest's reboot ends qemu, with no kill from here.
     const code = await Promise.race([b.vm.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000))]);
-    env.timings.rebootToExitMs = Date.now() - assignedAt;
+    timings.rebootToExitMs = Date.now() - assignedAt;
     const consoleText = b.vm.console();
     expect(code, consoleText.slice(-4000)).toBe(0);
     // The reboot path: the %pre's state, the reboot command (systemd's stand-in), the kernel's restart;
@@ -69,14 +59,14 @@ describe('a real kernel boots into the discovery stub under UEFI, and reboots wh
 
     // Power on again (same NICs, disks and variable store): the machine registers again, and the
     // service records the reboot as done and waits for the next assignment.
-    const again = bootInstaller(env, rig, cleanups, 'uefi-again', { uefi: { code: OVMF_CODE, vars }, ...fullHardware(rig) });
+    const again = bootInstaller(suite.env, rig, cleanups, 'uefi-again', { uefi: { code: OVMF_CODE, vars }, ...fullHardware(rig) });
     let back: Json = after;
     while (!(back.state === 'discovered' && back.events.some((e: Json) => e.type === 'rebooted'))) {
       await Promise.race([new Promise((r) => setTimeout(r, 1000)), again.fail]);
       if (Date.now() - again.booted > 240_000) throw new Error(`no rediscovery; console:\n${again.vm.console().slice(-4000)}`);
       back = await hostDetail(rig, host.id as string);
     }
-    env.timings.secondBootToRediscoveryMs = Date.now() - again.booted;
+    timings.secondBootToRediscoveryMs = Date.now() - again.booted;
     expect(back.assignment).toBeUndefined();
     expect(((await (await rig.admin('GET', '/api/v1/hosts')).json()) as Json).hosts).toHaveLength(1);
   }, 600_000);
