@@ -4,6 +4,7 @@
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { Sightings } from './discovery/sightings.js';
+import { Events } from './events/events.js';
 import { loadInstallersFile } from './installers/config-file.js';
 import type { Installer } from './installers/installer.js';
 import { createKickstartEnvironment, RenderCache, type KickstartEnvironment } from './kickstart/render/index.js';
@@ -109,6 +110,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       databaseTemplates?.source ??
       (pgStore ? new DatabaseTemplateSource(pgStore.templates) : fileTemplateSource(config.templatesDir, store.templates)),
     sightings: new Sightings(),
+    events: new Events(log),
     configInstallers,
     renderCache: new RenderCache(),
     secrets,

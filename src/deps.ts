@@ -11,6 +11,7 @@ import type { SecretBox } from './secrets/secret-box.js';
 import type { TemplateSource } from './templates/source.js';
 import type { Sessions } from './web/sessions.js';
 import type { Limiters } from './util/limiters.js';
+import type { Events } from './events/events.js';
 
 export interface Deps {
   config: Config;
@@ -38,4 +39,6 @@ export interface Deps {
   /** Where the rate limiters count (login throttling, KICKSTAND_REGISTER_LIMIT, KICKSTAND_KS_LIMIT): in
    *  this process, or in the database every instance shares. */
   limiters: Limiters;
+  /** What happened (host events, counted signals), for webhooks and metrics (events/events.ts). */
+  events: Events;
 }

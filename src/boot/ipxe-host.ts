@@ -5,6 +5,7 @@
 // assigned a kickstart receives it at its first poll anyway. A host with a boot key gets it on its
 // discovery line when the request comes from its own address.
 import type { Deps } from '../deps.js';
+import { hostChanged } from '../events/host-changed.js';
 import { normalizeMac } from '../discovery/identity.js';
 import { deliverableByMac, deliveredHost } from '../hosts/deliver.js';
 import { localBootHost } from '../hosts/stage.js';
@@ -14,7 +15,7 @@ import { ipxe } from './ipxe.js';
 const MAC = /^[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$/;
 
 export async function ipxeFor(
-  deps: Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock'>,
+  deps: Pick<Deps, 'config' | 'store' | 'log' | 'events' | 'hostsLock'>,
   src: BootSource,
   rawMac: string | undefined,
   ip: string,
@@ -29,8 +30,9 @@ export async function ipxeFor(
     if (local) return { script: LOCAL_BOOT, durable: deps.store.hosts.save(local) };
     if (host.state !== 'assigned' || a?.action !== 'kexec') return undefined;
     const next = deliveredHost(host, 'kexec', ip, deps.config.tokenTtlHours, ' by iPXE, which booted the kernel directly');
-    deps.log.info({ host: host.id, from: host.state, to: next.state, action: 'kexec', ip, via: 'ipxe' }, 'host state changed');
-    return { script: directBoot(a.kernel, a.initrd, a.append), durable: deps.store.hosts.save(next) };
+    const durable = deps.store.hosts.save(next);
+    hostChanged(deps, host, next, { action: 'kexec', ip, via: 'ipxe' }, durable);
+    return { script: directBoot(a.kernel, a.initrd, a.append), durable };
   });
   if (!direct) return ipxe(await withBootKey(deps, src, mac, ip));
   await direct.durable;

@@ -2,6 +2,7 @@
 // kickstart, kexec or stage target, or reboot order — and the host moves to `provisioning`. This is the hot
 // path (every machine, every few seconds): a token check is one hash, a waiting answer writes nothing.
 import type { Deps } from '../deps.js';
+import { hostChanged } from '../events/host-changed.js';
 import { errors } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
@@ -20,7 +21,7 @@ export type PollAnswer =
   | { action: 'reboot'; body: string };
 
 /** Everything but the sightings, the templates lock and the installers: a poll may render. */
-export type PollDeps = Pick<Deps, 'config' | 'store' | 'log' | 'hostsLock' | 'kickstarts' | 'renderCache' | 'secrets'>;
+export type PollDeps = Pick<Deps, 'config' | 'store' | 'log' | 'events' | 'hostsLock' | 'kickstarts' | 'renderCache' | 'secrets'>;
 
 /** `baseUrl` may be a getter: a waiting machine's poll (nearly all of them) never needs it. */
 export async function answerPoll(
@@ -98,17 +99,19 @@ function isClaim(host: Host, token: string): boolean {
   return !!host.conflict && tokenMatches(token, host.conflict.claim_hash);
 }
 
-function delivered(deps: Pick<Deps, 'config' | 'store' | 'log'>, host: Host, action: string, ip: string): Host {
+function delivered(deps: Pick<Deps, 'config' | 'store' | 'log' | 'events'>, host: Host, action: string, ip: string): Host {
   const next = deliveredHost(host, action, ip, deps.config.tokenTtlHours);
-  deps.log.info({ host: host.id, from: host.state, to: next.state, action, ip }, 'host state changed');
-  void deps.store.hosts.save(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
+  const durable = deps.store.hosts.save(next);
+  hostChanged(deps, host, next, { action, ip }, durable);
+  void durable.catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record delivery'));
   return next;
 }
 
-function cameBack(deps: Pick<Deps, 'store' | 'log'>, host: Host, ip: string): void {
+function cameBack(deps: Pick<Deps, 'store' | 'log' | 'events'>, host: Host, ip: string): void {
   const next = transition(host, 'come-back', { actor: 'machine', ip, message: `polling again from ${ip}` });
-  deps.log.info({ host: host.id, from: host.state, to: next.state, ip }, 'host state changed');
-  void deps.store.hosts.save(next).catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record the return'));
+  const durable = deps.store.hosts.save(next);
+  hostChanged(deps, host, next, { ip }, durable);
+  void durable.catch((err: unknown) => deps.log.error({ err, host: host.id }, 'could not record the return'));
 }
 
 function recordOnce(deps: Pick<Deps, 'store' | 'log'>, host: Host, type: string, ip: string, message: string): void {

@@ -3,6 +3,7 @@
 // host's token dies with it, so the copy of the kickstart Anaconda leaves in the installed system
 // holds no live secret, and the machine's next discovery waits for a person (reprovision).
 import type { Deps } from '../deps.js';
+import { hostChanged } from '../events/host-changed.js';
 import { errors } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { transition } from '../hosts/lifecycle.js';
@@ -19,7 +20,7 @@ export interface EventResult {
 }
 
 export async function recordInstallEvent(
-  deps: Pick<Deps, 'hostsLock' | 'store' | 'log'>,
+  deps: Pick<Deps, 'hostsLock' | 'store' | 'log' | 'events'>,
   id: string,
   token: string | undefined,
   body: unknown,
@@ -48,10 +49,12 @@ export async function recordInstallEvent(
       const { token_expires_at: _gone, ...rest } = next;
       next = { ...rest, token_hash: '' };
     }
-    deps.log.info({ host: id, from: host.state, to: next.state, stage: event.stage, ip }, 'host state changed');
-    return { recorded: true as const, host: next, durable: deps.store.hosts.save(next) };
+    const durable = deps.store.hosts.save(next);
+    hostChanged(deps, host, next, { stage: event.stage, ip }, durable);
+    return { recorded: true as const, host: next, durable };
   });
   await outcome.durable;
+  deps.events.emit({ kind: 'callback', stage: event.stage });
   const keptLog = outcome.recorded && event.stage === 'failed' ? log : undefined;
   if (keptLog?.text) await deps.store.hosts.saveInstallLog(id, keptLog.text);
   return { recorded: outcome.recorded, state: outcome.host.state, ...(keptLog?.truncated ? { log_truncated: true as const } : {}) };

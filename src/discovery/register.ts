@@ -4,6 +4,7 @@
 // it may not become (assigned, provisioning, installed, or without the host's boot key) only gets a
 // claim on it: conflict.ts.
 import type { Deps } from '../deps.js';
+import { announce, hostChanged } from '../events/host-changed.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { hashToken, newHostId, newToken } from '../hosts/tokens.js';
 import { validators } from '../schemas/validate.js';
@@ -24,7 +25,7 @@ export interface Registration {
   conflict: boolean;
 }
 
-export type RegisterDeps = Pick<Deps, 'hostsLock' | 'store' | 'sightings' | 'log'>;
+export type RegisterDeps = Pick<Deps, 'hostsLock' | 'store' | 'sightings' | 'log' | 'events'>;
 
 /** `bootKey` is what the %pre read from kickstand.key= (header X-Kickstand-Boot-Key), if anything. */
 export async function registerMachine(deps: RegisterDeps, body: unknown, ip: string, bootKey?: string): Promise<Registration> {
@@ -99,12 +100,14 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
   });
 
   await durable;
-  if (conflict)
+  deps.events.emit({ kind: 'registration', outcome: conflict ? 'conflict' : created ? 'created' : 'refreshed' });
+  if (conflict) {
     deps.log.warn(
       { host: host.id, state: host.state, boot_mac: host.conflict?.boot_mac, matched_by: host.conflict?.matched_by, ip },
       'identity conflict',
     );
-  else if (created) deps.log.info({ host: host.id, from: null, to: host.state, boot_mac: host.boot_mac, ip }, 'host state changed');
+    announce(deps, host, host, 'conflict', durable, ip);
+  } else if (created) hostChanged(deps, null, host, { boot_mac: host.boot_mac, ip }, durable, 'discovered');
   else deps.log.info({ host: host.id, state: host.state, boot_mac: host.boot_mac, ip }, 'host facts refreshed');
   return { host, facts, token, created, conflict };
 }

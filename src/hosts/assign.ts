@@ -5,6 +5,7 @@
 // installer has the tools for its firmware (stage.ts).
 import type { Caller, CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
+import { hostChanged } from '../events/host-changed.js';
 import type { Facts } from '../discovery/facts.js';
 import { AppError, errors } from '../errors.js';
 import { renderAppend, renderKickstart } from '../kickstart/render/index.js';
@@ -42,7 +43,7 @@ export function readAssignmentRequest(body: unknown): AssignmentRequest {
 /** What checking and rendering an assignment takes. */
 export type ResolveDeps = Pick<Deps, 'store' | 'kickstarts' | 'secrets'>;
 /** What assigning a host takes: the checks, the hosts lock, the save and the audit line. */
-export type AssignDeps = ResolveDeps & AuditDeps & Pick<Deps, 'hostsLock'>;
+export type AssignDeps = ResolveDeps & AuditDeps & Pick<Deps, 'hostsLock' | 'events'>;
 
 /** The concrete assignment for this host, every reference checked and the kickstart rendered once.
  *  Secret params come out hashed or sealed (secrets/secret-box.ts): that is how they are stored. The
@@ -162,8 +163,9 @@ export async function assignHost(deps: AssignDeps, id: string, body: unknown, ca
     if (!facts) throw errors.factsUnreadable();
     const assignment = await resolveAssignment(deps, { ...current, hostname }, facts, request, baseUrl);
     const next = withAssignment(current, assignment, hostname, actor, undefined, ip);
-    deps.log.info({ host: id, from: current.state, to: next.state, action: assignment.action, actor, ip }, 'host state changed');
-    return { host: next, durable: deps.store.hosts.save(next) };
+    const durable = deps.store.hosts.save(next);
+    hostChanged(deps, current, next, { action: assignment.action, actor, ip }, durable);
+    return { host: next, durable };
   });
   await durable;
   await audit(deps, actor, 'host.assign', id, describe(host.assignment!, host.hostname!));

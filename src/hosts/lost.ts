@@ -3,9 +3,13 @@
 // back to waiting (answer-poll.ts, register.ts). Run every minute by the server; `now` is an argument
 // so tests move the clock instead of waiting.
 import type { Deps } from '../deps.js';
+import { hostChanged } from '../events/host-changed.js';
 import { transition } from './lifecycle.js';
 
-export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 'store' | 'log'>, now = Date.now()): Promise<string[]> {
+export async function markLostHosts(
+  deps: Pick<Deps, 'config' | 'hostsLock' | 'store' | 'log' | 'events'>,
+  now = Date.now(),
+): Promise<string[]> {
   const limit = deps.config.lostAfterMinutes * 60_000;
   const lost: string[] = [];
   const { durable } = await deps.hostsLock.run(async () => {
@@ -20,9 +24,10 @@ export async function markLostHosts(deps: Pick<Deps, 'config' | 'hostsLock' | 's
         at: new Date(now).toISOString(),
         message: `no poll for ${minutes} minutes (last from ${host.last_seen_ip ?? 'unknown'})`,
       });
-      deps.log.info({ host: host.id, from: host.state, to: next.state, minutes }, 'host state changed');
+      const durable = deps.store.hosts.save(next);
+      hostChanged(deps, host, next, { minutes }, durable);
       lost.push(host.id);
-      saves.push(deps.store.hosts.save(next));
+      saves.push(durable);
     }
     return { durable: Promise.all(saves) };
   });

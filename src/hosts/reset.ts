@@ -5,12 +5,13 @@
 // no machine ever reinstalls itself in a loop.
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
+import { hostChanged } from '../events/host-changed.js';
 import { errors } from '../errors.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import type { Host } from './host.js';
 import { transition } from './lifecycle.js';
 
-export type ResetDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
+export type ResetDeps = AuditDeps & Pick<Deps, 'hostsLock' | 'events'>;
 
 export function resetHost(deps: ResetDeps, id: string, caller: CallerWith<'ip'>): Promise<Host> {
   return backToWaiting(deps, id, 'reset', caller);
@@ -29,8 +30,9 @@ async function backToWaiting(deps: ResetDeps, id: string, how: 'reset' | 'reprov
         ? `reset to waiting (was ${current.state})`
         : 'reprovision: the next discovery of this machine waits for an assignment';
     const { assignment: _dropped, callbacks: _seen, ...rest } = transition(current, how, { actor, ip, message });
-    deps.log.info({ host: id, from: current.state, to: rest.state, actor, ip }, 'host state changed');
-    return { host: rest, durable: deps.store.hosts.save(rest) };
+    const durable = deps.store.hosts.save(rest);
+    hostChanged(deps, current, rest, { actor, ip }, durable);
+    return { host: rest, durable };
   });
   await durable;
   await audit(deps, actor, `host.${how}`, id);

@@ -6,6 +6,7 @@
 import { patternHost } from '../kickstart/render/index.js';
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
+import { hostChanged } from '../events/host-changed.js';
 import { errors, messageOf } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { assertHostnameFree, resolveAssignment, withAssignment, type AssignDeps } from '../hosts/assign.js';
@@ -70,10 +71,11 @@ export async function autoAssign(
           rule: rule.name,
         };
         const assigned = withAssignment(host, assignment, hostname, `rule ${rule.name}`, verdicts.at(-1)?.reason, host.last_seen_ip);
-        durables.push(deps.store.hosts.save(assigned));
+        const durable = deps.store.hosts.save(assigned);
+        durables.push(durable);
         if (next !== rule.sequence) sequences.set(rule.name, { ...rule, sequence: next });
         counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
-        deps.log.info({ host: host.id, from: host.state, to: assigned.state, rule: rule.name, actor }, 'host state changed');
+        hostChanged(deps, host, assigned, { rule: rule.name, actor }, durable);
         results.push({ host: host.id, outcome: 'assigned', rule: rule.name, hostname, reason: verdicts.at(-1)!.reason, verdicts });
       } catch (err) {
         const reason = `rule ${rule.name} matched but could not assign: ${messageOf(err)}`;

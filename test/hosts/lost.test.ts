@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/deps.js';
 import { markLostHosts } from '../../src/hosts/lost.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import { Events } from '../../src/events/events.js';
 import { Mutex } from '../../src/util/mutex.js';
 import { host } from '../store/fixtures.js';
 
@@ -11,8 +12,8 @@ const T0 = Date.parse('2026-12-06T12:00:00.000Z');
 const minutes = (m: number) => new Date(T0 + m * 60_000).toISOString();
 
 function sweepDeps(store = new MemoryStore()) {
-  const log = { info: () => undefined } as unknown as Deps['log'];
-  return { config: { lostAfterMinutes: 30 } as Deps['config'], hostsLock: new Mutex(), store, log };
+  const log = { info: () => undefined, warn: () => undefined } as unknown as Deps['log'];
+  return { config: { lostAfterMinutes: 30 } as Deps['config'], hostsLock: new Mutex(), store, log, events: new Events() };
 }
 
 describe('markLostHosts', () => {

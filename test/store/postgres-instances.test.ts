@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { PgStore } from '../../src/store/postgres/pg-store.js';
 import { registerMachine, type RegisterDeps } from '../../src/discovery/register.js';
+import { Events } from '../../src/events/events.js';
 import { Sightings } from '../../src/discovery/sightings.js';
 import { answerPoll } from '../../src/discovery/answer-poll.js';
 import { createLogger } from '../../src/log.js';
@@ -26,7 +27,7 @@ async function instances(n: number): Promise<{ url: string; stores: PgStore[]; d
     stores.push(store);
   }
   const log = createLogger('silent');
-  return { url, stores, deps: stores.map((store) => ({ store, hostsLock: store.lock('hosts'), sightings: new Sightings(), log })) };
+  return { url, stores, deps: stores.map((store) => ({ store, hostsLock: store.lock('hosts'), sightings: new Sightings(), log, events: new Events() })) };
 }
 
 describe('PostgreSQL store, two instances', () => {
