@@ -19,6 +19,8 @@ import { bootRoutes } from './http/boot.js';
 import { discoveryImageRoutes } from './http/discovery-image.js';
 import { installerRoutes } from './http/installers.js';
 import { healthRoutes } from './http/health.js';
+import { metricsRoutes } from './http/metrics.js';
+import { requestMetrics } from './http/request-metrics.js';
 
 const VERSION = '0.1.0';
 
@@ -27,6 +29,8 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(securityHeaders());
+  // First after the headers, so a request's time covers every middleware after it.
+  app.use(requestMetrics(deps.metrics));
   app.use(requestLog(deps.log));
   // The machines' routes first: a registration storm should not walk every other router to find them.
   app.use(discoveryRoutes(deps));
@@ -42,6 +46,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(templateRoutes(deps, adminToken));
   app.use(installerRoutes(deps, adminToken));
   app.use(healthRoutes(deps));
+  app.use(metricsRoutes(deps));
   app.use(openApiRoutes(VERSION));
   app.use(webRoutes(deps));
   app.use(notFound());

@@ -5,6 +5,8 @@ import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { Sightings } from './discovery/sightings.js';
 import { Events } from './events/events.js';
+import { countEvents } from './metrics/count-events.js';
+import { Metrics } from './metrics/metrics.js';
 import { loadInstallersFile } from './installers/config-file.js';
 import type { Installer } from './installers/installer.js';
 import { createKickstartEnvironment, RenderCache, type KickstartEnvironment } from './kickstart/render/index.js';
@@ -95,6 +97,9 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   const shared = store instanceof PgStore ? store.pool : undefined;
   const sessions = new Sessions(shared ? new PgSessions(shared, { log }) : new MemorySessions());
   const limiters = shared ? new PgLimiters(shared, log) : new MemoryLimiters();
+  const events = new Events(log);
+  const metrics = new Metrics(() => store.hosts.list());
+  countEvents(events, metrics, store.hosts);
   return {
     config,
     store,
@@ -110,7 +115,8 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       databaseTemplates?.source ??
       (pgStore ? new DatabaseTemplateSource(pgStore.templates) : fileTemplateSource(config.templatesDir, store.templates)),
     sightings: new Sightings(),
-    events: new Events(log),
+    events,
+    metrics,
     configInstallers,
     renderCache: new RenderCache(),
     secrets,

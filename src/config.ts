@@ -36,6 +36,16 @@ export interface Config {
   conflictReleaseAfterMinutes: number;
   /** pino level (KICKSTAND_LOG_LEVEL, default info). */
   logLevel: string;
+  /** How log lines look (KICKSTAND_LOG_FORMAT): `json`, one pino object a line, for machines and log
+   *  storage; `pretty`, coloured one-liners for a person at a terminal. Default: pretty when stdout is a
+   *  terminal, else json (a unit under systemd or a container is not a terminal). */
+  logFormat: LogFormat;
+  /** Serve the Prometheus endpoint GET /metrics (KICKSTAND_METRICS=on|off, default on; off = 404). */
+  metrics: boolean;
+  /** When set, GET /metrics asks for `Authorization: Bearer <it>` (KICKSTAND_METRICS_TOKEN, default
+   *  unset: open on the service port, the Prometheus convention). A secret, but a small one: it guards
+   *  counters only, never hosts, and is not the admin token so a scraper never holds an admin's key. */
+  metricsToken: string | undefined;
   /** JSON file of installer sources (KICKSTAND_INSTALLERS); optional, more can be added through the API. */
   installersFile: string | undefined;
   /** The product.img overlay served at /images/product.img, /updates.img and in tree mode
@@ -49,6 +59,9 @@ export interface Config {
    *  instances share one database (docs/scale-out.md). A secret (it may hold a password). */
   databaseUrl?: string;
 }
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -65,6 +78,7 @@ export const SECRET_VARIABLES = [
   'KICKSTAND_ADMIN_PASSWORD',
   'KICKSTAND_USER_PASSWORD',
   'KICKSTAND_DATABASE_URL',
+  'KICKSTAND_METRICS_TOKEN',
 ] as const;
 
 /** Read a secret and remove it from process.env: whatever reads the environment later (a template
@@ -76,7 +90,12 @@ export function takeSecret(env: NodeJS.ProcessEnv, name: (typeof SECRET_VARIABLE
   return value;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+/** `stdoutIsTty` picks the default log format (tests pass it; the service asks its stdout). */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  stdoutIsTty: boolean = process.stdout.isTTY && true,
+): Config {
   const problems: string[] = [];
   const int = (name: string, dflt: number, min: number, max: number): number => {
     const raw = env[name];
@@ -125,6 +144,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const logLevel = env.KICKSTAND_LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) problems.push(`KICKSTAND_LOG_LEVEL="${logLevel}": must be one of ${LEVELS.join(', ')}`);
 
+  const rawFormat = env.KICKSTAND_LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json');
+  const logFormat = (LOG_FORMATS as readonly string[]).includes(rawFormat) ? (rawFormat as LogFormat) : 'json';
+  if (logFormat !== rawFormat) problems.push(`KICKSTAND_LOG_FORMAT="${rawFormat}": must be one of ${LOG_FORMATS.join(', ')}`);
+
+  const rawMetrics = env.KICKSTAND_METRICS || 'on';
+  if (rawMetrics !== 'on' && rawMetrics !== 'off') problems.push(`KICKSTAND_METRICS="${rawMetrics}": must be on or off`);
+  const metricsToken = takeSecret(env, 'KICKSTAND_METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    // Never echo the value, as for the admin token.
+    problems.push('KICKSTAND_METRICS_TOKEN: must be 16 to 256 printable characters without spaces');
+  }
+
   const bind = env.KICKSTAND_BIND || '0.0.0.0';
   if (!/^[0-9A-Fa-f.:]+$|^localhost$/.test(bind)) problems.push(`KICKSTAND_BIND="${bind}": must be an IP address`);
 
@@ -150,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ksLimit,
     conflictReleaseAfterMinutes,
     logLevel,
+    logFormat,
+    metrics: rawMetrics !== 'off',
+    metricsToken,
     installersFile: env.KICKSTAND_INSTALLERS ? dir('KICKSTAND_INSTALLERS', '') : undefined,
     productImg: env.KICKSTAND_PRODUCT_IMG ? dir('KICKSTAND_PRODUCT_IMG', '') : path.join(dataDir, 'product.img'),
     discoveryImageDir: env.KICKSTAND_DISCOVERY_IMAGE_DIR ? dir('KICKSTAND_DISCOVERY_IMAGE_DIR', '') : path.join(dataDir, 'discovery'),

@@ -12,6 +12,7 @@ import type { TemplateSource } from './templates/source.js';
 import type { Sessions } from './web/sessions.js';
 import type { Limiters } from './util/limiters.js';
 import type { Events } from './events/events.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface Deps {
   config: Config;
@@ -41,4 +42,6 @@ export interface Deps {
   limiters: Limiters;
   /** What happened (host events, counted signals), for webhooks and metrics (events/events.ts). */
   events: Events;
+  /** This app's Prometheus metrics, counted from `events` (metrics/count-events.ts), served at /metrics. */
+  metrics: Metrics;
 }

@@ -32,7 +32,7 @@ async function serve(): Promise<void> {
     import('./server.js'),
   ]);
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   const running = await startWebServer(config, log);
   if (running.adminTokenGenerated) {
     // Printed once, on stdout rather than through the structured log, so it never lands in log storage.

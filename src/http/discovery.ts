@@ -12,6 +12,7 @@ import { jsonBody } from './body.js';
 import { registrationLimit } from './client-limit.js';
 import { ClientLimit } from '../discovery/client-limit.js';
 import { writePollAnswer } from './poll-answer.js';
+import { pollAnswered } from '../metrics/poll.js';
 
 export function discoveryRoutes(deps: Deps): Router {
   const router = Router();
@@ -33,6 +34,9 @@ export function discoveryRoutes(deps: Deps): Router {
   // The running server answers this before express (http/fast-poll.ts); this route serves the app on
   // its own (tests drive it with supertest). Both write through writePollAnswer: one writer per answer.
   router.get('/api/v1/discovery/:id/next', async (req, res) => {
+    // Counted on finish: a refused poll's status is written by the error handler, after this throws.
+    const started = process.hrtime.bigint();
+    res.on('finish', () => pollAnswered(deps, started, res.statusCode));
     writePollAnswer(res, await answerPoll(deps, req.params.id, bearer(req), clientIp(req), baseUrl(req, deps.config.publicUrl)));
   });
 

@@ -10,11 +10,13 @@ import { AppError, errors } from '../errors.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { bearer } from './auth.js';
 import { writePollAnswer, writePollError } from './poll-answer.js';
+import { pollAnswered } from '../metrics/poll.js';
+import type { Deps } from '../deps.js';
 
 const POLL = /^\/api\/v1\/discovery\/([A-Za-z0-9_-]{1,64})\/next(?:\?.*)?$/;
 
 /** True when it took the request. */
-export function fastPoll(deps: PollDeps, req: IncomingMessage, res: ServerResponse): boolean {
+export function fastPoll(deps: PollDeps & Pick<Deps, 'metrics'>, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET') return false;
   const m = POLL.exec(req.url ?? '');
   if (!m) return false;
@@ -29,6 +31,7 @@ export function fastPoll(deps: PollDeps, req: IncomingMessage, res: ServerRespon
   // redaction costs as much as serving the cached kickstart. Both go at debug; refusals and errors,
   // which someone may have to explain, stay at info.
   const logged = (status: number) => {
+    pollAnswered(deps, started, status);
     const level = status < 300 ? 'debug' : 'info';
     if (!deps.log.isLevelEnabled(level)) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;

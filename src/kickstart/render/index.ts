@@ -52,7 +52,7 @@ export function renderKickstart(
   return deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), baseUrl));
 }
 
-type AnswerDeps = Pick<Deps, 'kickstarts' | 'secrets' | 'store' | 'renderCache'>;
+type AnswerDeps = Pick<Deps, 'kickstarts' | 'secrets' | 'store' | 'renderCache'> & Partial<Pick<Deps, 'events'>>;
 
 /** The bytes an earlier poll rendered for this host, while nothing they depend on changed. The hot
  *  path of every repeated poll: synchronous, one string and one map lookup. */
@@ -75,6 +75,7 @@ export async function renderAnswer(
   try {
     body = Buffer.from(renderKickstart(deps, host, facts, assignment, baseUrl));
   } catch (err) {
+    deps.events?.emit({ kind: 'render-error', template: assignment.template });
     return { failed: messageOf(err) };
   }
   deps.renderCache.set(host.id, answerKey(deps, host, baseUrl), body);
