@@ -90,7 +90,8 @@ export function takeSecret(env: NodeJS.ProcessEnv, name: (typeof SECRET_VARIABLE
   return value;
 }
 
-/** `stdoutIsTty` picks the default log format (tests pass it; the service asks its stdout). */
+/** `stdoutIsTty` picks the default log format (tests pass it; the service asks its stdout, whose isTTY is
+ *  undefined rather than false off a terminal). */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
