@@ -24,6 +24,9 @@ const PUBLIC = new Set([
   'GET /api/v1/openapi.json',
   // A load balancer's health check: says only whether the store takes writes (test/http/health.test.ts).
   'GET /healthz',
+  // Prometheus's scrape: counts and latencies, no host id, MAC, hostname or secret in any label; a bearer
+  // token of its own when KICKSTAND_METRICS_TOKEN is set (test/metrics/endpoint.test.ts).
+  'GET /metrics',
   // What Anaconda fetches before any kickstart: the overlay and the tree it sits in.
   'GET /images/product.img',
   'GET /updates.img',
