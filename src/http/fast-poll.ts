@@ -1,8 +1,8 @@
 // The hot path, outside express: every waiting machine asks GET /api/v1/discovery/{id}/next every few
 // seconds, a rack of them at once. Express's router walks every mounted router and middleware for each
 // request; this answers the one route with node:http directly — same use case (answerPoll), same
-// answers (one writer, poll-answer.ts), same error bodies, same request log line — and hands everything
-// else to express.
+// answers (one writer, poll-answer.ts), same error bodies, same request log line, same counts
+// (metrics/poll.ts) — and hands everything else to express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
 import { answerPoll, type PollDeps } from '../discovery/answer-poll.js';

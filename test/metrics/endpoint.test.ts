@@ -170,6 +170,15 @@ describe('access to /metrics', () => {
       expect(none.text).not.toContain('kickstand_');
       await request(s.url).get('/metrics').set('Authorization', 'Bearer metrics-scraper-token-wrong00000').expect(401);
       await request(s.url).get('/metrics').set('Authorization', `Bearer ${s.adminToken}`).expect(401);
+      // Only the header: a token in the URL would end up in proxy and access logs.
+      await request(s.url).get(`/metrics?token=${token}`).expect(401);
+      await request(s.url)
+        .get('/metrics')
+        .set('Authorization', `Basic ${Buffer.from(`x:${token}`).toString('base64')}`)
+        .expect(401);
+      const ok = await request(s.url).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(ok.headers['cache-control']).toBe('no-store');
+      expect(ok.headers['x-content-type-options']).toBe('nosniff');
       expect((await scrape(s.url, token)).value('kickstand_registrations_total', { outcome: 'created' })).toBe(0);
     } finally {
       await s.stop();
