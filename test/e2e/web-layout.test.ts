@@ -40,7 +40,7 @@ async function newContext(options: Parameters<Browser['newContext']>[0] = {}): P
 }
 
 /** Runs `js` in the page (a string: this project's TypeScript has no DOM types). */
-const inPage = <T>(page: Page, js: string) => page.evaluate(js) as Promise<T>;
+const inPage = <T>(page: Page, js: string): Promise<T> => page.evaluate<T>(js);
 const overflow = (page: Page) =>
   inPage<{ scroll: number; inner: number }>(page, '({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })');
 
@@ -63,7 +63,9 @@ beforeAll(async () => {
   // An installed host, through its real lifecycle.
   const reg = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body as { id: string; token: string };
   installedHost = reg.id;
-  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ profile: 'plain', hostname: INSTALLED }).expect(200);
+  await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+    .send({ profile: 'plain', hostname: INSTALLED })
+    .expect(200);
   await request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`).expect(200);
   await request(srv.url)
     .post(`/api/v1/discovery/${reg.id}/events`)
@@ -163,9 +165,15 @@ describe('host page confirmations in Chromium', () => {
 
   it('When JavaScript is off, then the installed host form still shows the name field, and the server still refuses a wrong name', async () => {
     const reg = (await request(srv.url).post('/api/v1/discovery').send(sampleFacts()).expect(201)).body as { id: string; token: string };
-    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`)).send({ profile: 'plain', hostname: 'nojs.example.com' }).expect(200);
+    await admin(request(srv.url).post(`/api/v1/hosts/${reg.id}/assignment`))
+      .send({ profile: 'plain', hostname: 'nojs.example.com' })
+      .expect(200);
     await request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`).expect(200);
-    await request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set('Authorization', `Bearer ${reg.token}`).send({ stage: 'installed' }).expect(200);
+    await request(srv.url)
+      .post(`/api/v1/discovery/${reg.id}/events`)
+      .set('Authorization', `Bearer ${reg.token}`)
+      .send({ stage: 'installed' })
+      .expect(200);
     const page = await logIn(await newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled: false }));
     await page.goto(`${srv.url}/hosts/${reg.id}`);
     expect(await page.isVisible('#confirm-delete')).toBe(true);
