@@ -83,9 +83,9 @@ afterAll(async () => {
 });
 
 describe('layout in Chromium', () => {
-  it('When every main page is shown at 390 px and at 1280 px with a 256-character model name, then none is wider than the window', async () => {
+  it('When every main page is shown at 390, 1280 and 2560 px with a 256-character model name, then none is wider than the window', async () => {
     const pages = ['/hosts', `/hosts/${longHost}`, '/rules', '/rules/long', '/profiles', '/templates', '/audit', '/boot'];
-    for (const width of [390, 1280]) {
+    for (const width of [390, 1280, 2560]) {
       const page = await logIn(await newContext({ viewport: { width, height: 800 } }));
       for (const url of pages) {
         await page.goto(`${srv.url}${url}`);

@@ -21,7 +21,9 @@ for (const form of document.querySelectorAll('form.confirm-form')) {
   }
   const expected = field.dataset.expected || '';
   const matches = () => field.value.trim() === expected;
-  if (!shownError) label.hidden = true;
+  // After a refusal the field stays in view, its button waiting for the right name.
+  if (shownError) button.disabled = !matches();
+  else label.hidden = true;
   field.addEventListener('input', () => {
     button.disabled = !matches();
   });
