@@ -56,8 +56,8 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       // A URL machines cannot reach is the first thing to fix, so the page says so above the lines.
       url,
       url_warnings: baseUrlWarnings(url, deps.config.publicUrl, req.headers.host),
-      // DHCP chaining to the script for the source the lines use (a refused one falls back like them).
       host_header: req.headers.host,
+      // DHCP chaining to the script for the source the lines use (a refused one falls back like them).
       dhcp: dhcpSnippets(chain),
       dhcp_script: chain.script,
       dhcp_tftp: chain.tftpServer,
