@@ -3,6 +3,7 @@
 // sets up DNS (anaconda.md §2), so a name that worked for dracut may not resolve there.
 import { isIP } from 'node:net';
 import type { Request } from 'express';
+import ipaddr from 'ipaddr.js';
 
 const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(?::\d{1,5})?$/;
 
@@ -51,4 +52,29 @@ function localAddress(req: Request): string | undefined {
 /** The client's address, without the IPv4-mapped prefix. No proxy trust: machines talk to us directly. */
 export function clientIp(req: Request): string {
   return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+}
+
+/** Why the boot page's URL may not reach machines (docs/web.md#boot-page-warning): `unset` — no
+ *  KICKSTAND_URL, the URL is guessed from this browser's request; `loopback` — the URL names this
+ *  computer itself (127.0.0.0/8, ::1, localhost); `forwarded` — the browser reached us as localhost
+ *  (an SSH tunnel, a container port forward) while the URL shows the address this server saw, one
+ *  private to that connection. */
+export type BaseUrlWarning = 'unset' | 'loopback' | 'forwarded';
+
+export function baseUrlWarnings(shown: string, configured: string | undefined, hostHeader: string | undefined): BaseUrlWarning[] {
+  const warnings: BaseUrlWarning[] = [];
+  if (!configured) warnings.push('unset');
+  const shownLoopback = isLoopbackName(new URL(shown).hostname);
+  if (shownLoopback) warnings.push('loopback');
+  else if (!configured && hostHeader && HOST_HEADER.test(hostHeader) && isLoopbackName(splitHost(hostHeader).hostname))
+    warnings.push('forwarded');
+  return warnings;
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped), `localhost` and names under `.localhost` (RFC 6761). */
+export function isLoopbackName(hostname: string): boolean {
+  const name = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost') || name === 'localhost.localdomain') return true;
+  if (!ipaddr.isValid(name)) return false;
+  return ipaddr.process(name).range() === 'loopback';
 }

@@ -9,6 +9,8 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css'), 'utf-8') },
   'hosts.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'hosts.js'), 'utf-8') },
   'editor.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'editor.js'), 'utf-8') },
+  'confirm.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'confirm.js'), 'utf-8') },
+  'copy.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'copy.js'), 'utf-8') },
 };
 
 export function staticFiles(): Router {

@@ -89,9 +89,9 @@ describe('reset to waiting', () => {
     ).body;
     const { agent, csrf } = await logIn('op');
     expect((await agent.get(`/hosts/${one.id}`)).text).toContain('id="reset"');
-    await agent.post(`/hosts/${one.id}/reset`).type('form').send({ _csrf: csrf }).expect(303);
+    await agent.post(`/hosts/${one.id}/reset`).type('form').send({ _csrf: csrf, confirm: 'yes' }).expect(303);
     expect((await admin(request(srv.url).get(`/api/v1/hosts/${one.id}`))).body.state).toBe('discovered');
-    const again = await agent.post(`/hosts/${one.id}/reset`).type('form').send({ _csrf: csrf }).expect(409);
+    const again = await agent.post(`/hosts/${one.id}/reset`).type('form').send({ _csrf: csrf, confirm: 'yes' }).expect(409);
     expect(again.text).toMatch(/id="error-reset">host [^ ]+ is discovered/);
 
     const bulk = await agent
@@ -112,7 +112,7 @@ describe('reset to waiting', () => {
   it('When an operator deletes from the host page, then the host is gone', async () => {
     const reg = await registerAndAssign('52:54:00:00:0e:06');
     const { agent, csrf } = await logIn('op');
-    const res = await agent.post(`/hosts/${reg.id}/delete`).type('form').send({ _csrf: csrf }).expect(303);
+    const res = await agent.post(`/hosts/${reg.id}/delete`).type('form').send({ _csrf: csrf, confirm: 'yes' }).expect(303);
     expect(res.headers.location).toBe('/hosts');
     await admin(request(srv.url).get(`/api/v1/hosts/${reg.id}`)).expect(404);
   });

@@ -11,7 +11,8 @@ import { discoveryImageEntry } from '../../boot/discovery-image.js';
 import { builtImage } from '../../discovery-image/built.js';
 import { listInstallers } from '../../installers/manage.js';
 import { isBootable } from '../../profiles/profile.js';
-import { baseUrl } from '../../http/base-url.js';
+import { baseUrl, baseUrlWarnings } from '../../http/base-url.js';
+import { dhcpChain, dhcpSnippets, ipxeScriptUrl } from '../../boot/dhcp-snippets.js';
 import { isFormError } from '../form-errors.js';
 import type { PageKit } from '../kit.js';
 
@@ -39,6 +40,7 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       error = { field: err.field ?? 'repo', message: err.message };
       src = await checkedSource(deps, url, {}, 'admin');
     }
+    const chain = dhcpChain(url, ipxeScriptUrl(url, error ? {} : typed));
     res.status(error ? 400 : 200);
     page(res, 'boot.njk', {
       title: 'Boot',
@@ -51,6 +53,14 @@ export function bootPage(deps: Deps, { page, loggedIn }: PageKit): Router {
       placeholder: PLACEHOLDER_REPO,
       error,
       lines: allFormats(src),
+      // A URL machines cannot reach is the first thing to fix, so the page says so above the lines.
+      url,
+      url_warnings: baseUrlWarnings(url, deps.config.publicUrl, req.headers.host),
+      host_header: req.headers.host,
+      // DHCP chaining to the script for the source the lines use (a refused one falls back like them).
+      dhcp: dhcpSnippets(chain),
+      dhcp_script: chain.script,
+      dhcp_tftp: chain.tftpServer,
       // The dracut discovery image's entries (docs/discovery-image.md): shown built or not, with its sizes.
       image: {
         built: await builtImage(deps.config.discoveryImageDir),

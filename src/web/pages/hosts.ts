@@ -15,6 +15,7 @@ import { assignmentFromForm } from '../assign-form.js';
 import type { Session } from '../sessions.js';
 import { baseUrl } from '../../http/base-url.js';
 import { callerOf } from '../../http/caller.js';
+import { assertConfirmed, confirmationFor } from '../confirm.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 
@@ -100,20 +101,24 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     res.redirect(303, `/hosts/${id}`);
   });
 
+  // Delete, reset and reprovision ask for a confirmation first (web/confirm.ts); a refusal comes back
+  // next to the button it belongs to, and nothing changed.
   for (const [path, act] of [
     ['reset', resetHost],
     ['reprovision', reprovisionHost],
+    ['delete', deleteHost],
   ] as const) {
     router.post(`/hosts/:id/${path}`, form, loggedIn, may('hosts:write', `${path} hosts`), async (req, res) => {
       const id = String(req.params.id);
       try {
+        assertConfirmed(await currentHost(id), path, (req.body as Form | undefined)?.confirm);
         await act(deps, id, caller(req, res));
       } catch (err) {
         if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
         res.status(err.status);
-        return hostPage(res, id, {}, { reset: err.message });
+        return hostPage(res, id, {}, { [path]: err.message });
       }
-      res.redirect(303, `/hosts/${id}`);
+      res.redirect(303, path === 'delete' ? '/hosts' : `/hosts/${id}`);
     });
   }
 
@@ -136,15 +141,15 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     res.type('text/plain; charset=utf-8').send(log);
   });
 
-  router.post('/hosts/:id/delete', form, loggedIn, may('hosts:write', 'delete hosts'), async (req, res) => {
-    await deleteHost(deps, String(req.params.id), caller(req, res));
-    res.redirect(303, '/hosts');
-  });
-
-  async function hostPage(res: Response, id: string, typed: Form, errors: Form) {
+  async function currentHost(id: string) {
     // A host another instance registered a moment ago may not be in this one's copy yet.
     const host = (await deps.store.hosts.get(id)) ?? (await deps.store.hosts.getLatest(id));
     if (!host) throw appErrors.hostNotFound(id);
+    return host;
+  }
+
+  async function hostPage(res: Response, id: string, typed: Form, errors: Form) {
+    const host = await currentHost(id);
     page(res, 'host.njk', {
       title: host.hostname ?? host.id,
       nav: 'hosts',
@@ -157,6 +162,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       profiles: (await deps.store.profiles.list()).map(profileView),
       templates: await deps.kickstarts.list(),
       can_write: can(res, 'hosts:write'),
+      confirm: confirmationFor(host),
       form: {
         profile: typed.profile ?? host.assignment?.profile ?? '',
         template: typed.template ?? (host.assignment?.action === 'kickstart' && !host.assignment.profile ? host.assignment.template : ''),

@@ -7,6 +7,8 @@ import { profileView } from '../../profiles/profile.js';
 import { deleteRule, saveRule } from '../../rules/manage.js';
 import { previewRule } from '../../rules/preview.js';
 import { changeSettings } from '../../rules/settings.js';
+import { autoAssign, type AutoAssignResult } from '../../rules/auto-assign.js';
+import { callerOf } from '../../http/caller.js';
 import type { Rule } from '../../rules/rule.js';
 import { AppError, errors } from '../../errors.js';
 import { fieldOf, isFormError } from '../form-errors.js';
@@ -51,7 +53,14 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
   const router = Router();
   const write = may('hosts:write', CHANGE);
 
-  const rulesPage = async (res: Response, typed: Form, errors: Record<string, string>, editing: boolean, preview?: unknown) =>
+  const rulesPage = async (
+    res: Response,
+    typed: Form,
+    errors: Record<string, string>,
+    editing: boolean,
+    preview?: unknown,
+    apply?: ApplyStep,
+  ) =>
     page(res, 'rules.njk', {
       title: 'Rules',
       nav: 'rules',
@@ -63,6 +72,8 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       errors,
       editing,
       preview,
+      waiting: (await deps.store.hosts.list()).filter((h) => h.state === 'discovered').length,
+      apply,
     });
 
   router.get('/rules', loggedIn, async (_req, res) => rulesPage(res, ruleForm(), {}, false));
@@ -112,5 +123,20 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     res.redirect(303, '/rules');
   });
 
+  // "Apply to the N waiting hosts now": the API's POST /api/v1/hosts/auto-assign as a button. The first
+  // POST only asks (the page shows a Confirm button carrying confirm=yes), the second runs the rules
+  // and the page lists what happened to each host. Its URL is outside /rules/ so no rule name can
+  // shadow it.
+  router.post('/auto-assign', form, loggedIn, may('hosts:write', 'assign hosts'), async (req, res) => {
+    if ((req.body as Form).confirm !== 'yes') {
+      await rulesPage(res, ruleForm(), {}, false, undefined, { step: 'confirm' });
+      return;
+    }
+    const results = await autoAssign(deps, 'waiting', callerOf(req, String(res.locals.actor), deps.config.publicUrl));
+    await rulesPage(res, ruleForm(), {}, false, undefined, { step: 'done', results });
+  });
+
   return router;
 }
+
+type ApplyStep = { step: 'confirm' } | { step: 'done'; results: AutoAssignResult[] };
