@@ -26,6 +26,8 @@ export interface Operation {
   tags: string[];
   /** [] for the open routes: said explicitly, so "no security" is never an omission. */
   security: Record<string, string[]>[];
+  /** The admin API's role check (src/auth/roles.ts): which permission the route's guard asks for. */
+  'x-kickstand-permission'?: string;
   parameters?: Parameter[];
   requestBody?: { required: boolean; description?: string; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, Response>;

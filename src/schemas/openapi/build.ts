@@ -109,6 +109,7 @@ export function apiOperation(o: ApiOperation): Operation {
     description: [o.description, `Needs ${HOLDERS[o.permission]}.`].filter(Boolean).join('\n\n'),
     tags: [o.tag],
     security: BEARER,
+    'x-kickstand-permission': o.permission,
     ...(o.parameters ? { parameters: o.parameters } : {}),
     ...(o.body !== undefined ? { requestBody: { required: o.bodyRequired ?? true, content: json(o.body) } } : {}),
     responses: { ...o.responses, ...errors(...[...unique.values()].sort((a, b) => status(a) - status(b))) },
