@@ -194,7 +194,16 @@ describe('the document does not lie', () => {
       return res;
     };
 
-    const reg = (await expectDocumented('POST', '/api/v1/discovery', '/api/v1/discovery', sampleFacts(), false)).body as { id: string };
+    const reg = (await expectDocumented('POST', '/api/v1/discovery', '/api/v1/discovery', sampleFacts(), false)).body as {
+      id: string;
+      token: string;
+    };
+    const asHost = { Authorization: `Bearer ${reg.token}` };
+    const poll = await request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set(asHost);
+    expect(Object.keys(opAt('GET', '/api/v1/discovery/{id}/next')!.op.responses)).toContain(String(poll.status));
+    const early = await request(srv.url).post(`/api/v1/discovery/${reg.id}/events`).set(asHost).send({ stage: 'installed' });
+    expect(early.status, early.text).toBe(409);
+    expect(documentAjv(doc).schema('Error')(early.body)).toBe(true);
     await expectDocumented('GET', '/api/v1/hosts', '/api/v1/hosts');
     await expectDocumented('GET', '/api/v1/hosts/{id}', `/api/v1/hosts/${reg.id}`);
     await expectDocumented('GET', '/api/v1/hosts/{id}', '/api/v1/hosts/no-such-host');
@@ -236,12 +245,23 @@ describe('the document does not lie', () => {
     await expectDocumented('GET', '/api/v1/templates/{name}', '/api/v1/templates/rhel.ks.njk');
     await expectDocumented('GET', '/api/v1/installers', '/api/v1/installers');
     await expectDocumented('GET', '/api/v1/users', '/api/v1/users');
+    await expectDocumented('POST', '/api/v1/users', '/api/v1/users', { name: 'doc-author', role: 'author' });
+    await expectDocumented('PATCH', '/api/v1/users/{name}', '/api/v1/users/doc-author', { role: 'nobody' });
+    await expectDocumented('POST', '/api/v1/users/{name}/tokens', '/api/v1/users/doc-author/tokens', { name: 'ci' });
+    await expectDocumented('POST', '/api/v1/users/{name}/password', '/api/v1/users/doc-author/password', {});
+    await expectDocumented('DELETE', '/api/v1/users/{name}', '/api/v1/users/doc-author');
+    await expectDocumented('DELETE', '/api/v1/me/tokens/{id}', '/api/v1/me/tokens/nosuch');
+    const installer = { name: 'doc-el9', family: 'rhel', version: '9.4', repo: 'http://127.0.0.1:1/el9' };
+    await expectDocumented('POST', '/api/v1/installers', '/api/v1/installers', installer);
+    await expectDocumented('GET', '/api/v1/installers/{name}', '/api/v1/installers/doc-el9');
+    await expectDocumented('PUT', '/api/v1/installers/{name}', '/api/v1/installers/doc-el9', { ...installer, name: 'other' });
+    await expectDocumented('DELETE', '/api/v1/installers/{name}', '/api/v1/installers/doc-el9');
     await expectDocumented('GET', '/api/v1/me', '/api/v1/me');
     await expectDocumented('GET', '/healthz', '/healthz', undefined, false);
     await expectDocumented('GET', '/ks', '/ks', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/ipxe', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/nosuch', undefined, false);
-    expect(checked).toHaveLength(37);
+    expect(checked).toHaveLength(47);
   });
 });
 
