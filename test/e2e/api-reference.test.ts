@@ -1,10 +1,15 @@
 // The API reference page (GET /api/docs) in a real browser (Debian's Chromium): Swagger UI, served from
 // the local swagger-ui-dist package, renders the operations of GET /api/v1/openapi.json under the
 // app's own CSP — no violation reported, nothing asked of another host — without signing in.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+
+// UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/api-reference.png, as test/e2e/browser.test.ts does its own.
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve('docs/screenshots') : undefined;
 
 let srv: TestServer;
 let browser: Browser;
@@ -12,6 +17,7 @@ let browser: Browser;
 beforeAll(async () => {
   srv = await startTestServer();
   browser = await launchChromium();
+  if (SHOTS) await mkdir(SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
@@ -46,6 +52,15 @@ describe('API reference page in Chromium', () => {
       expect(paths.map((t) => t.replace(/\u200b/g, ''))).toContain(p);
     }
     expect(await page.locator('.opblock-tag', { hasText: 'Machines' }).count()).toBeGreaterThan(0);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'api-reference.png') });
+
+    // Opening an operation renders its parameters and answers from the referenced schemas.
+    await page.locator('#operations-Hosts-getHost .opblock-summary-control').click();
+    const opened = page.locator('#operations-Hosts-getHost');
+    await opened.locator('.responses-table').first().waitFor({ timeout: 10_000 });
+    const responses = (await opened.locator('.responses-table').first().textContent()) ?? '';
+    for (const status of ['200', '401', '404']) expect(responses).toContain(status);
+    expect(responses).toContain('boot_key_set');
 
     const violations = await page.evaluate<string[]>('window.cspViolations');
     expect(violations).toEqual([]);
