@@ -1,12 +1,14 @@
 // GET /api/docs — the OpenAPI document (GET /api/v1/openapi.json) rendered for people by Swagger UI,
 // served from the local swagger-ui-dist package: no CDN, nothing fetched from another host. Open like
-// the document itself: it shows the contract, no data and no secret (docs/api.md "API reference").
+// the document itself: it shows the contract, no data and no secret (docs/api.md "API reference page").
 //
 // Under the app's CSP (http/security-headers.ts) unchanged: the page has no inline script — its one
 // script of ours, init.js, is a file — and Swagger UI sets its styles through the DOM (allowed by
-// style-src 'self'), so nothing is relaxed for this page. Only three files are served, by name, from
-// the package folder: no request path reaches the file system, and its other files (maps, the
-// standalone preset, the OAuth redirect page) are not reachable.
+// style-src 'self'), so nothing is relaxed for this page (test/e2e/api-reference.test.ts listens for
+// violations). Three files are served under /api/docs/assets/, by name: two from the package folder,
+// init.js from memory (so `npm run build` has nothing to copy). No request path reaches the file
+// system, and the package's other files (maps, the standalone preset, the OAuth redirect page) are
+// not reachable.
 import path from 'node:path';
 import { Router } from 'express';
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';

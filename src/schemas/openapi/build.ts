@@ -116,4 +116,9 @@ export function apiOperation(o: ApiOperation): Operation {
   };
 }
 
+/** apiOperation with the area's tag filled in: `const op = operationsOf('Hosts')`. */
+export function operationsOf(tag: string): (o: Omit<ApiOperation, 'tag'>) => Operation {
+  return (o) => apiOperation({ tag, ...o });
+}
+
 const status = (c: number | [number, string]) => (Array.isArray(c) ? c[0] : c);

@@ -13,6 +13,22 @@ export function component(schema: JsonSchema): JsonSchema {
 const DATE_TIME = { type: 'string', format: 'date-time' } as const;
 export const dateTime = DATE_TIME;
 
+/** The fields of an assignment or profile as answers show them (every action's, each optional but
+ *  action): the request schemas are stricter, one per action. */
+export const actionFields = {
+  action: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] },
+  template: { type: 'string' },
+  params: { type: 'object', description: 'kickstart params; secret ones show as "***"' },
+  kernel: { type: 'string' },
+  initrd: { type: 'string' },
+  append: { type: 'string' },
+  kernel_sha256: { type: 'string' },
+  kernel_size: { type: 'integer' },
+  initrd_sha256: { type: 'string' },
+  initrd_size: { type: 'integer' },
+  stage_disk: { type: 'string' },
+} as const;
+
 export const sharedSchemas: Record<string, JsonSchema> = {
   Error: {
     ...component(errorSchema),

@@ -11,8 +11,8 @@ import {
 } from '../assignment.js';
 import type { JsonSchema } from '../json-schema.js';
 import type { ApiArea } from './area.js';
-import { apiOperation, noContent, ok, pathParam, query, ref, text } from './build.js';
-import { component, dateTime } from './components.js';
+import { noContent, ok, pathParam, query, ref, text, operationsOf } from './build.js';
+import { actionFields, component, dateTime } from './components.js';
 
 const TAG = 'Hosts';
 const id = pathParam('id', 'the host id');
@@ -74,17 +74,7 @@ const schemas: Record<string, JsonSchema> = {
     additionalProperties: false,
     required: ['action'],
     properties: {
-      action: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] },
-      template: { type: 'string' },
-      params: { type: 'object' },
-      kernel: { type: 'string' },
-      initrd: { type: 'string' },
-      append: { type: 'string' },
-      kernel_sha256: { type: 'string' },
-      kernel_size: { type: 'integer' },
-      initrd_sha256: { type: 'string' },
-      initrd_size: { type: 'integer' },
-      stage_disk: { type: 'string' },
+      ...actionFields,
       profile: { type: 'string', description: 'the profile it came from' },
       rule: { type: 'string', description: 'the rule that chose it' },
     },
@@ -164,7 +154,7 @@ const schemas: Record<string, JsonSchema> = {
   },
 };
 
-const op = (o: Omit<Parameters<typeof apiOperation>[0], 'tag'>) => apiOperation({ tag: TAG, ...o });
+const op = operationsOf(TAG);
 const sourceQuery = [
   query('installer', 'an installer source by name'),
   query('repo', 'an install tree URL (not with installer)'),

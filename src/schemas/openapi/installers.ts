@@ -2,12 +2,12 @@
 // are listed with source "config" and are read-only here.
 import { installerSchema } from '../installers.js';
 import type { ApiArea } from './area.js';
-import { apiOperation, noContent, ok, pathParam, ref } from './build.js';
+import { noContent, ok, pathParam, ref, operationsOf } from './build.js';
 import { component } from './components.js';
 
 const TAG = 'Installers';
 const name = pathParam('name', 'the installer name', installerSchema.properties.name);
-const op = (o: Omit<Parameters<typeof apiOperation>[0], 'tag'>) => apiOperation({ tag: TAG, ...o });
+const op = operationsOf(TAG);
 const readOnly: [number, string] = [409, 'NAME_TAKEN: the name exists, or the installer comes from KICKSTAND_INSTALLERS (change the file)'];
 
 export const installers: ApiArea = {

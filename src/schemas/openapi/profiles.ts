@@ -1,12 +1,12 @@
 // The admin API over profiles: named, reusable assignments (docs/profiles.md).
 import { kexecProfileSchema, kickstartProfileSchema, NAME, rebootProfileSchema, stageProfileSchema } from '../assignment.js';
 import type { ApiArea } from './area.js';
-import { apiOperation, ok, pathParam, query, ref } from './build.js';
-import { component, dateTime } from './components.js';
+import { ok, pathParam, query, ref, operationsOf } from './build.js';
+import { actionFields, component, dateTime } from './components.js';
 
 const TAG = 'Profiles';
 const name = pathParam('name', 'the profile name', { type: 'string', pattern: NAME });
-const op = (o: Omit<Parameters<typeof apiOperation>[0], 'tag'>) => apiOperation({ tag: TAG, ...o });
+const op = operationsOf(TAG);
 const profileBody = { oneOf: [ref('KickstartProfile'), ref('KexecProfile'), ref('StageProfile'), ref('RebootProfile')] };
 const names = { type: 'array', items: { type: 'string' } } as const;
 
@@ -14,17 +14,7 @@ const profileProperties = {
   name: { type: 'string' },
   description: { type: 'string' },
   bootable: { type: 'boolean' },
-  action: { enum: ['kickstart', 'kexec', 'stage', 'reboot'] },
-  template: { type: 'string' },
-  params: { type: 'object', description: 'secret params show as "***"' },
-  kernel: { type: 'string' },
-  initrd: { type: 'string' },
-  append: { type: 'string' },
-  kernel_sha256: { type: 'string' },
-  kernel_size: { type: 'integer' },
-  initrd_sha256: { type: 'string' },
-  initrd_size: { type: 'integer' },
-  stage_disk: { type: 'string' },
+  ...actionFields,
   created_at: dateTime,
   updated_at: dateTime,
 } as const;

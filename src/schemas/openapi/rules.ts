@@ -2,12 +2,12 @@
 // auto-provision setting (docs/rules.md).
 import { NAME, ruleSchema, settingsSchema } from '../assignment.js';
 import type { ApiArea } from './area.js';
-import { apiOperation, noContent, ok, pathParam, ref } from './build.js';
+import { noContent, ok, pathParam, ref, operationsOf } from './build.js';
 import { component, dateTime } from './components.js';
 
 const TAG = 'Rules';
 const name = pathParam('name', 'the rule name', { type: 'string', pattern: NAME });
-const op = (o: Omit<Parameters<typeof apiOperation>[0], 'tag'>) => apiOperation({ tag: TAG, ...o });
+const op = operationsOf(TAG);
 const verdicts = { type: 'array', items: ref('RuleVerdict') } as const;
 
 export const rules: ApiArea = {

@@ -3,12 +3,12 @@
 // URL as the name, so {name} may hold "/".
 import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } from '../templates.js';
 import type { ApiArea } from './area.js';
-import { apiOperation, ok, pathParam, ref } from './build.js';
+import { ok, pathParam, ref, operationsOf } from './build.js';
 import { component, dateTime } from './components.js';
 
 const TAG = 'Templates';
 const name = pathParam('name', 'the template\'s path below the templates folder; may hold "/" (snippets/network.njk)');
-const op = (o: Omit<Parameters<typeof apiOperation>[0], 'tag'>) => apiOperation({ tag: TAG, ...o });
+const op = operationsOf(TAG);
 
 const versionProperties = {
   name: { type: 'string' },

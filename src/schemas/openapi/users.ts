@@ -2,12 +2,12 @@
 // These bodies are checked field by field in src/http/users.ts and src/auth/users.ts, not by an ajv
 // schema; the schemas here say what those checks accept.
 import type { ApiArea } from './area.js';
-import { apiOperation, noContent, ok, pathParam, ref } from './build.js';
+import { noContent, ok, pathParam, ref, operationsOf } from './build.js';
 import { dateTime } from './components.js';
 
 const TAG = 'Users';
 const name = pathParam('name', 'the user name');
-const op = (o: Omit<Parameters<typeof apiOperation>[0], 'tag'>) => apiOperation({ tag: TAG, ...o });
+const op = operationsOf(TAG);
 const ROLE = { enum: ['admin', 'operator', 'author', 'viewer'] } as const;
 const userProperties = {
   name: { type: 'string' },
