@@ -174,6 +174,12 @@ describe('the document does not lie', () => {
       const res = body ? await r.send(body) : await r;
       const found = opAt(method, path);
       expect(found, `${method} ${path} is documented`).toBeDefined();
+      // A body the service took must be one the document accepts.
+      const requestSchema = found!.op.requestBody?.content['application/json']?.schema;
+      if (body && requestSchema && res.status < 300) {
+        const accepts = check(requestSchema);
+        expect(accepts(body), `${method} ${path} took a body its schema refuses: ${JSON.stringify(accepts.errors)}`).toBe(true);
+      }
       const response = found!.op.responses[String(res.status)];
       expect(
         response,
@@ -224,6 +230,10 @@ describe('the document does not lie', () => {
     await expectDocumented('POST', '/api/v1/rules', '/api/v1/rules', rule);
     await expectDocumented('GET', '/api/v1/rules', '/api/v1/rules');
     await expectDocumented('GET', '/api/v1/rules/{name}', '/api/v1/rules/doc-all');
+    const { name: _rule, ...unnamedRule } = rule;
+    await expectDocumented('PUT', '/api/v1/rules/{name}', '/api/v1/rules/doc-all', unnamedRule);
+    const { name: _profile, ...unnamedProfile } = profile;
+    await expectDocumented('PUT', '/api/v1/profiles/{name}', '/api/v1/profiles/doc-el9', unnamedProfile);
     await expectDocumented('POST', '/api/v1/rules/preview', '/api/v1/rules/preview', { rule: 'doc-all', host: reg.id });
     await expectDocumented('POST', '/api/v1/rules/preview', '/api/v1/rules/preview', { rule: { expression: 'memory_mib >' } });
     await expectDocumented('POST', '/api/v1/hosts/{id}/auto-assign', `/api/v1/hosts/${reg.id}/auto-assign`);
@@ -255,13 +265,15 @@ describe('the document does not lie', () => {
     await expectDocumented('POST', '/api/v1/installers', '/api/v1/installers', installer);
     await expectDocumented('GET', '/api/v1/installers/{name}', '/api/v1/installers/doc-el9');
     await expectDocumented('PUT', '/api/v1/installers/{name}', '/api/v1/installers/doc-el9', { ...installer, name: 'other' });
+    const { name: _installer, ...unnamedInstaller } = installer;
+    await expectDocumented('PUT', '/api/v1/installers/{name}', '/api/v1/installers/doc-el9', unnamedInstaller);
     await expectDocumented('DELETE', '/api/v1/installers/{name}', '/api/v1/installers/doc-el9');
     await expectDocumented('GET', '/api/v1/me', '/api/v1/me');
     await expectDocumented('GET', '/healthz', '/healthz', undefined, false);
     await expectDocumented('GET', '/ks', '/ks', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/ipxe', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/nosuch', undefined, false);
-    expect(checked).toHaveLength(47);
+    expect(checked).toHaveLength(50);
   });
 });
 

@@ -10,6 +10,13 @@ export function component(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
+/** A create schema as a replace (PUT …/{name}) takes it: the body may leave the name out, the URL's
+ *  is used (given, it must be the URL's: src/http/profiles.ts sameName). */
+export function nameOptional(schema: JsonSchema): JsonSchema {
+  const c = component(schema);
+  return { ...c, required: (c.required as readonly string[]).filter((n) => n !== 'name') };
+}
+
 const DATE_TIME = { type: 'string', format: 'date-time' } as const;
 export const dateTime = DATE_TIME;
 

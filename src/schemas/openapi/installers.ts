@@ -3,7 +3,7 @@
 import { installerSchema } from '../installers.js';
 import type { ApiArea } from './area.js';
 import { noContent, ok, pathParam, ref, operationsOf } from './build.js';
-import { component } from './components.js';
+import { component, nameOptional } from './components.js';
 
 const TAG = 'Installers';
 const name = pathParam('name', 'the installer name', installerSchema.properties.name);
@@ -14,6 +14,7 @@ export const installers: ApiArea = {
   tag: { name: TAG, description: 'Install trees (and their PXE kernel and initrd) the boot entries point at.' },
   schemas: {
     InstallerInput: component(installerSchema),
+    InstallerReplace: nameOptional(installerSchema),
     Installer: {
       type: 'object',
       additionalProperties: false,
@@ -63,7 +64,7 @@ export const installers: ApiArea = {
         description: "The body's name may be left out; given, it must be the URL's.",
         permission: 'hosts:write',
         writes: true,
-        body: 'InstallerInput',
+        body: 'InstallerReplace',
         responses: { '200': ok('replaced', 'Installer') },
         errors: [[404, 'INSTALLER_NOT_FOUND'], readOnly],
       }),

@@ -2,12 +2,14 @@
 import { kexecProfileSchema, kickstartProfileSchema, NAME, rebootProfileSchema, stageProfileSchema } from '../assignment.js';
 import type { ApiArea } from './area.js';
 import { ok, pathParam, query, ref, operationsOf } from './build.js';
-import { actionFields, component, dateTime } from './components.js';
+import { actionFields, component, dateTime, nameOptional } from './components.js';
 
 const TAG = 'Profiles';
 const name = pathParam('name', 'the profile name', { type: 'string', pattern: NAME });
 const op = operationsOf(TAG);
-const profileBody = { oneOf: [ref('KickstartProfile'), ref('KexecProfile'), ref('StageProfile'), ref('RebootProfile')] };
+const ACTIONS = ['Kickstart', 'Kexec', 'Stage', 'Reboot'];
+const profileBody = { oneOf: ACTIONS.map((a) => ref(`${a}Profile`)) };
+const replaceBody = { oneOf: ACTIONS.map((a) => ref(`${a}ProfileReplace`)) };
 const names = { type: 'array', items: { type: 'string' } } as const;
 
 const profileProperties = {
@@ -27,6 +29,10 @@ export const profiles: ApiArea = {
     KexecProfile: component(kexecProfileSchema),
     StageProfile: component(stageProfileSchema),
     RebootProfile: component(rebootProfileSchema),
+    KickstartProfileReplace: nameOptional(kickstartProfileSchema),
+    KexecProfileReplace: nameOptional(kexecProfileSchema),
+    StageProfileReplace: nameOptional(stageProfileSchema),
+    RebootProfileReplace: nameOptional(rebootProfileSchema),
     Profile: { type: 'object', additionalProperties: false, required: profileRequired, properties: profileProperties },
     ProfileDetail: {
       type: 'object',
@@ -86,7 +92,7 @@ export const profiles: ApiArea = {
         description: "The body's name may be left out; given, it must be the URL's.",
         permission: 'hosts:write',
         writes: true,
-        body: profileBody,
+        body: replaceBody,
         responses: { '200': ok('replaced', 'Profile') },
         errors: [404],
       }),

@@ -3,7 +3,7 @@
 import { NAME, ruleSchema, settingsSchema } from '../assignment.js';
 import type { ApiArea } from './area.js';
 import { noContent, ok, pathParam, ref, operationsOf } from './build.js';
-import { component, dateTime } from './components.js';
+import { component, dateTime, nameOptional } from './components.js';
 
 const TAG = 'Rules';
 const name = pathParam('name', 'the rule name', { type: 'string', pattern: NAME });
@@ -14,6 +14,7 @@ export const rules: ApiArea = {
   tag: { name: TAG, description: 'Which machines get which profile and hostname, tried in order; and running them.' },
   schemas: {
     RuleInput: component(ruleSchema),
+    RuleReplace: nameOptional(ruleSchema),
     Settings: component(settingsSchema),
     Rule: {
       type: 'object',
@@ -154,7 +155,7 @@ export const rules: ApiArea = {
         description: "The body's name may be left out; given, it must be the URL's.",
         permission: 'hosts:write',
         writes: true,
-        body: 'RuleInput',
+        body: 'RuleReplace',
         responses: { '200': ok('replaced', 'Rule') },
         errors: [404],
       }),
