@@ -5,6 +5,7 @@ import { discoveryRoutes } from './http/discovery.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { hostRoutes } from './http/hosts.js';
 import { openApiRoutes } from './http/openapi.js';
+import { apiReferenceRoutes } from './http/api-reference.js';
 import { profileRoutes } from './http/profiles.js';
 import { ruleRoutes } from './http/rules.js';
 import { userRoutes } from './http/users.js';
@@ -48,6 +49,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(openApiRoutes(VERSION));
+  app.use(apiReferenceRoutes());
   app.use(webRoutes(deps));
   app.use(notFound());
   app.use(errorHandler(deps.log));

@@ -1,6 +1,6 @@
 // GET /api/v1/openapi.json — the contract, generated from the schemas ajv enforces.
 import { Router } from 'express';
-import { openApiDocument } from '../schemas/openapi.js';
+import { openApiDocument } from '../schemas/openapi/document.js';
 
 export function openApiRoutes(version: string): Router {
   const doc = JSON.stringify(openApiDocument(version));
