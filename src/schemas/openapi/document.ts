@@ -13,6 +13,7 @@ import { securitySchemes, sharedSchemas } from './components.js';
 import { hosts } from './hosts.js';
 import { installers } from './installers.js';
 import { machines } from './machines.js';
+import { metrics } from './metrics.js';
 import { profiles } from './profiles.js';
 import { rules } from './rules.js';
 import { service } from './service.js';
@@ -20,7 +21,7 @@ import { templates } from './templates.js';
 import { users } from './users.js';
 
 /** In the order the reference page shows them. */
-export const AREAS: readonly ApiArea[] = [machines, boot, hosts, profiles, rules, templates, installers, users, audit, service];
+export const AREAS: readonly ApiArea[] = [machines, boot, hosts, profiles, rules, templates, installers, users, audit, service, metrics];
 
 export function openApiDocument(version: string, areas: readonly ApiArea[] = AREAS) {
   return {
