@@ -19,6 +19,7 @@ import { bootRoutes } from './http/boot.js';
 import { discoveryImageRoutes } from './http/discovery-image.js';
 import { installerRoutes } from './http/installers.js';
 import { healthRoutes } from './http/health.js';
+import { webhookRoutes } from './http/webhooks.js';
 
 const VERSION = '0.1.0';
 
@@ -41,6 +42,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(auditRoutes(deps, adminToken));
   app.use(templateRoutes(deps, adminToken));
   app.use(installerRoutes(deps, adminToken));
+  app.use(webhookRoutes(deps, adminToken));
   app.use(healthRoutes(deps));
   app.use(openApiRoutes(VERSION));
   app.use(webRoutes(deps));

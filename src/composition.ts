@@ -24,6 +24,7 @@ import { MemorySessions } from './store/file/memory-sessions.js';
 import { PgSessions } from './store/postgres/pg-sessions.js';
 import { MemoryLimiters } from './util/limiters.js';
 import { PgLimiters } from './store/postgres/pg-limiters.js';
+import { Dispatcher } from './notifications/dispatcher.js';
 
 export interface DepsOverrides {
   /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
@@ -95,6 +96,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   const shared = store instanceof PgStore ? store.pool : undefined;
   const sessions = new Sessions(shared ? new PgSessions(shared, { log }) : new MemorySessions());
   const limiters = shared ? new PgLimiters(shared, log) : new MemoryLimiters();
+  const events = new Events(log);
   return {
     config,
     store,
@@ -110,7 +112,11 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       databaseTemplates?.source ??
       (pgStore ? new DatabaseTemplateSource(pgStore.templates) : fileTemplateSource(config.templatesDir, store.templates)),
     sightings: new Sightings(),
-    events: new Events(log),
+    events,
+    notifications: new Dispatcher(
+      { store, secrets, log, events },
+      { timeoutMs: config.webhookTimeoutMs, retryMs: config.webhookRetryMs },
+    ),
     configInstallers,
     renderCache: new RenderCache(),
     secrets,

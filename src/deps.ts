@@ -12,6 +12,7 @@ import type { TemplateSource } from './templates/source.js';
 import type { Sessions } from './web/sessions.js';
 import type { Limiters } from './util/limiters.js';
 import type { Events } from './events/events.js';
+import type { Dispatcher } from './notifications/dispatcher.js';
 
 export interface Deps {
   config: Config;
@@ -41,4 +42,7 @@ export interface Deps {
   limiters: Limiters;
   /** What happened (host events, counted signals), for webhooks and metrics (events/events.ts). */
   events: Events;
+  /** Webhook deliveries: queues, retries and the delivery log (notifications/dispatcher.ts). Listens
+   *  to `events` only once started (server.ts): a CLI command sends nothing. */
+  notifications: Dispatcher;
 }
