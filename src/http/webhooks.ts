@@ -4,14 +4,7 @@
 import { Router, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { allows } from '../auth/roles.js';
-import {
-  deleteWebhook,
-  listWebhooks,
-  mustGetWebhook,
-  pingWebhook,
-  saveWebhook,
-  webhookDeliveries,
-} from '../notifications/manage.js';
+import { deleteWebhook, listWebhooks, mustGetWebhook, pingWebhook, saveWebhook, webhookDeliveries } from '../notifications/manage.js';
 import { webhookView } from '../notifications/webhook.js';
 import { authenticate, can, principalOf } from './auth.js';
 import { jsonBody } from './body.js';

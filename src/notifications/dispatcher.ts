@@ -135,7 +135,14 @@ export class Dispatcher {
         { webhook: dropped.webhook, delivery: dropped.id, event: dropped.event, host: dropped.host, cap: this.options.queueCap },
         'webhook queue full: oldest delivery dropped',
       );
-      this.log.add({ ...entryOf(dropped), attempt: 0, at: new Date().toISOString(), duration_ms: 0, error: 'queue full', outcome: 'dropped' });
+      this.log.add({
+        ...entryOf(dropped),
+        attempt: 0,
+        at: new Date().toISOString(),
+        duration_ms: 0,
+        error: 'queue full',
+        outcome: 'dropped',
+      });
     }
     if (!this.running.has(delivery.webhook)) this.run(delivery.webhook);
   }
@@ -165,7 +172,9 @@ export class Dispatcher {
   private async attempt(webhook: Readonly<Webhook>, delivery: Delivery, attempt: number, last: boolean): Promise<DeliveryAttempt> {
     const at = new Date().toISOString();
     const started = performance.now();
-    const done = (outcome: Omit<DeliveryAttempt, 'delivery' | 'webhook' | 'event' | 'attempt' | 'at' | 'duration_ms'>): DeliveryAttempt => ({
+    const done = (
+      outcome: Omit<DeliveryAttempt, 'delivery' | 'webhook' | 'event' | 'attempt' | 'at' | 'duration_ms'>,
+    ): DeliveryAttempt => ({
       ...entryOf(delivery),
       attempt,
       at,

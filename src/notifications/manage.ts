@@ -42,7 +42,7 @@ export async function saveWebhook(deps: WebhookDeps, body: unknown, mode: 'creat
       name: input.name,
       url: input.url,
       // The schema checked every item is a HOST_EVENTS name; its derived type cannot follow if/then/else.
-      events: input.events === undefined || input.events === 'all' ? 'all' : ([...input.events] as HostEventName[]),
+      events: input.events === undefined || input.events === 'all' ? 'all' : ((input.events as unknown[]).slice() as HostEventName[]),
       secret: secret === undefined ? existing!.secret : seal(deps, secret),
       enabled: input.enabled ?? true,
       created_at: existing?.created_at ?? now,
@@ -53,7 +53,13 @@ export async function saveWebhook(deps: WebhookDeps, body: unknown, mode: 'creat
   await durable;
   // The trail keeps the URL's origin only: the rest of a receiver's URL is often a credential.
   const events = webhook.events === 'all' ? 'all' : webhook.events.join(',');
-  await audit(deps, actor, `webhook.${mode}`, webhook.name, `${urlOrigin(webhook.url)} events=${events}${webhook.enabled ? '' : ' disabled'}${secret ? ' new secret' : ''}`);
+  await audit(
+    deps,
+    actor,
+    `webhook.${mode}`,
+    webhook.name,
+    `${urlOrigin(webhook.url)} events=${events}${webhook.enabled ? '' : ' disabled'}${secret ? ' new secret' : ''}`,
+  );
   return { webhook: webhookView(webhook, true), ...(secret ? { secret } : {}) };
 }
 

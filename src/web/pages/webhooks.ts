@@ -24,7 +24,12 @@ const CHANGE = 'change webhooks';
 const FIELDS = ['name', 'url', 'events', 'secret', 'confirm'];
 
 function typedOf(w?: Readonly<Webhook>): Typed {
-  return { name: w?.name ?? '', url: w?.url ?? '', events: w ? (w.events === 'all' ? ['all'] : [...w.events]) : ['all'], enabled: w?.enabled === false ? '' : '1' };
+  return {
+    name: w?.name ?? '',
+    url: w?.url ?? '',
+    events: w ? (w.events === 'all' ? ['all'] : [...w.events]) : ['all'],
+    enabled: w?.enabled === false ? '' : '1',
+  };
 }
 
 function listOf(v: string | string[] | undefined): string[] {
@@ -83,7 +88,12 @@ export function webhookPages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
 
   router.post('/webhooks', form, loggedIn, write, async (req, res) => {
     const body = req.body as Form;
-    const typed: Typed = { name: String(body.name ?? ''), url: String(body.url ?? ''), events: listOf(body.events), enabled: body.enabled === '1' ? '1' : '' };
+    const typed: Typed = {
+      name: String(body.name ?? ''),
+      url: String(body.url ?? ''),
+      events: listOf(body.events),
+      enabled: body.enabled === '1' ? '1' : '',
+    };
     try {
       const saved = await saveWebhook(deps, bodyOf(typed, String(body.secret ?? '') || undefined), 'create', String(res.locals.actor));
       res.status(201);
@@ -117,13 +127,20 @@ export function webhookPages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
     const name = String(req.params.name);
     const sent = await pingWebhook(deps, name);
     const answer = sent.status !== undefined ? `HTTP ${sent.status}` : (sent.error ?? 'no answer');
-    await onePage(res, name, undefined, {}, `Ping ${sent.outcome === 'delivered' ? 'delivered' : 'failed'}: ${answer} in ${sent.duration_ms} ms.`);
+    await onePage(
+      res,
+      name,
+      undefined,
+      {},
+      `Ping ${sent.outcome === 'delivered' ? 'delivered' : 'failed'}: ${answer} in ${sent.duration_ms} ms.`,
+    );
   });
 
   router.post('/webhooks/:name/delete', form, loggedIn, write, async (req, res) => {
     const name = String(req.params.name);
     try {
-      if ((req.body as Form).confirm !== name) throw new AppError('VALIDATION', `type the webhook's name (${name}) to delete it`, 'confirm');
+      if ((req.body as Form).confirm !== name)
+        throw new AppError('VALIDATION', `type the webhook's name (${name}) to delete it`, 'confirm');
       await deleteWebhook(deps, name, String(res.locals.actor));
     } catch (err) {
       const errors = formError(err);
