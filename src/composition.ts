@@ -113,10 +113,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       (pgStore ? new DatabaseTemplateSource(pgStore.templates) : fileTemplateSource(config.templatesDir, store.templates)),
     sightings: new Sightings(),
     events,
-    notifications: new Dispatcher(
-      { store, secrets, log, events },
-      { timeoutMs: config.webhookTimeoutMs, retryMs: config.webhookRetryMs },
-    ),
+    notifications: new Dispatcher({ store, secrets, log, events }, { timeoutMs: config.webhookTimeoutMs, retryMs: config.webhookRetryMs }),
     configInstallers,
     renderCache: new RenderCache(),
     secrets,
