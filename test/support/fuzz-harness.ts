@@ -172,6 +172,9 @@ class Fixtures {
         version: '9.4',
         repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os',
       });
+    // Disabled, on the discard port: fuzzed events and pings go nowhere.
+    if (!(await store.webhooks.get('fuzz-webhook')))
+      await this.json('POST', '/api/v1/webhooks', { name: 'fuzz-webhook', url: 'http://127.0.0.1:9/fuzz', enabled: false });
     const versions = await store.templates.list('fuzz/base.njk');
     if (versions.length < 2) {
       await this.json('PUT', '/api/v1/templates/fuzz/base.njk', { content: 'text\n' });
@@ -200,6 +203,7 @@ class Fixtures {
     if (route.path.includes('/profiles/')) return ['fuzz-profile'];
     if (route.path.includes('/users/')) return ['fuzzer'];
     if (route.path.includes('/installers/') || route.path.startsWith('/tree/')) return ['fuzz-installer'];
+    if (route.path.includes('/webhooks/')) return ['fuzz-webhook'];
     return ['x1'];
   }
 
