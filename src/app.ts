@@ -22,6 +22,7 @@ import { installerRoutes } from './http/installers.js';
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics.js';
 import { requestMetrics } from './http/request-metrics.js';
+import { webhookRoutes } from './http/webhooks.js';
 
 const VERSION = '0.1.0';
 
@@ -46,6 +47,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(auditRoutes(deps, adminToken));
   app.use(templateRoutes(deps, adminToken));
   app.use(installerRoutes(deps, adminToken));
+  app.use(webhookRoutes(deps, adminToken));
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(openApiRoutes(VERSION));

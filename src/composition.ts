@@ -26,6 +26,7 @@ import { MemorySessions } from './store/file/memory-sessions.js';
 import { PgSessions } from './store/postgres/pg-sessions.js';
 import { MemoryLimiters } from './util/limiters.js';
 import { PgLimiters } from './store/postgres/pg-limiters.js';
+import { Dispatcher } from './notifications/dispatcher.js';
 
 export interface DepsOverrides {
   /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
@@ -117,6 +118,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     sightings: new Sightings(),
     events,
     metrics,
+    notifications: new Dispatcher({ store, secrets, log, events }, { timeoutMs: config.webhookTimeoutMs, retryMs: config.webhookRetryMs }),
     configInstallers,
     renderCache: new RenderCache(),
     secrets,

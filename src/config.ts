@@ -58,6 +58,12 @@ export interface Config {
   /** PostgreSQL instead of the embedded file store (KICKSTAND_DATABASE_URL=postgres://…): several
    *  instances share one database (docs/scale-out.md). A secret (it may hold a password). */
   databaseUrl?: string;
+  /** How long a webhook receiver may take to answer one delivery, in ms (KICKSTAND_WEBHOOK_TIMEOUT_MS,
+   *  default 5000). */
+  webhookTimeoutMs: number;
+  /** The wait before a failed delivery's first retry, in ms, doubled at each further one
+   *  (KICKSTAND_WEBHOOK_RETRY_MS, default 1000: retries after 1, 2, 4 and 8 s). */
+  webhookRetryMs: number;
 }
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -116,6 +122,8 @@ export function loadConfig(
   const registerLimit = int('KICKSTAND_REGISTER_LIMIT', 120, 0, 1_000_000);
   const ksLimit = int('KICKSTAND_KS_LIMIT', 120, 0, 1_000_000);
   const conflictReleaseAfterMinutes = int('KICKSTAND_CONFLICT_RELEASE_AFTER', 0, 0, 7 * 24 * 60);
+  const webhookTimeoutMs = int('KICKSTAND_WEBHOOK_TIMEOUT_MS', 5000, 1, 60_000);
+  const webhookRetryMs = int('KICKSTAND_WEBHOOK_RETRY_MS', 1000, 1, 600_000);
 
   let publicUrl: string | undefined;
   const rawUrl = env.KICKSTAND_URL;
@@ -181,6 +189,8 @@ export function loadConfig(
     registerLimit,
     ksLimit,
     conflictReleaseAfterMinutes,
+    webhookTimeoutMs,
+    webhookRetryMs,
     logLevel,
     logFormat,
     metrics: rawMetrics !== 'off',

@@ -13,6 +13,7 @@ import type { Sessions } from './web/sessions.js';
 import type { Limiters } from './util/limiters.js';
 import type { Events } from './events/events.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { Dispatcher } from './notifications/dispatcher.js';
 
 export interface Deps {
   config: Config;
@@ -44,4 +45,7 @@ export interface Deps {
   events: Events;
   /** This app's Prometheus metrics, counted from `events` (metrics/count-events.ts), served at /metrics. */
   metrics: Metrics;
+  /** Webhook deliveries: queues, retries and the delivery log (notifications/dispatcher.ts). Listens
+   *  to `events` only once started (server.ts): a CLI command sends nothing. */
+  notifications: Dispatcher;
 }

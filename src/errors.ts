@@ -75,7 +75,8 @@ export const errors = {
   templateVersionNotFound: (name: string, version: string | number) =>
     new AppError('TEMPLATE_VERSION_NOT_FOUND', `template ${name} has no version ${version}`, 'version'),
   noInstallLog: (hostId: string) => new AppError('NOT_FOUND', `host ${hostId} has no install log`),
-  nameTaken: (kind: 'user' | 'rule' | 'profile' | 'installer', name: string) =>
+  webhookNotFound: (name: string, field?: string) => new AppError('NOT_FOUND', `no webhook named "${name}"`, field),
+  nameTaken: (kind: 'user' | 'rule' | 'profile' | 'installer' | 'webhook', name: string) =>
     new AppError('NAME_TAKEN', `${kind} "${name}" already exists`, 'name'),
   badHostToken: () => new AppError('UNAUTHORIZED', 'missing or invalid host token'),
   factsUnreadable: () => new AppError('STORAGE_UNAVAILABLE', 'the facts of this host cannot be read'),

@@ -89,6 +89,8 @@ export async function startWebServer(
     markLostHosts(deps).catch((err: unknown) => log.error({ err }, 'lost-host sweep failed'));
   }, 60_000);
   sweeper.unref();
+  // Webhooks hear host events from now on; stop() gives queued deliveries a moment to go out.
+  deps.notifications.start();
   const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
 
   return {
@@ -105,6 +107,7 @@ export async function startWebServer(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await deps.notifications.stop();
       await deps.close();
     },
   };

@@ -1,13 +1,15 @@
 // Who may do what. Four roles, from the issue: admins do everything (users included), operators run
-// hosts, profiles and rules, authors edit templates (templates are code), viewers read.
+// hosts, profiles and rules, authors edit templates (templates are code), viewers read. Webhooks send
+// host data to a URL of the admin's choosing (an SSRF tool in the wrong hands), so only admins change
+// them; operators may read them (never their secrets), to see why a notification did not arrive.
 export const ROLES = ['admin', 'operator', 'author', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Permission = 'read' | 'hosts:write' | 'templates:write' | 'users:write';
+export type Permission = 'read' | 'hosts:write' | 'templates:write' | 'users:write' | 'webhooks:read' | 'webhooks:write';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['read', 'hosts:write', 'templates:write', 'users:write'],
-  operator: ['read', 'hosts:write'],
+  admin: ['read', 'hosts:write', 'templates:write', 'users:write', 'webhooks:read', 'webhooks:write'],
+  operator: ['read', 'hosts:write', 'webhooks:read'],
   author: ['read', 'templates:write'],
   viewer: ['read'],
 };

@@ -61,6 +61,7 @@ export const exportLineSchemas = {
     }),
   ),
   installer: line('installer', 'installer', record({ name, repo: text, version: text, source: { const: 'api' } })),
+  webhook: line('webhook', 'webhook', record({ name, url: text, secret: text, enabled: { type: 'boolean' }, created_at: name })),
   user: line(
     'user',
     'user',
@@ -113,7 +114,8 @@ export const exportLineSchemas = {
   end: line('end', 'counts', {
     type: 'object',
     additionalProperties: false,
-    required: [...RECORD_TYPES],
+    // Exports written before webhooks existed have no webhook count: none.
+    required: RECORD_TYPES.filter((t) => t !== 'webhook'),
     properties: Object.fromEntries(RECORD_TYPES.map((t) => [t, count])),
   }),
 } as const satisfies Record<string, JsonSchema>;

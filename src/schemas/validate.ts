@@ -27,6 +27,7 @@ import { installerListSchema, installerSchema } from './installers.js';
 import { installEventSchema } from './install-events.js';
 import { bootKeySchema } from './boot-key.js';
 import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } from './templates.js';
+import { webhookSchema } from './webhooks.js';
 
 const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
@@ -63,6 +64,7 @@ export type BootKeyBody = FromSchema<typeof bootKeySchema>;
 export type TemplateSaveBody = FromSchema<typeof templateSaveSchema>;
 export type TemplateRollbackBody = FromSchema<typeof templateRollbackSchema>;
 export type TemplatePreviewBody = FromSchema<typeof templatePreviewSchema>;
+export type WebhookBody = FromSchema<typeof webhookSchema>;
 
 export const validators = {
   facts: compile<Facts>(factsSchema),
@@ -86,6 +88,7 @@ export const validators = {
   templateSave: compile<TemplateSaveBody>(templateSaveSchema),
   templateRollback: compile<TemplateRollbackBody>(templateRollbackSchema),
   templatePreview: compile<TemplatePreviewBody>(templatePreviewSchema),
+  webhook: compile<WebhookBody>(webhookSchema),
 };
 
 export function fieldPath(pointer: string, extra?: string): string {

@@ -17,6 +17,7 @@ import type { AuditEntry, AuditQuery } from '../audit/entry.js';
 import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
 import type { Session } from '../auth/session.js';
+import type { Webhook } from '../notifications/webhook.js';
 
 export interface HostRepository {
   /** The host with this id. */
@@ -100,6 +101,17 @@ export interface InstallerRepository {
   delete(name: string): Promise<boolean>;
 }
 
+export interface WebhookRepository {
+  /** Every webhook, by name. */
+  list(): Promise<readonly Readonly<Webhook>[]>;
+  /** The webhook with this name. */
+  get(name: string): Promise<Readonly<Webhook> | undefined>;
+  /** Create or replace; visible at once, resolves once durable. */
+  save(webhook: Webhook): Promise<void>;
+  /** Remove; resolves once durable. False if there was no such webhook. */
+  delete(name: string): Promise<boolean>;
+}
+
 export interface AuditRepository {
   /** Add to the trail, numbering it (`seq`); past its kind's cap (AUDIT_CAPS), the oldest entries of
    *  that kind go. Resolves once durable. */
@@ -146,6 +158,7 @@ export interface Store {
   readonly settings: SettingsRepository;
   readonly users: UserRepository;
   readonly installers: InstallerRepository;
+  readonly webhooks: WebhookRepository;
   readonly audit: AuditRepository;
   readonly templates: TemplateHistoryRepository;
   /** Whether writes go through now. */

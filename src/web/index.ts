@@ -4,7 +4,7 @@
 // Everything the web forms are lives in src/web/:
 //   index.ts         webRoutes(): mounts every page behind the session + CSRF guard (this file)
 //   kit.ts           what each page module is handed (page, loggedIn, form) and the role checks
-//   pages/*.ts       one module per area: login, hosts, profiles, rules, templates, boot, audit
+//   pages/*.ts       one module per area: login, hosts, profiles, rules, templates, boot, audit, webhooks
 //   views/*.njk      the nunjucks views the pages render; views.ts builds their environment (autoescape on)
 //   static/          stylesheet and scripts; static-files.ts serves them under /static/
 //   sessions.ts      browser sessions and their cookie (kept by a SessionRepository, store/store.ts)
@@ -29,18 +29,28 @@ import { profilePages } from './pages/profiles.js';
 import { rulePages } from './pages/rules.js';
 import { staticFiles } from './static-files.js';
 import { templatePages } from './pages/templates.js';
+import { webhookPages } from './pages/webhooks.js';
+import { FailureCounter, type FailureCounts } from '../hosts/failure-counts.js';
+import { allows } from '../auth/roles.js';
 
 export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit = new LoginLimit(deps.limiters)): Router {
   const views = createViewEnvironment();
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: 64 * 1024, parameterLimit: 200 });
+  // The failure banner and the Hosts badge on every logged-in page (layout.njk); counts are not
+  // secret, every role sees them.
+  const failures = new FailureCounter(deps);
   const page = (res: Response, view: string, data: object) => {
     const session = res.locals.session as Session | undefined;
-    return res
-      .type('html')
-      .send(
-        views.render(view, { ...data, principal: session ? { name: session.user, role: session.role } : undefined, csrf: session?.csrf }),
-      );
+    return res.type('html').send(
+      views.render(view, {
+        ...data,
+        principal: session ? { name: session.user, role: session.role } : undefined,
+        csrf: session?.csrf,
+        failures: res.locals.failures as FailureCounts | undefined,
+        nav_webhooks: session ? allows(session.role, 'webhooks:read') : false,
+      }),
+    );
   };
 
   const loggedIn: RequestHandler = async (req, res, next) => {
@@ -54,6 +64,7 @@ export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit 
     if (req.method === 'POST' && !sameToken((req.body as Record<string, unknown> | undefined)?._csrf, session.csrf)) {
       throw new AppError('FORBIDDEN', 'the form is out of date or came from another site (CSRF token mismatch); reload the page');
     }
+    res.locals.failures = await failures.counts();
     next();
   };
 
@@ -68,6 +79,7 @@ export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit 
   router.use(hostPages(deps, kit));
   router.use(auditPage(deps, kit));
   router.use(bootPage(deps, kit));
+  router.use(webhookPages(deps, kit));
 
   return router;
 }

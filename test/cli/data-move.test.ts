@@ -50,6 +50,9 @@ beforeAll(async () => {
   await admin(api.post('/api/v1/installers'))
     .send({ name: 'rhel9', family: 'rhel', version: '9.4', repo: 'http://mirror.example/rhel9/' })
     .expect(201);
+  await admin(api.post('/api/v1/webhooks'))
+    .send({ name: 'pager', url: 'http://127.0.0.1:9/hook', events: ['failed'], enabled: false })
+    .expect(201);
   await admin(api.post('/api/v1/profiles'))
     .send({ name: 'vault', action: 'kickstart', template: TEMPLATE, params: { repo: 'http://mirror.example/os', vault_secret: SECRET } })
     .expect(201);
@@ -78,7 +81,7 @@ beforeAll(async () => {
   // Beside the running service: an export only reads.
   await dataCommand(['export', exported], () => undefined, { env: { KICKSTAND_DATA: srv.dataDir }, err: (l) => notes.push(l) });
   expect(notes[0]).toMatch(
-    /^exported 1 settings, 1 profile, 1 rule, 1 installer, 2 users, 2 template versions, 3 hosts, \d+ audit entries from the data dir /,
+    /^exported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 2 users, 2 template versions, 3 hosts, \d+ audit entries from the data dir /,
   );
   await srv.stop();
   source = { dataDir: srv.dataDir, templatesDir, waiting, assigned, failed, bobToken };
@@ -134,7 +137,7 @@ describe('kickstand data export / import', () => {
     const env = { KICKSTAND_DATA: pg.dataDir, KICKSTAND_DATABASE_URL: pg.url };
     const out = await run(['import', exported], env);
     expect(out[0]).toMatch(
-      /^imported 1 settings, 1 profile, 1 rule, 1 installer, 2 users, 2 template versions, 3 hosts, \d+ audit entries \(exported from the data dir /,
+      /^imported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 2 users, 2 template versions, 3 hosts, \d+ audit entries \(exported from the data dir /,
     );
     expect(out[0]).toContain('into the database postgres://');
     expect(out[1]).toMatch(/audit entries keep their order; their seq numbers .* numbered anew/);
@@ -277,7 +280,7 @@ describe('kickstand data export / import', () => {
     const out = await run(['import', exported, '--dry-run'], { KICKSTAND_DATA: dir });
     expect(out).toEqual([
       expect.stringMatching(
-        /^dry run: every line of .*source\.jsonl is whole; it would import 1 settings, 1 profile, 1 rule, 1 installer, 2 users, 2 template versions, 3 hosts, \d+ audit entries .* into the data dir .*\. Nothing was written$/,
+        /^dry run: every line of .*source\.jsonl is whole; it would import 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 2 users, 2 template versions, 3 hosts, \d+ audit entries .* into the data dir .*\. Nothing was written$/,
       ),
     ]);
     expect(await heldIn(dir)).toEqual([]);

@@ -54,6 +54,8 @@ const BODY_LIMITS: Record<string, number> = {
   'POST /api/v1/me/tokens': 16 * KiB,
   'POST /api/v1/installers': 16 * KiB,
   'PUT /api/v1/installers/:name': 16 * KiB,
+  'POST /api/v1/webhooks': 16 * KiB,
+  'PUT /api/v1/webhooks/:name': 16 * KiB,
   'POST /api/v1/templates/*name/rollback': 512 * KiB,
   'POST /api/v1/templates/*name/preview': 512 * KiB,
   'PUT /api/v1/templates/*name': 512 * KiB,

@@ -16,6 +16,7 @@ import { describeRuleRepository } from './contract/rules.contract.js';
 import { describeSettingsRepository } from './contract/settings.contract.js';
 import { describeTemplateHistoryRepository } from './contract/templates.contract.js';
 import { describeUserRepository } from './contract/users.contract.js';
+import { describeWebhookRepository } from './contract/webhooks.contract.js';
 
 const memory: OpenStore = async () => {
   const store = new MemoryStore();
@@ -67,6 +68,7 @@ for (const [name, open, durable] of [
   describeSettingsRepository(name, open, durable);
   describeUserRepository(name, open, durable);
   describeInstallerRepository(name, open, durable);
+  describeWebhookRepository(name, open, durable);
   describeAuditRepository(name, open, durable);
   describeTemplateHistoryRepository(name, open, durable);
 }

@@ -17,6 +17,7 @@ import { factsSchema } from '../../src/schemas/facts.js';
 import { bootKeySchema } from '../../src/schemas/boot-key.js';
 import { installEventSchema } from '../../src/schemas/install-events.js';
 import { installerSchema } from '../../src/schemas/installers.js';
+import { webhookSchema } from '../../src/schemas/webhooks.js';
 import {
   kexecAssignmentSchema,
   kexecProfileSchema,
@@ -171,6 +172,9 @@ class Fixtures {
         version: '9.4',
         repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os',
       });
+    // Disabled, on the discard port: fuzzed events and pings go nowhere.
+    if (!(await store.webhooks.get('fuzz-webhook')))
+      await this.json('POST', '/api/v1/webhooks', { name: 'fuzz-webhook', url: 'http://127.0.0.1:9/fuzz', enabled: false });
     const versions = await store.templates.list('fuzz/base.njk');
     if (versions.length < 2) {
       await this.json('PUT', '/api/v1/templates/fuzz/base.njk', { content: 'text\n' });
@@ -199,6 +203,7 @@ class Fixtures {
     if (route.path.includes('/profiles/')) return ['fuzz-profile'];
     if (route.path.includes('/users/')) return ['fuzzer'];
     if (route.path.includes('/installers/') || route.path.startsWith('/tree/')) return ['fuzz-installer'];
+    if (route.path.includes('/webhooks/')) return ['fuzz-webhook'];
     return ['x1'];
   }
 
@@ -271,6 +276,13 @@ function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
     schemaArb(installerSchema),
     NAME.map((n) => ({ name: n.toLowerCase(), family: 'fedora', version: '42', repo: 'http://mirror.example.com/f42/os' })),
   );
+  // Receivers on the discard port of this machine only: a fuzzed URL must not send anything anywhere.
+  const webhooks = fc
+    .oneof(
+      schemaArb(webhookSchema),
+      NAME.map((n) => ({ name: n.toLowerCase(), url: 'http://127.0.0.1:9/fuzz', events: ['failed'] })),
+    )
+    .map((b) => (b !== null && typeof b === 'object' && 'url' in b ? { ...b, url: 'http://127.0.0.1:9/fuzz' } : b));
   const template = fc.constantFrom(
     'text\n',
     '{{ host.id }}\n',
@@ -333,6 +345,8 @@ function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
     ),
     'POST /api/v1/installers': installers,
     'PUT /api/v1/installers/:name': nameFromUrl(installers),
+    'POST /api/v1/webhooks': webhooks,
+    'PUT /api/v1/webhooks/:name': nameFromUrl(webhooks),
     'PUT /api/v1/hosts/:id/boot-key': fc.oneof(schemaArb(bootKeySchema), fc.record({ key: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/) })),
   };
 }

@@ -17,12 +17,13 @@ const SAVES_AT_ONCE = 500;
 /** What `store` holds that an import would land on top of ("3 hosts", "1 user (admin)"); empty when
  *  there is nothing. */
 export async function storedRecords(store: Store): Promise<string[]> {
-  const [hosts, profiles, rules, users, installers, audit, templates, settings] = await Promise.all([
+  const [hosts, profiles, rules, users, installers, webhooks, audit, templates, settings] = await Promise.all([
     store.hosts.list(),
     store.profiles.list(),
     store.rules.list(),
     store.users.list(),
     store.installers.list(),
+    store.webhooks.list(),
     store.audit.list(),
     store.templates.names(),
     store.settings.get(),
@@ -34,6 +35,7 @@ export async function storedRecords(store: Store): Promise<string[]> {
     ['rule', 'rules', rules.map((r) => r.name)],
     ['user', 'users', users.map((u) => u.name)],
     ['installer', 'installers', installers.map((i) => i.name)],
+    ['webhook', 'webhooks', webhooks.map((w) => w.name)],
     ['audit entry', 'audit entries', audit.length],
     ['template history', 'template histories', templates],
   ];
@@ -84,6 +86,8 @@ function importRecord(store: Store, record: ExportRecord): Promise<void>[] {
       return [store.rules.save(record.rule)];
     case 'installer':
       return [store.installers.save(record.installer)];
+    case 'webhook':
+      return [store.webhooks.save(record.webhook)];
     case 'user':
       return [store.users.save(record.user)];
     case 'template_version':

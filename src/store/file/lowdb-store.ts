@@ -1,5 +1,5 @@
 // The embedded store. lowdb holds the small, rarely written data (profiles, rules, settings, users,
-// installers, audit) in `kickstand.json`; hosts and their facts live in an append-only journal
+// installers, webhooks, audit) in `kickstand.json`; hosts and their facts live in an append-only journal
 // (`hosts.jsonl`, host-journal.ts), so a registration costs one appended record, not a rewrite of every
 // host. Writes from one turn of the event loop share one group commit (write-coalescer.ts): one for the
 // journal, one for the document, so a document that cannot be written (a read-only or full disk) does
@@ -32,9 +32,11 @@ import type {
   StoreHealth,
   TemplateHistoryRepository,
   UserRepository,
+  WebhookRepository,
 } from '../store.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
+import type { Webhook } from '../../notifications/webhook.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { DiskOutage } from './disk-outage.js';
 import { HostJournal, loadJournal, type LoadedJournal } from './host-journal.js';
@@ -57,6 +59,8 @@ interface Document {
   users: Record<string, User>;
   audit: AuditEntry[];
   installers: Record<string, Installer>;
+  /** Absent from documents written before webhooks existed (read as none). */
+  webhooks?: Record<string, Webhook>;
 }
 
 export const DATA_FILE = 'kickstand.json';
@@ -64,7 +68,7 @@ export const HOSTS_FILE = 'hosts.jsonl';
 const HISTORY_SUFFIX = '.json';
 
 function emptyDocument(): Document {
-  return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {} };
+  return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {}, webhooks: {} };
 }
 
 export interface StoreOptions {
@@ -143,6 +147,19 @@ export class LowdbStore implements Store {
     list: () => this.listInstallers(),
     save: (installer) => this.saveInstaller(installer),
     delete: (name) => this.deleteInstaller(name),
+  };
+  readonly webhooks: WebhookRepository = {
+    list: async () => Object.values(this.db.data.webhooks ?? {}).sort(byName),
+    get: async (name) => (Object.hasOwn(this.db.data.webhooks ?? {}, name) ? this.db.data.webhooks?.[name] : undefined),
+    save: (webhook) => {
+      (this.db.data.webhooks ??= {})[webhook.name] = structuredClone(webhook);
+      return this.durable(true);
+    },
+    delete: (name) => {
+      if (!Object.hasOwn(this.db.data.webhooks ?? {}, name)) return Promise.resolve(false);
+      delete this.db.data.webhooks?.[name];
+      return this.durable(true).then(() => true);
+    },
   };
   readonly audit: AuditRepository = {
     append: (entry) => this.appendAudit(entry),

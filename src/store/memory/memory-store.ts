@@ -9,6 +9,7 @@ import type { User } from '../../auth/user.js';
 import { auditKind, type AuditEntry } from '../../audit/entry.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
+import type { Webhook } from '../../notifications/webhook.js';
 import { AuditCounts, TableHostReads, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
@@ -21,6 +22,7 @@ import type {
   StoreHealth,
   TemplateHistoryRepository,
   UserRepository,
+  WebhookRepository,
 } from '../store.js';
 
 /** A Map-backed repository of records named by `key`, listed in `order`. */
@@ -141,6 +143,7 @@ export class MemoryStore implements Store {
   readonly rules: RuleRepository = named<Rule>((r) => r.name, byPriorityThenName);
   readonly users: UserRepository = new MemoryUsers();
   readonly installers: InstallerRepository = named<Installer>((i) => i.name, byName);
+  readonly webhooks: WebhookRepository = named<Webhook>((w) => w.name, byName);
   readonly audit: AuditRepository = new MemoryAudit();
   readonly templates: TemplateHistoryRepository = new MemoryTemplates();
   readonly settings: SettingsRepository;

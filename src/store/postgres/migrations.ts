@@ -93,4 +93,12 @@ CREATE TABLE rate_limits (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'webhooks',
+    sql: `
+-- The secret inside record is sealed with secret.key (notifications/webhook.ts), like secret params.
+CREATE TABLE webhooks (name text PRIMARY KEY, record json NOT NULL);
+`,
+  },
 ];

@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../log.js';
 import { byName, byPriorityThenName } from '../shared.js';
-import type { InstallerRepository, ProfileRepository, RuleRepository, Store, StoreHealth } from '../store.js';
+import type { InstallerRepository, ProfileRepository, RuleRepository, Store, StoreHealth, WebhookRepository } from '../store.js';
 import type { Installer } from '../../installers/installer.js';
+import type { Webhook } from '../../notifications/webhook.js';
 import type { Profile } from '../../profiles/profile.js';
 import type { Rule } from '../../rules/rule.js';
 import type { Lock } from '../../util/mutex.js';
@@ -40,6 +41,7 @@ export class PgStore implements Store {
   readonly profiles: ProfileRepository & PgRecords<Profile>;
   readonly rules: RuleRepository & PgRecords<Rule>;
   readonly installers: InstallerRepository & PgRecords<Installer>;
+  readonly webhooks: WebhookRepository & PgRecords<Webhook>;
   readonly users: PgUsers;
   readonly settings: PgSettings;
   readonly audit: PgAudit;
@@ -59,6 +61,7 @@ export class PgStore implements Store {
     this.profiles = new PgRecords<Profile>(db, 'profiles', 'profile', byName);
     this.rules = new PgRecords<Rule>(db, 'rules', 'rule', byPriorityThenName);
     this.installers = new PgRecords<Installer>(db, 'installers', 'installer', byName);
+    this.webhooks = new PgRecords<Webhook>(db, 'webhooks', 'webhook', byName);
     this.users = new PgUsers(db, 'users', 'user', byName);
     this.settings = new PgSettings(db);
     this.audit = new PgAudit(db);
@@ -177,6 +180,7 @@ export class PgStore implements Store {
       this.profiles.load(),
       this.rules.load(),
       this.installers.load(),
+      this.webhooks.load(),
       this.users.load(),
       this.settings.load(),
     ]);
@@ -206,6 +210,9 @@ export class PgStore implements Store {
         break;
       case 'installer':
         await this.installers.refresh(notice.key);
+        break;
+      case 'webhook':
+        await this.webhooks.refresh(notice.key);
         break;
       case 'user':
         await this.users.refresh(notice.key);
