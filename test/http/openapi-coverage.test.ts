@@ -248,6 +248,19 @@ describe('the document does not lie', () => {
     await expectDocumented('DELETE', '/api/v1/profiles/{name}', '/api/v1/profiles/doc-el9?force=true');
     await expectDocumented('DELETE', '/api/v1/hosts/{id}', `/api/v1/hosts/${reg.id}`);
 
+    // A webhook to a closed port on this host: the ping answers a failed attempt, nothing leaves it.
+    const hook = { name: 'doc-hook', url: 'http://127.0.0.1:9/hook', events: ['failed', 'lost'] };
+    await expectDocumented('POST', '/api/v1/webhooks', '/api/v1/webhooks', hook);
+    await expectDocumented('POST', '/api/v1/webhooks', '/api/v1/webhooks', hook);
+    await expectDocumented('POST', '/api/v1/webhooks', '/api/v1/webhooks', { ...hook, name: 'doc-bad', url: 'file:///etc/passwd' });
+    await expectDocumented('GET', '/api/v1/webhooks', '/api/v1/webhooks');
+    await expectDocumented('GET', '/api/v1/webhooks/{name}', '/api/v1/webhooks/doc-hook');
+    await expectDocumented('PUT', '/api/v1/webhooks/{name}', '/api/v1/webhooks/doc-hook', { url: hook.url, events: 'all', enabled: false });
+    await expectDocumented('POST', '/api/v1/webhooks/{name}/test', '/api/v1/webhooks/doc-hook/test');
+    await expectDocumented('GET', '/api/v1/webhooks/{name}/deliveries', '/api/v1/webhooks/doc-hook/deliveries');
+    await expectDocumented('DELETE', '/api/v1/webhooks/{name}', '/api/v1/webhooks/doc-hook');
+    await expectDocumented('GET', '/api/v1/webhooks/{name}', '/api/v1/webhooks/doc-hook');
+
     await expectDocumented('GET', '/api/v1/settings', '/api/v1/settings');
     await expectDocumented('GET', '/api/v1/audit', '/api/v1/audit?limit=5');
     await expectDocumented('GET', '/api/v1/audit', '/api/v1/audit?limit=0');
@@ -273,7 +286,7 @@ describe('the document does not lie', () => {
     await expectDocumented('GET', '/ks', '/ks', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/ipxe', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/nosuch', undefined, false);
-    expect(checked).toHaveLength(50);
+    expect(checked).toHaveLength(60);
   });
 });
 

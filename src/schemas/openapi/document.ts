@@ -19,9 +19,23 @@ import { rules } from './rules.js';
 import { service } from './service.js';
 import { templates } from './templates.js';
 import { users } from './users.js';
+import { webhooks } from './webhooks.js';
 
 /** In the order the reference page shows them. */
-export const AREAS: readonly ApiArea[] = [machines, boot, hosts, profiles, rules, templates, installers, users, audit, service, metrics];
+export const AREAS: readonly ApiArea[] = [
+  machines,
+  boot,
+  hosts,
+  profiles,
+  rules,
+  templates,
+  installers,
+  users,
+  webhooks,
+  audit,
+  service,
+  metrics,
+];
 
 export function openApiDocument(version: string, areas: readonly ApiArea[] = AREAS) {
   return {
