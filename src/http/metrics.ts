@@ -1,4 +1,4 @@
-// GET /metrics: the Prometheus endpoint (docs/metrics.md). Open on the service port by default, as
+// GET /metrics: the Prometheus endpoint (docs/notifications.md#metrics). Open on the service port by default, as
 // Prometheus exporters and MAAS are: it holds counts and latencies, never a host id, hostname, MAC or
 // secret (metrics/metrics.ts). KICKSTAND_METRICS_TOKEN makes it ask for a bearer token — its own, so a
 // scraper's configuration never holds an admin's key — and KICKSTAND_METRICS=off removes it (404).

@@ -1,5 +1,5 @@
 // Kickstand's own metrics, one Registry per app (never prom-client's global one: the tests run many apps
-// in one process, and each must count only its own). What each one means: docs/metrics.md. No label
+// in one process, and each must count only its own). What each one means: docs/notifications.md#metrics. No label
 // ever holds a host id, hostname, MAC, IP or token: every label below has a small, fixed set of values
 // (or is capped, label-cap.ts), which also keeps Prometheus's series count flat at 10,000 hosts.
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
