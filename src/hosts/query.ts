@@ -31,6 +31,8 @@ export interface HostPage {
   hosts: Readonly<Host>[];
   /** Hosts matching state, q and where (all pages). */
   total: number;
+  /** How many matching hosts come before this page (shown as "101–200 of 3,000"). */
+  offset: number;
   /** The cursor of the next page, null on the last one. */
   next_cursor: string | null;
   /** Hosts matching q and where, per state (the chips); `all` is their sum. */
@@ -184,6 +186,7 @@ export function runHostQuery(all: readonly Readonly<Host>[], query: HostQuery): 
   return {
     hosts: page.map((r) => r.host),
     total: rows.length,
+    offset: start,
     next_cursor: end < rows.length && last ? encodeCursor(query.sort, query.dir, [last.key ?? null, last.host.id]) : null,
     counts,
   };
