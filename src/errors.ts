@@ -57,7 +57,9 @@ export class AppError extends Error {
   toJSON(): { error: { code: ErrorCode; message: string; field?: string; position?: unknown } } {
     // An error inside a text the client sent (a `where` filter) says where: { line, column }.
     const position = (this.detail as { position?: unknown } | undefined)?.position;
-    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...(position ? { position } : {}) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...(position ? { position } : {}) },
+    };
   }
 }
 

@@ -50,7 +50,10 @@ const one = (raw: Record<string, unknown>, name: string): string | undefined => 
 /** The query from URL parameters. Strict (the API): anything wrong is a VALIDATION error naming the
  *  parameter. Lenient (the page, whose links a person edits): an unknown state, sort, direction,
  *  limit or a stale cursor falls back to the default; a bad `where` is still an error to show. */
-export function readHostQuery(raw: Record<string, unknown>, { lenient = false, defaultLimit }: { lenient?: boolean; defaultLimit?: number } = {}): HostQuery {
+export function readHostQuery(
+  raw: Record<string, unknown>,
+  { lenient = false, defaultLimit }: { lenient?: boolean; defaultLimit?: number } = {},
+): HostQuery {
   const orDefault = <T>(read: () => T, fallback: T): T => {
     if (!lenient) return read();
     try {
@@ -135,7 +138,8 @@ function decodeCursor(cursor: string, sort: string, dir: string): Position {
     !(parsed[2] === null || typeof parsed[2] === 'string' || typeof parsed[2] === 'number')
   )
     throw bad('cursor', 'not a cursor this service gave out');
-  if (parsed[0] !== sort || parsed[1] !== dir) throw bad('cursor', `the cursor belongs to sort=${String(parsed[0])}&dir=${String(parsed[1])}; start again without it`);
+  if (parsed[0] !== sort || parsed[1] !== dir)
+    throw bad('cursor', `the cursor belongs to sort=${String(parsed[0])}&dir=${String(parsed[1])}; start again without it`);
   return [parsed[2] as string | number | null, parsed[3]];
 }
 

@@ -53,12 +53,18 @@ describe('hosts query: search', () => {
   const others = [host(), host({ cpu: 'AMD EPYC 7763 64-Core' }), host({ hostname: 'db-001.example.com' })];
   const all = [target, ...others];
 
-  it.each(['B8-CA-3A-6B-12-EF', 'b8ca3a6b12ef', 'B8:CA:3A:6B:12:EF', 'b8ca.3a6b.12ef', '3A-6B-12', '6b12ef', '00-1B-21-AA', '001b21aabbcc'])(
-    'When the search is the MAC written %s, then the host is found and no other',
-    (text) => {
-      expect(ids(runHostQuery(all, q({ q: text })).hosts)).toEqual([target.id]);
-    },
-  );
+  it.each([
+    'B8-CA-3A-6B-12-EF',
+    'b8ca3a6b12ef',
+    'B8:CA:3A:6B:12:EF',
+    'b8ca.3a6b.12ef',
+    '3A-6B-12',
+    '6b12ef',
+    '00-1B-21-AA',
+    '001b21aabbcc',
+  ])('When the search is the MAC written %s, then the host is found and no other', (text) => {
+    expect(ids(runHostQuery(all, q({ q: text })).hosts)).toEqual([target.id]);
+  });
 
   it('When the search names the CPU model or a hostname, then it is found; several words must all match', () => {
     expect(ids(runHostQuery(all, q({ q: 'epyc' })).hosts)).toEqual([others[1]!.id]);
@@ -145,7 +151,10 @@ describe('hosts query: order, pages and counts', () => {
     expect(page.total).toBe(3);
     expect(page.hosts).toHaveLength(2);
     expect(page.counts).toMatchObject({ all: 6, discovered: 2, failed: 3, installed: 1, assigned: 0 });
-    expect(matchingIds(all, q({ state: 'failed' }), 2)).toEqual({ ids: ids(all.filter((h) => h.state === 'failed')).slice(0, 2), total: 3 });
+    expect(matchingIds(all, q({ state: 'failed' }), 2)).toEqual({
+      ids: ids(all.filter((h) => h.state === 'failed')).slice(0, 2),
+      total: 3,
+    });
   });
 
   it('When a parameter is wrong, then the API query names it; the page falls back to defaults', () => {
@@ -164,7 +173,9 @@ describe('hosts query: order, pages and counts', () => {
       expect(err.field, JSON.stringify(raw)).toBe(field);
       expect(err.code).toBe('VALIDATION');
     }
-    expect(readHostQuery({ state: 'nope', sort: '__proto__', dir: 'up', limit: '0', cursor: 'x' }, { lenient: true, defaultLimit: 100 })).toMatchObject({
+    expect(
+      readHostQuery({ state: 'nope', sort: '__proto__', dir: 'up', limit: '0', cursor: 'x' }, { lenient: true, defaultLimit: 100 }),
+    ).toMatchObject({
       state: '',
       sort: 'first_seen',
       dir: 'asc',

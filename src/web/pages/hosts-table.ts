@@ -83,7 +83,10 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
       page(res, 'hosts-fragment.njk', { ...common, counts_text: JSON.stringify(result.counts) });
       return;
     }
-    const links = linksFor(query, columns.map((c) => c.key));
+    const links = linksFor(
+      query,
+      columns.map((c) => c.key),
+    );
     page(res, 'hosts.njk', {
       ...common,
       title: 'Hosts',
@@ -132,7 +135,8 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
         caller(req, res),
       );
       done = { ...resultsOf(action, outcome), action, profile };
-      if (outcome.results.some((r) => r.outcome === 'failed')) done.selected = outcome.results.filter((r) => r.outcome === 'failed').map((r) => r.host);
+      if (outcome.results.some((r) => r.outcome === 'failed'))
+        done.selected = outcome.results.filter((r) => r.outcome === 'failed').map((r) => r.host);
     } catch (err) {
       if (!isFormError(err)) throw err;
       // Refused as a whole: back to the same list with the error, the filter, sort and ticks as they were.
@@ -145,7 +149,10 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
   router.post('/hosts/auto-assign', form, loggedIn, may('hosts:write', 'run the rules'), async (req, res) => {
     const back = backTo((req.body as Body | undefined)?.query);
     const results = await autoAssign(deps, 'waiting', caller(req, res));
-    const done = resultsOf('auto-assign', { results: results.map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason })), capped: false });
+    const done = resultsOf('auto-assign', {
+      results: results.map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason })),
+      capped: false,
+    });
     res.redirect(303, back.withDone(flash.put(user(res), done)));
   });
 
@@ -163,7 +170,8 @@ function pageQuery(raw: Record<string, unknown>, forBulk: boolean): HostQuery {
 function backTo(raw: unknown) {
   const kept = new URLSearchParams();
   const given = new URLSearchParams(typeof raw === 'string' ? raw : '');
-  for (const name of ['state', 'q', 'where', 'sort', 'dir', 'limit', 'cursor', 'cols']) for (const v of given.getAll(name)) kept.append(name, v);
+  for (const name of ['state', 'q', 'where', 'sort', 'dir', 'limit', 'cursor', 'cols'])
+    for (const v of given.getAll(name)) kept.append(name, v);
   const params = new Map<string, string>();
   for (const [k, v] of kept) if (k !== 'cols') params.set(k, v);
   return {
@@ -196,7 +204,8 @@ function linksFor(query: HostQuery, cols: string[]) {
   return {
     current: base({}),
     // A new sort, state or filter starts at the first page: the cursor belongs to the old order.
-    sort: (key: string) => `/hosts?${base({ sort: key, dir: key === query.sort && query.dir === 'asc' ? 'desc' : 'asc', cursor: undefined })}`,
+    sort: (key: string) =>
+      `/hosts?${base({ sort: key, dir: key === query.sort && query.dir === 'asc' ? 'desc' : 'asc', cursor: undefined })}`,
     state: (state: string) => `/hosts?${base({ state, cursor: undefined })}`,
     cursor: (cursor: string | undefined) => `/hosts?${base({ cursor })}`,
   };
