@@ -170,30 +170,38 @@ export function runHostQuery(all: readonly Readonly<Host>[], query: HostQuery): 
     if (!m.state || host.state === m.state) rows.push({ host, key: get(host) });
   }
   const sign = query.dir === 'desc' ? -1 : 1;
-  rows.sort((a, b) => compare(a.key, a.host.id, b.key, b.host.id, sign));
-  let start = 0;
-  if (query.cursor) {
-    const [key, id] = decodeCursor(query.cursor, query.sort, query.dir);
-    // First row strictly after the cursor's position (binary search: rows are in that very order).
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compare(rows[mid]!.key, rows[mid]!.host.id, key, id, sign) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    start = lo;
-  }
-  const end = query.limit === undefined ? rows.length : Math.min(rows.length, start + query.limit);
-  const page = rows.slice(start, end);
+  const cmp = (a: Entry, b: Entry) => compare(a.key, a.host.id, b.key, b.host.id, sign);
+  const position = query.cursor ? decodeCursor(query.cursor, query.sort, query.dir) : undefined;
+  const after = position ? rows.filter((r) => compare(r.key, r.host.id, position[0], position[1], sign) > 0) : rows;
+  const page = query.limit === undefined ? after.sort(cmp) : smallest(after, query.limit, cmp);
   const last = page.at(-1);
   return {
     hosts: page.map((r) => r.host),
     total: rows.length,
-    offset: start,
-    next_cursor: end < rows.length && last ? encodeCursor(query.sort, query.dir, [last.key ?? null, last.host.id]) : null,
+    offset: rows.length - after.length,
+    next_cursor: after.length > page.length && last ? encodeCursor(query.sort, query.dir, [last.key ?? null, last.host.id]) : null,
     counts,
   };
+}
+
+/** The k smallest rows, in order, without sorting them all: one comparison for most rows of a large
+ *  list (a page of 100 out of 10,000), a binary insertion for the few that make the cut. */
+function smallest(rows: Entry[], k: number, cmp: (a: Entry, b: Entry) => number): Entry[] {
+  const top: Entry[] = [];
+  if (k <= 0) return top;
+  for (const r of rows) {
+    if (top.length === k && cmp(r, top[k - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(top[mid]!, r) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, r);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }
 
 /** The ids of every host the query matches (all pages), in its order, up to `cap`: what "select all

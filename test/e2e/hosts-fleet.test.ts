@@ -18,7 +18,8 @@ const BIG = 'memory_mib >= 250000 and dmi.vendor ~ "Dell"';
 let srv: TestServer;
 let browser: Browser;
 const admin = () => ({ Authorization: `Bearer ${srv.adminToken}` });
-const mac = (i: number) => `b8:ca:3a:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+const mac = (i: number) =>
+  `b8:ca:3a:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
 /** Every fifth machine is a big Dell; the first has the long model name. */
 function facts(i: number) {
@@ -70,7 +71,7 @@ async function logIn(width = 1280, height = 900): Promise<{ page: Page; dialogs:
   return { page, dialogs };
 }
 
-const refreshes = (page: Page) => page.evaluate(() => Number(document.getElementById('hosts-table')!.dataset.refreshes ?? 0));
+const refreshes = async (page: Page) => Number((await page.getAttribute('#hosts-table', 'data-refreshes')) ?? 0);
 
 async function afterNextRefresh(page: Page): Promise<void> {
   const before = await refreshes(page);
@@ -120,7 +121,7 @@ describe('the hosts page with 3,000 hosts', () => {
     await expect.poll(() => first.locator('.c-state').textContent(), { timeout: 15_000 }).toBe('assigned');
     expect(await first.getAttribute('data-id')).toBe(id);
     expect(await box.isChecked()).toBe(true);
-    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value)).toBe(id);
+    expect(await page.locator(':focus').getAttribute('value')).toBe(id);
     expect(await page.textContent('#refresh-note')).toMatch(/0 new \/ 1 changed|new \/ \d+ changed/);
   });
 
@@ -138,7 +139,10 @@ describe('the hosts page with 3,000 hosts', () => {
   it('When a bulk delete is applied, then a dialog asks first; cancelled, nothing is deleted; confirmed, the hosts go', async () => {
     const { page } = await logIn();
     await page.goto(`${srv.url}/hosts?state=discovered&limit=25`);
-    const ids = await page.locator('#rows tr').evaluateAll((rows) => rows.slice(0, 2).map((r) => (r as HTMLElement).dataset.id!));
+    const ids = [
+      (await page.locator('#rows tr').nth(0).getAttribute('data-id'))!,
+      (await page.locator('#rows tr').nth(1).getAttribute('data-id'))!,
+    ];
     for (const id of ids) await page.check(`#rows input[value="${id}"]`);
     await page.selectOption('select[name="bulk_action"]', 'delete');
     await page.click('#bulk-apply');
@@ -169,11 +173,12 @@ describe('the hosts page with 3,000 hosts', () => {
       expect(await page.locator('#rows tr').count()).toBe(1);
       const title = await page.locator('#rows tr .c-model .cut').getAttribute('title');
       expect(title).toBe(`Dell Inc. ${LONG_MODEL}`);
-      const box = await page.evaluate(() => {
-        const table = document.getElementById('hosts-table')!;
-        const wrap = table.parentElement!;
-        return { right: table.getBoundingClientRect().right, wrapRight: wrap.getBoundingClientRect().right, scroll: wrap.scrollWidth, client: wrap.clientWidth };
-      });
+      const table = (await page.locator('#hosts-table').boundingBox())!;
+      const wrap = (await page.locator('.table-wrap').boundingBox())!;
+      // Strings: the test compiles without the DOM library; this runs in the page.
+      const scroll = Number(await page.evaluate("document.querySelector('.table-wrap').scrollWidth"));
+      const client = Number(await page.evaluate("document.querySelector('.table-wrap').clientWidth"));
+      const box = { right: table.x + table.width, wrapRight: wrap.x + wrap.width, scroll, client };
       expect(box.right).toBeLessThanOrEqual(width);
       expect(box.wrapRight).toBeLessThanOrEqual(width);
       expect(box.scroll).toBeLessThanOrEqual(box.client);
