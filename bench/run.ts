@@ -565,6 +565,8 @@ async function hostsPage(): Promise<void> {
   const baseline = await startBaseline();
   try {
     await registerMany(svc.url, 0, HOSTS);
+    // Let the registrations' writes settle: the figures are of a fleet at rest, not of the storm.
+    await new Promise((r) => setTimeout(r, 3000));
     const cookie = await webSession(svc.url);
     const pageUrl = `${svc.url}/hosts?limit=100`;
     const gzip = { Cookie: cookie, 'Accept-Encoding': 'gzip' };
@@ -601,6 +603,9 @@ async function hostsPage(): Promise<void> {
     const server: number[] = [];
     const wall: number[] = [];
     let total = 0;
+    // The first query builds each host's search and filter view (kept until the host changes): cold.
+    const cold = await timedGet(filtered, { Authorization: `Bearer ${ADMIN}` });
+    const coldMs = Number(/dur=([\d.]+)/.exec(String(cold.headers['server-timing']))?.[1] ?? NaN);
     for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
       const r = await timedGet(filtered, { Authorization: `Bearer ${ADMIN}`, 'Accept-Encoding': 'gzip' });
@@ -615,7 +620,7 @@ async function hostsPage(): Promise<void> {
       unit: 'ms',
       target: '< 50 ms',
       pass: median(server) < 50,
-      note: `${total} matching; max ${Math.max(...server).toFixed(1)} ms; whole request ${median(wall).toFixed(1)} ms`,
+      note: `${total} matching; first (cold) ${coldMs.toFixed(0)} ms, max ${Math.max(...server).toFixed(1)} ms; whole request ${median(wall).toFixed(1)} ms`,
     });
   } finally {
     baseline.stop();
