@@ -142,7 +142,6 @@ describe('bulk actions', () => {
       .expect(303);
     const back = await agent.get(refused.headers.location!).expect(200);
     expect(back.text).toContain('confirm the reset of 2 host(s) first');
-    expect(back.text).toContain(`value="${ids[0]}" aria-label="select b8:ca`.slice(0, 20));
     expect(back.text).toMatch(new RegExp(`value="${ids[0]}" aria-label="[^"]*" checked`));
     expect(back.text).toContain('value="b8ca3a"');
     expect((await request(srv.url).get(`/api/v1/hosts/${ids[0]}`).set(admin())).body.state).toBe('assigned');
@@ -180,8 +179,9 @@ describe('bulk actions', () => {
         .type('form')
         .send({ _csrf: csrf, query: '', ids: [reg.body.id, ids[1]], bulk_action: 'delete', confirm: 'yes', ...extra })
         .expect(303);
-    if (state === 'installed') {
-      const refused = await agent.get((await send({})).headers.location!);
+    expect(state).toBe('installed');
+    for (const typed of [undefined, '2', 'one']) {
+      const refused = await agent.get((await send(typed === undefined ? {} : { confirm_installed: typed })).headers.location!);
       expect(refused.text).toContain('1 of the 2 host(s) are installed: type 1 to delete them');
       await request(srv.url)
         .get(`/api/v1/hosts/${reg.body.id as string}`)
@@ -194,7 +194,6 @@ describe('bulk actions', () => {
       .set(admin())
       .expect(404);
     await request(srv.url).get(`/api/v1/hosts/${ids[1]!}`).set(admin()).expect(404);
-    expect(state).toBe('installed');
   });
 
   it('When an operator presses "apply the rules to the waiting hosts", then they are assigned and the list says so', async () => {
@@ -216,7 +215,6 @@ describe('bulk actions', () => {
     for (const name of ['vic', 'ann']) {
       const { agent, csrf } = await webLogin(srv, name, `${name}-password-123`);
       const page = await agent.get('/hosts').expect(200);
-      expect(page.text).not.toContain('action="/hosts/bulk" id="bulk"><input type="hidden" name="_csrf" value="x"');
       expect(page.text).not.toContain('name="bulk_action"');
       expect(page.text).not.toContain('action="/hosts/auto-assign"');
       const res = await agent
