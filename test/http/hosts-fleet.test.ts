@@ -78,10 +78,17 @@ describe('GET /api/v1/hosts', () => {
     }
   });
 
-  it('When asked with Accept-Encoding gzip, then the list is compressed; the poll fast path is not', async () => {
+  it('When asked with Accept-Encoding gzip, then the list is compressed, and without it it is not', async () => {
     const res = await request(srv.url).get('/api/v1/hosts').set(admin()).set('Accept-Encoding', 'gzip').expect(200);
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(res.headers['server-timing']).toMatch(/^query;dur=/);
+    const plain = await request(srv.url).get('/api/v1/hosts').set(admin()).set('Accept-Encoding', 'identity').expect(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    // Byte ranges are never compressed: a resumed download gets the bytes it asked for.
+    const css = await request(srv.url).get('/static/kickstand.css').set('Accept-Encoding', 'gzip').expect(200);
+    expect(css.headers['content-encoding']).toBe('gzip');
+    const ranged = await request(srv.url).get('/static/kickstand.css').set('Accept-Encoding', 'gzip').set('Range', 'bytes=0-99');
+    expect(ranged.headers['content-encoding']).toBeUndefined();
   });
 });
 
