@@ -144,6 +144,8 @@ describe('the hosts page with 3,000 hosts', () => {
       (await page.locator('#rows tr').nth(1).getAttribute('data-id'))!,
     ];
     for (const id of ids) await page.check(`#rows input[value="${id}"]`);
+    // With JavaScript the confirmation fields live in the dialog, not in the toolbar.
+    expect(await page.isVisible('#bulk-confirm')).toBe(false);
     await page.selectOption('select[name="bulk_action"]', 'delete');
     await page.click('#bulk-apply');
     await page.waitForSelector('#bulk-dialog[open]');
