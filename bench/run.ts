@@ -4,9 +4,11 @@
 // Prints one table and writes bench/results.json. docs/performance.md explains each figure.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import zlib from 'node:zlib';
 import autocannon from 'autocannon';
 import { benchFacts } from './facts.js';
 import { pacedLoad } from './paced.js';
@@ -515,6 +517,118 @@ async function productImg(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- the hosts page at 10,000 hosts
+
+/** One GET over a fresh connection: status, headers, the bytes on the wire and time to first byte. */
+function timedGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; wire: Buffer; ttfbMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.get(url, { headers, agent: false }, (res) => {
+      const ttfbMs = performance.now() - started;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, wire: Buffer.concat(chunks), ttfbMs }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function webSession(url: string): Promise<string> {
+  const form = await fetch(`${url}/login`);
+  const cookies = form.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const res = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookies },
+    body: new URLSearchParams({ _csrf: csrf, name: 'admin', password: 'bench-admin-password' }).toString(),
+  });
+  const session = res.headers.getSetCookie().find((c) => c.startsWith('ks_session='));
+  if (!session) throw new Error(`bench login: HTTP ${res.status}`);
+  return session.split(';')[0]!;
+}
+
+async function hostsPage(): Promise<void> {
+  const HOSTS = 10_000;
+  const RUNS = QUICK ? 7 : 21;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kickstand-bench-hosts-'));
+  const svc = await startService(dir);
+  const baseline = await startBaseline();
+  try {
+    await registerMany(svc.url, 0, HOSTS);
+    // Let the registrations' writes settle: the figures are of a fleet at rest, not of the storm.
+    await new Promise((r) => setTimeout(r, 3000));
+    const cookie = await webSession(svc.url);
+    const pageUrl = `${svc.url}/hosts?limit=100`;
+    const gzip = { Cookie: cookie, 'Accept-Encoding': 'gzip' };
+    const sample = await timedGet(pageUrl, { Cookie: cookie });
+    if (sample.status !== 200) throw new Error(`hosts page: HTTP ${sample.status}`);
+    const rows = (sample.wire.toString().match(/<tr data-id=/g) ?? []).length;
+    const zipped = await timedGet(pageUrl, gzip);
+    // The baseline answers the very bytes of the page (compressed as Kickstand sent them), no work.
+    const { 'content-length': _l, 'transfer-encoding': _t, connection: _c, 'keep-alive': _k, date: _d, ...same } = zipped.headers;
+    await baseline.answer(200, Object.fromEntries(Object.entries(same).map(([k, v]) => [k, String(v)])), zipped.wire);
+    const ks: number[] = [];
+    const base: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      ks.push((await timedGet(pageUrl, gzip)).ttfbMs);
+      base.push((await timedGet(baseline.url, gzip)).ttfbMs);
+    }
+    record({
+      figure: `hosts page: one page of ${rows} rows at ${HOSTS.toLocaleString('en')} hosts, HTML`,
+      value: sample.wire.length / 1024,
+      unit: 'KB',
+      target: '< 150 KB',
+      pass: sample.wire.length < 150 * 1024 && rows === 100,
+      note: `${(zipped.wire.length / 1024).toFixed(1)} KB gzip on the wire`,
+    });
+    record({ figure: 'hosts page: baseline node:http TTFB, same bytes', value: median(base), unit: 'ms' });
+    record({
+      figure: 'hosts page: Kickstand TTFB (median, fresh connection)',
+      value: median(ks),
+      unit: 'ms',
+      note: `${(median(ks) / median(base)).toFixed(1)}× the baseline; session, query, render, gzip`,
+    });
+    const where = 'memory_mib >= 250000 and dmi.vendor ~ "Dell" and cpu.cores >= 8';
+    const filtered = `${svc.url}/api/v1/hosts?${new URLSearchParams({ where, q: '02:4b:00', limit: '100' }).toString()}`;
+    const server: number[] = [];
+    const wall: number[] = [];
+    let total = 0;
+    // The first query builds each host's search and filter view (kept until the host changes): cold.
+    const cold = await timedGet(filtered, { Authorization: `Bearer ${ADMIN}` });
+    const coldMs = Number(/dur=([\d.]+)/.exec(String(cold.headers['server-timing']))?.[1] ?? NaN);
+    for (let i = 0; i < RUNS; i++) {
+      const started = performance.now();
+      const r = await timedGet(filtered, { Authorization: `Bearer ${ADMIN}`, 'Accept-Encoding': 'gzip' });
+      wall.push(performance.now() - started);
+      if (r.status !== 200) throw new Error(`filtered query: HTTP ${r.status}`);
+      server.push(Number(/dur=([\d.]+)/.exec(String(r.headers['server-timing']))?.[1] ?? NaN));
+      if (!total) total = (JSON.parse(zlib.gunzipSync(r.wire).toString()) as { total: number }).total;
+    }
+    record({
+      figure: `hosts query: where + q over ${HOSTS.toLocaleString('en')} hosts, server time`,
+      value: median(server),
+      unit: 'ms',
+      target: '< 50 ms',
+      pass: median(server) < 50,
+      note: `${total} matching; first (cold) ${coldMs.toFixed(0)} ms, max ${Math.max(...server).toFixed(1)} ms; whole request ${median(wall).toFixed(1)} ms`,
+    });
+  } finally {
+    baseline.stop();
+    await svc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -523,9 +637,10 @@ async function main(): Promise<void> {
     `Kickstand benchmark — ${cpu}, ${os.cpus().length} cores, Node ${process.version}${QUICK ? ' (BENCH_QUICK)' : ''}\n\n`,
   );
   process.stdout.write(`${'figure'.padEnd(58)} ${'value'.padStart(16)}  ${'target'.padEnd(12)}\n`);
-  // BENCH_ONLY=poll,storm,pimg,pg runs a subset (while working on one figure).
-  const only = (process.env.BENCH_ONLY ?? 'poll,storm,pimg,pg').split(',');
+  // BENCH_ONLY=poll,hosts,storm,pimg,pg runs a subset (while working on one figure).
+  const only = (process.env.BENCH_ONLY ?? 'poll,hosts,storm,pimg,pg').split(',');
   if (only.includes('poll')) await pollPath();
+  if (only.includes('hosts')) await hostsPage();
   if (only.includes('storm')) await registrationStorm();
   if (only.includes('pimg')) await productImg();
   if (only.includes('pg'))

@@ -13,6 +13,7 @@ import { webRoutes } from './web/index.js';
 import { auditRoutes } from './http/audit.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
+import { compress } from './http/compress.js';
 import { stubRoutes } from './http/stub.js';
 import { templateRoutes } from './http/templates.js';
 import { imageRoutes } from './http/images.js';
@@ -34,6 +35,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   // First after the headers, so a request's time covers every middleware after it.
   app.use(requestMetrics(deps.metrics));
   app.use(requestLog(deps.log));
+  app.use(compress());
   // The machines' routes first: a registration storm should not walk every other router to find them.
   app.use(discoveryRoutes(deps));
   app.use(stubRoutes(deps));

@@ -54,8 +54,12 @@ export class AppError extends Error {
     this.status = ERRORS[code];
   }
 
-  toJSON(): { error: { code: ErrorCode; message: string; field?: string } } {
-    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  toJSON(): { error: { code: ErrorCode; message: string; field?: string; position?: unknown } } {
+    // An error inside a text the client sent (a `where` filter) says where: { line, column }.
+    const position = (this.detail as { position?: unknown } | undefined)?.position;
+    return {
+      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...(position ? { position } : {}) },
+    };
   }
 }
 

@@ -1,17 +1,36 @@
-// Bulk actions from the hosts table: each host is done on its own, and the page lists what
-// happened to each (one bad host does not stop the others).
+// Bulk actions from the hosts table: on the ticked hosts, or on every host a query matches (evaluated
+// again here, at the moment of the action, not taken from what a page showed minutes ago). Each host
+// is done on its own and the results say what happened to each (one bad host does not stop the
+// others). Destructive actions need a confirmation the server checks, not only a dialog: `confirm`,
+// and for installed hosts in a delete or reprovision their number typed out (docs/web.md#bulk-actions).
 import type { CallerWith } from '../caller.js';
 import { AppError } from '../errors.js';
 import { autoAssign } from '../rules/auto-assign.js';
 import { assignHost, deleteHost, type AssignDeps } from './assign.js';
+import type { Host } from './host.js';
+import { matchingIds, type HostQuery } from './query.js';
 import { reprovisionHost, resetHost } from './reset.js';
 
+/** The most hosts one bulk action touches; "all matching" past it acts on the first ones and says so. */
+export const BULK_CAP = 1000;
+
+export const BULK_ACTIONS = ['assign', 'auto-assign', 'reset', 'reprovision', 'delete'] as const;
+/** Actions that lose work or an installed system: confirmed. */
+export const CONFIRMED_ACTIONS: ReadonlySet<string> = new Set(['reset', 'reprovision', 'delete']);
+/** Actions where installed hosts among the targets are counted out loud. */
+export const INSTALLED_CONFIRMED: ReadonlySet<string> = new Set(['reprovision', 'delete']);
+
 export interface BulkRequest {
-  ids: string[];
+  /** The ticked hosts, or every host the query matches (capped at BULK_CAP). */
+  targets: { ids: string[] } | { query: HostQuery };
   /** assign, auto-assign, reset, reprovision or delete. */
   action: string;
   /** The profile to assign (action assign). */
   profile: string;
+  /** "yes" for reset, reprovision and delete. */
+  confirm?: string;
+  /** For delete and reprovision with installed hosts among the targets: how many, typed out. */
+  confirmInstalled?: string;
 }
 
 export interface BulkResult {
@@ -20,28 +39,46 @@ export interface BulkResult {
   reason?: string;
 }
 
+export interface BulkOutcome {
+  results: BulkResult[];
+  /** How many hosts the query matched, when it was "all matching" (may exceed what was acted on). */
+  matched?: number;
+  capped: boolean;
+}
+
 const OUTCOMES: Record<string, string> = {
   delete: 'deleted',
   reset: 'reset to waiting',
   reprovision: 'reprovisioned: waits for an assignment',
 };
 
-export async function bulkAction(
-  deps: AssignDeps,
-  { ids, action, profile }: BulkRequest,
-  caller: CallerWith<'ip' | 'baseUrl'>,
-): Promise<BulkResult[]> {
-  if (!ids.length) return [{ host: '—', outcome: 'nothing selected' }];
-  if (action === 'auto-assign')
-    return (await autoAssign(deps, ids, caller)).map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason }));
+export async function bulkAction(deps: AssignDeps, request: BulkRequest, caller: CallerWith<'ip' | 'baseUrl'>): Promise<BulkOutcome> {
+  const { action, profile } = request;
+  if (!(BULK_ACTIONS as readonly string[]).includes(action))
+    throw new AppError('VALIDATION', `choose ${BULK_ACTIONS.join(', ')}`, 'bulk_action');
+  const all = await deps.store.hosts.list();
+  let ids: string[];
+  let matched: number | undefined;
+  if ('query' in request.targets) {
+    const m = matchingIds(all, request.targets.query, BULK_CAP);
+    ids = m.ids;
+    matched = m.total;
+  } else ids = [...new Set(request.targets.ids)].slice(0, BULK_CAP);
+  if (!ids.length) throw new AppError('VALIDATION', 'no host selected: tick some hosts or "all matching"', 'ids');
+  checkConfirmation(request, ids, all);
+
+  const capped = matched !== undefined && matched > ids.length;
+  if (action === 'auto-assign') {
+    const results = (await autoAssign(deps, ids, caller)).map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason }));
+    return { results, ...(matched !== undefined ? { matched } : {}), capped };
+  }
   const results: BulkResult[] = [];
   for (const id of ids) {
     try {
       if (action === 'delete') await deleteHost(deps, id, caller);
       else if (action === 'reset') await resetHost(deps, id, caller);
       else if (action === 'reprovision') await reprovisionHost(deps, id, caller);
-      else if (action === 'assign') await assignHost(deps, id, { profile }, caller);
-      else throw new AppError('VALIDATION', 'choose assign, auto-assign, reset, reprovision or delete', 'bulk_action');
+      else await assignHost(deps, id, { profile }, caller);
       results.push({ host: id, outcome: OUTCOMES[action] ?? 'assigned' });
     } catch (err) {
       // A refusal the person can act on (a 4xx) is that host's row; anything else is a fault, not a result.
@@ -49,5 +86,19 @@ export async function bulkAction(
       results.push({ host: id, outcome: 'failed', reason: err.message });
     }
   }
-  return results;
+  return { results, ...(matched !== undefined ? { matched } : {}), capped };
+}
+
+function checkConfirmation({ action, confirm, confirmInstalled }: BulkRequest, ids: string[], all: readonly Readonly<Host>[]): void {
+  if (!CONFIRMED_ACTIONS.has(action)) return;
+  if (confirm !== 'yes') throw new AppError('VALIDATION', `confirm the ${action} of ${ids.length} host(s) first`, 'confirm');
+  if (!INSTALLED_CONFIRMED.has(action)) return;
+  const chosen = new Set(ids);
+  const installed = all.filter((h) => h.state === 'installed' && chosen.has(h.id)).length;
+  if (installed && (confirmInstalled ?? '').trim() !== String(installed))
+    throw new AppError(
+      'VALIDATION',
+      `${installed} of the ${ids.length} host(s) are installed: type ${installed} to ${action} them`,
+      'confirm_installed',
+    );
 }

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
 import { assignHost, deleteHost } from '../hosts/assign.js';
 import { hostDetail, hostListItem } from '../hosts/views.js';
+import { readHostQuery, runHostQuery } from '../hosts/query.js';
 import { reprovisionHost, resetHost } from '../hosts/reset.js';
 import { clearBootKey, setBootKey } from '../hosts/boot-key.js';
 import { releaseConflict } from '../discovery/conflict.js';
@@ -23,8 +24,13 @@ export function hostRoutes(deps: Deps, adminToken: string): Router {
   const admin = [auth, can('users:write')];
   const caller = (req: Request, res: Response) => apiCaller(req, res, deps.config.publicUrl);
 
-  router.get('/api/v1/hosts', ...read, async (_req, res) => {
-    res.json({ hosts: (await deps.store.hosts.list()).map(hostListItem) });
+  // Filtered, sorted, paged (docs/api.md#listing-hosts); without `limit`, every matching host as before.
+  router.get('/api/v1/hosts', ...read, async (req, res) => {
+    const query = readHostQuery(req.query);
+    const started = performance.now();
+    const { hosts, total, next_cursor } = runHostQuery(await deps.store.hosts.list(), query);
+    res.setHeader('Server-Timing', `query;dur=${(performance.now() - started).toFixed(1)}`);
+    res.json({ hosts: hosts.map(hostListItem), total, next_cursor });
   });
 
   router.get('/api/v1/hosts/:id', ...read, async (req, res) => {

@@ -4,7 +4,8 @@
 // Everything the web forms are lives in src/web/:
 //   index.ts         webRoutes(): mounts every page behind the session + CSRF guard (this file)
 //   kit.ts           what each page module is handed (page, loggedIn, form) and the role checks
-//   pages/*.ts       one module per area: login, hosts, profiles, rules, templates, boot, audit, webhooks
+//   pages/*.ts       one module per area: login, hosts table, host, profiles, rules, templates, boot, audit, webhooks
+//   flash.ts         what a POST did, kept for the page its 303 lands on (bulk results)
 //   views/*.njk      the nunjucks views the pages render; views.ts builds their environment (autoescape on)
 //   static/          stylesheet and scripts; static-files.ts serves them under /static/
 //   sessions.ts      browser sessions and their cookie (kept by a SessionRepository, store/store.ts)
@@ -23,6 +24,7 @@ import { createViewEnvironment } from './views.js';
 import { auditPage } from './pages/audit.js';
 import { bootPage } from './pages/boot.js';
 import { hostPages } from './pages/hosts.js';
+import { hostsTablePages } from './pages/hosts-table.js';
 import type { PageKit } from './kit.js';
 import { loginPages } from './pages/login.js';
 import { profilePages } from './pages/profiles.js';
@@ -76,6 +78,7 @@ export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit 
   router.use(staticFiles());
   router.use(loginPages(deps, { views, sessions, limit, form, loggedIn }));
   router.get('/', (_req, res) => res.redirect(303, '/hosts'));
+  router.use(hostsTablePages(deps, kit));
   router.use(hostPages(deps, kit));
   router.use(auditPage(deps, kit));
   router.use(bootPage(deps, kit));

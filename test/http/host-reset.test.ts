@@ -94,11 +94,12 @@ describe('reset to waiting', () => {
     const again = await agent.post(`/hosts/${one.id}/reset`).type('form').send({ _csrf: csrf, confirm: 'yes' }).expect(409);
     expect(again.text).toMatch(/id="error-reset">host [^ ]+ is discovered/);
 
-    const bulk = await agent
+    const posted = await agent
       .post('/hosts/bulk')
       .type('form')
-      .send({ _csrf: csrf, bulk_action: 'reset', ids: [two.id, waiting.id] })
-      .expect(200);
+      .send({ _csrf: csrf, bulk_action: 'reset', confirm: 'yes', ids: [two.id, waiting.id] })
+      .expect(303);
+    const bulk = await agent.get(posted.headers.location!).expect(200);
     expect(bulk.text).toContain('reset to waiting');
     expect(bulk.text).toMatch(/is discovered: &quot;reset&quot; needs a host that is assigned or provisioning or failed or lost/);
     expect((await admin(request(srv.url).get(`/api/v1/hosts/${two.id}`))).body.state).toBe('discovered');

@@ -1,4 +1,4 @@
-// Web pages for hosts: the table (filter, sort, columns, bulk actions) and a host's page with its
+// Web pages for one host (the table is hosts-table.ts): a host's page with its
 // forms (assign, reset, reprovision, delete, release an identity conflict) and downloads (facts, install log). Forms go through the
 // same use cases as the API; an error comes back next to its field with everything typed kept.
 import { Router, type Request, type Response } from 'express';
@@ -6,14 +6,11 @@ import type { Deps } from '../../deps.js';
 import { profileView } from '../../profiles/profile.js';
 import { errors as appErrors } from '../../errors.js'; // aliased: the pages' field errors are `errors` here
 import { assignHost, deleteHost } from '../../hosts/assign.js';
-import { bulkAction, type BulkResult } from '../../hosts/bulk.js';
 import { reprovisionHost, resetHost } from '../../hosts/reset.js';
 import { releaseConflict } from '../../discovery/conflict.js';
 import { conflictView } from '../../hosts/views.js';
-import { EXTRA_COLUMNS, sortKeys, STATES, tableHosts, tableQuery } from '../../hosts/table.js';
 import { assignmentFromForm } from '../assign-form.js';
 import type { Session } from '../sessions.js';
-import { baseUrl } from '../../http/base-url.js';
 import { callerOf } from '../../http/caller.js';
 import { assertConfirmed, confirmationFor } from '../confirm.js';
 import { fieldOf, isFormError } from '../form-errors.js';
@@ -24,55 +21,6 @@ type Form = Record<string, string>;
 export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router {
   const router = Router();
   const caller = (req: Request, res: Response) => callerOf(req, (res.locals.session as Session).user, deps.config.publicUrl);
-
-  const hostsPage = async (req: Request, res: Response, bulk?: BulkResult[]) => {
-    const all = await deps.store.hosts.list();
-    const table = tableQuery(req.query);
-    const { state, q, sort, dir, columns } = table;
-    const hosts = tableHosts(all, table).map((h) => ({ ...h, extra: columns.map((c) => c.value(h) ?? '—') }));
-    // Links that keep the filters and columns while changing the sort.
-    const keep = new URLSearchParams();
-    if (state) keep.set('state', state);
-    if (q) keep.set('q', q);
-    for (const c of columns) keep.append('cols', c.key);
-    const sortLink = (key: string) => {
-      const p = new URLSearchParams(keep);
-      p.set('sort', key);
-      p.set('dir', key === sort && dir === 'asc' ? 'desc' : 'asc');
-      return `/hosts?${p.toString()}`;
-    };
-    page(res, 'hosts.njk', {
-      sort,
-      dir,
-      columns,
-      all_columns: EXTRA_COLUMNS.map((c) => ({ key: c.key, label: c.label, chosen: columns.includes(c) })),
-      sort_links: Object.fromEntries(sortKeys().map((k) => [k, sortLink(k)])),
-      title: 'Hosts',
-      nav: 'hosts',
-      hosts,
-      total: all.length,
-      states: STATES,
-      state,
-      q,
-      ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks`,
-      can_write: can(res, 'hosts:write'),
-      profiles: (await deps.store.profiles.list()).map(profileView),
-      bulk,
-    });
-  };
-
-  router.get('/hosts', loggedIn, (req, res) => hostsPage(req, res));
-
-  // Each host is done on its own; the table comes back listing what happened to each.
-  router.post('/hosts/bulk', form, loggedIn, may('hosts:write', 'change hosts'), async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, string | string[]>;
-    const request = {
-      ids: ([] as string[]).concat(body.ids ?? []).slice(0, 1000),
-      action: String(body.bulk_action ?? ''),
-      profile: String(body.profile ?? ''),
-    };
-    await hostsPage(req, res, await bulkAction(deps, request, caller(req, res)));
-  });
 
   router.get('/hosts/:id', loggedIn, async (req, res) => {
     await hostPage(res, String(req.params.id), {}, {});
