@@ -109,7 +109,17 @@ export const errorSchema = {
     error: {
       type: 'object',
       required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        field: { type: 'string' },
+        position: {
+          type: 'object',
+          description: 'where in the field an expression went wrong (the hosts filter `where`)',
+          required: ['line', 'column'],
+          properties: { line: { type: 'integer', minimum: 1 }, column: { type: 'integer', minimum: 1 } },
+        },
+      },
     },
   },
 } as const satisfies JsonSchema;

@@ -214,6 +214,9 @@ describe('the document does not lie', () => {
     await expectDocumented('GET', '/api/v1/hosts/{id}', `/api/v1/hosts/${reg.id}`);
     await expectDocumented('GET', '/api/v1/hosts/{id}', '/api/v1/hosts/no-such-host');
     await expectDocumented('GET', '/api/v1/hosts', '/api/v1/hosts', undefined, false);
+    await expectDocumented('GET', '/api/v1/hosts', '/api/v1/hosts?limit=1&sort=memory&dir=desc&q=02');
+    await expectDocumented('GET', '/api/v1/hosts', `/api/v1/hosts?where=${encodeURIComponent('memory_mib >= 1 and nics > 1')}`);
+    await expectDocumented('GET', '/api/v1/hosts', '/api/v1/hosts?limit=0');
 
     const profile = {
       name: 'doc-el9',
@@ -286,7 +289,7 @@ describe('the document does not lie', () => {
     await expectDocumented('GET', '/ks', '/ks', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/ipxe', undefined, false);
     await expectDocumented('GET', '/boot/{format}', '/boot/nosuch', undefined, false);
-    expect(checked).toHaveLength(60);
+    expect(checked).toHaveLength(63);
   });
 });
 
