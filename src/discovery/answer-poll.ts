@@ -10,7 +10,7 @@ import { deliveredHost } from '../hosts/deliver.js';
 import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
 import { stageAnswer } from '../hosts/stage.js';
 import { claimPolled } from './conflict.js';
-import { cachedAnswer, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
+import { cachedAnswer, cachedFailure, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
 
 export type PollAnswer =
   | { action: 'wait'; retryAfter: number }
@@ -59,6 +59,9 @@ export async function answerPoll(
     case 'kickstart': {
       url = typeof baseUrl === 'string' ? baseUrl : baseUrl();
       let body = cachedAnswer(deps, host, url);
+      // Said once (on the first failing poll), not at every poll until someone fixes it.
+      if (body === undefined && cachedFailure(deps, host, url) !== undefined)
+        return { action: 'wait', retryAfter: deps.config.pollInterval };
       if (body === undefined) {
         const rendered = await renderAnswer(deps, host, assignment, url);
         if ('failed' in rendered) {
