@@ -12,7 +12,7 @@ import { AppError, messageOf } from '../errors.js';
 import type { Assignment, Host } from '../hosts/host.js';
 import { assertHostnameFree, defaultHostname, resolveAssignment, type ResolveDeps } from '../hosts/assign.js';
 import { patternHost } from '../kickstart/render/index.js';
-import { explain, type CompiledRule, type Verdict } from './match.js';
+import { compiled, countByRule, explain, type CompiledRule, type Verdict } from './match.js';
 import type { Rule } from './rule.js';
 
 /** First seen first (the order machines were discovered in), then by id: stable whatever order a
@@ -85,4 +85,19 @@ export async function decide(
       pass.sequences.set(rule.name, { ...rule, sequence: next });
     return { outcome: 'failed', rule, reason: `rule ${rule.name} matched but could not assign: ${messageOf(err)}`, verdicts };
   }
+}
+
+/** The hostname assignment would give this waiting host now, taking no number: the pattern of the
+ *  rule that would win it with that rule's next number, else what assignment gives without a rule. */
+export async function wouldBeHostname(deps: Pick<Deps, 'store'>, host: Host, facts: Facts): Promise<string> {
+  const counts = countByRule(await deps.store.hosts.list());
+  const { winner } = explain(rulePass((await deps.store.rules.list()).map(compiled), counts).rules, facts, counts);
+  if (winner?.pattern) {
+    try {
+      return winner.pattern.render({ host: patternHost(host), facts }, { seq: (w) => String(winner.rule.sequence + 1).padStart(w, '0') });
+    } catch {
+      // A pattern that fails for this host would leave it waiting; the preview still renders.
+    }
+  }
+  return host.hostname ?? defaultHostname(host);
 }
