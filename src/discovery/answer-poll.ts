@@ -69,6 +69,7 @@ export async function answerPoll(
           // keeps waiting (it cannot do better) and the admin sees why on the host.
           deps.log.error({ host: host.id, err: rendered.failed }, 'kickstart render failed');
           recordOnce(deps, host, 'render-failed', ip, rendered.failed);
+          deps.events.emit({ kind: 'render-error', template: assignment.template });
           return { action: 'wait', retryAfter: deps.config.pollInterval };
         }
         body = rendered.body;

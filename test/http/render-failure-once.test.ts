@@ -39,9 +39,14 @@ describe('a render failure at the poll', () => {
       .set(admin())
       .send({ content: 'text\nurl --url={{ params.mirror | ksarg }}\n' })
       .then((res) => expect([200, 201], res.text).toContain(res.status));
+    const signals: string[] = [];
+    srv.running.deps.events.on((e) => {
+      if (e.kind === 'render-error') signals.push(e.template);
+    });
     const poll = () => request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`);
     for (let i = 0; i < 20; i++) expect((await poll()).status).toBe(202);
 
+    expect(signals).toEqual(['once.ks.njk']);
     const logged = srv.logs.filter((l) => l.msg === 'kickstart render failed' && l.host === reg.id);
     expect(logged).toHaveLength(1);
     expect(logged[0]!.err).toBe('params.mirror is undefined at once.ks.njk:2');
