@@ -127,7 +127,7 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
         const forbidden = forbiddenName(source);
         return forbidden ? { template: name, ...forbidden } : undefined;
       } catch (err) {
-        const detail = parseRenderError(name, err, loader.root, () => source);
+        const detail = parseRenderError(name, err, loader.root);
         // nunjucks gives no line for a block left open ("expected endif, got end of file"): point at
         // the tag that opened it, which is the line the author has to fix.
         if (detail.line) return detail;
@@ -213,7 +213,7 @@ function renderErrorDetail(env: nunjucks.Environment, loader: TemplateLoader, na
       ...(included_from.length ? { included_from: included_from.map(relative) } : {}),
     };
   }
-  const detail = parseRenderError(name, err, loader.root, (n) => loader.getSource(n)?.src);
+  const detail = parseRenderError(name, err, loader.root);
   const through = (log?.included_from ?? []).map(relative).filter((p) => p.template !== detail.template);
   return through.length ? { ...detail, included_from: through } : detail;
 }
@@ -251,13 +251,8 @@ function unclosedBlock(source: string): { tag: string; line: number; column: num
 
 /** nunjucks reports "(a.ks.njk)\n … (snippets/x.njk) [Line 3, Column 5]\n  msg", nesting one "(path)" per
  *  include level. The innermost path with a line is where the fault is; turn that into fields people
- *  can act on, and name the expression when the fault is an undefined value. */
-export function parseRenderError(
-  name: string,
-  err: unknown,
-  root: string,
-  sourceOf?: (name: string) => string | undefined,
-): RenderErrorDetail {
+ *  can act on. (A fault about one value never gets here: positions.ts recorded it.) */
+export function parseRenderError(name: string, err: unknown, root: string): RenderErrorDetail {
   const raw = err instanceof Error ? err.message : String(err);
   if (/template not found/i.test(raw)) {
     const missing = /template not found: ([^\s)]+)/i.exec(raw)?.[1] ?? name;
@@ -272,20 +267,8 @@ export function parseRenderError(
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  let message = (lines.at(-1) ?? raw)
+  const message = (lines.at(-1) ?? raw)
     .replace(/^(?:Template render error: |Error: )+/, '')
     .replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '');
-  if (message.includes('null or undefined value') && line && column) {
-    const expr = expressionAt(sourceOf?.(template), line, column);
-    if (expr) message = `{{ ${expr} }} is undefined (a missing param or fact?)`;
-  }
   return { template, ...(line ? { line } : {}), ...(column ? { column } : {}), message };
-}
-
-function expressionAt(source: string | undefined, line: number, column: number): string | undefined {
-  const text = source?.split('\n')[line - 1];
-  if (!text) return undefined;
-  const open = text.lastIndexOf('{{', Math.max(0, column - 1) + 1);
-  const close = open >= 0 ? text.indexOf('}}', open) : -1;
-  return close > open ? text.slice(open + 2, close).trim() : undefined;
 }
