@@ -86,7 +86,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
           name: f.name!,
           content: f.content!,
           // The host picker, when filled, wins over the sample list.
-          ...(f.host?.trim() ? { host: f.host } : kind === 'sample' && id ? { sample: id } : {}),
+          ...(f.host?.trim() ? { host: f.host } : kind === 'sample' && id ? { sample: id } : kind === 'host' && id ? { host: id } : {}),
           ...(f.hostname?.trim() ? { hostname: f.hostname } : {}),
           openSecrets: can(res, 'hosts:write'),
           ...(f.profile ? { profile: f.profile } : {}),
