@@ -72,6 +72,35 @@ describe('template preview for a waiting host', () => {
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION', field: 'hostname' });
   });
 
+  it('When a rule would take the waiting host, then the preview uses the hostname its pattern gives next, and takes no number', async () => {
+    const ruled = await registerMachine(srv.url, sampleFacts({ boot_mac: '52:54:00:17:05:01' }));
+    await request(srv.url)
+      .post('/api/v1/profiles')
+      .set(admin())
+      .send({ name: 'el9', action: 'kickstart', template: 'rhel.ks.njk', params })
+      .expect(201);
+    await request(srv.url)
+      .post('/api/v1/rules')
+      .set(admin())
+      .send({
+        name: 'db',
+        expression: 'boot_mac like "52:54:00:17:05:*"',
+        profile: 'el9',
+        hostname_pattern: 'db-{{ seq(3) }}',
+        priority: 10,
+      })
+      .expect(201);
+    for (let i = 0; i < 2; i++) {
+      const res = await request(srv.url)
+        .post('/api/v1/templates/rhel.ks.njk/preview')
+        .set(admin())
+        .send({ host: ruled.id, params })
+        .expect(200);
+      expect(res.body.rendered).toContain('--hostname=db-001');
+    }
+    expect((await request(srv.url).get('/api/v1/rules/db').set(admin()).expect(200)).body.sequence).toBe(0);
+  });
+
   it('When an author previews through the web form, with and without the hostname field, then both render for the waiting host', async () => {
     const { agent, csrf } = await webLogin(srv, 'author', PASSWORD);
     const content = (await request(srv.url).get('/api/v1/templates/rhel.ks.njk').set(admin()).expect(200)).body.content as string;
