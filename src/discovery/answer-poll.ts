@@ -10,7 +10,7 @@ import { deliveredHost } from '../hosts/deliver.js';
 import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
 import { stageAnswer } from '../hosts/stage.js';
 import { claimPolled } from './conflict.js';
-import { cachedAnswer, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
+import { cachedAnswer, cachedFailure, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
 
 export type PollAnswer =
   | { action: 'wait'; retryAfter: number }
@@ -59,6 +59,9 @@ export async function answerPoll(
     case 'kickstart': {
       url = typeof baseUrl === 'string' ? baseUrl : baseUrl();
       let body = cachedAnswer(deps, host, url);
+      // Said once (on the first failing poll), not at every poll until someone fixes it.
+      if (body === undefined && cachedFailure(deps, host, url) !== undefined)
+        return { action: 'wait', retryAfter: deps.config.pollInterval };
       if (body === undefined) {
         const rendered = await renderAnswer(deps, host, assignment, url);
         if ('failed' in rendered) {
@@ -66,6 +69,7 @@ export async function answerPoll(
           // keeps waiting (it cannot do better) and the admin sees why on the host.
           deps.log.error({ host: host.id, err: rendered.failed }, 'kickstart render failed');
           recordOnce(deps, host, 'render-failed', ip, rendered.failed);
+          deps.events.emit({ kind: 'render-error', template: assignment.template });
           return { action: 'wait', retryAfter: deps.config.pollInterval };
         }
         body = rendered.body;

@@ -185,7 +185,7 @@ export async function deleteHost(deps: AuditDeps & Pick<Deps, 'hostsLock'>, id: 
 }
 
 /** host-aabbccddeeff: stable, unique per boot NIC, valid everywhere a hostname is. */
-function defaultHostname(host: Host): string {
+export function defaultHostname(host: Pick<Host, 'boot_mac'>): string {
   return `host-${host.boot_mac.replace(/:/g, '')}`;
 }
 

@@ -3,7 +3,9 @@ import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError, errors } from '../errors.js';
 import { deleteProfile, profileUsers, saveProfile } from '../profiles/manage.js';
+import { profileWarnings } from '../profiles/needs.js';
 import { profileView } from '../profiles/profile.js';
+import { baseUrl } from './base-url.js';
 import { guards } from './auth.js';
 import { jsonBody } from './body.js';
 
@@ -18,7 +20,8 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.post('/api/v1/profiles', ...write, ...jsonBody(LIMIT), async (req, res) => {
-    res.status(201).json(profileView(await saveProfile(deps, req.body, 'create', String(res.locals.actor))));
+    const profile = await saveProfile(deps, req.body, 'create', String(res.locals.actor));
+    res.status(201).json({ ...profileView(profile), warnings: await profileWarnings(deps, profile, baseUrl(req, deps.config.publicUrl)) });
   });
 
   router.get('/api/v1/profiles/:name', ...read, async (req, res) => {
@@ -28,7 +31,8 @@ export function profileRoutes(deps: Deps, adminToken: string): Router {
   });
 
   router.put('/api/v1/profiles/:name', ...write, ...jsonBody(LIMIT), async (req, res) => {
-    res.json(profileView(await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor))));
+    const profile = await saveProfile(deps, sameName(req), 'replace', String(res.locals.actor));
+    res.json({ ...profileView(profile), warnings: await profileWarnings(deps, profile, baseUrl(req, deps.config.publicUrl)) });
   });
 
   router.delete('/api/v1/profiles/:name', ...write, async (req, res) => {

@@ -7,6 +7,7 @@ import { deleteRule, saveRule } from '../rules/manage.js';
 import { previewRule } from '../rules/preview.js';
 import { changeSettings } from '../rules/settings.js';
 import { guards } from './auth.js';
+import { baseUrl } from './base-url.js';
 import { apiCaller } from './caller.js';
 import { jsonBody } from './body.js';
 import { nameOf, sameName } from './profiles.js';
@@ -27,7 +28,7 @@ export function ruleRoutes(deps: Deps, adminToken: string): Router {
 
   // Explaining changes nothing: readers may ask too.
   router.post('/api/v1/rules/preview', ...read, ...jsonBody(LIMIT), async (req, res) => {
-    res.json(await previewRule(deps, req.body));
+    res.json(await previewRule(deps, req.body, baseUrl(req, deps.config.publicUrl)));
   });
 
   router.get('/api/v1/rules/:name', ...read, async (req, res) => {

@@ -10,7 +10,8 @@ import { readTemplate, rollbackTemplate, saveTemplate } from '../templates/edit.
 import { listTemplateFiles } from '../templates/files.js';
 import { previewTemplate } from '../templates/preview.js';
 import type { TemplateVersion } from '../templates/version.js';
-import { authenticate, can } from './auth.js';
+import { allows } from '../auth/roles.js';
+import { authenticate, can, principalOf } from './auth.js';
 import { apiCaller } from './caller.js';
 import { jsonBody } from './body.js';
 
@@ -42,7 +43,8 @@ export function templateRoutes(deps: Deps, adminToken: string): Router {
 
   router.post('/api/v1/templates/*name/preview', ...write, ...jsonBody(LIMIT), async (req, res) => {
     const body = validators.templatePreview(req.body);
-    res.json(await previewTemplate(deps, { name: nameOf(req), ...body }, apiCaller(req, res, deps.config.publicUrl)));
+    const openSecrets = allows(principalOf(res).role, 'hosts:write');
+    res.json(await previewTemplate(deps, { name: nameOf(req), ...body, openSecrets }, apiCaller(req, res, deps.config.publicUrl)));
   });
 
   router.get('/api/v1/templates/*name', ...read, async (req, res) => {

@@ -3,15 +3,14 @@
 // moment can never push a rule past its limit or hand one hostname to two hosts. A rule whose
 // hostname pattern or profile fails for a host leaves that host waiting, with the reason on its
 // timeline; the next rule is not tried (the admin should see and fix the rule, not get a surprise).
-import { patternHost } from '../kickstart/render/index.js';
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import { hostChanged } from '../events/host-changed.js';
-import { errors, messageOf } from '../errors.js';
+import { errors } from '../errors.js';
 import { addEvent, type Host } from '../hosts/host.js';
-import { assertHostnameFree, resolveAssignment, withAssignment, type AssignDeps } from '../hosts/assign.js';
-import { compiled, countByRule, explain, type Verdict } from './match.js';
-import type { Rule } from './rule.js';
+import { withAssignment, type AssignDeps } from '../hosts/assign.js';
+import { compiled, countByRule, type Verdict } from './match.js';
+import { assignmentOrder, decide, rulePass } from './plan.js';
 import { audit } from '../audit/audit.js';
 
 export interface AutoAssignResult {
@@ -31,12 +30,11 @@ export async function autoAssign(
 ): Promise<AutoAssignResult[]> {
   const { results, durables } = await deps.hostsLock.run(async () => {
     const all = await deps.store.hosts.list();
-    const rules = (await deps.store.rules.list()).map(compiled);
-    const counts = countByRule(all);
-    const targets = which === 'waiting' ? all.filter((h) => h.state === 'discovered') : await hostsById(deps, which);
+    const pass = rulePass((await deps.store.rules.list()).map(compiled), countByRule(all));
+    // The order the preview shows (plan.ts): the numbers a preview promised are the ones given.
+    const targets = assignmentOrder(which === 'waiting' ? all.filter((h) => h.state === 'discovered') : await hostsById(deps, which));
     const results: AutoAssignResult[] = [];
     const durables: Promise<void>[] = [];
-    const sequences = new Map<string, Rule>();
 
     for (const host of targets) {
       if (host.state !== 'discovered') {
@@ -48,44 +46,28 @@ export async function autoAssign(
         results.push({ host: host.id, outcome: 'failed', reason: 'the facts of this host cannot be read', verdicts: [] });
         continue;
       }
-      const { winner, verdicts } = explain(rules, facts, counts);
-      if (!winner) {
-        results.push({ host: host.id, outcome: 'no-rule', reason: rules.length ? 'no rule matched' : 'there are no rules', verdicts });
+      const decision = await decide(deps, pass, host, facts, baseUrl);
+      const { verdicts, reason } = decision;
+      if (decision.outcome === 'no-rule') {
+        results.push({ host: host.id, outcome: 'no-rule', reason, verdicts });
         continue;
       }
-      const rule = sequences.get(winner.rule.name) ?? winner.rule;
-      let next = rule.sequence;
-      try {
-        const hostname = winner.pattern
-          ? winner.pattern.render(
-              {
-                host: patternHost(host),
-                facts,
-              },
-              { seq: (width) => String((next = rule.sequence + 1)).padStart(width, '0') },
-            )
-          : (host.hostname ?? `host-${host.boot_mac.replace(/:/g, '')}`);
-        await assertHostnameFree(deps, hostname, host.id);
-        const assignment = {
-          ...(await resolveAssignment(deps, { ...host, hostname }, facts, { profile: rule.profile }, baseUrl)),
-          rule: rule.name,
-        };
-        const assigned = withAssignment(host, assignment, hostname, `rule ${rule.name}`, verdicts.at(-1)?.reason, host.last_seen_ip);
-        const durable = deps.store.hosts.save(assigned);
-        durables.push(durable);
-        if (next !== rule.sequence) sequences.set(rule.name, { ...rule, sequence: next });
-        counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
-        hostChanged(deps, host, assigned, { rule: rule.name, actor }, durable);
-        results.push({ host: host.id, outcome: 'assigned', rule: rule.name, hostname, reason: verdicts.at(-1)!.reason, verdicts });
-      } catch (err) {
-        const reason = `rule ${rule.name} matched but could not assign: ${messageOf(err)}`;
+      const { rule } = decision;
+      if (decision.outcome === 'failed') {
         const failed: Host = { ...host, events: [...host.events] };
         addEvent(failed, { type: 'auto-assign-failed', actor: `rule ${rule.name}`, message: reason });
         durables.push(deps.store.hosts.save(failed));
         results.push({ host: host.id, outcome: 'failed', rule: rule.name, reason, verdicts });
+        continue;
       }
+      const { hostname, assignment } = decision;
+      const assigned = withAssignment(host, assignment, hostname, `rule ${rule.name}`, verdicts.at(-1)?.reason, host.last_seen_ip);
+      const durable = deps.store.hosts.save(assigned);
+      durables.push(durable);
+      hostChanged(deps, host, assigned, { rule: rule.name, actor }, durable);
+      results.push({ host: host.id, outcome: 'assigned', rule: rule.name, hostname, reason, verdicts });
     }
-    for (const rule of sequences.values()) durables.push(deps.store.rules.save(rule));
+    for (const rule of pass.sequences.values()) durables.push(deps.store.rules.save(rule));
     return { results, durables };
   });
   await Promise.all(durables);

@@ -1,11 +1,12 @@
 // Explain before acting: which waiting hosts a rule (saved or not) would match now and the hostname
-// each would get; and, for one host, which rule would win and why each earlier rule did not.
+// each would get — exactly what applying the rules now would give (plan.ts: same order, same
+// winners, same numbers); and, for one host, which rule would win and why each earlier rule did not.
 // Nothing is stored and no sequence number is consumed.
-import { patternHost } from '../kickstart/render/index.js';
-import type { Deps } from '../deps.js';
-import { AppError, errors, messageOf } from '../errors.js';
+import { AppError, errors } from '../errors.js';
+import type { ResolveDeps } from '../hosts/assign.js';
 import { compiled, countByRule, explain, type CompiledRule, type Verdict } from './match.js';
 import { readRule } from './manage.js';
+import { assignmentOrder, byPriority, decide, rulePass } from './plan.js';
 import type { Rule } from './rule.js';
 
 export interface PreviewResult {
@@ -14,7 +15,8 @@ export interface PreviewResult {
   explain?: { host: string; winner: string | null; verdicts: Verdict[] };
 }
 
-export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Promise<PreviewResult> {
+/** `baseUrl`: the assignment's dry run renders the profile's kickstart, as assignment does. */
+export async function previewRule(deps: ResolveDeps, body: unknown, baseUrl: string): Promise<PreviewResult> {
   const { ruleBody, hostId } = readPreview(body);
   const saved = (await deps.store.rules.list()).map(compiled);
   let candidate: CompiledRule;
@@ -28,32 +30,29 @@ export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Pro
     candidate = { ...c, rule: { ...c.rule, sequence: existing?.rule.sequence ?? 0 } };
   }
 
+  // The pass assignment would make now (plan.ts), with the candidate in place of its saved version:
+  // the same order, the same winners, the same numbers. Nothing is saved.
   const hosts = await deps.store.hosts.list();
   const counts = countByRule(hosts);
-  const used = counts.get(candidate.rule.name) ?? 0;
-  let sequence = candidate.rule.sequence;
+  const rules = [...saved.filter((c) => c.rule.name !== candidate.rule.name), { ...candidate, rule: { ...candidate.rule, enabled: true } }];
+  const pass = rulePass(rules, new Map(counts));
+  const alone = { ...candidate, rule: { ...candidate.rule, enabled: true, limit: 0 } };
   const matches: PreviewResult['matches'] = [];
-  for (const host of hosts.filter((h) => h.state === 'discovered')) {
+  for (const host of assignmentOrder(hosts.filter((h) => h.state === 'discovered'))) {
     const facts = await deps.store.hosts.getFacts(host.id);
-    if (!facts || !explain([{ ...candidate, rule: { ...candidate.rule, enabled: true, limit: 0 } }], facts, counts).winner) continue;
-    const within = candidate.rule.limit === 0 || used + matches.length < candidate.rule.limit;
-    let hostname: string | null = host.hostname ?? `host-${host.boot_mac.replace(/:/g, '')}`;
-    let problem: string | undefined;
-    if (candidate.pattern) {
-      try {
-        hostname = candidate.pattern.render(
-          {
-            host: patternHost(host),
-            facts,
-          },
-          { seq: (w) => String(sequence + 1).padStart(w, '0') },
-        );
-        if (candidate.pattern.usesSeq) sequence++;
-      } catch (err) {
-        hostname = null;
-        problem = messageOf(err);
-      }
-    }
+    if (!facts) continue;
+    const decision = await decide(deps, pass, host, facts, baseUrl);
+    if (!explain([alone], facts, counts).winner) continue;
+    const mine = decision.outcome !== 'no-rule' && decision.rule.name === candidate.rule.name;
+    const hostname = mine && decision.outcome === 'assigned' ? decision.hostname : null;
+    const within = !decision.verdicts.some((v) => v.rule === candidate.rule.name && v.outcome === 'limit-reached');
+    const problem = mine
+      ? decision.outcome === 'failed'
+        ? decision.reason
+        : undefined
+      : within && decision.outcome !== 'no-rule'
+        ? `rule ${decision.rule.name} comes first (priority ${decision.rule.priority}) and takes this host`
+        : undefined;
     matches.push({ host: host.id, boot_mac: host.boot_mac, hostname, within_limit: within, ...(problem ? { problem } : {}) });
   }
 
@@ -67,10 +66,6 @@ export async function previewRule(deps: Pick<Deps, 'store'>, body: unknown): Pro
     result.explain = { host: hostId, winner: winner?.rule.name ?? null, verdicts };
   }
   return result;
-}
-
-function byPriority(a: CompiledRule, b: CompiledRule): number {
-  return a.rule.priority - b.rule.priority || a.rule.name.localeCompare(b.rule.name);
 }
 
 function readPreview(body: unknown): { ruleBody: string | Rule | object; hostId?: string } {

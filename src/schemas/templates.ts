@@ -35,7 +35,8 @@ export const templatePreviewSchema = {
   additionalProperties: false,
   properties: {
     content: { type: 'string', maxLength: MAX_TEMPLATE_BYTES, description: 'unsaved text; the saved file when absent' },
-    host: { type: 'string', maxLength: 64 },
+    host: { type: 'string', maxLength: 64, description: "a host's id, hostname or boot MAC" },
+    hostname: { type: 'string', maxLength: 253, description: "render with this hostname (a waiting host's would-be one when absent)" },
     sample: { type: 'string', maxLength: 64 },
     profile: { type: 'string', maxLength: 64 },
     params: { type: 'object' },

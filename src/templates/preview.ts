@@ -8,6 +8,10 @@ import { AppError, errors } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { renderPreview, STUB_TEMPLATE, type RenderErrorDetail } from '../kickstart/render/index.js';
 import type { KickstartVersion } from '../kickstart/validate/index.js';
+import { findHost } from '../hosts/pick.js';
+import { wouldBeHostname } from '../rules/plan.js';
+import { HOSTNAME } from '../schemas/assignment.js';
+import { maskParams } from '../secrets/secret-params.js';
 import { checkTemplateName } from './files.js';
 import { lintKickstart, lintShell, versionFor, type LintFinding } from './lint.js';
 import { listSamples } from './samples.js';
@@ -16,8 +20,14 @@ export interface PreviewRequest {
   name: string;
   /** Unsaved text; the text in service when absent. */
   content?: string;
-  /** Render for this discovered host… */
+  /** Render for this host (its id, hostname or boot MAC)… */
   host?: string;
+  /** The hostname to render with, over the host's (a waiting host has none yet: it gets the one
+   *  assignment would give it now, rules/plan.ts wouldBeHostname). */
+  hostname?: string;
+  /** Open sealed params (the caller may see a host's kickstart: hosts:write). Otherwise secrets
+   *  render as "***": an author sees the template's shape, never a host's secrets. */
+  openSecrets?: boolean;
   /** …or for this sample (`<templates>/samples/<name>.json`); the first sample when neither is given. */
   sample?: string;
   /** Params under the typed ones: a profile's. */
@@ -68,10 +78,11 @@ async function render(deps: PreviewDeps, request: PreviewRequest, baseUrl: strin
   const content = request.content ?? (await deps.templateSource.current(name));
   if (content === undefined) throw errors.templateFileMissing(name);
   const { host, facts, target } = await subject(deps, request);
-  // Stored params are opened like a poll's render opens them (passwords stay hashes): a preview is
-  // a rendered kickstart, for operators only.
+  // Stored params are opened like a poll's render opens them (passwords stay hashes) for those who
+  // may read a host's kickstart anyway; anyone else (an author) gets them masked.
+  const stored = { ...(await profileParams(deps, request.profile)), ...hostParams(host, name) };
   const params = {
-    ...deps.secrets.open({ ...(await profileParams(deps, request.profile)), ...hostParams(host, name) }),
+    ...(request.openSecrets ? deps.secrets.open(stored) : maskParams(stored)),
     ...(request.params ?? {}),
   };
 
@@ -85,6 +96,8 @@ async function render(deps: PreviewDeps, request: PreviewRequest, baseUrl: strin
   return { name, target, version, rendered, findings: lintKickstart(rendered, version, name !== STUB_TEMPLATE) };
 }
 
+const HOSTNAME_RE = new RegExp(HOSTNAME);
+
 interface Subject {
   host: Pick<Host, 'id' | 'hostname' | 'boot_mac' | 'state' | 'assignment'>;
   facts: Facts;
@@ -92,11 +105,16 @@ interface Subject {
 }
 
 async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewRequest): Promise<Subject> {
-  if (request.host) {
-    const host = await deps.store.hosts.get(request.host);
-    const facts = host && (await deps.store.hosts.getFacts(host.id));
-    if (!host || !facts) throw errors.hostNotFound(request.host, 'host');
-    return { host, facts, target: `host ${host.hostname ?? host.id}` };
+  const hostname = request.hostname?.trim() || undefined;
+  if (hostname !== undefined && !HOSTNAME_RE.test(hostname))
+    throw new AppError('VALIDATION', `hostname "${hostname.slice(0, 80)}" is not a valid hostname`, 'hostname');
+  if (request.host?.trim()) {
+    const found = await findHost(deps, request.host);
+    const facts = found && (await deps.store.hosts.getFacts(found.id));
+    if (!found || !facts) throw errors.hostNotFound(request.host.trim().slice(0, 64), 'host');
+    const host = { ...found, hostname: hostname ?? found.hostname ?? (await wouldBeHostname(deps, found, facts)) };
+    const label = host.hostname === found.hostname ? host.hostname : `${found.hostname ?? found.id}, as ${host.hostname}`;
+    return { host, facts, target: `host ${label}` };
   }
   const samples = await listSamples(deps.config.templatesDir);
   const sample = request.sample ? samples.find((s) => s.name === request.sample) : samples.find((s) => s.facts);
@@ -111,7 +129,7 @@ async function subject(deps: Pick<Deps, 'config' | 'store'>, request: PreviewReq
   if (!sample.facts) throw new AppError('VALIDATION', sample.problem ?? `sample ${sample.name} is not valid facts`, 'sample');
   const host = {
     id: `sample-${sample.name}`,
-    hostname: `${sample.name}.example.com`,
+    hostname: hostname ?? `${sample.name}.example.com`,
     boot_mac: sample.facts.boot_mac,
     state: 'assigned' as const,
   };
@@ -130,11 +148,13 @@ function hostParams(host: Subject['host'], name: string): Record<string, unknown
   return host.assignment?.action === 'kickstart' && host.assignment.template === name ? host.assignment.params : {};
 }
 
+/** At its line when the fault is in the text being edited; else in the snippet, with the include here. */
 function renderFinding(name: string, detail: RenderErrorDetail): LintFinding {
   const elsewhere = detail.template && detail.template !== name;
+  const here = elsewhere ? detail.included_from?.find((p) => p.template === name) : undefined;
   return {
     in: 'template',
-    line: elsewhere ? 0 : (detail.line ?? 0),
+    line: elsewhere ? (here?.line ?? 0) : (detail.line ?? 0),
     ...(detail.column && !elsewhere ? { column: detail.column } : {}),
     severity: 'error',
     code: 'TEMPLATE_RENDER',

@@ -400,7 +400,7 @@ describe('Admin API', () => {
       .post(`/api/v1/hosts/${id}/assignment`)
       .set(admin())
       .send({ action: 'kickstart', template: 'needs-param.ks.njk' });
-    expect(res.body.error.message).toMatch(/needs-param\.ks\.njk line 2/);
+    expect(res.body.error.message).toMatch(/^params\.repo is undefined at needs-param\.ks\.njk:2$/);
   });
 
   it('When a host reported no kexec, then a kexec assignment is refused naming the action', async () => {

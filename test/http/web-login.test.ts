@@ -398,7 +398,7 @@ describe('host page and assign form', () => {
       .type('form')
       .send({ _csrf: csrf, profile: '', template: 'needs-param.ks.njk', hostname: `t-${body.id}.example.com`, params: '{"x": 1}' });
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/id="error-template">needs-param\.ks\.njk line \d+/);
+    expect(res.text).toMatch(/id="error-template">params\.repo is undefined at needs-param\.ks\.njk:\d+</);
     const ok = await agent
       .post(`/hosts/${body.id}/assign`)
       .type('form')

@@ -54,7 +54,7 @@ describe('shipped templates', () => {
   });
 
   it('When a required param is missing, then rendering fails naming the template line', () => {
-    expect(() => render('rhel.ks.njk', { version: '9' })).toThrow(/^rhel\.ks\.njk line \d+, column \d+: ksarg: value is undefined/);
+    expect(() => render('rhel.ks.njk', { version: '9' })).toThrow(/^params\.repo is undefined at rhel\.ks\.njk:9$/);
   });
 
   it('When a plaintext root password is given, then the kickstart carries only its SHA-512 crypt', () => {

@@ -6,7 +6,8 @@ import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { installFilters } from './filters.js';
-import { RENDER_MAX_CHARS, sandboxEnvironment } from './sandbox.js';
+import { RENDER_MAX_CHARS, renderFaults, sandboxEnvironment } from './sandbox.js';
+import type { Place } from './positions.js';
 import { forbiddenName } from './sandbox-check.js';
 import { AppError } from '../../errors.js';
 
@@ -14,10 +15,15 @@ import { AppError } from '../../errors.js';
 const NAME = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}$/;
 
 export interface RenderErrorDetail {
+  /** The innermost file: where the expression is, not the template that included it. */
   template: string;
   line?: number;
   column?: number;
   message: string;
+  /** The expression that failed as written (`params.repo`), when the fault is about one value. */
+  expression?: string;
+  /** The includes it came through, innermost first (`fedora.ks.njk` line 13). */
+  included_from?: Place[];
 }
 
 /** Confines every lookup to one folder; caches sources until the folder changes on disk. */
@@ -121,7 +127,7 @@ export function createKickstartEnvironment(templatesDir: string, opts: { watch?:
         const forbidden = forbiddenName(source);
         return forbidden ? { template: name, ...forbidden } : undefined;
       } catch (err) {
-        const detail = parseRenderError(name, err, loader.root, () => source);
+        const detail = parseRenderError(name, err, loader.root);
         // nunjucks gives no line for a block left open ("expected endif, got end of file"): point at
         // the tag that opened it, which is the line the author has to fix.
         if (detail.line) return detail;
@@ -179,9 +185,8 @@ function renderWith(env: nunjucks.Environment, loader: TemplateLoader, name: str
   try {
     text = env.render(name, context);
   } catch (err) {
-    const detail = parseRenderError(name, err, loader.root, (n) => loader.getSource(n)?.src);
-    const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
-    throw new AppError('TEMPLATE_RENDER', `${detail.template}${at}: ${detail.message}`, 'template', detail);
+    const detail = renderErrorDetail(env, loader, name, err);
+    throw new AppError('TEMPLATE_RENDER', describeRenderError(detail), 'template', detail);
   }
   // Measured before anything reads the text: until then V8 keeps the pieces of a long concatenation
   // unflattened, so a loop that repeats a large text costs little until it is sent.
@@ -190,6 +195,41 @@ function renderWith(env: nunjucks.Environment, loader: TemplateLoader, name: str
     throw new AppError('TEMPLATE_RENDER', `${name}: ${message}`, 'template', { template: name, message });
   }
   return text;
+}
+
+/** The fault the compiled code recorded (positions.ts) when there is one; nunjucks' message else. */
+function renderErrorDetail(env: nunjucks.Environment, loader: TemplateLoader, name: string, err: unknown): RenderErrorDetail {
+  const log = renderFaults(env);
+  const relative = (p: Place): Place => ({ template: templateName(loader.root, p.template, name), line: p.line });
+  const fault = log?.fault;
+  if (fault) {
+    const { expression, included_from } = fault;
+    return {
+      template: templateName(loader.root, fault.template, name),
+      line: fault.line,
+      column: fault.column,
+      message: fault.message,
+      ...(expression ? { expression } : {}),
+      ...(included_from.length ? { included_from: included_from.map(relative) } : {}),
+    };
+  }
+  const detail = parseRenderError(name, err, loader.root);
+  const through = (log?.included_from ?? []).map(relative).filter((p) => p.template !== detail.template);
+  return through.length ? { ...detail, included_from: through } : detail;
+}
+
+/** One line for logs, the API and the host's timeline: `params.repo is undefined at rhel.ks.njk:9,
+ *  included from fedora.ks.njk:13` for a value; `file line N, column C: why` for anything else. */
+export function describeRenderError(detail: RenderErrorDetail): string {
+  const chain = (detail.included_from ?? []).map((p) => `, included from ${p.template}:${p.line}`).join('');
+  if (detail.expression && detail.line) return `${detail.message} at ${detail.template}:${detail.line}${chain}`;
+  const at = detail.line ? ` line ${detail.line}${detail.column ? `, column ${detail.column}` : ''}` : '';
+  return `${detail.template}${at}: ${detail.message}${chain}`;
+}
+
+function templateName(root: string, fullPath: string, fallback: string): string {
+  if (!fullPath || fullPath === 'unknown') return fallback;
+  return path.isAbsolute(fullPath) ? path.relative(root, fullPath) : fullPath;
 }
 
 const OPENERS = new Set(['if', 'for', 'block', 'macro', 'call', 'filter', 'raw', 'verbatim']);
@@ -211,13 +251,8 @@ function unclosedBlock(source: string): { tag: string; line: number; column: num
 
 /** nunjucks reports "(a.ks.njk)\n … (snippets/x.njk) [Line 3, Column 5]\n  msg", nesting one "(path)" per
  *  include level. The innermost path with a line is where the fault is; turn that into fields people
- *  can act on, and name the expression when the fault is an undefined value. */
-export function parseRenderError(
-  name: string,
-  err: unknown,
-  root: string,
-  sourceOf?: (name: string) => string | undefined,
-): RenderErrorDetail {
+ *  can act on. (A fault about one value never gets here: positions.ts recorded it.) */
+export function parseRenderError(name: string, err: unknown, root: string): RenderErrorDetail {
   const raw = err instanceof Error ? err.message : String(err);
   if (/template not found/i.test(raw)) {
     const missing = /template not found: ([^\s)]+)/i.exec(raw)?.[1] ?? name;
@@ -232,20 +267,8 @@ export function parseRenderError(
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  let message = (lines.at(-1) ?? raw)
+  const message = (lines.at(-1) ?? raw)
     .replace(/^(?:Template render error: |Error: )+/, '')
     .replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '');
-  if (message.includes('null or undefined value') && line && column) {
-    const expr = expressionAt(sourceOf?.(template), line, column);
-    if (expr) message = `{{ ${expr} }} is undefined (a missing param or fact?)`;
-  }
   return { template, ...(line ? { line } : {}), ...(column ? { column } : {}), message };
-}
-
-function expressionAt(source: string | undefined, line: number, column: number): string | undefined {
-  const text = source?.split('\n')[line - 1];
-  if (!text) return undefined;
-  const open = text.lastIndexOf('{{', Math.max(0, column - 1) + 1);
-  const close = open >= 0 ? text.indexOf('}}', open) : -1;
-  return close > open ? text.slice(open + 2, close).trim() : undefined;
 }

@@ -52,7 +52,7 @@ export function renderKickstart(
   return deps.kickstarts.render(assignment.template, kickstartContext(host, facts, deps.secrets.open(assignment.params), baseUrl));
 }
 
-type AnswerDeps = Pick<Deps, 'kickstarts' | 'secrets' | 'store' | 'renderCache'> & Partial<Pick<Deps, 'events'>>;
+type AnswerDeps = Pick<Deps, 'kickstarts' | 'secrets' | 'store' | 'renderCache'>;
 
 /** The bytes an earlier poll rendered for this host, while nothing they depend on changed. The hot
  *  path of every repeated poll: synchronous, one string and one map lookup. */
@@ -60,9 +60,15 @@ export function cachedAnswer(deps: AnswerDeps, host: Host, baseUrl: string): Buf
   return deps.renderCache.get(host.id, answerKey(deps, host, baseUrl));
 }
 
+/** Why the last render for this host failed, while nothing it depends on changed: a poll that finds
+ *  one waits without rendering, logging or recording it again. */
+export function cachedFailure(deps: AnswerDeps, host: Host, baseUrl: string): string | undefined {
+  return deps.renderCache.failure(host.id, answerKey(deps, host, baseUrl));
+}
+
 /** Render the host's kickstart for its poll from the stored facts and keep the bytes. A template that
- *  no longer renders is `{ failed }` (the poll decides what the machine does); facts that cannot be
- *  read throw STORAGE_UNAVAILABLE. */
+ *  no longer renders is `{ failed }`, kept too (cachedFailure) so it is reported once; the poll
+ *  decides what the machine does. Facts that cannot be read throw STORAGE_UNAVAILABLE. */
 export async function renderAnswer(
   deps: AnswerDeps,
   host: Host,
@@ -75,8 +81,9 @@ export async function renderAnswer(
   try {
     body = Buffer.from(renderKickstart(deps, host, facts, assignment, baseUrl));
   } catch (err) {
-    deps.events?.emit({ kind: 'render-error', template: assignment.template });
-    return { failed: messageOf(err) };
+    const failed = messageOf(err);
+    deps.renderCache.setFailure(host.id, answerKey(deps, host, baseUrl), failed);
+    return { failed };
   }
   deps.renderCache.set(host.id, answerKey(deps, host, baseUrl), body);
   return { body };

@@ -29,6 +29,7 @@
 //   loop cannot hold the event loop for minutes or fill the heap.
 import nunjucks from 'nunjucks';
 import { FORBIDDEN, NOT_AVAILABLE, forbiddenName, isObjectPrototypeName } from './sandbox-check.js';
+import { compileWithPositions, positionRuntime, type FaultLog } from './positions.js';
 
 /** Lookups, calls and loop iterations one render may make. The shipped templates make a few hundred. */
 export const RENDER_STEPS = 1_000_000;
@@ -99,6 +100,8 @@ interface CompiledTemplate {
   compiled: boolean;
   path: string;
   tmplStr?: string;
+  tmplProps?: unknown;
+  env: { opts: { throwOnUndefined?: boolean } };
   compile(): void;
   rootRenderFunc: RenderFn;
   blocks: Record<string, RenderFn>;
@@ -111,9 +114,10 @@ const lib = (nunjucks as unknown as { lib: { _prettifyError(path: string, withIn
 
 /** A guarded copy of nunjucks' runtime with its own step budget. One per environment: renders are
  *  synchronous, so one render at a time uses it. */
-function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
+function guardedRuntime(): { runtime: Runtime; faults: FaultLog; enter(): void; leave(): void } {
   let steps = 0;
   let depth = 0;
+  const faults: FaultLog = { fault: undefined, included_from: [] };
   const step = (n = 1) => {
     steps += n;
     if (steps > RENDER_STEPS)
@@ -124,6 +128,8 @@ function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
 
   const runtime: Runtime = {
     ...base,
+    // Where a render fails (positions.ts): called by the compiled code, never reachable from a template.
+    ...positionRuntime(faults),
     memberLookup(obj, key) {
       step();
       if (obj === undefined || obj === null) return undefined;
@@ -184,8 +190,13 @@ function guardedRuntime(): { runtime: Runtime; enter(): void; leave(): void } {
   };
   return {
     runtime,
+    faults,
     enter() {
-      if (depth++ === 0) steps = 0;
+      if (depth++ === 0) {
+        steps = 0;
+        faults.fault = undefined;
+        faults.included_from = [];
+      }
     },
     leave() {
       depth--;
@@ -251,6 +262,12 @@ export function sandboxEnvironment(env: nunjucks.Environment): nunjucks.Environm
 const sandboxed = new WeakMap<nunjucks.Environment, ReturnType<typeof guardedRuntime>>();
 const guardedTemplates = new WeakSet<object>();
 
+/** Where the last render in `env` failed, as its compiled code recorded it (positions.ts). Read it
+ *  right after the render threw: the next render starts a new log. */
+export function renderFaults(env: nunjucks.Environment): FaultLog | undefined {
+  return sandboxed.get(env)?.faults;
+}
+
 /** A template compiled directly (`nunjucks.compile(source, env)`) rather than through getTemplate. */
 export function sandboxTemplate(tmpl: nunjucks.Template, env: nunjucks.Environment): nunjucks.Template {
   const guard = sandboxed.get(env);
@@ -283,6 +300,12 @@ function guardTemplate(tmpl: CompiledTemplate, guard: ReturnType<typeof guardedR
       // A name no template may use is refused at its exact line before anything runs.
       const found = tmpl.tmplStr === undefined ? undefined : forbiddenName(tmpl.tmplStr);
       if (found) throw new nunjucks.lib.TemplateError(found.message, found.line, found.column);
+      // Compiled with each expression's place known at run time; nunjucks' _compile takes it as is.
+      if (tmpl.tmplStr !== undefined && !tmpl.tmplProps) {
+        // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the step nunjucks' own _compile takes, on our compiler's output
+        const props = new Function(compileWithPositions(tmpl.tmplStr, tmpl.path, tmpl.env.opts)) as () => unknown;
+        tmpl.tmplProps = props();
+      }
       compile();
       bind();
     };

@@ -5,6 +5,8 @@ import { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { deleteProfile, saveProfile, type ProfileUsers } from '../../profiles/manage.js';
 import { isBootable, profileView, type Profile } from '../../profiles/profile.js';
+import { profileWarnings } from '../../profiles/needs.js';
+import { baseUrl } from '../../http/base-url.js';
 import { AppError, errors } from '../../errors.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
@@ -102,8 +104,16 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
   const router = Router();
   const write = may('hosts:write', 'change profiles or rules');
 
-  const profilesPage = async (res: Response, typed: Form, errors: Record<string, string>, editing: boolean, offerForce = false) =>
+  const profilesPage = async (
+    res: Response,
+    typed: Form,
+    errors: Record<string, string>,
+    editing: boolean,
+    offerForce = false,
+    warnings: string[] = [],
+  ) =>
     page(res, 'profiles.njk', {
+      warnings,
       in_use: offerForce,
       title: 'Profiles',
       nav: 'profiles',
@@ -119,7 +129,9 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
   router.get('/profiles/:name', loggedIn, async (req, res) => {
     const p = await deps.store.profiles.get(String(req.params.name));
     if (!p) throw errors.profileNotFound(String(req.params.name));
-    await profilesPage(res, profileForm(profileView(p)), {}, true);
+    // Right after a save (?saved=1): what its template needs that its params lack (profiles/needs.ts).
+    const warnings = req.query.saved === '1' ? await profileWarnings(deps, p, baseUrl(req, deps.config.publicUrl)) : [];
+    await profilesPage(res, profileForm(profileView(p)), {}, true, false, warnings);
   });
   const postProfile =
     (mode: 'create' | 'replace'): RequestHandler =>
@@ -138,7 +150,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
         );
         return;
       }
-      res.redirect(303, '/profiles');
+      res.redirect(303, `/profiles/${encodeURIComponent(typed.name ?? '')}?saved=1`);
     };
   router.post('/profiles', form, loggedIn, write, postProfile('create'));
   router.post('/profiles/:name', form, loggedIn, write, postProfile('replace'));

@@ -5,6 +5,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { profileView } from '../../profiles/profile.js';
 import { deleteRule, saveRule } from '../../rules/manage.js';
+import { baseUrl } from '../../http/base-url.js';
 import { previewRule } from '../../rules/preview.js';
 import { changeSettings } from '../../rules/settings.js';
 import { autoAssign, type AutoAssignResult } from '../../rules/auto-assign.js';
@@ -96,7 +97,13 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       const fields = ['name', 'expression', 'profile', 'hostname_pattern', 'priority', 'limit'];
       try {
         if (body.intent === 'preview') {
-          await rulesPage(res, typed, {}, mode === 'replace', await previewRule(deps, { rule: ruleBody(typed) }));
+          await rulesPage(
+            res,
+            typed,
+            {},
+            mode === 'replace',
+            await previewRule(deps, { rule: ruleBody(typed) }, baseUrl(req, deps.config.publicUrl)),
+          );
           return;
         }
         mustBeAllowed(res, 'hosts:write', CHANGE);

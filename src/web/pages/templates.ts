@@ -11,6 +11,7 @@ import { readTemplate, rollbackTemplate, saveTemplate } from '../../templates/ed
 import { checkTemplateName } from '../../templates/files.js';
 import { previewTemplate, type Preview } from '../../templates/preview.js';
 import { listSamples } from '../../templates/samples.js';
+import { searchHosts } from '../../hosts/pick.js';
 import type { Session } from '../sessions.js';
 import { isFormError } from '../form-errors.js';
 import { templateList } from '../../http/templates.js';
@@ -84,8 +85,10 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
         {
           name: f.name!,
           content: f.content!,
-          ...(kind === 'host' && id ? { host: id } : {}),
-          ...(kind === 'sample' && id ? { sample: id } : {}),
+          // The host picker, when filled, wins over the sample list.
+          ...(f.host?.trim() ? { host: f.host } : kind === 'sample' && id ? { sample: id } : kind === 'host' && id ? { host: id } : {}),
+          ...(f.hostname?.trim() ? { hostname: f.hostname } : {}),
+          openSecrets: can(res, 'hosts:write'),
           ...(f.profile ? { profile: f.profile } : {}),
           ...(params ? { params } : {}),
         },
@@ -96,9 +99,19 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
       if (!isFormError(err)) throw err;
       res.status(err.status);
       await editor(res, f, {
-        [['host', 'sample'].includes(err.field ?? '') ? 'target' : err.field === 'profile' ? 'profile' : 'content']: err.message,
+        [err.field === 'host' || err.field === 'hostname' || err.field === 'profile'
+          ? err.field
+          : err.field === 'sample'
+            ? 'target'
+            : 'content']: err.message,
       });
     }
+  });
+
+  // The preview's host picker: the first matches as JSON, for any signed-in role (read).
+  router.get('/templates/hosts.json', loggedIn, async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.json({ hosts: await searchHosts(deps, typeof req.query.q === 'string' ? req.query.q : '') });
   });
 
   router.get('/templates/history', loggedIn, async (req, res) => {
@@ -126,7 +139,6 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
   });
 
   async function editor(res: Response, f: Form, errors: Form, preview?: Preview, flash?: string, errorLine?: number) {
-    const hosts = (await deps.store.hosts.list()).slice(0, 500);
     const view = await readTemplate(deps, f.name!).catch(() => undefined);
     page(res, 'template-edit.njk', {
       title: view?.content === undefined ? `New template ${f.name}` : `Edit ${f.name}`,
@@ -140,7 +152,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
       preview,
       finding_lines: preview ? [...new Set(preview.findings.filter((x) => x.in === 'rendered').map((x) => x.line))] : [],
       rendered_lines: preview?.rendered?.replace(/\n$/, '').split('\n') ?? [],
-      hosts,
+      host_picks: f.host ? [] : await searchHosts(deps, ''),
       samples: await listSamples(deps.config.templatesDir),
       profiles: (await deps.store.profiles.list()).filter((p) => p.action === 'kickstart').map(profileView),
       can_write: canWrite(res),
@@ -154,7 +166,7 @@ export function templatePages(deps: Deps, { page, loggedIn, form }: PageKit): Ro
 function formOf(req: Request): Form {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const f: Form = {};
-  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'profile', 'params', 'version'])
+  for (const key of ['name', 'content', 'base_sha256', 'message', 'target', 'host', 'hostname', 'profile', 'params', 'version'])
     f[key] = typeof body[key] === 'string' ? body[key] : '';
   f.name = f.name!.trim();
   return f;

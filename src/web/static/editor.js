@@ -29,3 +29,38 @@
     area.setSelectionRange(start, start);
   }
 })();
+
+// The preview's host picker: the datalist holds the first matches of what is typed, asked of the
+// server (a fleet has thousands of hosts; the page never lists them all). Without this script the
+// field still takes an id, hostname or MAC.
+(() => {
+  const input = document.getElementById('host');
+  const list = document.getElementById('host-picks');
+  if (!input || !list) return;
+  let timer;
+  let asked = '';
+  const ask = async () => {
+    const q = input.value.trim();
+    if (q === asked) return;
+    asked = q;
+    try {
+      const res = await fetch(`/templates/hosts.json?q=${encodeURIComponent(q)}`, { headers: { Accept: 'application/json' } });
+      if (!res.ok || asked !== q) return;
+      const { hosts } = await res.json();
+      list.replaceChildren(
+        ...hosts.map((h) => {
+          const option = document.createElement('option');
+          option.value = h.id;
+          option.textContent = `${h.hostname || '(waiting)'} · ${h.boot_mac} · ${h.state}`;
+          return option;
+        }),
+      );
+    } catch {
+      // Offline or signed out: the field still takes what is typed.
+    }
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(ask, 200);
+  });
+})();
