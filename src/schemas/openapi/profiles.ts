@@ -34,6 +34,20 @@ export const profiles: ApiArea = {
     StageProfileReplace: nameOptional(stageProfileSchema),
     RebootProfileReplace: nameOptional(rebootProfileSchema),
     Profile: { type: 'object', additionalProperties: false, required: profileRequired, properties: profileProperties },
+    ProfileSaved: {
+      type: 'object',
+      additionalProperties: false,
+      required: [...profileRequired, 'warnings'],
+      properties: {
+        ...profileProperties,
+        warnings: {
+          type: 'array',
+          items: { type: 'string' },
+          description:
+            'what the template needs that the params lack, found by rendering it against a sample machine (`rhel.ks.njk needs params.repo (line 9)`); saved anyway (docs/profiles.md#save-time-warnings)',
+        },
+      },
+    },
     ProfileDetail: {
       type: 'object',
       additionalProperties: false,
@@ -73,7 +87,7 @@ export const profiles: ApiArea = {
         permission: 'hosts:write',
         writes: true,
         body: profileBody,
-        responses: { '201': ok('created', 'Profile') },
+        responses: { '201': ok('created', 'ProfileSaved') },
         errors: [[409, 'NAME_TAKEN: a profile with this name exists']],
       }),
     },
@@ -93,7 +107,7 @@ export const profiles: ApiArea = {
         permission: 'hosts:write',
         writes: true,
         body: replaceBody,
-        responses: { '200': ok('replaced', 'Profile') },
+        responses: { '200': ok('replaced', 'ProfileSaved') },
         errors: [404],
       }),
       delete: op({
