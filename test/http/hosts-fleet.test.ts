@@ -215,7 +215,7 @@ describe('bulk actions', () => {
     expect(waiting).toBeGreaterThan(0);
     const res = await agent.post('/hosts/auto-assign').type('form').send({ _csrf: csrf, query: 'state=discovered' }).expect(303);
     expect(res.headers.location).toMatch(/^\/hosts\?state=discovered&done=/);
-    expect((await agent.get(res.headers.location!)).text).toMatch(/auto-assign: \d+ assigned/);
+    expect((await agent.get(res.headers.location!)).text).toMatch(/auto-assign: [^<]*\b\d+ assigned/);
   });
 
   it('When a viewer or an author posts a bulk action or the rules button, or a form comes without its CSRF token, then it is refused', async () => {
