@@ -13,6 +13,6 @@ const PEOPLE = /^(text\/html|application\/json|text\/css|text\/javascript|applic
 export function compress(): RequestHandler {
   return compression({
     filter: (req, res) =>
-      !req.headers.range && !(req.url ?? '').startsWith('/api/v1/discovery/') && PEOPLE.test(String(res.getHeader('Content-Type') ?? '')),
+      !req.headers.range && !req.url.startsWith('/api/v1/discovery/') && PEOPLE.test(String(res.getHeader('Content-Type') ?? '')),
   });
 }

@@ -27,7 +27,11 @@ async function instances(n: number): Promise<{ url: string; stores: PgStore[]; d
     stores.push(store);
   }
   const log = createLogger('silent');
-  return { url, stores, deps: stores.map((store) => ({ store, hostsLock: store.lock('hosts'), sightings: new Sightings(), log, events: new Events() })) };
+  return {
+    url,
+    stores,
+    deps: stores.map((store) => ({ store, hostsLock: store.lock('hosts'), sightings: new Sightings(), log, events: new Events() })),
+  };
 }
 
 describe('PostgreSQL store, two instances', () => {
