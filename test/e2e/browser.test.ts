@@ -90,6 +90,10 @@ describe('web forms in Chromium', () => {
     const link = page.locator('table.hosts tbody a[href^="/hosts/"]');
     await link.first().waitFor({ timeout: 20_000 });
     await expect.poll(() => page.textContent('table.hosts tbody')).toContain('discovered');
+    // The numbers around the table follow the rows (they once stayed at 0 beside a new host).
+    await expect.poll(() => page.textContent('#hosts-count')).toMatch(/^1 matching · 1–1 shown/);
+    expect(await page.textContent('#apply-waiting')).toContain('the 1 waiting');
+    expect(await page.isDisabled('#apply-waiting')).toBe(false);
     await shot(page, 'hosts');
 
     await link.first().click();

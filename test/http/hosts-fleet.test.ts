@@ -211,7 +211,7 @@ describe('bulk actions', () => {
       .expect(201);
     const { agent, csrf } = await webLogin(srv, 'opal', 'opal-password-123');
     const page = await agent.get('/hosts?state=discovered').expect(200);
-    const waiting = Number(/Apply the rules to the (\d+) waiting host/.exec(page.text)![1]);
+    const waiting = Number(/Apply the rules to the <span data-live="waiting">(\d+)<\/span> waiting host/.exec(page.text)![1]);
     expect(waiting).toBeGreaterThan(0);
     const res = await agent.post('/hosts/auto-assign').type('form').send({ _csrf: csrf, query: 'state=discovered' }).expect(303);
     expect(res.headers.location).toMatch(/^\/hosts\?state=discovered&done=/);

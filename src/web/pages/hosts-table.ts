@@ -77,6 +77,8 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
       selected: done?.selected ?? [],
       total: result.total,
       total_hosts: all.length,
+      offset: result.offset,
+      waiting: all.filter((h) => h.state === 'discovered').length,
       ks_url: `${baseUrl(req, deps.config.publicUrl)}/ks`,
     };
     if (raw.fragment === 'rows') {
@@ -94,7 +96,6 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
       ...query,
       limit: query.limit,
       where_error: whereError,
-      offset: result.offset,
       counts: result.counts,
       states: STATES,
       page_sizes: PAGE_SIZES,
@@ -104,7 +105,6 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
       next_link: result.next_cursor ? links.cursor(result.next_cursor) : undefined,
       first_link: links.cursor(undefined),
       query_string: links.current,
-      waiting: all.filter((h) => h.state === 'discovered').length,
       installed_matching: !query.state || query.state === 'installed' ? result.counts.installed : 0,
       bulk_cap: BULK_CAP,
       bulk_actions: BULK_LABELS,

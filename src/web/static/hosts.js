@@ -15,7 +15,7 @@
   const selection = document.getElementById('selection');
   const allMatching = document.getElementById('all-matching');
   const selectPage = document.getElementById('select-page');
-  const total = Number(form.dataset.total || 0);
+  let total = Number(form.dataset.total || 0);
   const cap = Number(form.dataset.cap || 1000);
 
   // ---- selection
@@ -156,6 +156,10 @@
     }
   }
 
+  function live(name, text) {
+    for (const el of document.querySelectorAll(`[data-live="${name}"]`)) el.textContent = text;
+  }
+
   function applyOrder() {
     if (!pending) return;
     const current = new Map([...body().rows].map((r) => [r.dataset.id, r]));
@@ -200,6 +204,14 @@
       pending = added || gone || (!current.size && freshRows.length) ? { rows: freshRows, added, gone } : null;
       // An empty table ("No host yet") simply takes the first rows.
       if (!current.size && freshRows.length) applyOrder();
+      // The numbers around the table follow the rows: how many match, which are shown, how many wait.
+      total = Number(freshBody.dataset.total || 0);
+      form.dataset.total = String(total);
+      live('total', String(total));
+      live('range', freshBody.dataset.range || '');
+      live('waiting', freshBody.dataset.waiting || '0');
+      const apply = document.getElementById('apply-waiting');
+      if (apply) apply.disabled = freshBody.dataset.waiting === '0';
       const counts = JSON.parse(freshBody.dataset.counts || '{}');
       for (const [state, n] of Object.entries(counts)) {
         const el = document.querySelector(`.chips [data-count="${state}"]`);
