@@ -14,6 +14,8 @@
 # The stage action's tools in the VM image (test/vm/stage.test.ts): efibootmgr, gdisk (sgdisk), fdisk (sfdisk),
 # dosfstools (mkfs.vfat); grub-efi-amd64-bin + grub-common for that test's first boot (a GRUB EFI image on a
 # second disk), mtools to read its ESP.
+# The boot page's DHCP snippets are checked by the daemons' own config checkers (test/boot/dhcp-daemons.test.ts):
+# dnsmasq-base (dnsmasq --test), isc-dhcp-server (dhcpd -t), kea-dhcp4-server (kea-dhcp4 -t).
 # As root it installs what is missing with apt; otherwise it names the missing packages and stops, so
 # the suite never skips a test silently because a tool was absent.
 set -euo pipefail
@@ -23,7 +25,9 @@ packages=(bash curl iproute2 util-linux ethtool pciutils cpio xz-utils gzip open
   # the VM test (test/vm/)
   qemu-system-x86 ovmf linux-image-amd64 sbsigntool dracut dracut-network isc-dhcp-client busybox-static socat
   dmidecode kbd smartmontools nvme-cli hdparm ipmitool
-  efibootmgr gdisk fdisk dosfstools grub-efi-amd64-bin grub-common mtools)
+  efibootmgr gdisk fdisk dosfstools grub-efi-amd64-bin grub-common mtools
+  # the DHCP snippets' syntax (test/boot/dhcp-daemons.test.ts)
+  dnsmasq-base isc-dhcp-server kea-dhcp4-server)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

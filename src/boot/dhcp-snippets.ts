@@ -74,7 +74,8 @@ export function dnsmasqSnippet(chain: DhcpChain): string {
 
 export function iscDhcpdSnippet(chain: DhcpChain): string {
   return [
-    '# Kickstand: PXE → iPXE → Kickstand (ISC dhcpd, inside the subnet or globally).',
+    '# Kickstand: PXE → iPXE → Kickstand (ISC dhcpd). At the top level of dhcpd.conf: an option',
+    '# definition may not sit inside a subnet (move the if/elsif block into one if you want it scoped).',
     'option arch code 93 = unsigned integer 16;',
     ...(chain.tftpServer ? [`next-server ${chain.tftpServer};  # the TFTP server with undionly.kpxe and snponly.efi`] : []),
     'if exists user-class and option user-class = "iPXE" {',
