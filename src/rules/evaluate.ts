@@ -62,7 +62,8 @@ function walk(e: Expr, scopes: Value[]): Value {
   }
 }
 
-function compare(e: Extract<Expr, { kind: 'compare' }>, left: Value, right: Value): boolean {
+/** One comparison, as a rule evaluates it (exported for the hosts table's compiled filter, hosts/filter.ts). */
+export function compare(e: Extract<Expr, { kind: 'compare' }>, left: Value, right: Value): boolean {
   switch (e.op) {
     case '==':
       return left === right;
