@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { sampleFacts } from '../support/facts.js';
+import { failInstall as failedInstall } from '../support/failed-install.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const PASSWORD = 'banner-test-password';
@@ -40,29 +40,8 @@ async function logIn(page: Page) {
   await page.waitForURL(`${srv.url}/profiles`);
 }
 
-/** A machine registers, is assigned, fetches its kickstart and reports the install failed — the way
- *  the shipped templates' %onerror does (POST /api/v1/discovery/{id}/events). */
-async function failInstall(mac: string): Promise<string> {
-  const admin = { Authorization: `Bearer ${srv.adminToken}` };
-  const reg = (
-    await request(srv.url)
-      .post('/api/v1/discovery')
-      .send(sampleFacts({ boot_mac: mac }))
-      .expect(201)
-  ).body as { id: string; token: string };
-  await request(srv.url)
-    .post(`/api/v1/hosts/${reg.id}/assignment`)
-    .set(admin)
-    .send({ hostname: 'db-07.example.com', action: 'kickstart', template: 'plain.ks.njk' })
-    .expect(200);
-  await request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`).expect(200);
-  await request(srv.url)
-    .post(`/api/v1/discovery/${reg.id}/events`)
-    .set('Authorization', `Bearer ${reg.token}`)
-    .send({ stage: 'failed', message: 'no disk matched ignoredisk' })
-    .expect(200);
-  return reg.id;
-}
+/** A machine whose install fails, as the shipped templates' %onerror reports it. */
+const failInstall = (mac: string) => failedInstall(srv.url, srv.adminToken, mac, { hostname: () => 'db-07.example.com' });
 
 describe('failure banner in Chromium', () => {
   it('When a host reports failed, then the banner and the Hosts badge appear on every page, and the link shows the failed hosts', async () => {

@@ -4,6 +4,7 @@
 // Hosts badge count failed and lost hosts for every role.
 import path from 'node:path';
 import request from 'supertest';
+import { failInstall } from '../support/failed-install.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createUser, webLogin } from '../support/sessions.js';
@@ -146,25 +147,7 @@ describe('failure banner', () => {
   it('When no host failed, then no banner; when hosts fail and are lost, then every role sees the counts and the badge', async () => {
     const { agent } = logins.viewer!;
     expect((await agent.get('/hosts').expect(200)).text).not.toContain('failure-banner');
-    const failOne = async (mac: string) => {
-      const reg = (
-        await request(srv.url)
-          .post('/api/v1/discovery')
-          .send(sampleFacts({ boot_mac: mac }))
-          .expect(201)
-      ).body as { id: string; token: string };
-      await request(srv.url)
-        .post(`/api/v1/hosts/${reg.id}/assignment`)
-        .set(admin())
-        .send({ hostname: `f-${reg.id}.example.com`, action: 'kickstart', template: 'plain.ks.njk' })
-        .expect(200);
-      await request(srv.url).get(`/api/v1/discovery/${reg.id}/next`).set('Authorization', `Bearer ${reg.token}`).expect(200);
-      await request(srv.url)
-        .post(`/api/v1/discovery/${reg.id}/events`)
-        .set('Authorization', `Bearer ${reg.token}`)
-        .send({ stage: 'failed', message: 'no disk' })
-        .expect(200);
-    };
+    const failOne = (mac: string) => failInstall(srv.url, srv.adminToken, mac, { message: 'no disk' });
     await failOne('02:00:00:bb:00:01');
     await failOne('02:00:00:bb:00:02');
     for (const role of ['viewer', 'author', 'operator', 'admin']) {
