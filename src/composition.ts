@@ -27,6 +27,8 @@ import { PgSessions } from './store/postgres/pg-sessions.js';
 import { MemoryLimiters } from './util/limiters.js';
 import { PgLimiters } from './store/postgres/pg-limiters.js';
 import { Dispatcher } from './notifications/dispatcher.js';
+import { createBmcDrivers } from './bmc/drivers/index.js';
+import type { BmcDrivers } from './bmc/driver.js';
 
 export interface DepsOverrides {
   /** Use this store instead of opening the data dir's; `close()` leaves it open (it is the caller's). */
@@ -42,6 +44,8 @@ export interface DepsOverrides {
   /** Watch the templates folder for edits (default true; a one-shot command has no use for it). With
    *  PostgreSQL: seed the database from the folder at first start and keep the folder its mirror. */
   watchTemplates?: boolean;
+  /** Instead of ipmitool and Redfish (tests: simulated BMCs). */
+  bmcDrivers?: BmcDrivers;
 }
 
 /** The deps and what it takes to let go of them. */
@@ -119,6 +123,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     events,
     metrics,
     notifications: new Dispatcher({ store, secrets, log, events }, { timeoutMs: config.webhookTimeoutMs, retryMs: config.webhookRetryMs }),
+    bmcDrivers: overrides.bmcDrivers ?? createBmcDrivers(config),
     configInstallers,
     renderCache: new RenderCache(),
     secrets,

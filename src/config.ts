@@ -1,6 +1,7 @@
 // Environment → validated Config. Every bad value is reported at start with the variable's name,
 // all at once, so an operator fixes a unit file in one go rather than one restart per typo.
 import path from 'node:path';
+import { parseCidr } from './util/cidr.js';
 
 export interface Config {
   /** TCP port to listen on (PORT, default 8080; 0 picks a free port, used by tests). */
@@ -64,6 +65,24 @@ export interface Config {
   /** The wait before a failed delivery's first retry, in ms, doubled at each further one
    *  (KICKSTAND_WEBHOOK_RETRY_MS, default 1000: retries after 1, 2, 4 and 8 s). */
   webhookRetryMs: number;
+  /** BMC operations running at once, over every BMC (KICKSTAND_BMC_CONCURRENCY, default 20); one BMC
+   *  never runs two at once (docs/bmc.md#the-job-queue). */
+  bmcConcurrency: number;
+  /** How long one BMC operation may take, in ms, before it fails as a timeout (KICKSTAND_BMC_TIMEOUT_MS,
+   *  default 30000). */
+  bmcTimeoutMs: number;
+  /** Retries of an operation that found the BMC unreachable or timed out (KICKSTAND_BMC_RETRIES,
+   *  default 2); a wrong password or a refused action is never retried. */
+  bmcRetries: number;
+  /** Seconds between background power-state checks of one host (KICKSTAND_BMC_REFRESH, default 300;
+   *  0: never). */
+  bmcRefreshSeconds: number;
+  /** Networks (CIDR) a BMC address the %pre reports is taken from automatically
+   *  (KICKSTAND_BMC_NETWORKS=10.1.0.0/16,…; default none: reported addresses wait for an operator).
+   *  A machine can report any address, and credentials go to it. */
+  bmcNetworks: string[];
+  /** The ipmitool binary (KICKSTAND_IPMITOOL, default "ipmitool" on PATH). */
+  ipmitool: string;
 }
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -124,6 +143,17 @@ export function loadConfig(
   const conflictReleaseAfterMinutes = int('KICKSTAND_CONFLICT_RELEASE_AFTER', 0, 0, 7 * 24 * 60);
   const webhookTimeoutMs = int('KICKSTAND_WEBHOOK_TIMEOUT_MS', 5000, 1, 60_000);
   const webhookRetryMs = int('KICKSTAND_WEBHOOK_RETRY_MS', 1000, 1, 600_000);
+  const bmcConcurrency = int('KICKSTAND_BMC_CONCURRENCY', 20, 1, 1000);
+  const bmcTimeoutMs = int('KICKSTAND_BMC_TIMEOUT_MS', 30_000, 100, 600_000);
+  const bmcRetries = int('KICKSTAND_BMC_RETRIES', 2, 0, 10);
+  const bmcRefreshSeconds = int('KICKSTAND_BMC_REFRESH', 300, 0, 7 * 24 * 3600);
+  const bmcNetworks = (env.KICKSTAND_BMC_NETWORKS ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const network of bmcNetworks) {
+    if (!parseCidr(network)) problems.push(`KICKSTAND_BMC_NETWORKS: "${network}" is not an IPv4 network such as 10.1.0.0/16`);
+  }
 
   let publicUrl: string | undefined;
   const rawUrl = env.KICKSTAND_URL;
@@ -191,6 +221,12 @@ export function loadConfig(
     conflictReleaseAfterMinutes,
     webhookTimeoutMs,
     webhookRetryMs,
+    bmcConcurrency,
+    bmcTimeoutMs,
+    bmcRetries,
+    bmcRefreshSeconds,
+    bmcNetworks,
+    ipmitool: env.KICKSTAND_IPMITOOL || 'ipmitool',
     logLevel,
     logFormat,
     metrics: rawMetrics !== 'off',

@@ -14,6 +14,7 @@ import type { Limiters } from './util/limiters.js';
 import type { Events } from './events/events.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Dispatcher } from './notifications/dispatcher.js';
+import type { BmcDrivers } from './bmc/driver.js';
 
 export interface Deps {
   config: Config;
@@ -48,4 +49,6 @@ export interface Deps {
   /** Webhook deliveries: queues, retries and the delivery log (notifications/dispatcher.ts). Listens
    *  to `events` only once started (server.ts): a CLI command sends nothing. */
   notifications: Dispatcher;
+  /** How BMCs are spoken to, by driver name (bmc/drivers/): ipmitool and Redfish; tests swap in fakes. */
+  bmcDrivers: BmcDrivers;
 }

@@ -35,6 +35,16 @@ export const ERRORS = {
   INVALID_PATTERN: 400,
   LIMIT_REACHED: 409,
   RATE_LIMITED: 429,
+  // BMC operations (docs/bmc.md): the host has none set, or the BMC failed the operation. A BMC is a
+  // server Kickstand calls, so its failures are gateway errors, told apart by code.
+  BMC_NOT_CONFIGURED: 409,
+  BMC_UNREACHABLE: 502,
+  BMC_AUTH: 502,
+  BMC_REFUSED: 502,
+  BMC_PROTOCOL: 502,
+  BMC_TIMEOUT: 504,
+  CREDENTIALS_NOT_FOUND: 404,
+  CREDENTIALS_IN_USE: 409,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;

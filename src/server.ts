@@ -8,6 +8,7 @@ import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createDeps } from './composition.js';
+import type { BmcDrivers } from './bmc/driver.js';
 import type { Logger } from './log.js';
 
 import { markLostHosts } from './hosts/lost.js';
@@ -47,11 +48,11 @@ export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = { headersMs: 10_000, re
 export async function startWebServer(
   config: Config,
   log: Logger,
-  options: { timeouts?: Partial<ServerTimeouts> } = {},
+  options: { timeouts?: Partial<ServerTimeouts>; bmcDrivers?: BmcDrivers } = {},
 ): Promise<RunningServer> {
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   await checkFolders(config);
-  const deps = await createDeps(config, log, { lock: true });
+  const deps = await createDeps(config, log, { lock: true, ...(options.bmcDrivers ? { bmcDrivers: options.bmcDrivers } : {}) });
   // The template watcher starts with the service, not with the first render (the getter builds it).
   deps.kickstarts.generation();
   const { token: adminToken, generated } = await resolveAdminToken(config.adminToken, config.dataDir);

@@ -9,7 +9,7 @@
 # kernel re-signed with the snakeoil key), dracut + dracut-network + isc-dhcp-client (the initramfs and
 # its ip=dhcp), busybox-static (base64 and the reboot syscall in the guest), socat (the per-connection
 # guestfwd forwarder), and the %pre's commands the image carries that no other test needs: dmidecode,
-# kbd (chvt), smartmontools, nvme-cli, hdparm, ipmitool. util-linux's unshare and iproute2's ip make the
+# kbd (chvt), smartmontools, nvme-cli, hdparm, ipmitool; openipmi (ipmi_sim, the LAN BMC the power test drives through ipmitool). util-linux's unshare and iproute2's ip make the
 # run's network namespace (tools/in-netns.sh).
 # The stage action's tools in the VM image (test/vm/stage.test.ts): efibootmgr, gdisk (sgdisk), fdisk (sfdisk),
 # dosfstools (mkfs.vfat); grub-efi-amd64-bin + grub-common for that test's first boot (a GRUB EFI image on a
@@ -24,7 +24,7 @@ packages=(bash curl iproute2 util-linux ethtool pciutils cpio xz-utils gzip open
   diffutils patch rpm zstd binutils kexec-tools python3 shellcheck postgresql
   # the VM test (test/vm/)
   qemu-system-x86 ovmf linux-image-amd64 sbsigntool dracut dracut-network isc-dhcp-client busybox-static socat
-  dmidecode kbd smartmontools nvme-cli hdparm ipmitool
+  dmidecode kbd smartmontools nvme-cli hdparm ipmitool openipmi
   efibootmgr gdisk fdisk dosfstools grub-efi-amd64-bin grub-common mtools
   # the DHCP snippets' syntax (test/boot/dhcp-daemons.test.ts)
   dnsmasq-base isc-dhcp-server kea-dhcp4-server)

@@ -1,5 +1,6 @@
 // The host record: what the service keeps in its hot document for every machine it has seen.
 // Full facts live beside it (HostRepository.getFacts), so listing 10,000 hosts never parses 80 MB of facts.
+import type { BmcConfig, HostPower } from '../bmc/bmc.js';
 
 /** discovered: waiting for an assignment · assigned: an answer is ready for its next poll ·
  *  provisioning: the answer was delivered · installed / failed: the installer said so ·
@@ -95,6 +96,10 @@ export interface Host {
    *  presenting it is this host. Kept as is, not hashed, because the per-MAC entries must print it;
    *  never shown through a view (views.ts), only to admins (docs/operations.md#boot-keys). */
   boot_key?: string;
+  /** How Kickstand reaches the machine's BMC to power it and set its boot device (docs/bmc.md). */
+  bmc?: BmcConfig;
+  /** The last power state its BMC answered (bmc/power-refresh.ts), for the hosts table. */
+  power?: HostPower;
   /** Newest last; capped (see MAX_EVENTS, MAX_CHATTY_EVENTS) so a chatty host cannot grow the hot
    *  document forever, nor push what matters off its timeline. */
   events: HostEvent[];

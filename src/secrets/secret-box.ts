@@ -36,9 +36,21 @@ export class SecretBox {
     for (const [name, value] of Object.entries(params)) {
       if (!isSealed(value)) continue;
       out ??= { ...params };
-      out[name] = this.openOne(name, value);
+      out[name] = this.openOne(`params.${name}`, value);
     }
     return out ?? params;
+  }
+
+  /** One secret that is not a template param (a BMC password): sealed, unless it already is. */
+  sealValue(value: string): string {
+    return isSealed(value) ? value : this.seal(value);
+  }
+
+  /** A value sealValue made, opened; `field` names it in the error when this data dir's key cannot. */
+  openValue(field: string, sealed: string): string {
+    const value = this.openOne(field, sealed);
+    if (typeof value !== 'string') throw new AppError('VALIDATION', `${field} is not a sealed string`, field);
+    return value;
   }
 
   private protectOne(name: string, value: unknown): unknown {
@@ -57,7 +69,7 @@ export class SecretBox {
     return `${SEALED_PREFIX}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
   }
 
-  private openOne(name: string, sealed: string): unknown {
+  private openOne(field: string, sealed: string): unknown {
     const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
@@ -69,8 +81,8 @@ export class SecretBox {
       // naming the param, never with the sealed text in the kickstart.
       throw new AppError(
         'TEMPLATE_RENDER',
-        `params.${name} was sealed with another key than this data dir's secret.key (restore secret.key from the backup, or assign the param again)`,
-        `params.${name}`,
+        `${field} was sealed with another key than this data dir's secret.key (restore secret.key from the backup, or set it again)`,
+        field,
       );
     }
   }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+import type { BmcDrivers } from '../../src/bmc/driver.js';
 import { startWebServer, type RunningServer, type ServerTimeouts } from '../../src/server.js';
 
 export interface TestServer {
@@ -33,6 +34,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Server timeouts in place of the service's own (a slow client cut off in a second). */
   timeouts?: Partial<ServerTimeouts>;
+  /** BMC drivers in place of ipmitool and Redfish (test/support/fake-bmc.ts). */
+  bmcDrivers?: BmcDrivers;
 }
 
 // Data dirs outlive stop() so a test can restart on them; they go when the test file is done.
@@ -66,7 +69,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
   });
   const config = loadConfig(env);
-  const running = await startWebServer(config, createLogger(config.logLevel, sink), opts.timeouts ? { timeouts: opts.timeouts } : {});
+  const running = await startWebServer(config, createLogger(config.logLevel, sink), {
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    ...(opts.bmcDrivers ? { bmcDrivers: opts.bmcDrivers } : {}),
+  });
   return {
     url: running.url,
     port: running.port,
