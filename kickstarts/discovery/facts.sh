@@ -488,6 +488,146 @@ kexec_json() {
   json_object members
 }
 
+# ---------------------------------------------------------------- facts: the BMC
+
+# The BMC's own view of its LAN channel, read through the local IPMI device the way Ironic's inspector
+# does (docs/discovery.md#the-bmc): Kickstand can take the address as the host's BMC (docs/bmc.md).
+# The installer has no `timeout` and no `modprobe` (anaconda-tools.txt): a device the kernel did not
+# create means no BMC fact, and every ipmitool call gets a deadline of our own, because a wedged BMC
+# can leave ipmitool waiting forever and the %pre has no timeout at all (anaconda.md §2).
+IPMI_TIMEOUT=10          # seconds for one ipmitool call; the first that runs out ends the BMC probe
+IPMI_CHANNELS='1 2 3 4 5 6 7 8'
+IPV4_RE='^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$'
+ETHER_RE='^[0-9a-f]{2}(:[0-9a-f]{2}){5}$'
+
+# A BMC answers locally only through the IPMI device node (ipmi_devintf): its three historical names.
+ipmi_device() {
+  local dev
+  for dev in "$DEV_DIR/ipmi0" "$DEV_DIR/ipmi/0" "$DEV_DIR/ipmidev/0"; do
+    [[ -e $dev ]] && return 0
+  done
+  return 1
+}
+
+# ipmi ARGS…: `ipmitool -I open ARGS` with its output in REPLY; fails when it fails or takes longer
+# than IPMI_TIMEOUT (then it is killed and 124 is returned). stdin and stderr go nowhere: nothing of
+# ipmitool reaches the %pre's output or waits for a terminal.
+ipmi() {
+  REPLY=''
+  local out rc=0
+  out=$(
+    ipmitool -I open "$@" 2> /dev/null < /dev/null &
+    tool=$!
+    ticks=0
+    while kill -0 "$tool" 2> /dev/null; do
+      if (( ticks++ >= IPMI_TIMEOUT * 10 )); then
+        kill -KILL "$tool" 2> /dev/null
+        exit 124
+      fi
+      sleep 0.1
+    done
+    wait "$tool"
+  ) || rc=$?
+  REPLY=$out
+  return "$rc"
+}
+
+# ipmi_fields TEXT: the "Key : value" lines of ipmitool's output into IPMI_FIELD (key → trimmed value;
+# the first occurrence wins; continuation lines, which start with blanks and a colon, are skipped).
+declare -gA IPMI_FIELD=()
+ipmi_fields() {
+  IPMI_FIELD=()
+  local line key
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    [[ $line == *:* ]] || continue
+    trim "${line%%:*}"; key=$REPLY
+    [[ -n $key && -z ${IPMI_FIELD[$key]+set} ]] || continue
+    trim "${line#*:}"
+    IPMI_FIELD[$key]=$REPLY
+  done <<< "$1"
+}
+
+# `lan print` of the first LAN channel with an address (else the first LAN channel at all): channel
+# number in REPLY_CHANNEL, output in REPLY. Vendors number it differently (Dell and Supermicro 1, HPE
+# 2, Intel 3); a channel that is not LAN makes ipmitool fail. Fails when none answers, or on a timeout.
+ipmi_lan_channel() {
+  REPLY_CHANNEL='' REPLY=''
+  local ch first='' first_channel='' rc
+  for ch in $IPMI_CHANNELS; do
+    rc=0
+    ipmi lan print "$ch" || rc=$?
+    (( rc != 124 )) || return 124
+    (( rc == 0 )) || continue
+    ipmi_fields "$REPLY"
+    [[ -n ${IPMI_FIELD['IP Address']:-} ]] || continue
+    if [[ ${IPMI_FIELD['IP Address']} =~ $IPV4_RE && ${IPMI_FIELD['IP Address']} != 0.0.0.0 ]]; then
+      REPLY_CHANNEL=$ch
+      return 0
+    fi
+    [[ -n $first_channel ]] || { first_channel=$ch; first=$REPLY; }
+  done
+  [[ -n $first_channel ]] || return 1
+  REPLY_CHANNEL=$first_channel REPLY=$first
+}
+
+# IPMI's names for the address source (ipmitool lanp.c) as the fact's words.
+ipmi_ip_source() {
+  case ${1,,} in
+    static*) REPLY=static ;;
+    dhcp*) REPLY=dhcp ;;
+    bios*) REPLY=bios ;;
+    unspecified*) REPLY=none ;;
+    '') REPLY='' ;;
+    *) REPLY=other ;;
+  esac
+}
+
+# bmc_json: the BMC object in REPLY; fails (no fact at all) when there is no device, no ipmitool, or
+# the BMC answers neither `lan print` nor `mc info`. Only values of the schema's shapes are reported:
+# an address that is not a dotted quad is left out rather than sent to be refused.
+bmc_json() {
+  REPLY=''
+  ipmi_device || return 1
+  command -v ipmitool > /dev/null 2>&1 || return 1
+  # shellcheck disable=SC2034 # nameref target of the jm_* helpers, read by json_object
+  local members=() lan='' channel='' mc='' rc=0 v
+  ipmi_lan_channel || rc=$?
+  if (( rc == 0 )); then lan=$REPLY channel=$REPLY_CHANNEL; fi
+  if (( rc != 124 )) && ipmi mc info; then mc=$REPLY; fi
+  [[ -n $lan || -n $mc ]] || { log "an IPMI device is present but the BMC did not answer"; return 1; }
+
+  if [[ -n $lan ]]; then
+    ipmi_fields "$lan"
+    jm_int members channel "$channel"
+    ipmi_ip_source "${IPMI_FIELD['IP Address Source']:-}"
+    jm_str members ip_source "$REPLY"
+    for v in 'ip:IP Address' 'netmask:Subnet Mask' 'gateway:Default Gateway IP'; do
+      [[ ${IPMI_FIELD[${v#*:}]:-} =~ $IPV4_RE ]] && jm_str members "${v%%:*}" "${IPMI_FIELD[${v#*:}]}"
+    done
+    v=${IPMI_FIELD['MAC Address']:-}
+    v=${v,,}
+    [[ $v =~ $ETHER_RE ]] && jm_str members mac "$v"
+    # "Disabled", or the VLAN ID (1-4094) the BMC tags its traffic with.
+    v=${IPMI_FIELD['802.1q VLAN ID']:-}
+    if [[ $v =~ ^[0-9]{1,4}$ ]] && (( 10#$v >= 1 && 10#$v <= 4094 )); then jm_int members vlan "$v"; else jm_raw members vlan null; fi
+  fi
+  if [[ -n $mc ]]; then
+    ipmi_fields "$mc"
+    jm_str members manufacturer "${IPMI_FIELD['Manufacturer Name']:-}"
+    v=${IPMI_FIELD['Manufacturer ID']:-}
+    [[ $v =~ ^[0-9]{1,7}$ ]] && (( 10#$v <= 1048575 )) && jm_int members manufacturer_id "$v"
+    # "6996 (0x1b54)": the decimal number before the hex one.
+    v=${IPMI_FIELD['Product ID']:-}
+    v=${v%% *}
+    [[ $v =~ ^[0-9]{1,5}$ ]] && (( 10#$v <= 65535 )) && jm_int members product_id "$v"
+    jm_str members firmware "${IPMI_FIELD['Firmware Revision']:-}" 64
+    v=${IPMI_FIELD['IPMI Version']:-}
+    [[ $v =~ ^[0-9]{1,2}\.[0-9]{1,2}$ ]] && jm_str members ipmi_version "$v"
+  fi
+  json_object members
+}
+
 # ---------------------------------------------------------------- facts: all together
 
 BOOT_MAC=''
@@ -516,6 +656,8 @@ gather_facts() {
   dmi_json; jm_raw facts dmi "$REPLY"
   firmware_json; jm_raw facts firmware "$REPLY"
   kexec_json; jm_raw facts kexec "$REPLY"
+  # Only when a BMC answers: a machine without one reports no "bmc" key at all.
+  if bmc_json; then jm_raw facts bmc "$REPLY"; fi
   # stage.sh is pasted after this file in the stub; a %pre without it reports no stage fact.
   if declare -F stage_json >/dev/null; then stage_json; jm_raw facts stage "$REPLY"; fi
 

@@ -22,6 +22,7 @@
 #   KICKSTAND_VT          VT for progress, or "none"   (default 8)
 #   KICKSTAND_VT_DEVICE   what to open for that VT     (default /dev/ttyN)
 #   KICKSTAND_SYSFS       sysfs root                   (default /sys)
+#   KICKSTAND_DEV         device root, for the IPMI device check (default /dev)
 #   KICKSTAND_LINK_WAIT   seconds to wait for carrier on ports brought up for the probe (default 5)
 #   KICKSTAND_SOURCE_ONLY=1  define everything, do not run main (tests)
 
@@ -39,6 +40,8 @@ VT=${KICKSTAND_VT:-8}
 SYSFS=${KICKSTAND_SYSFS:-/sys}
 # shellcheck disable=SC2034 # read by facts.sh (links_wait); the stub pastes all three files into one %pre
 LINK_WAIT=${KICKSTAND_LINK_WAIT:-5}
+# shellcheck disable=SC2034 # read by facts.sh (ipmi_device)
+DEV_DIR=${KICKSTAND_DEV:-/dev}
 
 CONNECT_TIMEOUT=10      # seconds for curl to connect
 REQUEST_TIMEOUT=30      # seconds for one API call

@@ -14,6 +14,8 @@ import { summarize } from './summary.js';
 import { addSighting } from './stub-fetched.js';
 import { claimReason, withClaim } from './conflict.js';
 import { rediscovered } from './rediscovery.js';
+import { adoptReportedBmc, reportedBmcAddress } from '../bmc/adopt.js';
+import type { Config } from '../config.js';
 
 export interface Registration {
   host: Host;
@@ -25,7 +27,7 @@ export interface Registration {
   conflict: boolean;
 }
 
-export type RegisterDeps = Pick<Deps, 'hostsLock' | 'store' | 'sightings' | 'log' | 'events'>;
+export type RegisterDeps = Pick<Deps, 'hostsLock' | 'store' | 'sightings' | 'log' | 'events'> & { config: Pick<Config, 'bmcNetworks'> };
 
 /** `bootKey` is what the %pre read from kickstand.key= (header X-Kickstand-Boot-Key), if anything. */
 export async function registerMachine(deps: RegisterDeps, body: unknown, ip: string, bootKey?: string): Promise<Registration> {
@@ -96,6 +98,8 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
         ? `facts refreshed (state ${host.state})${host.state === 'installed' ? '; it stays installed until someone reprovisions it' : ''}`
         : 'discovered',
     });
+    // The BMC address it reports, taken only where that is safe (bmc/adopt.ts says why).
+    if (reportedBmcAddress(facts)) adoptReportedBmc(host, facts, await deps.store.hosts.list(), deps.config.bmcNetworks, now, ip);
     return { host, created: !known, conflict: false, durable: deps.store.hosts.save(host, facts) };
   });
 

@@ -1,6 +1,7 @@
 // The few facts the host list shows, kept in the hot document so listing never opens a facts file.
 import type { FactsSummary } from '../hosts/host.js';
 import type { Facts } from './facts.js';
+import { reportedBmcAddress } from '../bmc/adopt.js';
 
 export function summarize(facts: Facts): FactsSummary {
   const disks = facts.disks ?? [];
@@ -24,5 +25,6 @@ export function summarize(facts: Facts): FactsSummary {
   set('ip', ip);
   set('firmware', facts.firmware?.type);
   set('installer', facts.installer?.pretty_name ?? facts.installer?.name);
+  set('bmc_ip', reportedBmcAddress(facts));
   return s;
 }

@@ -40,6 +40,7 @@ export const FILTER_TYPES: FactType = {
     dmi: { kind: 'object', fields: { vendor: str, product: str, serial: str, uuid: str } },
     firmware: { kind: 'object', fields: { type: str } },
     kexec: { kind: 'object', fields: { available: bool } },
+    bmc: { kind: 'object', fields: { ip: str } },
   },
 };
 
@@ -163,6 +164,7 @@ export function filterView(host: Readonly<Host>): Record<string, unknown> {
       dmi: { vendor: s.vendor, product: s.product, serial: host.serial ?? s.serial, uuid: host.uuid },
       firmware: { type: s.firmware },
       kexec: { available: s.kexec },
+      bmc: { ip: s.bmc_ip },
     };
     views.set(host, v);
   }

@@ -60,6 +60,8 @@ export interface FactsSummary {
   firmware?: string;
   kexec: boolean;
   installer?: string;
+  /** The BMC address the facts report (facts.bmc.ip, 0.0.0.0 left out): reported, not necessarily adopted. */
+  bmc_ip?: string;
 }
 
 export interface Host {
@@ -129,7 +131,7 @@ export interface IdentityConflict {
  *  a registration with its facts, a boot entry naming a profile): they share a small cap of their own
  *  and are dropped first, so they never push out an assignment, a delivery, a state change, an
  *  identity conflict or an installer callback. */
-export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['stub-fetched', 'rediscovered', 'boot-profile-ignored']);
+export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['stub-fetched', 'rediscovered', 'boot-profile-ignored', 'bmc-reported']);
 
 /** A machine claiming the host's identity can register again and again (each registration replaces
  *  the claim and is noted): conflicts get a cap of their own too, so a claimant flooding registrations

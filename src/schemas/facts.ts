@@ -26,6 +26,34 @@ const optInt = { type: ['integer', 'null'], minimum: 0 } as const;
 
 export const macSchema = { type: 'string', pattern: MAC, maxLength: 59 } as const;
 
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+/** A dotted IPv4 address, nothing around it: what an IPMI LAN channel reports. */
+export const ipv4Schema = { type: 'string', pattern: `^${OCTET}(\\.${OCTET}){3}$`, maxLength: 15 } as const;
+
+// What the BMC says of itself through the local IPMI device (docs/discovery.md#the-bmc): its LAN
+// channel (`ipmitool lan print`) and identity (`ipmitool mc info`). The address is a machine's claim,
+// never proof: src/bmc/adopt.ts decides whether Kickstand uses it (docs/bmc.md).
+const bmc = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    channel: { type: 'integer', minimum: 1, maximum: 15 },
+    ip_source: { enum: ['static', 'dhcp', 'bios', 'other', 'none'] },
+    ip: ipv4Schema,
+    netmask: ipv4Schema,
+    gateway: ipv4Schema,
+    mac: { type: 'string', pattern: '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$', maxLength: 17 },
+    // null: the channel sends untagged frames ("802.1q VLAN ID : Disabled").
+    vlan: { type: ['integer', 'null'], minimum: 1, maximum: 4094 },
+    manufacturer: str,
+    // IANA private enterprise number (20 bits in IPMI): 674 Dell, 11 HPE, 10876 Supermicro.
+    manufacturer_id: { type: 'integer', minimum: 0, maximum: 1048575 },
+    product_id: { type: 'integer', minimum: 0, maximum: 65535 },
+    firmware: { type: 'string', maxLength: 64 },
+    ipmi_version: { type: 'string', pattern: '^[0-9]{1,2}\\.[0-9]{1,2}$' },
+  },
+} as const;
+
 const nic = {
   type: 'object',
   additionalProperties: false,
@@ -148,6 +176,7 @@ export const factsSchema = {
         missing: { type: 'array', maxItems: 16, items: { type: 'string', maxLength: 64 } },
       },
     },
+    bmc,
     // Site-specific facts a customised stub may add; flat and scalar so rules can still read them.
     extra: {
       type: 'object',
