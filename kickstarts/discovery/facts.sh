@@ -553,19 +553,20 @@ ipmi_fields() {
 # 2, Intel 3); a channel that is not LAN makes ipmitool fail. Fails when none answers, or on a timeout.
 ipmi_lan_channel() {
   REPLY_CHANNEL='' REPLY=''
-  local ch first='' first_channel='' rc
+  local ch out first='' first_channel='' rc
   for ch in $IPMI_CHANNELS; do
     rc=0
     ipmi lan print "$ch" || rc=$?
     (( rc != 124 )) || return 124
     (( rc == 0 )) || continue
-    ipmi_fields "$REPLY"
+    out=$REPLY
+    ipmi_fields "$out"
     [[ -n ${IPMI_FIELD['IP Address']:-} ]] || continue
     if [[ ${IPMI_FIELD['IP Address']} =~ $IPV4_RE && ${IPMI_FIELD['IP Address']} != 0.0.0.0 ]]; then
-      REPLY_CHANNEL=$ch
+      REPLY_CHANNEL=$ch REPLY=$out
       return 0
     fi
-    [[ -n $first_channel ]] || { first_channel=$ch; first=$REPLY; }
+    [[ -n $first_channel ]] || { first_channel=$ch; first=$out; }
   done
   [[ -n $first_channel ]] || return 1
   REPLY_CHANNEL=$first_channel REPLY=$first

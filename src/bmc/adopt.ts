@@ -95,17 +95,18 @@ export async function adoptBmc(deps: AdoptBmcDeps, id: string, caller: CallerWit
     if (holder) throw new AppError('BMC_ADDRESS_TAKEN', `BMC address ${address} is already the BMC of host ${holder.id}`, 'address');
     const now = new Date().toISOString();
     const next: Host = { ...current, events: [...current.events], bmc: fromFacts(current.bmc, address, now), updated_at: now };
-    const was = current.bmc?.address;
+    const previous = current.bmc;
+    const was = previous && previous.address !== address ? ` (was ${previous.address}, from ${previous.address_source})` : '';
     addEvent(next, {
       type: 'bmc-adopted',
       actor: caller.actor,
       ip: caller.ip,
-      message: `BMC address ${address} adopted from the facts${was && was !== address ? ` (was ${was}, ${current.bmc?.address_source})` : ''}`,
+      message: `BMC address ${address} adopted from the facts${was}`,
       at: now,
     });
     return { host: next, was, durable: deps.store.hosts.save(next) };
   });
   await durable;
-  await audit(deps, caller.actor, 'host.bmc.adopt', id, `address ${host.bmc!.address}${was && was !== host.bmc!.address ? ` (was ${was})` : ''}`);
+  await audit(deps, caller.actor, 'host.bmc.adopt', id, `address ${host.bmc!.address}${was}`);
   return host;
 }

@@ -30,7 +30,14 @@ async function instances(n: number): Promise<{ url: string; stores: PgStore[]; d
   return {
     url,
     stores,
-    deps: stores.map((store) => ({ store, hostsLock: store.lock('hosts'), sightings: new Sightings(), log, events: new Events(), config: { bmcNetworks: [] } })),
+    deps: stores.map((store) => ({
+      store,
+      hostsLock: store.lock('hosts'),
+      sightings: new Sightings(),
+      log,
+      events: new Events(),
+      config: { bmcNetworks: [] },
+    })),
   };
 }
 
