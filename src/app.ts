@@ -24,6 +24,7 @@ import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { webhookRoutes } from './http/webhooks.js';
+import { bmcAdoptRoutes } from './http/bmc-adopt.js';
 
 const VERSION = '0.1.0';
 
@@ -44,6 +45,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(discoveryImageRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
+  app.use(bmcAdoptRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));
   app.use(userRoutes(deps, adminToken));
   app.use(auditRoutes(deps, adminToken));

@@ -8,6 +8,7 @@
 import type { JsonSchema } from '../json-schema.js';
 import type { ApiArea, PathItem } from './area.js';
 import { audit } from './audit.js';
+import { bmcAdopt } from './bmc-adopt.js';
 import { boot } from './boot.js';
 import { securitySchemes, sharedSchemas } from './components.js';
 import { hosts } from './hosts.js';
@@ -26,6 +27,7 @@ export const AREAS: readonly ApiArea[] = [
   machines,
   boot,
   hosts,
+  bmcAdopt,
   profiles,
   rules,
   templates,

@@ -66,6 +66,7 @@ const schemas: Record<string, JsonSchema> = {
       firmware: { type: 'string' },
       kexec: { type: 'boolean' },
       installer: { type: 'string' },
+      bmc_ip: { type: 'string', description: 'the BMC address the facts report (facts.bmc.ip; 0.0.0.0 left out), adopted or not' },
     },
   },
   HostAssignment: {
