@@ -58,13 +58,17 @@ const PAYLOADS = [
 ];
 
 /** Facts with every free-text field the schema accepts set to `payload` (cut to the field's cap);
- *  fields with a pattern (MACs, device names) or an enum get honest values. */
+ *  fields with a pattern (MACs, device names, IPv4 addresses) or an enum get honest values. */
 function hostileFacts(payload: string): Facts {
   const fill = (schema: Record<string, unknown>, key: string, index = 0): unknown => {
     if (Array.isArray(schema.enum)) return schema.enum[0];
     const types = ([] as unknown[]).concat(schema.type);
     if (types.includes('string')) {
-      if (typeof schema.pattern === 'string') return key === 'name' ? (index ? 'sdb' : 'eno1') : `02:00:00:00:00:0${index + 1}`;
+      if (typeof schema.pattern === 'string') {
+        // Honest values of each shaped field: device names, MACs, IPv4 addresses (facts.bmc), versions.
+        const shaped = key === 'name' ? [index ? 'sdb' : 'eno1'] : [`02:00:00:00:00:0${index + 1}`, '192.0.2.1', '2.0'];
+        return shaped.find((v) => new RegExp(schema.pattern as string, 'u').test(v));
+      }
       // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: JSON Schema's maxLength counts code points
       return [...payload].slice(0, Number(schema.maxLength ?? 256)).join('');
     }
