@@ -22,7 +22,7 @@
 #   KICKSTAND_VT          VT for progress, or "none"   (default 8)
 #   KICKSTAND_VT_DEVICE   what to open for that VT     (default /dev/ttyN)
 #   KICKSTAND_SYSFS       sysfs root                   (default /sys)
-#   KICKSTAND_DEV         device root, for the IPMI device check (default /dev)
+#   KICKSTAND_DEV         what stands for /dev: the IPMI device check, the stage's disks (default /dev)
 #   KICKSTAND_LINK_WAIT   seconds to wait for carrier on ports brought up for the probe (default 5)
 #   KICKSTAND_SOURCE_ONLY=1  define everything, do not run main (tests)
 
