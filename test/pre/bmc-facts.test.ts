@@ -8,8 +8,9 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factsSchema } from '../../src/schemas/facts.js';
-import { runSourced, sourcedPre, type PreWorkspace } from '../support/pre-script.js';
+import { exitOf, extractPre, preWorkspace, runPre, runSourced, sourcedPre, type PreWorkspace } from '../support/pre-script.js';
 import { makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
+import { startTestServer } from '../support/server.js';
 
 const validateFacts = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(factsSchema);
 type Json = Record<string, any>;
@@ -286,5 +287,35 @@ describe('hostile BMC answers', () => {
   it('When the real installer commands run without a fake, then this machine (no IPMI device here) reports no bmc', async () => {
     const facts = await gather({ ...ws.env, KICKSTAND_DEV: path.join(root, 'no-dev'), KICKSTAND_LINK_WAIT: '1' }, { binDir: bin.binDir });
     expect(facts).not.toHaveProperty('bmc');
+  });
+});
+
+describe('the whole way: the %pre the service serves, the facts it uploads, the BMC it gets', () => {
+  it('When the stub’s %pre runs on a machine with a Dell BMC inside KICKSTAND_BMC_NETWORKS, then the host registers with facts.bmc and that BMC address', async () => {
+    const srv = await startTestServer({ env: { KICKSTAND_BMC_NETWORKS: '10.1.0.0/16' } });
+    const pre = await preWorkspace(
+      extractPre(await (await fetch(`${srv.url}/ks`)).text()),
+      'inst.ks=http://127.0.0.1/ks kickstand.deadline=60',
+    );
+    const run = runPre(pre.script, fake.binDir, { ...(await machine(DELL)), ...pre.env });
+    try {
+      const auth = { Authorization: `Bearer ${srv.adminToken}` };
+      let hosts: Json[] = [];
+      // Until it has registered (it then polls, waiting for an assignment); bounded by tries, not time.
+      for (let i = 0; i < 100 && !hosts.length; i++) {
+        hosts = ((await (await fetch(`${srv.url}/api/v1/hosts`, { headers: auth })).json()) as { hosts: Json[] }).hosts;
+        if (!hosts.length) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(hosts, run.stderr()).toHaveLength(1);
+      const host = (await (await fetch(`${srv.url}/api/v1/hosts/${hosts[0]!.id}`, { headers: auth })).json()) as Json;
+      expect(host.facts.bmc).toMatchObject({ channel: 1, ip: '10.1.20.31', manufacturer_id: 674 });
+      expect(host.summary.bmc_ip).toBe('10.1.20.31');
+      expect(host.bmc).toMatchObject({ driver: 'ipmi', address: '10.1.20.31', address_source: 'facts' });
+    } finally {
+      run.child.kill('SIGTERM');
+      await exitOf(run);
+      await pre.cleanup();
+      await srv.stop();
+    }
   });
 });
