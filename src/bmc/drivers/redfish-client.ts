@@ -209,11 +209,20 @@ export class RedfishClient {
 export function extendedMessages(body: Json): string | undefined {
   const error = body.error as Json | undefined;
   const infos = error?.['@Message.ExtendedInfo'] ?? body['@Message.ExtendedInfo'];
+  // iLO sends MessageID and MessageArgs without a Message: those are its words then.
   const messages = Array.isArray(infos)
-    ? infos.map((info) => (info as Json | null)?.Message).filter((m): m is string => typeof m === 'string')
+    ? infos.map((info) => describe(info as Json | null)).filter((m): m is string => m !== undefined)
     : [];
   if (messages.length === 0 && typeof error?.message === 'string') messages.push(error.message);
   return messages.length ? messages.map((m) => `"${m.slice(0, 300)}"`).join('; ') : undefined;
+}
+
+function describe(info: Json | null): string | undefined {
+  if (typeof info?.Message === 'string') return info.Message;
+  const id = info?.MessageId ?? info?.MessageID;
+  if (typeof id !== 'string' || id.endsWith('.Success')) return undefined;
+  const args = Array.isArray(info?.MessageArgs) ? info.MessageArgs.filter((a) => typeof a === 'string') : [];
+  return args.length ? `${id} (${args.join(', ')})` : id;
 }
 
 /** `{ "@odata.id": "/redfish/v1/…" }` under a property. */
