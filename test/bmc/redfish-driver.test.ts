@@ -150,6 +150,13 @@ describe('RedfishDriver: AllowableValues', () => {
     expect(resets(bmc.actions)).toEqual(['GracefulRestart']);
   });
 
+  it('When the allowed values are in a ResetActionInfo resource (OpenBMC), then they are read from there', async () => {
+    const { bmc, target } = await sim({ resetActionInfo: true, resetTypes: ['On', 'ForceOff', 'GracefulRestart'] });
+    await driver.power(target, 'reset', signal());
+    expect(bmc.requests).toContain('GET /redfish/v1/Systems/1/ResetActionInfo');
+    expect(resets(bmc.actions)).toEqual(['GracefulRestart']);
+  });
+
   it('When no ResetType fits, then it is refused naming what the BMC offers, and nothing is posted', async () => {
     const { bmc, target } = await sim({ resetTypes: ['On', 'ForceOff'] });
     const error = await failure(driver.power(target, 'soft-off', signal()));

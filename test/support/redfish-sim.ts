@@ -41,6 +41,9 @@ export interface RedfishSimOptions {
   power?: 'On' | 'Off';
   /** ResetType@Redfish.AllowableValues (default ALL_RESET_TYPES). */
   resetTypes?: string[];
+  /** The allowed ResetTypes in a ResetActionInfo resource the action points to (OpenBMC's bmcweb
+   *  shape) instead of inline. */
+  resetActionInfo?: boolean;
   /** Put Boot.BootSourceOverrideMode on the system (default true). */
   bootMode?: boolean;
   /** Answer a PATCH without If-Match with 428, a wrong one with 412 (as iLO). */
@@ -265,6 +268,16 @@ async function handle(bmc: RedfishBmc, req: http.IncomingMessage, res: http.Serv
     json(res, 200, computerSystem(bmc, systemPath, resetPath));
     return;
   }
+  if (url === `${systemPath}/ResetActionInfo` && o.resetActionInfo && method === 'GET') {
+    json(res, 200, {
+      '@odata.id': `${systemPath}/ResetActionInfo`,
+      '@odata.type': '#ActionInfo.v1_1_2.ActionInfo',
+      Id: 'ResetActionInfo',
+      Name: 'Reset Action Info',
+      Parameters: [{ Name: 'ResetType', DataType: 'String', Required: true, AllowableValues: o.resetTypes ?? ALL_RESET_TYPES }],
+    });
+    return;
+  }
   if (url === '/redfish/v1/Managers/1' && method === 'GET') {
     json(res, 200, {
       '@odata.id': '/redfish/v1/Managers/1',
@@ -391,7 +404,9 @@ function computerSystem(bmc: RedfishBmc, systemPath: string, resetPath: string):
     Actions: {
       '#ComputerSystem.Reset': {
         target: resetPath,
-        'ResetType@Redfish.AllowableValues': bmc.options.resetTypes ?? ALL_RESET_TYPES,
+        ...(bmc.options.resetActionInfo
+          ? { '@Redfish.ActionInfo': `${systemPath}/ResetActionInfo` }
+          : { 'ResetType@Redfish.AllowableValues': bmc.options.resetTypes ?? ALL_RESET_TYPES }),
       },
     },
     Links: { ManagedBy: [{ '@odata.id': '/redfish/v1/Managers/1' }] },
