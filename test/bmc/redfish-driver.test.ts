@@ -242,6 +242,22 @@ describe('RedfishDriver: failures', () => {
   });
 });
 
+describe('RedfishDriver: bounded answers', () => {
+  it('When an answer is over 1 MiB, then it is cut and reported as protocol', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const target: BmcTarget = { driver: 'redfish', address: '127.0.0.1', port, username: 'root', password: PASSWORD, verify_tls: true };
+    const error = await failure(new RedfishDriver({ scheme: 'http' }).powerState(target, signal()));
+    server.close();
+    expect(error.kind).toBe('protocol');
+    expect(error.message).toBe(`Redfish BMC 127.0.0.1:${port}: GET /redfish/v1/: an answer over 1048576 bytes`);
+  });
+});
+
 describe('RedfishDriver: TLS', () => {
   it('When verify_tls is on with the CA file of the BMC, then it connects', async () => {
     const { target } = await sim();

@@ -31,6 +31,8 @@ export class RedfishClient {
   private sessionPath: string | undefined;
   private basic = false;
   private readonly ca?: Buffer;
+  /** One kept-alive connection for the conversation: a BMC's TLS handshake can take a second. */
+  private readonly agent: http.Agent;
 
   constructor(
     private readonly target: BmcTarget,
@@ -44,6 +46,15 @@ export class RedfishClient {
         throw this.fail('protocol', `cannot read the CA file ${target.ca_file}: ${(error as NodeJS.ErrnoException).code}`);
       }
     }
+    this.agent =
+      scheme === 'https'
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 1,
+            rejectUnauthorized: target.verify_tls,
+            ...(this.ca ? { ca: this.ca } : {}),
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
   /** The service root (no authentication needed) and, from it, a session or basic auth. */
@@ -76,10 +87,14 @@ export class RedfishClient {
 
   /** Ends the session (BMCs allow a handful at a time: iDRAC and iLO refuse new ones when full). */
   async logout(): Promise<void> {
-    if (!this.sessionPath || !this.token) return;
-    const path = this.sessionPath;
-    this.sessionPath = undefined;
-    await this.request('DELETE', path, undefined, { signal: AbortSignal.timeout(LOGOUT_MS) }).catch(() => undefined);
+    try {
+      if (!this.sessionPath || !this.token) return;
+      const path = this.sessionPath;
+      this.sessionPath = undefined;
+      await this.request('DELETE', path, undefined, { signal: AbortSignal.timeout(LOGOUT_MS) }).catch(() => undefined);
+    } finally {
+      this.agent.destroy();
+    }
   }
 
   get(path: string): Promise<RedfishAnswer> {
@@ -125,7 +140,7 @@ export class RedfishClient {
       path,
       headers,
       signal,
-      agent: false as const,
+      agent: this.agent,
     };
     return new Promise((resolve, reject) => {
       const onResponse = (response: http.IncomingMessage) => {
@@ -164,17 +179,7 @@ export class RedfishClient {
           resolve({ status, body: parsed, headers: response.headers, ...(etag ? { etag } : {}) });
         });
       };
-      const request =
-        this.scheme === 'https'
-          ? https.request(
-              {
-                ...common,
-                rejectUnauthorized: this.target.verify_tls,
-                ...(this.ca ? { ca: this.ca } : {}),
-              },
-              onResponse,
-            )
-          : http.request(common, onResponse);
+      const request = this.scheme === 'https' ? https.request(common, onResponse) : http.request(common, onResponse);
       request.on('error', (error) => reject(this.transportError(error, signal)));
       request.end(payload);
     });

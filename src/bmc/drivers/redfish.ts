@@ -110,10 +110,10 @@ export class RedfishDriver implements BmcDriver {
 
   private async session<T>(target: BmcTarget, signal: AbortSignal, work: (client: RedfishClient, root: Json) => Promise<T>): Promise<T> {
     const client = new RedfishClient(target, signal, this.options.scheme ?? 'https');
-    const root = await client.login();
     try {
-      return await work(client, root);
+      return await work(client, await client.login());
     } finally {
+      // Also when login failed: ends the kept-alive connection.
       await client.logout();
     }
   }
