@@ -91,6 +91,12 @@ describe('IpmitoolDriver against ipmi_sim', () => {
     );
   });
 
+  it('When the chassis is off, then cycle is a power on (refused here in the same words)', async () => {
+    const driver = new IpmitoolDriver({ ipmitool: 'ipmitool' });
+    const error = await failure(driver.power(target, 'cycle', signal()));
+    expect(error.message).toContain('Set Chassis Power Control to Up/On failed');
+  });
+
   it('When a boot device is refused (ipmitool exits 0 then), then it is still refused', async () => {
     const driver = new IpmitoolDriver({ ipmitool: 'ipmitool' });
     const error = await failure(driver.setBootDevice(target, { device: 'pxe', persistent: false, mode: 'uefi' }, signal()));

@@ -69,13 +69,11 @@ export class RedfishClient {
       'POST',
       sessions,
       { UserName: this.target.username, Password: this.target.password },
-      {
-        allow: [404, 405, 501],
-      },
+      { allow: [404, 405, 501] },
     );
     const token = answer.headers['x-auth-token'];
     if (answer.status >= 400 || typeof token !== 'string') {
-      // A SessionService that does not create sessions (some OpenBMC builds, older firmware).
+      // A SessionService that hands out no token: basic auth is the other way the standard allows.
       this.basic = true;
       return root;
     }
@@ -85,7 +83,7 @@ export class RedfishClient {
     return root;
   }
 
-  /** Ends the session (BMCs allow a handful at a time: iDRAC and iLO refuse new ones when full). */
+  /** Ends the session (BMCs allow a handful at a time: iDRAC refuses new ones when full, RAC0218). */
   async logout(): Promise<void> {
     try {
       if (!this.sessionPath || !this.token) return;
