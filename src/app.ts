@@ -24,6 +24,7 @@ import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { webhookRoutes } from './http/webhooks.js';
+import { bmcRoutes } from './http/bmc.js';
 
 const VERSION = '0.1.0';
 
@@ -50,6 +51,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(templateRoutes(deps, adminToken));
   app.use(installerRoutes(deps, adminToken));
   app.use(webhookRoutes(deps, adminToken));
+  app.use(bmcRoutes(deps, adminToken));
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(openApiRoutes(VERSION));
