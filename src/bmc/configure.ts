@@ -81,10 +81,12 @@ export async function clearHostBmc(deps: ConfigureDeps, id: string, { actor, ip 
   return host;
 }
 
-/** "redfish 10.0.0.5:443 user root (new password)": what the timeline and the trail keep — never the password. */
+/** "redfish 10.0.0.5:443, own credentials (new password)": what the timeline and the trail keep. Both
+ *  are read by every role, so never the password, and neither the user nor the set's name (those are
+ *  for roles that may power the machine: bmc/views.ts). */
 function describe(bmc: BmcConfig, newPassword = false): string {
-  const who = bmc.username ? `user ${bmc.username}` : bmc.credentials ? `credentials ${bmc.credentials}` : 'default credentials';
-  return `${bmc.driver} ${bmc.address}${bmc.port ? `:${bmc.port}` : ''} ${who}${newPassword ? ' (new password)' : ''}`;
+  const who = bmc.username ? 'own credentials' : bmc.credentials ? 'a credential set' : "its profile's or the default credentials";
+  return `${bmc.driver} ${bmc.address}${bmc.port ? `:${bmc.port}` : ''}, ${who}${newPassword ? ' (new password)' : ''}`;
 }
 
 /** An absolute path to a readable file holding a PEM certificate: what Node's TLS client takes as `ca`. */

@@ -57,14 +57,8 @@ export async function saveCredentialSet(
     return { set, existed: existing !== undefined, durable: deps.store.bmcCredentials.save(set) };
   });
   await durable;
-  // The trail says whether the password changed, never what it is.
-  await audit(
-    deps,
-    actor,
-    existed ? 'bmc-credentials.replace' : 'bmc-credentials.create',
-    set.name,
-    `user=${set.username}${input.password ? ' new password' : ''}`,
-  );
+  // The trail (every role reads it) says whether the password changed; never it, nor the user.
+  await audit(deps, actor, existed ? 'bmc-credentials.replace' : 'bmc-credentials.create', set.name, input.password ? 'new password' : 'password kept');
   return credentialSetView(set);
 }
 

@@ -31,6 +31,8 @@ describe('setHostBmc', () => {
     expect(trail[0]).toMatchObject({ action: 'host.bmc.set', target: 'host00000001', actor: 'alice' });
     expect(trail[0]?.detail).toContain('(new password)');
     expect(JSON.stringify([stored?.events, trail, deps.lines])).not.toContain(PASSWORD);
+    // Every role reads the timeline and the trail: the BMC's user is not there either.
+    expect(JSON.stringify([stored?.events, trail])).not.toContain('root');
   });
 
   it('When the form leaves the password blank, then the stored one is kept; a user with no password stored is refused', async () => {

@@ -44,8 +44,10 @@ describe('BMC credential sets', () => {
     expect(deps.secrets.openValue('x', stored!.password)).toBe(PASSWORD);
     expect(JSON.stringify(await listCredentialSets(deps))).not.toContain('sealed');
     const trail = await deps.store.audit.list();
-    expect(trail[0]).toMatchObject({ action: 'bmc-credentials.create', target: 'rack-a', detail: 'user=root new password' });
+    expect(trail[0]).toMatchObject({ action: 'bmc-credentials.create', target: 'rack-a', detail: 'new password' });
     expect(JSON.stringify(trail) + JSON.stringify(deps.lines)).not.toContain(PASSWORD);
+    // Every role reads the trail; the set's user is for those who may power machines.
+    expect(JSON.stringify(trail)).not.toContain('root');
   });
 
   it('When a set is replaced with a blank password, then the stored password is kept; a new set without one is refused', async () => {
