@@ -58,7 +58,13 @@ export async function saveCredentialSet(
   });
   await durable;
   // The trail (every role reads it) says whether the password changed; never it, nor the user.
-  await audit(deps, actor, existed ? 'bmc-credentials.replace' : 'bmc-credentials.create', set.name, input.password ? 'new password' : 'password kept');
+  await audit(
+    deps,
+    actor,
+    existed ? 'bmc-credentials.replace' : 'bmc-credentials.create',
+    set.name,
+    input.password ? 'new password' : 'password kept',
+  );
   return credentialSetView(set);
 }
 

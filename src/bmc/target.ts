@@ -58,6 +58,10 @@ async function resolveCredentials(deps: Pick<Deps, 'store'>, host: Readonly<Host
 async function fromSet(deps: Pick<Deps, 'store'>, host: Readonly<Host>, name: string, by: string, field: string): Promise<Credentials> {
   const set = await deps.store.bmcCredentials.get(name);
   if (!set)
-    throw new AppError('BMC_NOT_CONFIGURED', `host ${host.id}'s BMC credentials: ${by} names the set "${name}", which does not exist`, field);
+    throw new AppError(
+      'BMC_NOT_CONFIGURED',
+      `host ${host.id}'s BMC credentials: ${by} names the set "${name}", which does not exist`,
+      field,
+    );
   return { username: set.username, password: set.password, field: `bmc credential set ${name}` };
 }

@@ -8,7 +8,12 @@ import { bmcView, type BmcConfig, type BmcView } from './bmc.js';
 export type BmcSummary = Pick<BmcConfig, 'driver' | 'address' | 'port' | 'address_source'>;
 
 export function bmcSummary(bmc: Readonly<BmcConfig>): BmcSummary {
-  return { driver: bmc.driver, address: bmc.address, ...(bmc.port !== undefined ? { port: bmc.port } : {}), address_source: bmc.address_source };
+  return {
+    driver: bmc.driver,
+    address: bmc.address,
+    ...(bmc.port !== undefined ? { port: bmc.port } : {}),
+    address_source: bmc.address_source,
+  };
 }
 
 /** The BMC as `role` may see it. */

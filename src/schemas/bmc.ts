@@ -25,7 +25,12 @@ export const hostBmcSchema = {
         driver: { enum: BMC_DRIVERS, description: 'ipmi (ipmitool, lanplus) or redfish (HTTPS)' },
         address: { type: 'string', minLength: 1, maxLength: 253, description: 'IPv4, IPv6 or DNS name of the BMC' },
         port: { type: 'integer', minimum: 1, maximum: 65535, description: 'default 623 for ipmi, 443 for redfish' },
-        username: { type: 'string', maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]{0,64}$', description: "this host's own user; empty or absent: a credential set's" },
+        username: {
+          type: 'string',
+          maxLength: 64,
+          pattern: '^[^\\x00-\\x1f\\x7f]{0,64}$',
+          description: "this host's own user; empty or absent: a credential set's",
+        },
         password: { ...BMC_PASSWORD, description: 'never returned; empty or absent keeps the stored one' },
         credentials: { type: 'string', pattern: '^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$', description: 'a BMC credential set by name' },
         system_path: {

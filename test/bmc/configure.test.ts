@@ -21,8 +21,19 @@ async function withHost() {
 describe('setHostBmc', () => {
   it('When a BMC is set with a user and password, then the password is sealed, the source is manual, and neither timeline, audit nor log holds it', async () => {
     const deps = await withHost();
-    const h = await setHostBmc(deps, 'host00000001', { driver: 'redfish', address: 'bmc1.example.com', username: 'root', password: PASSWORD }, CALLER);
-    expect(h.bmc).toMatchObject({ driver: 'redfish', address: 'bmc1.example.com', username: 'root', verify_tls: true, address_source: 'manual' });
+    const h = await setHostBmc(
+      deps,
+      'host00000001',
+      { driver: 'redfish', address: 'bmc1.example.com', username: 'root', password: PASSWORD },
+      CALLER,
+    );
+    expect(h.bmc).toMatchObject({
+      driver: 'redfish',
+      address: 'bmc1.example.com',
+      username: 'root',
+      verify_tls: true,
+      address_source: 'manual',
+    });
     expect(h.bmc?.password).toMatch(/^kickstand-sealed:v1:/);
     expect(deps.secrets.openValue('bmc.password', h.bmc!.password!)).toBe(PASSWORD);
     const stored = await deps.store.hosts.get('host00000001');
@@ -37,23 +48,45 @@ describe('setHostBmc', () => {
 
   it('When the form leaves the password blank, then the stored one is kept; a user with no password stored is refused', async () => {
     const deps = await withHost();
-    const first = await setHostBmc(deps, 'host00000001', { driver: 'ipmi', address: '10.0.0.5', username: 'root', password: PASSWORD }, CALLER);
-    const again = await setHostBmc(deps, 'host00000001', { driver: 'ipmi', address: '10.0.0.6', port: 6230, username: 'root', password: '' }, CALLER);
+    const first = await setHostBmc(
+      deps,
+      'host00000001',
+      { driver: 'ipmi', address: '10.0.0.5', username: 'root', password: PASSWORD },
+      CALLER,
+    );
+    const again = await setHostBmc(
+      deps,
+      'host00000001',
+      { driver: 'ipmi', address: '10.0.0.6', port: 6230, username: 'root', password: '' },
+      CALLER,
+    );
     expect(again.bmc).toMatchObject({ address: '10.0.0.6', port: 6230, password: first.bmc!.password });
-    const masked = await setHostBmc(deps, 'host00000001', { driver: 'ipmi', address: '10.0.0.6', username: 'root', password: '***' }, CALLER);
+    const masked = await setHostBmc(
+      deps,
+      'host00000001',
+      { driver: 'ipmi', address: '10.0.0.6', username: 'root', password: '***' },
+      CALLER,
+    );
     expect(masked.bmc?.password).toBe(first.bmc!.password);
     await deps.store.hosts.save(host('host00000002', '02:00:00:00:00:02'));
-    await expect(setHostBmc(deps, 'host00000002', { driver: 'ipmi', address: '10.0.0.7', username: 'root' }, CALLER)).rejects.toMatchObject({
-      code: 'VALIDATION',
-      field: 'bmc.password',
-    });
+    await expect(setHostBmc(deps, 'host00000002', { driver: 'ipmi', address: '10.0.0.7', username: 'root' }, CALLER)).rejects.toMatchObject(
+      {
+        code: 'VALIDATION',
+        field: 'bmc.password',
+      },
+    );
   });
 
   it('When the user is left blank, then the host has no credentials of its own (a set gives them)', async () => {
     const deps = await withHost();
     await saveCredentialSet(deps, { name: 'rack-a', username: 'root', password: PASSWORD }, 'create', 'alice');
     await setHostBmc(deps, 'host00000001', { driver: 'ipmi', address: '10.0.0.5', username: 'root', password: PASSWORD }, CALLER);
-    const h = await setHostBmc(deps, 'host00000001', { driver: 'ipmi', address: '10.0.0.5', username: '', password: '', credentials: 'rack-a' }, CALLER);
+    const h = await setHostBmc(
+      deps,
+      'host00000001',
+      { driver: 'ipmi', address: '10.0.0.5', username: '', password: '', credentials: 'rack-a' },
+      CALLER,
+    );
     expect(h.bmc).not.toHaveProperty('username');
     expect(h.bmc).not.toHaveProperty('password');
     expect(h.bmc?.credentials).toBe('rack-a');
@@ -83,8 +116,16 @@ describe('setHostBmc', () => {
   for (const [what, body, field] of bad)
     it(`When the ${what} is wrong, then it is refused naming ${field}, and the stored BMC is unchanged`, async () => {
       const deps = await withHost();
-      const before = await setHostBmc(deps, 'host00000001', { driver: 'ipmi', address: '10.0.0.1', username: 'root', password: PASSWORD }, CALLER);
-      await expect(setHostBmc(deps, 'host00000001', body, CALLER)).rejects.toMatchObject({ code: expect.stringMatching(/VALIDATION|CREDENTIALS_NOT_FOUND/), field });
+      const before = await setHostBmc(
+        deps,
+        'host00000001',
+        { driver: 'ipmi', address: '10.0.0.1', username: 'root', password: PASSWORD },
+        CALLER,
+      );
+      await expect(setHostBmc(deps, 'host00000001', body, CALLER)).rejects.toMatchObject({
+        code: expect.stringMatching(/VALIDATION|CREDENTIALS_NOT_FOUND/),
+        field,
+      });
       expect((await deps.store.hosts.get('host00000001'))?.bmc).toEqual(before.bmc);
     });
 
@@ -114,7 +155,9 @@ describe('setHostBmc', () => {
 
   it('When the host does not exist, then HOST_NOT_FOUND', async () => {
     const deps = bmcDeps();
-    await expect(setHostBmc(deps, 'nohost', { driver: 'ipmi', address: '10.0.0.5' }, CALLER)).rejects.toMatchObject({ code: 'HOST_NOT_FOUND' });
+    await expect(setHostBmc(deps, 'nohost', { driver: 'ipmi', address: '10.0.0.5' }, CALLER)).rejects.toMatchObject({
+      code: 'HOST_NOT_FOUND',
+    });
   });
 });
 

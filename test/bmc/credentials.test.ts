@@ -1,11 +1,7 @@
 // BMC credential sets: sealed at rest, never answered, refused deletion while in use (naming who uses
 // them) unless forced; and the order a host's BMC credentials are resolved in (bmc/target.ts).
 import { describe, expect, it } from 'vitest';
-import {
-  deleteCredentialSet,
-  listCredentialSets,
-  saveCredentialSet,
-} from '../../src/bmc/credentials.js';
+import { deleteCredentialSet, listCredentialSets, saveCredentialSet } from '../../src/bmc/credentials.js';
 import { bmcTarget } from '../../src/bmc/target.js';
 import type { BmcConfig } from '../../src/bmc/bmc.js';
 import { changeSettings } from '../../src/rules/settings.js';

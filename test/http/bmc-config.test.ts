@@ -70,7 +70,13 @@ describe('BMC configuration API', () => {
         .send({ driver: 'ipmi', address: '10.0.0.5', port: 6230, username: 'bmcadmin', password: HOST_PASSWORD })
         .expect(200),
     );
-    expect(set.body).toMatchObject({ driver: 'ipmi', address: '10.0.0.5', username: 'bmcadmin', has_password: true, address_source: 'manual' });
+    expect(set.body).toMatchObject({
+      driver: 'ipmi',
+      address: '10.0.0.5',
+      username: 'bmcadmin',
+      has_password: true,
+      address_source: 'manual',
+    });
     expect(set.body).not.toHaveProperty('password');
     const viewer = seen(await api().get(`/api/v1/hosts/${hostId}/bmc`).set(as('viewer')).expect(200));
     expect(viewer.body).toEqual({ driver: 'ipmi', address: '10.0.0.5', port: 6230, address_source: 'manual' });
@@ -101,15 +107,31 @@ describe('BMC configuration API', () => {
 
   it('When a bad field is sent, then 400 names it and nothing stored is lost; a blank password keeps the stored one', async () => {
     const before = (await api().get(`/api/v1/hosts/${hostId}/bmc`).set(as('admin')).expect(200)).body;
-    const bad = await api().put(`/api/v1/hosts/${hostId}/bmc`).set(as('operator')).send({ driver: 'ipmi', address: '10.0.0.5 ; reboot' }).expect(400);
+    const bad = await api()
+      .put(`/api/v1/hosts/${hostId}/bmc`)
+      .set(as('operator'))
+      .send({ driver: 'ipmi', address: '10.0.0.5 ; reboot' })
+      .expect(400);
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION', field: 'bmc.address' });
-    const port = await api().put(`/api/v1/hosts/${hostId}/bmc`).set(as('operator')).send({ driver: 'ipmi', address: '10.0.0.5', port: 70000 }).expect(400);
+    const port = await api()
+      .put(`/api/v1/hosts/${hostId}/bmc`)
+      .set(as('operator'))
+      .send({ driver: 'ipmi', address: '10.0.0.5', port: 70000 })
+      .expect(400);
     expect(port.body.error.field).toBe('bmc.port');
-    const ghost = await api().put(`/api/v1/hosts/${hostId}/bmc`).set(as('operator')).send({ driver: 'ipmi', address: '10.0.0.5', credentials: 'ghost' }).expect(404);
+    const ghost = await api()
+      .put(`/api/v1/hosts/${hostId}/bmc`)
+      .set(as('operator'))
+      .send({ driver: 'ipmi', address: '10.0.0.5', credentials: 'ghost' })
+      .expect(404);
     expect(ghost.body.error).toMatchObject({ code: 'CREDENTIALS_NOT_FOUND', field: 'bmc.credentials' });
     expect((await api().get(`/api/v1/hosts/${hostId}/bmc`).set(as('admin')).expect(200)).body).toEqual(before);
     const kept = seen(
-      await api().put(`/api/v1/hosts/${hostId}/bmc`).set(as('operator')).send({ driver: 'ipmi', address: '10.0.0.9', username: 'bmcadmin' }).expect(200),
+      await api()
+        .put(`/api/v1/hosts/${hostId}/bmc`)
+        .set(as('operator'))
+        .send({ driver: 'ipmi', address: '10.0.0.9', username: 'bmcadmin' })
+        .expect(200),
     );
     expect(kept.body).toMatchObject({ address: '10.0.0.9', has_password: true });
   });
@@ -117,7 +139,11 @@ describe('BMC configuration API', () => {
   it('When a set is in use by a host, then deleting it is refused naming the host; force deletes it', async () => {
     seen(await api().put('/api/v1/bmc-credentials/rack-b').set(as('admin')).send({ username: 'root', password: SET_PASSWORD }).expect(200));
     const other = (await registerMachine(srv.url, sampleFacts({ boot_mac: '52:54:00:00:0b:01' }))).id;
-    await api().put(`/api/v1/hosts/${other}/bmc`).set(as('operator')).send({ driver: 'redfish', address: 'bmc-b.example.com', credentials: 'rack-b' }).expect(200);
+    await api()
+      .put(`/api/v1/hosts/${other}/bmc`)
+      .set(as('operator'))
+      .send({ driver: 'redfish', address: 'bmc-b.example.com', credentials: 'rack-b' })
+      .expect(200);
     const refused = await api().delete('/api/v1/bmc-credentials/rack-b').set(as('admin')).expect(409);
     expect(refused.body.error.code).toBe('CREDENTIALS_IN_USE');
     expect(refused.body.error.message).toContain(`host ${other}`);
@@ -149,7 +175,10 @@ describe('BMC configuration API', () => {
     expect(exported).toMatch(/"password":"kickstand-sealed:v1:/);
     srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), dataDir: srv.dataDir });
     const operator = await webLogin(srv, 'operator', 'operator-password-123');
-    const pages = [(await operator.agent.get(`/hosts/${hostId}`).expect(200)).text, (await operator.agent.get('/bmc-credentials').expect(200)).text];
+    const pages = [
+      (await operator.agent.get(`/hosts/${hostId}`).expect(200)).text,
+      (await operator.agent.get('/bmc-credentials').expect(200)).text,
+    ];
     for (const secret of [HOST_PASSWORD, SET_PASSWORD]) {
       for (const text of answers) expect(text).not.toContain(secret);
       expect(logs).not.toContain(secret);

@@ -68,7 +68,18 @@ export interface ExportEnd {
 }
 
 export function noCounts(): ExportCounts {
-  return { settings: 0, profile: 0, rule: 0, installer: 0, webhook: 0, bmc_credentials: 0, user: 0, template_version: 0, host: 0, audit: 0 };
+  return {
+    settings: 0,
+    profile: 0,
+    rule: 0,
+    installer: 0,
+    webhook: 0,
+    bmc_credentials: 0,
+    user: 0,
+    template_version: 0,
+    host: 0,
+    audit: 0,
+  };
 }
 
 const WORDS: Record<RecordType, [string, string]> = {

@@ -72,7 +72,17 @@ export const HOSTS_FILE = 'hosts.jsonl';
 const HISTORY_SUFFIX = '.json';
 
 function emptyDocument(): Document {
-  return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {}, webhooks: {}, bmc_credentials: {} };
+  return {
+    format: 2,
+    profiles: {},
+    rules: {},
+    settings: { ...DEFAULT_SETTINGS },
+    users: {},
+    audit: [],
+    installers: {},
+    webhooks: {},
+    bmc_credentials: {},
+  };
 }
 
 export interface StoreOptions {

@@ -18,11 +18,14 @@ import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 
 type Form = Record<string, string>;
+/** A posted form: a field sent twice arrives as an array, which counts as not given. */
+type Posted = Record<string, unknown>;
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 const FIELDS = ['name', 'username', 'password', 'description', 'confirm'];
 
-function typedOf(body: Form, name?: string): Form {
-  return { name: name ?? String(body.name ?? ''), username: String(body.username ?? ''), description: String(body.description ?? '') };
+function typedOf(body: Posted, name?: string): Form {
+  return { name: name ?? text(body.name), username: text(body.username), description: text(body.description) };
 }
 
 function bodyOf(typed: Form, password: string): object {
@@ -34,9 +37,14 @@ export function bmcCredentialPages(deps: Deps, { page, loggedIn, form }: PageKit
   const read = may('power:write', 'see BMC credential sets');
   const write = may('bmc-credentials:write', 'change BMC credential sets');
 
-  const render = async (res: Response, data: { editing?: string; form?: Form; errors?: Form; in_use?: boolean; flash?: string }): Promise<void> => {
+  const render = async (
+    res: Response,
+    data: { editing?: string; form?: Form; errors?: Form; in_use?: boolean; flash?: string },
+  ): Promise<void> => {
     const sets = await listCredentialSets(deps);
-    const users = Object.fromEntries(await Promise.all(sets.map(async (s) => [s.name, describeUsers(await credentialSetUsers(deps, s.name))])));
+    const users: Record<string, string> = Object.fromEntries(
+      await Promise.all(sets.map(async (s): Promise<[string, string]> => [s.name, describeUsers(await credentialSetUsers(deps, s.name))])),
+    );
     const editing = data.editing ? credentialSetView(await mustGetCredentialSet(deps, data.editing)) : undefined;
     page(res, 'bmc-credentials.njk', {
       title: 'BMC credentials',
@@ -62,10 +70,10 @@ export function bmcCredentialPages(deps: Deps, { page, loggedIn, form }: PageKit
   router.get('/bmc-credentials/:name', loggedIn, read, async (req, res) => render(res, { editing: String(req.params.name) }));
 
   router.post('/bmc-credentials', form, loggedIn, write, async (req, res) => {
-    const body = (req.body ?? {}) as Form;
+    const body = (req.body ?? {}) as Posted;
     const typed = typedOf(body);
     try {
-      await saveCredentialSet(deps, bodyOf(typed, String(body.password ?? '')), 'create', String(res.locals.actor));
+      await saveCredentialSet(deps, bodyOf(typed, text(body.password)), 'create', String(res.locals.actor));
     } catch (err) {
       return failed(res, err, { form: typed });
     }
@@ -74,10 +82,10 @@ export function bmcCredentialPages(deps: Deps, { page, loggedIn, form }: PageKit
 
   router.post('/bmc-credentials/:name', form, loggedIn, write, async (req, res) => {
     const name = String(req.params.name);
-    const body = (req.body ?? {}) as Form;
+    const body = (req.body ?? {}) as Posted;
     const typed = typedOf(body, name);
     try {
-      await saveCredentialSet(deps, bodyOf(typed, String(body.password ?? '')), 'replace', String(res.locals.actor));
+      await saveCredentialSet(deps, bodyOf(typed, text(body.password)), 'replace', String(res.locals.actor));
     } catch (err) {
       if (err instanceof AppError && err.code === 'CREDENTIALS_NOT_FOUND') throw err;
       return failed(res, err, { editing: name, form: typed });
@@ -87,9 +95,9 @@ export function bmcCredentialPages(deps: Deps, { page, loggedIn, form }: PageKit
 
   router.post('/bmc-credentials/:name/delete', form, loggedIn, write, async (req, res) => {
     const name = String(req.params.name);
-    const body = (req.body ?? {}) as Form;
+    const body = (req.body ?? {}) as Posted;
     try {
-      if (body.confirm !== name) throw new AppError('VALIDATION', `type the set's name (${name}) to delete it`, 'confirm');
+      if (text(body.confirm) !== name) throw new AppError('VALIDATION', `type the set's name (${name}) to delete it`, 'confirm');
       await deleteCredentialSet(deps, name, body.force === '1', String(res.locals.actor));
     } catch (err) {
       if (err instanceof AppError && err.code === 'CREDENTIALS_IN_USE') {

@@ -13,6 +13,8 @@ import { isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 
 type Form = Record<string, string>;
+/** A posted form: a field sent twice arrives as an array, which counts as not given. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 const FIELDS = ['driver', 'address', 'port', 'username', 'password', 'credentials', 'system_path', 'verify_tls', 'ca_file'];
 
@@ -80,10 +82,10 @@ export function hostBmcPages(
 
   router.post('/hosts/:id/bmc', form, loggedIn, write, async (req, res) => {
     const id = String(req.params.id);
-    const body = (req.body ?? {}) as Form;
-    const typed: Form = Object.fromEntries(FIELDS.filter((f) => f !== 'password').map((f) => [f, String(body[f] ?? '')]));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typed: Form = Object.fromEntries(FIELDS.filter((f) => f !== 'password').map((f) => [f, text(body[f])]));
     try {
-      await setHostBmc(deps, id, bodyOf(typed, String(body.password ?? '')), caller(req, res));
+      await setHostBmc(deps, id, bodyOf(typed, text(body.password)), caller(req, res));
     } catch (err) {
       if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
       const field = (err.field ?? '').replace(/^bmc\./, '');
@@ -95,7 +97,7 @@ export function hostBmcPages(
 
   router.post('/hosts/:id/bmc/clear', form, loggedIn, write, async (req, res) => {
     const id = String(req.params.id);
-    if ((req.body as Form | undefined)?.confirm !== 'yes') {
+    if (text((req.body as Record<string, unknown> | undefined)?.confirm) !== 'yes') {
       res.status(400);
       return hostPage(res, id, {}, {}, { form: {}, errors: { clear: 'confirm that you want to remove this BMC (nothing was changed)' } });
     }
