@@ -2,12 +2,13 @@
 // (`bmc.address`), as the form shows it next to the input. The password is sealed with the data dir's
 // key before it is stored; a form or client that leaves it empty keeps the stored one (a page never
 // shows it, so it cannot send it back). A BMC set by hand is "manual": facts never overwrite it.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { isIP } from 'node:net';
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
-import { AppError, errors } from '../errors.js';
+import { AppError, errnoOf, errors } from '../errors.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { validators } from '../schemas/validate.js';
@@ -89,18 +90,26 @@ function describe(bmc: BmcConfig, newPassword = false): string {
   return `${bmc.driver} ${bmc.address}${bmc.port ? `:${bmc.port}` : ''}, ${who}${newPassword ? ' (new password)' : ''}`;
 }
 
-/** An absolute path to a readable file holding a PEM certificate: what Node's TLS client takes as `ca`. */
+/** An absolute path to a readable regular file holding a PEM certificate: what Node's TLS client takes
+ *  as `ca`. Opened without blocking and checked to be a regular file before a bounded read: a path such
+ *  as /dev/zero or a FIFO must not hang or fill the service's memory. */
 async function checkCaFile(file: string): Promise<void> {
   if (!isAbsolute(file)) throw invalid('ca_file', 'must be an absolute path');
-  let text: string;
+  let handle: FileHandle | undefined;
+  let head: Buffer;
   try {
-    const data = await readFile(file);
-    if (data.length > CA_FILE_LIMIT) throw invalid('ca_file', `is larger than ${CA_FILE_LIMIT} bytes: not a CA file`);
-    text = data.toString('latin1');
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await handle.stat();
+    if (!info.isFile()) throw invalid('ca_file', 'is not a regular file');
+    if (info.size > CA_FILE_LIMIT) throw invalid('ca_file', `is larger than ${CA_FILE_LIMIT} bytes: not a CA file`);
+    head = Buffer.alloc(info.size);
+    await handle.read(head, 0, info.size, 0);
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw invalid('ca_file', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw invalid('ca_file', `cannot be read (${errnoOf(err) ?? 'error'})`);
+  } finally {
+    await handle?.close();
   }
-  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text))
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(head.toString('latin1')))
     throw invalid('ca_file', 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
 }
