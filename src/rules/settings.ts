@@ -9,9 +9,9 @@ export async function changeSettings(deps: AuditDeps, body: unknown, actor: stri
   const change = validators.settings(body);
   const { bmc_default_credentials: credentials, ...rest } = change;
   if (credentials) await mustGetCredentialSet(deps, credentials, 'bmc_default_credentials');
-  const { bmc_default_credentials: _before, ...current } = await deps.store.settings.get();
+  const { bmc_default_credentials: before, ...current } = await deps.store.settings.get();
   // An empty name removes the default; absent leaves it as it was.
-  const kept = credentials === undefined ? _before : credentials || undefined;
+  const kept = credentials === undefined ? before : credentials || undefined;
   const next: Settings = { ...current, ...rest, ...(kept ? { bmc_default_credentials: kept } : {}) };
   await deps.store.settings.save(next);
   await audit(deps, actor, 'settings.change', 'settings', JSON.stringify(change));
