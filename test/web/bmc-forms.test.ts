@@ -172,6 +172,19 @@ describe('BMC credentials page', () => {
     }
   });
 
+  it('When a description carries markup, then the page shows it as text', async () => {
+    const { agent, csrf } = logins.admin!;
+    await agent
+      .post('/bmc-credentials')
+      .type('form')
+      .send({ _csrf: csrf, name: 'rack-html', username: 'u', password: 'p', description: '<script>alert(1)</script>' })
+      .expect(303);
+    const page = (await agent.get('/bmc-credentials').expect(200)).text;
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).not.toContain('<script>alert(1)</script>');
+    await request(srv.url).delete('/api/v1/bmc-credentials/rack-html').set(admin()).expect(204);
+  });
+
   it('When a new set has a bad name or no password, then the error is next to its field and the typed user is kept', async () => {
     const { agent, csrf } = logins.admin!;
     const res = await agent
