@@ -136,6 +136,28 @@ describe('BMC configuration API', () => {
     expect(kept.body).toMatchObject({ address: '10.0.0.9', has_password: true });
   });
 
+  it('When the default set or a profile set is named through the API, then an unknown one is refused naming its field, and a viewer cannot set it', async () => {
+    const ghost = await api().patch('/api/v1/settings').set(as('operator')).send({ bmc_default_credentials: 'ghost' }).expect(404);
+    expect(ghost.body.error).toMatchObject({ code: 'CREDENTIALS_NOT_FOUND', field: 'bmc_default_credentials' });
+    await api().patch('/api/v1/settings').set(as('viewer')).send({ bmc_default_credentials: 'rack-a' }).expect(403);
+    await api().patch('/api/v1/settings').set(as('operator')).send({ bmc_default_credentials: 'rack-a' }).expect(200);
+    expect((await api().get('/api/v1/settings').set(as('viewer')).expect(200)).body.bmc_default_credentials).toBe('rack-a');
+    await api().patch('/api/v1/settings').set(as('operator')).send({ bmc_default_credentials: '' }).expect(200);
+    expect((await api().get('/api/v1/settings').set(as('viewer')).expect(200)).body).not.toHaveProperty('bmc_default_credentials');
+    const profile = await api()
+      .post('/api/v1/profiles')
+      .set(as('operator'))
+      .send({ name: 'p-ghost', action: 'reboot', bmc_credentials: 'ghost' })
+      .expect(404);
+    expect(profile.body.error.field).toBe('bmc_credentials');
+    const ok = await api()
+      .post('/api/v1/profiles')
+      .set(as('operator'))
+      .send({ name: 'p-rack', action: 'reboot', bmc_credentials: 'rack-a' })
+      .expect(201);
+    expect(ok.body.bmc_credentials).toBe('rack-a');
+  });
+
   it('When a set is in use by a host, then deleting it is refused naming the host; force deletes it', async () => {
     seen(await api().put('/api/v1/bmc-credentials/rack-b').set(as('admin')).send({ username: 'root', password: SET_PASSWORD }).expect(200));
     const other = (await registerMachine(srv.url, sampleFacts({ boot_mac: '52:54:00:00:0b:01' }))).id;
