@@ -25,6 +25,7 @@ import { metricsRoutes } from './http/metrics.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { webhookRoutes } from './http/webhooks.js';
 import { bmcAdoptRoutes } from './http/bmc-adopt.js';
+import { bmcRoutes } from './http/bmc.js';
 
 const VERSION = '0.1.0';
 
@@ -52,6 +53,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(templateRoutes(deps, adminToken));
   app.use(installerRoutes(deps, adminToken));
   app.use(webhookRoutes(deps, adminToken));
+  app.use(bmcRoutes(deps, adminToken));
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(openApiRoutes(VERSION));

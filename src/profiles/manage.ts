@@ -9,6 +9,7 @@ import { stageDigests } from '../hosts/stage.js';
 import type { Profile, ProfileInput } from './profile.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { keepMasked } from '../secrets/keep-masked.js';
+import { mustGetCredentialSet } from '../bmc/credentials.js';
 
 export function readProfile(body: unknown): ProfileInput {
   const { action } = validators.profile(body);
@@ -39,6 +40,7 @@ export async function saveProfile(
     throw errors.templateNotFound(input.template);
   }
   if (input.action === 'kexec' || input.action === 'stage') checkAppend(input.append);
+  if (input.bmc_credentials) await mustGetCredentialSet(deps, input.bmc_credentials, 'bmc_credentials');
   const { profile, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.profiles.get(input.name);
     if (mode === 'create' && existing) throw errors.nameTaken('profile', input.name);

@@ -13,7 +13,13 @@ export type ProfileAction =
 /** `bootable`: a boot entry's kickstand.profile=NAME may pick it (docs/boot.md). False unless an
  *  admin says so: the kernel command line is the machine's to write, so a profile that wipes disks
  *  must not be one any machine can ask for. */
-export type ProfileInput = ProfileAction & { name: string; description?: string; bootable: boolean };
+export type ProfileInput = ProfileAction & {
+  name: string;
+  description?: string;
+  bootable: boolean;
+  /** The BMC credential set of its hosts that have none of their own (bmc/target.ts). */
+  bmc_credentials?: string;
+};
 
 export type Profile = ProfileInput & { created_at: string; updated_at: string };
 

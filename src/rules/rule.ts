@@ -20,6 +20,8 @@ export interface Rule {
 export interface Settings {
   /** Run the rules when a machine registers (off by default, as in Foreman). */
   auto_provision: boolean;
+  /** The BMC credential set a host uses when neither it nor its profile names one (bmc/target.ts). */
+  bmc_default_credentials?: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = { auto_provision: false };

@@ -144,6 +144,8 @@ const profileCommon = {
   description: { type: 'string', maxLength: 1024 },
   // A boot entry's kickstand.profile=NAME takes only a bootable profile (docs/boot.md); default false.
   bootable: { type: 'boolean', description: 'kickstand.profile= on a boot entry may pick this profile (default false)' },
+  // The BMC credential set of hosts assigned this profile (or by a rule naming it) that have none of their own.
+  bmc_credentials: { type: 'string', pattern: NAME, description: 'a BMC credential set for its hosts (docs/bmc.md)' },
 } as const;
 
 export const profileSchema = {
@@ -212,5 +214,13 @@ export const settingsSchema = {
   $id: 'kickstand:settings',
   type: 'object',
   additionalProperties: false,
-  properties: { auto_provision: { type: 'boolean' } },
+  properties: {
+    auto_provision: { type: 'boolean' },
+    // Empty: no default set.
+    bmc_default_credentials: {
+      type: 'string',
+      pattern: '^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$',
+      description: 'the BMC credential set of hosts with no other credentials (empty: none)',
+    },
+  },
 } as const satisfies JsonSchema;

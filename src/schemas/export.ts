@@ -62,6 +62,7 @@ export const exportLineSchemas = {
   ),
   installer: line('installer', 'installer', record({ name, repo: text, version: text, source: { const: 'api' } })),
   webhook: line('webhook', 'webhook', record({ name, url: text, secret: text, enabled: { type: 'boolean' }, created_at: name })),
+  bmc_credentials: line('bmc_credentials', 'bmc_credentials', record({ name, username: text, password: text, created_at: name })),
   user: line(
     'user',
     'user',
@@ -114,8 +115,8 @@ export const exportLineSchemas = {
   end: line('end', 'counts', {
     type: 'object',
     additionalProperties: false,
-    // Exports written before webhooks existed have no webhook count: none.
-    required: RECORD_TYPES.filter((t) => t !== 'webhook'),
+    // Exports written before webhooks (or BMC credential sets) existed have no count of them: none.
+    required: RECORD_TYPES.filter((t) => t !== 'webhook' && t !== 'bmc_credentials'),
     properties: Object.fromEntries(RECORD_TYPES.map((t) => [t, count])),
   }),
 } as const satisfies Record<string, JsonSchema>;

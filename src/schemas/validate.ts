@@ -28,6 +28,7 @@ import { installEventSchema } from './install-events.js';
 import { bootKeySchema } from './boot-key.js';
 import { templatePreviewSchema, templateRollbackSchema, templateSaveSchema } from './templates.js';
 import { webhookSchema } from './webhooks.js';
+import { bmcCredentialSetSchema, hostBmcSchema } from './bmc.js';
 
 const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
@@ -65,6 +66,8 @@ export type TemplateSaveBody = FromSchema<typeof templateSaveSchema>;
 export type TemplateRollbackBody = FromSchema<typeof templateRollbackSchema>;
 export type TemplatePreviewBody = FromSchema<typeof templatePreviewSchema>;
 export type WebhookBody = FromSchema<typeof webhookSchema>;
+export type HostBmcBody = FromSchema<typeof hostBmcSchema>;
+export type BmcCredentialSetBody = FromSchema<typeof bmcCredentialSetSchema>;
 
 export const validators = {
   facts: compile<Facts>(factsSchema),
@@ -89,6 +92,8 @@ export const validators = {
   templateRollback: compile<TemplateRollbackBody>(templateRollbackSchema),
   templatePreview: compile<TemplatePreviewBody>(templatePreviewSchema),
   webhook: compile<WebhookBody>(webhookSchema),
+  hostBmc: compile<HostBmcBody>(hostBmcSchema),
+  bmcCredentialSet: compile<BmcCredentialSetBody>(bmcCredentialSetSchema),
 };
 
 export function fieldPath(pointer: string, extra?: string): string {

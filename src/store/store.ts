@@ -18,6 +18,7 @@ import type { TemplateVersion } from '../templates/version.js';
 import type { Installer } from '../installers/installer.js';
 import type { Session } from '../auth/session.js';
 import type { Webhook } from '../notifications/webhook.js';
+import type { BmcCredentialSet } from '../bmc/bmc.js';
 
 export interface HostRepository {
   /** The host with this id. */
@@ -112,6 +113,17 @@ export interface WebhookRepository {
   delete(name: string): Promise<boolean>;
 }
 
+export interface BmcCredentialRepository {
+  /** Every BMC credential set, by name. */
+  list(): Promise<readonly Readonly<BmcCredentialSet>[]>;
+  /** The set with this name. */
+  get(name: string): Promise<Readonly<BmcCredentialSet> | undefined>;
+  /** Create or replace; visible at once, resolves once durable. */
+  save(set: BmcCredentialSet): Promise<void>;
+  /** Remove; resolves once durable. False if there was no such set. */
+  delete(name: string): Promise<boolean>;
+}
+
 export interface AuditRepository {
   /** Add to the trail, numbering it (`seq`); past its kind's cap (AUDIT_CAPS), the oldest entries of
    *  that kind go. Resolves once durable. */
@@ -159,6 +171,8 @@ export interface Store {
   readonly users: UserRepository;
   readonly installers: InstallerRepository;
   readonly webhooks: WebhookRepository;
+  /** BMC credential sets (bmc/credentials.ts); passwords sealed like webhook secrets. */
+  readonly bmcCredentials: BmcCredentialRepository;
   readonly audit: AuditRepository;
   readonly templates: TemplateHistoryRepository;
   /** Whether writes go through now. */

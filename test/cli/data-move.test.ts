@@ -24,6 +24,7 @@ import { host } from '../store/fixtures.js';
 
 const TEMPLATE = 'moved.ks.njk';
 const SECRET = 's3cret-vault-value';
+const BMC_SECRET = 'bmc-rack-Pa55-otter';
 
 interface Reg {
   id: string;
@@ -53,6 +54,7 @@ beforeAll(async () => {
   await admin(api.post('/api/v1/webhooks'))
     .send({ name: 'pager', url: 'http://127.0.0.1:9/hook', events: ['failed'], enabled: false })
     .expect(201);
+  await admin(api.put('/api/v1/bmc-credentials/rack-a')).send({ username: 'root', password: BMC_SECRET }).expect(200);
   await admin(api.post('/api/v1/profiles'))
     .send({ name: 'vault', action: 'kickstart', template: TEMPLATE, params: { repo: 'http://mirror.example/os', vault_secret: SECRET } })
     .expect(201);
@@ -81,8 +83,12 @@ beforeAll(async () => {
   // Beside the running service: an export only reads.
   await dataCommand(['export', exported], () => undefined, { env: { KICKSTAND_DATA: srv.dataDir }, err: (l) => notes.push(l) });
   expect(notes[0]).toMatch(
-    /^exported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 2 users, 2 template versions, 3 hosts, \d+ audit entries from the data dir /,
+    /^exported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 2 users, 2 template versions, 3 hosts, \d+ audit entries from the data dir /,
   );
+  // A BMC credential set travels sealed, like a webhook secret: never in clear.
+  const text = await readFile(exported, 'utf-8');
+  expect(text).toMatch(/"type":"bmc_credentials","bmc_credentials":\{"name":"rack-a","username":"root","password":"kickstand-sealed:v1:/);
+  expect(text).not.toContain(BMC_SECRET);
   await srv.stop();
   source = { dataDir: srv.dataDir, templatesDir, waiting, assigned, failed, bobToken };
 });
@@ -137,7 +143,7 @@ describe('kickstand data export / import', () => {
     const env = { KICKSTAND_DATA: pg.dataDir, KICKSTAND_DATABASE_URL: pg.url };
     const out = await run(['import', exported], env);
     expect(out[0]).toMatch(
-      /^imported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 2 users, 2 template versions, 3 hosts, \d+ audit entries \(exported from the data dir /,
+      /^imported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 2 users, 2 template versions, 3 hosts, \d+ audit entries \(exported from the data dir /,
     );
     expect(out[0]).toContain('into the database postgres://');
     expect(out[1]).toMatch(/audit entries keep their order; their seq numbers .* numbered anew/);
@@ -280,7 +286,7 @@ describe('kickstand data export / import', () => {
     const out = await run(['import', exported, '--dry-run'], { KICKSTAND_DATA: dir });
     expect(out).toEqual([
       expect.stringMatching(
-        /^dry run: every line of .*source\.jsonl is whole; it would import 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 2 users, 2 template versions, 3 hosts, \d+ audit entries .* into the data dir .*\. Nothing was written$/,
+        /^dry run: every line of .*source\.jsonl is whole; it would import 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 2 users, 2 template versions, 3 hosts, \d+ audit entries .* into the data dir .*\. Nothing was written$/,
       ),
     ]);
     expect(await heldIn(dir)).toEqual([]);

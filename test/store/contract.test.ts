@@ -17,6 +17,7 @@ import { describeSettingsRepository } from './contract/settings.contract.js';
 import { describeTemplateHistoryRepository } from './contract/templates.contract.js';
 import { describeUserRepository } from './contract/users.contract.js';
 import { describeWebhookRepository } from './contract/webhooks.contract.js';
+import { describeBmcCredentialRepository } from './contract/bmc-credentials.contract.js';
 
 const memory: OpenStore = async () => {
   const store = new MemoryStore();
@@ -69,6 +70,7 @@ for (const [name, open, durable] of [
   describeUserRepository(name, open, durable);
   describeInstallerRepository(name, open, durable);
   describeWebhookRepository(name, open, durable);
+  describeBmcCredentialRepository(name, open, durable);
   describeAuditRepository(name, open, durable);
   describeTemplateHistoryRepository(name, open, durable);
 }

@@ -18,6 +18,7 @@ import { bootKeySchema } from '../../src/schemas/boot-key.js';
 import { installEventSchema } from '../../src/schemas/install-events.js';
 import { installerSchema } from '../../src/schemas/installers.js';
 import { webhookSchema } from '../../src/schemas/webhooks.js';
+import { bmcCredentialSetSchema, hostBmcSchema } from '../../src/schemas/bmc.js';
 import {
   kexecAssignmentSchema,
   kexecProfileSchema,
@@ -173,6 +174,8 @@ class Fixtures {
         repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os',
       });
     // Disabled, on the discard port: fuzzed events and pings go nowhere.
+    if (!(await store.bmcCredentials.get('fuzz-creds')))
+      await this.json('PUT', '/api/v1/bmc-credentials/fuzz-creds', { username: 'root', password: 'fuzz-password' });
     if (!(await store.webhooks.get('fuzz-webhook')))
       await this.json('POST', '/api/v1/webhooks', { name: 'fuzz-webhook', url: 'http://127.0.0.1:9/fuzz', enabled: false });
     const versions = await store.templates.list('fuzz/base.njk');
@@ -204,6 +207,7 @@ class Fixtures {
     if (route.path.includes('/users/')) return ['fuzzer'];
     if (route.path.includes('/installers/') || route.path.startsWith('/tree/')) return ['fuzz-installer'];
     if (route.path.includes('/webhooks/')) return ['fuzz-webhook'];
+    if (route.path.includes('/bmc-credentials/')) return ['fuzz-creds'];
     return ['x1'];
   }
 
@@ -347,6 +351,16 @@ function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
     'PUT /api/v1/installers/:name': nameFromUrl(installers),
     'POST /api/v1/webhooks': webhooks,
     'PUT /api/v1/webhooks/:name': nameFromUrl(webhooks),
+    // A BMC is only stored, never called, by these routes: any address is inert.
+    'PUT /api/v1/hosts/:id/bmc': fc.oneof(
+      schemaArb(hostBmcSchema.properties.bmc),
+      fc.constantFrom(
+        { driver: 'ipmi', address: '10.0.0.5', username: 'root', password: 'calvin' },
+        { driver: 'redfish', address: 'bmc.example.com', credentials: 'fuzz-creds', system_path: '/redfish/v1/Systems/1' },
+        { driver: 'redfish', address: '10.0.0.6', ca_file: '/etc/hostname' },
+      ),
+    ),
+    'PUT /api/v1/bmc-credentials/:name': nameFromUrl(schemaArb(bmcCredentialSetSchema)),
     'PUT /api/v1/hosts/:id/boot-key': fc.oneof(schemaArb(bootKeySchema), fc.record({ key: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/) })),
   };
 }

@@ -63,7 +63,15 @@ export const query = (name: string, description: string, schema: JsonSchema = { 
 
 /** The permission an admin API route checks (src/auth/roles.ts) and the roles that hold it. */
 export type Permission =
-  'read' | 'hosts:write' | 'templates:write' | 'users:write' | 'webhooks:read' | 'webhooks:write' | 'power:write' | 'signed-in';
+  | 'read'
+  | 'hosts:write'
+  | 'templates:write'
+  | 'users:write'
+  | 'webhooks:read'
+  | 'webhooks:write'
+  | 'power:write'
+  | 'bmc-credentials:write'
+  | 'signed-in';
 const HOLDERS: Record<Permission, string> = {
   read: 'any role (viewer, author, operator, admin)',
   'signed-in': 'any caller with a valid token',
@@ -73,6 +81,7 @@ const HOLDERS: Record<Permission, string> = {
   'webhooks:read': 'webhooks:read (operator, admin; operators see URLs cut to their origin)',
   'webhooks:write': 'webhooks:write (admin)',
   'power:write': 'power:write (operator, admin)',
+  'bmc-credentials:write': 'bmc-credentials:write (admin)',
 };
 
 export const BEARER = [{ bearer: [] }];

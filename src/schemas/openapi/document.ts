@@ -21,6 +21,7 @@ import { service } from './service.js';
 import { templates } from './templates.js';
 import { users } from './users.js';
 import { webhooks } from './webhooks.js';
+import { bmc } from './bmc.js';
 
 /** In the order the reference page shows them. */
 export const AREAS: readonly ApiArea[] = [
@@ -34,6 +35,7 @@ export const AREAS: readonly ApiArea[] = [
   installers,
   users,
   webhooks,
+  bmc,
   audit,
   service,
   metrics,

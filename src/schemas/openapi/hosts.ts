@@ -36,6 +36,7 @@ const hostProperties = {
   last_seen_ip: { type: 'string' },
   conflict: ref('HostConflict'),
   boot_key_set: { type: 'boolean', description: 'a boot key is set (the key itself is never shown here)' },
+  bmc: ref('BmcSummary'),
 } as const;
 const hostRequired = ['id', 'state', 'boot_mac', 'macs', 'summary', 'created_at', 'updated_at', 'last_seen_at', 'boot_key_set'];
 

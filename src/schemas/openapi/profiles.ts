@@ -16,6 +16,7 @@ const profileProperties = {
   name: { type: 'string' },
   description: { type: 'string' },
   bootable: { type: 'boolean' },
+  bmc_credentials: { type: 'string', description: 'the BMC credential set of its hosts' },
   ...actionFields,
   created_at: dateTime,
   updated_at: dateTime,

@@ -2,13 +2,14 @@
 // memory on both sides. Line 1 is the header, then one record a line, then the end record, whose counts
 // tell a whole export from one cut short (a full disk, a broken pipe). Records are the stores' own
 // objects, as the repositories hand them out: ids, token hashes, password hashes and sealed params as
-// stored (webhook secrets too: sealed). A new layout is a new `version`; an import refuses a version it does not know.
+// stored (webhook secrets and BMC credential passwords too: sealed). A new layout is a new `version`; an import refuses a version it does not know.
 import type { AuditEntry } from '../../audit/entry.js';
 import type { User } from '../../auth/user.js';
 import type { Facts } from '../../discovery/facts.js';
 import type { Host } from '../../hosts/host.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Webhook } from '../../notifications/webhook.js';
+import type { BmcCredentialSet } from '../../bmc/bmc.js';
 import type { Profile } from '../../profiles/profile.js';
 import type { Rule, Settings } from '../../rules/rule.js';
 import type { TemplateVersion } from '../../templates/version.js';
@@ -37,6 +38,7 @@ export type ExportRecord =
   | { type: 'rule'; rule: Rule }
   | { type: 'installer'; installer: Installer }
   | { type: 'webhook'; webhook: Webhook }
+  | { type: 'bmc_credentials'; bmc_credentials: BmcCredentialSet }
   | { type: 'user'; user: User }
   | { type: 'template_version'; version: TemplateVersion }
   | { type: 'host'; host: Host; facts?: Facts; install_log?: string }
@@ -50,6 +52,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'rule',
   'installer',
   'webhook',
+  'bmc_credentials',
   'user',
   'template_version',
   'host',
@@ -65,7 +68,18 @@ export interface ExportEnd {
 }
 
 export function noCounts(): ExportCounts {
-  return { settings: 0, profile: 0, rule: 0, installer: 0, webhook: 0, user: 0, template_version: 0, host: 0, audit: 0 };
+  return {
+    settings: 0,
+    profile: 0,
+    rule: 0,
+    installer: 0,
+    webhook: 0,
+    bmc_credentials: 0,
+    user: 0,
+    template_version: 0,
+    host: 0,
+    audit: 0,
+  };
 }
 
 const WORDS: Record<RecordType, [string, string]> = {
@@ -74,6 +88,7 @@ const WORDS: Record<RecordType, [string, string]> = {
   rule: ['rule', 'rules'],
   installer: ['installer', 'installers'],
   webhook: ['webhook', 'webhooks'],
+  bmc_credentials: ['BMC credential set', 'BMC credential sets'],
   user: ['user', 'users'],
   template_version: ['template version', 'template versions'],
   host: ['host', 'hosts'],

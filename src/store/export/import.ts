@@ -17,13 +17,14 @@ const SAVES_AT_ONCE = 500;
 /** What `store` holds that an import would land on top of ("3 hosts", "1 user (admin)"); empty when
  *  there is nothing. */
 export async function storedRecords(store: Store): Promise<string[]> {
-  const [hosts, profiles, rules, users, installers, webhooks, audit, templates, settings] = await Promise.all([
+  const [hosts, profiles, rules, users, installers, webhooks, bmcCredentials, audit, templates, settings] = await Promise.all([
     store.hosts.list(),
     store.profiles.list(),
     store.rules.list(),
     store.users.list(),
     store.installers.list(),
     store.webhooks.list(),
+    store.bmcCredentials.list(),
     store.audit.list(),
     store.templates.names(),
     store.settings.get(),
@@ -36,6 +37,7 @@ export async function storedRecords(store: Store): Promise<string[]> {
     ['user', 'users', users.map((u) => u.name)],
     ['installer', 'installers', installers.map((i) => i.name)],
     ['webhook', 'webhooks', webhooks.map((w) => w.name)],
+    ['BMC credential set', 'BMC credential sets', bmcCredentials.map((c) => c.name)],
     ['audit entry', 'audit entries', audit.length],
     ['template history', 'template histories', templates],
   ];
@@ -88,6 +90,8 @@ function importRecord(store: Store, record: ExportRecord): Promise<void>[] {
       return [store.installers.save(record.installer)];
     case 'webhook':
       return [store.webhooks.save(record.webhook)];
+    case 'bmc_credentials':
+      return [store.bmcCredentials.save(record.bmc_credentials)];
     case 'user':
       return [store.users.save(record.user)];
     case 'template_version':

@@ -84,7 +84,7 @@ export async function readExport(file: string, options: ReadOptions = {}): Promi
         `${file} ends at line ${n} without its end record: the export was cut short (a full disk, an interrupted copy?); export again`,
       );
     for (const type of RECORD_TYPES) {
-      // A count an older export does not have (webhook) is none.
+      // A count an older export does not have (webhook, bmc_credentials) is none.
       const said = (end.counts[type] as number | undefined) ?? 0;
       if (said !== counts[type])
         throw new DataMoveError(
@@ -175,6 +175,9 @@ class SeenKeys {
         break;
       case 'webhook':
         once('webhook', record.webhook.name, 'webhook.name');
+        break;
+      case 'bmc_credentials':
+        once('bmc_credentials', record.bmc_credentials.name, 'bmc_credentials.name');
         break;
       case 'user':
         once('user', record.user.name, 'user.name');

@@ -50,6 +50,7 @@ export async function writeExport(
     // Installers of the KICKSTAND_INSTALLERS file are that file's, not the store's.
     for (const installer of await store.installers.list()) if (installer.source === 'api') await record({ type: 'installer', installer });
     for (const webhook of await store.webhooks.list()) await record({ type: 'webhook', webhook });
+    for (const set of await store.bmcCredentials.list()) await record({ type: 'bmc_credentials', bmc_credentials: set });
     for (const user of await store.users.list()) await record({ type: 'user', user });
     for (const name of await store.templates.names())
       for (const version of await store.templates.list(name)) await record({ type: 'template_version', version });

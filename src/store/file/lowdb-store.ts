@@ -33,10 +33,12 @@ import type {
   TemplateHistoryRepository,
   UserRepository,
   WebhookRepository,
+  BmcCredentialRepository,
 } from '../store.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Webhook } from '../../notifications/webhook.js';
+import type { BmcCredentialSet } from '../../bmc/bmc.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { DiskOutage } from './disk-outage.js';
 import { HostJournal, loadJournal, type LoadedJournal } from './host-journal.js';
@@ -61,6 +63,8 @@ interface Document {
   installers: Record<string, Installer>;
   /** Absent from documents written before webhooks existed (read as none). */
   webhooks?: Record<string, Webhook>;
+  /** Absent from documents written before BMC credential sets existed (read as none). */
+  bmc_credentials?: Record<string, BmcCredentialSet>;
 }
 
 export const DATA_FILE = 'kickstand.json';
@@ -68,7 +72,17 @@ export const HOSTS_FILE = 'hosts.jsonl';
 const HISTORY_SUFFIX = '.json';
 
 function emptyDocument(): Document {
-  return { format: 2, profiles: {}, rules: {}, settings: { ...DEFAULT_SETTINGS }, users: {}, audit: [], installers: {}, webhooks: {} };
+  return {
+    format: 2,
+    profiles: {},
+    rules: {},
+    settings: { ...DEFAULT_SETTINGS },
+    users: {},
+    audit: [],
+    installers: {},
+    webhooks: {},
+    bmc_credentials: {},
+  };
 }
 
 export interface StoreOptions {
@@ -158,6 +172,19 @@ export class LowdbStore implements Store {
     delete: (name) => {
       if (!Object.hasOwn(this.db.data.webhooks ?? {}, name)) return Promise.resolve(false);
       delete this.db.data.webhooks?.[name];
+      return this.durable(true).then(() => true);
+    },
+  };
+  readonly bmcCredentials: BmcCredentialRepository = {
+    list: async () => Object.values(this.db.data.bmc_credentials ?? {}).sort(byName),
+    get: async (name) => (Object.hasOwn(this.db.data.bmc_credentials ?? {}, name) ? this.db.data.bmc_credentials?.[name] : undefined),
+    save: (set) => {
+      (this.db.data.bmc_credentials ??= {})[set.name] = structuredClone(set);
+      return this.durable(true);
+    },
+    delete: (name) => {
+      if (!Object.hasOwn(this.db.data.bmc_credentials ?? {}, name)) return Promise.resolve(false);
+      delete this.db.data.bmc_credentials?.[name];
       return this.durable(true).then(() => true);
     },
   };

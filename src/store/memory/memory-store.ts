@@ -10,6 +10,7 @@ import { auditKind, type AuditEntry } from '../../audit/entry.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Webhook } from '../../notifications/webhook.js';
+import type { BmcCredentialSet } from '../../bmc/bmc.js';
 import { AuditCounts, TableHostReads, byName, byPriorityThenName, byText, queryTrail } from '../shared.js';
 import type {
   AuditRepository,
@@ -23,6 +24,7 @@ import type {
   TemplateHistoryRepository,
   UserRepository,
   WebhookRepository,
+  BmcCredentialRepository,
 } from '../store.js';
 
 /** A Map-backed repository of records named by `key`, listed in `order`. */
@@ -144,6 +146,7 @@ export class MemoryStore implements Store {
   readonly users: UserRepository = new MemoryUsers();
   readonly installers: InstallerRepository = named<Installer>((i) => i.name, byName);
   readonly webhooks: WebhookRepository = named<Webhook>((w) => w.name, byName);
+  readonly bmcCredentials: BmcCredentialRepository = named<BmcCredentialSet>((c) => c.name, byName);
   readonly audit: AuditRepository = new MemoryAudit();
   readonly templates: TemplateHistoryRepository = new MemoryTemplates();
   readonly settings: SettingsRepository;

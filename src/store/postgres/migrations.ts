@@ -101,4 +101,12 @@ CREATE TABLE rate_limits (
 CREATE TABLE webhooks (name text PRIMARY KEY, record json NOT NULL);
 `,
   },
+  {
+    version: 4,
+    name: 'bmc credentials',
+    sql: `
+-- BMC credential sets (bmc/credentials.ts): the password inside record is sealed with secret.key.
+CREATE TABLE bmc_credentials (name text PRIMARY KEY, record json NOT NULL);
+`,
+  },
 ];

@@ -1,4 +1,4 @@
-// Profiles, rules, installers, webhooks, users and the settings on PostgreSQL: small tables of JSONB records
+// Profiles, rules, installers, webhooks, BMC credential sets, users and the settings on PostgreSQL: small tables of JSONB records
 // named by a key, each copied in memory in every instance (the API and every render read them) and
 // kept true by the other instances' notices, like the hosts (pg-hosts.ts).
 import type { User } from '../../auth/user.js';
@@ -12,7 +12,7 @@ export class PgRecords<T extends { name: string }> {
 
   constructor(
     protected readonly db: Db,
-    private readonly table: 'profiles' | 'rules' | 'installers' | 'webhooks' | 'users',
+    private readonly table: 'profiles' | 'rules' | 'installers' | 'webhooks' | 'bmc_credentials' | 'users',
     /** The notice kind other instances refresh on. */
     readonly kind: string,
     private readonly order: (a: T, b: T) => number,

@@ -9,7 +9,16 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../log.js';
 import { byName, byPriorityThenName } from '../shared.js';
-import type { InstallerRepository, ProfileRepository, RuleRepository, Store, StoreHealth, WebhookRepository } from '../store.js';
+import type {
+  BmcCredentialRepository,
+  InstallerRepository,
+  ProfileRepository,
+  RuleRepository,
+  Store,
+  StoreHealth,
+  WebhookRepository,
+} from '../store.js';
+import type { BmcCredentialSet } from '../../bmc/bmc.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Webhook } from '../../notifications/webhook.js';
 import type { Profile } from '../../profiles/profile.js';
@@ -42,6 +51,7 @@ export class PgStore implements Store {
   readonly rules: RuleRepository & PgRecords<Rule>;
   readonly installers: InstallerRepository & PgRecords<Installer>;
   readonly webhooks: WebhookRepository & PgRecords<Webhook>;
+  readonly bmcCredentials: BmcCredentialRepository & PgRecords<BmcCredentialSet>;
   readonly users: PgUsers;
   readonly settings: PgSettings;
   readonly audit: PgAudit;
@@ -62,6 +72,7 @@ export class PgStore implements Store {
     this.rules = new PgRecords<Rule>(db, 'rules', 'rule', byPriorityThenName);
     this.installers = new PgRecords<Installer>(db, 'installers', 'installer', byName);
     this.webhooks = new PgRecords<Webhook>(db, 'webhooks', 'webhook', byName);
+    this.bmcCredentials = new PgRecords<BmcCredentialSet>(db, 'bmc_credentials', 'bmc-credentials', byName);
     this.users = new PgUsers(db, 'users', 'user', byName);
     this.settings = new PgSettings(db);
     this.audit = new PgAudit(db);
@@ -181,6 +192,7 @@ export class PgStore implements Store {
       this.rules.load(),
       this.installers.load(),
       this.webhooks.load(),
+      this.bmcCredentials.load(),
       this.users.load(),
       this.settings.load(),
     ]);
@@ -213,6 +225,9 @@ export class PgStore implements Store {
         break;
       case 'webhook':
         await this.webhooks.refresh(notice.key);
+        break;
+      case 'bmc-credentials':
+        await this.bmcCredentials.refresh(notice.key);
         break;
       case 'user':
         await this.users.refresh(notice.key);

@@ -15,6 +15,7 @@ import { callerOf } from '../../http/caller.js';
 import { assertConfirmed, confirmationFor } from '../confirm.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
+import { bmcPanel, hostBmcPages, type BmcTyped } from './host-bmc.js';
 
 type Form = Record<string, string>;
 
@@ -83,6 +84,8 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     res.redirect(303, `/hosts/${id}`);
   });
 
+  router.use(hostBmcPages(deps, { loggedIn, form }, hostPage, caller));
+
   router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
     const log = await deps.store.hosts.getInstallLog(String(req.params.id));
     if (log === undefined) throw appErrors.noInstallLog(String(req.params.id));
@@ -96,9 +99,10 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     return host;
   }
 
-  async function hostPage(res: Response, id: string, typed: Form, errors: Form) {
+  async function hostPage(res: Response, id: string, typed: Form, errors: Form, bmcTyped?: BmcTyped) {
     const host = await currentHost(id);
     page(res, 'host.njk', {
+      bmc: await bmcPanel(deps, res, host, bmcTyped),
       title: host.hostname ?? host.id,
       nav: 'hosts',
       host,

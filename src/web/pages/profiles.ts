@@ -18,6 +18,7 @@ function profileForm(p?: Profile): Form {
     name: p?.name ?? '',
     description: p?.description ?? '',
     bootable: isBootable(p) ? '1' : '',
+    bmc_credentials: p?.bmc_credentials ?? '',
     action: p?.action ?? 'kickstart',
     template: p?.action === 'kickstart' ? p.template : '',
     params: p?.action === 'kickstart' && Object.keys(p.params).length ? JSON.stringify(p.params, null, 2) : '',
@@ -48,6 +49,7 @@ function profileBody(f: Form): object {
     name: f.name ?? '',
     ...(f.description ? { description: f.description } : {}),
     bootable: f.bootable === '1',
+    ...(f.bmc_credentials ? { bmc_credentials: f.bmc_credentials } : {}),
     action: f.action ?? '',
   };
   if (f.action === 'kickstart') {
@@ -84,7 +86,7 @@ function formSize(typed: string | undefined): number | string {
   return /^\d{1,17}$/.test(t) ? Number(t) : t;
 }
 
-const FIELDS = ['name', 'bootable', 'action', 'template', 'params', 'kernel', 'initrd', 'append'];
+const FIELDS = ['name', 'bootable', 'bmc_credentials', 'action', 'template', 'params', 'kernel', 'initrd', 'append'];
 const STAGE_FIELDS = ['kernel_sha256', 'kernel_size', 'initrd_sha256', 'initrd_size', 'stage_disk'];
 
 /** The API names a stage profile's fields as kexec's are named (kernel, append…); the form keeps them
@@ -119,6 +121,8 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
       nav: 'profiles',
       profiles: (await deps.store.profiles.list()).map(profileView),
       templates: await deps.kickstarts.list(),
+      // Names only: which credential set a profile's hosts use (docs/bmc-config.md).
+      bmc_credential_sets: (await deps.store.bmcCredentials.list()).map((c) => c.name),
       can_write: can(res, 'hosts:write'),
       form: typed,
       errors,

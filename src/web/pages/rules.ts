@@ -68,6 +68,7 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
       rules: await deps.store.rules.list(),
       profiles: (await deps.store.profiles.list()).map(profileView),
       settings: await deps.store.settings.get(),
+      bmc_credential_sets: (await deps.store.bmcCredentials.list()).map((c) => c.name),
       can_write: can(res, 'hosts:write'),
       form: typed,
       errors,
@@ -125,8 +126,21 @@ export function rulePages(deps: Deps, { page, loggedIn, form }: PageKit): Router
 
   // The auto-provision switch lives on the rules page (it decides whether rules run on discovery);
   // its URL is /settings like the API's, so no rule name can shadow it.
+  // Each settings form sends its own field: the auto-provision switch, or the default BMC credential set.
   router.post('/settings', form, loggedIn, write, async (req, res) => {
-    await changeSettings(deps, { auto_provision: (req.body as Form).auto_provision === 'on' }, String(res.locals.actor));
+    const body = req.body as Form;
+    const change =
+      body.bmc_default_credentials !== undefined
+        ? { bmc_default_credentials: body.bmc_default_credentials }
+        : { auto_provision: body.auto_provision === 'on' };
+    try {
+      await changeSettings(deps, change, String(res.locals.actor));
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      res.status(err.status);
+      await rulesPage(res, ruleForm(), { bmc_default_credentials: err.message }, false);
+      return;
+    }
     res.redirect(303, '/rules');
   });
 
