@@ -1,0 +1,144 @@
+// A real IPMI BMC on a real VM: OpenIPMI's ipmi_sim owns the VM (test/vm/ipmi-sim-vm.ts): it powers
+// it on as it starts, and its power commands start and end the qemu process. The VM is the harness's
+// machine with an ISA KCS interface to that BMC; it runs the stub's real %pre against the service and
+// reports the BMC it sees through /dev/ipmi0. Then Kickstand's ipmitool driver, over RMCP+ on
+// 127.0.0.1, reads the power state, powers the VM off (qemu ends) and on (it boots and registers
+// again: the timeline says "rediscovered"), sets a one-time PXE boot (ipmi_sim's boot parameter 5
+// says so) and cycles it (another qemu, another registration).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BmcTarget } from '../../src/bmc/bmc.js';
+import type { BmcDriver } from '../../src/bmc/driver.js';
+import { CPUS, DISK, hostDetail, INSTALLER_ARGS, MACS, MEMORY_MIB, SMBIOS, startRig, vmSuite, type Json, type Rig } from './harness.js';
+import { ipmitoolCli } from './ipmitool-cli.js';
+import { BMC_LAN, BMC_MC, ipmitoolLan, startIpmiSimVm, type IpmiSimVm } from './ipmi-sim-vm.js';
+import { qemuArgs } from './qemu.js';
+
+const suite = vmSuite('ipmi-bmc');
+const { cleanups, timings } = suite;
+
+// The IPMI stack loads before the network comes up: ipmi_si finds the KCS interface (ACPI), and
+// ipmi_devintf, which nothing loads on demand, makes /dev/ipmi0 for ipmitool.
+const APPEND = [...INSTALLER_ARGS, 'rd.driver.pre=ipmi_si,ipmi_devintf'].join(' ');
+const BOOT_MS = 240_000;
+
+const driver: BmcDriver = ipmitoolCli;
+const call = () => AbortSignal.timeout(60_000);
+
+/** The host once it registered `n` times (discovered, then rediscovered), failing early if the VM
+ *  powers itself off or its %pre gives up. */
+async function registration(rig: Pick<Rig, 'admin'>, sim: IpmiSimVm, n: number, from: number): Promise<Json> {
+  const until = Date.now() + BOOT_MS;
+  for (;;) {
+    const list = (await (await rig.admin('GET', '/api/v1/hosts')).json()) as { hosts: Json[] };
+    if (list.hosts.length > 1) throw new Error(`one VM, ${list.hosts.length} hosts`);
+    if (list.hosts[0]) {
+      const host = await hostDetail(rig, list.hosts[0].id as string);
+      const seen = (host.events as Json[]).filter((e) => e.type === 'discovered' || e.type === 'rediscovered').length;
+      if (seen >= n) return host;
+    }
+    const gaveUp = /KICKSTAND-VM: (no include|fetching the kickstart failed|power off)/.exec(sim.console().slice(from));
+    if (gaveUp || sim.running() === undefined || Date.now() > until) {
+      throw new Error(
+        `registration ${n} did not come (${gaveUp?.[0] ?? 'qemu gone or too slow'}); console:\n${sim.console().slice(-6000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe('a real IPMI BMC on a real VM', () => {
+  it('When ipmi_sim owns a VM that runs the stub, then the VM reports its BMC, and through ipmitool Kickstand reads the power, powers it off (qemu ends) and on (it registers again), sets a one-time PXE boot and cycles it', async () => {
+    const rig = await startRig(cleanups);
+    const args = qemuArgs({
+      image: suite.env.image,
+      accel: suite.env.accel,
+      append: APPEND,
+      servicePort: rig.srv.port,
+      macs: MACS,
+      memoryMib: MEMORY_MIB,
+      cpus: CPUS,
+      disk: { file: rig.disk, serial: DISK.serial },
+      smbios: SMBIOS,
+    });
+    const started = Date.now();
+    const sim = await startIpmiSimVm({ work: rig.work, qemuArgs: args });
+    cleanups.push(async () => {
+      await sim.stop();
+      // KICKSTAND_VM_CONSOLE=DIR keeps every boot's console, as the harness does for its VMs.
+      const keep = process.env.KICKSTAND_VM_CONSOLE;
+      if (keep) {
+        await mkdir(keep, { recursive: true });
+        await writeFile(path.join(keep, 'ipmi-bmc.txt'), sim.console());
+      }
+    });
+    const target: BmcTarget = {
+      driver: 'ipmi',
+      address: '127.0.0.1',
+      port: sim.port,
+      username: sim.username,
+      password: sim.password,
+      verify_tls: false,
+    };
+
+    // Switched on as ipmi_sim started ("startnow"): the first boot registers.
+    const first = await sim.waitBoot(1, 10_000);
+    const host = await registration(rig, sim, 1, 0);
+    timings.bootToRegistrationMs = Date.now() - started;
+    expect(host.facts.nics.map((n: Json) => n.mac)).toEqual(MACS);
+    // What the %pre read through /dev/ipmi0 (kickstarts/discovery/facts.sh, branch bmc-facts): the
+    // LAN channel as ipmi_sim's lan_config_program answers it, the identity from its emu file. Soft:
+    // the power steps below hold on their own.
+    const bmc = (host.facts.bmc ?? {}) as Json;
+    expect
+      .soft(bmc)
+      .toMatchObject({ channel: BMC_LAN.channel, ip: BMC_LAN.ip, netmask: BMC_LAN.netmask, gateway: BMC_LAN.gateway, mac: BMC_LAN.mac });
+    expect.soft(String(bmc.ip_source)).toMatch(/^static/i);
+    expect.soft(String(bmc.manufacturer_id)).toBe(String(BMC_MC.manufacturerId));
+    expect.soft(String(bmc.firmware)).toBe(BMC_MC.firmware);
+
+    expect(await driver.powerState(target, call())).toBe('on');
+
+    // Off: ipmi_sim tells the VM through the codec, and the qemu process ends.
+    let t = Date.now();
+    await driver.power(target, 'off', call());
+    await sim.waitGone(first, 60_000);
+    timings.offToQemuGoneMs = Date.now() - t;
+    expect(sim.running()).toBeUndefined();
+    expect(await driver.powerState(target, call())).toBe('off');
+
+    // On: ipmi_sim runs its start command, a new qemu boots and the same host registers again.
+    t = Date.now();
+    let from = sim.console().length;
+    await driver.power(target, 'on', call());
+    const second = await sim.waitBoot(2, 30_000);
+    expect(second).not.toBe(first);
+    expect((await registration(rig, sim, 2, from)).id).toBe(host.id);
+    timings.onToRegistrationMs = Date.now() - t;
+    expect(await driver.powerState(target, call())).toBe('on');
+
+    // The next boot from the network, once: what "rediscover" and "reinstall" send before the cycle.
+    await driver.setBootDevice(target, { device: 'pxe', persistent: false }, call());
+    const bootParam = await ipmitoolLan(sim, ['chassis', 'bootparam', 'get', '5']);
+    expect(bootParam).toMatch(/Boot Flag Valid/);
+    expect(bootParam).toMatch(/Options apply to only next boot/);
+    expect(bootParam).toMatch(/Boot Device Selector : Force PXE/);
+
+    // Cycle: that qemu ends, ipmi_sim starts another, and it registers a third time.
+    t = Date.now();
+    from = sim.console().length;
+    await driver.power(target, 'cycle', call());
+    await sim.waitGone(second, 60_000);
+    const third = await sim.waitBoot(3, 60_000);
+    expect(third).not.toBe(second);
+    const last = await registration(rig, sim, 3, from);
+    timings.cycleToRegistrationMs = Date.now() - t;
+
+    // One host all along, its timeline telling the three boots apart.
+    expect(((await (await rig.admin('GET', '/api/v1/hosts')).json()) as Json).hosts).toHaveLength(1);
+    const registrations = (last.events as Json[]).filter((e) => e.type === 'discovered' || e.type === 'rediscovered').map((e) => e.type);
+    expect(registrations).toEqual(['discovered', 'rediscovered', 'rediscovered']);
+    expect(sim.boots()).toEqual([first, second, third]);
+  }, 900_000);
+});
