@@ -1,10 +1,15 @@
 // A VM behind a real IPMI BMC: OpenIPMI's `ipmi_sim` (Debian's openipmi) on 127.0.0.1 with a LAN
 // channel for RMCP+ (what Kickstand's ipmitool driver talks to) and channel 15, the system interface,
-// as OpenIPMI's "VM" serial codec, which qemu's ipmi-bmc-extern connects to; the VM's kernel sees the
-// BMC as an ISA KCS interface (isa-ipmi-kcs → ipmi_si → /dev/ipmi0). ipmi_sim owns the VM as a real
-// BMC owns its machine: its `startcmd` starts qemu on power on, and power off asks the VM through the
-// codec to stop (qemu exits), then kills it after `poweroff_wait`. That is OpenIPMI's documented VM
+// as OpenIPMI's "VM" serial codec, which qemu's ipmi-bmc-extern connects to: the VM's kernel sees the
+// BMC as an ISA KCS interface (isa-ipmi-kcs → ipmi_si → /dev/ipmi0). That is OpenIPMI's documented VM
 // set-up (lanserv/README.vm); the files here are written for this test, not copied from it.
+//
+// Power and boot device go through ipmi_sim's `chassis_control` program (chassis.sh below), not its
+// `startcmd`: ipmi_sim 2.0.33 answers the boot-flags parameter (Set/Get System Boot Options, parameter
+// 5) only through that program, and once the program is set it also owns power (bmc_chassis.c asks it
+// before the startcmd). So the program is the machine's power supply: power on starts qemu (detached,
+// its pid in qemu.pid), power off ends it (SIGTERM, SIGKILL after 5 s), power status is whether that
+// qemu lives, and the boot device is a file. docs/bmc-vm.md says why.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,18 +46,24 @@ export interface IpmiSimVm {
   console(): string;
   /** The first match in the console from `from` on (a length of console()); rejects after `ms`. */
   waitFor(pattern: RegExp, ms: number, from?: number): Promise<RegExpMatchArray>;
-  /** The pids of every qemu ipmi_sim started, in order (from the start script's `power on` lines). */
-  boots(): number[];
+  /** Every power on, in order (the start script's `power on` lines): qemu's pid and the boot device
+   *  the BMC had set for it ("none": no override). */
+  boots(): Boot[];
   /** The running qemu's pid, or undefined when the VM is off. */
   running(): number | undefined;
-  /** Resolves once `pid` has ended (ipmi_sim reaps it); rejects after `ms`. */
+  /** Resolves once `pid` has ended; rejects after `ms`. */
   waitGone(pid: number, ms: number): Promise<void>;
-  /** Resolves with the pid of boot number `n` (1-based) once ipmi_sim started it; rejects after `ms`. */
-  waitBoot(n: number, ms: number): Promise<number>;
+  /** Resolves with boot number `n` (1-based) once the BMC powered it on; rejects after `ms`. */
+  waitBoot(n: number, ms: number): Promise<Boot>;
   /** ipmi_sim's own output. */
   simLog(): string;
   /** Stops qemu (if running) and ipmi_sim. */
   stop(): Promise<void>;
+}
+
+export interface Boot {
+  pid: number;
+  device: string;
 }
 
 export interface IpmiSimVmOptions {
@@ -62,7 +73,7 @@ export interface IpmiSimVmOptions {
   qemuArgs: string[];
 }
 
-const POWER_ON = /^KICKSTAND-BMC: power on (\d+)$/gm;
+const POWER_ON = /^KICKSTAND-BMC: power on (\d+) boot=(\S+)$/gm;
 
 /** sh's single quotes: everything literal, a ' closed, escaped and reopened. */
 function shQuote(s: string): string {
@@ -79,7 +90,8 @@ function confString(s: string): string {
 
 function alive(pid: number): boolean {
   try {
-    // A zombie counts as gone: ipmi_sim reaps its children on SIGCHLD, so a Z is only ever brief.
+    // A zombie is gone: qemu outlives the chassis program that started it, and whatever adopts it may
+    // never reap it.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return !/^\d+ \(.*\) Z /.test(stat);
   } catch {
@@ -118,19 +130,81 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
     '-device',
     'isa-ipmi-kcs,bmc=bmc0',
   ];
-  // ipmi_sim runs `exec <startcmd>` under /bin/sh and kills that pid on power off; this script execs
-  // qemu in turn, so the pid it announces ($$) is qemu's.
+  // The power supply's "on": this script announces the boot (pid: qemu's, as it execs qemu) with the
+  // boot device the BMC had set, which a one-time setting then forgets.
   const startVm = path.join(dir, 'start-vm.sh');
+  const pidFile = path.join(dir, 'qemu.pid');
+  const bootFile = path.join(dir, 'boot-device');
   await writeFile(
     startVm,
     [
       '#!/bin/sh',
-      `echo "KICKSTAND-BMC: power on $$" >>${shQuote(consoleFile)}`,
+      `echo $$ >${shQuote(pidFile)}`,
+      `boot=$(cat ${shQuote(bootFile)} 2>/dev/null || echo none)`,
+      `echo none >${shQuote(bootFile)}`,
+      `echo "KICKSTAND-BMC: power on $$ boot=$boot" >>${shQuote(consoleFile)}`,
       `exec qemu-system-x86_64 ${qemu.map(shQuote).join(' ')} >>${shQuote(consoleFile)} 2>&1 </dev/null`,
       '',
     ].join('\n'),
   );
   await chmod(startVm, 0o755);
+
+  // ipmi_sim's chassis_control program: `chassis.sh <mc> get <parm>...` prints `<parm>:<value>` lines,
+  // `chassis.sh <mc> set <parm> <value>...` acts; power 1|0, reset 1, boot none|pxe|default|cdrom|bios.
+  const chassis = path.join(dir, 'chassis.sh');
+  await writeFile(
+    chassis,
+    [
+      '#!/bin/sh',
+      `pidfile=${shQuote(pidFile)}`,
+      `bootfile=${shQuote(bootFile)}`,
+      // A zombie is off: qemu's parent is gone and whatever adopts it may never reap it.
+      'running() {',
+      '  pid=$(cat "$pidfile" 2>/dev/null) && [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1',
+      '  stat=$(cat "/proc/$pid/stat") || return 1',
+      '  state=${stat##*[)] }',
+      '  [ "${state%% *}" != Z ]',
+      '}',
+      'power_on() {',
+      '  running && return 0',
+      '  rm -f "$pidfile"',
+      `  setsid ${shQuote(startVm)} </dev/null >/dev/null 2>&1 &`,
+      '  for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$pidfile" ] && return 0; sleep 0.2; done',
+      '  echo "qemu did not start"; return 1',
+      '}',
+      'power_off() {',
+      '  running || return 0',
+      '  kill -TERM "$pid"',
+      '  for i in $(seq 50); do running || return 0; sleep 0.1; done',
+      '  kill -KILL "$pid"',
+      '}',
+      'shift',
+      'op=$1; shift',
+      'case $op in',
+      '  get)',
+      '    for p in "$@"; do',
+      '      case $p in',
+      '        power) if running; then echo power:1; else echo power:0; fi ;;',
+      '        boot) echo "boot:$(cat "$bootfile" 2>/dev/null || echo none)" ;;',
+      '        *) echo "cannot get $p"; exit 1 ;;',
+      '      esac',
+      '    done ;;',
+      '  set)',
+      '    while [ $# -ge 2 ]; do',
+      '      case $1 in',
+      '        power) if [ "$2" = 1 ]; then power_on || exit 1; else power_off; fi ;;',
+      '        reset) power_off; power_on || exit 1 ;;',
+      '        boot) echo "$2" >"$bootfile" ;;',
+      '        *) echo "cannot set $1"; exit 1 ;;',
+      '      esac',
+      '      shift 2',
+      '    done ;;',
+      '  *) echo "cannot $op"; exit 1 ;;',
+      'esac',
+      '',
+    ].join('\n'),
+  );
+  await chmod(chassis, 0o755);
 
   // ipmi_sim asks this program for the LAN parameters that belong to the network, not to the BMC.
   const lanProgram = path.join(dir, 'lan-config.sh');
@@ -180,12 +254,7 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
       `    lan_config_program ${confString(`${lanProgram} eth0`)}`,
       '  endlan',
       `  serial 15 127.0.0.1 ${vmPort} codec VM`,
-      `  startcmd ${confString(startVm)}`,
-      // Plugged in and switched on: ipmi_sim powers the VM on as it starts.
-      '  startnow true',
-      // Power off: the VM is told through the codec (qemu exits at once); SIGTERM only if it lingers.
-      '  poweroff_wait 15',
-      '  kill_wait 5',
+      `  chassis_control ${confString(`${chassis} 0x20`)}`,
       `  user 2 true ${confString(BMC_USER)} ${confString(password)} admin 10 md5`,
       '',
     ].join('\n'),
@@ -218,7 +287,7 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
   void simExited.then(() => (simDone = true));
 
   const consoleText = () => (existsSync(consoleFile) ? readFileSync(consoleFile, 'latin1') : '');
-  const boots = () => [...consoleText().matchAll(POWER_ON)].map((m) => Number(m[1]));
+  const boots = () => [...consoleText().matchAll(POWER_ON)].map((m) => ({ pid: Number(m[1]), device: m[2]! }));
   const tail = () => `ipmi_sim:\n${simOut.slice(-2000)}\nconsole:\n${consoleText().slice(-4000)}`;
 
   const sim: IpmiSimVm = {
@@ -240,7 +309,7 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
     },
     boots,
     running() {
-      const pid = boots().at(-1);
+      const pid = boots().at(-1)?.pid;
       return pid !== undefined && alive(pid) ? pid : undefined;
     },
     waitGone(pid, ms) {
