@@ -33,7 +33,7 @@ export const BMC_LAN = {
 
 /** The BMC's Get Device ID: the emu file's `mc_add` (all hex there). ipmitool prints the manufacturer
  *  ID in decimal and the firmware revision as major.minor with the minor in BCD. */
-export const BMC_MC = { manufacturerId: 0x1291, firmware: '2.17', firmwareMajor: 2, firmwareMinor: 0x17 };
+export const BMC_MC = { manufacturerId: 0x1291, productId: 0x4b53, firmware: '2.17', firmwareMajor: 2, firmwareMinor: 0x17 };
 
 export const BMC_USER = 'kickstand';
 
@@ -270,7 +270,7 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
       // Numbers without 0x are read as decimal, whatever ipmi_sim_cmd(5) says.
       // ipmb device-id has-device-sdrs revision fw-major fw-minor device-support (0x9f: chassis, SEL,
       // SDR, FRU, sensors) manufacturer-id product-id
-      `mc_add 0x20 0x20 no-device-sdrs 0x01 ${hex(mc.firmwareMajor)} ${hex(mc.firmwareMinor)} 0x9f ${hex(mc.manufacturerId)} 0x4b53`,
+      `mc_add 0x20 0x20 no-device-sdrs 0x01 ${hex(mc.firmwareMajor)} ${hex(mc.firmwareMinor)} 0x9f ${hex(mc.manufacturerId)} ${hex(mc.productId)}`,
       'mc_enable 0x20',
       '',
     ].join('\n'),
