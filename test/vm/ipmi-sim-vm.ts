@@ -339,9 +339,16 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
       if (pid !== undefined) await sim.waitGone(pid, 10_000).catch(() => undefined);
     },
   };
-  // ipmi_sim refuses a bad configuration by exiting at once.
-  await new Promise((r) => setTimeout(r, 500));
-  if (simDone) throw new Error(`ipmi_sim did not start; ${tail()}`);
+  // Ready once its UDP socket is bound (it prints nothing reliable); a bad configuration ends it at once.
+  const bound = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  await poll(
+    () => {
+      if (simDone) throw new Error(`ipmi_sim did not start; ${tail()}`);
+      return readFileSync('/proc/net/udp', 'utf8').includes(` ${bound} `) ? true : undefined;
+    },
+    10_000,
+    () => `ipmi_sim did not listen on 127.0.0.1:${port}; ${tail()}`,
+  );
   return sim;
 }
 
