@@ -12,6 +12,7 @@
 // qemu lives, and the boot device is a file. docs/bmc-vm.md says why.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,10 +43,9 @@ export interface IpmiSimVm {
   port: number;
   username: string;
   password: string;
-  /** Every boot's serial console and qemu's messages, appended; each boot starts with a `power on` line. */
+  /** Every boot's serial console and qemu's messages, appended; each boot starts with a `power on`
+   *  line. */
   console(): string;
-  /** The first match in the console from `from` on (a length of console()); rejects after `ms`. */
-  waitFor(pattern: RegExp, ms: number, from?: number): Promise<RegExpMatchArray>;
   /** Every power on, in order (the start script's `power on` lines): qemu's pid and the boot device
    *  the BMC had set for it ("none": no override). */
   boots(): Boot[];
@@ -55,8 +55,6 @@ export interface IpmiSimVm {
   waitGone(pid: number, ms: number): Promise<void>;
   /** Resolves with boot number `n` (1-based) once the BMC powered it on; rejects after `ms`. */
   waitBoot(n: number, ms: number): Promise<Boot>;
-  /** ipmi_sim's own output. */
-  simLog(): string;
   /** Stops qemu (if running) and ipmi_sim. */
   stop(): Promise<void>;
 }
@@ -99,6 +97,17 @@ function alive(pid: number): boolean {
   }
 }
 
+async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
 async function poll<T>(what: () => T | undefined, ms: number, why: () => string): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
@@ -112,15 +121,15 @@ async function poll<T>(what: () => T | undefined, ms: number, why: () => string)
 export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
   const dir = path.join(o.work, 'bmc');
   await mkdir(path.join(dir, 'state'), { recursive: true });
-  const port = await freePort();
+  const port = await freeUdpPort();
   const vmPort = await freePort();
   // 16 characters: IPMI 1.5's limit, which ipmi_sim's user table keeps for every user.
   const password = randomBytes(8).toString('hex');
   const consoleFile = path.join(dir, 'console.log');
   await writeFile(consoleFile, '');
 
-  // The VM: the harness's machine plus the BMC's interface. `reconnect`: qemu keeps trying to reach
-  // ipmi_sim's VM port (it listens before it starts qemu, so the first try normally works).
+  // The VM: the harness's machine plus the BMC's interface. ipmi_sim listens on the VM port before any
+  // power on; `reconnect` has qemu try again should the connection drop.
   const qemu = [
     ...o.qemuArgs,
     '-chardev',
@@ -169,13 +178,13 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
       '  running && return 0',
       '  rm -f "$pidfile"',
       `  setsid ${shQuote(startVm)} </dev/null >/dev/null 2>&1 &`,
-      '  for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$pidfile" ] && return 0; sleep 0.2; done',
+      '  for _ in $(seq 10); do [ -s "$pidfile" ] && return 0; sleep 0.2; done',
       '  echo "qemu did not start"; return 1',
       '}',
       'power_off() {',
       '  running || return 0',
       '  kill -TERM "$pid"',
-      '  for i in $(seq 50); do running || return 0; sleep 0.1; done',
+      '  for _ in $(seq 50); do running || return 0; sleep 0.1; done',
       '  kill -KILL "$pid"',
       '}',
       'shift',
@@ -295,18 +304,6 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
     username: BMC_USER,
     password,
     console: consoleText,
-    waitFor(pattern, ms, from = 0) {
-      const re = new RegExp(pattern.source, pattern.flags.replace('g', ''));
-      return poll(
-        () => {
-          const m = re.exec(consoleText().slice(from));
-          if (!m && simDone) throw new Error(`ipmi_sim exited before ${pattern}; ${tail()}`);
-          return m ?? undefined;
-        },
-        ms,
-        () => `no ${pattern} within ${ms} ms; ${tail()}`,
-      );
-    },
     boots,
     running() {
       const pid = boots().at(-1)?.pid;
@@ -326,7 +323,6 @@ export async function startIpmiSimVm(o: IpmiSimVmOptions): Promise<IpmiSimVm> {
         () => `no boot number ${n} within ${ms} ms; ${tail()}`,
       );
     },
-    simLog: () => simOut,
     async stop() {
       const pid = sim.running();
       if (pid !== undefined) process.kill(pid, 'SIGKILL');
