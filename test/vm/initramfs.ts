@@ -22,8 +22,22 @@ const HARNESS_TOOLS = ['busybox', 'mktemp', 'tee', 'sed', 'wc'];
 // dracut modules: shell init (no systemd), the legacy dhclient network stack for ip=dhcp, virtio drivers.
 const DRACUT_MODULES = ['bash', 'base', 'udev-rules', 'kernel-modules', 'kernel-network-modules', 'network-legacy', 'network'];
 // efivarfs: the UEFI boot's %pre reads SecureBoot/SetupMode from /sys/firmware/efi/efivars.
-// virtio_scsi + sd_mod: the second disk (scsi-hd on virtio-scsi).
-const DRIVERS = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'sd_mod', 'net_failover', 'failover', 'efivarfs'];
+// virtio_scsi + sd_mod: the second disk (scsi-hd on virtio-scsi). The IPMI stack (test/vm/ipmi-bmc.test.ts):
+// ipmi_si drives qemu's isa-ipmi-kcs, ipmi_devintf makes /dev/ipmi0 for ipmitool; on a VM without a BMC
+// nothing loads them.
+const DRIVERS = [
+  'virtio_pci',
+  'virtio_net',
+  'virtio_blk',
+  'virtio_scsi',
+  'sd_mod',
+  'net_failover',
+  'failover',
+  'efivarfs',
+  'ipmi_msghandler',
+  'ipmi_si',
+  'ipmi_devintf',
+];
 
 export interface VmImage {
   kernel: string;
