@@ -45,7 +45,19 @@ export function discoveryArgs(src: BootSource): string[] {
   const overlay = src.stage2 ? [`inst.stage2=${src.stage2}`] : src.updates ? [`inst.updates=${src.updates}`] : [];
   const profile = src.profile ? [`kickstand.profile=${src.profile}`] : [];
   const key = src.bootKey ? [`kickstand.key=${src.bootKey}`] : [];
-  return ['ip=dhcp', `inst.repo=${r.repo}`, ...overlay, `inst.ks=${r.url}/ks`, 'inst.ks.sendmac', 'inst.ks.sendsn', ...profile, ...key];
+  // The %pre reads the BMC through /dev/ipmi0 (docs/bmc.md#facts) and may not load modules itself (no
+  // modprobe in the install image's tools): dracut loads them first. Without a BMC they find nothing.
+  return [
+    'ip=dhcp',
+    `inst.repo=${r.repo}`,
+    ...overlay,
+    `inst.ks=${r.url}/ks`,
+    'inst.ks.sendmac',
+    'inst.ks.sendsn',
+    'rd.driver.pre=ipmi_si,ipmi_devintf',
+    ...profile,
+    ...key,
+  ];
 }
 
 /** Boot sources reach boot loaders' config files: no spaces, quotes or shell/loader metacharacters. */

@@ -54,7 +54,8 @@ async function register(facts: object): Promise<string> {
 async function detail(id: string): Promise<HostDetail> {
   const body = (await admin(request(srv.url).get(`/api/v1/hosts/${id}`)).expect(200)).body as HostDetail;
   const stored = await srv.running.deps.store.hosts.get(id);
-  return { ...body, bmc: stored?.bmc };
+  const { bmc: _shown, ...rest } = body;
+  return { ...rest, ...(stored?.bmc ? { bmc: stored.bmc } : {}) };
 }
 
 /** Changes a stored host as another part of Kickstand would (the BMC form is not this branch's). */

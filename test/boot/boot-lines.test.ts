@@ -9,7 +9,7 @@ import { pxelinux } from '../../src/boot/pxelinux.js';
 
 const src = { url: 'http://192.0.2.10:8080', repo: 'http://mirror.example.com/rhel9/BaseOS/x86_64/os/' };
 const ARGS =
-  'ip=dhcp inst.repo=http://mirror.example.com/rhel9/BaseOS/x86_64/os inst.ks=http://192.0.2.10:8080/ks inst.ks.sendmac inst.ks.sendsn';
+  'ip=dhcp inst.repo=http://mirror.example.com/rhel9/BaseOS/x86_64/os inst.ks=http://192.0.2.10:8080/ks inst.ks.sendmac inst.ks.sendsn rd.driver.pre=ipmi_si,ipmi_devintf';
 
 describe('boot lines', () => {
   it('When the command line is asked for, then it holds the stub URL, the headers options and DHCP, inst.-prefixed', () => {
