@@ -1,0 +1,36 @@
+// What a BMC operation leaves on the host: a timeline event with its outcome, and host.power when the
+// answer changed what the hosts table shows. One save under the hosts lock, like every host change.
+import type { Caller } from '../caller.js';
+import type { Deps } from '../deps.js';
+import { addEvent, type Host } from '../hosts/host.js';
+import type { HostPower } from './bmc.js';
+
+export type RecordDeps = Pick<Deps, 'store' | 'hostsLock'>;
+
+export interface Outcome {
+  /** The timeline event (power-on, boot-device, rediscover…); absent: only host.power may change. */
+  event?: { type: string; message: string };
+  /** The power state the BMC answered, or "unknown" with why. */
+  power?: Omit<HostPower, 'checked_at'>;
+}
+
+/** Saves the host only when there is an event or a power state that differs from the stored one. A
+ *  host deleted meanwhile is left alone (nothing to record on). */
+export async function recordOnHost(deps: RecordDeps, id: string, outcome: Outcome, { actor, ip }: Caller): Promise<void> {
+  const durable = await deps.hostsLock.run(async () => {
+    const current = await deps.store.hosts.get(id);
+    if (!current) return undefined;
+    const powerChanged = outcome.power !== undefined && !samePower(current.power, outcome.power);
+    if (!outcome.event && !powerChanged) return undefined;
+    const now = new Date().toISOString();
+    const next: Host = { ...current, events: [...current.events], updated_at: now };
+    if (outcome.power && (powerChanged || outcome.event)) next.power = { ...outcome.power, checked_at: now };
+    if (outcome.event) addEvent(next, { ...outcome.event, actor, ...(ip ? { ip } : {}) });
+    return deps.store.hosts.save(next);
+  });
+  await durable;
+}
+
+function samePower(stored: HostPower | undefined, answer: Omit<HostPower, 'checked_at'>): boolean {
+  return stored !== undefined && stored.state === answer.state && stored.error === answer.error;
+}
