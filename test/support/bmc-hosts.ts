@@ -11,7 +11,8 @@ export interface BmcHostOptions {
   password?: string;
   state?: HostState;
   hostname?: string;
-  bmc?: Partial<BmcConfig> | null;
+  /** Fields over the defaults; undefined removes one (a BMC without a user); null: no BMC at all. */
+  bmc?: { [K in keyof BmcConfig]?: BmcConfig[K] | undefined } | null;
 }
 
 export async function saveHostWithBmc(deps: Pick<Deps, 'store' | 'secrets'>, id: string, opts: BmcHostOptions = {}): Promise<Host> {
@@ -33,7 +34,7 @@ export async function saveHostWithBmc(deps: Pick<Deps, 'store' | 'secrets'>, id:
     ...(opts.bmc === null
       ? {}
       : {
-          bmc: {
+          bmc: withoutUndefined({
             driver: 'ipmi',
             address: opts.address ?? `10.9.0.${(n % 250) + 1}`,
             username: 'admin',
@@ -42,9 +43,13 @@ export async function saveHostWithBmc(deps: Pick<Deps, 'store' | 'secrets'>, id:
             address_source: 'manual',
             updated_at: now,
             ...opts.bmc,
-          },
+          }),
         }),
   };
   await deps.store.hosts.save(host);
   return host;
+}
+
+function withoutUndefined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

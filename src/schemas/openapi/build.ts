@@ -62,7 +62,15 @@ export const query = (name: string, description: string, schema: JsonSchema = { 
 });
 
 /** The permission an admin API route checks (src/auth/roles.ts) and the roles that hold it. */
-export type Permission = 'read' | 'hosts:write' | 'templates:write' | 'users:write' | 'webhooks:read' | 'webhooks:write' | 'signed-in';
+export type Permission =
+  | 'read'
+  | 'hosts:write'
+  | 'templates:write'
+  | 'users:write'
+  | 'webhooks:read'
+  | 'webhooks:write'
+  | 'power:write'
+  | 'signed-in';
 const HOLDERS: Record<Permission, string> = {
   read: 'any role (viewer, author, operator, admin)',
   'signed-in': 'any caller with a valid token',
@@ -71,6 +79,7 @@ const HOLDERS: Record<Permission, string> = {
   'users:write': 'users:write (admin)',
   'webhooks:read': 'webhooks:read (operator, admin; operators see URLs cut to their origin)',
   'webhooks:write': 'webhooks:write (admin)',
+  'power:write': 'power:write (operator, admin)',
 };
 
 export const BEARER = [{ bearer: [] }];

@@ -14,6 +14,7 @@ import { hosts } from './hosts.js';
 import { installers } from './installers.js';
 import { machines } from './machines.js';
 import { metrics } from './metrics.js';
+import { power } from './power.js';
 import { profiles } from './profiles.js';
 import { rules } from './rules.js';
 import { service } from './service.js';
@@ -26,6 +27,7 @@ export const AREAS: readonly ApiArea[] = [
   machines,
   boot,
   hosts,
+  power,
   profiles,
   rules,
   templates,
