@@ -44,6 +44,9 @@ export interface JobRequest {
   key: string;
   /** "low": background work that yields to everything else. */
   priority?: 'normal' | 'low';
+  /** Not kept for GET once finished (the background refresh: thousands of checks would push a
+   *  person's jobs out of the kept list). */
+  ephemeral?: boolean;
   run: (ctx: JobContext) => Promise<unknown>;
 }
 
@@ -115,11 +118,6 @@ export class BmcJobQueue {
     return this.waiting.length + this.running;
   }
 
-  /** A job for this host at low priority is queued or running (the refresher does not add a second). */
-  hasPending(host: string, action: string): boolean {
-    return [...this.jobs.values()].some((j) => j.host === host && j.action === action && (j.status === 'queued' || j.status === 'running'));
-  }
-
   /** Resolves once nothing is queued or running. */
   settled(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
@@ -175,6 +173,7 @@ export class BmcJobQueue {
     } catch (err) {
       this.finish(job, err);
     } finally {
+      if (request.ephemeral) this.forget(job.id);
       this.busy.delete(request.key);
       this.running--;
       if (low) this.runningLow--;
@@ -217,6 +216,12 @@ export class BmcJobQueue {
         await pause(backoffMs * 2 ** attempt, this.stopping.signal);
       }
     }
+  }
+
+  private forget(id: string): void {
+    this.jobs.delete(id);
+    const i = this.finished.lastIndexOf(id);
+    if (i >= 0) this.finished.splice(i, 1);
   }
 
   private finish(job: BmcJob, err?: unknown): void {
