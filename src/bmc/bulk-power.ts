@@ -5,12 +5,10 @@ import type { CallerWith } from '../caller.js';
 import { AppError } from '../errors.js';
 import { BULK_CAP } from '../hosts/bulk.js';
 import { matchingIds, type HostQuery } from '../hosts/query.js';
-import { POWER_ACTIONS, type PowerAction } from './bmc.js';
-import { powerHost } from './actions.js';
-import { compoundAction, type CompoundAction, type CompoundDeps } from './compound.js';
-import type { Submitted } from './jobs/queue.js';
+import type { CompoundDeps } from './compound.js';
+import { powerEach, type BulkPowerAction, type PerHost } from './power-each.js';
 
-export type BulkPowerAction = PowerAction | CompoundAction;
+export type { BulkPowerAction };
 
 export interface BulkPowerRequest {
   targets: { ids: string[] } | { query: HostQuery };
@@ -20,7 +18,7 @@ export interface BulkPowerRequest {
 
 export interface BulkPowerOutcome {
   /** Per host, in order: its job, or the reason it has none. */
-  hosts: ({ host: string; submitted: Submitted } | { host: string; error: AppError })[];
+  hosts: PerHost[];
   matched?: number;
   capped: boolean;
 }
@@ -37,17 +35,6 @@ export async function bulkPower(deps: CompoundDeps, request: BulkPowerRequest, c
   if (!ids.length) throw new AppError('VALIDATION', 'no host selected: give ids or a query that matches hosts', 'ids');
   if (action !== 'on' && !request.confirmed)
     throw new AppError('VALIDATION', `confirm the ${action} of ${ids.length} host(s) first (confirm: true)`, 'confirm');
-  const hosts: BulkPowerOutcome['hosts'] = [];
-  for (const id of ids) {
-    try {
-      const submitted = (POWER_ACTIONS as readonly string[]).includes(action)
-        ? await powerHost(deps, id, action as PowerAction, caller)
-        : await compoundAction(deps, id, action as CompoundAction, caller);
-      hosts.push({ host: id, submitted });
-    } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      hosts.push({ host: id, error: err });
-    }
-  }
+  const hosts = await powerEach(deps, ids, action, caller);
   return { hosts, ...(matched !== undefined ? { matched } : {}), capped: matched !== undefined && matched > ids.length };
 }
