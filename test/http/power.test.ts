@@ -7,7 +7,7 @@ import type { BmcJob } from '../../src/bmc/jobs/job.js';
 import { BMC_PASSWORD, saveHostWithBmc } from '../support/bmc-hosts.js';
 import { FakeBmcs } from '../support/fake-bmc.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { createUser } from '../support/sessions.js';
+import { createUser, webLogin } from '../support/sessions.js';
 
 let srv: TestServer;
 const bmcs = new FakeBmcs();
@@ -167,5 +167,78 @@ describe('secrets', () => {
     for (const text of [...answers, JSON.stringify(srv.logs)]) expect(text).not.toContain(BMC_PASSWORD);
     // The sealed form is not in any answer either: the API never shows host.bmc.password.
     for (const text of answers) expect(text).not.toContain('kickstand-sealed');
+  });
+});
+
+describe('web forms', () => {
+  it('When an operator uses the host page, then the panel shows the state, actions come back with their outcome, and CSRF is checked', async () => {
+    await createUser(srv, 'webop', 'operator', 'webop-password-123');
+    const { agent, csrf } = await webLogin(srv, 'webop', 'webop-password-123');
+    const h = await host({ power: 'off' }, { state: 'installed', hostname: 'web1.example.com' });
+    const page = await agent.get(`/hosts/${h.id}`).expect(200);
+    expect(page.text).toContain('id="power-on"');
+    expect(page.text).toContain('id="reinstall"');
+    expect(page.text).toMatch(/Power: <strong>not checked yet/);
+    expect(page.text).not.toContain(BMC_PASSWORD);
+    expect(page.text).not.toContain('kickstand-sealed');
+
+    // Without the session's CSRF token: refused, the BMC untouched.
+    const before = bmcs.calls.length;
+    await agent.post(`/hosts/${h.id}/power`).type('form').send({ action: 'on' }).expect(403);
+    await agent.post(`/hosts/${h.id}/power`).type('form').send({ _csrf: 'forged', action: 'on' }).expect(403);
+    expect(bmcs.calls.length).toBe(before);
+
+    const on = await agent.post(`/hosts/${h.id}/power`).type('form').send({ _csrf: csrf, action: 'on' }).expect(303);
+    const after = await agent.get(on.headers.location!).expect(200);
+    expect(after.text).toMatch(/id="power-done">power-on: power on: done/);
+    expect(after.text).toMatch(/Power: <strong>on/);
+
+    // Power off of an installed host: its name typed, or refused with nothing done.
+    const refused = await agent.post(`/hosts/${h.id}/power`).type('form').send({ _csrf: csrf, action: 'off', confirm: 'yes' }).expect(303);
+    expect((await agent.get(refused.headers.location!)).text).toMatch(/is not this host&#39;s name: type web1.example.com to power off it \(nothing was changed\)/);
+    expect(bmcs.machines.get(h.bmc!.address)!.power).toBe('on');
+    await agent.post(`/hosts/${h.id}/power`).type('form').send({ _csrf: csrf, action: 'off', confirm: 'web1.example.com' }).expect(303);
+    expect(bmcs.machines.get(h.bmc!.address)!.power).toBe('off');
+
+    const boot = await agent.post(`/hosts/${h.id}/boot-device`).type('form').send({ _csrf: csrf, device: 'floppy' }).expect(303);
+    expect((await agent.get(boot.headers.location!)).text).toMatch(/device must be one of pxe, disk, cd, bios/);
+
+    const reinstall = await agent.post(`/hosts/${h.id}/reinstall`).type('form').send({ _csrf: csrf, confirm: 'web1.example.com' }).expect(303);
+    const shown = (await agent.get(reinstall.headers.location!)).text;
+    expect(shown).toMatch(/reinstall: was off: powered on/);
+    expect(shown).toMatch(/<strong>one-time PXE boot<\/strong>: succeeded/);
+  });
+
+  it('When a viewer opens the host page or posts a power form, then no buttons and 403', async () => {
+    await createUser(srv, 'webview', 'viewer', 'webview-password-123');
+    const { agent, csrf } = await webLogin(srv, 'webview', 'webview-password-123');
+    const h = await host({ power: 'off' });
+    const page = await agent.get(`/hosts/${h.id}`).expect(200);
+    expect(page.text).toContain('id="power-state"');
+    expect(page.text).not.toContain('id="power-on"');
+    for (const path of ['power', 'power/status', 'boot-device', 'bmc/test', 'rediscover', 'reinstall'])
+      await agent.post(`/hosts/${h.id}/${path}`).type('form').send({ _csrf: csrf, action: 'on', device: 'pxe', confirm: 'yes' }).expect(403);
+    const bulk = await agent.get('/hosts').expect(200);
+    expect(bulk.text).not.toContain('value="power-on"');
+    expect(bmcs.machines.get(h.bmc!.address)!.power).toBe('off');
+  });
+
+  it('When power cycle is chosen in the bulk select, then it is confirmed and each host’s result is in the flash; the power column shows', async () => {
+    const { agent, csrf } = await webLogin(srv, 'webop', 'webop-password-123');
+    const a = await host({ power: 'on' });
+    const b = await host({ power: 'on', fail: 'unreachable' });
+    const unconfirmed = await agent.post('/hosts/bulk').type('form').send({ _csrf: csrf, bulk_action: 'power-cycle', ids: [a.id, b.id] }).expect(303);
+    expect((await agent.get(unconfirmed.headers.location!)).text).toMatch(/confirm the power-cycle of 2 host\(s\) first/);
+    const posted = await agent
+      .post('/hosts/bulk')
+      .type('form')
+      .send({ _csrf: csrf, bulk_action: 'power-cycle', confirm: 'yes', ids: [a.id, b.id] })
+      .expect(303);
+    const list = (await agent.get(posted.headers.location!).expect(200)).text;
+    expect(list).toMatch(/power-cycle: 1 done, 1 failed/);
+    expect(list).toContain(`no BMC answers at ${b.bmc!.address}`);
+    const column = await agent.get(`/hosts?cols=power&where=${encodeURIComponent('power == "on"')}`).expect(200);
+    expect(column.text).toContain(a.id);
+    expect(column.text).not.toContain(`>${b.id}<`);
   });
 });
