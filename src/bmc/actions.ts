@@ -39,7 +39,12 @@ export async function powerHost(deps: ActionDeps, id: string, action: PowerActio
   });
 }
 
-export async function setBootDevice(deps: ActionDeps, id: string, request: BootDeviceRequest, caller: CallerWith<'ip'>): Promise<Submitted> {
+export async function setBootDevice(
+  deps: ActionDeps,
+  id: string,
+  request: BootDeviceRequest,
+  caller: CallerWith<'ip'>,
+): Promise<Submitted> {
   const words = `next boot ${bootWords(request)}`;
   return submit(deps, id, 'boot-device', caller, (ctx) =>
     oneStep(deps, ctx, id, caller, {

@@ -103,4 +103,3 @@ async function runSteps(
   await audit(deps, caller.actor, `host.${action}`, id, 'done');
   return { steps: steps.length };
 }
-

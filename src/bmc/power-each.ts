@@ -13,7 +13,12 @@ export type BulkPowerAction = PowerAction | CompoundAction;
 
 export type PerHost = { host: string; submitted: Submitted } | { host: string; error: AppError };
 
-export async function powerEach(deps: CompoundDeps, ids: readonly string[], action: BulkPowerAction, caller: CallerWith<'ip'>): Promise<PerHost[]> {
+export async function powerEach(
+  deps: CompoundDeps,
+  ids: readonly string[],
+  action: BulkPowerAction,
+  caller: CallerWith<'ip'>,
+): Promise<PerHost[]> {
   const out: PerHost[] = [];
   for (const id of ids) {
     try {
@@ -37,7 +42,7 @@ export async function finishedWithin(
 ): Promise<({ host: string; job: Readonly<BmcJob> } | { host: string; error: AppError })[]> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
-  await Promise.race([Promise.all(perHost.map((p) => ('submitted' in p ? p.submitted.done : undefined))), deadline]);
+  await Promise.race([Promise.all(perHost.map((p) => ('submitted' in p ? p.submitted.done : Promise.resolve()))), deadline]);
   clearTimeout(timer);
   return perHost.map((p) => ('submitted' in p ? { host: p.host, job: p.submitted.job } : p));
 }

@@ -17,18 +17,20 @@ export interface Outcome {
 /** Saves the host only when there is an event or a power state that differs from the stored one. A
  *  host deleted meanwhile is left alone (nothing to record on). */
 export async function recordOnHost(deps: RecordDeps, id: string, outcome: Outcome, { actor, ip }: Caller): Promise<void> {
-  const durable = await deps.hostsLock.run(async () => {
+  // The save's promise comes out wrapped: the lock is let go once the change is made, not once it is
+  // on disk (the group commit), as every host change does.
+  const { durable } = await deps.hostsLock.run(async (): Promise<{ durable?: Promise<void> }> => {
     const current = await deps.store.hosts.get(id);
-    if (!current) return undefined;
+    if (!current) return {};
     const powerChanged = outcome.power !== undefined && !samePower(current.power, outcome.power);
-    if (!outcome.event && !powerChanged) return undefined;
+    if (!outcome.event && !powerChanged) return {};
     const now = new Date().toISOString();
     const next: Host = { ...current, events: [...current.events], updated_at: now };
     if (outcome.power && (powerChanged || outcome.event)) next.power = { ...outcome.power, checked_at: now };
     if (outcome.event) addEvent(next, { ...outcome.event, actor, ...(ip ? { ip } : {}) });
-    return deps.store.hosts.save(next);
+    return { durable: deps.store.hosts.save(next) };
   });
-  await durable;
+  if (durable) await durable;
 }
 
 function samePower(stored: HostPower | undefined, answer: Omit<HostPower, 'checked_at'>): boolean {

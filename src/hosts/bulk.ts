@@ -90,7 +90,11 @@ const OUTCOMES: Record<string, string> = {
   reprovision: 'reprovisioned: waits for an assignment',
 };
 
-export async function bulkAction(deps: AssignDeps & CompoundDeps, request: BulkRequest, caller: CallerWith<'ip' | 'baseUrl'>): Promise<BulkOutcome> {
+export async function bulkAction(
+  deps: AssignDeps & CompoundDeps,
+  request: BulkRequest,
+  caller: CallerWith<'ip' | 'baseUrl'>,
+): Promise<BulkOutcome> {
   const { action, profile } = request;
   if (!(BULK_ACTIONS as readonly string[]).includes(action))
     throw new AppError('VALIDATION', `choose ${BULK_ACTIONS.join(', ')}`, 'bulk_action');

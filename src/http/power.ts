@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { powerHost, powerStatus, setBootDevice, testBmc } from '../bmc/actions.js';
-import { bulkPower, type BulkPowerAction } from '../bmc/bulk-power.js';
+import { bulkPower } from '../bmc/bulk-power.js';
 import { compoundAction } from '../bmc/compound.js';
 import type { BmcJob } from '../bmc/jobs/job.js';
 import type { Submitted } from '../bmc/jobs/queue.js';
@@ -33,7 +33,7 @@ export function powerRoutes(deps: Deps, adminToken: string): Router {
     const body = checkBulk(req.body);
     if (!body.ids === !body.query) throw new AppError('VALIDATION', 'give either ids or query', body.ids ? 'query' : 'ids');
     const targets = body.ids ? { ids: body.ids } : { query: readHostQuery(body.query ?? {}) };
-    const outcome = await bulkPower(deps, { targets, action: body.action as BulkPowerAction, confirmed: body.confirm === true }, caller(req, res));
+    const outcome = await bulkPower(deps, { targets, action: body.action, confirmed: body.confirm === true }, caller(req, res));
     res.status(202).json({
       action: body.action,
       jobs: outcome.hosts.map((h) =>

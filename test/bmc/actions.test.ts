@@ -36,15 +36,18 @@ describe('power actions', () => {
     ['off', 'on', 'off'],
     ['cycle', 'on', 'on'],
     ['reset', 'on', 'on'],
-  ] as const)('When power %s is asked of a machine that is %s, then the BMC does it, the timeline says so and host.power is %s', async (action, before, after) => {
-    const h = await hostAt({ machine: { power: before } });
-    const job = await (await powerHost(deps, h.id, action, caller)).done;
-    expect(job.status).toBe('succeeded');
-    expect(bmcs.machines.get(h.bmc!.address)!.power).toBe(after);
-    expect((await host(h.id)).power?.state).toBe(after);
-    expect((await events(h.id)).at(-1)).toMatch(new RegExp(`^power-${action}: .*: done$`));
-    expect((await trail('host.power', h.id))[0]).toMatchObject({ actor: 'alice', detail: `${action}: done` });
-  });
+  ] as const)(
+    'When power %s is asked of a machine that is %s, then the BMC does it, the timeline says so and host.power is %s',
+    async (action, before, after) => {
+      const h = await hostAt({ machine: { power: before } });
+      const job = await (await powerHost(deps, h.id, action, caller)).done;
+      expect(job.status).toBe('succeeded');
+      expect(bmcs.machines.get(h.bmc!.address)!.power).toBe(after);
+      expect((await host(h.id)).power?.state).toBe(after);
+      expect((await events(h.id)).at(-1)).toMatch(new RegExp(`^power-${action}: .*: done$`));
+      expect((await trail('host.power', h.id))[0]).toMatchObject({ actor: 'alice', detail: `${action}: done` });
+    },
+  );
 
   it('When soft-off is accepted, then host.power is left to the refresh (the OS shuts down in its own time)', async () => {
     const h = await hostAt({ machine: { power: 'on' } });
@@ -145,10 +148,10 @@ describe('compound actions', () => {
     ]);
     const m = bmcs.machines.get(h.bmc!.address)!;
     expect(m.boot).toEqual({ device: 'pxe', persistent: false });
-    expect(bmcs.calls.filter((c) => c.address === h.bmc!.address).map((c) => `${c.op}:${String(c.arg ?? '')}`)).toEqual([
-      'boot:[object Object]',
-      'status:',
-      'power:cycle',
+    expect(bmcs.calls.filter((c) => c.address === h.bmc!.address).map((c) => `${c.op}:${JSON.stringify(c.arg ?? '')}`)).toEqual([
+      'boot:{"device":"pxe","persistent":false}',
+      'status:""',
+      'power:"cycle"',
     ]);
     const after = await host(h.id);
     expect(after.state).toBe('discovered');
@@ -165,7 +168,11 @@ describe('compound actions', () => {
   it('When a machine that is off is rediscovered, then it is powered on instead of cycled', async () => {
     const h = await hostAt({ state: 'discovered', machine: { power: 'off' } });
     const job = await (await rediscoverHost(deps, h.id, caller)).done;
-    expect(job.steps.map((s) => s.message)).toEqual(['already waiting for an assignment', 'next boot from the network', 'was off: powered on']);
+    expect(job.steps.map((s) => s.message)).toEqual([
+      'already waiting for an assignment',
+      'next boot from the network',
+      'was off: powered on',
+    ]);
     expect(bmcs.machines.get(h.bmc!.address)!.power).toBe('on');
   });
 

@@ -12,7 +12,10 @@ let srv: TestServer;
 const bmcs = new FakeBmcs();
 
 beforeAll(async () => {
-  srv = await startTestServer({ bmcDrivers: bmcs.drivers(), env: { KICKSTAND_BMC_CONCURRENCY: String(LIMIT), KICKSTAND_BMC_RETRIES: '0' } });
+  srv = await startTestServer({
+    bmcDrivers: bmcs.drivers(),
+    env: { KICKSTAND_BMC_CONCURRENCY: String(LIMIT), KICKSTAND_BMC_RETRIES: '0' },
+  });
 });
 afterAll(() => srv.stop());
 

@@ -69,7 +69,10 @@ describe('power refresh', () => {
     await new PowerRefresher(deps, 300).tick();
     await deps.bmcJobs.settled();
     expect((await deps.store.hosts.get('ref-down'))!.power).toMatchObject({ state: 'unknown', error: 'no BMC answers at 10.50.1.1' });
-    expect((await deps.store.hosts.get('ref-auth'))!.power).toMatchObject({ state: 'unknown', error: '10.50.1.2 refused the user or password' });
+    expect((await deps.store.hosts.get('ref-auth'))!.power).toMatchObject({
+      state: 'unknown',
+      error: '10.50.1.2 refused the user or password',
+    });
   });
 
   it('When a fleet is refreshing, then a power action queued behind it runs before the refresh is done', async () => {

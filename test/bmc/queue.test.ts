@@ -35,7 +35,7 @@ describe('the BMC job queue', () => {
     expect(queue.pending).toBe(500);
     const done = await Promise.all(jobs.map((j) => j.done));
     expect(done.every((j) => j.status === 'succeeded')).toBe(true);
-    expect(done.map((j) => j.result)).toEqual(jobs.map((_, i) => (i % 100) % 2 ? 'on' : 'off'));
+    expect(done.map((j) => j.result)).toEqual(jobs.map((_, i) => ((i % 100) % 2 ? 'on' : 'off')));
     expect(bmcs.calls).toHaveLength(500);
     expect(bmcs.maxRunning).toBe(7);
     expect(bmcs.maxPerAddress).toBe(1);
@@ -123,7 +123,8 @@ describe('the BMC job queue', () => {
       key: 'k',
       run: (ctx) =>
         ctx.call(
-          (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('socket hang up')), { once: true })),
+          (signal) =>
+            new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('socket hang up')), { once: true })),
         ),
     });
     expect((await done).error).toEqual({ code: 'BMC_TIMEOUT', message: 'no answer within 100 ms' });
@@ -132,7 +133,13 @@ describe('the BMC job queue', () => {
   it('When a job throws something unexpected, then it fails as an internal error without the detail, and the fault is reported', async () => {
     const faults: unknown[] = [];
     const queue = new BmcJobQueue({ concurrency: 1, timeoutMs: 100, retries: 3, onFault: (err) => faults.push(err) });
-    const { done } = queue.submit({ host: 'h', action: 'x', actor: 't', key: 'k', run: () => Promise.reject(new Error('db path /secret/x')) });
+    const { done } = queue.submit({
+      host: 'h',
+      action: 'x',
+      actor: 't',
+      key: 'k',
+      run: () => Promise.reject(new Error('db path /secret/x')),
+    });
     const job = await done;
     expect(job.error).toEqual({ code: 'INTERNAL', message: 'internal error' });
     expect(faults).toHaveLength(1);
@@ -180,4 +187,3 @@ describe('the BMC job queue', () => {
     expect(bmcs.calls).toHaveLength(1);
   });
 });
-

@@ -18,7 +18,10 @@ beforeAll(async () => {
   srv = await startTestServer({ bmcDrivers: bmcs.drivers(), env: { KICKSTAND_BMC_RETRIES: '0', KICKSTAND_BMC_TIMEOUT_MS: '200' } });
   for (const role of ['operator', 'author', 'viewer']) {
     await createUser(srv, role, role, `${role}-password-123`);
-    const res = await request(srv.url).post(`/api/v1/users/${role}/tokens`).set('Authorization', `Bearer ${srv.adminToken}`).send({ name: 't' });
+    const res = await request(srv.url)
+      .post(`/api/v1/users/${role}/tokens`)
+      .set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ name: 't' });
     tokens[role] = res.body.token as string;
   }
 });
@@ -195,7 +198,9 @@ describe('web forms', () => {
 
     // Power off of an installed host: its name typed, or refused with nothing done.
     const refused = await agent.post(`/hosts/${h.id}/power`).type('form').send({ _csrf: csrf, action: 'off', confirm: 'yes' }).expect(303);
-    expect((await agent.get(refused.headers.location!)).text).toMatch(/is not this host&#39;s name: type web1.example.com to power off it \(nothing was changed\)/);
+    expect((await agent.get(refused.headers.location!)).text).toMatch(
+      /is not this host&#39;s name: type web1.example.com to power off it \(nothing was changed\)/,
+    );
     expect(bmcs.machines.get(h.bmc!.address)!.power).toBe('on');
     await agent.post(`/hosts/${h.id}/power`).type('form').send({ _csrf: csrf, action: 'off', confirm: 'web1.example.com' }).expect(303);
     expect(bmcs.machines.get(h.bmc!.address)!.power).toBe('off');
@@ -203,7 +208,11 @@ describe('web forms', () => {
     const boot = await agent.post(`/hosts/${h.id}/boot-device`).type('form').send({ _csrf: csrf, device: 'floppy' }).expect(303);
     expect((await agent.get(boot.headers.location!)).text).toMatch(/device must be one of pxe, disk, cd, bios/);
 
-    const reinstall = await agent.post(`/hosts/${h.id}/reinstall`).type('form').send({ _csrf: csrf, confirm: 'web1.example.com' }).expect(303);
+    const reinstall = await agent
+      .post(`/hosts/${h.id}/reinstall`)
+      .type('form')
+      .send({ _csrf: csrf, confirm: 'web1.example.com' })
+      .expect(303);
     const shown = (await agent.get(reinstall.headers.location!)).text;
     expect(shown).toMatch(/reinstall: was off: powered on/);
     expect(shown).toMatch(/<strong>one-time PXE boot<\/strong>: succeeded/);
@@ -217,7 +226,11 @@ describe('web forms', () => {
     expect(page.text).toContain('id="power-state"');
     expect(page.text).not.toContain('id="power-on"');
     for (const path of ['power', 'power/status', 'boot-device', 'bmc/test', 'rediscover', 'reinstall'])
-      await agent.post(`/hosts/${h.id}/${path}`).type('form').send({ _csrf: csrf, action: 'on', device: 'pxe', confirm: 'yes' }).expect(403);
+      await agent
+        .post(`/hosts/${h.id}/${path}`)
+        .type('form')
+        .send({ _csrf: csrf, action: 'on', device: 'pxe', confirm: 'yes' })
+        .expect(403);
     const bulk = await agent.get('/hosts').expect(200);
     expect(bulk.text).not.toContain('value="power-on"');
     expect(bmcs.machines.get(h.bmc!.address)!.power).toBe('off');
@@ -227,7 +240,11 @@ describe('web forms', () => {
     const { agent, csrf } = await webLogin(srv, 'webop', 'webop-password-123');
     const a = await host({ power: 'on' });
     const b = await host({ power: 'on', fail: 'unreachable' });
-    const unconfirmed = await agent.post('/hosts/bulk').type('form').send({ _csrf: csrf, bulk_action: 'power-cycle', ids: [a.id, b.id] }).expect(303);
+    const unconfirmed = await agent
+      .post('/hosts/bulk')
+      .type('form')
+      .send({ _csrf: csrf, bulk_action: 'power-cycle', ids: [a.id, b.id] })
+      .expect(303);
     expect((await agent.get(unconfirmed.headers.location!)).text).toMatch(/confirm the power-cycle of 2 host\(s\) first/);
     const posted = await agent
       .post('/hosts/bulk')

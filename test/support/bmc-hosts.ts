@@ -17,7 +17,8 @@ export interface BmcHostOptions {
 
 export async function saveHostWithBmc(deps: Pick<Deps, 'store' | 'secrets'>, id: string, opts: BmcHostOptions = {}): Promise<Host> {
   const now = new Date().toISOString();
-  const n = [...id].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
+  let n = 7;
+  for (let i = 0; i < id.length; i++) n = (n * 31 + id.charCodeAt(i)) >>> 0;
   const mac = `52:54:${[24, 16, 8, 0].map((s) => ((n >>> s) & 0xff).toString(16).padStart(2, '0')).join(':')}`;
   const host: Host = {
     id,

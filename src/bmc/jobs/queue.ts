@@ -209,8 +209,7 @@ export class BmcJobQueue {
         return await operation(signal);
       } catch (caught) {
         // A driver that let the abort through as a plain error still timed out.
-        const err =
-          signal.aborted && !(caught instanceof BmcError) ? new BmcError('timeout', `no answer within ${timeoutMs} ms`) : caught;
+        const err = signal.aborted && !(caught instanceof BmcError) ? new BmcError('timeout', `no answer within ${timeoutMs} ms`) : caught;
         if (!(err instanceof BmcError) || !err.retryable || attempt >= retries || this.stopping.signal.aborted) throw err;
         job.attempts++;
         await pause(backoffMs * 2 ** attempt, this.stopping.signal);
@@ -231,7 +230,7 @@ export class BmcJobQueue {
       job.status = 'failed';
       const error = appErrorOf(err);
       if (error.code === 'INTERNAL') this.options.onFault?.(err, job);
-      const step = (err as { step?: unknown } | null)?.step;
+      const step: unknown = err !== null && typeof err === 'object' ? (err as { step?: unknown }).step : undefined;
       job.error = { code: error.code, message: error.message, ...(typeof step === 'string' ? { step } : {}) };
     }
     this.finished.push(job.id);
@@ -247,9 +246,13 @@ function stepOf(name: string, outcome: JobStep['outcome'], message: string): Job
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

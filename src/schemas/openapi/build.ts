@@ -63,14 +63,7 @@ export const query = (name: string, description: string, schema: JsonSchema = { 
 
 /** The permission an admin API route checks (src/auth/roles.ts) and the roles that hold it. */
 export type Permission =
-  | 'read'
-  | 'hosts:write'
-  | 'templates:write'
-  | 'users:write'
-  | 'webhooks:read'
-  | 'webhooks:write'
-  | 'power:write'
-  | 'signed-in';
+  'read' | 'hosts:write' | 'templates:write' | 'users:write' | 'webhooks:read' | 'webhooks:write' | 'power:write' | 'signed-in';
 const HOLDERS: Record<Permission, string> = {
   read: 'any role (viewer, author, operator, admin)',
   'signed-in': 'any caller with a valid token',

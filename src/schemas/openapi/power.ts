@@ -10,8 +10,14 @@ const TAG = 'Power';
 const op = operationsOf(TAG);
 const id = pathParam('id', 'the host id');
 const BMC_ERRORS: [number, string][] = [
-  [409, 'BMC_NOT_CONFIGURED: the host has no BMC, or no user and password for it; INVALID_TRANSITION: a compound step the host state refuses'],
-  [502, 'BMC_UNREACHABLE, BMC_AUTH (wrong user or password), BMC_REFUSED (the BMC said no), BMC_PROTOCOL: the message is the BMC’s failure'],
+  [
+    409,
+    'BMC_NOT_CONFIGURED: the host has no BMC, or no user and password for it; INVALID_TRANSITION: a compound step the host state refuses',
+  ],
+  [
+    502,
+    'BMC_UNREACHABLE, BMC_AUTH (wrong user or password), BMC_REFUSED (the BMC said no), BMC_PROTOCOL: the message is the BMC’s failure',
+  ],
   [504, 'BMC_TIMEOUT: the BMC did not answer in KICKSTAND_BMC_TIMEOUT_MS (after the retries)'],
 ];
 const ERRORS = [404, ...BMC_ERRORS];
@@ -178,7 +184,11 @@ export const power: ApiArea = {
         permission: 'read',
         parameters: [query('host', 'only this host’s jobs')],
         responses: {
-          '200': ok('jobs', { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/BmcJob' } } } }),
+          '200': ok('jobs', {
+            type: 'object',
+            required: ['jobs'],
+            properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/BmcJob' } } },
+          }),
         },
       }),
     },

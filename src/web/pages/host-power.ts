@@ -34,7 +34,7 @@ const CONFIRMED: ReadonlySet<PowerAction> = new Set(['off', 'soft-off', 'cycle',
 export interface HostPowerPages {
   router: Router;
   /** The panel's data for the host page (its template reads `power_panel`). */
-  panel(req: Request, res: Response, host: Readonly<Host>): object;
+  panel(doneId: unknown, res: Response, host: Readonly<Host>): object;
 }
 
 export function hostPowerPages(deps: Deps, { loggedIn, form }: PageKit): HostPowerPages {
@@ -70,7 +70,8 @@ export function hostPowerPages(deps: Deps, { loggedIn, form }: PageKit): HostPow
       const action = body(req).action ?? '';
       if (!(POWER_ACTIONS as readonly string[]).includes(action))
         throw new AppError('VALIDATION', `action must be one of ${POWER_ACTIONS.join(', ')}`, 'action');
-      if (CONFIRMED.has(action as PowerAction)) assertConfirmed(await host(id), `power ${action as "off" | "soft-off" | "cycle" | "reset"}`, body(req).confirm);
+      if (CONFIRMED.has(action as PowerAction))
+        assertConfirmed(await host(id), `power ${action as 'off' | 'soft-off' | 'cycle' | 'reset'}`, body(req).confirm);
       return powerHost(deps, id, action as PowerAction, caller(req, res));
     }),
   );
@@ -89,7 +90,11 @@ export function hostPowerPages(deps: Deps, { loggedIn, form }: PageKit): HostPow
       if (!(BOOT_DEVICES as readonly string[]).includes(device))
         throw new AppError('VALIDATION', `device must be one of ${BOOT_DEVICES.join(', ')}`, 'device');
       if (mode && mode !== 'uefi' && mode !== 'legacy') throw new AppError('VALIDATION', 'mode must be uefi, legacy or empty', 'mode');
-      const request = { device: device as BootDevice, persistent: persistent === 'yes', ...(mode ? { mode: mode as 'uefi' | 'legacy' } : {}) };
+      const request = {
+        device: device as BootDevice,
+        persistent: persistent === 'yes',
+        ...(mode ? { mode: mode as 'uefi' | 'legacy' } : {}),
+      };
       return setBootDevice(deps, id, request, caller(req, res));
     }),
   );
@@ -113,11 +118,11 @@ export function hostPowerPages(deps: Deps, { loggedIn, form }: PageKit): HostPow
 
   return {
     router,
-    panel: (req, res, h) => ({
+    panel: (doneId, res, h) => ({
       can_power: can(res, 'power:write'),
       has_bmc: h.bmc !== undefined,
       power: h.power,
-      done: flash.get(req.query.power_done, user(res)),
+      done: flash.get(doneId, user(res)),
       actions: POWER_ACTIONS.map((a) => ({ value: a, confirmed: CONFIRMED.has(a) })),
       devices: BOOT_DEVICES,
     }),

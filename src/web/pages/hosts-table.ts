@@ -4,7 +4,15 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { bulkAction, BULK_CAP, CONFIRMED_ACTIONS, INSTALLED_CONFIRMED, isPowerBulk, type BulkOutcome, type BulkResult } from '../../hosts/bulk.js';
+import {
+  bulkAction,
+  BULK_CAP,
+  CONFIRMED_ACTIONS,
+  INSTALLED_CONFIRMED,
+  isPowerBulk,
+  type BulkOutcome,
+  type BulkResult,
+} from '../../hosts/bulk.js';
 import { PAGE_SIZES, readHostQuery, runHostQuery, type HostPage, type HostQuery } from '../../hosts/query.js';
 import { chosenColumns, EXTRA_COLUMNS, sortKeys, STATES } from '../../hosts/table.js';
 import { profileView } from '../../profiles/profile.js';

@@ -120,7 +120,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
       },
       errors,
       // The power panel (views/host-power.njk): its data and the outcome of its last form.
-      power_panel: power && req ? power.panel(req, res, host) : power?.panel({ query: {} } as Request, res, host),
+      power_panel: power?.panel(req?.query.power_done, res, host),
     });
   }
 
