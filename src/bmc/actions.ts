@@ -57,14 +57,16 @@ export async function setBootDevice(
   );
 }
 
-/** Asks the BMC now (a person's click); the hosts table's column is kept by the background refresh. */
+/** Asks the BMC now (a person's click); the hosts table's column is kept by the background refresh.
+ *  Any role may ask, so the answer goes to host.power only (when it changed), never on the timeline: a
+ *  viewer asking again and again must not push the assignments and deliveries off it. */
 export async function powerStatus(deps: ActionDeps, id: string, caller: CallerWith<'ip'>): Promise<Submitted> {
   return submit(deps, id, 'status', caller, (ctx) =>
     oneStep(deps, ctx, id, caller, {
       name: 'power status',
       run: () => onBmc(deps, ctx, id, (driver, target, signal) => driver.powerState(target, signal)),
-      done: (state: PowerState) => ({ event: { type: 'power-status', message: `power status: ${state}` }, power: { state } }),
-      failed: (message) => ({ type: 'power-status', message: `power status failed: ${message}` }),
+      done: (state: PowerState) => ({ power: { state } }),
+      failed: () => undefined,
       unknownOnFailure: true,
     }),
   );
@@ -104,7 +106,8 @@ interface StepSpec<T> {
   name: string;
   run: () => Promise<T>;
   done: (value: T) => Outcome;
-  failed: (message: string) => { type: string; message: string };
+  /** The timeline event of a failure; undefined: none (status). */
+  failed: (message: string) => { type: string; message: string } | undefined;
   audit?: { action: string; detail: string };
   /** A failed check says the power is unknown, and why (unreachable, wrong password…). */
   unknownOnFailure?: boolean;
@@ -114,11 +117,12 @@ interface StepSpec<T> {
 async function oneStep<T>(deps: ActionDeps, ctx: JobContext, id: string, caller: CallerWith<'ip'>, spec: StepSpec<T>): Promise<T> {
   let value: T;
   try {
-    value = await ctx.step(spec.name, spec.run, (v) => spec.done(v).event?.message ?? 'done');
+    value = await ctx.step(spec.name, spec.run, (v) => spec.done(v).event?.message ?? String(v));
   } catch (err) {
     const error = appErrorOf(err);
     const power = spec.unknownOnFailure && err instanceof BmcError ? { power: { state: 'unknown' as const, error: error.message } } : {};
-    await recordOnHost(deps, id, { event: spec.failed(error.message), ...power }, caller);
+    const event = spec.failed(error.message);
+    await recordOnHost(deps, id, { ...(event ? { event } : {}), ...power }, caller);
     if (spec.audit) await audit(deps, caller.actor, spec.audit.action, id, `${spec.audit.detail}: failed (${error.code})`);
     throw err;
   }

@@ -218,6 +218,16 @@ describe('web forms', () => {
     expect(shown).toMatch(/<strong>one-time PXE boot<\/strong>: succeeded/);
   });
 
+  it('When a BMC’s failure message carries markup (a hostile address), then the flash and the timeline show it as text', async () => {
+    const { agent, csrf } = await webLogin(srv, 'webop', 'webop-password-123');
+    const hostile = '<img src=x onerror=alert(1)>';
+    const h = await saveHostWithBmc(srv.running.deps, 'pw-hostile', { address: hostile });
+    const posted = await agent.post(`/hosts/${h.id}/power`).type('form').send({ _csrf: csrf, action: 'on' }).expect(303);
+    const page = (await agent.get(posted.headers.location!).expect(200)).text;
+    expect(page).toContain('no BMC answers at &lt;img src=x onerror=alert(1)&gt;');
+    expect(page).not.toContain(hostile);
+  });
+
   it('When a viewer opens the host page or posts a power form, then no buttons and 403', async () => {
     await createUser(srv, 'webview', 'viewer', 'webview-password-123');
     const { agent, csrf } = await webLogin(srv, 'webview', 'webview-password-123');

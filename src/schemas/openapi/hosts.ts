@@ -36,6 +36,13 @@ const hostProperties = {
   last_seen_ip: { type: 'string' },
   conflict: ref('HostConflict'),
   boot_key_set: { type: 'boolean', description: 'a boot key is set (the key itself is never shown here)' },
+  power: {
+    type: 'object',
+    required: ['state', 'checked_at'],
+    additionalProperties: false,
+    description: 'the last power state the BMC answered (docs/bmc-actions.md); kept by the background refresh',
+    properties: { state: { enum: ['on', 'off', 'unknown'] }, checked_at: dateTime, error: { type: 'string' } },
+  },
 } as const;
 const hostRequired = ['id', 'state', 'boot_mac', 'macs', 'summary', 'created_at', 'updated_at', 'last_seen_at', 'boot_key_set'];
 
