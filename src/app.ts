@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { discoveryRoutes } from './http/discovery.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { hostRoutes } from './http/hosts.js';
+import { powerRoutes } from './http/power.js';
 import { openApiRoutes } from './http/openapi.js';
 import { apiReferenceRoutes } from './http/api-reference.js';
 import { profileRoutes } from './http/profiles.js';
@@ -45,6 +46,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(bootRoutes(deps));
   app.use(discoveryImageRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
+  app.use(powerRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
   app.use(bmcAdoptRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));

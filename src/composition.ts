@@ -1,6 +1,7 @@
 // The one place dependencies are built: the server, every CLI command that reads the data dir, and
 // (through the server) the tests. What each caller may skip or replace is an override, so a command
 // never builds what it does not use — `kickstand user` never builds a kickstart environment.
+import { BmcJobQueue } from './bmc/jobs/queue.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { Sightings } from './discovery/sightings.js';
@@ -105,6 +106,12 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   const events = new Events(log);
   const metrics = new Metrics(() => store.hosts.list());
   countEvents(events, metrics, store.hosts);
+  const bmcJobs = new BmcJobQueue({
+    concurrency: config.bmcConcurrency,
+    timeoutMs: config.bmcTimeoutMs,
+    retries: config.bmcRetries,
+    onFault: (err, job) => log.error({ err, job: job.id, host: job.host, action: job.action }, 'BMC job failed unexpectedly'),
+  });
   return {
     config,
     store,
@@ -124,6 +131,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     metrics,
     notifications: new Dispatcher({ store, secrets, log, events }, { timeoutMs: config.webhookTimeoutMs, retryMs: config.webhookRetryMs }),
     bmcDrivers: overrides.bmcDrivers ?? createBmcDrivers(config),
+    bmcJobs,
     configInstallers,
     renderCache: new RenderCache(),
     secrets,
@@ -131,6 +139,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     limiters,
     sameAcrossInstances: (file, secret) => (pgStore ? sameAcrossInstances(pgStore, file, secret) : Promise.resolve()),
     async close() {
+      await bmcJobs.stop();
       kickstarts?.close();
       await databaseTemplates?.close();
       sessions.close();

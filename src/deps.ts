@@ -15,6 +15,7 @@ import type { Events } from './events/events.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Dispatcher } from './notifications/dispatcher.js';
 import type { BmcDrivers } from './bmc/driver.js';
+import type { BmcJobQueue } from './bmc/jobs/queue.js';
 
 export interface Deps {
   config: Config;
@@ -51,4 +52,6 @@ export interface Deps {
   notifications: Dispatcher;
   /** How BMCs are spoken to, by driver name (bmc/drivers/): ipmitool and Redfish; tests swap in fakes. */
   bmcDrivers: BmcDrivers;
+  /** Every BMC operation runs through it: per-BMC and global limits, timeouts, retries (bmc/jobs/). */
+  bmcJobs: BmcJobQueue;
 }

@@ -12,6 +12,7 @@ import type { BmcDrivers } from './bmc/driver.js';
 import type { Logger } from './log.js';
 
 import { markLostHosts } from './hosts/lost.js';
+import { PowerRefresher } from './bmc/power-refresh.js';
 import { fastPoll } from './http/fast-poll.js';
 import { answerClientError } from './http/security-headers.js';
 import path from 'node:path';
@@ -90,6 +91,9 @@ export async function startWebServer(
     markLostHosts(deps).catch((err: unknown) => log.error({ err }, 'lost-host sweep failed'));
   }, 60_000);
   sweeper.unref();
+  // The hosts table's power column: each BMC asked at most once per KICKSTAND_BMC_REFRESH seconds.
+  const powerRefresh = new PowerRefresher(deps);
+  powerRefresh.start();
   // Webhooks hear host events from now on; stop() gives queued deliveries a moment to go out.
   deps.notifications.start();
   const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
@@ -104,6 +108,7 @@ export async function startWebServer(
     adminPasswordGenerated,
     async stop() {
       clearInterval(sweeper);
+      powerRefresh.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -10,20 +10,58 @@ import { assignHost, deleteHost, type AssignDeps } from './assign.js';
 import type { Host } from './host.js';
 import { matchingIds, type HostQuery } from './query.js';
 import { reprovisionHost, resetHost } from './reset.js';
+import type { CompoundDeps } from '../bmc/compound.js';
+import { finishedWithin, powerEach, type BulkPowerAction } from '../bmc/power-each.js';
 
 /** The most hosts one bulk action touches; "all matching" past it acts on the first ones and says so. */
 export const BULK_CAP = 1000;
 
-export const BULK_ACTIONS = ['assign', 'auto-assign', 'reset', 'reprovision', 'delete'] as const;
-/** Actions that lose work or an installed system: confirmed. */
-export const CONFIRMED_ACTIONS: ReadonlySet<string> = new Set(['reset', 'reprovision', 'delete']);
+export const BULK_ACTIONS = [
+  'assign',
+  'auto-assign',
+  'reset',
+  'reprovision',
+  'delete',
+  'power-on',
+  'power-off',
+  'power-cycle',
+  'rediscover',
+  'reinstall',
+] as const;
+/** Actions that lose work or an installed system (a machine switched off or rebooted mid-install is
+ *  both): confirmed. */
+export const CONFIRMED_ACTIONS: ReadonlySet<string> = new Set([
+  'reset',
+  'reprovision',
+  'delete',
+  'power-off',
+  'power-cycle',
+  'rediscover',
+  'reinstall',
+]);
 /** Actions where installed hosts among the targets are counted out loud. */
-export const INSTALLED_CONFIRMED: ReadonlySet<string> = new Set(['reprovision', 'delete']);
+export const INSTALLED_CONFIRMED: ReadonlySet<string> = new Set(['reprovision', 'delete', 'reinstall']);
+
+/** The BMC actions (bmc/power-each.ts): each host a job on the BMC queue. */
+const POWER_BULK: Readonly<Record<string, BulkPowerAction>> = {
+  'power-on': 'on',
+  'power-off': 'off',
+  'power-cycle': 'cycle',
+  rediscover: 'rediscover',
+  reinstall: 'reinstall',
+};
+/** How long the page waits for the BMC jobs before it reports the ones still running. */
+export const POWER_WAIT_MS = 60_000;
+
+/** A bulk action that goes through the BMCs (power:write, not hosts:write). */
+export function isPowerBulk(action: string): boolean {
+  return Object.hasOwn(POWER_BULK, action);
+}
 
 export interface BulkRequest {
   /** The ticked hosts, or every host the query matches (capped at BULK_CAP). */
   targets: { ids: string[] } | { query: HostQuery };
-  /** assign, auto-assign, reset, reprovision or delete. */
+  /** One of BULK_ACTIONS. */
   action: string;
   /** The profile to assign (action assign). */
   profile: string;
@@ -52,7 +90,11 @@ const OUTCOMES: Record<string, string> = {
   reprovision: 'reprovisioned: waits for an assignment',
 };
 
-export async function bulkAction(deps: AssignDeps, request: BulkRequest, caller: CallerWith<'ip' | 'baseUrl'>): Promise<BulkOutcome> {
+export async function bulkAction(
+  deps: AssignDeps & CompoundDeps,
+  request: BulkRequest,
+  caller: CallerWith<'ip' | 'baseUrl'>,
+): Promise<BulkOutcome> {
   const { action, profile } = request;
   if (!(BULK_ACTIONS as readonly string[]).includes(action))
     throw new AppError('VALIDATION', `choose ${BULK_ACTIONS.join(', ')}`, 'bulk_action');
@@ -68,6 +110,11 @@ export async function bulkAction(deps: AssignDeps, request: BulkRequest, caller:
   checkConfirmation(request, ids, all);
 
   const capped = matched !== undefined && matched > ids.length;
+  const power = POWER_BULK[action];
+  if (power) {
+    const results = (await finishedWithin(await powerEach(deps, ids, power, caller), POWER_WAIT_MS)).map(powerResult);
+    return { results, ...(matched !== undefined ? { matched } : {}), capped };
+  }
   if (action === 'auto-assign') {
     const results = (await autoAssign(deps, ids, caller)).map((r) => ({ host: r.host, outcome: r.outcome, reason: r.reason }));
     return { results, ...(matched !== undefined ? { matched } : {}), capped };
@@ -87,6 +134,17 @@ export async function bulkAction(deps: AssignDeps, request: BulkRequest, caller:
     }
   }
   return { results, ...(matched !== undefined ? { matched } : {}), capped };
+}
+
+function powerResult(r: Awaited<ReturnType<typeof finishedWithin>>[number]): BulkResult {
+  if ('error' in r) return { host: r.host, outcome: 'failed', reason: r.error.message };
+  const { job } = r;
+  if (job.status === 'succeeded') return { host: r.host, outcome: 'done' };
+  if (job.status === 'failed') {
+    const step = job.error?.step && job.steps.length > 1 ? ` (step: ${job.error.step})` : '';
+    return { host: r.host, outcome: 'failed', reason: `${job.error?.message ?? 'failed'}${step}` };
+  }
+  return { host: r.host, outcome: `still ${job.status}`, reason: `job ${job.id}: GET /api/v1/bmc/jobs/${job.id}` };
 }
 
 function checkConfirmation({ action, confirm, confirmInstalled }: BulkRequest, ids: string[], all: readonly Readonly<Host>[]): void {

@@ -1,6 +1,6 @@
 // The hosts table's search box: every word must appear in one of the fields the table shows (id,
 // hostname, state, MACs, serial, UUID, vendor, model, CPU model, IP, arch, firmware, installer,
-// profile, rule) or in the BMC address the facts report. A word that looks like (part of) a MAC matches however it is written: B8-CA-3A,
+// profile, rule, power as "power on") or in the BMC address the facts report. A word that looks like (part of) a MAC matches however it is written: B8-CA-3A,
 // b8ca3a, B8:CA:3A and b8ca.3a00 all find b8:ca:3a:00:…, because MACs are also compared as bare hex.
 import type { Host } from './host.js';
 
@@ -36,6 +36,7 @@ function haystack(host: Readonly<Host>): Haystack {
         s.installer,
         host.assignment?.profile,
         host.assignment?.rule,
+        host.power ? `power ${host.power.state}` : undefined,
       ]
         .filter(Boolean)
         .join('\n')

@@ -25,6 +25,8 @@ export const EXTRA_COLUMNS: readonly Column[] = [
   { key: 'profile', label: 'Profile', value: (h) => h.assignment?.profile },
   { key: 'rule', label: 'Rule', value: (h) => h.assignment?.rule },
   { key: 'first_seen', label: 'First seen', value: (h) => h.created_at },
+  // The last state the BMC answered (bmc/power-refresh.ts keeps it), never asked on this request.
+  { key: 'power', label: 'Power', value: (h) => h.power?.state },
 ];
 
 /** What each sort key orders by (lowercased text, numbers, ISO times); missing values sort last. */

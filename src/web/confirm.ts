@@ -6,7 +6,17 @@
 import { AppError } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 
-export type ConfirmedAction = 'delete' | 'reset' | 'reprovision';
+export type ConfirmedAction =
+  | 'delete'
+  | 'reset'
+  | 'reprovision'
+  // Through the BMC (web/pages/host-power.ts): a running machine switched off or rebooted.
+  | 'power off'
+  | 'power soft-off'
+  | 'power cycle'
+  | 'power reset'
+  | 'rediscover'
+  | 'reinstall';
 
 /** What the user must give in `confirm`: the hostname (or the id when it has none) for an installed
  *  host, else "yes". */

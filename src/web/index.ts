@@ -24,6 +24,7 @@ import { createViewEnvironment } from './views.js';
 import { auditPage } from './pages/audit.js';
 import { bootPage } from './pages/boot.js';
 import { hostPages } from './pages/hosts.js';
+import { hostPowerPages } from './pages/host-power.js';
 import { hostsTablePages } from './pages/hosts-table.js';
 import type { PageKit } from './kit.js';
 import { loginPages } from './pages/login.js';
@@ -81,7 +82,9 @@ export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit 
   router.use(loginPages(deps, { views, sessions, limit, form, loggedIn }));
   router.get('/', (_req, res) => res.redirect(303, '/hosts'));
   router.use(hostsTablePages(deps, kit));
-  router.use(hostPages(deps, kit));
+  const power = hostPowerPages(deps, kit);
+  router.use(power.router);
+  router.use(hostPages(deps, kit, power));
   router.use(auditPage(deps, kit));
   router.use(bootPage(deps, kit));
   router.use(webhookPages(deps, kit));

@@ -15,6 +15,7 @@ import { hosts } from './hosts.js';
 import { installers } from './installers.js';
 import { machines } from './machines.js';
 import { metrics } from './metrics.js';
+import { power } from './power.js';
 import { profiles } from './profiles.js';
 import { rules } from './rules.js';
 import { service } from './service.js';
@@ -29,6 +30,7 @@ export const AREAS: readonly ApiArea[] = [
   boot,
   hosts,
   bmcAdopt,
+  power,
   profiles,
   rules,
   templates,

@@ -37,6 +37,13 @@ const hostProperties = {
   conflict: ref('HostConflict'),
   boot_key_set: { type: 'boolean', description: 'a boot key is set (the key itself is never shown here)' },
   bmc: ref('BmcSummary'),
+  power: {
+    type: 'object',
+    required: ['state', 'checked_at'],
+    additionalProperties: false,
+    description: 'the last power state the BMC answered (docs/bmc-actions.md); kept by the background refresh',
+    properties: { state: { enum: ['on', 'off', 'unknown'] }, checked_at: dateTime, error: { type: 'string' } },
+  },
 } as const;
 const hostRequired = ['id', 'state', 'boot_mac', 'macs', 'summary', 'created_at', 'updated_at', 'last_seen_at', 'boot_key_set'];
 

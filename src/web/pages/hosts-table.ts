@@ -4,7 +4,15 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { bulkAction, BULK_CAP, type BulkOutcome, type BulkResult } from '../../hosts/bulk.js';
+import {
+  bulkAction,
+  BULK_CAP,
+  CONFIRMED_ACTIONS,
+  INSTALLED_CONFIRMED,
+  isPowerBulk,
+  type BulkOutcome,
+  type BulkResult,
+} from '../../hosts/bulk.js';
 import { PAGE_SIZES, readHostQuery, runHostQuery, type HostPage, type HostQuery } from '../../hosts/query.js';
 import { chosenColumns, EXTRA_COLUMNS, sortKeys, STATES } from '../../hosts/table.js';
 import { profileView } from '../../profiles/profile.js';
@@ -13,7 +21,7 @@ import { baseUrl } from '../../http/base-url.js';
 import { callerOf } from '../../http/caller.js';
 import { Flash } from '../flash.js';
 import { isFormError } from '../form-errors.js';
-import { can, may, type PageKit } from '../kit.js';
+import { can, may, mustBeAllowed, type PageKit } from '../kit.js';
 import type { Session } from '../sessions.js';
 
 const DEFAULT_PAGE = 100;
@@ -26,6 +34,12 @@ const BULK_LABELS = [
   { value: 'reset', label: 'reset to waiting' },
   { value: 'reprovision', label: 'reprovision (installed)' },
   { value: 'delete', label: 'delete' },
+  // Through each host's BMC (docs/bmc-actions.md); shown to those with power:write.
+  { value: 'power-on', label: 'power on', power: true },
+  { value: 'power-off', label: 'power off', power: true },
+  { value: 'power-cycle', label: 'power cycle', power: true },
+  { value: 'rediscover', label: 'rediscover (reset, PXE, cycle)', power: true },
+  { value: 'reinstall', label: 'reinstall (installed: reprovision, PXE, cycle)', power: true },
 ];
 
 /** What a POST left for the page it redirects to. */
@@ -107,7 +121,9 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
       query_string: links.current,
       installed_matching: !query.state || query.state === 'installed' ? result.counts.installed : 0,
       bulk_cap: BULK_CAP,
-      bulk_actions: BULK_LABELS,
+      confirmed_actions: [...CONFIRMED_ACTIONS].join(' '),
+      installed_confirmed: [...INSTALLED_CONFIRMED].join(' '),
+      bulk_actions: BULK_LABELS.filter((a) => !a.power || can(res, 'power:write')),
       profiles: (await deps.store.profiles.list()).map(profileView),
       done,
     });
@@ -123,6 +139,7 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
     const chosen = { selected: ids.slice(0, BULK_CAP), scope: body.scope === 'query' ? 'query' : 'ids', action, profile };
     let done: Done;
     try {
+      if (isPowerBulk(action)) mustBeAllowed(res, 'power:write', 'power hosts');
       const outcome = await bulkAction(
         deps,
         {

@@ -16,15 +16,16 @@ import { assertConfirmed, confirmationFor } from '../confirm.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 import { bmcPanel, hostBmcPages, type BmcTyped } from './host-bmc.js';
+import type { HostPowerPages } from './host-power.js';
 
 type Form = Record<string, string>;
 
-export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router {
+export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?: HostPowerPages): Router {
   const router = Router();
   const caller = (req: Request, res: Response) => callerOf(req, (res.locals.session as Session).user, deps.config.publicUrl);
 
   router.get('/hosts/:id', loggedIn, async (req, res) => {
-    await hostPage(res, String(req.params.id), {}, {});
+    await hostPage(res, String(req.params.id), {}, {}, undefined, req);
   });
 
   router.get('/hosts/:id/facts.json', loggedIn, async (req, res) => {
@@ -99,7 +100,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
     return host;
   }
 
-  async function hostPage(res: Response, id: string, typed: Form, errors: Form, bmcTyped?: BmcTyped) {
+  async function hostPage(res: Response, id: string, typed: Form, errors: Form, bmcTyped?: BmcTyped, req?: Request) {
     const host = await currentHost(id);
     page(res, 'host.njk', {
       bmc: await bmcPanel(deps, res, host, bmcTyped),
@@ -122,6 +123,8 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit): Router
         params: typed.params ?? '',
       },
       errors,
+      // The power panel (views/host-power.njk): its data and the outcome of its last form.
+      power_panel: power?.panel(req?.query.power_done, res, host),
     });
   }
 

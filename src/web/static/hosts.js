@@ -50,7 +50,9 @@
   if (allMatching) allMatching.addEventListener('change', showSelection);
   showSelection();
 
-  // ---- confirmation of reset, reprovision and delete
+  // ---- confirmation of reset, reprovision, delete and the power actions (lists from src/hosts/bulk.ts)
+  const confirmed = (form.dataset.confirmed || 'reset reprovision delete').split(' ');
+  const installedConfirmed = (form.dataset.installedConfirmed || 'reprovision delete').split(' ');
   const fieldset = document.getElementById('bulk-confirm');
   let dialog = null;
   if (fieldset && window.HTMLDialogElement) {
@@ -90,7 +92,7 @@
     });
     form.addEventListener('submit', (e) => {
       const action = form.elements.bulk_action.value;
-      if (!['reset', 'reprovision', 'delete'].includes(action) || sure.checked) return;
+      if (!confirmed.includes(action) || sure.checked) return;
       e.preventDefault();
       const query = allMatching && allMatching.checked;
       const ticked = boxes().filter((b) => b.checked);
@@ -98,7 +100,7 @@
       const installed = query
         ? Number(form.dataset.installedMatching || 0)
         : ticked.filter((b) => b.closest('tr').dataset.state === 'installed').length;
-      const counted = ['reprovision', 'delete'].includes(action) && installed > 0;
+      const counted = installedConfirmed.includes(action) && installed > 0;
       dialog.dataset.installed = counted ? String(installed) : '0';
       text.textContent = `${action[0].toUpperCase()}${action.slice(1)} ${count} host${count === 1 ? '' : 's'}?`;
       typed.hidden = !counted;
