@@ -43,7 +43,7 @@ export const ERRORS = {
   BMC_REFUSED: 502,
   BMC_PROTOCOL: 502,
   BMC_TIMEOUT: 504,
-  // Adopting the BMC address a machine reported (docs/bmc-facts.md): it reported none, or another host has it.
+  // Adopting the BMC address a machine reported (docs/bmc.md#facts-what-the-machine-reports): it reported none, or another host has it.
   BMC_NOT_REPORTED: 409,
   BMC_ADDRESS_TAKEN: 409,
   CREDENTIALS_NOT_FOUND: 404,

@@ -1,6 +1,6 @@
 // The BMC address a machine reports (facts.bmc.ip, read by its %pre through the local IPMI device)
 // becomes the host's BMC address: by itself at registration when it is safe, or on an operator's
-// decision (POST /api/v1/hosts/:id/bmc/adopt). docs/bmc-facts.md.
+// decision (POST /api/v1/hosts/:id/bmc/adopt). docs/bmc.md#facts-what-the-machine-reports.
 //
 // The threat: facts are the machine's word, and any machine (or anyone who can boot one on the
 // provisioning network) can report any address. Kickstand sends BMC credentials to that address and

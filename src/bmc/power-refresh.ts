@@ -4,7 +4,7 @@
 // (jobs/queue.ts). host.power is saved only when the answer differs from what is stored, so a quiet
 // fleet costs no writes. Several instances on one PostgreSQL each run their own refresher: each
 // checks every host, and as only changes are written the cost is N status calls per host per period,
-// not N writes (docs/bmc-actions.md#power-column-and-refresh).
+// not N writes (docs/bmc.md#the-power-column-and-the-refresh).
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { BmcError } from './driver.js';

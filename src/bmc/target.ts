@@ -1,5 +1,5 @@
 // The one place a BMC password is opened: right before a driver call, for that call. Which credentials
-// a host's BMC uses, first found wins (docs/bmc-config.md):
+// a host's BMC uses, first found wins (docs/bmc.md#configuration-a-hosts-bmc-and-credential-sets):
 //   1. the host's own user and password;
 //   2. the credential set its BMC names (`bmc.credentials`);
 //   3. the credential set of the profile it is assigned (`bmc_credentials`; a rule's assignment carries

@@ -45,7 +45,7 @@ export function discoveryArgs(src: BootSource): string[] {
   const overlay = src.stage2 ? [`inst.stage2=${src.stage2}`] : src.updates ? [`inst.updates=${src.updates}`] : [];
   const profile = src.profile ? [`kickstand.profile=${src.profile}`] : [];
   const key = src.bootKey ? [`kickstand.key=${src.bootKey}`] : [];
-  // The %pre reads the BMC through /dev/ipmi0 (docs/bmc.md#facts) and may not load modules itself (no
+  // The %pre reads the BMC through /dev/ipmi0 (docs/bmc.md#loading-the-ipmi-drivers-in-the-installer) and may not load modules itself (no
   // modprobe in the install image's tools): dracut loads them first. Without a BMC they find nothing.
   return [
     'ip=dhcp',

@@ -1,4 +1,4 @@
-// An operator takes the BMC address a host's facts report as its BMC address (docs/bmc-facts.md):
+// An operator takes the BMC address a host's facts report as its BMC address (docs/bmc.md#facts-what-the-machine-reports):
 // the way in for an address outside KICKSTAND_BMC_NETWORKS. Routes only wire: auth, use case, answer.
 import { Router } from 'express';
 import { adoptBmc } from '../bmc/adopt.js';

@@ -1,4 +1,4 @@
-// BMC configuration API (docs/bmc-config.md): a host's BMC, and the credential sets BMCs share. Anyone
+// BMC configuration API (docs/bmc.md#configuration-a-hosts-bmc-and-credential-sets): a host's BMC, and the credential sets BMCs share. Anyone
 // who reads hosts sees where a BMC is; those who may power machines (power:write) see its user and set
 // it; credential sets are read by them too (to pick one) and changed by admins only
 // (bmc-credentials:write). No answer ever carries a password. Routes only wire.

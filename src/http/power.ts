@@ -1,4 +1,4 @@
-// The power API (docs/bmc-actions.md): actions on one host answer once the BMC did it (or with the
+// The power API (docs/bmc.md#actions-the-job-queue-and-the-power-column): actions on one host answer once the BMC did it (or with the
 // BMC_* error saying why not); a bulk action answers 202 at once with each host's job, to follow at
 // GET /api/v1/bmc/jobs/{id}. Routes only wire: auth, body, use case, response.
 import { Router, type Request, type Response } from 'express';

@@ -1,4 +1,4 @@
-// Bodies of the power routes (docs/bmc-actions.md): an action, a next boot device, a bulk action.
+// Bodies of the power routes (docs/bmc.md#actions-the-job-queue-and-the-power-column): an action, a next boot device, a bulk action.
 import { BOOT_DEVICES, POWER_ACTIONS } from '../bmc/bmc.js';
 import type { JsonSchema } from './json-schema.js';
 

@@ -1,6 +1,6 @@
 // The BMC address a machine reports is taken as the host's BMC address by itself only inside
 // KICKSTAND_BMC_NETWORKS and when no other host has it; a hand-set BMC is never replaced
-// (src/bmc/adopt.ts, docs/bmc-facts.md). Through the real service: registrations with facts.bmc.
+// (src/bmc/adopt.ts, docs/bmc.md#facts-what-the-machine-reports). Through the real service: registrations with facts.bmc.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adoptReportedBmc } from '../../src/bmc/adopt.js';

@@ -79,6 +79,9 @@ export interface RedfishBmc {
   /** Live session tokens. */
   sessions: Map<string, string>;
   sessionsCreated: number;
+  /** Each session's life, login to logout (performance.now() ms; `to` unset while open), by session id - 1:
+   *  when this BMC was busy with an operation, for the bulk test's "at most N BMCs at once". */
+  sessionSpans: { from: number; to?: number }[];
   /** Requests in flight now, and the most at once (the bulk test's per-BMC bound). */
   inFlight: number;
   maxInFlight: number;
@@ -146,6 +149,7 @@ export async function startRedfishSims(count: number, options: RedfishSimOptions
         sessions: new Map(),
         sessionsCreated: 0,
         inFlight: 0,
+        sessionSpans: [],
         maxInFlight: 0,
       };
       const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -229,6 +233,7 @@ async function handle(bmc: RedfishBmc, req: http.IncomingMessage, res: http.Serv
     const id = String(bmc.sessionsCreated);
     const token = `token-${bmc.port}-${id}-${Math.random().toString(36).slice(2)}`;
     bmc.sessions.set(token, id);
+    bmc.sessionSpans.push({ from: performance.now() });
     bmc.actions.push({ method, path: url, auth: 'none' });
     res.setHeader('X-Auth-Token', token);
     res.setHeader('Location', `${sessionsPath}/${id}`);
@@ -249,6 +254,8 @@ async function handle(bmc: RedfishBmc, req: http.IncomingMessage, res: http.Serv
   if (sessionsOn && url.startsWith(`${sessionsPath}/`) && method === 'DELETE') {
     const id = url.slice(sessionsPath.length + 1);
     for (const [t, sid] of bmc.sessions) if (sid === id) bmc.sessions.delete(t);
+    const span = bmc.sessionSpans[Number(id) - 1];
+    if (span) span.to = performance.now();
     bmc.actions.push({ method, path: url, auth });
     res.writeHead(204).end();
     return;

@@ -9,7 +9,7 @@
 // 5) only through that program, and once the program is set it also owns power (bmc_chassis.c asks it
 // before the startcmd). So the program is the machine's power supply: power on starts qemu (detached,
 // its pid in qemu.pid), power off ends it (SIGTERM, SIGKILL after 5 s), power status is whether that
-// qemu lives, and the boot device is a file. docs/bmc-vm.md says why.
+// qemu lives, and the boot device is a file. docs/bmc.md#tests says why.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';

@@ -4,7 +4,7 @@
 //
 // Cipher suite 17 (HMAC-SHA256, AES-128) first; a BMC that has not it (ipmi_sim, BMCs from before
 // IPMI 2.0 errata 6) refuses the open-session request, and the driver tries 3 (HMAC-SHA1, AES-128),
-// then remembers per address which one worked (docs/bmc-drivers.md).
+// then remembers per address which one worked (docs/bmc.md#drivers).
 import { spawn } from 'node:child_process';
 import type { BmcIdentity, BmcTarget, BootDevice, BootDeviceRequest, PowerAction, PowerState } from '../bmc.js';
 import { BmcError, type BmcDriver } from '../driver.js';

@@ -1,7 +1,7 @@
 // The Redfish driver: one ComputerSystem (system_path, else the first member of /redfish/v1/Systems),
 // reset through its #ComputerSystem.Reset action, the next boot through a PATCH of its Boot object.
 // Each operation is one conversation: log in, act, log out (redfish-client.ts). Vendor differences
-// (iDRAC, iLO, XCC, OpenBMC) are in docs/bmc-drivers.md.
+// (iDRAC, iLO, XCC, OpenBMC) are in docs/bmc.md#drivers.
 import type { BmcIdentity, BmcTarget, BootDevice, BootDeviceRequest, PowerAction, PowerState } from '../bmc.js';
 import type { BmcDriver } from '../driver.js';
 import { odataId, pathOf, RedfishClient, type Json, type Scheme } from './redfish-client.js';

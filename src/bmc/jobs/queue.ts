@@ -1,5 +1,5 @@
 // The BMC job queue: every BMC operation goes through it, so 500 BMCs are a queue that drains, not 500
-// sockets at once (docs/bmc-actions.md#the-job-queue). Three limits: one job at a time per BMC
+// sockets at once (docs/bmc.md#the-job-queue). Three limits: one job at a time per BMC
 // (address:port — BMCs are small computers that drop a second session or answer it slowly), at most
 // `concurrency` jobs at once over all BMCs, and each operation under its own timeout. Unreachable and
 // timed-out operations are retried with a growing pause; a BMC that refused the password or the action

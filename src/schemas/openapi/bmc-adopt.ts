@@ -1,4 +1,4 @@
-// Adopting the BMC address a machine reported (docs/bmc-facts.md).
+// Adopting the BMC address a machine reported (docs/bmc.md#facts-what-the-machine-reports).
 import type { ApiArea } from './area.js';
 import { ok, operationsOf, pathParam } from './build.js';
 import { dateTime } from './components.js';

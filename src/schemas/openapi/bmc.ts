@@ -1,4 +1,4 @@
-// BMC configuration (docs/bmc-config.md): a host's BMC, and the credential sets BMCs share. No answer
+// BMC configuration (docs/bmc.md#configuration-a-hosts-bmc-and-credential-sets): a host's BMC, and the credential sets BMCs share. No answer
 // ever carries a password: `has_password` says one is stored.
 import { BMC_DRIVERS } from '../../bmc/bmc.js';
 import { NAME } from '../assignment.js';

@@ -1,5 +1,5 @@
 // The power API: actions on one host's BMC (power, boot device, test connection, rediscover,
-// reinstall), bulk power actions, and the BMC job queue (docs/bmc-actions.md).
+// reinstall), bulk power actions, and the BMC job queue (docs/bmc.md#actions-the-job-queue-and-the-power-column).
 import { JOB_STATUSES } from '../../bmc/jobs/job.js';
 import { BULK_POWER_ACTIONS, bootDeviceSchema, bulkPowerSchema, powerActionSchema } from '../power.js';
 import type { ApiArea } from './area.js';

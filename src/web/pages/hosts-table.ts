@@ -34,7 +34,7 @@ const BULK_LABELS = [
   { value: 'reset', label: 'reset to waiting' },
   { value: 'reprovision', label: 'reprovision (installed)' },
   { value: 'delete', label: 'delete' },
-  // Through each host's BMC (docs/bmc-actions.md); shown to those with power:write.
+  // Through each host's BMC (docs/bmc.md#actions-the-job-queue-and-the-power-column); shown to those with power:write.
   { value: 'power-on', label: 'power on', power: true },
   { value: 'power-off', label: 'power off', power: true },
   { value: 'power-cycle', label: 'power cycle', power: true },

@@ -121,7 +121,7 @@ export function profilePages(deps: Deps, { page, loggedIn, form }: PageKit): Rou
       nav: 'profiles',
       profiles: (await deps.store.profiles.list()).map(profileView),
       templates: await deps.kickstarts.list(),
-      // Names only: which credential set a profile's hosts use (docs/bmc-config.md).
+      // Names only: which credential set a profile's hosts use (docs/bmc.md#configuration-a-hosts-bmc-and-credential-sets).
       bmc_credential_sets: (await deps.store.bmcCredentials.list()).map((c) => c.name),
       can_write: can(res, 'hosts:write'),
       form: typed,
