@@ -41,7 +41,8 @@ const hostProperties = {
     type: 'object',
     required: ['state', 'checked_at'],
     additionalProperties: false,
-    description: 'the last power state the BMC answered (docs/bmc.md#actions-the-job-queue-and-the-power-column); kept by the background refresh',
+    description:
+      'the last power state the BMC answered (docs/bmc.md#actions-the-job-queue-and-the-power-column); kept by the background refresh',
     properties: { state: { enum: ['on', 'off', 'unknown'] }, checked_at: dateTime, error: { type: 'string' } },
   },
 } as const;
