@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js';
 import type { BmcIdentity, BootDeviceRequest, PowerAction, PowerState } from './bmc.js';
 import { BmcError } from './driver.js';
 import { appErrorOf } from './jobs/errors.js';
-import type { JobContext, Submitted } from './jobs/queue.js';
+import type { JobContext, JobRequest, Submitted } from './jobs/queue.js';
 import { bmcKey, hostWithBmc, onBmc, type OperationDeps } from './operation.js';
 import { recordOnHost, type Outcome, type RecordDeps } from './record.js';
 
@@ -61,14 +61,21 @@ export async function setBootDevice(
  *  Any role may ask, so the answer goes to host.power only (when it changed), never on the timeline: a
  *  viewer asking again and again must not push the assignments and deliveries off it. */
 export async function powerStatus(deps: ActionDeps, id: string, caller: CallerWith<'ip'>): Promise<Submitted> {
-  return submit(deps, id, 'status', caller, (ctx) =>
-    oneStep(deps, ctx, id, caller, {
-      name: 'power status',
-      run: () => onBmc(deps, ctx, id, (driver, target, signal) => driver.powerState(target, signal)),
-      done: (state: PowerState) => ({ power: { state } }),
-      failed: () => undefined,
-      unknownOnFailure: true,
-    }),
+  return submit(
+    deps,
+    id,
+    'status',
+    caller,
+    (ctx) =>
+      oneStep(deps, ctx, id, caller, {
+        name: 'power status',
+        run: () => onBmc(deps, ctx, id, (driver, target, signal) => driver.powerState(target, signal)),
+        done: (state: PowerState) => ({ power: { state } }),
+        failed: () => undefined,
+        unknownOnFailure: true,
+      }),
+    // Asked while a check of this host is unfinished: the same check answers both.
+    { share: `status:${id}` },
   );
 }
 
@@ -96,10 +103,10 @@ export async function submit(
   action: string,
   caller: CallerWith<'ip'>,
   run: (ctx: JobContext) => Promise<unknown>,
-  priority: 'normal' | 'low' = 'normal',
+  extra: Pick<JobRequest, 'priority' | 'share'> = {},
 ): Promise<Submitted> {
   const host = await hostWithBmc(deps, id);
-  return deps.bmcJobs.submit({ host: host.id, action, actor: caller.actor, key: bmcKey(host.bmc), priority, run });
+  return deps.bmcJobs.submit({ host: host.id, action, actor: caller.actor, key: bmcKey(host.bmc), ...extra, run });
 }
 
 interface StepSpec<T> {

@@ -93,7 +93,7 @@ describe('power actions', () => {
     const h = await hostAt({ bmc: { username: undefined } });
     const job = await (await powerHost(deps, h.id, 'on', caller)).done;
     expect(job.error).toMatchObject({ code: 'BMC_NOT_CONFIGURED' });
-    expect(job.error!.message).toMatch(/no user and password/);
+    expect(job.error!.message).toMatch(/has no credentials: give it a user and password/);
   });
 });
 

@@ -81,6 +81,20 @@ describe('who may', () => {
     expect(res.status).toBe(200);
     expect(res.body.power).toBe('on');
   });
+
+  it('When a viewer floods one host with power-state reads, then the BMC is asked once for all of them and the queue holds one job', async () => {
+    const h = await host({ power: 'on', delayMs: 150 });
+    const before = bmcs.calls.filter((c) => c.address === h.bmc!.address).length;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => call('get', `/api/v1/hosts/${h.id}/power`, tokens.viewer)));
+    expect(answers.map((r) => r.status)).toEqual(Array(40).fill(200));
+    const jobIds = new Set(answers.map((r) => (r.body as { job: { id: string } }).job.id));
+    expect([...jobIds].every((j) => typeof j === 'string')).toBe(true);
+    expect(jobIds.size).toBe(1);
+    expect(bmcs.calls.filter((c) => c.address === h.bmc!.address).length - before).toBe(1);
+    // Once it finished, the next read asks the BMC again (the answer is never stale by sharing).
+    await call('get', `/api/v1/hosts/${h.id}/power`, tokens.viewer);
+    expect(bmcs.calls.filter((c) => c.address === h.bmc!.address).length - before).toBe(2);
+  });
 });
 
 describe('bad requests', () => {

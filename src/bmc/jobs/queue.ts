@@ -47,6 +47,9 @@ export interface JobRequest {
   /** Not kept for GET once finished (the background refresh: thousands of checks would push a
    *  person's jobs out of the kept list). */
   ephemeral?: boolean;
+  /** Jobs with the same share key, while one is unfinished, are that one job: a status check any role
+   *  may ask for, asked a thousand times, is one question to the BMC and one queue entry, not a thousand. */
+  share?: string;
   run: (ctx: JobContext) => Promise<unknown>;
 }
 
@@ -71,10 +74,26 @@ export class BmcJobQueue {
   private readonly finished: string[] = [];
   private readonly stopping = new AbortController();
   private readonly settledWaiters: (() => void)[] = [];
+  private readonly shared = new Map<string, Submitted>();
 
   constructor(private readonly options: QueueOptions) {}
 
   submit(request: JobRequest): Submitted {
+    const share = request.share;
+    if (share !== undefined) {
+      const same = this.shared.get(share);
+      if (same) return same;
+      const submitted = this.enqueue(request);
+      this.shared.set(share, submitted);
+      void submitted.done.finally(() => {
+        if (this.shared.get(share) === submitted) this.shared.delete(share);
+      });
+      return submitted;
+    }
+    return this.enqueue(request);
+  }
+
+  private enqueue(request: JobRequest): Submitted {
     const job: BmcJob = {
       id: randomUUID(),
       host: request.host,
