@@ -48,6 +48,8 @@ const BODY_LIMITS: Record<string, number> = {
   'POST /api/v1/hosts/power': 128 * KiB,
   'POST /api/v1/hosts/:id/power': 16 * KiB,
   'POST /api/v1/hosts/:id/boot-device': 16 * KiB,
+  'PUT /api/v1/hosts/:id/bmc': 16 * KiB,
+  'PUT /api/v1/bmc-credentials/:name': 16 * KiB,
   'POST /api/v1/profiles': 64 * KiB,
   'PUT /api/v1/profiles/:name': 64 * KiB,
   'POST /api/v1/users': 16 * KiB,
