@@ -112,7 +112,8 @@ function lanConf(options: IpmiSimOptions, port: number): string {
   return lines.join('\n') + '\n';
 }
 
-async function freeUdpPort(): Promise<number> {
+/** A UDP port free on 127.0.0.1 now (ipmi_sim binds it a moment later). */
+export async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);

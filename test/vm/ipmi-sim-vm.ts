@@ -12,12 +12,12 @@
 // qemu lives, and the boot device is a file. docs/bmc.md#tests says why.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../support/service-process.js';
+import { freeUdpPort } from '../support/ipmi-sim.js';
 
 const run = promisify(execFile);
 
@@ -95,17 +95,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
 }
 
 async function poll<T>(what: () => T | undefined, ms: number, why: () => string): Promise<T> {

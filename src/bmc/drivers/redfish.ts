@@ -5,6 +5,7 @@
 import type { BmcIdentity, BmcTarget, BootDevice, BootDeviceRequest, PowerAction, PowerState } from '../bmc.js';
 import type { BmcDriver } from '../driver.js';
 import { odataId, pathOf, RedfishClient, type Json, type Scheme } from './redfish-client.js';
+import { pause } from '../../util/pause.js';
 
 /** The ResetType for each action, best first: a BMC that does not offer the first (its
  *  @Redfish.AllowableValues) gets the next. Cycle without PowerCycle is ForceOff then On (below). */
@@ -174,17 +175,7 @@ function powerOf(client: RedfishClient, body: Json): PowerState {
 
 async function waitForOff(client: RedfishClient, path: string, signal: AbortSignal): Promise<void> {
   while ((await client.get(path)).body.PowerState !== 'Off') {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, OFF_POLL_MS);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await pause(OFF_POLL_MS, signal);
     // The next get() fails with "no answer in time" once the signal has fired.
   }
 }

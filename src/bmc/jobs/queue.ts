@@ -11,6 +11,7 @@ import { AppError } from '../../errors.js';
 import { BmcError } from '../driver.js';
 import { appErrorOf } from './errors.js';
 import type { BmcJob, JobStep } from './job.js';
+import { pause } from '../../util/pause.js';
 
 export interface QueueOptions {
   /** Jobs running at once over every BMC (config.bmcConcurrency). */
@@ -260,18 +261,4 @@ export class BmcJobQueue {
 
 function stepOf(name: string, outcome: JobStep['outcome'], message: string): JobStep {
   return { name, outcome, message, at: new Date().toISOString() };
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
