@@ -60,7 +60,14 @@ export async function setBootDevice(
 /** Asks the BMC now (a person's click); the hosts table's column is kept by the background refresh.
  *  Any role may ask, so the answer goes to host.power only (when it changed), never on the timeline: a
  *  viewer asking again and again must not push the assignments and deliveries off it. */
-export async function powerStatus(deps: ActionDeps, id: string, caller: CallerWith<'ip'>): Promise<Submitted> {
+export async function powerStatus(
+  deps: ActionDeps,
+  id: string,
+  caller: CallerWith<'ip'>,
+  /** Asked by a role that may not power hosts (a viewer): waits behind every action, as the background
+   *  refresh does, so reading cannot delay what operators do. */
+  reader = false,
+): Promise<Submitted> {
   return submit(
     deps,
     id,
@@ -75,7 +82,8 @@ export async function powerStatus(deps: ActionDeps, id: string, caller: CallerWi
         unknownOnFailure: true,
       }),
     // Asked while a check of this host is unfinished: the same check answers both.
-    { share: `status:${id}` },
+    // Not kept for GET /api/v1/bmc/jobs: the answer carries it, and reads must not push actions' jobs out.
+    { share: `status:${id}`, ephemeral: true, ...(reader ? { priority: 'low' as const } : {}) },
   );
 }
 
@@ -103,7 +111,7 @@ export async function submit(
   action: string,
   caller: CallerWith<'ip'>,
   run: (ctx: JobContext) => Promise<unknown>,
-  extra: Pick<JobRequest, 'priority' | 'share'> = {},
+  extra: Pick<JobRequest, 'priority' | 'share' | 'ephemeral'> = {},
 ): Promise<Submitted> {
   const host = await hostWithBmc(deps, id);
   return deps.bmcJobs.submit({ host: host.id, action, actor: caller.actor, key: bmcKey(host.bmc), ...extra, run });

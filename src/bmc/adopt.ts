@@ -29,10 +29,16 @@ export function bmcHolder(address: string, self: string, hosts: readonly Readonl
   return hosts.find((h) => h.id !== self && h.bmc?.address === address);
 }
 
-/** The host's BMC with `address` from facts: the current settings kept (driver, port, credentials),
- *  else IPMI, which is what reported it. */
+/** The host's BMC with `address` from facts: the current settings kept (driver, port, credential set),
+ *  else IPMI, which is what reported it. A user and password of the host's own stay with the address
+ *  they were typed for: a machine that reports a new address must not have them sent there. */
 function fromFacts(current: BmcConfig | undefined, address: string, now: string): BmcConfig {
-  return { ...(current ?? { driver: 'ipmi', verify_tls: true }), address, address_source: 'facts', updated_at: now };
+  const kept: Partial<BmcConfig> = { ...(current ?? { driver: 'ipmi', verify_tls: true }) };
+  if (current && current.address !== address) {
+    delete kept.username;
+    delete kept.password;
+  }
+  return { ...(kept as BmcConfig), address, address_source: 'facts', updated_at: now };
 }
 
 /**

@@ -15,8 +15,16 @@ import { validators } from '../schemas/validate.js';
 import { SECRET_MASK } from '../secrets/secret-params.js';
 import type { BmcConfig } from './bmc.js';
 import { mustGetCredentialSet } from './credentials.js';
+import { inNetworks } from '../util/cidr.js';
 
-export type ConfigureDeps = AuditDeps & Pick<Deps, 'secrets' | 'hostsLock'>;
+export type ConfigureDeps = AuditDeps & Pick<Deps, 'secrets' | 'hostsLock'> & { config: Pick<Deps['config'], 'bmcNetworks'> };
+
+/** Who sets the BMC. Credentials go to the address set here — the host's own, a credential set's, the
+ *  profile's or the default set's, which only admins see — so anywhere else than the BMC networks
+ *  (KICKSTAND_BMC_NETWORKS) only an admin may point them. */
+export interface SetBy {
+  anyAddress: boolean;
+}
 
 const DNS_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const DNS_NAME = new RegExp(`^(?=.{1,253}\\.?$)${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`);
@@ -26,10 +34,25 @@ const CA_FILE_LIMIT = 1024 * 1024;
 
 const invalid = (field: string, message: string) => new AppError('VALIDATION', `bmc.${field} ${message}`, `bmc.${field}`);
 
-export async function setHostBmc(deps: ConfigureDeps, id: string, body: unknown, { actor, ip }: CallerWith<'ip'>): Promise<Host> {
+export async function setHostBmc(
+  deps: ConfigureDeps,
+  id: string,
+  body: unknown,
+  { actor, ip }: CallerWith<'ip'>,
+  setBy: SetBy = { anyAddress: true },
+): Promise<Host> {
   const input = validators.hostBmc({ bmc: body }).bmc;
   const address = input.address.trim();
   if (!isIP(address) && !DNS_NAME.test(address)) throw invalid('address', 'must be an IPv4 or IPv6 address or a DNS name');
+  if (!setBy.anyAddress && !inNetworks(address, deps.config.bmcNetworks)) {
+    throw new AppError(
+      'FORBIDDEN',
+      deps.config.bmcNetworks.length
+        ? `bmc.address ${address} is outside KICKSTAND_BMC_NETWORKS (${deps.config.bmcNetworks.join(', ')}): only an admin may send BMC credentials there`
+        : 'bmc.address: KICKSTAND_BMC_NETWORKS is not set, so only an admin may choose where BMC credentials are sent',
+      'bmc.address',
+    );
+  }
   const systemPath = input.system_path?.trim() || undefined;
   if (systemPath !== undefined && (!SYSTEM_PATH.test(systemPath) || /\/\.\.?$/.test(systemPath)))
     throw invalid('system_path', 'must be /redfish/v1/Systems/<id> (or empty for the first system)');
@@ -45,8 +68,17 @@ export async function setHostBmc(deps: ConfigureDeps, id: string, body: unknown,
   const { host, durable } = await deps.hostsLock.run(async () => {
     const current = await deps.store.hosts.get(id);
     if (!current) throw errors.hostNotFound(id);
-    const password = username === undefined ? undefined : typed !== undefined ? deps.secrets.sealValue(typed) : current.bmc?.password;
-    if (username !== undefined && password === undefined) throw invalid('password', 'is required with a username (none is stored)');
+    // The stored password stays only with the BMC it was typed for: a new driver, address or port needs
+    // it typed again, or an edit could send it to a machine of the editor's choosing.
+    const was = current.bmc;
+    const stored = was && was.driver === input.driver && was.address === address && was.port === input.port ? was.password : undefined;
+    const password = username === undefined ? undefined : typed !== undefined ? deps.secrets.sealValue(typed) : stored;
+    if (username !== undefined && password === undefined) {
+      throw invalid(
+        'password',
+        current.bmc?.password ? 'must be typed again for a new driver, address or port' : 'is required with a username (none is stored)',
+      );
+    }
     const bmc: BmcConfig = {
       driver: input.driver,
       address,

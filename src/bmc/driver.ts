@@ -20,12 +20,16 @@ export type BmcDrivers = Readonly<Record<BmcDriverName, BmcDriver>>;
  *  unreachable and timeout are worth a retry. */
 export type BmcErrorKind = 'unreachable' | 'auth' | 'timeout' | 'refused' | 'protocol';
 
+/** A BMC's failure goes on the timeline, into jobs and the power column: never longer than this, whatever
+ *  a (hostile) BMC answered. */
+export const MAX_BMC_ERROR = 600;
+
 export class BmcError extends Error {
   constructor(
     readonly kind: BmcErrorKind,
     message: string,
   ) {
-    super(message);
+    super(message.length > MAX_BMC_ERROR ? `${message.slice(0, MAX_BMC_ERROR - 1)}…` : message);
     this.name = 'BmcError';
   }
 

@@ -104,13 +104,15 @@ describe('registration takes a reported BMC address only where it is safe', () =
     expect(reported(host)).toEqual([`BMC address 172.16.8.5 reported; not taken: host ${first} already has this BMC address`]);
   });
 
-  it('When a host whose BMC came from facts reports another address, then the address is updated and the rest is kept', async () => {
+  it('When a host whose BMC came from facts reports another address, then the address is updated, its own user and password are dropped, and the rest is kept', async () => {
     const mac = randomMac();
     const id = await register(bmcFacts('10.1.5.5', mac));
     await edit(id, (h) => ({ ...h, bmc: { ...h.bmc!, username: 'root', credentials: 'rack-7', port: 6230 } }));
     await register(bmcFacts('10.1.5.6', mac));
     const host = await detail(id);
-    expect(host.bmc).toMatchObject({ address: '10.1.5.6', address_source: 'facts', username: 'root', credentials: 'rack-7', port: 6230 });
+    expect(host.bmc).toMatchObject({ address: '10.1.5.6', address_source: 'facts', credentials: 'rack-7', port: 6230 });
+    // A user (and password) typed for 10.1.5.5 is not sent to the address the machine reports now.
+    expect(host.bmc?.username).toBeUndefined();
     expect(host.events.filter((e) => e.type === 'bmc-adopted').map((e) => e.message)).toEqual([
       'BMC address 10.1.5.5 taken from the facts',
       'BMC address 10.1.5.6 taken from the facts (was 10.1.5.5)',

@@ -17,7 +17,10 @@ let sims: RedfishSims;
 beforeAll(async () => {
   sims = await startRedfishSims(COUNT, { username: 'root', password: 'calvin-rack-7' });
   // No bmcDrivers override: the service's own drivers, as in production.
-  srv = await startTestServer({ env: { KICKSTAND_BMC_CONCURRENCY: String(LIMIT), KICKSTAND_BMC_RETRIES: '0' } });
+  // No background refresh: its status checks would be sessions of their own on these BMCs.
+  srv = await startTestServer({
+    env: { KICKSTAND_BMC_CONCURRENCY: String(LIMIT), KICKSTAND_BMC_RETRIES: '0', KICKSTAND_BMC_REFRESH: '0' },
+  });
 }, 60_000);
 afterAll(async () => {
   await srv?.stop();

@@ -46,7 +46,7 @@ describe('setHostBmc', () => {
     expect(JSON.stringify([stored?.events, trail])).not.toContain('root');
   });
 
-  it('When the form leaves the password blank, then the stored one is kept; a user with no password stored is refused', async () => {
+  it('When the form leaves the password blank, then the stored one is kept for the same BMC only; a user with no password stored is refused', async () => {
     const deps = await withHost();
     const first = await setHostBmc(
       deps,
@@ -57,17 +57,24 @@ describe('setHostBmc', () => {
     const again = await setHostBmc(
       deps,
       'host00000001',
-      { driver: 'ipmi', address: '10.0.0.6', port: 6230, username: 'root', password: '' },
+      { driver: 'ipmi', address: '10.0.0.5', username: 'root', password: '', system_path: '/redfish/v1/Systems/1' },
       CALLER,
     );
-    expect(again.bmc).toMatchObject({ address: '10.0.0.6', port: 6230, password: first.bmc!.password });
+    expect(again.bmc).toMatchObject({ address: '10.0.0.5', system_path: '/redfish/v1/Systems/1', password: first.bmc!.password });
     const masked = await setHostBmc(
       deps,
       'host00000001',
-      { driver: 'ipmi', address: '10.0.0.6', username: 'root', password: '***' },
+      { driver: 'ipmi', address: '10.0.0.5', username: 'root', password: '***' },
       CALLER,
     );
     expect(masked.bmc?.password).toBe(first.bmc!.password);
+    // A password typed for 10.0.0.5 is not carried to another address, port or driver.
+    for (const moved of [{ address: '10.0.0.6' }, { port: 6230 }, { driver: 'redfish' as const }]) {
+      await expect(
+        setHostBmc(deps, 'host00000001', { driver: 'ipmi', address: '10.0.0.5', username: 'root', password: '', ...moved }, CALLER),
+      ).rejects.toMatchObject({ code: 'VALIDATION', field: 'bmc.password' });
+    }
+    expect((await deps.store.hosts.get('host00000001'))?.bmc).toMatchObject({ address: '10.0.0.5', password: first.bmc!.password });
     await deps.store.hosts.save(host('host00000002', '02:00:00:00:00:02'));
     await expect(setHostBmc(deps, 'host00000002', { driver: 'ipmi', address: '10.0.0.7', username: 'root' }, CALLER)).rejects.toMatchObject(
       {

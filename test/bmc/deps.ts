@@ -10,7 +10,14 @@ export function bmcDeps() {
   const lines: unknown[] = [];
   const keep = (...args: unknown[]) => void lines.push(args);
   const log = { info: keep, warn: keep, error: keep, debug: keep } as unknown as Deps['log'];
-  return { store: new MemoryStore(), secrets: new SecretBox(randomBytes(32)), hostsLock: new Mutex(), log, lines };
+  return {
+    store: new MemoryStore(),
+    secrets: new SecretBox(randomBytes(32)),
+    hostsLock: new Mutex(),
+    log,
+    lines,
+    config: { bmcNetworks: ['10.0.0.0/8'] },
+  };
 }
 
 export const CALLER = { actor: 'alice', ip: '192.0.2.1' };

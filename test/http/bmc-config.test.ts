@@ -28,7 +28,7 @@ const seen = (res: request.Response) => {
 };
 
 beforeAll(async () => {
-  srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
+  srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), env: { KICKSTAND_BMC_NETWORKS: '10.0.0.0/8' } });
   for (const role of ['operator', 'author', 'viewer']) {
     await createUser(srv, role, role, `${role}-password-123`);
     tokens[role] = (await api().post(`/api/v1/users/${role}/tokens`).set(as('admin')).send({ name: 'test' }).expect(201)).body.token;
@@ -130,10 +130,43 @@ describe('BMC configuration API', () => {
       await api()
         .put(`/api/v1/hosts/${hostId}/bmc`)
         .set(as('operator'))
-        .send({ driver: 'ipmi', address: '10.0.0.9', username: 'bmcadmin' })
+        .send({ driver: 'ipmi', address: '10.0.0.5', port: 6230, username: 'bmcadmin' })
         .expect(200),
     );
-    expect(kept.body).toMatchObject({ address: '10.0.0.9', has_password: true });
+    expect(kept.body).toMatchObject({ address: '10.0.0.5', has_password: true });
+    // The stored password was typed for 10.0.0.5:6230: another address must have it typed again.
+    const moved = await api()
+      .put(`/api/v1/hosts/${hostId}/bmc`)
+      .set(as('operator'))
+      .send({ driver: 'ipmi', address: '10.0.0.9', port: 6230, username: 'bmcadmin' })
+      .expect(400);
+    expect(moved.body.error).toMatchObject({ code: 'VALIDATION', field: 'bmc.password' });
+    expect(moved.body.error.message).toContain('must be typed again');
+  });
+
+  it('When an operator points a BMC outside KICKSTAND_BMC_NETWORKS (an address or a DNS name), then 403 naming bmc.address and nothing changes; an admin may', async () => {
+    const before = (await api().get(`/api/v1/hosts/${hostId}/bmc`).set(as('admin')).expect(200)).body;
+    // An operator's own box, to collect the default set's password there: refused.
+    for (const address of ['192.0.2.66', 'collector.example.com', '127.0.0.1']) {
+      const res = await api()
+        .put(`/api/v1/hosts/${hostId}/bmc`)
+        .set(as('operator'))
+        .send({ driver: 'redfish', address, verify_tls: false })
+        .expect(403);
+      expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', field: 'bmc.address' });
+      expect(res.body.error.message).toContain('KICKSTAND_BMC_NETWORKS');
+    }
+    expect((await api().get(`/api/v1/hosts/${hostId}/bmc`).set(as('admin')).expect(200)).body).toEqual(before);
+    await api()
+      .put(`/api/v1/hosts/${hostId}/bmc`)
+      .set(as('admin'))
+      .send({ driver: 'ipmi', address: 'bmc-9.example.com', username: 'bmcadmin', password: HOST_PASSWORD })
+      .expect(200);
+    await api()
+      .put(`/api/v1/hosts/${hostId}/bmc`)
+      .set(as('operator'))
+      .send({ driver: 'ipmi', address: '10.0.0.5', port: 6230, username: 'bmcadmin', password: HOST_PASSWORD })
+      .expect(200);
   });
 
   it('When the default set or a profile set is named through the API, then an unknown one is refused naming its field, and a viewer cannot set it', async () => {
@@ -163,7 +196,7 @@ describe('BMC configuration API', () => {
     const other = (await registerMachine(srv.url, sampleFacts({ boot_mac: '52:54:00:00:0b:01' }))).id;
     await api()
       .put(`/api/v1/hosts/${other}/bmc`)
-      .set(as('operator'))
+      .set(as('admin'))
       .send({ driver: 'redfish', address: 'bmc-b.example.com', credentials: 'rack-b' })
       .expect(200);
     const refused = await api().delete('/api/v1/bmc-credentials/rack-b').set(as('admin')).expect(409);
@@ -195,7 +228,11 @@ describe('BMC configuration API', () => {
     const exported = await readFile(out, 'utf8');
     expect(exported).toContain('"type":"bmc_credentials"');
     expect(exported).toMatch(/"password":"kickstand-sealed:v1:/);
-    srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), dataDir: srv.dataDir });
+    srv = await startTestServer({
+      templatesDir: path.resolve('test/fixtures/kickstarts'),
+      dataDir: srv.dataDir,
+      env: { KICKSTAND_BMC_NETWORKS: '10.0.0.0/8' },
+    });
     const operator = await webLogin(srv, 'operator', 'operator-password-123');
     const pages = [
       (await operator.agent.get(`/hosts/${hostId}`).expect(200)).text,

@@ -28,7 +28,7 @@ const sealedPassword = async (): Promise<string | undefined> => {
 };
 
 beforeAll(async () => {
-  srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
+  srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts'), env: { KICKSTAND_BMC_NETWORKS: '10.0.0.0/8' } });
   for (const role of ['admin', 'operator', 'author', 'viewer']) {
     await createUser(srv, `web-${role}`, role, `${role}-password-123`);
     logins[role] = await webLogin(srv, `web-${role}`, `${role}-password-123`);
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 const bmcForm = (extra: Record<string, string> = {}) => ({
   driver: 'redfish',
-  address: 'bmc-7.example.com',
+  address: '10.0.7.17',
   port: '8443',
   username: 'webroot',
   password: HOST_PASSWORD,
@@ -62,7 +62,7 @@ describe('host BMC panel', () => {
       .expect(303);
     expect(await storedBmc()).toMatchObject({
       driver: 'redfish',
-      address: 'bmc-7.example.com',
+      address: '10.0.7.17',
       port: 8443,
       username: 'webroot',
       has_password: true,
@@ -104,17 +104,34 @@ describe('host BMC panel', () => {
     expect(await storedBmc()).toEqual(before);
   });
 
-  it('When the form is saved with a blank password, then the stored password is kept (the BMC still has one)', async () => {
+  it('When the form is saved with a blank password, then the stored password is kept for the same BMC, and must be typed again for another address', async () => {
     const { agent, csrf } = logins.admin!;
     const sealed = await sealedPassword();
     expect(sealed).toMatch(/^kickstand-sealed:v1:/);
     await agent
       .post(`/hosts/${hostId}/bmc`)
       .type('form')
+      .send({ _csrf: csrf, ...bmcForm({ password: '', system_path: '' }) })
+      .expect(303);
+    expect(await storedBmc()).toMatchObject({ address: '10.0.7.17', username: 'webroot', has_password: true });
+    expect(await sealedPassword()).toBe(sealed);
+
+    // The stored password was typed for 10.0.7.17: it is not sent to another address without being typed.
+    const moved = await agent
+      .post(`/hosts/${hostId}/bmc`)
+      .type('form')
       .send({ _csrf: csrf, ...bmcForm({ address: '10.0.0.77', password: '' }) })
+      .expect(400);
+    expect(moved.text).toContain('must be typed again for a new driver, address or port');
+    expect(await storedBmc()).toMatchObject({ address: '10.0.7.17', has_password: true });
+    expect(await sealedPassword()).toBe(sealed);
+
+    await agent
+      .post(`/hosts/${hostId}/bmc`)
+      .type('form')
+      .send({ _csrf: csrf, ...bmcForm({ address: '10.0.0.77' }) })
       .expect(303);
     expect(await storedBmc()).toMatchObject({ address: '10.0.0.77', username: 'webroot', has_password: true });
-    expect(await sealedPassword()).toBe(sealed);
   });
 
   it('When a viewer or an author opens the host page, then a summary without the user or a form; their posts are refused', async () => {

@@ -69,7 +69,9 @@ export class RedfishClient {
       'POST',
       sessions,
       { UserName: this.target.username, Password: this.target.password },
-      { allow: [404, 405, 501] },
+      // A refused login is reported by its status only: a BMC's message about the login request may
+      // quote what was sent, and that holds the password.
+      { allow: [404, 405, 501], quote: false },
     );
     const token = answer.headers['x-auth-token'];
     if (answer.status >= 400 || typeof token !== 'string') {
@@ -117,7 +119,7 @@ export class RedfishClient {
     method: string,
     path: string,
     body?: Json,
-    options: { allow?: number[]; headers?: Record<string, string>; signal?: AbortSignal } = {},
+    options: { allow?: number[]; headers?: Record<string, string>; signal?: AbortSignal; quote?: boolean } = {},
   ): Promise<RedfishAnswer> {
     const signal = options.signal ?? this.signal;
     if (signal.aborted) return Promise.reject(this.fail('timeout', 'no answer in time'));
@@ -170,7 +172,7 @@ export class RedfishClient {
             }
           }
           if (status >= 400 && !options.allow?.includes(status)) {
-            reject(this.statusError(method, path, status, parsed));
+            reject(this.statusError(method, path, status, options.quote === false ? {} : parsed));
             return;
           }
           const etag = response.headers.etag ?? (typeof parsed['@odata.etag'] === 'string' ? parsed['@odata.etag'] : undefined);
@@ -188,7 +190,7 @@ export class RedfishClient {
     if (status === 403) {
       return this.fail('auth', `the user may not do this, or the password is wrong (HTTP 403 on ${method} ${path})`);
     }
-    const said = extendedMessages(body);
+    const said = extendedMessages(body, this.target.password);
     return this.fail('refused', `the BMC refused ${method} ${path} (HTTP ${status})${said ? `: ${said}` : ''}`);
   }
 
@@ -208,8 +210,14 @@ export class RedfishClient {
   }
 }
 
-/** The BMC's own words: error.@Message.ExtendedInfo[].Message, else error.message. */
-export function extendedMessages(body: Json): string | undefined {
+/** At most this many of the BMC's messages, each cut to MAX_MESSAGE characters: its words go on the
+ *  timeline and into jobs, and a hostile BMC could send a megabyte of them. */
+const MAX_MESSAGES = 3;
+const MAX_MESSAGE = 300;
+
+/** The BMC's own words: error.@Message.ExtendedInfo[].Message, else error.message. `secret` is scrubbed
+ *  from each before it is cut (a cut could leave a piece of it no later scrub would recognise). */
+export function extendedMessages(body: Json, secret?: string): string | undefined {
   const error = body.error as Json | undefined;
   const infos = error?.['@Message.ExtendedInfo'] ?? body['@Message.ExtendedInfo'];
   // iLO sends MessageID and MessageArgs without a Message: those are its words then.
@@ -217,7 +225,13 @@ export function extendedMessages(body: Json): string | undefined {
     ? infos.map((info) => describe(info as Json | null)).filter((m): m is string => m !== undefined)
     : [];
   if (messages.length === 0 && typeof error?.message === 'string') messages.push(error.message);
-  return messages.length ? messages.map((m) => `"${m.slice(0, 300)}"`).join('; ') : undefined;
+  const scrub = (m: string) => (secret ? m.split(secret).join('***') : m);
+  return messages.length
+    ? messages
+        .slice(0, MAX_MESSAGES)
+        .map((m) => `"${scrub(m).slice(0, MAX_MESSAGE)}"`)
+        .join('; ')
+    : undefined;
 }
 
 function describe(info: Json | null): string | undefined {

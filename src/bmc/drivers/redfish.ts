@@ -180,6 +180,7 @@ async function waitForOff(client: RedfishClient, path: string, signal: AbortSign
   }
 }
 
+/** A string the BMC gave, for the timeline and the API: trimmed and cut to 128 characters. */
 function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 128) : undefined;
 }

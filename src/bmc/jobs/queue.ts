@@ -224,7 +224,13 @@ export class BmcJobQueue {
   private async call<T>(job: BmcJob, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { timeoutMs, retries, backoffMs = 1000 } = this.options;
     for (let attempt = 0; ; attempt++) {
-      const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.stopping.signal]);
+      // One controller per attempt, its listener on the queue's lifetime signal removed after it:
+      // AbortSignal.any() over that long-lived signal would keep a reference per attempt.
+      const attemptSignal = new AbortController();
+      const stop = () => attemptSignal.abort();
+      this.stopping.signal.addEventListener('abort', stop, { once: true });
+      const timer = setTimeout(() => attemptSignal.abort(), timeoutMs);
+      const signal = attemptSignal.signal;
       try {
         return await operation(signal);
       } catch (caught) {
@@ -232,8 +238,11 @@ export class BmcJobQueue {
         const err = signal.aborted && !(caught instanceof BmcError) ? new BmcError('timeout', `no answer within ${timeoutMs} ms`) : caught;
         if (!(err instanceof BmcError) || !err.retryable || attempt >= retries || this.stopping.signal.aborted) throw err;
         job.attempts++;
-        await pause(backoffMs * 2 ** attempt, this.stopping.signal);
+      } finally {
+        clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', stop);
       }
+      await pause(backoffMs * 2 ** attempt, this.stopping.signal);
     }
   }
 

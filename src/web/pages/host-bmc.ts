@@ -85,7 +85,7 @@ export function hostBmcPages(
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typed: Form = Object.fromEntries(FIELDS.filter((f) => f !== 'password').map((f) => [f, text(body[f])]));
     try {
-      await setHostBmc(deps, id, bodyOf(typed, text(body.password)), caller(req, res));
+      await setHostBmc(deps, id, bodyOf(typed, text(body.password)), caller(req, res), { anyAddress: can(res, 'bmc-credentials:write') });
     } catch (err) {
       if (!isFormError(err) || err.code === 'HOST_NOT_FOUND') throw err;
       const field = (err.field ?? '').replace(/^bmc\./, '');
