@@ -114,6 +114,42 @@ describe('the BMC job queue', () => {
     expect(job.error?.code).toBe('BMC_TIMEOUT');
   });
 
+  it('When more jobs wait than the queue holds, then the newcomers fail at once as RATE_LIMITED and those waiting still run', async () => {
+    const bmcs = new FakeBmcs();
+    bmcs.machine('10.0.6.1', { delayMs: 5, power: 'on' });
+    const queue = new BmcJobQueue({ concurrency: 1, timeoutMs: 5000, retries: 0, maxWaiting: 3 });
+    const jobs = Array.from({ length: 6 }, () => statusJob(queue, bmcs, '10.0.6.1'));
+    const done = await Promise.all(jobs.map((j) => j.done));
+    // One runs at once, three wait: the fifth and sixth find the queue full.
+    expect(done.map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'failed', 'failed']);
+    expect(done[5]!.error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('queue is full') });
+    expect(bmcs.calls).toHaveLength(4);
+  });
+
+  it('When jobs with one share key are submitted while the first is unfinished, then they are that job; afterwards a new one runs', async () => {
+    const bmcs = new FakeBmcs();
+    bmcs.machine('10.0.7.1', { delayMs: 20, power: 'on' });
+    const queue = new BmcJobQueue({ concurrency: 2, timeoutMs: 5000, retries: 0 });
+    const driver = bmcs.drivers().ipmi;
+    const ask = () =>
+      queue.submit({
+        host: 'h',
+        action: 'status',
+        actor: 'viewer',
+        key: '10.0.7.1:623',
+        share: 'status:h',
+        run: (ctx) => ctx.call((signal) => driver.powerState(target('10.0.7.1'), signal)),
+      });
+    const first = ask();
+    const second = ask();
+    expect(second.job.id).toBe(first.job.id);
+    await first.done;
+    const third = ask();
+    expect(third.job.id).not.toBe(first.job.id);
+    await third.done;
+    expect(bmcs.calls).toHaveLength(2);
+  });
+
   it('When a driver lets the abort through as a plain error, then it is still reported as a timeout', async () => {
     const queue = new BmcJobQueue({ concurrency: 1, timeoutMs: 100, retries: 0 });
     const { done } = queue.submit({

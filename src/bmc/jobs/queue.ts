@@ -24,6 +24,9 @@ export interface QueueOptions {
   backoffMs?: number;
   /** Finished jobs kept for GET (default 2000, newest kept). */
   keep?: number;
+  /** Jobs waiting to start, at most (default 20,000: every host of a large fleet twice over); past it a
+   *  new job fails at once, so repeated bulk clicks or a looping client cannot grow memory without end. */
+  maxWaiting?: number;
   /** A job that failed in an unexpected way (a bug, a store fault): logged, the job says "internal error". */
   onFault?: (err: unknown, job: Readonly<BmcJob>) => void;
 }
@@ -108,8 +111,12 @@ export class BmcJobQueue {
     this.jobs.set(job.id, job);
     let resolve!: (job: BmcJob) => void;
     const done = new Promise<BmcJob>((r) => (resolve = r));
+    const maxWaiting = this.options.maxWaiting ?? 20_000;
     if (this.stopping.signal.aborted) {
       this.finish(job, new AppError('INTERNAL', 'the service is stopping'));
+      resolve(job);
+    } else if (this.waiting.length >= maxWaiting) {
+      this.finish(job, new AppError('RATE_LIMITED', `the BMC job queue is full (${maxWaiting} jobs waiting): try again once it drains`));
       resolve(job);
     } else {
       this.waiting.push({ job, request, resolve });
