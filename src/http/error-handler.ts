@@ -11,7 +11,11 @@ export function notFound(): RequestHandler {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = toAppError(err);
-    if (e.status >= 500) log.error({ err, method: req.method, path: req.path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
+    // A BMC that failed an operation (502/504 BMC_*) is another machine's fault, already on the host's
+    // timeline: a warning, not an error of ours.
+    if (e.status >= 500 && e.code.startsWith('BMC_')) log.warn({ code: e.code, method: req.method, path: req.path }, e.message);
+    else if (e.status >= 500)
+      log.error({ err, method: req.method, path: req.path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
     if (res.headersSent) return;
     // People on the web pages get a page; machines and API clients get JSON.
     if (!req.path.startsWith('/api/') && req.path !== '/ks' && req.accepts(['json', 'html']) === 'html') {
