@@ -7,6 +7,7 @@
 // at low priority: it waits behind every queued action and never holds more than half the slots, so a
 // person's click starts at once even while the fleet is being checked.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { AppError } from '../../errors.js';
 import { BmcError } from '../driver.js';
 import { appErrorOf } from './errors.js';
@@ -80,7 +81,11 @@ export class BmcJobQueue {
   private readonly settledWaiters: (() => void)[] = [];
   private readonly shared = new Map<string, Submitted>();
 
-  constructor(private readonly options: QueueOptions) {}
+  constructor(private readonly options: QueueOptions) {
+    // Each running job's attempt, or its pause before a retry, listens on this signal until it ends:
+    // up to two per slot, a bound, not a leak (Node warns past 10).
+    setMaxListeners(2 * options.concurrency + 10, this.stopping.signal);
+  }
 
   submit(request: JobRequest): Submitted {
     const share = request.share;
