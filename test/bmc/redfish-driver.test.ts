@@ -231,28 +231,34 @@ describe('RedfishDriver: failures', () => {
 
   it('When the answer is not JSON, then it is protocol', async () => {
     // A web login page where the service root should be.
-    const server = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const target: BmcTarget = { driver: 'redfish', address: '127.0.0.1', port, username: 'root', password: PASSWORD, verify_tls: true };
-    const error = await failure(new RedfishDriver({ scheme: 'http' }).powerState(target, signal()));
-    server.close();
+    const { port, error } = await powerStateFrom((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'),
+    );
     expect(error.kind).toBe('protocol');
     expect(error.message).toBe(`Redfish BMC 127.0.0.1:${port}: GET /redfish/v1/: the answer is not JSON (HTTP 200)`);
   });
 });
 
+/** The driver's power-state call against a plain HTTP server answering as `handler` does: what no
+ *  Redfish service would answer (a login page, a runaway body). */
+async function powerStateFrom(handler: http.RequestListener): Promise<{ port: number; error: BmcError }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const target: BmcTarget = { driver: 'redfish', address: '127.0.0.1', port, username: 'root', password: PASSWORD, verify_tls: true };
+  try {
+    return { port, error: await failure(new RedfishDriver({ scheme: 'http' }).powerState(target, signal())) };
+  } finally {
+    server.close();
+  }
+}
+
 describe('RedfishDriver: bounded answers', () => {
   it('When an answer is over 1 MiB, then it is cut and reported as protocol', async () => {
-    const server = http.createServer((_req, res) => {
+    const { port, error } = await powerStateFrom((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const target: BmcTarget = { driver: 'redfish', address: '127.0.0.1', port, username: 'root', password: PASSWORD, verify_tls: true };
-    const error = await failure(new RedfishDriver({ scheme: 'http' }).powerState(target, signal()));
-    server.close();
     expect(error.kind).toBe('protocol');
     expect(error.message).toBe(`Redfish BMC 127.0.0.1:${port}: GET /redfish/v1/: an answer over 1048576 bytes`);
   });
