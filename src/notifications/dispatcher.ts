@@ -14,6 +14,8 @@ import { messageOf } from '../errors.js';
 import { DeliveryLog, type DeliveryAttempt } from './delivery-log.js';
 import { sign } from './signature.js';
 import { subscribes, type Webhook } from './webhook.js';
+import { setMaxListeners } from 'node:events';
+import { pause } from '../util/pause.js';
 
 export interface DispatchOptions {
   /** How long one attempt may take, in ms. */
@@ -60,6 +62,9 @@ export class Dispatcher {
   ) {
     this.options = { ...DISPATCH_DEFAULTS, ...options };
     this.log = new DeliveryLog(this.options.logCap);
+    // Each webhook waiting out a retry listens on this signal until its wait ends: one per webhook, as
+    // many as admins made, not a leak (Node warns past 10).
+    setMaxListeners(0, this.shutdown.signal);
   }
 
   /** Listen to the host events from now on. */
@@ -223,20 +228,9 @@ export class Dispatcher {
   }
 
   /** Wait `ms`; false when the service is stopping (the delivery gives up). */
-  private sleep(ms: number): Promise<boolean> {
-    const signal = this.shutdown.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', wake);
-        resolve(true);
-      }, ms);
-      const wake = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      signal.addEventListener('abort', wake, { once: true });
-    });
+  private async sleep(ms: number): Promise<boolean> {
+    await pause(ms, this.shutdown.signal);
+    return !this.shutdown.signal.aborted;
   }
 }
 
