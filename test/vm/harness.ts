@@ -281,20 +281,25 @@ export const BOOTIF = `BOOTIF=01-${MACS[0]!.replaceAll(':', '-')}`;
 /** Anaconda's kernel arguments for a kickstart from the service. */
 export const INSTALLER_ARGS = [`inst.ks=${PUBLIC_URL}/ks`, 'inst.ks.sendmac', 'ip=dhcp', 'rd.neednet=1', BOOTIF];
 
-/** The VM of the tests' hardware, booted with Anaconda's inst.ks= arguments, the service as rig.srv. */
-export function bootInstaller(env: VmEnv, rig: BootRig, cleanups: Cleanups, name: string, more: Partial<VmOptions> = {}): Booted {
-  const vm = bootVm({
+/** The tests' hardware with Anaconda's inst.ks= arguments and the service as rig.srv: what bootInstaller
+ *  boots, and what a VM another program starts (ipmi_sim's power supply) is made of. */
+export function installerVm(env: VmEnv, rig: BootRig, append = INSTALLER_ARGS.join(' ')): VmOptions {
+  return {
     image: env.image,
     accel: env.accel,
-    append: INSTALLER_ARGS.join(' '),
+    append,
     servicePort: rig.srv.port,
     macs: MACS,
     memoryMib: MEMORY_MIB,
     cpus: CPUS,
     disk: { file: rig.disk, serial: DISK.serial },
     smbios: SMBIOS,
-    ...more,
-  });
+  };
+}
+
+/** The VM of the tests' hardware, booted with Anaconda's inst.ks= arguments, the service as rig.srv. */
+export function bootInstaller(env: VmEnv, rig: BootRig, cleanups: Cleanups, name: string, more: Partial<VmOptions> = {}): Booted {
+  const vm = bootVm({ ...installerVm(env, rig), ...more });
   return watchVm(vm, cleanups, name);
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BmcTarget } from '../../src/bmc/bmc.js';
 import { createBmcDrivers } from '../../src/bmc/drivers/index.js';
-import { CPUS, DISK, hostDetail, INSTALLER_ARGS, MACS, MEMORY_MIB, SMBIOS, startRig, vmSuite, type Json, type Rig } from './harness.js';
+import { hostDetail, INSTALLER_ARGS, installerVm, MACS, startRig, vmSuite, type Json, type Rig } from './harness.js';
 import { BMC_LAN, BMC_MC, ipmitoolLan, startIpmiSimVm, type IpmiSimVm } from './ipmi-sim-vm.js';
 import { qemuArgs } from './qemu.js';
 
@@ -51,17 +51,7 @@ async function registration(rig: Pick<Rig, 'admin'>, sim: IpmiSimVm, n: number, 
 describe('a real IPMI BMC on a real VM', () => {
   it('When ipmi_sim owns a VM that runs the stub, then through ipmitool Kickstand powers it on (it registers and reports its BMC), reads the power, powers it off (qemu ends) and on (it registers again), sets a one-time PXE boot and cycles it', async () => {
     const rig = await startRig(cleanups);
-    const args = qemuArgs({
-      image: suite.env.image,
-      accel: suite.env.accel,
-      append: APPEND,
-      servicePort: rig.srv.port,
-      macs: MACS,
-      memoryMib: MEMORY_MIB,
-      cpus: CPUS,
-      disk: { file: rig.disk, serial: DISK.serial },
-      smbios: SMBIOS,
-    });
+    const args = qemuArgs(installerVm(suite.env, rig, APPEND));
     const sim = await startIpmiSimVm({ work: rig.work, qemuArgs: args });
     cleanups.push(async () => {
       await sim.stop();
