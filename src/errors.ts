@@ -48,6 +48,9 @@ export const ERRORS = {
   BMC_ADDRESS_TAKEN: 409,
   CREDENTIALS_NOT_FOUND: 404,
   CREDENTIALS_IN_USE: 409,
+  // Expected hosts and tags (docs/inventory.md).
+  EXPECTED_HOST_NOT_FOUND: 404,
+  TAG_NOT_FOUND: 404,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;

@@ -11,6 +11,7 @@ import { validators } from '../schemas/validate.js';
 import type { Facts } from './facts.js';
 import { identityOf, normalizeMac, realSerial } from './identity.js';
 import { summarize } from './summary.js';
+import { withInventory } from './inventory.js';
 import { addSighting } from './stub-fetched.js';
 import { claimReason, withClaim } from './conflict.js';
 import { rediscovered } from './rediscovery.js';
@@ -119,12 +120,12 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
 /** MACs arrive as the kernel prints them; store one spelling so lookups match. A boot key on the
  *  reported command line is blanked: facts are shown to every reader (the %pre blanks it too). */
 function normalize(facts: Facts): Facts {
-  return {
+  return withInventory({
     ...facts,
     ...(facts.kernel?.cmdline !== undefined ? { kernel: { ...facts.kernel, cmdline: hideBootKey(facts.kernel.cmdline) } } : {}),
     boot_mac: normalizeMac(facts.boot_mac),
     nics: facts.nics.map((n) => ({ ...n, mac: normalizeMac(n.mac) })),
-  };
+  });
 }
 
 export function hideBootKey(cmdline: string): string {

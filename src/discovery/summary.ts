@@ -26,5 +26,8 @@ export function summarize(facts: Facts): FactsSummary {
   set('firmware', facts.firmware?.type);
   set('installer', facts.installer?.pretty_name ?? facts.installer?.name);
   set('bmc_ip', reportedBmcAddress(facts));
+  if (facts.pci) s.gpu_count = facts.gpus?.length ?? 0;
+  set('lldp_switch', facts.lldp?.switch ?? facts.lldp?.chassis_id);
+  set('lldp_port', facts.lldp?.port);
   return s;
 }

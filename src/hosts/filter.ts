@@ -10,6 +10,7 @@ import { compare, evaluate } from '../rules/evaluate.js';
 import { compileExpression, ExpressionError, type Expr } from '../rules/expression.js';
 import type { FactType } from '../rules/fact-types.js';
 import type { Host } from './host.js';
+import { hostTags } from '../tags/tag.js';
 
 const str: FactType = { kind: 'string' };
 const num: FactType = { kind: 'number' };
@@ -42,6 +43,9 @@ export const FILTER_TYPES: FactType = {
     firmware: { kind: 'object', fields: { type: str } },
     kexec: { kind: 'object', fields: { available: bool } },
     bmc: { kind: 'object', fields: { ip: str } },
+    tags: { kind: 'list', of: str },
+    gpu_count: num,
+    lldp: { kind: 'object', fields: { switch: str, port: str } },
   },
 };
 
@@ -167,6 +171,9 @@ export function filterView(host: Readonly<Host>): Record<string, unknown> {
       firmware: { type: s.firmware },
       kexec: { available: s.kexec },
       bmc: { ip: s.bmc_ip },
+      tags: hostTags(host),
+      gpu_count: s.gpu_count,
+      lldp: { switch: s.lldp_switch, port: s.lldp_port },
     };
     views.set(host, v);
   }

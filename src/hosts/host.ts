@@ -62,6 +62,11 @@ export interface FactsSummary {
   installer?: string;
   /** The BMC address the facts report (facts.bmc.ip, 0.0.0.0 left out): reported, not necessarily adopted. */
   bmc_ip?: string;
+  /** Display controllers among the PCI devices (absent when the machine reported no PCI list). */
+  gpu_count?: number;
+  /** The boot NIC's LLDP neighbour: the switch's name (else its chassis id) and port id. */
+  lldp_switch?: string;
+  lldp_port?: string;
 }
 
 export interface Host {
@@ -102,6 +107,16 @@ export interface Host {
   bmc?: BmcConfig;
   /** The last power state its BMC answered (bmc/power-refresh.ts), for the hosts table. */
   power?: HostPower;
+  /** Free tags an operator (or an expected-host record) gave it: tags/tag.ts says what a tag may be. */
+  tags?: string[];
+  /** Tags its facts earned from the automatic tag definitions (tags/auto-tags.ts), re-evaluated
+   *  whenever its facts or the definitions change; never set by hand. */
+  auto_tags?: string[];
+  /** The expected-host record this machine took when it registered (expected-hosts/claim.ts). */
+  expected?: { id: string; matched_by: string[]; at: string };
+  /** Two or more expected-host records matched it (or one another machine already took): none was
+   *  applied, an operator decides. Cleared when one is applied. */
+  expected_ambiguous?: { ids: string[]; reason: string; at: string };
   /** Newest last; capped (see MAX_EVENTS, MAX_CHATTY_EVENTS) so a chatty host cannot grow the hot
    *  document forever, nor push what matters off its timeline. */
   events: HostEvent[];

@@ -1,12 +1,11 @@
 // Which rule wins for a machine, and why each earlier one did not: the first enabled rule, by
 // priority, whose expression matches the facts and whose host limit is not reached. Pure functions,
 // so the same code answers "preview" and "do it".
-import type { Facts } from '../discovery/facts.js';
 import type { Host } from '../hosts/host.js';
 import { AppError, messageOf } from '../errors.js';
 import { evaluate } from './evaluate.js';
 import { compileExpression, ExpressionError, type Expr } from './expression.js';
-import { FACT_TYPES } from './fact-types.js';
+import { RULE_TYPES, type RuleSubject } from './subject.js';
 import { HostnamePattern } from './hostname-pattern.js';
 import type { Rule } from './rule.js';
 
@@ -27,7 +26,7 @@ export interface Verdict {
 export function compileRule(rule: Rule): CompiledRule {
   let expr: Expr;
   try {
-    expr = compileExpression(rule.expression, FACT_TYPES);
+    expr = compileExpression(rule.expression, RULE_TYPES);
   } catch (err) {
     const e = err as ExpressionError;
     throw new AppError('INVALID_EXPRESSION', `expression ${e.message}`, 'expression', { line: e.line, column: e.column });
@@ -59,7 +58,12 @@ export function countByRule(hosts: readonly Host[]): Map<string, number> {
   return counts;
 }
 
-export function explain(rules: CompiledRule[], facts: Facts, counts: Map<string, number>): { winner?: CompiledRule; verdicts: Verdict[] } {
+/** `subject`: the facts and the host's tags (subject.ts ruleSubject). */
+export function explain(
+  rules: CompiledRule[],
+  facts: RuleSubject,
+  counts: Map<string, number>,
+): { winner?: CompiledRule; verdicts: Verdict[] } {
   const verdicts: Verdict[] = [];
   for (const c of rules) {
     const { name, enabled, limit, priority } = c.rule;

@@ -8,6 +8,7 @@
 // really be assigned takes a number. docs/rules.md#preview.
 import type { Deps } from '../deps.js';
 import type { Facts } from '../discovery/facts.js';
+import { ruleSubject } from './subject.js';
 import { AppError, messageOf } from '../errors.js';
 import type { Assignment, Host } from '../hosts/host.js';
 import { assertHostnameFree, defaultHostname, resolveAssignment, type ResolveDeps } from '../hosts/assign.js';
@@ -56,7 +57,7 @@ export async function decide(
   facts: Facts,
   baseUrl: string,
 ): Promise<Decision> {
-  const { winner, verdicts } = explain(pass.rules, facts, pass.counts);
+  const { winner, verdicts } = explain(pass.rules, ruleSubject(host, facts), pass.counts);
   if (!winner) return { outcome: 'no-rule', reason: pass.rules.length ? 'no rule matched' : 'there are no rules', verdicts };
   const rule = pass.sequences.get(winner.rule.name) ?? winner.rule;
   let next = rule.sequence;
@@ -91,7 +92,7 @@ export async function decide(
  *  rule that would win it with that rule's next number, else what assignment gives without a rule. */
 export async function wouldBeHostname(deps: Pick<Deps, 'store'>, host: Host, facts: Facts): Promise<string> {
   const counts = countByRule(await deps.store.hosts.list());
-  const { winner } = explain(rulePass((await deps.store.rules.list()).map(compiled), counts).rules, facts, counts);
+  const { winner } = explain(rulePass((await deps.store.rules.list()).map(compiled), counts).rules, ruleSubject(host, facts), counts);
   if (winner?.pattern) {
     try {
       return winner.pattern.render({ host: patternHost(host), facts }, { seq: (w) => String(winner.rule.sequence + 1).padStart(w, '0') });

@@ -2,6 +2,7 @@
 // each would get — exactly what applying the rules now would give (plan.ts: same order, same
 // winners, same numbers); and, for one host, which rule would win and why each earlier rule did not.
 // Nothing is stored and no sequence number is consumed.
+import { ruleSubject } from './subject.js';
 import { AppError, errors } from '../errors.js';
 import type { ResolveDeps } from '../hosts/assign.js';
 import { compiled, countByRule, explain, type CompiledRule, type Verdict } from './match.js';
@@ -42,7 +43,7 @@ export async function previewRule(deps: ResolveDeps, body: unknown, baseUrl: str
     const facts = await deps.store.hosts.getFacts(host.id);
     if (!facts) continue;
     const decision = await decide(deps, pass, host, facts, baseUrl);
-    if (!explain([alone], facts, counts).winner) continue;
+    if (!explain([alone], ruleSubject(host, facts), counts).winner) continue;
     const mine = decision.outcome !== 'no-rule' && decision.rule.name === candidate.rule.name;
     const hostname = mine && decision.outcome === 'assigned' ? decision.hostname : null;
     const within = !decision.verdicts.some((v) => v.rule === candidate.rule.name && v.outcome === 'limit-reached');
@@ -62,7 +63,7 @@ export async function previewRule(deps: ResolveDeps, body: unknown, baseUrl: str
     const facts = host ? await deps.store.hosts.getFacts(hostId) : undefined;
     if (!host || !facts) throw errors.hostNotFound(hostId, 'host');
     const rules = [...saved.filter((c) => c.rule.name !== candidate.rule.name), candidate].sort(byPriority);
-    const { winner, verdicts } = explain(rules, facts, counts);
+    const { winner, verdicts } = explain(rules, ruleSubject(host, facts), counts);
     result.explain = { host: hostId, winner: winner?.rule.name ?? null, verdicts };
   }
   return result;

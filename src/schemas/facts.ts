@@ -13,6 +13,8 @@ export const LIMITS = {
   addresses: 32,
   cpuFlags: 512,
   extraKeys: 64,
+  pci: 256,
+  dimms: 256,
 } as const;
 
 const MAC = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$|^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){19}$';
@@ -54,6 +56,70 @@ const bmc = {
   },
 } as const;
 
+// An LLDP neighbour: the switch port a NIC is cabled to, from the first LLDPDU heard on it
+// (docs/discovery.md#lldp). Like every fact it is the machine's claim: a machine can forge LLDPDUs on
+// its own link, so matching by switch port (expected hosts, rules) is an option, never the default.
+export const lldpNeighbourSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // Chassis ID TLV, as text (a MAC as aa:bb:…, else the bytes as sent when printable).
+    chassis_id: str,
+    // System Name TLV: the switch's name, what "lldp.switch" matches.
+    switch: str,
+    // Port ID TLV (Ethernet12, ge-0/0/12, a MAC…) and Port Description TLV.
+    port: str,
+    port_description: str,
+    // IEEE 802.1 Port VLAN ID TLV; null when none was sent.
+    vlan: { type: ['integer', 'null'], minimum: 1, maximum: 4094 },
+    // Management Address TLV (IPv4 or IPv6, as text).
+    mgmt_ip: { type: 'string', maxLength: 64 },
+    // Which tool heard it: lldptool (lldpad running in the image) or capture (the %pre's own listener).
+    source: { enum: ['lldptool', 'capture'] },
+  },
+} as const;
+
+const HEX4 = { type: 'string', pattern: '^[0-9a-f]{4}$' } as const;
+
+// One PCI function, from `lspci -mm -nn -k` (docs/discovery.md#pci-devices). Names are the pci.ids
+// database's (what lspci prints); ids are the 4-digit hex numbers in its brackets.
+export const pciDeviceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['slot'],
+  properties: {
+    // Domain:bus:device.function (0000:3b:00.0).
+    slot: { type: 'string', pattern: '^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]$' },
+    class: str,
+    class_id: HEX4,
+    vendor: str,
+    vendor_id: HEX4,
+    device: str,
+    device_id: HEX4,
+    subsystem_vendor: str,
+    subsystem_device: str,
+    revision: { type: 'string', pattern: '^[0-9a-f]{2}$' },
+    // The kernel driver bound to it, if any.
+    driver: { type: 'string', maxLength: 64 },
+  },
+} as const;
+
+// One memory module, from `dmidecode -t 17` (only where dmidecode is in the image). Empty slots are left out.
+const dimm = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    locator: str,
+    bank: str,
+    size_mib: optInt,
+    type: str, // DDR4, DDR5…
+    speed_mts: optInt,
+    manufacturer: str,
+    part_number: str,
+    serial: str,
+  },
+} as const;
+
 const nic = {
   type: 'object',
   additionalProperties: false,
@@ -67,6 +133,10 @@ const nic = {
     driver: str,
     pci: str,
     mtu: optInt,
+    // `ethtool -i`: the driver's version and the NIC's firmware version.
+    driver_version: str,
+    firmware: str,
+    lldp: lldpNeighbourSchema,
     ipv4: { type: 'array', maxItems: LIMITS.addresses, items: str },
     ipv6: { type: 'array', maxItems: LIMITS.addresses, items: str },
     boot: { type: 'boolean' },
@@ -177,6 +247,21 @@ export const factsSchema = {
       },
     },
     bmc,
+    pci: { type: 'array', maxItems: LIMITS.pci, items: pciDeviceSchema },
+    // Derived by the service from `pci` on every registration (discovery/inventory.ts), whatever the
+    // machine sent: display controllers (class 03xx) and mass-storage controllers (class 01xx, RAID 0104).
+    gpus: { type: 'array', maxItems: LIMITS.pci, items: pciDeviceSchema },
+    storage_controllers: { type: 'array', maxItems: LIMITS.pci, items: pciDeviceSchema },
+    // Derived too: the boot NIC's LLDP neighbour, so a rule can say lldp.switch == "leaf-12".
+    lldp: lldpNeighbourSchema,
+    dimms: { type: 'array', maxItems: LIMITS.dimms, items: dimm },
+    tpm: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['present'],
+      // /sys/class/tpm/tpm0: version from tpm_version_major (2 → "2.0"; a TPM 1.2 has none: "1.2").
+      properties: { present: { type: 'boolean' }, version: { enum: ['1.2', '2.0'] }, manufacturer: str },
+    },
     // Site-specific facts a customised stub may add; flat and scalar so rules can still read them.
     extra: {
       type: 'object',

@@ -19,6 +19,8 @@ import type { Installer } from '../installers/installer.js';
 import type { Session } from '../auth/session.js';
 import type { Webhook } from '../notifications/webhook.js';
 import type { BmcCredentialSet } from '../bmc/bmc.js';
+import type { ExpectedHost } from '../expected-hosts/expected-host.js';
+import type { TagDefinition } from '../tags/tag.js';
 
 export interface HostRepository {
   /** The host with this id. */
@@ -124,6 +126,31 @@ export interface BmcCredentialRepository {
   delete(name: string): Promise<boolean>;
 }
 
+export interface ExpectedHostRepository {
+  /** Every expected-host record, by id. */
+  list(): Promise<readonly Readonly<ExpectedHost>[]>;
+  /** The record with this id. */
+  get(id: string): Promise<Readonly<ExpectedHost> | undefined>;
+  /** Create or replace; visible at once, resolves once durable. */
+  save(record: ExpectedHost): Promise<void>;
+  /** Create or replace many (an import of a whole packing list) as one write: visible at once,
+   *  resolves once all are durable. */
+  saveMany(records: readonly ExpectedHost[]): Promise<void>;
+  /** Remove; resolves once durable. False if there was no such record. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface TagDefinitionRepository {
+  /** Every automatic tag definition, by name. */
+  list(): Promise<readonly Readonly<TagDefinition>[]>;
+  /** The definition of this tag. */
+  get(name: string): Promise<Readonly<TagDefinition> | undefined>;
+  /** Create or replace; visible at once, resolves once durable. */
+  save(definition: TagDefinition): Promise<void>;
+  /** Remove; resolves once durable. False if there was no such definition. */
+  delete(name: string): Promise<boolean>;
+}
+
 export interface AuditRepository {
   /** Add to the trail, numbering it (`seq`); past its kind's cap (AUDIT_CAPS), the oldest entries of
    *  that kind go. Resolves once durable. */
@@ -173,6 +200,10 @@ export interface Store {
   readonly webhooks: WebhookRepository;
   /** BMC credential sets (bmc/credentials.ts); passwords sealed like webhook secrets. */
   readonly bmcCredentials: BmcCredentialRepository;
+  /** Machines announced before they arrive (expected-hosts/). */
+  readonly expectedHosts: ExpectedHostRepository;
+  /** Automatic tag definitions (tags/). */
+  readonly tagDefinitions: TagDefinitionRepository;
   readonly audit: AuditRepository;
   readonly templates: TemplateHistoryRepository;
   /** Whether writes go through now. */

@@ -34,11 +34,15 @@ import type {
   UserRepository,
   WebhookRepository,
   BmcCredentialRepository,
+  ExpectedHostRepository,
+  TagDefinitionRepository,
 } from '../store.js';
 import type { TemplateVersion } from '../../templates/version.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Webhook } from '../../notifications/webhook.js';
 import type { BmcCredentialSet } from '../../bmc/bmc.js';
+import type { ExpectedHost } from '../../expected-hosts/expected-host.js';
+import type { TagDefinition } from '../../tags/tag.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { DiskOutage } from './disk-outage.js';
 import { HostJournal, loadJournal, type LoadedJournal } from './host-journal.js';
@@ -65,6 +69,10 @@ interface Document {
   webhooks?: Record<string, Webhook>;
   /** Absent from documents written before BMC credential sets existed (read as none). */
   bmc_credentials?: Record<string, BmcCredentialSet>;
+  /** Absent from documents written before expected hosts existed (read as none). */
+  expected_hosts?: Record<string, ExpectedHost>;
+  /** Absent from documents written before tag definitions existed (read as none). */
+  tag_definitions?: Record<string, TagDefinition>;
 }
 
 export const DATA_FILE = 'kickstand.json';
@@ -82,6 +90,8 @@ function emptyDocument(): Document {
     installers: {},
     webhooks: {},
     bmc_credentials: {},
+    expected_hosts: {},
+    tag_definitions: {},
   };
 }
 
@@ -185,6 +195,39 @@ export class LowdbStore implements Store {
     delete: (name) => {
       if (!Object.hasOwn(this.db.data.bmc_credentials ?? {}, name)) return Promise.resolve(false);
       delete this.db.data.bmc_credentials?.[name];
+      return this.durable(true).then(() => true);
+    },
+  };
+  readonly expectedHosts: ExpectedHostRepository = {
+    list: async () => Object.values(this.db.data.expected_hosts ?? {}).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    get: async (id) => (Object.hasOwn(this.db.data.expected_hosts ?? {}, id) ? this.db.data.expected_hosts?.[id] : undefined),
+    save: (record) => {
+      (this.db.data.expected_hosts ??= {})[record.id] = structuredClone(record);
+      return this.durable(true);
+    },
+    // One document write for the whole list: the write coalescer would merge them anyway, but one
+    // durable promise for 10,000 records is cheaper than 10,000.
+    saveMany: (records) => {
+      const all = (this.db.data.expected_hosts ??= {});
+      for (const r of records) all[r.id] = structuredClone(r);
+      return this.durable(true);
+    },
+    delete: (id) => {
+      if (!Object.hasOwn(this.db.data.expected_hosts ?? {}, id)) return Promise.resolve(false);
+      delete this.db.data.expected_hosts?.[id];
+      return this.durable(true).then(() => true);
+    },
+  };
+  readonly tagDefinitions: TagDefinitionRepository = {
+    list: async () => Object.values(this.db.data.tag_definitions ?? {}).sort(byName),
+    get: async (name) => (Object.hasOwn(this.db.data.tag_definitions ?? {}, name) ? this.db.data.tag_definitions?.[name] : undefined),
+    save: (definition) => {
+      (this.db.data.tag_definitions ??= {})[definition.name] = structuredClone(definition);
+      return this.durable(true);
+    },
+    delete: (name) => {
+      if (!Object.hasOwn(this.db.data.tag_definitions ?? {}, name)) return Promise.resolve(false);
+      delete this.db.data.tag_definitions?.[name];
       return this.durable(true).then(() => true);
     },
   };

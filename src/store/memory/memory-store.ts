@@ -25,7 +25,11 @@ import type {
   UserRepository,
   WebhookRepository,
   BmcCredentialRepository,
+  ExpectedHostRepository,
+  TagDefinitionRepository,
 } from '../store.js';
+import type { ExpectedHost } from '../../expected-hosts/expected-host.js';
+import type { TagDefinition } from '../../tags/tag.js';
 
 /** A Map-backed repository of records named by `key`, listed in `order`. */
 function named<T>(key: (value: T) => string, order: (a: T, b: T) => number) {
@@ -39,6 +43,19 @@ function named<T>(key: (value: T) => string, order: (a: T, b: T) => number) {
     },
     delete: async (name: string) => values.delete(name),
   };
+}
+
+function withSaveMany<T>(repo: ReturnType<typeof named<T>>) {
+  return {
+    ...repo,
+    saveMany: async (records: readonly T[]) => {
+      for (const r of records) await repo.save(r);
+    },
+  };
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 class MemoryHosts extends TableHostReads implements HostRepository {
@@ -147,6 +164,8 @@ export class MemoryStore implements Store {
   readonly installers: InstallerRepository = named<Installer>((i) => i.name, byName);
   readonly webhooks: WebhookRepository = named<Webhook>((w) => w.name, byName);
   readonly bmcCredentials: BmcCredentialRepository = named<BmcCredentialSet>((c) => c.name, byName);
+  readonly expectedHosts: ExpectedHostRepository = withSaveMany(named<ExpectedHost>((e) => e.id, byId));
+  readonly tagDefinitions: TagDefinitionRepository = named<TagDefinition>((t) => t.name, byName);
   readonly audit: AuditRepository = new MemoryAudit();
   readonly templates: TemplateHistoryRepository = new MemoryTemplates();
   readonly settings: SettingsRepository;

@@ -109,4 +109,13 @@ CREATE TABLE webhooks (name text PRIMARY KEY, record json NOT NULL);
 CREATE TABLE bmc_credentials (name text PRIMARY KEY, record json NOT NULL);
 `,
   },
+  {
+    version: 5,
+    name: 'expected hosts and tag definitions',
+    sql: `
+-- Expected hosts (expected-hosts/), keyed by their id; automatic tag definitions (tags/), by name.
+CREATE TABLE expected_hosts (name text PRIMARY KEY, record json NOT NULL);
+CREATE TABLE tag_definitions (name text PRIMARY KEY, record json NOT NULL);
+`,
+  },
 ];

@@ -17,7 +17,7 @@ const BARRIER_TIMEOUT_MS = 10_000;
 export interface Notice {
   /** Which instance wrote (an instance ignores its own notices: its copy changed first). */
   from: string;
-  /** host · touch · profile · rule · settings · user · installer · webhook · bmc-credentials · template · barrier */
+  /** host · touch · profile · rule · settings · user · installer · webhook · bmc-credentials · expected-host · tag-definition · template · barrier */
   kind: string;
   key: string;
 }

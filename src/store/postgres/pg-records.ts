@@ -7,15 +7,18 @@ import type { SettingsRepository, UserRepository } from '../store.js';
 import { jsonb, writeAndNotify, type Db } from './db.js';
 
 /** One table `table (name text primary key, record jsonb)`, copied in memory, listed in `order`. */
-export class PgRecords<T extends { name: string }> {
+export class PgRecords<T extends object> {
   protected readonly values = new Map<string, T>();
 
   constructor(
     protected readonly db: Db,
-    private readonly table: 'profiles' | 'rules' | 'installers' | 'webhooks' | 'bmc_credentials' | 'users',
+    private readonly table:
+      'profiles' | 'rules' | 'installers' | 'webhooks' | 'bmc_credentials' | 'users' | 'expected_hosts' | 'tag_definitions',
     /** The notice kind other instances refresh on. */
     readonly kind: string,
     private readonly order: (a: T, b: T) => number,
+    /** The record's key (the table's `name` column): its name, or its id for expected hosts. */
+    protected readonly keyOf: (value: T) => string = (value) => (value as unknown as { name: string }).name,
   ) {}
 
   async load(): Promise<void> {
@@ -36,7 +39,7 @@ export class PgRecords<T extends { name: string }> {
 
   save = (value: T): Promise<void> => {
     this.put(structuredClone(value));
-    return this.sync(value.name);
+    return this.sync(this.keyOf(value));
   };
 
   delete = async (name: string): Promise<boolean> => {
@@ -46,8 +49,13 @@ export class PgRecords<T extends { name: string }> {
     return true;
   };
 
+  /** Many records, each its own row and notice; resolves once all are durable. */
+  saveMany = async (values: readonly T[]): Promise<void> => {
+    await Promise.all(values.map((v) => this.save(v)));
+  };
+
   protected put(value: T): void {
-    this.values.set(value.name, value);
+    this.values.set(this.keyOf(value), value);
   }
 
   protected drop(name: string): void {

@@ -11,6 +11,8 @@ import type { Logger } from '../../log.js';
 import { byName, byPriorityThenName } from '../shared.js';
 import type {
   BmcCredentialRepository,
+  ExpectedHostRepository,
+  TagDefinitionRepository,
   InstallerRepository,
   ProfileRepository,
   RuleRepository,
@@ -19,6 +21,8 @@ import type {
   WebhookRepository,
 } from '../store.js';
 import type { BmcCredentialSet } from '../../bmc/bmc.js';
+import type { ExpectedHost } from '../../expected-hosts/expected-host.js';
+import type { TagDefinition } from '../../tags/tag.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Webhook } from '../../notifications/webhook.js';
 import type { Profile } from '../../profiles/profile.js';
@@ -52,6 +56,8 @@ export class PgStore implements Store {
   readonly installers: InstallerRepository & PgRecords<Installer>;
   readonly webhooks: WebhookRepository & PgRecords<Webhook>;
   readonly bmcCredentials: BmcCredentialRepository & PgRecords<BmcCredentialSet>;
+  readonly expectedHosts: ExpectedHostRepository & PgRecords<ExpectedHost>;
+  readonly tagDefinitions: TagDefinitionRepository & PgRecords<TagDefinition>;
   readonly users: PgUsers;
   readonly settings: PgSettings;
   readonly audit: PgAudit;
@@ -73,6 +79,14 @@ export class PgStore implements Store {
     this.installers = new PgRecords<Installer>(db, 'installers', 'installer', byName);
     this.webhooks = new PgRecords<Webhook>(db, 'webhooks', 'webhook', byName);
     this.bmcCredentials = new PgRecords<BmcCredentialSet>(db, 'bmc_credentials', 'bmc-credentials', byName);
+    this.expectedHosts = new PgRecords<ExpectedHost>(
+      db,
+      'expected_hosts',
+      'expected-host',
+      (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      (e) => e.id,
+    );
+    this.tagDefinitions = new PgRecords<TagDefinition>(db, 'tag_definitions', 'tag-definition', byName);
     this.users = new PgUsers(db, 'users', 'user', byName);
     this.settings = new PgSettings(db);
     this.audit = new PgAudit(db);
@@ -193,6 +207,8 @@ export class PgStore implements Store {
       this.installers.load(),
       this.webhooks.load(),
       this.bmcCredentials.load(),
+      this.expectedHosts.load(),
+      this.tagDefinitions.load(),
       this.users.load(),
       this.settings.load(),
     ]);
@@ -228,6 +244,12 @@ export class PgStore implements Store {
         break;
       case 'bmc-credentials':
         await this.bmcCredentials.refresh(notice.key);
+        break;
+      case 'expected-host':
+        await this.expectedHosts.refresh(notice.key);
+        break;
+      case 'tag-definition':
+        await this.tagDefinitions.refresh(notice.key);
         break;
       case 'user':
         await this.users.refresh(notice.key);

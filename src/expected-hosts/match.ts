@@ -1,0 +1,98 @@
+// Which expected-host records a registering machine matches. Pure: the same answer for the claim at
+// registration (claim.ts), the dry run of an import and the host page. A record matches when every
+// key it gives matches the machine: a record with a MAC and a serial needs both, so a machine on the
+// LAN claiming the MAC alone does not take it.
+import type { Facts } from '../discovery/facts.js';
+import { normalizeMac, realSerial, realUuid } from '../discovery/identity.js';
+import type { ExpectedHost, ExpectedMatch, MatchKey } from './expected-host.js';
+
+/** What a machine offers to match on, normalised as records are (normalizeMatch). */
+export interface MachineKeys {
+  boot_mac: string;
+  macs: ReadonlySet<string>;
+  serial?: string;
+  asset_tag?: string;
+  uuid?: string;
+  /** Every NIC's LLDP neighbour as switch (system name, else chassis id) and port (id, else description). */
+  ports: readonly { switch: string; port: string }[];
+}
+
+export interface ExpectedMatchResult {
+  record: Readonly<ExpectedHost>;
+  /** The keys that matched (all the record gives). */
+  by: MatchKey[];
+}
+
+/** `headerSerial`: the X-System-Serial-Number Anaconda sent with GET /ks, when DMI has none. */
+export function machineKeys(facts: Facts, headerSerial?: string): MachineKeys {
+  const ports: { switch: string; port: string }[] = [];
+  for (const nic of facts.nics) {
+    const n = nic.lldp;
+    const sw = n?.switch ?? n?.chassis_id;
+    const port = n?.port ?? n?.port_description;
+    if (sw && port) ports.push({ switch: fold(sw), port: fold(port) });
+    // A switch may send the port's name in the description and a number in the id: either matches.
+    if (sw && n?.port && n.port_description) ports.push({ switch: fold(sw), port: fold(n.port_description) });
+  }
+  const serial = realSerial(facts.dmi?.serial) ?? realSerial(headerSerial);
+  const assetTag = realSerial(facts.dmi?.chassis_asset_tag);
+  const uuid = realUuid(facts.dmi?.uuid);
+  return {
+    boot_mac: normalizeMac(facts.boot_mac),
+    macs: new Set(facts.nics.map((n) => normalizeMac(n.mac))),
+    ...(serial ? { serial: fold(serial) } : {}),
+    ...(assetTag ? { asset_tag: fold(assetTag) } : {}),
+    ...(uuid ? { uuid } : {}),
+    ports,
+  };
+}
+
+/** Serials, asset tags and switch names are compared trimmed and case-folded: packing lists and
+ *  firmware disagree on case more often than on characters. */
+function fold(text: string): string {
+  return text.trim().toLowerCase();
+}
+
+/** A record's keys as they are stored: MACs lower case, UUID lower case, the rest trimmed. */
+export function normalizeMatch(match: ExpectedMatch): ExpectedMatch {
+  const out: ExpectedMatch = {};
+  if (match.boot_mac) out.boot_mac = normalizeMac(match.boot_mac.trim());
+  if (match.mac) out.mac = normalizeMac(match.mac.trim());
+  if (match.uuid) out.uuid = match.uuid.trim().toLowerCase();
+  for (const key of ['serial', 'asset_tag', 'switch', 'port'] as const) {
+    const v = match[key]?.trim();
+    if (v) out[key] = v;
+  }
+  return out;
+}
+
+/** The keys of a record that match, or undefined when one it gives does not (or it gives none). */
+export function matchRecord(match: ExpectedMatch, machine: MachineKeys): MatchKey[] | undefined {
+  const by: MatchKey[] = [];
+  const check = (key: MatchKey, ok: boolean): boolean => {
+    if (ok) by.push(key);
+    return ok;
+  };
+  if (match.boot_mac !== undefined && !check('boot_mac', normalizeMac(match.boot_mac) === machine.boot_mac)) return undefined;
+  if (match.mac !== undefined && !check('mac', machine.macs.has(normalizeMac(match.mac)))) return undefined;
+  if (match.serial !== undefined && !check('serial', fold(match.serial) === machine.serial)) return undefined;
+  if (match.asset_tag !== undefined && !check('asset_tag', fold(match.asset_tag) === machine.asset_tag)) return undefined;
+  if (match.uuid !== undefined && !check('uuid', match.uuid.toLowerCase() === machine.uuid)) return undefined;
+  if (match.switch !== undefined || match.port !== undefined) {
+    const sw = fold(match.switch ?? '');
+    const port = fold(match.port ?? '');
+    if (!sw || !port || !machine.ports.some((p) => p.switch === sw && p.port === port)) return undefined;
+    by.push('switch', 'port');
+  }
+  return by.length ? by : undefined;
+}
+
+/** Every record the machine matches, in the order given. */
+export function matchingRecords(records: readonly Readonly<ExpectedHost>[], machine: MachineKeys): ExpectedMatchResult[] {
+  const out: ExpectedMatchResult[] = [];
+  for (const record of records) {
+    const by = matchRecord(record.match, machine);
+    if (by) out.push({ record, by });
+  }
+  return out;
+}
