@@ -27,6 +27,7 @@ import { requestMetrics } from './http/request-metrics.js';
 import { webhookRoutes } from './http/webhooks.js';
 import { bmcAdoptRoutes } from './http/bmc-adopt.js';
 import { bmcRoutes } from './http/bmc.js';
+import { expectedClaimRoutes } from './http/expected-claim.js';
 
 const VERSION = '0.1.0';
 
@@ -49,6 +50,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(powerRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
   app.use(bmcAdoptRoutes(deps, adminToken));
+  app.use(expectedClaimRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));
   app.use(userRoutes(deps, adminToken));
   app.use(auditRoutes(deps, adminToken));

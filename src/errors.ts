@@ -50,6 +50,8 @@ export const ERRORS = {
   CREDENTIALS_IN_USE: 409,
   // Expected hosts and tags (docs/inventory.md).
   EXPECTED_HOST_NOT_FOUND: 404,
+  // Choosing a record another host took, without force (docs/inventory-matching.md#resolution).
+  EXPECTED_HOST_CLAIMED: 409,
   TAG_NOT_FOUND: 404,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -1,5 +1,6 @@
-// A machine is discovered: its registration (register.ts) and, with auto-provisioning on, its
-// assignment right away — the profile its boot entry names, else the first matching rule. One story,
+// A machine is discovered: its registration (register.ts) and its assignment right away when the
+// expected-host record it took says so (expected-hosts/provision.ts), else with auto-provisioning on
+// — the record's profile, else the profile its boot entry names, else the first matching rule. One story,
 // one use case: the route only parses the request and shapes the answer.
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
@@ -7,6 +8,7 @@ import { addEvent, type Host } from '../hosts/host.js';
 import { assignHost, type AssignDeps } from '../hosts/assign.js';
 import { isBootable } from '../profiles/profile.js';
 import { autoAssign } from '../rules/auto-assign.js';
+import { provisionExpected, recordToProvision } from '../expected-hosts/provision.js';
 import type { Facts } from './facts.js';
 import { registerMachine, type RegisterDeps, type Registration } from './register.js';
 
@@ -36,7 +38,12 @@ export async function discover(
  *  name and a not-bootable one are handled alike — same log line, same timeline event — so neither the
  *  log nor the timeline tells which names exist. */
 async function autoProvision(deps: DiscoverDeps, host: Host, facts: Facts, baseUrl: string): Promise<void> {
-  if (host.state !== 'discovered' || !(await deps.store.settings.get()).auto_provision) return;
+  if (host.state !== 'discovered') return;
+  const auto = (await deps.store.settings.get()).auto_provision;
+  // The admin's record about this very machine comes before anything the machine or a rule says.
+  const record = await recordToProvision(deps, host, auto);
+  if (record) return provisionExpected(deps, host, record, baseUrl);
+  if (!auto) return;
   try {
     const profile = bootProfile(facts.kernel?.cmdline);
     if (profile && isBootable(await deps.store.profiles.get(profile))) {

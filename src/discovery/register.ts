@@ -17,6 +17,7 @@ import { claimReason, withClaim } from './conflict.js';
 import { rediscovered } from './rediscovery.js';
 import { adoptReportedBmc, reportedBmcAddress } from '../bmc/adopt.js';
 import type { Config } from '../config.js';
+import { claimExpectedHost } from '../expected-hosts/claim.js';
 
 export interface Registration {
   host: Host;
@@ -101,7 +102,11 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
     });
     // The BMC address it reports, taken only where that is safe (bmc/adopt.ts says why).
     if (reportedBmcAddress(facts)) adoptReportedBmc(host, facts, await deps.store.hosts.list(), deps.config.bmcNetworks, now, ip);
-    return { host, created: !known, conflict: false, durable: deps.store.hosts.save(host, facts) };
+    // The expected-host record it matches, taken under this lock so no two machines take one
+    // (expected-hosts/claim.ts); after the BMC from facts, so a record's BMC (an admin's word) wins.
+    const claim = await claimExpectedHost(deps, host, facts, now, ip);
+    const durable = Promise.all([deps.store.hosts.save(host, facts), claim?.durable]).then(() => undefined);
+    return { host, created: !known, conflict: false, durable };
   });
 
   await durable;

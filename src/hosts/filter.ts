@@ -46,6 +46,9 @@ export const FILTER_TYPES: FactType = {
     tags: { kind: 'list', of: str },
     gpu_count: num,
     lldp: { kind: 'object', fields: { switch: str, port: str } },
+    // The expected-host record the host took (its id), and whether records it matched wait for a person.
+    expected: str,
+    expected_ambiguous: bool,
   },
 };
 
@@ -174,6 +177,8 @@ export function filterView(host: Readonly<Host>): Record<string, unknown> {
       tags: hostTags(host),
       gpu_count: s.gpu_count,
       lldp: { switch: s.lldp_switch, port: s.lldp_port },
+      expected: host.expected?.id,
+      expected_ambiguous: host.expected_ambiguous !== undefined,
     };
     views.set(host, v);
   }

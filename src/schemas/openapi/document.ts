@@ -23,6 +23,7 @@ import { templates } from './templates.js';
 import { users } from './users.js';
 import { webhooks } from './webhooks.js';
 import { bmc } from './bmc.js';
+import { expectedClaim } from './expected-claim.js';
 
 /** In the order the reference page shows them. */
 export const AREAS: readonly ApiArea[] = [
@@ -30,6 +31,7 @@ export const AREAS: readonly ApiArea[] = [
   boot,
   hosts,
   bmcAdopt,
+  expectedClaim,
   power,
   profiles,
   rules,

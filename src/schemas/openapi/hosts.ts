@@ -35,6 +35,8 @@ const hostProperties = {
   last_seen_at: dateTime,
   last_seen_ip: { type: 'string' },
   conflict: ref('HostConflict'),
+  expected: ref('HostExpected'),
+  expected_ambiguous: ref('HostExpectedAmbiguous'),
   boot_key_set: { type: 'boolean', description: 'a boot key is set (the key itself is never shown here)' },
   bmc: ref('BmcSummary'),
   power: {
