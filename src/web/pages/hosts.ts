@@ -17,6 +17,7 @@ import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 import { bmcPanel, hostBmcPages, type BmcTyped } from './host-bmc.js';
 import type { HostPowerPages } from './host-power.js';
+import { expectedPanel, hostExpectedPages } from './host-expected.js';
 
 type Form = Record<string, string>;
 
@@ -86,6 +87,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
   });
 
   router.use(hostBmcPages(deps, { loggedIn, form }, hostPage, caller));
+  router.use(hostExpectedPages(deps, { loggedIn, form }, hostPage, caller));
 
   router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
     const log = await deps.store.hosts.getInstallLog(String(req.params.id));
@@ -102,7 +104,9 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
 
   async function hostPage(res: Response, id: string, typed: Form, errors: Form, bmcTyped?: BmcTyped, req?: Request) {
     const host = await currentHost(id);
+    const expected = await expectedPanel(deps, res, host);
     page(res, 'host.njk', {
+      expected_panel: expected,
       bmc: await bmcPanel(deps, res, host, bmcTyped),
       title: host.hostname ?? host.id,
       nav: 'hosts',
@@ -117,7 +121,8 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
       can_write: can(res, 'hosts:write'),
       confirm: confirmationFor(host),
       form: {
-        profile: typed.profile ?? host.assignment?.profile ?? '',
+        // A waiting host that took a record is offered the record's profile.
+        profile: typed.profile ?? host.assignment?.profile ?? expected?.record?.profile ?? '',
         template: typed.template ?? (host.assignment?.action === 'kickstart' && !host.assignment.profile ? host.assignment.template : ''),
         hostname: typed.hostname ?? host.hostname ?? '',
         params: typed.params ?? '',
