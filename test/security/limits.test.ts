@@ -49,6 +49,7 @@ const BODY_LIMITS: Record<string, number> = {
   'POST /api/v1/hosts/:id/power': 16 * KiB,
   'POST /api/v1/hosts/:id/boot-device': 16 * KiB,
   'PUT /api/v1/hosts/:id/bmc': 16 * KiB,
+  'POST /api/v1/hosts/:id/expected': 4 * KiB,
   'PUT /api/v1/bmc-credentials/:name': 16 * KiB,
   'POST /api/v1/profiles': 64 * KiB,
   'PUT /api/v1/profiles/:name': 64 * KiB,
