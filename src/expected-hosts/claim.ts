@@ -44,7 +44,11 @@ export async function claimExpectedHost(
     delete host.expected_ambiguous;
     return;
   }
-  const taken = await takenByOthers(deps, host.id, matches.map((m) => m.record));
+  const taken = await takenByOthers(
+    deps,
+    host.id,
+    matches.map((m) => m.record),
+  );
   if (matches.length > 1 || taken.length) {
     const ids = matches.map((m) => m.record.id);
     const reason =
@@ -57,7 +61,13 @@ export async function claimExpectedHost(
   const { record, by } = matches[0]!;
   const refused = hostnameRefusal(record, await holderOf(deps, record.hostname, host.id));
   if (refused) {
-    note(host, 'expected-waiting', `expected-host record ${record.id} matches (by ${by.join(', ')}) but ${refused}: not taken, the host waits`, at, ip);
+    note(
+      host,
+      'expected-waiting',
+      `expected-host record ${record.id} matches (by ${by.join(', ')}) but ${refused}: not taken, the host waits`,
+      at,
+      ip,
+    );
     deps.log.warn({ host: host.id, record: record.id }, `expected host not taken: ${refused}`);
     return;
   }

@@ -67,7 +67,12 @@ export async function chooseExpectedHost(deps: ResolveDeps, hostId: string, body
     if (other?.claimed_by) writes.push(...(await detachedFrom(deps, other.claimed_by, record, caller, at)));
     const facts = await deps.store.hosts.getFacts(hostId);
     const by = facts ? (matchRecord(record.match, machineKeys(facts, current.serial)) ?? []) : [];
-    const taken = takeRecord(next, record, by, { actor: caller.actor, ip: caller.ip, at, bmcTaken: await bmcTakenFor(deps, record, hostId) });
+    const taken = takeRecord(next, record, by, {
+      actor: caller.actor,
+      ip: caller.ip,
+      at,
+      bmcTaken: await bmcTakenFor(deps, record, hostId),
+    });
     writes.push(deps.store.expectedHosts.save(taken), deps.store.hosts.save(next));
     return { host: next, durable: Promise.all(writes) };
   });
@@ -91,7 +96,9 @@ export async function detachExpectedHost(deps: ResolveDeps, hostId: string, call
       type: 'expected-detached',
       actor: caller.actor,
       ip: caller.ip,
-      message: expected ? `expected-host record ${expected.id} detached; it is free for another machine` : 'expected-host ambiguity dismissed',
+      message: expected
+        ? `expected-host record ${expected.id} detached; it is free for another machine`
+        : 'expected-host ambiguity dismissed',
     });
     writes.push(deps.store.hosts.save(next));
     return { host: next, was: expected?.id, durable: Promise.all(writes) };
@@ -106,7 +113,7 @@ async function released(deps: Pick<Deps, 'store'>, recordId: string, hostId: str
   const record = await deps.store.expectedHosts.get(recordId);
   if (record?.claimed_by !== hostId) return [];
   const { claimed_by: _by, claimed_at: _at, ...free } = record;
-  return [deps.store.expectedHosts.save(free as ExpectedHost)];
+  return [deps.store.expectedHosts.save(free)];
 }
 
 /** The host that had the record forced away from it, told so on its timeline. */

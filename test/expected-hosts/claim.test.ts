@@ -19,7 +19,11 @@ const now = '2026-12-07T06:00:00.000Z';
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
-  await request(srv.url).post('/api/v1/profiles').set(admin()).send({ name: 'plain', action: 'kickstart', template: 'plain.ks.njk' }).expect(201);
+  await request(srv.url)
+    .post('/api/v1/profiles')
+    .set(admin())
+    .send({ name: 'plain', action: 'kickstart', template: 'plain.ks.njk' })
+    .expect(201);
   await request(srv.url).post('/api/v1/profiles').set(admin()).send({ name: 'by-rule', action: 'reboot' }).expect(201);
   // Renders only with params.repo: assigned without it, it is refused.
   await request(srv.url)
@@ -35,7 +39,14 @@ afterAll(async () => {
 /** A record with a unique serial to match on (unless `match` says otherwise). */
 async function record(extra: Partial<ExpectedHost> = {}): Promise<ExpectedHost> {
   n += 1;
-  const r: ExpectedHost = { id: `eh-test-${n}`, match: { serial: `SN-${n}` }, provision: false, created_at: now, updated_at: now, ...extra };
+  const r: ExpectedHost = {
+    id: `eh-test-${n}`,
+    match: { serial: `SN-${n}` },
+    provision: false,
+    created_at: now,
+    updated_at: now,
+    ...extra,
+  };
   await store().expectedHosts.save(r);
   return r;
 }
@@ -205,9 +216,9 @@ describe('hostile records and hosts', () => {
 describe('matching by switch port (LLDP)', () => {
   const neighbour = (sw: string, port: string) => ({ chassis_id: '00:1c:73:aa:bb:cc', switch: sw, port, source: 'lldptool' });
   function cabled(sw: string, port: string) {
-    const f = sampleFacts() as ReturnType<typeof sampleFacts> & { nics: Record<string, unknown>[] };
-    f.nics[0] = { ...f.nics[0], lldp: neighbour(sw, port) };
-    return f;
+    const f = sampleFacts();
+    const [boot, ...rest] = f.nics;
+    return { ...f, nics: [{ ...boot!, lldp: neighbour(sw, port) }, ...rest] };
   }
 
   it('When a NIC reports the neighbour leaf-12 Ethernet12, then the record for that switch port is taken (names compared case-folded)', async () => {

@@ -32,7 +32,14 @@ afterAll(async () => {
 
 async function record(extra: Partial<ExpectedHost> = {}): Promise<ExpectedHost> {
   n += 1;
-  const r: ExpectedHost = { id: `eh-api-${n}`, match: { serial: `API-${n}` }, provision: false, created_at: now, updated_at: now, ...extra };
+  const r: ExpectedHost = {
+    id: `eh-api-${n}`,
+    match: { serial: `API-${n}` },
+    provision: false,
+    created_at: now,
+    updated_at: now,
+    ...extra,
+  };
   await store().expectedHosts.save(r);
   return r;
 }
@@ -60,7 +67,11 @@ describe('POST /api/v1/hosts/:id/expected', () => {
     expect(res.body).not.toHaveProperty('token_hash');
     expect((await store().expectedHosts.get(b.id))!.claimed_by).toBe(host.id);
     expect((await store().expectedHosts.get(a.id))!.claimed_by).toBeUndefined();
-    const audit = (await api().get('/api/v1/audit').set(as('admin')).expect(200)).body.entries as { action: string; actor: string; target: string }[];
+    const audit = (await api().get('/api/v1/audit').set(as('admin')).expect(200)).body.entries as {
+      action: string;
+      actor: string;
+      target: string;
+    }[];
     expect(audit).toContainEqual(expect.objectContaining({ action: 'host.expected.set', actor: 'operator', target: host.id }));
     // Choosing the other one now: the first goes back to the pool.
     await api().post(`/api/v1/hosts/${host.id}/expected`).set(as('admin')).send({ id: a.id }).expect(200);
@@ -99,7 +110,11 @@ describe('POST /api/v1/hosts/:id/expected', () => {
       [`{"constructor": {"prototype": {"x": 1}}, "id": "${a.id}"}`, 'constructor'],
     ];
     for (const [body, field] of cases) {
-      const res = await api().post(`/api/v1/hosts/${host.id}/expected`).set(as('operator')).set('Content-Type', 'application/json').send(body);
+      const res = await api()
+        .post(`/api/v1/hosts/${host.id}/expected`)
+        .set(as('operator'))
+        .set('Content-Type', 'application/json')
+        .send(body);
       expect(res.status, body).toBe(400);
       expect(res.body.error, body).toMatchObject({ code: 'VALIDATION', field });
     }
@@ -110,7 +125,12 @@ describe('POST /api/v1/hosts/:id/expected', () => {
 
   it('When the record was taken by another host, then 409 EXPECTED_HOST_CLAIMED; with force it moves, with its hostname from a waiting host', async () => {
     const r = await record({ hostname: `moved-${n}` });
-    const first = (await api().post('/api/v1/discovery').send(sampleFacts({ dmi: { serial: r.match.serial } })).expect(201)).body.id as string;
+    const first = (
+      await api()
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ dmi: { serial: r.match.serial } }))
+        .expect(201)
+    ).body.id as string;
     expect((await store().hosts.get(first))!.hostname).toBe(r.hostname);
     const other = (await api().post('/api/v1/discovery').send(sampleFacts()).expect(201)).body.id as string;
     const refused = await api().post(`/api/v1/hosts/${other}/expected`).set(as('operator')).send({ id: r.id }).expect(409);
@@ -128,8 +148,16 @@ describe('POST /api/v1/hosts/:id/expected', () => {
   it('When the host is not waiting, then 409 INVALID_TRANSITION and nothing changes', async () => {
     const r = await record({ hostname: `late-${n}` });
     const id = (await api().post('/api/v1/discovery').send(sampleFacts()).expect(201)).body.id as string;
-    await api().post('/api/v1/profiles').set(as('admin')).send({ name: `bounce-${n}`, action: 'reboot' }).expect(201);
-    await api().post(`/api/v1/hosts/${id}/assignment`).set(as('admin')).send({ profile: `bounce-${n}` }).expect(200);
+    await api()
+      .post('/api/v1/profiles')
+      .set(as('admin'))
+      .send({ name: `bounce-${n}`, action: 'reboot' })
+      .expect(201);
+    await api()
+      .post(`/api/v1/hosts/${id}/assignment`)
+      .set(as('admin'))
+      .send({ profile: `bounce-${n}` })
+      .expect(200);
     const res = await api().post(`/api/v1/hosts/${id}/expected`).set(as('operator')).send({ id: r.id }).expect(409);
     expect(res.body.error.code).toBe('INVALID_TRANSITION');
     expect((await store().expectedHosts.get(r.id))!.claimed_by).toBeUndefined();
@@ -139,7 +167,12 @@ describe('POST /api/v1/hosts/:id/expected', () => {
 describe('DELETE /api/v1/hosts/:id/expected', () => {
   it('When an operator detaches, then the record is free, what it gave stays, and a second detach is 404', async () => {
     const r = await record({ hostname: `detach-${n}`, tags: ['kept'] });
-    const id = (await api().post('/api/v1/discovery').send(sampleFacts({ dmi: { serial: r.match.serial } })).expect(201)).body.id as string;
+    const id = (
+      await api()
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ dmi: { serial: r.match.serial } }))
+        .expect(201)
+    ).body.id as string;
     await api().delete(`/api/v1/hosts/${id}/expected`).set(as('operator')).expect(204);
     const host = (await store().hosts.get(id))!;
     expect(host.expected).toBeUndefined();
@@ -200,7 +233,12 @@ describe('the host page', () => {
 describe('the hosts filter', () => {
   it('When the table is filtered by expected and expected_ambiguous, then the hosts that took that record and the flagged ones are listed', async () => {
     const r = await record();
-    const took = (await api().post('/api/v1/discovery').send(sampleFacts({ dmi: { serial: r.match.serial } })).expect(201)).body.id as string;
+    const took = (
+      await api()
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ dmi: { serial: r.match.serial } }))
+        .expect(201)
+    ).body.id as string;
     const { host } = await ambiguousHost();
     const q = async (where: string) =>
       ((await api().get('/api/v1/hosts').query({ where }).set(as('viewer')).expect(200)).body.hosts as Host[]).map((h) => h.id);
