@@ -157,6 +157,17 @@ describe('never a guess', () => {
     expect((await store().expectedHosts.get(r.id))!.claimed_by).toBe(first.id);
   });
 
+  it('When two machines matching one record register at the same moment, then exactly one takes it and the other is flagged', async () => {
+    const r = await record({ hostname: `race-${n}` });
+    const [a, b] = await Promise.all([register(withSerial(r.match.serial!)), register(withSerial(r.match.serial!))]);
+    const hosts = [(await store().hosts.get(a.id))!, (await store().hosts.get(b.id))!];
+    const winners = hosts.filter((h) => h.expected?.id === r.id);
+    expect(winners).toHaveLength(1);
+    expect(hosts.filter((h) => h.expected_ambiguous?.ids.includes(r.id))).toHaveLength(1);
+    expect((await store().expectedHosts.get(r.id))!.claimed_by).toBe(winners[0]!.id);
+    expect(hosts.filter((h) => h.hostname === r.hostname)).toHaveLength(1);
+  });
+
   it('When the host that took a record is deleted, then the record is free for the next machine', async () => {
     const r = await record({ hostname: 'freed-01' });
     const first = await register(withSerial(r.match.serial!));
