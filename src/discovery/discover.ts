@@ -28,7 +28,9 @@ export async function discover(
   return registration;
 }
 
-/** With auto-provisioning on, a waiting host is assigned as soon as it registers: the profile its
+/** A waiting host that took an expected-host record with a profile is assigned it as the record says
+ *  (expected-hosts/provision.ts), at each registration while it waits, like auto-provisioning.
+ *  Otherwise, with auto-provisioning on, a waiting host is assigned as soon as it registers: the profile its
  *  boot entry names (kickstand.profile=NAME, see docs/boot.md) if that profile is bootable, else the
  *  first matching rule. The registration is already durable; what cannot assign leaves the host
  *  waiting, with why.
@@ -39,12 +41,15 @@ export async function discover(
  *  log nor the timeline tells which names exist. */
 async function autoProvision(deps: DiscoverDeps, host: Host, facts: Facts, baseUrl: string): Promise<void> {
   if (host.state !== 'discovered') return;
-  const auto = (await deps.store.settings.get()).auto_provision;
-  // The admin's record about this very machine comes before anything the machine or a rule says.
-  const record = await recordToProvision(deps, host, auto);
-  if (record) return provisionExpected(deps, host, record, baseUrl);
-  if (!auto) return;
   try {
+    const auto = (await deps.store.settings.get()).auto_provision;
+    // The admin's record about this very machine comes before anything the machine or a rule says.
+    const record = await recordToProvision(deps, host, auto);
+    if (record) {
+      await provisionExpected(deps, host, record, baseUrl);
+      return;
+    }
+    if (!auto) return;
     const profile = bootProfile(facts.kernel?.cmdline);
     if (profile && isBootable(await deps.store.profiles.get(profile))) {
       await assignHost(
