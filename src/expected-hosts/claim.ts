@@ -61,6 +61,7 @@ export async function claimExpectedHost(
   const { record, by } = matches[0]!;
   const refused = hostnameRefusal(record, await holderOf(deps, record.hostname, host.id));
   if (refused) {
+    delete host.expected_ambiguous; // one record matches now: what was ambiguous is not any more
     note(
       host,
       'expected-waiting',

@@ -36,9 +36,9 @@ describe('choosing an expected host in Chromium', () => {
     for (const [id, hostname] of [
       ['eh-web-a', 'web-a.example.com'],
       ['eh-web-b', 'web-b.example.com'],
-    ]) {
+    ] as const) {
       await store.expectedHosts.save({
-        id: id!,
+        id,
         match: { serial: 'DUP-SERIAL-1' },
         hostname,
         provision: false,
