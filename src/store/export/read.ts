@@ -84,7 +84,7 @@ export async function readExport(file: string, options: ReadOptions = {}): Promi
         `${file} ends at line ${n} without its end record: the export was cut short (a full disk, an interrupted copy?); export again`,
       );
     for (const type of RECORD_TYPES) {
-      // A count an older export does not have (webhook, bmc_credentials) is none.
+      // A count an older export does not have (webhook, bmc_credentials, tag_definition, expected_host) is none.
       const said = (end.counts[type] as number | undefined) ?? 0;
       if (said !== counts[type])
         throw new DataMoveError(
@@ -178,6 +178,12 @@ class SeenKeys {
         break;
       case 'bmc_credentials':
         once('bmc_credentials', record.bmc_credentials.name, 'bmc_credentials.name');
+        break;
+      case 'tag_definition':
+        once('tag_definition', record.tag_definition.name, 'tag_definition.name');
+        break;
+      case 'expected_host':
+        once('expected_host', record.expected_host.id, 'expected_host.id');
         break;
       case 'user':
         once('user', record.user.name, 'user.name');
