@@ -133,7 +133,6 @@ export function inventoryView(facts: Facts | undefined): InventoryView {
   if (storage) view.storage_controllers = storage;
   if (nicRows) view.nics = nicRows;
   if (memory) view.dimms = memory;
-  if (facts.tpm)
-    view.tpm = { present: facts.tpm.present, version: facts.tpm.version ?? '', manufacturer: facts.tpm.manufacturer ?? '' };
+  if (facts.tpm) view.tpm = { present: facts.tpm.present, version: facts.tpm.version ?? '', manufacturer: facts.tpm.manufacturer ?? '' };
   return view;
 }
