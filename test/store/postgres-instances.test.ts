@@ -180,6 +180,63 @@ describe('PostgreSQL store, two instances', () => {
     }
   });
 
+  it('When the table refuses a saveMany for a while, then the records stay visible (a reload too), the promise says 503, and the retry stores them all', async () => {
+    const { url, stores } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('ALTER TABLE expected_hosts RENAME TO expected_hosts_away');
+      const records = Array.from({ length: 1_500 }, (_, i) => expectedHost(i + 1));
+      await expect(a.expectedHosts.saveMany(records)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      expect(await a.expectedHosts.list()).toHaveLength(1_500);
+      await admin.query('ALTER TABLE expected_hosts_away RENAME TO expected_hosts');
+      // A reload (the notification connection back, another instance's '*') before the retry has run:
+      // what this instance has not written yet stays, and is not turned into deletes.
+      await a.expectedHosts.load();
+      expect(await a.expectedHosts.list()).toHaveLength(1_500);
+      let seen = 0;
+      for (let i = 0; i < 100 && seen < 1_500; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await b.catchUp();
+        seen = (await b.expectedHosts.list()).length;
+      }
+      expect(seen).toBe(1_500);
+      const { rows } = await admin.query<{ n: string }>('SELECT count(*) AS n FROM expected_hosts');
+      expect(Number(rows[0]!.n)).toBe(1_500);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('When the database refuses a saveMany for good (a constraint), then nothing of it is stored and the instance reads the table back', async () => {
+    const { url, stores } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    await a.expectedHosts.save(expectedHost(1, 'before'));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("ALTER TABLE expected_hosts ADD CONSTRAINT not_two CHECK (name <> 'eh-00002')");
+      await expect(a.expectedHosts.saveMany([expectedHost(1, 'after'), expectedHost(2), expectedHost(3)])).rejects.toMatchObject({
+        code: 'STORAGE_UNAVAILABLE',
+      });
+      // One transaction: the first record is not half-changed, the third not stored.
+      const { rows } = await admin.query<{ name: string; hostname: string }>(
+        "SELECT name, record->>'hostname' AS hostname FROM expected_hosts",
+      );
+      expect(rows).toEqual([{ name: 'eh-00001', hostname: 'before' }]);
+      for (let i = 0; i < 50 && (await a.expectedHosts.list()).length !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await a.expectedHosts.list()).map((e) => `${e.id} ${e.hostname}`)).toEqual(['eh-00001 before']);
+      // And the table takes the next write.
+      await admin.query('ALTER TABLE expected_hosts DROP CONSTRAINT not_two');
+      await a.expectedHosts.save(expectedHost(2));
+      await b.catchUp();
+      expect((await b.expectedHosts.list()).map((e) => e.id)).toEqual(['eh-00001', 'eh-00002']);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('When a waiting host polls one instance, then the other sees its last-seen within the batch (once a second)', async () => {
     const { stores, deps } = await instances(2);
     const [a, b] = stores as [PgStore, PgStore];
