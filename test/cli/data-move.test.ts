@@ -3,11 +3,11 @@
 // with API tokens, a template with history, sealed params — moves from the file store to PostgreSQL and
 // back whole, and works there: the machines' tokens open their polls, the sealed params render.
 import { randomBytes } from 'node:crypto';
-import { copyFile, cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataCommand } from '../../src/cli/data.js';
 import { importExport, storedRecords } from '../../src/store/export/import.js';
 import { readExport } from '../../src/store/export/read.js';
@@ -291,6 +291,24 @@ describe('kickstand data export / import', () => {
     // A reader left paused mid-file would keep its handle open and the command would never return.
     await expect(readExport(file)).rejects.toThrow(/large\.jsonl line 3: is not valid JSON/);
   }, 10_000);
+
+  it('When the file system is slow to stat the export (a loaded machine), then no line is lost', async () => {
+    const probe = await open(exported, 'r');
+    const handles = Object.getPrototypeOf(probe) as { stat: (this: unknown) => Promise<unknown> };
+    await probe.close();
+    const statNow = handles.stat;
+    const slowStat = vi.spyOn(handles, 'stat').mockImplementation(async function (this: unknown) {
+      await new Promise((r) => setTimeout(r, 100));
+      return statNow.call(this);
+    });
+    try {
+      const checked = await readExport(exported);
+      expect(checked.counts.host).toBe(3);
+      expect(slowStat).toHaveBeenCalled();
+    } finally {
+      slowStat.mockRestore();
+    }
+  });
 
   it('When a host comes twice, then the second line is refused naming the first', async () => {
     const lines = (await readFile(exported, 'utf-8')).trimEnd().split('\n');

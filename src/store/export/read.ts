@@ -47,6 +47,16 @@ export async function readExport(file: string, options: ReadOptions = {}): Promi
   } catch (err) {
     throw new DataMoveError('BAD_LINE', `cannot read ${file}: ${messageOf(err)}`);
   }
+  let stamp: string;
+  try {
+    // Before the line reader exists: readline starts reading at once, and lines it reads before the
+    // `for await` below asks for them are lost (a file read as empty when the stat was slow).
+    const { size, ctimeMs } = await handle.stat();
+    stamp = `${size}:${ctimeMs}`;
+  } catch (err) {
+    await handle.close();
+    throw new DataMoveError('BAD_LINE', `cannot read ${file}: ${messageOf(err)}`);
+  }
   const input = handle.createReadStream();
   const lines = createInterface({ input, crlfDelay: Infinity });
   const at = (n: number, problem: string) => new DataMoveError('BAD_LINE', `${file} line ${n}: ${problem}`);
@@ -56,8 +66,6 @@ export async function readExport(file: string, options: ReadOptions = {}): Promi
   let end: ExportEnd | undefined;
   let n = 0;
   try {
-    const { size, ctimeMs } = await handle.stat();
-    const stamp = `${size}:${ctimeMs}`;
     if (options.sameAs !== undefined && options.sameAs !== stamp)
       throw new DataMoveError('CHANGED', `${file} changed since its lines were checked: nothing was imported; run the import again`);
     for await (const text of lines) {
