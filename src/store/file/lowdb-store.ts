@@ -76,14 +76,14 @@ interface Document {
 }
 
 export const DATA_FILE = 'kickstand.json';
+export const HOSTS_FILE = 'hosts.jsonl';
+const HISTORY_SUFFIX = '.json';
 
 /** `record[key] = value` as an own property whatever the key: an id that came in an import may be
  *  "__proto__", which plain assignment would take as the object's prototype (and lose on write). */
 function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
-export const HOSTS_FILE = 'hosts.jsonl';
-const HISTORY_SUFFIX = '.json';
 
 function emptyDocument(): Document {
   return {

@@ -19,25 +19,29 @@ export const CHUNK = 1_000;
 export const EVERY_RECORD = '*';
 
 export class PgBatchedRecords<T extends object> extends PgRecords<T> {
-  /** Keys changed here and not yet committed, each with its change count: what the next write carries. */
-  private readonly dirty = new Map<string, number>();
+  /** Keys changed here and not yet committed, each with its change count and this instance's version
+   *  (undefined: deleted): what the next write carries, and what a reload must not lose. */
+  private readonly dirty = new Map<string, { change: number; value: T | undefined }>();
   private changes = 0;
 
   saveMany = (values: readonly T[]): Promise<void> => {
     for (const value of values) {
       const clone = structuredClone(value);
       this.put(clone);
-      this.dirty.set(this.keyOf(clone), ++this.changes);
+      this.changed(this.keyOf(clone));
     }
     return this.db.queue.write(`${this.kind}:${EVERY_RECORD}`, () => this.flush());
   };
 
   /** A reload (another instance's '*', the notification connection back) keeps what this instance
-   *  changed and has not written yet: its write is still coming, and must not turn into a delete. */
+   *  changed and has not written yet — also while the table was being read: its write is still coming,
+   *  and must not turn into a delete. */
   override async load(): Promise<void> {
-    const mine = new Map([...this.dirty.keys()].map((key) => [key, this.values.get(key)]));
     await super.load();
-    for (const [key, value] of mine) if (this.dirty.has(key)) this.restore(key, value);
+    for (const [key, { value }] of this.dirty) {
+      if (value) this.put(value);
+      else this.drop(key);
+    }
   }
 
   override async refresh(key: string): Promise<void> {
@@ -48,13 +52,13 @@ export class PgBatchedRecords<T extends object> extends PgRecords<T> {
   }
 
   protected override sync(key: string): Promise<void> {
-    this.dirty.set(key, ++this.changes);
+    this.changed(key);
     return this.db.queue.write(`${this.kind}:${EVERY_RECORD}`, () => this.flush());
   }
 
   /** Bring every changed row in line with this instance's copy, in one transaction. */
   private async flush(): Promise<void> {
-    const taken = new Map(this.dirty);
+    const taken = new Map([...this.dirty].map(([key, { change }]) => [key, change]));
     if (!taken.size) return;
     const upserts: [string, string][] = [];
     const deletes: string[] = [];
@@ -83,13 +87,12 @@ export class PgBatchedRecords<T extends object> extends PgRecords<T> {
     this.settle(taken);
   }
 
-  /** Written: forget the changes `taken` carried, not ones made since. */
-  private settle(taken: ReadonlyMap<string, number>): void {
-    for (const [key, change] of taken) if (this.dirty.get(key) === change) this.dirty.delete(key);
+  private changed(key: string): void {
+    this.dirty.set(key, { change: ++this.changes, value: this.values.get(key) });
   }
 
-  private restore(key: string, value: T | undefined): void {
-    if (value) this.put(value);
-    else this.drop(key);
+  /** Written: forget the changes `taken` carried, not ones made since. */
+  private settle(taken: ReadonlyMap<string, number>): void {
+    for (const [key, change] of taken) if (this.dirty.get(key)?.change === change) this.dirty.delete(key);
   }
 }
