@@ -28,6 +28,8 @@ function record(required: Record<string, JsonSchema>, optional: Record<string, J
 
 const stamps = { created_at: name, updated_at: name };
 
+const OPTIONAL_COUNTS: ReadonlySet<string> = new Set(['webhook', 'bmc_credentials', 'tag_definition', 'expected_host']);
+
 export const exportHeaderSchema = {
   $id: 'kickstand:export-header',
   type: 'object',
@@ -63,6 +65,15 @@ export const exportLineSchemas = {
   installer: line('installer', 'installer', record({ name, repo: text, version: text, source: { const: 'api' } })),
   webhook: line('webhook', 'webhook', record({ name, url: text, secret: text, enabled: { type: 'boolean' }, created_at: name })),
   bmc_credentials: line('bmc_credentials', 'bmc_credentials', record({ name, username: text, password: text, created_at: name })),
+  tag_definition: line('tag_definition', 'tag_definition', record({ name, expression: text, ...stamps })),
+  expected_host: line(
+    'expected_host',
+    'expected_host',
+    record(
+      { id: name, match: { type: 'object' }, provision: { type: 'boolean' }, ...stamps },
+      { tags: { type: 'array', items: text }, params: { type: 'object' }, claimed_by: text },
+    ),
+  ),
   user: line(
     'user',
     'user',
@@ -115,8 +126,9 @@ export const exportLineSchemas = {
   end: line('end', 'counts', {
     type: 'object',
     additionalProperties: false,
-    // Exports written before webhooks (or BMC credential sets) existed have no count of them: none.
-    required: RECORD_TYPES.filter((t) => t !== 'webhook' && t !== 'bmc_credentials'),
+    // Exports written before webhooks (BMC credential sets, tag definitions, expected hosts) existed have
+    // no count of them: none.
+    required: RECORD_TYPES.filter((t) => !OPTIONAL_COUNTS.has(t)),
     properties: Object.fromEntries(RECORD_TYPES.map((t) => [t, count])),
   }),
 } as const satisfies Record<string, JsonSchema>;

@@ -3,11 +3,11 @@
 // with API tokens, a template with history, sealed params — moves from the file store to PostgreSQL and
 // back whole, and works there: the machines' tokens open their polls, the sealed params render.
 import { randomBytes } from 'node:crypto';
-import { copyFile, cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataCommand } from '../../src/cli/data.js';
 import { importExport, storedRecords } from '../../src/store/export/import.js';
 import { readExport } from '../../src/store/export/read.js';
@@ -78,17 +78,37 @@ beforeAll(async () => {
     .expect((r) => expect(r.status).toBeLessThan(300));
   const assigned = await register(); // web-02: its answer waits for its next poll
 
+  // Expected hosts and tag definitions, straight into the service's store (their routes are not this
+  // file's subject): a record with sealed-looking params and a quote, and a definition.
+  const stamp = new Date().toISOString();
+  await srv.running.deps.store.tagDefinitions.save({ name: 'gpu', expression: 'count(gpus) > 0', created_at: stamp, updated_at: stamp });
+  await srv.running.deps.store.expectedHosts.saveMany([
+    {
+      id: 'eh-moved',
+      match: { serial: 'SN-"1"', switch: 'leaf-12', port: 'Ethernet1/7' },
+      hostname: 'rack1-01',
+      profile: 'vault',
+      tags: ['gpu', 'rack-1'],
+      bmc: { driver: 'ipmi', address: '10.9.0.7', credentials: 'rack-a' },
+      provision: true,
+      created_at: stamp,
+      updated_at: stamp,
+    },
+  ]);
+
   exported = path.join(await tempDir('kickstand-move-'), 'source.jsonl');
   const notes: string[] = [];
   // Beside the running service: an export only reads.
   await dataCommand(['export', exported], () => undefined, { env: { KICKSTAND_DATA: srv.dataDir }, err: (l) => notes.push(l) });
   expect(notes[0]).toMatch(
-    /^exported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 2 users, 2 template versions, 3 hosts, \d+ audit entries from the data dir /,
+    /^exported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 1 tag definition, 1 expected host, 2 users, 2 template versions, 3 hosts, \d+ audit entries from the data dir /,
   );
   // A BMC credential set travels sealed, like a webhook secret: never in clear.
   const text = await readFile(exported, 'utf-8');
   expect(text).toMatch(/"type":"bmc_credentials","bmc_credentials":\{"name":"rack-a","username":"root","password":"kickstand-sealed:v1:/);
   expect(text).not.toContain(BMC_SECRET);
+  expect(text).toContain('"type":"expected_host","expected_host":{"id":"eh-moved"');
+  expect(text).toContain('"type":"tag_definition","tag_definition":{"name":"gpu"');
   await srv.stop();
   source = { dataDir: srv.dataDir, templatesDir, waiting, assigned, failed, bobToken };
 });
@@ -143,7 +163,7 @@ describe('kickstand data export / import', () => {
     const env = { KICKSTAND_DATA: pg.dataDir, KICKSTAND_DATABASE_URL: pg.url };
     const out = await run(['import', exported], env);
     expect(out[0]).toMatch(
-      /^imported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 2 users, 2 template versions, 3 hosts, \d+ audit entries \(exported from the data dir /,
+      /^imported 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 1 tag definition, 1 expected host, 2 users, 2 template versions, 3 hosts, \d+ audit entries \(exported from the data dir /,
     );
     expect(out[0]).toContain('into the database postgres://');
     expect(out[1]).toMatch(/audit entries keep their order; their seq numbers .* numbered anew/);
@@ -272,6 +292,24 @@ describe('kickstand data export / import', () => {
     await expect(readExport(file)).rejects.toThrow(/large\.jsonl line 3: is not valid JSON/);
   }, 10_000);
 
+  it('When the file system is slow to stat the export (a loaded machine), then no line is lost', async () => {
+    const probe = await open(exported, 'r');
+    const handles = Object.getPrototypeOf(probe) as { stat: (this: unknown) => Promise<unknown> };
+    await probe.close();
+    const statNow = handles.stat;
+    const slowStat = vi.spyOn(handles, 'stat').mockImplementation(async function (this: unknown) {
+      await new Promise((r) => setTimeout(r, 100));
+      return statNow.call(this);
+    });
+    try {
+      const checked = await readExport(exported);
+      expect(checked.counts.host).toBe(3);
+      expect(slowStat).toHaveBeenCalled();
+    } finally {
+      slowStat.mockRestore();
+    }
+  });
+
   it('When a host comes twice, then the second line is refused naming the first', async () => {
     const lines = (await readFile(exported, 'utf-8')).trimEnd().split('\n');
     const i = lines.findIndex((l) => l.startsWith('{"type":"host"'));
@@ -281,12 +319,34 @@ describe('kickstand data export / import', () => {
     await expect(readExport(file)).rejects.toThrow(new RegExp(`twice\\.jsonl line ${i + 2}: host\\.id "\\w+" is also on line ${i + 1}`));
   });
 
+  it('When an expected host comes twice, or one has no match, then the line is refused naming the field', async () => {
+    const lines = (await readFile(exported, 'utf-8')).trimEnd().split('\n');
+    const i = lines.findIndex((l) => l.startsWith('{"type":"expected_host"'));
+    const dir = await tempDir('kickstand-move-bad-');
+    const twice = path.join(dir, 'twice.jsonl');
+    await writeFile(twice, `${[...lines.slice(0, i + 1), lines[i]!, ...lines.slice(i + 1)].join('\n')}\n`);
+    await expect(readExport(twice)).rejects.toThrow(`twice.jsonl line ${i + 2}: expected_host.id "eh-moved" is also on line ${i + 1}`);
+    const record = JSON.parse(lines[i]!) as { expected_host: Record<string, unknown> };
+    delete record.expected_host.match;
+    const unmatched = path.join(dir, 'unmatched.jsonl');
+    await writeFile(unmatched, `${lines.with(i, JSON.stringify(record)).join('\n')}\n`);
+    await expect(readExport(unmatched)).rejects.toThrow(new RegExp(`unmatched\\.jsonl line ${i + 1}: \\(expected_host\\) .*match`));
+  });
+
+  it('When the target holds only an expected host or a tag definition, then it is not empty', async () => {
+    const store = new MemoryStore();
+    const at = '2026-01-01T00:00:00.000Z';
+    await store.expectedHosts.save({ id: 'eh-1', match: { serial: 'S1' }, provision: false, created_at: at, updated_at: at });
+    await store.tagDefinitions.save({ name: 'gpu', expression: 'true', created_at: at, updated_at: at });
+    expect(await storedRecords(store)).toEqual(['1 tag definition (gpu)', '1 expected host']);
+  });
+
   it('When the import is a dry run, then it says what it would import and writes nothing', async () => {
     const dir = await targetDir();
     const out = await run(['import', exported, '--dry-run'], { KICKSTAND_DATA: dir });
     expect(out).toEqual([
       expect.stringMatching(
-        /^dry run: every line of .*source\.jsonl is whole; it would import 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 2 users, 2 template versions, 3 hosts, \d+ audit entries .* into the data dir .*\. Nothing was written$/,
+        /^dry run: every line of .*source\.jsonl is whole; it would import 1 settings, 1 profile, 1 rule, 1 installer, 1 webhook, 1 BMC credential set, 1 tag definition, 1 expected host, 2 users, 2 template versions, 3 hosts, \d+ audit entries .* into the data dir .*\. Nothing was written$/,
       ),
     ]);
     expect(await heldIn(dir)).toEqual([]);
@@ -400,6 +460,16 @@ async function fill(store: Store): Promise<void> {
     updated_at: at,
   });
   await store.installers.save({ name: 'f42', family: 'fedora', version: '42', repo: 'http://m/f42/', source: 'api' });
+  await store.tagDefinitions.save({ name: 'nvme', expression: 'any(disks, transport == "nvme")', created_at: at, updated_at: at });
+  await store.expectedHosts.saveMany(
+    ['eh-1', 'eh-2'].map((id, i) => ({
+      id,
+      match: { boot_mac: `52:54:00:00:00:0${i}` },
+      provision: false,
+      created_at: at,
+      updated_at: at,
+    })),
+  );
   await store.users.save({
     name: 'ann',
     role: 'admin',

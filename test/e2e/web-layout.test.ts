@@ -53,6 +53,26 @@ beforeAll(async () => {
   (facts.dmi as Record<string, string>).product = LONG_MODEL;
   facts.cpu.model = LONG_MODEL;
   facts.disks[0]!.model = LONG_MODEL;
+  // And the deeper inventory (views/host-inventory.njk): a PCI device, a switch port, a DIMM, the TPM.
+  Object.assign(facts.nics[0]!, {
+    firmware: LONG_MODEL,
+    driver_version: '1.13.7-k',
+    lldp: { switch: LONG_MODEL, port: LONG_MODEL, port_description: LONG_MODEL, vlan: 120 },
+  });
+  Object.assign(facts, {
+    pci: [
+      {
+        slot: '0000:17:00.0',
+        class: 'VGA compatible controller',
+        class_id: '0300',
+        vendor: LONG_MODEL,
+        device: LONG_MODEL,
+        driver: 'nvidia',
+      },
+    ],
+    dimms: [{ locator: 'DIMM_A1', bank: LONG_MODEL, size_mib: 32768, type: 'DDR5', speed_mts: 4800, part_number: LONG_MODEL }],
+    tpm: { present: true, version: '2.0', manufacturer: LONG_MODEL },
+  });
   longHost = ((await request(srv.url).post('/api/v1/discovery').send(facts).expect(201)).body as { id: string }).id;
   await admin(request(srv.url).post('/api/v1/profiles'))
     .send({ name: 'plain', action: 'kickstart', template: 'plain.ks.njk', params: {}, description: LONG_MODEL })
@@ -95,6 +115,7 @@ describe('layout in Chromium', () => {
       // The long model is there, cut or wrapped, and whole in a title where it is cut.
       await page.goto(`${srv.url}/hosts/${longHost}`);
       expect(await page.locator(`span.cut[title*="${LONG_MODEL}"]`).count()).toBeGreaterThan(0);
+      expect(await page.locator('details.inventory[open]').count(), 'the inventory sections, open').toBe(4);
     }
   });
 

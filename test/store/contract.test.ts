@@ -18,6 +18,8 @@ import { describeTemplateHistoryRepository } from './contract/templates.contract
 import { describeUserRepository } from './contract/users.contract.js';
 import { describeWebhookRepository } from './contract/webhooks.contract.js';
 import { describeBmcCredentialRepository } from './contract/bmc-credentials.contract.js';
+import { describeExpectedHostRepository } from './contract/expected-hosts.contract.js';
+import { describeTagDefinitionRepository } from './contract/tag-definitions.contract.js';
 
 const memory: OpenStore = async () => {
   const store = new MemoryStore();
@@ -71,6 +73,8 @@ for (const [name, open, durable] of [
   describeInstallerRepository(name, open, durable);
   describeWebhookRepository(name, open, durable);
   describeBmcCredentialRepository(name, open, durable);
+  describeExpectedHostRepository(name, open, durable);
+  describeTagDefinitionRepository(name, open, durable);
   describeAuditRepository(name, open, durable);
   describeTemplateHistoryRepository(name, open, durable);
 }

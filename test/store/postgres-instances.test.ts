@@ -2,7 +2,7 @@
 // after its lock (the barrier), the same machine registering through both at once is one host, and
 // what PostgreSQL cannot hold (U+0000) does not turn a machine away. The three-process tests are in
 // test/scale-out/.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { PgStore } from '../../src/store/postgres/pg-store.js';
 import { registerMachine, type RegisterDeps } from '../../src/discovery/register.js';
@@ -12,6 +12,8 @@ import { answerPoll } from '../../src/discovery/answer-poll.js';
 import { createLogger } from '../../src/log.js';
 import { testDatabase } from '../support/postgres.js';
 import { sampleFacts } from '../support/facts.js';
+import { expectedHost } from './contract/expected-hosts.contract.js';
+import { tagDefinition } from './contract/tag-definitions.contract.js';
 
 const open: PgStore[] = [];
 afterEach(async () => {
@@ -134,6 +136,105 @@ describe('PostgreSQL store, two instances', () => {
     await a.users.delete('ops');
     await b.catchUp();
     expect(await b.users.findByTokenHash('h1')).toBeUndefined();
+  });
+
+  it('When expected hosts and tag definitions change on one instance, then the other reads them after catching up (its notices)', async () => {
+    const { stores } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    await a.expectedHosts.saveMany(Array.from({ length: 1_500 }, (_, i) => expectedHost(i + 1)));
+    await a.tagDefinitions.save(tagDefinition('gpu'));
+    await b.catchUp();
+    expect(await b.expectedHosts.list()).toHaveLength(1_500);
+    expect(await b.expectedHosts.get('eh-01500')).toEqual(expectedHost(1_500));
+    expect(await b.tagDefinitions.get('gpu')).toEqual(tagDefinition('gpu'));
+    // One record changed: its own notice; a delete too.
+    await a.expectedHosts.save(expectedHost(7, 'renamed'));
+    await a.expectedHosts.delete('eh-00008');
+    await a.tagDefinitions.delete('gpu');
+    await b.catchUp();
+    expect((await b.expectedHosts.get('eh-00007'))?.hostname).toBe('renamed');
+    expect(await b.expectedHosts.get('eh-00008')).toBeUndefined();
+    expect(await b.expectedHosts.list()).toHaveLength(1_499);
+    expect(await b.tagDefinitions.list()).toEqual([]);
+    // And back the other way, both writing at once: each instance ends with both changes.
+    await Promise.all([b.expectedHosts.saveMany([expectedHost(8)]), a.expectedHosts.save(expectedHost(9, 'from-a'))]);
+    await Promise.all([a.catchUp(), b.catchUp()]);
+    for (const store of [a, b]) {
+      expect((await store.expectedHosts.get('eh-00008'))?.hostname).toBe('node-8');
+      expect((await store.expectedHosts.get('eh-00009'))?.hostname).toBe('from-a');
+    }
+  });
+
+  it('When 3,000 expected hosts are saved at once, then both instances together talk to the database a few times, not once per record', async () => {
+    const { stores } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      await a.expectedHosts.saveMany(Array.from({ length: 3_000 }, (_, i) => expectedHost(i + 1)));
+      await b.catchUp();
+      expect(await b.expectedHosts.list()).toHaveLength(3_000);
+      // BEGIN, 3 INSERTs of 1,000, the notice, COMMIT; B's reload of the table and its barrier.
+      expect(queries.mock.calls.length).toBeLessThan(20);
+    } finally {
+      queries.mockRestore();
+    }
+  });
+
+  it('When the table refuses a saveMany for a while, then the records stay visible (a reload too), the promise says 503, and the retry stores them all', async () => {
+    const { url, stores } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('ALTER TABLE expected_hosts RENAME TO expected_hosts_away');
+      const records = Array.from({ length: 1_500 }, (_, i) => expectedHost(i + 1));
+      await expect(a.expectedHosts.saveMany(records)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      expect(await a.expectedHosts.list()).toHaveLength(1_500);
+      await admin.query('ALTER TABLE expected_hosts_away RENAME TO expected_hosts');
+      // A reload (the notification connection back, another instance's '*') before the retry has run:
+      // what this instance has not written yet stays, and is not turned into deletes.
+      await a.expectedHosts.load();
+      expect(await a.expectedHosts.list()).toHaveLength(1_500);
+      let seen = 0;
+      for (let i = 0; i < 100 && seen < 1_500; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await b.catchUp();
+        seen = (await b.expectedHosts.list()).length;
+      }
+      expect(seen).toBe(1_500);
+      const { rows } = await admin.query<{ n: string }>('SELECT count(*) AS n FROM expected_hosts');
+      expect(Number(rows[0]!.n)).toBe(1_500);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('When the database refuses a saveMany for good (a constraint), then nothing of it is stored and the instance reads the table back', async () => {
+    const { url, stores } = await instances(2);
+    const [a, b] = stores as [PgStore, PgStore];
+    await a.expectedHosts.save(expectedHost(1, 'before'));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("ALTER TABLE expected_hosts ADD CONSTRAINT not_two CHECK (name <> 'eh-00002')");
+      await expect(a.expectedHosts.saveMany([expectedHost(1, 'after'), expectedHost(2), expectedHost(3)])).rejects.toMatchObject({
+        code: 'STORAGE_UNAVAILABLE',
+      });
+      // One transaction: the first record is not half-changed, the third not stored.
+      const { rows } = await admin.query<{ name: string; hostname: string }>(
+        "SELECT name, record->>'hostname' AS hostname FROM expected_hosts",
+      );
+      expect(rows).toEqual([{ name: 'eh-00001', hostname: 'before' }]);
+      for (let i = 0; i < 50 && (await a.expectedHosts.list()).length !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await a.expectedHosts.list()).map((e) => `${e.id} ${e.hostname}`)).toEqual(['eh-00001 before']);
+      // And the table takes the next write.
+      await admin.query('ALTER TABLE expected_hosts DROP CONSTRAINT not_two');
+      await a.expectedHosts.save(expectedHost(2));
+      await b.catchUp();
+      expect((await b.expectedHosts.list()).map((e) => e.id)).toEqual(['eh-00001', 'eh-00002']);
+    } finally {
+      await admin.end();
+    }
   });
 
   it('When a waiting host polls one instance, then the other sees its last-seen within the batch (once a second)', async () => {

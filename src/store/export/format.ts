@@ -2,7 +2,8 @@
 // memory on both sides. Line 1 is the header, then one record a line, then the end record, whose counts
 // tell a whole export from one cut short (a full disk, a broken pipe). Records are the stores' own
 // objects, as the repositories hand them out: ids, token hashes, password hashes and sealed params as
-// stored (webhook secrets and BMC credential passwords too: sealed). A new layout is a new `version`; an import refuses a version it does not know.
+// stored (webhook secrets and BMC credential passwords too: sealed; expected hosts' params as the
+// import sealed them). A new layout is a new `version`; an import refuses a version it does not know.
 import type { AuditEntry } from '../../audit/entry.js';
 import type { User } from '../../auth/user.js';
 import type { Facts } from '../../discovery/facts.js';
@@ -10,6 +11,8 @@ import type { Host } from '../../hosts/host.js';
 import type { Installer } from '../../installers/installer.js';
 import type { Webhook } from '../../notifications/webhook.js';
 import type { BmcCredentialSet } from '../../bmc/bmc.js';
+import type { ExpectedHost } from '../../expected-hosts/expected-host.js';
+import type { TagDefinition } from '../../tags/tag.js';
 import type { Profile } from '../../profiles/profile.js';
 import type { Rule, Settings } from '../../rules/rule.js';
 import type { TemplateVersion } from '../../templates/version.js';
@@ -39,6 +42,8 @@ export type ExportRecord =
   | { type: 'installer'; installer: Installer }
   | { type: 'webhook'; webhook: Webhook }
   | { type: 'bmc_credentials'; bmc_credentials: BmcCredentialSet }
+  | { type: 'tag_definition'; tag_definition: TagDefinition }
+  | { type: 'expected_host'; expected_host: ExpectedHost }
   | { type: 'user'; user: User }
   | { type: 'template_version'; version: TemplateVersion }
   | { type: 'host'; host: Host; facts?: Facts; install_log?: string }
@@ -53,6 +58,8 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'installer',
   'webhook',
   'bmc_credentials',
+  'tag_definition',
+  'expected_host',
   'user',
   'template_version',
   'host',
@@ -75,6 +82,8 @@ export function noCounts(): ExportCounts {
     installer: 0,
     webhook: 0,
     bmc_credentials: 0,
+    tag_definition: 0,
+    expected_host: 0,
     user: 0,
     template_version: 0,
     host: 0,
@@ -89,6 +98,8 @@ const WORDS: Record<RecordType, [string, string]> = {
   installer: ['installer', 'installers'],
   webhook: ['webhook', 'webhooks'],
   bmc_credentials: ['BMC credential set', 'BMC credential sets'],
+  tag_definition: ['tag definition', 'tag definitions'],
+  expected_host: ['expected host', 'expected hosts'],
   user: ['user', 'users'],
   template_version: ['template version', 'template versions'],
   host: ['host', 'hosts'],

@@ -17,18 +17,21 @@ const SAVES_AT_ONCE = 500;
 /** What `store` holds that an import would land on top of ("3 hosts", "1 user (admin)"); empty when
  *  there is nothing. */
 export async function storedRecords(store: Store): Promise<string[]> {
-  const [hosts, profiles, rules, users, installers, webhooks, bmcCredentials, audit, templates, settings] = await Promise.all([
-    store.hosts.list(),
-    store.profiles.list(),
-    store.rules.list(),
-    store.users.list(),
-    store.installers.list(),
-    store.webhooks.list(),
-    store.bmcCredentials.list(),
-    store.audit.list(),
-    store.templates.names(),
-    store.settings.get(),
-  ]);
+  const [hosts, profiles, rules, users, installers, webhooks, bmcCredentials, tagDefinitions, expectedHosts, audit, templates, settings] =
+    await Promise.all([
+      store.hosts.list(),
+      store.profiles.list(),
+      store.rules.list(),
+      store.users.list(),
+      store.installers.list(),
+      store.webhooks.list(),
+      store.bmcCredentials.list(),
+      store.tagDefinitions.list(),
+      store.expectedHosts.list(),
+      store.audit.list(),
+      store.templates.names(),
+      store.settings.get(),
+    ]);
   // What is there, by count; records with names by their first few names too.
   const kinds: [one: string, many: string, what: number | readonly string[]][] = [
     ['host', 'hosts', hosts.length],
@@ -38,6 +41,8 @@ export async function storedRecords(store: Store): Promise<string[]> {
     ['installer', 'installers', installers.map((i) => i.name)],
     ['webhook', 'webhooks', webhooks.map((w) => w.name)],
     ['BMC credential set', 'BMC credential sets', bmcCredentials.map((c) => c.name)],
+    ['tag definition', 'tag definitions', tagDefinitions.map((t) => t.name)],
+    ['expected host', 'expected hosts', expectedHosts.length],
     ['audit entry', 'audit entries', audit.length],
     ['template history', 'template histories', templates],
   ];
@@ -92,6 +97,12 @@ function importRecord(store: Store, record: ExportRecord): Promise<void>[] {
       return [store.webhooks.save(record.webhook)];
     case 'bmc_credentials':
       return [store.bmcCredentials.save(record.bmc_credentials)];
+    case 'tag_definition':
+      return [store.tagDefinitions.save(record.tag_definition)];
+    case 'expected_host':
+      // One at a time like the rest: saves made together share a commit (PostgreSQL writes the table's
+      // pending records in one transaction, pg-batched-records.ts).
+      return [store.expectedHosts.save(record.expected_host)];
     case 'user':
       return [store.users.save(record.user)];
     case 'template_version':

@@ -47,6 +47,16 @@ export async function readExport(file: string, options: ReadOptions = {}): Promi
   } catch (err) {
     throw new DataMoveError('BAD_LINE', `cannot read ${file}: ${messageOf(err)}`);
   }
+  let stamp: string;
+  try {
+    // Before the line reader exists: readline starts reading at once, and lines it reads before the
+    // `for await` below asks for them are lost (a file read as empty when the stat was slow).
+    const { size, ctimeMs } = await handle.stat();
+    stamp = `${size}:${ctimeMs}`;
+  } catch (err) {
+    await handle.close();
+    throw new DataMoveError('BAD_LINE', `cannot read ${file}: ${messageOf(err)}`);
+  }
   const input = handle.createReadStream();
   const lines = createInterface({ input, crlfDelay: Infinity });
   const at = (n: number, problem: string) => new DataMoveError('BAD_LINE', `${file} line ${n}: ${problem}`);
@@ -56,8 +66,6 @@ export async function readExport(file: string, options: ReadOptions = {}): Promi
   let end: ExportEnd | undefined;
   let n = 0;
   try {
-    const { size, ctimeMs } = await handle.stat();
-    const stamp = `${size}:${ctimeMs}`;
     if (options.sameAs !== undefined && options.sameAs !== stamp)
       throw new DataMoveError('CHANGED', `${file} changed since its lines were checked: nothing was imported; run the import again`);
     for await (const text of lines) {
@@ -84,7 +92,7 @@ export async function readExport(file: string, options: ReadOptions = {}): Promi
         `${file} ends at line ${n} without its end record: the export was cut short (a full disk, an interrupted copy?); export again`,
       );
     for (const type of RECORD_TYPES) {
-      // A count an older export does not have (webhook, bmc_credentials) is none.
+      // A count an older export does not have (webhook, bmc_credentials, tag_definition, expected_host) is none.
       const said = (end.counts[type] as number | undefined) ?? 0;
       if (said !== counts[type])
         throw new DataMoveError(
@@ -178,6 +186,12 @@ class SeenKeys {
         break;
       case 'bmc_credentials':
         once('bmc_credentials', record.bmc_credentials.name, 'bmc_credentials.name');
+        break;
+      case 'tag_definition':
+        once('tag_definition', record.tag_definition.name, 'tag_definition.name');
+        break;
+      case 'expected_host':
+        once('expected_host', record.expected_host.id, 'expected_host.id');
         break;
       case 'user':
         once('user', record.user.name, 'user.name');

@@ -51,6 +51,9 @@ export async function writeExport(
     for (const installer of await store.installers.list()) if (installer.source === 'api') await record({ type: 'installer', installer });
     for (const webhook of await store.webhooks.list()) await record({ type: 'webhook', webhook });
     for (const set of await store.bmcCredentials.list()) await record({ type: 'bmc_credentials', bmc_credentials: set });
+    for (const definition of await store.tagDefinitions.list()) await record({ type: 'tag_definition', tag_definition: definition });
+    // Before the hosts, which name the record they took (host.expected.id).
+    for (const expected of await store.expectedHosts.list()) await record({ type: 'expected_host', expected_host: expected });
     for (const user of await store.users.list()) await record({ type: 'user', user });
     for (const name of await store.templates.names())
       for (const version of await store.templates.list(name)) await record({ type: 'template_version', version });

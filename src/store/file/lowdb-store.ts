@@ -79,6 +79,12 @@ export const DATA_FILE = 'kickstand.json';
 export const HOSTS_FILE = 'hosts.jsonl';
 const HISTORY_SUFFIX = '.json';
 
+/** `record[key] = value` as an own property whatever the key: an id that came in an import may be
+ *  "__proto__", which plain assignment would take as the object's prototype (and lose on write). */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function emptyDocument(): Document {
   return {
     format: 2,
@@ -202,14 +208,14 @@ export class LowdbStore implements Store {
     list: async () => Object.values(this.db.data.expected_hosts ?? {}).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     get: async (id) => (Object.hasOwn(this.db.data.expected_hosts ?? {}, id) ? this.db.data.expected_hosts?.[id] : undefined),
     save: (record) => {
-      (this.db.data.expected_hosts ??= {})[record.id] = structuredClone(record);
+      setOwn((this.db.data.expected_hosts ??= {}), record.id, structuredClone(record));
       return this.durable(true);
     },
     // One document write for the whole list: the write coalescer would merge them anyway, but one
     // durable promise for 10,000 records is cheaper than 10,000.
     saveMany: (records) => {
       const all = (this.db.data.expected_hosts ??= {});
-      for (const r of records) all[r.id] = structuredClone(r);
+      for (const r of records) setOwn(all, r.id, structuredClone(r));
       return this.durable(true);
     },
     delete: (id) => {
@@ -222,7 +228,7 @@ export class LowdbStore implements Store {
     list: async () => Object.values(this.db.data.tag_definitions ?? {}).sort(byName),
     get: async (name) => (Object.hasOwn(this.db.data.tag_definitions ?? {}, name) ? this.db.data.tag_definitions?.[name] : undefined),
     save: (definition) => {
-      (this.db.data.tag_definitions ??= {})[definition.name] = structuredClone(definition);
+      setOwn((this.db.data.tag_definitions ??= {}), definition.name, structuredClone(definition));
       return this.durable(true);
     },
     delete: (name) => {

@@ -48,8 +48,9 @@ function named<T>(key: (value: T) => string, order: (a: T, b: T) => number) {
 function withSaveMany<T>(repo: ReturnType<typeof named<T>>) {
   return {
     ...repo,
+    // Every record visible at once, like one document write.
     saveMany: async (records: readonly T[]) => {
-      for (const r of records) await repo.save(r);
+      await Promise.all(records.map((r) => repo.save(r)));
     },
   };
 }

@@ -42,3 +42,27 @@ export async function read<T>(what: string, query: () => Promise<T>): Promise<T>
     throw new AppError('STORAGE_UNAVAILABLE', `cannot read ${what} from the database: ${messageOf(err)}`);
   }
 }
+
+/** Statements run and committed as one transaction with one notice (delivered at commit, so it exists
+ *  exactly when the change does): a write of many rows in a few round trips, not one per row. */
+export async function writeAllAndNotify(
+  db: Db,
+  statements: readonly { text: string; values: unknown[] }[],
+  kind: string,
+  key: string,
+): Promise<void> {
+  const client = await db.pool.connect();
+  let broken: unknown;
+  try {
+    await client.query('BEGIN');
+    for (const s of statements) await client.query(s.text, s.values);
+    await client.query('SELECT pg_notify($1, $2)', [CHANNEL, noticePayload({ from: db.instance, kind, key })]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch((lost: unknown) => (broken = lost));
+    throw err;
+  } finally {
+    // A connection that could not even roll back is not handed to the next query.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
+}

@@ -12,7 +12,7 @@ export class PgRecords<T extends object> {
 
   constructor(
     protected readonly db: Db,
-    private readonly table:
+    protected readonly table:
       'profiles' | 'rules' | 'installers' | 'webhooks' | 'bmc_credentials' | 'users' | 'expected_hosts' | 'tag_definitions',
     /** The notice kind other instances refresh on. */
     readonly kind: string,
@@ -49,11 +49,6 @@ export class PgRecords<T extends object> {
     return true;
   };
 
-  /** Many records, each its own row and notice; resolves once all are durable. */
-  saveMany = async (values: readonly T[]): Promise<void> => {
-    await Promise.all(values.map((v) => this.save(v)));
-  };
-
   protected put(value: T): void {
     this.values.set(this.keyOf(value), value);
   }
@@ -62,7 +57,7 @@ export class PgRecords<T extends object> {
     this.values.delete(name);
   }
 
-  private sync(name: string): Promise<void> {
+  protected sync(name: string): Promise<void> {
     // Keyed by the notice kind: a write the database refuses for good is read back as a notice would be.
     return this.db.queue.write(`${this.kind}:${name}`, async () => {
       const value = this.values.get(name);

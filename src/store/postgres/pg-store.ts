@@ -35,6 +35,7 @@ import { migrate } from './migrate.js';
 import { Listener, type Notice } from './notifications.js';
 import { PgAudit, PgTemplates } from './pg-audit.js';
 import { PgHosts } from './pg-hosts.js';
+import { PgBatchedRecords } from './pg-batched-records.js';
 import { PgRecords, PgSettings, PgUsers } from './pg-records.js';
 import { WriteQueue } from './write-queue.js';
 import { redactUrl } from './redact.js';
@@ -56,7 +57,7 @@ export class PgStore implements Store {
   readonly installers: InstallerRepository & PgRecords<Installer>;
   readonly webhooks: WebhookRepository & PgRecords<Webhook>;
   readonly bmcCredentials: BmcCredentialRepository & PgRecords<BmcCredentialSet>;
-  readonly expectedHosts: ExpectedHostRepository & PgRecords<ExpectedHost>;
+  readonly expectedHosts: ExpectedHostRepository & PgBatchedRecords<ExpectedHost>;
   readonly tagDefinitions: TagDefinitionRepository & PgRecords<TagDefinition>;
   readonly users: PgUsers;
   readonly settings: PgSettings;
@@ -79,7 +80,7 @@ export class PgStore implements Store {
     this.installers = new PgRecords<Installer>(db, 'installers', 'installer', byName);
     this.webhooks = new PgRecords<Webhook>(db, 'webhooks', 'webhook', byName);
     this.bmcCredentials = new PgRecords<BmcCredentialSet>(db, 'bmc_credentials', 'bmc-credentials', byName);
-    this.expectedHosts = new PgRecords<ExpectedHost>(
+    this.expectedHosts = new PgBatchedRecords<ExpectedHost>(
       db,
       'expected_hosts',
       'expected-host',

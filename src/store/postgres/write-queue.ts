@@ -16,7 +16,8 @@ interface Entry {
 
 const RETRY_MAX_MS = 5_000;
 
-function isConstraint(err: unknown): boolean {
+/** A refusal for good: an integrity constraint (SQLSTATE class 23). */
+export function isConstraint(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && code.startsWith('23');
 }

@@ -16,6 +16,7 @@ import { assertConfirmed, confirmationFor } from '../confirm.js';
 import { fieldOf, isFormError } from '../form-errors.js';
 import { can, may, type PageKit } from '../kit.js';
 import { bmcPanel, hostBmcPages, type BmcTyped } from './host-bmc.js';
+import { inventoryView } from '../host-inventory.js';
 import type { HostPowerPages } from './host-power.js';
 import { expectedPanel, hostExpectedPages } from './host-expected.js';
 
@@ -105,6 +106,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
   async function hostPage(res: Response, id: string, typed: Form, errors: Form, bmcTyped?: BmcTyped, req?: Request) {
     const host = await currentHost(id);
     const expected = await expectedPanel(deps, res, host);
+    const facts = await deps.store.hosts.getFacts(id);
     page(res, 'host.njk', {
       expected_panel: expected,
       bmc: await bmcPanel(deps, res, host, bmcTyped),
@@ -114,7 +116,8 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
       // Never the claim hash or the boot key: only what a person needs to decide.
       conflict: host.conflict ? conflictView(host.conflict) : undefined,
       boot_key_set: host.boot_key !== undefined,
-      facts: await deps.store.hosts.getFacts(id),
+      facts,
+      inventory: inventoryView(facts),
       has_log: (await deps.store.hosts.getInstallLog(id)) !== undefined,
       profiles: (await deps.store.profiles.list()).map(profileView),
       templates: await deps.kickstarts.list(),
