@@ -1021,9 +1021,11 @@ while socks:
     ready = select.select(list(socks), [], [], min(deadline - now, 0.5))[0]
     for s in ready:
         try:
-            n = parse(s.recv(9216))
+            frame, where = s.recvfrom(9216)
         except OSError:
             continue
+        # Frames this machine sends itself (PACKET_OUTGOING) are not a neighbour's.
+        n = parse(frame) if where[2] != socket.PACKET_OUTGOING else None
         if n:
             heard[socks[s]] = n
             s.close()
