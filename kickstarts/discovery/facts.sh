@@ -1107,17 +1107,22 @@ lldptool_json() {
 # lldp_collect: NIC_LLDP[nic] = neighbour JSON, from lldpad for the NICs with carrier when it runs,
 # then from the listener for the rest. Never waits longer than the listener's own bound (plus 5 s).
 lldp_collect() {
-  local name line rest chassis sysname port desc mgmt vlan n=0
+  local name line rest chassis sysname port desc mgmt vlan n=0 linked=0 answered=0
   if command -v lldptool > /dev/null 2>&1 && bounded lldptool -p && [[ $REPLY =~ ^[[:space:]]*[0-9]+ ]]; then
     for name in "${NIC_NAMES[@]}"; do
       (( n++ < MAX_NICS )) || break
-      if read_value "$SYSFS/class/net/$name/carrier" && [[ $REPLY == 1 ]] && lldptool_json "$name"; then
+      if ! read_value "$SYSFS/class/net/$name/carrier" || [[ $REPLY != 1 ]]; then continue; fi
+      linked=$((linked + 1))
+      if lldptool_json "$name"; then
         NIC_LLDP[$name]=$REPLY
+        answered=$((answered + 1))
       fi
     done
   fi
   [[ -n $LLDP_FD ]] || return 0
+  # lldpad knew every linked NIC's neighbour: nothing left to listen for.
   local end=$((SECONDS + 10#$LLDP_WAIT + 5))
+  (( linked == 0 || answered < linked )) || end=0
   while (( SECONDS < end )) && IFS= read -r -t "$((end - SECONDS))" -u "$LLDP_FD" line; do
     IFS=, read -r name chassis sysname port desc mgmt vlan rest <<< "$line"
     [[ -n ${NIC_MAC[$name]:-} && -z ${NIC_LLDP[$name]:-} ]] || continue
