@@ -9,6 +9,11 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factsSchema, LIMITS } from '../../src/schemas/facts.js';
+import type { Facts } from '../../src/discovery/facts.js';
+import { withInventory } from '../../src/discovery/inventory.js';
+import { evaluate } from '../../src/rules/evaluate.js';
+import { compileExpression } from '../../src/rules/expression.js';
+import { RULE_TYPES, ruleSubject } from '../../src/rules/subject.js';
 import { runSourced, sourcedPre, type PreWorkspace } from '../support/pre-script.js';
 import { makeRestrictedPath, type RestrictedPath } from '../support/restricted-path.js';
 import { startTestServer } from '../support/server.js';
@@ -419,5 +424,41 @@ describe('LLDP neighbours from lldpad', () => {
       source: 'lldptool',
     });
     expect(existsSync(mark)).toBe(false);
+  });
+});
+
+describe('the rule examples of docs/discovery-inventory.md, on facts the %pre gathered', () => {
+  let subject: ReturnType<typeof ruleSubject>;
+  beforeAll(async () => {
+    const facts = await gather(
+      await machine({
+        tpm: { major: '2' },
+        answers: {
+          lspci: fixture('lspci-v-m-nn-virtualbox.txt'),
+          'ethtool-eno1': fixture('ethtool-i-i40e.txt'),
+          dmidecode: fixture('dmidecode-t17-server.txt'),
+          'lldpad-pid': '1\n',
+          'lldptool-eno1': fixture('lldptool-huawei.txt'),
+        },
+      }),
+    );
+    subject = ruleSubject({}, withInventory(facts as Facts));
+  });
+
+  it.each([
+    ['any(pci, class ~ "VGA")', true],
+    ['count(gpus) > 0', true],
+    ['count(pci, class_id == "0300") == 1', true],
+    ['any(storage_controllers, class_id ~ "^0104")', false],
+    ['lldp.switch ~ "CE6855"', true],
+    ['lldp.switch == "leaf-12"', false],
+    ['lldp.vlan == 100', true],
+    ['any(nics, lldp.port == "10GE1/0/15")', true],
+    ['any(nics, firmware ~ "^5\\.05")', true],
+    ['any(dimms, size_mib >= 16384 and type == "DDR4")', true],
+    ['tpm.present and tpm.version == "2.0"', true],
+    ['dmi.chassis_asset_tag == "RACK12-U07"', true],
+  ])('When the rule says %s, then it is %s', (text, expected) => {
+    expect(evaluate(compileExpression(text, RULE_TYPES), subject)).toBe(expected);
   });
 });
