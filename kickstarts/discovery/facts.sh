@@ -904,9 +904,10 @@ tpm_json() {
 
 # The switch port each NIC is cabled to (docs/discovery.md#lldp). lldpad comes with fcoe-utils, which
 # anaconda-install-img-deps pulls in on x86_64 only, and runs only when FCoE is set up: when lldptool
-# is there and lldpad answers we ask it; otherwise the %pre listens itself, one python3 process (always
-# in Anaconda's image) with a raw socket per NIC, for at most LLDP_WAIT seconds (switches send every
-# 30 s by default). It listens while the other facts are read, so the wait mostly overlaps them.
+# is there and lldpad answers its ping (`lldptool -p`) we ask it; otherwise the %pre listens itself,
+# one python3 process (always in Anaconda's image) with a raw socket per NIC, for at most LLDP_WAIT
+# seconds (switches send every 30 s by default). It listens while the other facts are read, so the
+# wait mostly overlaps them.
 declare -gA NIC_LLDP=()
 LLDP_FD=''
 LLDP_PID=''
@@ -1108,7 +1109,8 @@ lldptool_json() {
 # then from the listener for the rest. Never waits longer than the listener's own bound (plus 5 s).
 lldp_collect() {
   local name line rest chassis sysname port desc mgmt vlan n=0 linked=0 answered=0
-  if command -v lldptool > /dev/null 2>&1 && bounded lldptool -p && [[ $REPLY =~ ^[[:space:]]*[0-9]+ ]]; then
+  # `lldptool -p` pings lldpad; it fails ("Failed to connect to lldpad") when lldpad does not run.
+  if command -v lldptool > /dev/null 2>&1 && bounded lldptool -p; then
     for name in "${NIC_NAMES[@]}"; do
       (( n++ < MAX_NICS )) || break
       if ! read_value "$SYSFS/class/net/$name/carrier" || [[ $REPLY != 1 ]]; then continue; fi
