@@ -1026,7 +1026,7 @@ while socks:
         except OSError:
             continue
         # Frames this machine sends itself (PACKET_OUTGOING) are not a neighbour's.
-        n = parse(frame) if where[2] != socket.PACKET_OUTGOING else None
+        n = parse(frame) if where[2] != getattr(socket, "PACKET_OUTGOING", 4) else None
         if n:
             heard[socks[s]] = n
             s.close()
