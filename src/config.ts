@@ -83,6 +83,9 @@ export interface Config {
   bmcNetworks: string[];
   /** The ipmitool binary (KICKSTAND_IPMITOOL, default "ipmitool" on PATH). */
   ipmitool: string;
+  /** Seconds the discovery %pre listens for LLDP neighbours (KICKSTAND_LLDP_WAIT, default 35: switches
+   *  send every 30 s by default; 0 = off). Rendered into the stub (docs/discovery.md#lldp). */
+  lldpWait: number;
 }
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -147,6 +150,7 @@ export function loadConfig(
   const bmcTimeoutMs = int('KICKSTAND_BMC_TIMEOUT_MS', 30_000, 100, 600_000);
   const bmcRetries = int('KICKSTAND_BMC_RETRIES', 2, 0, 10);
   const bmcRefreshSeconds = int('KICKSTAND_BMC_REFRESH', 300, 0, 7 * 24 * 3600);
+  const lldpWait = int('KICKSTAND_LLDP_WAIT', 35, 0, 600);
   const bmcNetworks = (env.KICKSTAND_BMC_NETWORKS ?? '')
     .split(',')
     .map((n) => n.trim())
@@ -227,6 +231,7 @@ export function loadConfig(
     bmcRefreshSeconds,
     bmcNetworks,
     ipmitool: env.KICKSTAND_IPMITOOL || 'ipmitool',
+    lldpWait,
     logLevel,
     logFormat,
     metrics: rawMetrics !== 'off',

@@ -198,6 +198,9 @@ nic_json() {
   jm_str members driver "$driver"
   if [[ -e $dir/device ]] && pci_address "$dir/device"; then pci=$REPLY; fi
   jm_str members pci "$pci"
+  jm_str members driver_version "${NIC_DRIVER_VERSION[$name]:-}"
+  jm_str members firmware "${NIC_FIRMWARE[$name]:-}"
+  [[ -n ${NIC_LLDP[$name]:-} ]] && jm_raw members lldp "${NIC_LLDP[$name]}"
   read_value "$dir/mtu" && mtu=$REPLY
   jm_int members mtu "$mtu"
   addresses_json "${NIC_V4[$name]:-}"; jm_raw members ipv4 "$REPLY"
@@ -629,6 +632,519 @@ bmc_json() {
   json_object members
 }
 
+# ---------------------------------------------------------------- facts: inventory (PCI, NIC firmware, DIMMs, TPM)
+
+# docs/discovery.md#pci-devices and the sections after it. Every tool call gets a deadline and an
+# output cap of our own (bounded): the %pre has no timeout (anaconda.md §2) and the installer no
+# `timeout` command, and a wedged device can leave lspci, ethtool or dmidecode waiting forever.
+TOOL_TIMEOUT=10          # seconds for one lspci, ethtool, dmidecode or lldptool call
+TOOL_MAX_BYTES=1048576   # what is read of one call's output; the rest is never looked at
+MAX_PCI=256
+MAX_DIMMS=256
+PCI_SLOT_RE='^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$'
+DRIVER_RE='^[A-Za-z0-9_.+-]{1,64}$'
+DIMM_SIZE_RE='^([0-9]{1,9})[[:space:]]*(kB|KB|MB|GB|TB)$'
+DIMM_SPEED_RE='^([0-9]{1,6})[[:space:]]*(MT/s|MHz)$'
+PCI_UNNAMED_RE='^(Device|Class|Vendor|Unknown (device|vendor|class))( [0-9a-fA-F]{4})?$'
+
+# bounded CMD ARGS…: CMD's output (at most TOOL_MAX_BYTES) in REPLY; fails when it fails, and with
+# 124 when it takes longer than TOOL_TIMEOUT (it is then killed). No stdin, stderr goes nowhere.
+bounded() {
+  REPLY=''
+  local out rc=0
+  out=$(
+    "$@" 2> /dev/null < /dev/null > >(head -c "$TOOL_MAX_BYTES") &
+    tool=$!
+    ticks=0
+    while kill -0 "$tool" 2> /dev/null; do
+      if (( ticks++ >= TOOL_TIMEOUT * 20 )); then
+        kill -KILL "$tool" 2> /dev/null
+        exit 124
+      fi
+      sleep 0.05
+    done
+    wait "$tool"
+  ) || rc=$?
+  REPLY=$out
+  return "$rc"
+}
+
+# pci_name_id 'Ethernet controller [0200]': the name in REPLY_NAME and the 4-digit id lspci -nn adds
+# (lower case) in REPLY_ID; a value without one is all name.
+pci_name_id() {
+  REPLY_NAME=$1 REPLY_ID=''
+  local re='^(.*[^[:space:]])?[[:space:]]*\[([0-9a-fA-F]{4})\]$'
+  if [[ $1 =~ $re ]]; then
+    REPLY_NAME=${BASH_REMATCH[1]}
+    REPLY_ID=${BASH_REMATCH[2],,}
+  fi
+  # What lspci prints for an id its pci.ids does not know: no name at all.
+  [[ ! $REPLY_NAME =~ $PCI_UNNAMED_RE ]] || REPLY_NAME=''
+}
+
+# pci_device_json (reads the associative array PCI_REC): one pci[] object in REPLY; fails without a
+# usable slot. Ids and revision only in their schema shapes; names are text, length-capped.
+declare -gA PCI_REC=()
+pci_device_json() {
+  local slot=${PCI_REC[slot]:-} v
+  slot=${slot,,}
+  [[ $slot =~ $PCI_SLOT_RE ]] || return 1
+  # shellcheck disable=SC2034 # nameref target of the jm_* helpers, read by json_object
+  local members=()
+  jm_str members slot "$slot"
+  for v in class vendor device; do
+    pci_name_id "${PCI_REC[$v]:-}"
+    jm_str members "$v" "$REPLY_NAME"
+    [[ -n ${PCI_REC[${v}_id]:-} ]] && REPLY_ID=${PCI_REC[${v}_id]}
+    [[ $REPLY_ID =~ ^[0-9a-f]{4}$ ]] && jm_str members "${v}_id" "$REPLY_ID"
+  done
+  jm_str members subsystem_vendor "${PCI_REC[svendor]:-}"
+  jm_str members subsystem_device "${PCI_REC[sdevice]:-}"
+  v=${PCI_REC[rev]:-}
+  v=${v,,}
+  [[ $v =~ ^[0-9a-f]{2}$ ]] && jm_str members revision "$v"
+  v=${PCI_REC[driver]:-}
+  [[ $v =~ $DRIVER_RE ]] && jm_str members driver "$v"
+  json_object members
+}
+
+# `lspci -vmm -nn -k -D`'s records ("Key:<tab>value" lines, a blank line between devices) as pci[]
+# items appended to the array named by $1. lspci before 3.x names the slot "Device:" too, first.
+pci_from_lspci() {
+  local -n pl_items=$1
+  local line key value
+  PCI_REC=()
+  while IFS= read -r line || [[ -n $line ]]; do
+    line=${line%$'\r'}
+    if [[ -z $line ]]; then
+      if [[ -n ${PCI_REC[slot]:-} ]] && (( ${#pl_items[@]} < MAX_PCI )) && pci_device_json; then pl_items+=("$REPLY"); fi
+      PCI_REC=()
+      continue
+    fi
+    [[ $line == *:* ]] || continue
+    key=${line%%:*}
+    trim "${line#*:}"; value=$REPLY
+    case $key in
+      Slot) PCI_REC[slot]=$value ;;
+      Class) PCI_REC[class]=$value ;;
+      Vendor) PCI_REC[vendor]=$value ;;
+      Device) if [[ -z ${PCI_REC[slot]:-} ]]; then PCI_REC[slot]=$value; else PCI_REC[device]=$value; fi ;;
+      SVendor) PCI_REC[svendor]=$value ;;
+      SDevice) PCI_REC[sdevice]=$value ;;
+      Rev) PCI_REC[rev]=$value ;;
+      Driver) PCI_REC[driver]=$value ;;
+    esac
+  done <<< "$2"
+  if [[ -n ${PCI_REC[slot]:-} ]] && (( ${#pl_items[@]} < MAX_PCI )) && pci_device_json; then pl_items+=("$REPLY"); fi
+  PCI_REC=()
+}
+
+# The same from sysfs (no lspci, or it failed): ids only, no names; the driver from the link.
+pci_from_sysfs() {
+  local -n ps_items=$1
+  local dir v
+  for dir in "$SYSFS"/bus/pci/devices/*; do
+    (( ${#ps_items[@]} < MAX_PCI )) || break
+    PCI_REC=([slot]=${dir##*/})
+    read_value "$dir/class" && [[ $REPLY =~ ^0x([0-9a-fA-F]{4})[0-9a-fA-F]{2}$ ]] && PCI_REC[class_id]=${BASH_REMATCH[1],,}
+    for v in vendor device; do
+      read_value "$dir/$v" && [[ $REPLY =~ ^0x([0-9a-fA-F]{4})$ ]] && PCI_REC[${v}_id]=${BASH_REMATCH[1],,}
+    done
+    read_value "$dir/subsystem_vendor" && [[ $REPLY =~ ^0x([0-9a-fA-F]{4})$ ]] && PCI_REC[svendor]=${BASH_REMATCH[1],,}
+    read_value "$dir/subsystem_device" && [[ $REPLY =~ ^0x([0-9a-fA-F]{4})$ ]] && PCI_REC[sdevice]=${BASH_REMATCH[1],,}
+    read_value "$dir/revision" && [[ $REPLY =~ ^0x([0-9a-fA-F]{2})$ ]] && PCI_REC[rev]=${BASH_REMATCH[1]}
+    if [[ -e $dir/driver ]]; then
+      v=$(readlink "$dir/driver" 2> /dev/null) && PCI_REC[driver]=${v##*/}
+    fi
+    pci_device_json && ps_items+=("$REPLY")
+  done
+  PCI_REC=()
+}
+
+# pci_json: the pci[] array in REPLY; fails (no pci key) when neither lspci nor sysfs lists a device.
+pci_json() {
+  local items=() rc=0
+  if command -v lspci > /dev/null 2>&1; then
+    bounded lspci -vmm -nn -k -D || rc=$?
+    (( rc != 124 )) || log "lspci did not answer in ${TOOL_TIMEOUT}s: PCI devices from sysfs"
+    if (( rc == 0 )); then pci_from_lspci items "$REPLY"; fi
+  fi
+  (( ${#items[@]} > 0 )) || pci_from_sysfs items
+  (( ${#items[@]} > 0 )) || return 1
+  json_array items
+}
+
+# `ethtool -i NIC` per NIC: the driver's version and the firmware version (NIC_DRIVER_VERSION,
+# NIC_FIRMWARE). The first call that runs out of time ends the probe: the others would too.
+declare -gA NIC_DRIVER_VERSION=() NIC_FIRMWARE=()
+read_nic_firmware() {
+  NIC_DRIVER_VERSION=() NIC_FIRMWARE=()
+  command -v ethtool > /dev/null 2>&1 || return 0
+  local name line value rc n=0
+  for name in "${NIC_NAMES[@]}"; do
+    (( n++ < MAX_NICS )) || break
+    rc=0
+    bounded ethtool -i "$name" || rc=$?
+    if (( rc == 124 )); then
+      log "ethtool -i $name did not answer in ${TOOL_TIMEOUT}s: no more NIC firmware facts"
+      break
+    fi
+    (( rc == 0 )) || continue
+    while IFS= read -r line; do
+      trim "${line#*:}"; value=$REPLY
+      [[ -n $value && $value != N/A ]] || continue
+      case $line in
+        version:*) NIC_DRIVER_VERSION[$name]=$value ;;
+        firmware-version:*) NIC_FIRMWARE[$name]=$value ;;
+      esac
+    done <<< "$REPLY"
+  done
+}
+
+# dmidecode's size words to MiB: "16 GB", "16384 MB", "1 TB"; anything else (No Module Installed,
+# Not Installed, Unknown, 0) fails: an empty slot.
+dimm_size_mib() {
+  REPLY=''
+  [[ $1 =~ $DIMM_SIZE_RE ]] || return 1
+  local n=$((10#${BASH_REMATCH[1]}))
+  case ${BASH_REMATCH[2]} in
+    kB | KB) n=$((n / 1024)) ;;
+    GB) n=$((n * 1024)) ;;
+    TB) n=$((n * 1024 * 1024)) ;;
+  esac
+  (( n > 0 )) || return 1
+  REPLY=$n
+}
+
+declare -gA DIMM_REC=()
+dimm_json() {
+  dimm_size_mib "${DIMM_REC[Size]:-}" || return 1
+  # shellcheck disable=SC2034 # nameref target of the jm_* helpers, read by json_object
+  local members=() size=$REPLY key field value speed=''
+  for field in 'locator:Locator' 'bank:Bank Locator' 'type:Type' 'manufacturer:Manufacturer' \
+    'part_number:Part Number' 'serial:Serial Number'; do
+    key=${field%%:*}
+    value=${DIMM_REC[${field#*:}]:-}
+    case ${value,,} in 'not specified' | unknown | 'not provided' | none | other) value='' ;; esac
+    jm_str members "$key" "$value"
+  done
+  jm_int members size_mib "$size"
+  [[ ${DIMM_REC[Speed]:-} =~ $DIMM_SPEED_RE ]] && speed=${BASH_REMATCH[1]}
+  jm_int members speed_mts "$speed"
+  json_object members
+}
+
+# dimms_json: the installed modules from `dmidecode -t 17` in REPLY; fails when dmidecode is absent,
+# fails, or lists none (a VM without SMBIOS memory devices).
+dimms_json() {
+  REPLY=''
+  command -v dmidecode > /dev/null 2>&1 || return 1
+  bounded dmidecode -t 17 || return 1
+  local items=() line key in_device=0
+  DIMM_REC=()
+  while IFS= read -r line || [[ -n $line ]]; do
+    line=${line%$'\r'}
+    if [[ $line == 'Memory Device' ]]; then
+      in_device=1
+      continue
+    fi
+    if [[ $line != [[:space:]]* ]]; then
+      # A handle line, a blank line or another type: the device before it, if any, is complete.
+      if (( in_device )) && (( ${#items[@]} < MAX_DIMMS )) && dimm_json; then items+=("$REPLY"); fi
+      in_device=0
+      DIMM_REC=()
+      continue
+    fi
+    if (( ! in_device )) || [[ $line != *:* ]]; then continue; fi
+    trim "${line%%:*}"; key=$REPLY
+    [[ -z ${DIMM_REC[$key]+set} ]] || continue
+    trim "${line#*:}"
+    DIMM_REC[$key]=$REPLY
+  done <<< "$REPLY"
+  if (( in_device )) && (( ${#items[@]} < MAX_DIMMS )) && dimm_json; then items+=("$REPLY"); fi
+  DIMM_REC=()
+  (( ${#items[@]} > 0 )) || return 1
+  json_array items
+}
+
+# tpm_json: /sys/class/tpm/tpm0 in REPLY; fails (no tpm key) without one. A TPM 2.0 has
+# tpm_version_major; a 1.2 has not, but has caps, whose Manufacturer is a 4-byte vendor id in ASCII
+# (0x49465800: IFX) that we spell out when it is printable.
+tpm_json() {
+  REPLY=''
+  local dir=$SYSFS/class/tpm/tpm0 version=1.2 line id name='' i c
+  [[ -e $dir ]] || return 1
+  # shellcheck disable=SC2034 # nameref target of the jm_* helpers, read by json_object
+  local members=()
+  jm_raw members present true
+  if read_value "$dir/tpm_version_major"; then
+    case $REPLY in
+      2) version=2.0 ;;
+      1) version=1.2 ;;
+      *) version='' ;;
+    esac
+  fi
+  jm_str members version "$version"
+  if [[ -r $dir/device/caps ]]; then
+    while IFS= read -r line; do
+      [[ $line =~ ^Manufacturer:[[:space:]]*0x([0-9a-fA-F]{8})$ ]] || continue
+      id=${BASH_REMATCH[1]}
+      for (( i = 0; i < 8; i += 2 )); do
+        c=$((16#${id:i:2}))
+        if (( c >= 33 && c <= 126 )); then printf -v c %b "\\x${id:i:2}"; name+=$c; fi
+      done
+      jm_str members manufacturer "${name:-0x$id}"
+      break
+    done < "$dir/device/caps"
+  fi
+  json_object members
+}
+
+# ---------------------------------------------------------------- facts: LLDP neighbours
+
+# The switch port each NIC is cabled to (docs/discovery.md#lldp). lldpad comes with fcoe-utils, which
+# anaconda-install-img-deps pulls in on x86_64 only, and runs only when FCoE is set up: when lldptool
+# is there and lldpad answers its ping (`lldptool -p`) we ask it; otherwise the %pre listens itself,
+# one python3 process (always in Anaconda's image) with a raw socket per NIC, for at most LLDP_WAIT
+# seconds (switches send every 30 s by default). It listens while the other facts are read, so the
+# wait mostly overlaps them.
+declare -gA NIC_LLDP=()
+LLDP_FD=''
+LLDP_PID=''
+
+# The listener. Arguments: sysfs root, wait in seconds, link wait in seconds, NIC names. It prints one
+# line per NIC heard, comma-separated: name, then chassis id, system name, port id, port description, management
+# address (each as hex of at most 256 bytes, so no byte of the frame reaches the shell as it is), and
+# the port VLAN id (digits). A NIC without carrier after the link wait is given up; all heard or given
+# up ends the wait early.
+read -r -d '' LLDP_CAPTURE_PY << 'PYTHON' || true
+import os, select, socket, struct, sys, time
+
+ETH_P_LLDP = 0x88CC
+SOL_PACKET = 263
+PACKET_ADD_MEMBERSHIP = 1
+PACKET_MR_MULTICAST = 0
+GROUPS = (bytes.fromhex("0180c200000e"), bytes.fromhex("0180c2000003"), bytes.fromhex("0180c2000000"))
+CAP = 256
+
+sysfs, wait, link_wait = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+start = time.monotonic()
+deadline = start + wait
+
+
+def carrier(name):
+    try:
+        with open(os.path.join(sysfs, "class/net", name, "carrier")) as f:
+            return f.read().strip() == "1"
+    except OSError:
+        return False
+
+
+def mac(b):
+    return ":".join("%02x" % x for x in b)
+
+
+def address(family, b):
+    if family == 1 and len(b) == 4:
+        return socket.inet_ntop(socket.AF_INET, b)
+    if family == 2 and len(b) == 16:
+        return socket.inet_ntop(socket.AF_INET6, b)
+    return None
+
+
+def ident(subtype, b, mac_subtype, addr_subtype):
+    if subtype == mac_subtype and len(b) == 6:
+        return mac(b)
+    if subtype == addr_subtype and len(b) > 1:
+        return address(b[0], b[1:]) or b[1:]
+    return b
+
+
+def parse(frame):
+    if len(frame) < 16 or frame[0:6] not in GROUPS or frame[12:14] != b"\x88\xcc":
+        return None
+    n = {}
+    i = 14
+    while i + 2 <= len(frame):
+        head = (frame[i] << 8) | frame[i + 1]
+        kind, size = head >> 9, head & 0x1FF
+        v = frame[i + 2 : i + 2 + size]
+        i += 2 + size
+        if kind == 0 or len(v) < size:
+            break
+        if kind == 1 and size >= 2 and "chassis" not in n:
+            n["chassis"] = ident(v[0], v[1:], 4, 5)
+        elif kind == 2 and size >= 2 and "port" not in n:
+            n["port"] = ident(v[0], v[1:], 3, 4)
+        elif kind == 4 and "desc" not in n:
+            n["desc"] = v
+        elif kind == 5 and "name" not in n:
+            n["name"] = v
+        elif kind == 8 and size >= 3 and "mgmt" not in n:
+            a = address(v[1], v[2 : 1 + v[0]])
+            if a:
+                n["mgmt"] = a
+        elif kind == 127 and size == 6 and v[0:4] == b"\x00\x80\xc2\x01" and "vlan" not in n:
+            n["vlan"] = struct.unpack("!H", v[4:6])[0]
+    return n if "chassis" in n else None
+
+
+def out(v):
+    if isinstance(v, str):
+        v = v.encode()
+    return (v or b"").replace(b"\x00", b"")[:CAP].hex()
+
+
+socks = {}
+for name in sys.argv[4:]:
+    try:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_LLDP))
+        s.bind((name, ETH_P_LLDP))
+        mreq = struct.pack("iHH8s", socket.if_nametoindex(name), PACKET_MR_MULTICAST, 6, GROUPS[0])
+        s.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq)
+        s.setblocking(False)
+        socks[s] = name
+    except OSError:
+        pass
+
+heard = {}
+while socks:
+    now = time.monotonic()
+    if now >= deadline:
+        break
+    if now - start >= link_wait:
+        for s, name in list(socks.items()):
+            if not carrier(name):
+                s.close()
+                del socks[s]
+        if not socks:
+            break
+    ready = select.select(list(socks), [], [], min(deadline - now, 0.5))[0]
+    for s in ready:
+        try:
+            frame, where = s.recvfrom(9216)
+        except OSError:
+            continue
+        # Frames this machine sends itself (PACKET_OUTGOING) are not a neighbour's.
+        n = parse(frame) if where[2] != getattr(socket, "PACKET_OUTGOING", 4) else None
+        if n:
+            heard[socks[s]] = n
+            s.close()
+            del socks[s]
+
+for name, n in heard.items():
+    vlan = n.get("vlan")
+    fields = [name] + [out(n.get(k)) for k in ("chassis", "name", "port", "desc", "mgmt")]
+    print(",".join(fields + [str(vlan) if vlan else ""]), flush=True)
+PYTHON
+
+# unhex HEX: the bytes HEX spells, in REPLY (NUL bytes were dropped by the listener).
+unhex() {
+  REPLY=''
+  local h=$1 esc='' i
+  [[ $h =~ ^([0-9a-f]{2}){0,256}$ ]] || return 1
+  for (( i = 0; i < ${#h}; i += 2 )); do esc+="\\x${h:i:2}"; done
+  printf -v REPLY '%b' "$esc"
+}
+
+# lldp_neighbour_json CHASSIS SWITCH PORT PORT_DESCRIPTION VLAN MGMT SOURCE: the neighbour object in
+# REPLY; fails when it names neither a chassis nor a port. VLAN and address only in their shapes.
+lldp_neighbour_json() {
+  [[ -n $1 || -n $3 ]] || return 1
+  # shellcheck disable=SC2034 # nameref target of the jm_* helpers, read by json_object
+  local members=() chassis=$1
+  [[ ${chassis,,} =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]] && chassis=${chassis,,}
+  jm_str members chassis_id "$chassis"
+  jm_str members switch "$2"
+  jm_str members port "$3"
+  jm_str members port_description "$4"
+  if [[ $5 =~ ^[0-9]{1,4}$ ]] && (( 10#$5 >= 1 && 10#$5 <= 4094 )); then jm_int members vlan "$5"; else jm_raw members vlan null; fi
+  if [[ $6 =~ $IPV4_RE || ( $6 =~ ^[0-9A-Fa-f:.]{2,45}$ && $6 == *:* ) ]]; then jm_str members mgmt_ip "$6"; fi
+  jm_str members source "$7"
+  json_object members
+}
+
+# The NICs worth listening on: every listed NIC (virtual ones too: a bridge or veth hears LLDP).
+lldp_start() {
+  NIC_LLDP=() LLDP_FD='' LLDP_PID=''
+  [[ $LLDP_WAIT =~ ^[0-9]{1,4}$ ]] && (( 10#$LLDP_WAIT > 0 )) || return 0
+  command -v python3 > /dev/null 2>&1 || return 0
+  local settle=5
+  [[ $LINK_WAIT =~ ^[0-9]{1,3}$ ]] && settle=$((10#$LINK_WAIT))
+  exec {LLDP_FD}< <(exec python3 -c "$LLDP_CAPTURE_PY" "$SYSFS" "$((10#$LLDP_WAIT))" "$settle" \
+    "${NIC_NAMES[@]:0:MAX_NICS}" 2> /dev/null < /dev/null)
+  LLDP_PID=$!
+}
+
+# lldptool_json NIC: lldpad's neighbour on NIC (`lldptool -t -n -i NIC`) in REPLY. The TLV names are
+# lines of their own, the values below them indented by a tab; a value's first line is what we take,
+# without lldptool's "MAC: " / "Ifname: " / "IPv4: " words. Other lines (a multi-line System
+# Description) are skipped.
+lldptool_json() {
+  bounded lldptool -t -n -i "$1" || return 1
+  local line tlv='' value re='^[A-Za-z][A-Za-z0-9 ]{0,24}: (.+)$'
+  local -A got=()
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    if [[ $line != $'\t'* ]]; then
+      tlv=${line% TLV}
+      continue
+    fi
+    trim "$line"; value=$REPLY
+    case $tlv in
+      'Chassis ID' | 'Port ID' | 'Port Description' | 'System Name') ;;
+      'Management Address') [[ $value == IPv4:* || $value == IPv6:* ]] || continue ;;
+      'Port VLAN ID') [[ $value == PVID:* ]] || continue ;;
+      *) continue ;;
+    esac
+    [[ -z ${got[$tlv]+set} ]] || continue
+    [[ $tlv == 'Port Description' || $tlv == 'System Name' ]] || { [[ $value =~ $re ]] && value=${BASH_REMATCH[1]}; }
+    got[$tlv]=$value
+  done <<< "$REPLY"
+  lldp_neighbour_json "${got['Chassis ID']:-}" "${got['System Name']:-}" "${got['Port ID']:-}" \
+    "${got['Port Description']:-}" "${got['Port VLAN ID']:-}" "${got['Management Address']:-}" lldptool
+}
+
+# lldp_collect: NIC_LLDP[nic] = neighbour JSON, from lldpad for the NICs with carrier when it runs,
+# then from the listener for the rest. Never waits longer than the listener's own bound (plus 5 s).
+lldp_collect() {
+  local name line rest chassis sysname port desc mgmt vlan n=0 linked=0 answered=0
+  # `lldptool -p` pings lldpad; it fails ("Failed to connect to lldpad") when lldpad does not run.
+  if command -v lldptool > /dev/null 2>&1 && bounded lldptool -p; then
+    for name in "${NIC_NAMES[@]}"; do
+      (( n++ < MAX_NICS )) || break
+      if ! read_value "$SYSFS/class/net/$name/carrier" || [[ $REPLY != 1 ]]; then continue; fi
+      linked=$((linked + 1))
+      if lldptool_json "$name"; then
+        NIC_LLDP[$name]=$REPLY
+        answered=$((answered + 1))
+      fi
+    done
+  fi
+  [[ -n $LLDP_FD ]] || return 0
+  # lldpad knew every linked NIC's neighbour: nothing left to listen for.
+  local end=$((SECONDS + 10#$LLDP_WAIT + 5))
+  (( linked == 0 || answered < linked )) || end=0
+  while (( SECONDS < end )) && IFS= read -r -t "$((end - SECONDS))" -u "$LLDP_FD" line; do
+    IFS=, read -r name chassis sysname port desc mgmt vlan rest <<< "$line"
+    [[ -n ${NIC_MAC[$name]:-} && -z ${NIC_LLDP[$name]:-} ]] || continue
+    unhex "$chassis" || continue
+    chassis=$REPLY
+    unhex "$sysname" || continue
+    sysname=$REPLY
+    unhex "$port" || continue
+    port=$REPLY
+    unhex "$desc" || continue
+    desc=$REPLY
+    unhex "$mgmt" || continue
+    mgmt=$REPLY
+    lldp_neighbour_json "$chassis" "$sysname" "$port" "$desc" "$vlan" "$mgmt" capture && NIC_LLDP[$name]=$REPLY
+  done
+  kill -KILL "$LLDP_PID" 2> /dev/null
+  exec {LLDP_FD}<&-
+  LLDP_FD='' LLDP_PID=''
+}
+
 # ---------------------------------------------------------------- facts: all together
 
 BOOT_MAC=''
@@ -643,7 +1159,9 @@ gather_facts() {
   fi
   find_route_dev
   links_up
-  # CPU, memory and disks are read while the ports we brought up negotiate.
+  # The LLDP listener starts now and the slow parts run meanwhile: CPU, memory and disks are read
+  # while the ports we brought up negotiate and the switches send their next LLDPDU.
+  lldp_start
   local facts=() value
   jm_raw facts format 1
   jm_str facts arch "$(uname -m 2>/dev/null)"
@@ -661,9 +1179,15 @@ gather_facts() {
   if bmc_json; then jm_raw facts bmc "$REPLY"; fi
   # stage.sh is pasted after this file in the stub; a %pre without it reports no stage fact.
   if declare -F stage_json >/dev/null; then stage_json; jm_raw facts stage "$REPLY"; fi
+  # Inventory: each key only when its source had something to say (docs/discovery.md#pci-devices).
+  if pci_json; then jm_raw facts pci "$REPLY"; fi
+  if dimms_json; then jm_raw facts dimms "$REPLY"; fi
+  if tpm_json; then jm_raw facts tpm "$REPLY"; else jm_raw facts tpm '{"present":false}'; fi
 
   links_wait
   read_addresses
+  read_nic_firmware
+  lldp_collect
   choose_boot_mac || return 1
   BOOT_MAC=$REPLY
   local nics=() name boot_listed=0

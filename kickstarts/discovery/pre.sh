@@ -24,6 +24,8 @@
 #   KICKSTAND_SYSFS       sysfs root                   (default /sys)
 #   KICKSTAND_DEV         what stands for /dev: the IPMI device check, the stage's disks (default /dev)
 #   KICKSTAND_LINK_WAIT   seconds to wait for carrier on ports brought up for the probe (default 5)
+#   KICKSTAND_LLDP_WAIT   seconds to listen for LLDP neighbours; 0 = off (the stub sets it from the
+#                         service's KICKSTAND_LLDP_WAIT; default 35)
 #   KICKSTAND_SOURCE_ONLY=1  define everything, do not run main (tests)
 
 set -u
@@ -40,6 +42,8 @@ VT=${KICKSTAND_VT:-8}
 SYSFS=${KICKSTAND_SYSFS:-/sys}
 # shellcheck disable=SC2034 # read by facts.sh (links_wait); the stub pastes all three files into one %pre
 LINK_WAIT=${KICKSTAND_LINK_WAIT:-5}
+# shellcheck disable=SC2034 # read by facts.sh (lldp_start, lldp_collect)
+LLDP_WAIT=${KICKSTAND_LLDP_WAIT:-35}
 # shellcheck disable=SC2034 # read by facts.sh (ipmi_device)
 DEV_DIR=${KICKSTAND_DEV:-/dev}
 
@@ -300,7 +304,9 @@ register() {
       4??)
         error_message || REPLY='no message'
         set_error "registration refused (HTTP $HTTP_CODE): $REPLY"
-        if [[ $HTTP_CODE == 400 && $file == "$FACTS_FILE" ]]; then
+        # 400: a fact the service does not accept; 413: more facts than its body limit (a machine
+        # whose inventory strings are all maximal and hostile, docs/discovery-inventory.md).
+        if [[ ($HTTP_CODE == 400 || $HTTP_CODE == 413) && $file == "$FACTS_FILE" ]]; then
           log "retrying with the minimal fact set (boot MAC and NICs only)"
           minimal_facts > "$STATE_DIR/facts-minimal.json" 2>/dev/null && continue
         fi

@@ -9,7 +9,7 @@ import { stubSightingLimit } from './client-limit.js';
 import { ClientLimit } from '../discovery/client-limit.js';
 
 export function stubRoutes(deps: Deps): Router {
-  const stub = new StubRenderer(deps.kickstarts, deps.log);
+  const stub = new StubRenderer(deps.kickstarts, deps.log, { lldpWait: deps.config.lldpWait });
   const mayNote = stubSightingLimit(deps.config.ksLimit, new ClientLimit(deps.config.ksLimit, { limiters: deps.limiters, name: 'ks' }));
   const router = Router();
   router.get('/ks', async (req, res) => {

@@ -80,6 +80,7 @@ async function scene(cmdline: (url: string, files: string) => string, stubs: Rec
     KICKSTAND_KS_OUT: path.join(dir, 'kickstand.ks'),
     KICKSTAND_SYSRQ: sysrq,
     KICKSTAND_LINK_WAIT: '1',
+    KICKSTAND_LLDP_WAIT: '0',
     SAVE_DIR: dir,
   });
   cleanups.push(async () => {

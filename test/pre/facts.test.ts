@@ -277,7 +277,8 @@ describe('static rules of the %pre', () => {
 
   it('When the stub is rendered, then the %pre is the shell files verbatim after the URL line', () => {
     const files = SCRIPT_FILES.map((f) => readFileSync(f, 'utf8'));
-    expect(body).toBe(`KICKSTAND_URL='http://192.0.2.10:8080/it'\\''s'\n${files.join('')}`);
+    // The LLDP wait: the service's setting (35 when rendered without one), an environment value first (tests).
+    expect(body).toBe(`KICKSTAND_URL='http://192.0.2.10:8080/it'\\''s'\n: "\${KICKSTAND_LLDP_WAIT:=35}"\n${files.join('')}`);
   });
 
   it('When any line of the %pre is read by pykickstart, then none starts with % (it would open or close a section)', () => {

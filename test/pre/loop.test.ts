@@ -208,6 +208,26 @@ describe('the discovery loop', () => {
     expect(s.run.stderr()).toContain('registration refused (HTTP 400): dmi.serial is too long');
   });
 
+  it('When the service refuses the facts as too large (413), then the minimal fact set is sent at once', async () => {
+    const s = await start((r, all) => {
+      if (isPost(r)) {
+        return all.filter(isPost).length === 1
+          ? {
+              status: 413,
+              headers: { 'Content-Type': 'application/json' },
+              body: '{"error":{"code":"PAYLOAD_TOO_LARGE","message":"request body is too large"}}',
+            }
+          : registered(() => s.srv);
+      }
+      return action('kickstart', '# ok\n');
+    });
+    expect((await finished(s)).code).toBe(0);
+    const posts = s.srv.seen.filter(isPost);
+    expect(posts).toHaveLength(2);
+    expect(Object.keys(JSON.parse(posts[1]!.body)).sort()).toEqual(['boot_mac', 'format', 'nics']);
+    expect(s.run.stderr()).toContain('registration refused (HTTP 413)');
+  });
+
   it('When registration meets 500s and dropped connections, then it backs off and retries until it gets through', async () => {
     const s = await start((r, all) => {
       if (isPost(r)) {

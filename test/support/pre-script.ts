@@ -63,7 +63,14 @@ export async function preWorkspace(preBody: string, cmdline = 'BOOT_IMAGE=vmlinu
     env: {},
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
-  ws.env = { KICKSTAND_KS_OUT: ws.ksOut, KICKSTAND_STATE_DIR: ws.stateDir, KICKSTAND_CMDLINE: ws.cmdline, KICKSTAND_VT: 'none' };
+  // KICKSTAND_LLDP_WAIT=0: this machine's NICs have carrier and hear no LLDP; tests of LLDP set it.
+  ws.env = {
+    KICKSTAND_KS_OUT: ws.ksOut,
+    KICKSTAND_STATE_DIR: ws.stateDir,
+    KICKSTAND_CMDLINE: ws.cmdline,
+    KICKSTAND_VT: 'none',
+    KICKSTAND_LLDP_WAIT: '0',
+  };
   await writeFile(ws.script, preBody);
   await writeFile(ws.cmdline, `${cmdline}\n`);
   return ws;

@@ -17,17 +17,24 @@ echo '# kickstand: discovery unavailable' > ${INCLUDE_PATH}
 %include ${INCLUDE_PATH}
 `;
 
+/** Service settings the stub's %pre reads (rendered into it, so they reach every machine). */
+export interface StubSettings {
+  /** Seconds the %pre listens for LLDP neighbours (KICKSTAND_LLDP_WAIT; 0 = off). */
+  lldpWait: number;
+}
+
 export class StubRenderer {
   private readonly lastGood = new Map<string, string>();
 
   constructor(
     private readonly kickstarts: KickstartEnvironment,
     private readonly log: Logger,
+    private readonly settings: StubSettings = { lldpWait: 35 },
   ) {}
 
   render(baseUrl: string): string {
     try {
-      const text = this.kickstarts.render(STUB_TEMPLATE, { kickstand: { url: baseUrl } });
+      const text = this.kickstarts.render(STUB_TEMPLATE, { kickstand: { url: baseUrl, lldp_wait: this.settings.lldpWait } });
       if (this.lastGood.size > 64) this.lastGood.clear(); // a handful of base URLs in practice
       this.lastGood.set(baseUrl, text);
       return text;
