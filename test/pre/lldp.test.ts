@@ -152,6 +152,12 @@ async function gatherInNetns(frames: string[], wait: number): Promise<{ facts: J
 const nic = (facts: Json, name: string): Json => facts.nics.find((n: Json) => n.name === name);
 const canNetns = process.getuid?.() === 0 && Object.values(tools).every(Boolean);
 
+// No silent skip: the suite runs as root with the tools test-packages installs (README); anywhere else
+// this says what is missing instead of passing.
+it('When the LLDP tests run, then they can make network namespaces and veth pairs (root, unshare, ip, python3)', () => {
+  expect(canNetns, `needs root and ${Object.keys(tools).join(', ')}`).toBe(true);
+});
+
 describe.skipIf(!canNetns)('LLDP heard by the %pre’s own listener on a veth pair', () => {
   it('When the switch sends an LLDPDU, then the NIC’s lldp has chassis MAC, system name, port, description, VLAN and management address', async () => {
     const frame = lldpdu({ systemName: 'leaf-12', portDescription: 'rack 12 U07 server', mgmt: mgmtIpv4('10.0.0.12'), pvid: 100 });
