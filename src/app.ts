@@ -27,6 +27,7 @@ import { requestMetrics } from './http/request-metrics.js';
 import { webhookRoutes } from './http/webhooks.js';
 import { bmcAdoptRoutes } from './http/bmc-adopt.js';
 import { bmcRoutes } from './http/bmc.js';
+import { tagRoutes } from './http/tags.js';
 
 const VERSION = '0.1.0';
 
@@ -47,6 +48,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(discoveryImageRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
   app.use(powerRoutes(deps, adminToken));
+  app.use(tagRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
   app.use(bmcAdoptRoutes(deps, adminToken));
   app.use(profileRoutes(deps, adminToken));

@@ -17,6 +17,7 @@ import { claimReason, withClaim } from './conflict.js';
 import { rediscovered } from './rediscovery.js';
 import { adoptReportedBmc, reportedBmcAddress } from '../bmc/adopt.js';
 import type { Config } from '../config.js';
+import { applyAutoTags } from '../tags/auto-tags.js';
 
 export interface Registration {
   host: Host;
@@ -101,6 +102,8 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
     });
     // The BMC address it reports, taken only where that is safe (bmc/adopt.ts says why).
     if (reportedBmcAddress(facts)) adoptReportedBmc(host, facts, await deps.store.hosts.list(), deps.config.bmcNetworks, now, ip);
+    // Before the save: the rules that auto-provision it next (discover.ts) see its tags.
+    await applyAutoTags(deps, host, facts, ip);
     return { host, created: !known, conflict: false, durable: deps.store.hosts.save(host, facts) };
   });
 
