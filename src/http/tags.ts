@@ -35,7 +35,14 @@ export function tagRoutes(deps: Deps, adminToken: string): Router {
     const body = checkBulk(req.body);
     if (!body.ids === !body.query) throw new AppError('VALIDATION', 'give either ids or query', body.ids ? 'query' : 'ids');
     const targets = body.ids ? { ids: body.ids } : { query: readHostQuery(body.query ?? {}) };
-    res.json(await tagHosts(deps, targets, { ...(body.add ? { add: body.add } : {}), ...(body.remove ? { remove: body.remove } : {}) }, caller(req, res)));
+    res.json(
+      await tagHosts(
+        deps,
+        targets,
+        { ...(body.add ? { add: body.add } : {}), ...(body.remove ? { remove: body.remove } : {}) },
+        caller(req, res),
+      ),
+    );
   });
 
   router.put('/api/v1/hosts/:id/tags', ...write, ...jsonBody(LIMIT), async (req, res) => {

@@ -30,7 +30,7 @@ export function compileTagExpression(expression: string): Expr {
     const e = err as ExpressionError;
     const at = e.line ? { line: e.line, column: e.column } : undefined;
     // `tags` is what rules see, not facts: say so rather than "unknown fact".
-    const hint = /unknown fact "tags/.test(e.message) ? ' (a tag definition reads facts only: tags cannot depend on tags)' : '';
+    const hint = e.message.includes('unknown fact "tags') ? ' (a tag definition reads facts only: tags cannot depend on tags)' : '';
     throw new AppError('INVALID_EXPRESSION', `expression ${e.message}${hint}`, 'expression', at && { ...at, position: at });
   }
 }
@@ -57,7 +57,7 @@ export function autoTagsOf(definitions: readonly Readonly<TagDefinition>[], fact
   const tags: string[] = [];
   for (const d of definitions) {
     const expr = compiled(d);
-    if (expr && evaluate(expr, facts as Facts)) tags.push(d.name);
+    if (expr && evaluate(expr, facts)) tags.push(d.name);
   }
   return tags.sort();
 }

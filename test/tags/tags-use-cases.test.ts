@@ -73,7 +73,10 @@ describe('free tags', () => {
     host = await changeHostTags(deps, 'h1', { add: ['spare', 'db'], remove: ['rack-12', 'absent'] }, CALLER);
     expect(host.tags).toEqual(['db', 'spare']);
     expect((await deps.store.hosts.get('h1'))?.tags).toEqual(['db', 'spare']);
-    expect(host.events.map((e) => `${e.type}: ${e.message}`)).toEqual(['tags-changed: tags +db +rack-12', 'tags-changed: tags +spare −rack-12']);
+    expect(host.events.map((e) => `${e.type}: ${e.message}`)).toEqual([
+      'tags-changed: tags +db +rack-12',
+      'tags-changed: tags +spare −rack-12',
+    ]);
     const trail = await deps.store.audit.list();
     expect(trail.map((e) => `${e.action} ${e.target} ${e.detail}`)).toEqual(['host.tags h1 +spare −rack-12', 'host.tags h1 +db +rack-12']);
   });
@@ -187,7 +190,10 @@ describe('tag definitions', () => {
     expect(created).toMatchObject({ created: true, reevaluating: 2 });
     expect(await created.done).toEqual({ hosts: 2, changed: 1 });
     expect((await deps.store.hosts.get('gpu1'))?.auto_tags).toEqual(['gpu']);
-    expect((await deps.store.hosts.get('gpu1'))?.events.at(-1)).toMatchObject({ type: 'auto-tags-changed', message: 'automatic tags +gpu' });
+    expect((await deps.store.hosts.get('gpu1'))?.events.at(-1)).toMatchObject({
+      type: 'auto-tags-changed',
+      message: 'automatic tags +gpu',
+    });
     // The host whose tags did not change is the very object stored before: not saved again.
     expect(await deps.store.hosts.get('plain')).toBe(untouched);
     expect(await listDefinitions(deps)).toEqual([expect.objectContaining({ name: 'gpu', hosts: 1, description: 'has a GPU' })]);
@@ -223,7 +229,11 @@ describe('tag definitions', () => {
     await addHost(deps, 'h1', factsWith([GPU]));
     await saveDefinition(deps, { name: 'gpu', expression: 'count(gpus) > 0' }, 'alice').then((c) => c.done);
     const hosts = deps.store.hosts;
-    const failing = { list: () => hosts.list(), get: (id: string) => hosts.get(id), getFacts: () => Promise.reject(new Error('disk gone')) };
+    const failing = {
+      list: () => hosts.list(),
+      get: (id: string) => hosts.get(id),
+      getFacts: () => Promise.reject(new Error('disk gone')),
+    };
     const broken = { ...deps, store: { hosts: failing, tagDefinitions: deps.store.tagDefinitions } as unknown as MemoryStore };
     const { done } = await reevaluateInBackground(broken);
     expect(await done).toEqual({ hosts: 1, changed: 0 });

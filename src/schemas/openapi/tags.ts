@@ -32,7 +32,11 @@ export const tags: ApiArea = {
       type: 'object',
       additionalProperties: false,
       required: ['id', 'tags', 'auto_tags'],
-      properties: { id: { type: 'string' }, tags: tagList, auto_tags: { ...tagList, description: 'from the definitions; not set by hand' } },
+      properties: {
+        id: { type: 'string' },
+        tags: tagList,
+        auto_tags: { ...tagList, description: 'from the definitions; not set by hand' },
+      },
     },
     BulkTagsResult: {
       type: 'object',
