@@ -12,8 +12,7 @@ import { matchingIds, type HostQuery } from './query.js';
 import { reprovisionHost, resetHost } from './reset.js';
 import type { CompoundDeps } from '../bmc/compound.js';
 import { finishedWithin, powerEach, type BulkPowerAction } from '../bmc/power-each.js';
-import { changeHostTags } from '../tags/host-tags.js';
-import { TAG_PATTERN } from '../tags/tag.js';
+import { changeHostTags, tagsFromText } from '../tags/host-tags.js';
 
 /** The most hosts one bulk action touches; "all matching" past it acts on the first ones and says so. */
 export const BULK_CAP = 1000;
@@ -116,8 +115,8 @@ export async function bulkAction(
   } else ids = [...new Set(request.targets.ids)].slice(0, BULK_CAP);
   if (!ids.length) throw new AppError('VALIDATION', 'no host selected: tick some hosts or "all matching"', 'ids');
   const tag = (request.tag ?? '').trim();
-  if ((action === 'tag' || action === 'untag') && !TAG_PATTERN.test(tag))
-    throw new AppError('VALIDATION', 'tag: lower case letters, digits and - _ . : (at most 64, starting with a letter or digit)', 'tag');
+  if ((action === 'tag' || action === 'untag') && (!tag || tagsFromText(tag, 'tag').length !== 1))
+    throw new AppError('VALIDATION', 'tag: give one tag to add or remove', 'tag');
   checkConfirmation(request, ids, all);
 
   const capped = matched !== undefined && matched > ids.length;

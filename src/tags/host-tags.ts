@@ -9,7 +9,7 @@ import { audit, type AuditDeps } from '../audit/audit.js';
 import { addEvent, type Host } from '../hosts/host.js';
 import { compile } from '../schemas/validate.js';
 import { hostTagsChangeSchema, hostTagsSchema } from '../schemas/tags.js';
-import { MAX_TAGS_PER_HOST } from './tag.js';
+import { MAX_TAGS_PER_HOST, TAG_PATTERN } from './tag.js';
 
 export type HostTagsDeps = AuditDeps & Pick<Deps, 'hostsLock'>;
 
@@ -62,4 +62,18 @@ export async function changeHostTags(deps: HostTagsDeps, id: string, change: Tag
   await durable;
   if (what) await audit(deps, actor, 'host.tags', id, what);
   return host;
+}
+
+/** The tags a person typed in a form ("db rack-12, spare"): split on spaces and commas, each checked,
+ *  a bad one named in the error (field `tags`). */
+export function tagsFromText(text: string, field = 'tags'): string[] {
+  const tags = text.split(/[\s,]+/).filter(Boolean);
+  const bad = tags.find((t) => !TAG_PATTERN.test(t));
+  if (bad !== undefined)
+    throw new AppError(
+      'VALIDATION',
+      `${field}: "${bad.slice(0, 70)}" is not a tag (lower case letters, digits and - _ . : — at most 64, starting with a letter or digit)`,
+      field,
+    );
+  return tags;
 }
