@@ -136,8 +136,8 @@ describe('free tags API', () => {
       ['put', '{"tags":["a"],"__proto__":{"polluted":"yes"}}'],
       ['patch', '{"__proto__":{"add":["evil"]}}'],
     ] as const) {
-      const res = await api()
-        [method](`/api/v1/hosts/${id}/tags`)
+      const client = api();
+      const res = await client[method](`/api/v1/hosts/${id}/tags`)
         .set(as('operator'))
         .set('Content-Type', 'application/json')
         .send(body)
@@ -214,6 +214,27 @@ describe('tag definitions API', () => {
     const list = await api().get('/api/v1/tags').set(as('viewer')).expect(200);
     expect(list.body.tags.map((t: { name: string }) => t.name)).not.toContain('evil');
     await api().get('/api/v1/tags/evil').set(as('viewer')).expect(404);
+  });
+
+  it('When a prototype key is the name in the URL, then it is no definition: 404 to read or delete, VALIDATION to write', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      await api().get(`/api/v1/tags/${name}`).set(as('viewer')).expect(404);
+      await api().delete(`/api/v1/tags/${name}`).set(as('operator')).expect(404);
+    }
+    const put = await api().put('/api/v1/tags/__proto__').set(as('operator')).send({ expression: 'true' }).expect(400);
+    expect(put.body.error).toMatchObject({ code: 'VALIDATION', field: 'name' });
+    expect((await api().get('/api/v1/tags').set(as('viewer')).expect(200)).body.tags.map((t: { name: string }) => t.name)).not.toContain(
+      '__proto__',
+    );
+    // "constructor" is a valid tag name: it is an ordinary definition, stored and removed like any other.
+    await api().put('/api/v1/tags/constructor').set(as('operator')).send({ expression: 'false' }).expect(201);
+    expect((await api().get('/api/v1/tags/constructor').set(as('viewer')).expect(200)).body).toMatchObject({
+      name: 'constructor',
+      hosts: 0,
+    });
+    await api().delete('/api/v1/tags/constructor').set(as('operator')).expect(200);
+    await api().get('/api/v1/tags/constructor').set(as('viewer')).expect(404);
+    await settled();
   });
 
   it.each([
