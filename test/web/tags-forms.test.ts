@@ -77,6 +77,8 @@ describe('hosts table', () => {
     expect(list).toMatch(/<span class="tag">rack-12<\/span>/);
     expect(list).toMatch(/<span class="tag auto" title="automatic">gpu<\/span>/);
     expect(list).toContain('value="tag"');
+    const withColumn = (await agent.get('/hosts?cols=tags&sort=tags').expect(200)).text;
+    expect(withColumn).toContain('title="db gpu rack-12">db gpu rack-12</span>');
 
     await agent
       .post('/hosts/bulk')
