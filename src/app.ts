@@ -28,6 +28,7 @@ import { webhookRoutes } from './http/webhooks.js';
 import { bmcAdoptRoutes } from './http/bmc-adopt.js';
 import { bmcRoutes } from './http/bmc.js';
 import { expectedClaimRoutes } from './http/expected-claim.js';
+import { tagRoutes } from './http/tags.js';
 
 const VERSION = '0.1.0';
 
@@ -48,6 +49,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(discoveryImageRoutes(deps));
   app.use(ruleRoutes(deps, adminToken));
   app.use(powerRoutes(deps, adminToken));
+  app.use(tagRoutes(deps, adminToken));
   app.use(hostRoutes(deps, adminToken));
   app.use(bmcAdoptRoutes(deps, adminToken));
   app.use(expectedClaimRoutes(deps, adminToken));

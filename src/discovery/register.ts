@@ -18,6 +18,7 @@ import { rediscovered } from './rediscovery.js';
 import { adoptReportedBmc, reportedBmcAddress } from '../bmc/adopt.js';
 import type { Config } from '../config.js';
 import { claimExpectedHost } from '../expected-hosts/claim.js';
+import { applyAutoTags } from '../tags/auto-tags.js';
 
 export interface Registration {
   host: Host;
@@ -102,6 +103,8 @@ export async function registerMachine(deps: RegisterDeps, body: unknown, ip: str
     });
     // The BMC address it reports, taken only where that is safe (bmc/adopt.ts says why).
     if (reportedBmcAddress(facts)) adoptReportedBmc(host, facts, await deps.store.hosts.list(), deps.config.bmcNetworks, now, ip);
+    // Before the save: the rules that auto-provision it next (discover.ts) see its tags.
+    await applyAutoTags(deps, host, facts, ip);
     // The expected-host record it matches, taken under this lock so no two machines take one
     // (expected-hosts/claim.ts); after the BMC from facts, so a record's BMC (an admin's word) wins.
     const claim = await claimExpectedHost(deps, host, facts, now, ip);

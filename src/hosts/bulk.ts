@@ -12,6 +12,7 @@ import { matchingIds, type HostQuery } from './query.js';
 import { reprovisionHost, resetHost } from './reset.js';
 import type { CompoundDeps } from '../bmc/compound.js';
 import { finishedWithin, powerEach, type BulkPowerAction } from '../bmc/power-each.js';
+import { changeHostTags, tagsFromText } from '../tags/host-tags.js';
 
 /** The most hosts one bulk action touches; "all matching" past it acts on the first ones and says so. */
 export const BULK_CAP = 1000;
@@ -27,6 +28,8 @@ export const BULK_ACTIONS = [
   'power-cycle',
   'rediscover',
   'reinstall',
+  'tag',
+  'untag',
 ] as const;
 /** Actions that lose work or an installed system (a machine switched off or rebooted mid-install is
  *  both): confirmed. */
@@ -65,6 +68,8 @@ export interface BulkRequest {
   action: string;
   /** The profile to assign (action assign). */
   profile: string;
+  /** The free tag to add (action tag) or remove (action untag). */
+  tag?: string;
   /** "yes" for reset, reprovision and delete. */
   confirm?: string;
   /** For delete and reprovision with installed hosts among the targets: how many, typed out. */
@@ -88,6 +93,8 @@ const OUTCOMES: Record<string, string> = {
   delete: 'deleted',
   reset: 'reset to waiting',
   reprovision: 'reprovisioned: waits for an assignment',
+  tag: 'tagged',
+  untag: 'untagged',
 };
 
 export async function bulkAction(
@@ -107,6 +114,9 @@ export async function bulkAction(
     matched = m.total;
   } else ids = [...new Set(request.targets.ids)].slice(0, BULK_CAP);
   if (!ids.length) throw new AppError('VALIDATION', 'no host selected: tick some hosts or "all matching"', 'ids');
+  const tag = (request.tag ?? '').trim();
+  if ((action === 'tag' || action === 'untag') && (!tag || tagsFromText(tag, 'tag').length !== 1))
+    throw new AppError('VALIDATION', 'tag: give one tag to add or remove', 'tag');
   checkConfirmation(request, ids, all);
 
   const capped = matched !== undefined && matched > ids.length;
@@ -125,6 +135,8 @@ export async function bulkAction(
       if (action === 'delete') await deleteHost(deps, id, caller);
       else if (action === 'reset') await resetHost(deps, id, caller);
       else if (action === 'reprovision') await reprovisionHost(deps, id, caller);
+      else if (action === 'tag') await changeHostTags(deps, id, { add: [tag] }, caller);
+      else if (action === 'untag') await changeHostTags(deps, id, { remove: [tag] }, caller);
       else await assignHost(deps, id, { profile }, caller);
       results.push({ host: id, outcome: OUTCOMES[action] ?? 'assigned' });
     } catch (err) {

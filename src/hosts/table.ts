@@ -2,6 +2,7 @@
 // Every column comes from the host record and its facts summary, never from the facts files, so
 // sorting and filtering 10,000 hosts stays one pass over the hot document (query.ts runs it).
 import type { Host, HostState } from './host.js';
+import { hostTags } from '../tags/tag.js';
 
 /** The states the table filters by, in the order of a host's life. */
 export const STATES: readonly HostState[] = ['discovered', 'assigned', 'provisioning', 'installed', 'failed', 'lost'];
@@ -27,6 +28,8 @@ export const EXTRA_COLUMNS: readonly Column[] = [
   { key: 'first_seen', label: 'First seen', value: (h) => h.created_at },
   // The last state the BMC answered (bmc/power-refresh.ts keeps it), never asked on this request.
   { key: 'power', label: 'Power', value: (h) => h.power?.state },
+  // Free and automatic, as rules and the filter see them ("gpu" in tags).
+  { key: 'tags', label: 'Tags', value: (h) => hostTags(h).sort().join(' ') || undefined },
 ];
 
 /** What each sort key orders by (lowercased text, numbers, ISO times); missing values sort last. */

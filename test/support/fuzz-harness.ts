@@ -39,6 +39,7 @@ import { startHostileServer } from './hostile-server.js';
 import type { TestServer } from './server.js';
 import type { FakeBmcs } from './fake-bmc.js';
 import { bootDeviceSchema, bulkPowerSchema, powerActionSchema } from '../../src/schemas/power.js';
+import { bulkTagsSchema, hostTagsChangeSchema, hostTagsSchema, tagDefinitionSchema } from '../../src/schemas/tags.js';
 
 export const CLASSES = ['valid', 'mutated', 'random-json', 'raw-bytes', 'params'] as const;
 export type InputClass = (typeof CLASSES)[number];
@@ -397,6 +398,15 @@ function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
       ),
     ),
     'PUT /api/v1/bmc-credentials/:name': nameFromUrl(schemaArb(bmcCredentialSetSchema)),
+    'PUT /api/v1/hosts/:id/tags': fc.oneof(schemaArb(hostTagsSchema), fc.constant({ tags: ['rack-12', 'db'] })),
+    'PATCH /api/v1/hosts/:id/tags': fc.oneof(schemaArb(hostTagsChangeSchema), fc.constant({ add: ['spare'], remove: ['db'] })),
+    'POST /api/v1/hosts/tags': fc.oneof(
+      schemaArb(bulkTagsSchema),
+      hostId.map((id) => ({ ids: [id], add: ['fuzz'] })),
+    ),
+    'PUT /api/v1/tags/:name': nameFromUrl(
+      fc.oneof(schemaArb(tagDefinitionSchema), fc.constantFrom({ expression: 'count(gpus) > 0' }, { expression: 'memory_mib >' })),
+    ),
     'PUT /api/v1/hosts/:id/boot-key': fc.oneof(schemaArb(bootKeySchema), fc.record({ key: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/) })),
   };
 }

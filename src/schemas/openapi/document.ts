@@ -24,6 +24,7 @@ import { users } from './users.js';
 import { webhooks } from './webhooks.js';
 import { bmc } from './bmc.js';
 import { expectedClaim } from './expected-claim.js';
+import { tags } from './tags.js';
 
 /** In the order the reference page shows them. */
 export const AREAS: readonly ApiArea[] = [
@@ -40,6 +41,7 @@ export const AREAS: readonly ApiArea[] = [
   users,
   webhooks,
   bmc,
+  tags,
   audit,
   service,
   metrics,

@@ -34,6 +34,9 @@ const BULK_LABELS = [
   { value: 'reset', label: 'reset to waiting' },
   { value: 'reprovision', label: 'reprovision (installed)' },
   { value: 'delete', label: 'delete' },
+  // One free tag, typed in the Tag field (docs/inventory-tags.md).
+  { value: 'tag', label: 'add tag…' },
+  { value: 'untag', label: 'remove tag…' },
   // Through each host's BMC (docs/bmc.md#actions-the-job-queue-and-the-power-column); shown to those with power:write.
   { value: 'power-on', label: 'power on', power: true },
   { value: 'power-off', label: 'power off', power: true },
@@ -55,6 +58,7 @@ interface Done {
   scope?: string;
   action?: string;
   profile?: string;
+  tag?: string;
 }
 
 type Body = Record<string, string | string[] | undefined>;
@@ -136,7 +140,8 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
     const ids = ([] as string[]).concat(body.ids ?? []).filter((s) => typeof s === 'string');
     const action = String(body.bulk_action ?? '');
     const profile = String(body.profile ?? '');
-    const chosen = { selected: ids.slice(0, BULK_CAP), scope: body.scope === 'query' ? 'query' : 'ids', action, profile };
+    const tag = typeof body.tag === 'string' ? body.tag.slice(0, 100) : '';
+    const chosen = { selected: ids.slice(0, BULK_CAP), scope: body.scope === 'query' ? 'query' : 'ids', action, profile, tag };
     let done: Done;
     try {
       if (isPowerBulk(action)) mustBeAllowed(res, 'power:write', 'power hosts');
@@ -146,12 +151,13 @@ export function hostsTablePages(deps: Deps, { page, loggedIn, form }: PageKit): 
           targets: chosen.scope === 'query' ? { query: pageQuery(Object.fromEntries(back.params), true) } : { ids },
           action,
           profile,
+          tag,
           confirm: String(body.confirm ?? ''),
           confirmInstalled: String(body.confirm_installed ?? ''),
         },
         caller(req, res),
       );
-      done = { ...resultsOf(action, outcome), action, profile };
+      done = { ...resultsOf(action, outcome), action, profile, tag };
       if (outcome.results.some((r) => r.outcome === 'failed'))
         done.selected = outcome.results.filter((r) => r.outcome === 'failed').map((r) => r.host);
     } catch (err) {

@@ -19,6 +19,7 @@ import { bmcPanel, hostBmcPages, type BmcTyped } from './host-bmc.js';
 import { inventoryView } from '../host-inventory.js';
 import type { HostPowerPages } from './host-power.js';
 import { expectedPanel, hostExpectedPages } from './host-expected.js';
+import { hostTagPages } from './host-tags.js';
 
 type Form = Record<string, string>;
 
@@ -89,6 +90,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
 
   router.use(hostBmcPages(deps, { loggedIn, form }, hostPage, caller));
   router.use(hostExpectedPages(deps, { loggedIn, form }, hostPage, caller));
+  router.use(hostTagPages(deps, { loggedIn, form }, hostPage, caller));
 
   router.get('/hosts/:id/install.log', loggedIn, async (req, res) => {
     const log = await deps.store.hosts.getInstallLog(String(req.params.id));
@@ -131,6 +133,7 @@ export function hostPages(deps: Deps, { page, loggedIn, form }: PageKit, power?:
         params: typed.params ?? '',
       },
       errors,
+      tags_form: typed.tags ?? (host.tags ?? []).join(' '),
       // The power panel (views/host-power.njk): its data and the outcome of its last form.
       power_panel: power?.panel(req?.query.power_done, res, host),
     });
