@@ -27,6 +27,7 @@ import { requestMetrics } from './http/request-metrics.js';
 import { webhookRoutes } from './http/webhooks.js';
 import { bmcAdoptRoutes } from './http/bmc-adopt.js';
 import { bmcRoutes } from './http/bmc.js';
+import { expectedHostRoutes } from './http/expected-hosts.js';
 
 const VERSION = '0.1.0';
 
@@ -56,6 +57,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(installerRoutes(deps, adminToken));
   app.use(webhookRoutes(deps, adminToken));
   app.use(bmcRoutes(deps, adminToken));
+  app.use(expectedHostRoutes(deps, adminToken));
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(openApiRoutes(VERSION));

@@ -50,6 +50,8 @@ export const ERRORS = {
   CREDENTIALS_IN_USE: 409,
   // Expected hosts and tags (docs/inventory.md).
   EXPECTED_HOST_NOT_FOUND: 404,
+  // An expected-host list with bad rows: every problem (line and column, or index and field) in `errors`.
+  IMPORT_INVALID: 400,
   TAG_NOT_FOUND: 404,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -70,11 +72,18 @@ export class AppError extends Error {
     this.status = ERRORS[code];
   }
 
-  toJSON(): { error: { code: ErrorCode; message: string; field?: string; position?: unknown } } {
-    // An error inside a text the client sent (a `where` filter) says where: { line, column }.
-    const position = (this.detail as { position?: unknown } | undefined)?.position;
+  toJSON(): { error: { code: ErrorCode; message: string; field?: string; position?: unknown; errors?: unknown[] } } {
+    // An error inside a text the client sent (a `where` filter) says where: { line, column }; a list
+    // with many bad rows (an expected-host import) says each one in `errors`.
+    const { position, errors: list } = (this.detail ?? {}) as { position?: unknown; errors?: unknown };
     return {
-      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...(position ? { position } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.field ? { field: this.field } : {}),
+        ...(position ? { position } : {}),
+        ...(Array.isArray(list) ? { errors: list } : {}),
+      },
     };
   }
 }
