@@ -8,6 +8,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
 import { newHostId } from '../hosts/tokens.js';
+import { Mutex } from '../util/mutex.js';
 import type { ExpectedHost, ExpectedMatch } from './expected-host.js';
 import { duplicatesInList, targets, type PlannedRow, type PlanTarget } from './plan.js';
 import { locate, readList, type ListFormat, type ListProblem } from './read-list.js';
@@ -46,13 +47,12 @@ export interface ImportPlan {
 const FIELDS = ['match', 'hostname', 'profile', 'params', 'tags', 'bmc', 'provision'] as const;
 
 // One import at a time per store: two at once could both create the record a machine is in.
-const running = new WeakMap<object, Promise<unknown>>();
+const locks = new WeakMap<object, Mutex>();
 
 export async function importExpectedHosts(deps: ImportDeps, text: string, opts: ImportOptions, { actor }: CallerWith<'ip'>): Promise<ImportPlan> {
-  const before = running.get(deps.store) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(() => importNow(deps, text, opts, actor));
-  running.set(deps.store, mine);
-  return mine;
+  let lock = locks.get(deps.store);
+  if (!lock) locks.set(deps.store, (lock = new Mutex()));
+  return lock.run(() => importNow(deps, text, opts, actor));
 }
 
 async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, actor: string): Promise<ImportPlan> {
