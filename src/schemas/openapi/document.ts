@@ -23,6 +23,7 @@ import { templates } from './templates.js';
 import { users } from './users.js';
 import { webhooks } from './webhooks.js';
 import { bmc } from './bmc.js';
+import { expectedHosts } from './expected-hosts.js';
 
 /** In the order the reference page shows them. */
 export const AREAS: readonly ApiArea[] = [
@@ -38,6 +39,7 @@ export const AREAS: readonly ApiArea[] = [
   users,
   webhooks,
   bmc,
+  expectedHosts,
   audit,
   service,
   metrics,
