@@ -70,7 +70,11 @@ export function rowToInput(header: readonly string[], cells: readonly string[]):
       if (value) Object.defineProperty(params, param[1]!, { value, enumerable: true, writable: true, configurable: true });
       return;
     }
-    const path = name.startsWith('bmc_') ? `bmc.${name.slice(4)}` : (MATCH_KEYS as readonly string[]).includes(name) ? `match.${name}` : name;
+    const path = name.startsWith('bmc_')
+      ? `bmc.${name.slice(4)}`
+      : (MATCH_KEYS as readonly string[]).includes(name)
+        ? `match.${name}`
+        : name;
     columns.set(path, column);
     if (!value) return;
     if (path.startsWith('bmc.')) bmc[path.slice(4)] = value;

@@ -51,8 +51,9 @@ export function parseCsv(text: string, maxRows: number): CsvRow[] {
           throw new CsvSyntaxError(line, `line ${line}: text after a closing quote (a quote inside a cell is written "")`);
       } else {
         while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-          if (text[i] === '"') throw new CsvSyntaxError(line, `line ${line}: a quote inside an unquoted cell (quote the cell, and write "" for a quote)`);
-          cell += text[i];
+          if (text[i] === '"')
+            throw new CsvSyntaxError(line, `line ${line}: a quote inside an unquoted cell (quote the cell, and write "" for a quote)`);
+          cell += text[i]!;
           i++;
         }
       }

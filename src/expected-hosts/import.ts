@@ -7,6 +7,7 @@ import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { audit, type AuditDeps } from '../audit/audit.js';
+import { bmcAddressRefusal } from '../bmc/address.js';
 import { newHostId } from '../hosts/tokens.js';
 import { Mutex } from '../util/mutex.js';
 import type { ExpectedHost, ExpectedMatch } from './expected-host.js';
@@ -49,7 +50,12 @@ const FIELDS = ['match', 'hostname', 'profile', 'params', 'tags', 'bmc', 'provis
 // One import at a time per store: two at once could both create the record a machine is in.
 const locks = new WeakMap<object, Mutex>();
 
-export async function importExpectedHosts(deps: ImportDeps, text: string, opts: ImportOptions, { actor }: CallerWith<'ip'>): Promise<ImportPlan> {
+export async function importExpectedHosts(
+  deps: ImportDeps,
+  text: string,
+  opts: ImportOptions,
+  { actor }: CallerWith<'ip'>,
+): Promise<ImportPlan> {
   let lock = locks.get(deps.store);
   if (!lock) locks.set(deps.store, (lock = new Mutex()));
   return lock.run(() => importNow(deps, text, opts, actor));
@@ -61,8 +67,6 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   const ctx: ValidateContext = {
     profiles: new Set((await deps.store.profiles.list()).map((p) => p.name)),
     credentialSets: new Set((await deps.store.bmcCredentials.list()).map((c) => c.name)),
-    bmcNetworks: deps.config.bmcNetworks,
-    anyAddress: opts.anyAddress,
   };
   const problems: ListProblem[] = [];
   const planned: PlannedRow[] = [];
@@ -80,6 +84,8 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   const save: ExpectedHost[] = [];
   const now = new Date().toISOString();
   for (const target of rows) {
+    const bmcRefusal = bmcChangeRefusal(deps, opts, target);
+    if (bmcRefusal) problems.push(locate(target.row, 'bmc.address', bmcRefusal));
     const kept = keepSecrets(deps.secrets, target.draft.params, target.existing?.params);
     for (const p of kept.problems) problems.push(locate(target.row, p.path, p.message));
     const draft: ExpectedHostDraft = { ...target.draft, ...(kept.params ? { params: kept.params } : {}) };
@@ -114,6 +120,14 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   return plan;
 }
 
+/** Credentials go where a BMC points: outside KICKSTAND_BMC_NETWORKS only an admin may point one
+ *  (bmc/address.ts). A BMC the record already has, as it is, stays whoever imports the list again. */
+function bmcChangeRefusal(deps: ImportDeps, opts: ImportOptions, target: PlanTarget): string | undefined {
+  const bmc = target.draft.bmc;
+  if (!bmc || opts.anyAddress || sameValue(bmc, target.existing?.bmc)) return undefined;
+  return bmcAddressRefusal(bmc.address, deps.config.bmcNetworks, false)?.message;
+}
+
 function entryOf(target: PlanTarget, draft: ExpectedHostDraft): PlanEntry {
   return {
     ...(target.row.line !== undefined ? { line: target.row.line } : { index: target.row.index ?? 0 }),
@@ -131,7 +145,8 @@ function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft)
     const now = draft[field];
     if (sameValue(was ?? (field === 'provision' ? false : undefined), now)) continue;
     if ((field === 'match' || field === 'params') && isPlain(was) && isPlain(now)) {
-      for (const key of new Set([...Object.keys(was), ...Object.keys(now)])) if (!sameValue(was[key], now[key])) changes.push(`${field}.${key}`);
+      for (const key of new Set([...Object.keys(was), ...Object.keys(now)]))
+        if (!sameValue(was[key], now[key])) changes.push(`${field}.${key}`);
     } else changes.push(field);
   }
   return changes;

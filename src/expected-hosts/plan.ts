@@ -45,7 +45,14 @@ export function duplicatesInList(rows: readonly PlannedRow[]): ListProblem[] {
         continue;
       }
       const [kind, ...value] = key.split(' ');
-      const field = kind === 'hostname' ? 'hostname' : kind === 'switch+port' ? 'match.switch' : kind === 'mac' ? macField(planned.draft.match, value.join(' ')) : `match.${kind}`;
+      const field =
+        kind === 'hostname'
+          ? 'hostname'
+          : kind === 'switch+port'
+            ? 'match.switch'
+            : kind === 'mac'
+              ? macField(planned.draft.match, value.join(' '))
+              : `match.${kind}`;
       problems.push(locate(planned.row, field, `${kind} ${value.join(' ')} is also on ${rowName(first.row)}: one machine, one row`));
     }
   }
@@ -57,7 +64,10 @@ function macField(match: ExpectedMatch, mac: string): string {
 }
 
 /** Each row with the record it updates, or the problems. */
-export function targets(rows: readonly PlannedRow[], records: readonly Readonly<ExpectedHost>[]): { targets: PlanTarget[]; problems: ListProblem[] } {
+export function targets(
+  rows: readonly PlannedRow[],
+  records: readonly Readonly<ExpectedHost>[],
+): { targets: PlanTarget[]; problems: ListProblem[] } {
   const byKey = new Map<string, Readonly<ExpectedHost>[]>();
   const byHostname = new Map<string, Readonly<ExpectedHost>>();
   for (const record of records) {
@@ -71,14 +81,22 @@ export function targets(rows: readonly PlannedRow[], records: readonly Readonly<
     const found = new Map<string, Readonly<ExpectedHost>>();
     for (const key of identityKeys(planned.draft.match)) for (const r of byKey.get(key) ?? []) found.set(r.id, r);
     if (found.size > 1) {
-      problems.push(locate(planned.row, 'match', `matches ${found.size} expected hosts (${[...found.keys()].join(', ')}): say which by its keys, or delete one`));
+      problems.push(
+        locate(
+          planned.row,
+          'match',
+          `matches ${found.size} expected hosts (${[...found.keys()].join(', ')}): say which by its keys, or delete one`,
+        ),
+      );
       continue;
     }
     const existing = [...found.values()][0];
     if (existing) {
       const other = takenBy.get(existing.id);
       if (other) {
-        problems.push(locate(planned.row, 'match', `matches expected host ${existing.id}, as ${rowName(other.row)} does: one record, one row`));
+        problems.push(
+          locate(planned.row, 'match', `matches expected host ${existing.id}, as ${rowName(other.row)} does: one record, one row`),
+        );
         continue;
       }
       takenBy.set(existing.id, planned);

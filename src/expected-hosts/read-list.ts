@@ -49,7 +49,8 @@ function readCsv(text: string): ReadResult {
     throw err;
   }
   const [head, ...body] = parsed;
-  if (!head) return { rows: [], problems: [{ line: 1, message: 'line 1: the file is empty; it needs a header row (boot_mac,mac,serial,…)' }] };
+  if (!head)
+    return { rows: [], problems: [{ line: 1, message: 'line 1: the file is empty; it needs a header row (boot_mac,mac,serial,…)' }] };
   const header = head.cells;
   const headerProblems = checkHeader(header);
   if (headerProblems.length)

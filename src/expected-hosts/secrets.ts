@@ -20,7 +20,11 @@ export function keepSecrets(
     if (!isSecretParam(name)) continue;
     const kept = stored && Object.hasOwn(stored, name) ? stored[name] : undefined;
     if (value === SECRET_MASK) {
-      if (kept === undefined) problems.push({ path: `params.${name}`, message: `is "${SECRET_MASK}", which stands for a stored secret, and none is stored: give its value` });
+      if (kept === undefined)
+        problems.push({
+          path: `params.${name}`,
+          message: `is "${SECRET_MASK}", which stands for a stored secret, and none is stored: give its value`,
+        });
       else out[name] = kept;
     } else if (kept !== undefined && sameSecret(box, name, value, kept)) out[name] = kept;
   }

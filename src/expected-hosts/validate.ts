@@ -24,9 +24,6 @@ export interface FieldProblem {
 export interface ValidateContext {
   profiles: ReadonlySet<string>;
   credentialSets: ReadonlySet<string>;
-  bmcNetworks: readonly string[];
-  /** An admin: BMC addresses anywhere (bmc/address.ts). */
-  anyAddress: boolean;
 }
 
 const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
@@ -59,7 +56,8 @@ export function validateInput(
 
   const match = matchOf(raw.match, bad);
   const hostname = optionalString(raw, 'hostname', bad);
-  if (hostname !== undefined && !HOSTNAME_RE.test(hostname)) bad('hostname', 'must be a valid hostname (RFC 1123: letters, digits, hyphens, dot-separated labels)');
+  if (hostname !== undefined && !HOSTNAME_RE.test(hostname))
+    bad('hostname', 'must be a valid hostname (RFC 1123: letters, digits, hyphens, dot-separated labels)');
   const profile = optionalString(raw, 'profile', bad);
   if (profile !== undefined && !ctx.profiles.has(profile)) bad('profile', `no profile named "${profile}"`);
   const params = paramsOf(raw.params, paramCells, bad);
@@ -100,9 +98,10 @@ function matchOf(raw: unknown, bad: Bad): ExpectedMatch | undefined {
     return undefined;
   }
   const out: ExpectedMatch = {};
-  let wrong = false;
+  // Set by badKey in the loop (a closure: a plain `let` would read as never changed).
+  const state = { wrong: false };
   const badKey: Bad = (path, message) => {
-    wrong = true;
+    state.wrong = true;
     bad(path, message);
   };
   for (const key of Object.keys(raw)) {
@@ -118,15 +117,21 @@ function matchOf(raw: unknown, bad: Bad): ExpectedMatch | undefined {
       continue;
     }
     const value = v.trim();
-    if ((k === 'boot_mac' || k === 'mac') && !MAC.test(value)) badKey(`match.${key}`, `"${value}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+    if ((k === 'boot_mac' || k === 'mac') && !MAC.test(value))
+      badKey(`match.${key}`, `"${value}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
     else if (k === 'uuid' && !UUID.test(value)) badKey(`match.${key}`, `"${value}" is not a UUID (8-4-4-4-12 hex digits)`);
     else if (k !== 'boot_mac' && k !== 'mac' && k !== 'uuid' && !FREE_TEXT.test(value))
-      badKey(`match.${key}`, 'must start with a letter or digit and hold only letters, digits, spaces and . _ : / # ( ) + , - (at most 128)');
+      badKey(
+        `match.${key}`,
+        'must start with a letter or digit and hold only letters, digits, spaces and . _ : / # ( ) + , - (at most 128)',
+      );
     else out[k] = k === 'boot_mac' || k === 'mac' ? value.replace(/-/g, ':') : value;
   }
-  if ((out.switch === undefined) !== (out.port === undefined)) badKey(out.switch === undefined ? 'match.switch' : 'match.port', 'switch and port go together');
-  if (!wrong && !Object.keys(out).length) bad('match', 'needs at least one of boot_mac, mac, serial, asset_tag, uuid, switch and port');
-  return wrong ? undefined : normalizeMatch(out);
+  if ((out.switch === undefined) !== (out.port === undefined))
+    badKey(out.switch === undefined ? 'match.switch' : 'match.port', 'switch and port go together');
+  if (!state.wrong && !Object.keys(out).length)
+    bad('match', 'needs at least one of boot_mac, mac, serial, asset_tag, uuid, switch and port');
+  return state.wrong ? undefined : normalizeMatch(out);
 }
 
 function paramsOf(raw: unknown, cells: Record<string, string>, bad: Bad): Record<string, unknown> | undefined {
@@ -181,7 +186,8 @@ function bmcOf(raw: unknown, ctx: ValidateContext, bad: Bad): ExpectedBmc | unde
     bad('bmc', 'must be an object');
     return undefined;
   }
-  for (const key of Object.keys(raw)) if (!BMC_KEYS.includes(key)) bad(`bmc.${key}`, `unknown field "${key}" (fields: ${BMC_KEYS.join(', ')})`);
+  for (const key of Object.keys(raw))
+    if (!BMC_KEYS.includes(key)) bad(`bmc.${key}`, `unknown field "${key}" (fields: ${BMC_KEYS.join(', ')})`);
   const driver = optionalString(raw, 'driver', (p, m) => bad(`bmc.${p}`, m));
   const address = optionalString(raw, 'address', (p, m) => bad(`bmc.${p}`, m));
   const credentials = optionalString(raw, 'credentials', (p, m) => bad(`bmc.${p}`, m));
@@ -189,16 +195,23 @@ function bmcOf(raw: unknown, ctx: ValidateContext, bad: Bad): ExpectedBmc | unde
   else if (!(BMC_DRIVERS as readonly string[]).includes(driver)) bad('bmc.driver', `must be ${BMC_DRIVERS.join(' or ')}`);
   if (!address) bad('bmc.address', 'is required with a BMC');
   else {
-    const refusal = bmcAddressRefusal(address, ctx.bmcNetworks, ctx.anyAddress);
+    // Where it may point (KICKSTAND_BMC_NETWORKS) is the import's check: a BMC an admin set stays.
+    const refusal = bmcAddressRefusal(address, [], true);
     if (refusal) bad('bmc.address', refusal.message);
   }
   let port: number | undefined;
   if (raw.port !== undefined && raw.port !== null && raw.port !== '') {
-    port = typeof raw.port === 'string' && /^\d{1,5}$/.test(raw.port.trim()) ? Number(raw.port.trim()) : typeof raw.port === 'number' ? raw.port : NaN;
+    port =
+      typeof raw.port === 'string' && /^\d{1,5}$/.test(raw.port.trim())
+        ? Number(raw.port.trim())
+        : typeof raw.port === 'number'
+          ? raw.port
+          : NaN;
     if (!Number.isInteger(port) || port < 1 || port > 65535) bad('bmc.port', 'must be a port number (1-65535)');
   }
   if (credentials !== undefined && !NAME.test(credentials)) bad('bmc.credentials', 'is not a credential set name');
-  else if (credentials !== undefined && !ctx.credentialSets.has(credentials)) bad('bmc.credentials', `no BMC credential set named "${credentials}"`);
+  else if (credentials !== undefined && !ctx.credentialSets.has(credentials))
+    bad('bmc.credentials', `no BMC credential set named "${credentials}"`);
   if (!driver || !address) return undefined;
   return {
     driver: driver as BmcDriverName,

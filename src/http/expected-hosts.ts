@@ -40,12 +40,17 @@ export function expectedHostRoutes(deps: Deps, adminToken: string): Router {
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8').send(text);
   });
 
-  router.post('/api/v1/expected-hosts/import', ...write, ...textBody(['text/csv', 'application/json'], IMPORT_BODY_LIMIT), async (req, res) => {
-    const format: ListFormat = req.is('application/json') ? 'json' : 'csv';
-    const dryRun = req.query.dry_run === 'true' || req.query.dry_run === '1';
-    const anyAddress = allows(principalOf(res).role, 'bmc-credentials:write');
-    res.json(await importExpectedHosts(deps, String(req.body), { format, dryRun, anyAddress }, caller(req, res)));
-  });
+  router.post(
+    '/api/v1/expected-hosts/import',
+    ...write,
+    ...textBody(['text/csv', 'application/json'], IMPORT_BODY_LIMIT),
+    async (req, res) => {
+      const format: ListFormat = req.is('application/json') ? 'json' : 'csv';
+      const dryRun = req.query.dry_run === 'true' || req.query.dry_run === '1';
+      const anyAddress = allows(principalOf(res).role, 'bmc-credentials:write');
+      res.json(await importExpectedHosts(deps, String(req.body), { format, dryRun, anyAddress }, caller(req, res)));
+    },
+  );
 
   router.get('/api/v1/expected-hosts/:id', ...read, async (req, res) => {
     res.json(expectedHostView(await mustGetExpectedHost(deps, String(req.params.id)), principalOf(res).role));

@@ -3,7 +3,7 @@
 // nothing, an export imports back unchanged, and secrets never leave in an export.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { importExpectedHosts, type ImportDeps } from '../../src/expected-hosts/import.js';
+import { importExpectedHosts } from '../../src/expected-hosts/import.js';
 import { exportExpectedHosts } from '../../src/expected-hosts/export.js';
 import { bmcDeps, CALLER } from '../bmc/deps.js';
 
@@ -25,7 +25,7 @@ const GOOD = csv(
   '"52:54:00:00:00:03","SN-0003, lot 7",,,,,,,,,',
 );
 const run = (text: string, opts: Partial<{ format: 'csv' | 'json'; dryRun: boolean; anyAddress: boolean }> = {}) =>
-  importExpectedHosts(deps as unknown as ImportDeps, text, { format: 'csv', dryRun: false, anyAddress: false, ...opts }, CALLER);
+  importExpectedHosts(deps, text, { format: 'csv', dryRun: false, anyAddress: false, ...opts }, CALLER);
 const problemsOf = async (p: Promise<unknown>) => {
   const err = await p.then(
     () => undefined,
@@ -33,7 +33,9 @@ const problemsOf = async (p: Promise<unknown>) => {
   );
   expect(err).toBeInstanceOf(AppError);
   expect((err as AppError).code).toBe('IMPORT_INVALID');
-  return ((err as AppError).detail as { errors: { line?: number; index?: number; column?: string; column_number?: number; message: string }[] }).errors;
+  return (
+    (err as AppError).detail as { errors: { line?: number; index?: number; column?: string; column_number?: number; message: string }[] }
+  ).errors;
 };
 
 describe('expected-host import', () => {
@@ -68,8 +70,13 @@ describe('expected-host import', () => {
     expect(await deps.store.audit.list()).toHaveLength(1);
 
     const changed = await run(GOOD.replace('web-02,web,rack-a;gpu', 'web-22,web,rack-a'));
-    expect(changed.updated).toEqual([expect.objectContaining({ line: 3, id: before.find((r) => r.hostname === 'web-02')!.id, changes: ['hostname', 'tags'] })]);
-    expect((await deps.store.expectedHosts.list()).find((r) => r.match.serial === 'SN-0002')).toMatchObject({ hostname: 'web-22', created_at: before[1]!.created_at });
+    expect(changed.updated).toEqual([
+      expect.objectContaining({ line: 3, id: before.find((r) => r.hostname === 'web-02')!.id, changes: ['hostname', 'tags'] }),
+    ]);
+    expect((await deps.store.expectedHosts.list()).find((r) => r.match.serial === 'SN-0002')).toMatchObject({
+      hostname: 'web-22',
+      created_at: before[1]!.created_at,
+    });
   });
 
   it('When a record was claimed, then an update keeps claimed_by and claimed_at', async () => {
@@ -127,17 +134,25 @@ describe('expected-host import', () => {
     const param = await problemsOf(run(csv('mac,param.__proto__', '52:54:00:00:00:01,x')));
     expect(param[0]!.message).toBe('line 2, column 2 (param.__proto__): "__proto__" may not be a param name');
     const json = await problemsOf(
-      run('[{"match":{"mac":"52:54:00:00:00:01","__proto__":"x"},"params":{"__proto__":{"polluted":1}},"__proto__":{"polluted":1}}]', { format: 'json' }),
+      run('[{"match":{"mac":"52:54:00:00:00:01","__proto__":"x"},"params":{"__proto__":{"polluted":1}},"__proto__":{"polluted":1}}]', {
+        format: 'json',
+      }),
     );
     expect(json.map((e) => e.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^\[0\]\.__proto__: unknown field/), expect.stringMatching(/^\[0\]\.match\.__proto__: unknown match key/), '[0].params.__proto__: "__proto__" may not be a param name']),
+      expect.arrayContaining([
+        expect.stringMatching(/^\[0\]\.__proto__: unknown field/),
+        expect.stringMatching(/^\[0\]\.match\.__proto__: unknown match key/),
+        '[0].params.__proto__: "__proto__" may not be a param name',
+      ]),
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(await deps.store.expectedHosts.list()).toEqual([]);
   });
 
   it('When a CSV is malformed (a quote left open, a row of the wrong width), then the line is named', async () => {
-    expect((await problemsOf(run(csv('mac,serial', '52:54:00:00:00:01,"SN-1', '52:54:00:00:00:02,SN-2'))))[0]!.message).toBe('line 2: a quoted cell is not closed');
+    expect((await problemsOf(run(csv('mac,serial', '52:54:00:00:00:01,"SN-1', '52:54:00:00:00:02,SN-2'))))[0]!.message).toBe(
+      'line 2: a quoted cell is not closed',
+    );
     expect((await problemsOf(run(csv('mac,serial', '52:54:00:00:00:01'))))[0]!.message).toBe('line 2: has 1 cells, the header has 2');
   });
 

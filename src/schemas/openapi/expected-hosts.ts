@@ -102,14 +102,19 @@ export const expectedHosts: ApiArea = {
       post: {
         ...op({
           operationId: 'importExpectedHosts',
-          summary: 'Import a CSV or JSON list: every row checked, nothing imported when one is bad; re-importing the same list changes nothing',
+          summary:
+            'Import a CSV or JSON list: every row checked, nothing imported when one is bad; re-importing the same list changes nothing',
           description:
             'A bad list answers 400 IMPORT_INVALID with `errors`: each with the CSV line, column and column_number (or the JSON index) and the field. Operators may set BMC addresses only inside KICKSTAND_BMC_NETWORKS. Body limit 8 MiB, 20,000 rows.',
           permission: 'hosts:write',
           writes: true,
           parameters: [query('dry_run', 'true: answer the plan and save nothing', { enum: ['true', 'false', '1', '0'] })],
           responses: { '200': ok('what was (or, in a dry run, would be) created, updated and left alone', 'ExpectedHostImportPlan') },
-          errors: [400, [413, 'BODY_TOO_LARGE: over 8 MiB'], [415, 'UNSUPPORTED_MEDIA_TYPE: the body must be text/csv or application/json']],
+          errors: [
+            400,
+            [413, 'BODY_TOO_LARGE: over 8 MiB'],
+            [415, 'UNSUPPORTED_MEDIA_TYPE: the body must be text/csv or application/json'],
+          ],
         }),
         requestBody: {
           required: true,
