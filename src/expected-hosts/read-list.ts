@@ -9,6 +9,8 @@ export const LIST_FORMATS: readonly ListFormat[] = ['csv', 'json'];
 
 /** Rows in one list, header not counted. */
 export const MAX_ROWS = 20_000;
+/** Bytes in one upload: 20,000 rows of a full packing list fit with room to spare. */
+export const MAX_LIST_BYTES = 8 * 1024 * 1024;
 
 export interface ListRow {
   /** CSV: the line the row starts on. */

@@ -8,13 +8,10 @@ import { allows } from '../auth/roles.js';
 import { deleteExpectedHost, expectedHostView, listExpectedHosts, mustGetExpectedHost } from '../expected-hosts/manage.js';
 import { exportExpectedHosts } from '../expected-hosts/export.js';
 import { importExpectedHosts } from '../expected-hosts/import.js';
-import { LIST_FORMATS, type ListFormat } from '../expected-hosts/read-list.js';
+import { LIST_FORMATS, MAX_LIST_BYTES, type ListFormat } from '../expected-hosts/read-list.js';
 import { authenticate, can, principalOf } from './auth.js';
 import { apiCaller } from './caller.js';
 import { textBody } from './body.js';
-
-/** 20,000 rows of a full packing list fit with room to spare. */
-export const IMPORT_BODY_LIMIT = 8 * 1024 * 1024;
 
 const formatOf = (value: unknown): ListFormat => {
   if (value === undefined) return 'csv';
@@ -43,7 +40,7 @@ export function expectedHostRoutes(deps: Deps, adminToken: string): Router {
   router.post(
     '/api/v1/expected-hosts/import',
     ...write,
-    ...textBody(['text/csv', 'application/json'], IMPORT_BODY_LIMIT),
+    ...textBody(['text/csv', 'application/json'], MAX_LIST_BYTES),
     async (req, res) => {
       const format: ListFormat = req.is('application/json') ? 'json' : 'csv';
       const dryRun = req.query.dry_run === 'true' || req.query.dry_run === '1';
