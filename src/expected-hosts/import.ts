@@ -155,7 +155,9 @@ function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft)
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function invalid(problems: ListProblem[]): AppError {
-  const shown = problems.slice(0, MAX_PROBLEMS);
+  // In file order, whichever check found them (sort is stable: a row's own order stays).
+  const place = (p: ListProblem) => p.line ?? p.index ?? -1;
+  const shown = [...problems].sort((a, b) => place(a) - place(b)).slice(0, MAX_PROBLEMS);
   const more = problems.length - shown.length;
   const message = `the list has ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was imported: ${shown[0]!.message}${problems.length > 1 ? ' …' : ''}${more > 0 ? ` (the first ${MAX_PROBLEMS} are listed)` : ''}`;
   return new AppError('IMPORT_INVALID', message, 'body', { errors: shown });
