@@ -103,7 +103,7 @@ async function call(base: string, token: string, method: string, route: string, 
 function printPlan(plan: Plan, out: Out): void {
   const where = (e: PlanEntry) => (e.line !== undefined ? `line ${e.line}` : `[${e.index ?? 0}]`);
   const row = (mark: string, e: PlanEntry, extra = '') =>
-    out(`  ${mark} ${where(e)}\t${e.id}${e.hostname ? `\t${e.hostname}` : ''}${extra}`);
+    out(`  ${mark} ${where(e)}\t${e.id || 'new'}${e.hostname ? `\t${e.hostname}` : ''}${extra}`);
   out(
     `${plan.dry_run ? 'dry run, nothing saved: would create' : 'created'} ${plan.created.length}, ${plan.dry_run ? 'update' : 'updated'} ${plan.updated.length}, unchanged ${plan.unchanged.length}`,
   );

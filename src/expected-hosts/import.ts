@@ -92,7 +92,8 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
     const entry = entryOf(target, draft);
     if (!target.existing) {
       const record: ExpectedHost = { id: `eh-${newHostId()}`, ...draft, created_at: now, updated_at: now };
-      plan.created.push({ ...entry, id: record.id });
+      // A dry run saves nothing, so it promises no id: the import gives a new one.
+      plan.created.push({ ...entry, id: opts.dryRun ? '' : record.id });
       save.push(record);
       continue;
     }

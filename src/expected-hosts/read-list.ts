@@ -60,9 +60,9 @@ function readCsv(text: string): ReadResult {
       rows: [],
       problems: headerProblems.map((p) => ({
         line: head.line,
-        column: p.column.name,
+        column: p.column.name.slice(0, 100),
         column_number: p.column.number,
-        message: `line ${head.line}, column ${p.column.number} (${p.column.name}): ${p.message}`,
+        message: cut(`line ${head.line}, column ${p.column.number} (${p.column.name}): ${p.message}`),
       })),
     };
   const problems: ListProblem[] = [];
@@ -90,6 +90,11 @@ function readJson(text: string): ReadResult {
   return { rows: list.map((input: unknown, index) => ({ index, input, paramCells: {} })), problems: [] };
 }
 
+// A problem echoes what the row said (a value that is not a MAC): cut, so a hostile 8 MiB cell is not
+// repeated into the answer, the page's flash and the CLI's output.
+const MAX_MESSAGE = 400;
+const cut = (message: string) => (message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message);
+
 /** Where `field` of `row` is, as a problem: CSV line and column (the field's own, else its parent's),
  *  or the JSON index and path. */
 export function locate(row: Pick<ListRow, 'line' | 'index' | 'columns'>, field: string, message: string): ListProblem {
@@ -100,11 +105,11 @@ export function locate(row: Pick<ListRow, 'line' | 'index' | 'columns'>, field: 
       line: row.line,
       ...(column ? { column: column.name, column_number: column.number } : {}),
       ...(field ? { field } : {}),
-      message: `${at}: ${field && !column ? `${field} ` : ''}${message}`,
+      message: cut(`${at}: ${field && !column ? `${field} ` : ''}${message}`),
     };
   }
   const path = `[${row.index ?? 0}]${field ? `.${field}` : ''}`;
-  return { index: row.index ?? 0, ...(field ? { field } : {}), message: `${path}: ${message}` };
+  return { index: row.index ?? 0, ...(field ? { field } : {}), message: cut(`${path}: ${message}`) };
 }
 
 /** How a row is called in a message naming two: "line 7" or "[5]". */

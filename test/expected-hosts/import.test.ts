@@ -184,3 +184,18 @@ describe('expected-host import', () => {
     }
   });
 });
+
+describe('expected-host import limits', () => {
+  it('When a hostile cell is huge, then the problem echoing it is cut, and a dry run promises no id', async () => {
+    const errors = await problemsOf(run(csv('mac', 'x'.repeat(100_000))));
+    expect(errors[0]!.message.length).toBeLessThan(500);
+    expect(errors[0]!.message).toMatch(/^line 2, column 1 \(mac\): "x+…$/);
+    expect((await run(csv('mac', '52:54:00:00:00:09'), { dryRun: true })).created[0]!.id).toBe('');
+  });
+
+  it('When a list has more than 20,000 rows, then it is refused before any row is checked', async () => {
+    const rows = Array.from({ length: 20_001 }, (_, i) => `SN-${i}`);
+    const errors = await problemsOf(run(csv('serial', ...rows)));
+    expect(errors).toEqual([expect.objectContaining({ line: 20_002, message: 'line 20002: more than 20000 rows; split the file' })]);
+  });
+});

@@ -42,7 +42,7 @@ const entry: JsonSchema = {
   properties: {
     line: { type: 'integer', description: 'CSV: the line of the row' },
     index: { type: 'integer', description: 'JSON: the index in the array' },
-    id: { type: 'string', description: 'the record; for a create, the id it gets (a dry run saves none)' },
+    id: { type: 'string', description: 'the record; for a create, the id it got (empty in a dry run: the import gives a new one)' },
     match,
     hostname: str,
     changes: { type: 'array', items: str, description: 'updated: the fields that change (hostname, match.serial, params.x, tags…)' },

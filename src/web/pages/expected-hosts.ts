@@ -87,7 +87,7 @@ export function expectedHostPages(deps: Deps, { page, loggedIn, form }: PageKit)
 
   router.post('/expected-hosts/import', ...upload(MAX_LIST_BYTES), loggedIn, write, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, string | undefined>;
-    const file = body.filename || 'the upload';
+    const file = (body.filename || 'the upload').slice(0, 200);
     const text = body.file ?? '';
     const format = /\.json$/i.test(body.filename ?? '') || /^\s*\[/.test(text) ? 'json' : 'csv';
     const anyAddress = allows((res.locals.session as Session).role, 'bmc-credentials:write');
