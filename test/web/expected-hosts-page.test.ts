@@ -61,11 +61,16 @@ describe('expected hosts page', () => {
     expect(await records()).toEqual(before);
   });
 
-  it('When a POST lacks the session CSRF token, then 403 and nothing changes', async () => {
+  it('When a POST lacks the session CSRF token, then 403 (no session: the login form) and nothing changes', async () => {
     const before = await records();
     await upload('admin', 'serial\nSN-CSRF\n', 'import', 'list.csv', 'not-the-token').expect(403);
     await logins.admin!.agent.post('/expected-hosts/import').attach('file', Buffer.from('serial\nSN-CSRF\n'), 'list.csv').expect(403);
     await logins.admin!.agent.post(`/expected-hosts/${before[0]!.id}/delete`).type('form').send({}).expect(403);
+    const anonymous = await request(srv.url)
+      .post('/expected-hosts/import')
+      .attach('file', Buffer.from('serial\nSN-ANON\n'), 'list.csv')
+      .expect(303);
+    expect(anonymous.headers.location).toMatch(/^\/login\?next=/);
     expect(await records()).toEqual(before);
   });
 

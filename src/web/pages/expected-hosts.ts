@@ -4,6 +4,7 @@
 // same fields a urlencoded form has, so the session guard checks its CSRF token as any other form's.
 // What the upload did (the plan, or every problem by line and column) is kept for the page the 303
 // lands on (flash.ts). Both go through expected-hosts/ like the API.
+import cookie from 'cookie';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
@@ -14,7 +15,7 @@ import { importExpectedHosts, type ImportPlan } from '../../expected-hosts/impor
 import { MAX_LIST_BYTES, type ListProblem } from '../../expected-hosts/read-list.js';
 import { exportExpectedHosts } from '../../expected-hosts/export.js';
 import { Flash } from '../flash.js';
-import type { Session } from '../sessions.js';
+import { SESSION_COOKIE, type Session } from '../sessions.js';
 import { can, may, type PageKit } from '../kit.js';
 
 interface Done {
@@ -26,10 +27,16 @@ interface Done {
 }
 
 /** A multipart upload read into req.body: its text fields, and the file's name and text. Bodies of
- *  other types pass untouched (the guard then refuses them for lack of a CSRF token). */
+ *  other types pass untouched (the guard then refuses them for lack of a CSRF token). Without a session
+ *  cookie nothing is read: the guard sends the client to the login form without 8 MiB parsed first. */
 function upload(limit: number): RequestHandler[] {
   return [
-    express.raw({ type: 'multipart/form-data', limit }),
+    express.raw({
+      limit,
+      type: (req) =>
+        /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '') &&
+        Boolean(cookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE]),
+    }),
     async (req, _res, next) => {
       if (!Buffer.isBuffer(req.body)) {
         next();
