@@ -47,6 +47,13 @@ export function checkHeader(header: readonly string[]): HeaderProblem[] {
 
 /** A row as the JSON shape, every value still a string, and the column each field path came from.
  *  Empty cells are left out. The `params` JSON cell and the tag list are decoded by the validator. */
+/** The record field a column sets: `match.serial`, `bmc` (every bmc_ column), `params` (and param.NAME), `hostname`. */
+export function fieldOfColumn(name: string): string {
+  if (PARAM_COLUMN.test(name)) return 'params';
+  if (name.startsWith('bmc_')) return 'bmc';
+  return (MATCH_KEYS as readonly string[]).includes(name) ? `match.${name}` : name;
+}
+
 export interface CsvInput {
   input: Record<string, unknown>;
   /** The param.NAME cells, by NAME. */

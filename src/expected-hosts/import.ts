@@ -10,7 +10,7 @@ import { audit, type AuditDeps } from '../audit/audit.js';
 import { bmcAddressRefusal } from '../bmc/address.js';
 import { newHostId } from '../hosts/tokens.js';
 import { Mutex } from '../util/mutex.js';
-import type { ExpectedHost, ExpectedMatch } from './expected-host.js';
+import { MATCH_KEYS, type ExpectedHost, type ExpectedMatch } from './expected-host.js';
 import { duplicatesInList, targets, type PlannedRow, type PlanTarget } from './plan.js';
 import { locate, readList, type ListFormat, type ListProblem } from './read-list.js';
 import { keepSecrets } from './secrets.js';
@@ -84,11 +84,14 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   const save: ExpectedHost[] = [];
   const now = new Date().toISOString();
   for (const target of rows) {
-    const bmcRefusal = bmcChangeRefusal(deps, opts, target);
-    if (bmcRefusal) problems.push(locate(target.row, 'bmc.address', bmcRefusal));
     const kept = keepSecrets(deps.secrets, target.draft.params, target.existing?.params);
     for (const p of kept.problems) problems.push(locate(target.row, p.path, p.message));
-    const draft: ExpectedHostDraft = { ...target.draft, ...(kept.params ? { params: kept.params } : {}) };
+    const given: ExpectedHostDraft = { ...target.draft, ...(kept.params ? { params: kept.params } : {}) };
+    const draft = target.existing ? withUnsaid(target.existing, given, target.row.given) : given;
+    if (draft.provision && !draft.profile)
+      problems.push(locate(target.row, 'provision', 'needs a profile: provisioning at once assigns it'));
+    const bmcRefusal = bmcChangeRefusal(deps, opts, draft, target.existing);
+    if (bmcRefusal) problems.push(locate(target.row, 'bmc.address', bmcRefusal));
     const entry = entryOf(target, draft);
     if (!target.existing) {
       const record: ExpectedHost = { id: `eh-${newHostId()}`, ...draft, created_at: now, updated_at: now };
@@ -104,8 +107,8 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
     }
     plan.updated.push({ ...entry, changes });
     // The claim (claimed_by, claimed_at), the id and the creation time stay: only what a list sets changes.
-    const { match: _m, hostname: _h, profile: _p, params: _pa, tags: _t, bmc: _b, provision: _pr, ...kept2 } = target.existing;
-    save.push({ ...kept2, ...draft, updated_at: now });
+    const { match: _m, hostname: _h, profile: _p, params: _pa, tags: _t, bmc: _b, provision: _pr, ...identity } = target.existing;
+    save.push({ ...identity, ...draft, updated_at: now });
   }
   if (problems.length) throw invalid(problems);
   if (opts.dryRun || !save.length) return plan;
@@ -123,10 +126,31 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
 
 /** Credentials go where a BMC points: outside KICKSTAND_BMC_NETWORKS only an admin may point one
  *  (bmc/address.ts). A BMC the record already has, as it is, stays whoever imports the list again. */
-function bmcChangeRefusal(deps: ImportDeps, opts: ImportOptions, target: PlanTarget): string | undefined {
-  const bmc = target.draft.bmc;
-  if (!bmc || opts.anyAddress || sameValue(bmc, target.existing?.bmc)) return undefined;
+function bmcChangeRefusal(
+  deps: ImportDeps,
+  opts: ImportOptions,
+  draft: ExpectedHostDraft,
+  existing?: Readonly<ExpectedHost>,
+): string | undefined {
+  const bmc = draft.bmc;
+  if (!bmc || opts.anyAddress || sameValue(bmc, existing?.bmc)) return undefined;
   return bmcAddressRefusal(bmc.address, deps.config.bmcNetworks, false)?.message;
+}
+
+/** An update: what the row leaves out (a column its list does not have, a key its object does not
+ *  have) keeps the stored value; what it gives, even empty, is the new one. A vendor's list of MACs and
+ *  serials does not wipe the hostnames and tags an admin set. */
+function withUnsaid(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft, given: ReadonlySet<string>): ExpectedHostDraft {
+  const match: ExpectedMatch = { ...draft.match };
+  for (const key of MATCH_KEYS) if (!given.has(`match.${key}`) && record.match[key] !== undefined) match[key] = record.match[key];
+  const out: ExpectedHostDraft = { ...draft, match };
+  if (!given.has('hostname') && record.hostname !== undefined) out.hostname = record.hostname;
+  if (!given.has('profile') && record.profile !== undefined) out.profile = record.profile;
+  if (!given.has('params') && record.params !== undefined) out.params = record.params;
+  if (!given.has('tags') && record.tags !== undefined) out.tags = record.tags;
+  if (!given.has('bmc') && record.bmc !== undefined) out.bmc = record.bmc;
+  if (!given.has('provision')) out.provision = record.provision;
+  return out;
 }
 
 function entryOf(target: PlanTarget, draft: ExpectedHostDraft): PlanEntry {

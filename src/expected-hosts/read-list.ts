@@ -1,7 +1,7 @@
 // An uploaded list, CSV or JSON, as rows for the validator: each with where it is in the file (a CSV
 // line and the columns of its fields, or a JSON array index), so a problem can say where to look.
 // Size caps hold before any row is checked: a body limit at the route, MAX_ROWS here.
-import { checkHeader, rowToInput, type ColumnRef } from './columns.js';
+import { checkHeader, fieldOfColumn, rowToInput, type ColumnRef } from './columns.js';
 import { CsvSyntaxError, parseCsv } from './csv.js';
 
 export type ListFormat = 'csv' | 'json';
@@ -21,6 +21,9 @@ export interface ListRow {
   paramCells: Record<string, string>;
   /** CSV: the column of each field path. */
   columns?: Map<string, ColumnRef>;
+  /** The fields the row speaks of (CSV: its header's columns; JSON: the keys it has), as `hostname`,
+   *  `params`, `match.serial`: an update keeps what a row leaves out and clears what it gives empty. */
+  given: ReadonlySet<string>;
 }
 
 /** A problem with the file or one of its rows, said where it is. */
@@ -65,6 +68,7 @@ function readCsv(text: string): ReadResult {
         message: cut(`line ${head.line}, column ${p.column.number} (${p.column.name}): ${p.message}`),
       })),
     };
+  const given = new Set(header.map((name) => fieldOfColumn(name.trim())));
   const problems: ListProblem[] = [];
   const rows: ListRow[] = [];
   for (const row of body) {
@@ -73,7 +77,7 @@ function readCsv(text: string): ReadResult {
       continue;
     }
     const { input, paramCells, columns } = rowToInput(header, row.cells);
-    rows.push({ line: row.line, input, paramCells, columns });
+    rows.push({ line: row.line, input, paramCells, columns, given });
   }
   return problems.length ? { rows: [], problems } : { rows, problems: [] };
 }
@@ -87,7 +91,17 @@ function readJson(text: string): ReadResult {
   }
   if (!Array.isArray(list)) return { rows: [], problems: [{ message: 'the body must be a JSON array of expected hosts' }] };
   if (list.length > MAX_ROWS) return { rows: [], problems: [{ message: `more than ${MAX_ROWS} expected hosts; split the list` }] };
-  return { rows: list.map((input: unknown, index) => ({ index, input, paramCells: {} })), problems: [] };
+  return { rows: list.map((input: unknown, index) => ({ index, input, paramCells: {}, given: givenKeys(input) })), problems: [] };
+}
+
+function givenKeys(input: unknown): Set<string> {
+  const given = new Set<string>();
+  if (typeof input !== 'object' || input === null) return given;
+  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    if (key === 'match' && typeof value === 'object' && value !== null) for (const k of Object.keys(value)) given.add(`match.${k}`);
+    else given.add(key);
+  }
+  return given;
 }
 
 // A problem echoes what the row said (a value that is not a MAC): cut, so a hostile 8 MiB cell is not

@@ -64,7 +64,6 @@ export function validateInput(
   const tags = tagsOf(raw.tags, bad);
   const bmc = bmcOf(raw.bmc, ctx, bad);
   const provision = provisionOf(raw.provision, bad);
-  if (provision && !profile) bad('provision', 'needs a profile: provisioning at once assigns the profile');
   if (problems.length) return { problems };
   return {
     draft: {

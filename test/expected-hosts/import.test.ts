@@ -79,6 +79,25 @@ describe('expected-host import', () => {
     });
   });
 
+  it('When a later list has fewer columns, then what it leaves out is kept and what it gives empty is cleared', async () => {
+    await run(GOOD);
+    const plan = await run(csv('serial,hostname,tags', 'SN-0001,web-101,', 'SN-0002,web-02,rack-a gpu'));
+    expect(plan.updated).toEqual([expect.objectContaining({ line: 2, changes: ['hostname', 'tags'] })]);
+    expect(plan.unchanged.map((e) => e.line)).toEqual([3]);
+    const record = (await deps.store.expectedHosts.list()).find((r) => r.match.serial === 'SN-0001')!;
+    expect(record).toMatchObject({
+      match: { boot_mac: '52:54:00:00:00:01' },
+      hostname: 'web-101',
+      profile: 'web',
+      provision: true,
+      bmc: { address: '10.1.0.1' },
+    });
+    expect(record.tags).toBeUndefined();
+    expect(String(record.params!.root_password)).toMatch(/^\$6\$/);
+    const refused = await problemsOf(run(csv('serial,provision', 'SN-0003, lot 7,yes').replace('SN-0003, lot 7', '"SN-0003, lot 7"')));
+    expect(refused[0]!.message).toBe('line 2, column 2 (provision): needs a profile: provisioning at once assigns it');
+  });
+
   it('When a record was claimed, then an update keeps claimed_by and claimed_at', async () => {
     await run(GOOD);
     const record = (await deps.store.expectedHosts.list()).find((r) => r.hostname === 'web-01')!;
