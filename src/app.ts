@@ -29,6 +29,7 @@ import { bmcAdoptRoutes } from './http/bmc-adopt.js';
 import { bmcRoutes } from './http/bmc.js';
 import { expectedClaimRoutes } from './http/expected-claim.js';
 import { tagRoutes } from './http/tags.js';
+import { expectedHostRoutes } from './http/expected-hosts.js';
 
 const VERSION = '0.1.0';
 
@@ -60,6 +61,7 @@ export function createApp(deps: Deps, adminToken: string): Express {
   app.use(installerRoutes(deps, adminToken));
   app.use(webhookRoutes(deps, adminToken));
   app.use(bmcRoutes(deps, adminToken));
+  app.use(expectedHostRoutes(deps, adminToken));
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(openApiRoutes(VERSION));

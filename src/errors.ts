@@ -52,6 +52,8 @@ export const ERRORS = {
   EXPECTED_HOST_NOT_FOUND: 404,
   // Choosing a record another host took, without force (docs/inventory-matching.md#resolution).
   EXPECTED_HOST_CLAIMED: 409,
+  // An expected-host list with bad rows: every problem (line and column, or index and field) in `errors`.
+  IMPORT_INVALID: 400,
   TAG_NOT_FOUND: 404,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -72,11 +74,18 @@ export class AppError extends Error {
     this.status = ERRORS[code];
   }
 
-  toJSON(): { error: { code: ErrorCode; message: string; field?: string; position?: unknown } } {
-    // An error inside a text the client sent (a `where` filter) says where: { line, column }.
-    const position = (this.detail as { position?: unknown } | undefined)?.position;
+  toJSON(): { error: { code: ErrorCode; message: string; field?: string; position?: unknown; errors?: unknown[] } } {
+    // An error inside a text the client sent (a `where` filter) says where: { line, column }; a list
+    // with many bad rows (an expected-host import) says each one in `errors`.
+    const { position, errors: list } = (this.detail ?? {}) as { position?: unknown; errors?: unknown };
     return {
-      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...(position ? { position } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.field ? { field: this.field } : {}),
+        ...(position ? { position } : {}),
+        ...(Array.isArray(list) ? { errors: list } : {}),
+      },
     };
   }
 }

@@ -67,6 +67,7 @@ const [command = 'serve', ...rest] = process.argv.slice(2);
 const commands: Record<string, () => Promise<void>> = {
   serve,
   user: async () => (await import('./cli/user.js')).userCommand(rest),
+  hosts: async () => (await import('./cli/hosts.js')).hostsCommand(rest),
   'product-img': async () => (await import('./cli/product-img.js')).productImgCommand(rest),
   'boot-config': async () => (await import('./cli/boot-config.js')).bootConfigCommand(rest),
   'discovery-image': async () => (await import('./cli/discovery-image.js')).discoveryImageCommand(rest),
@@ -77,7 +78,7 @@ const commands: Record<string, () => Promise<void>> = {
 const run = commands[command];
 if (!run) {
   process.stderr.write(
-    `kickstand: unknown command "${command}"\nusage: kickstand serve | user … | product-img build|inspect … | boot-config --format … | discovery-image build … | data check|export|import …\n`,
+    `kickstand: unknown command "${command}"\nusage: kickstand serve | user … | hosts import|export … | product-img build|inspect … | boot-config --format … | discovery-image build … | data check|export|import …\n`,
   );
   process.exit(2);
 }

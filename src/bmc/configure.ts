@@ -5,7 +5,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { isIP } from 'node:net';
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
 import { AppError, errnoOf, errors } from '../errors.js';
@@ -15,7 +14,7 @@ import { validators } from '../schemas/validate.js';
 import { SECRET_MASK } from '../secrets/secret-params.js';
 import type { BmcConfig } from './bmc.js';
 import { mustGetCredentialSet } from './credentials.js';
-import { inNetworks } from '../util/cidr.js';
+import { bmcAddressRefusal } from './address.js';
 
 export type ConfigureDeps = AuditDeps & Pick<Deps, 'secrets' | 'hostsLock'> & { config: Pick<Deps['config'], 'bmcNetworks'> };
 
@@ -26,8 +25,6 @@ export interface SetBy {
   anyAddress: boolean;
 }
 
-const DNS_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-const DNS_NAME = new RegExp(`^(?=.{1,253}\\.?$)${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`);
 // A ComputerSystem's id: one path segment, no query, no way up.
 const SYSTEM_PATH = /^\/redfish\/v1\/Systems\/[A-Za-z0-9._~%:-]+$/;
 const CA_FILE_LIMIT = 1024 * 1024;
@@ -43,16 +40,9 @@ export async function setHostBmc(
 ): Promise<Host> {
   const input = validators.hostBmc({ bmc: body }).bmc;
   const address = input.address.trim();
-  if (!isIP(address) && !DNS_NAME.test(address)) throw invalid('address', 'must be an IPv4 or IPv6 address or a DNS name');
-  if (!setBy.anyAddress && !inNetworks(address, deps.config.bmcNetworks)) {
-    throw new AppError(
-      'FORBIDDEN',
-      deps.config.bmcNetworks.length
-        ? `bmc.address ${address} is outside KICKSTAND_BMC_NETWORKS (${deps.config.bmcNetworks.join(', ')}): only an admin may send BMC credentials there`
-        : 'bmc.address: KICKSTAND_BMC_NETWORKS is not set, so only an admin may choose where BMC credentials are sent',
-      'bmc.address',
-    );
-  }
+  const refusal = bmcAddressRefusal(address, deps.config.bmcNetworks, setBy.anyAddress);
+  if (refusal?.code === 'VALIDATION') throw invalid('address', refusal.message);
+  if (refusal) throw new AppError('FORBIDDEN', `bmc.address ${refusal.message}`, 'bmc.address');
   const systemPath = input.system_path?.trim() || undefined;
   if (systemPath !== undefined && (!SYSTEM_PATH.test(systemPath) || /\/\.\.?$/.test(systemPath)))
     throw invalid('system_path', 'must be /redfish/v1/Systems/<id> (or empty for the first system)');

@@ -21,14 +21,26 @@ export interface UserApi {
   call(method: string, route: string, body?: object): Promise<Record<string, unknown>>;
 }
 
-/** A client of the service holding the data dir, or a ServiceApiError saying why there is none. */
-export async function serviceApi(config: Config, busy: DataDirBusy): Promise<UserApi> {
-  const token = config.adminToken ?? (await readFile(path.join(config.dataDir, ADMIN_TOKEN_FILE), 'utf-8').catch(() => '')).trim();
-  if (!token) throw new ServiceApiError(`${busy.message}; to go through it, set KICKSTAND_ADMIN_TOKEN as the service has it`);
-  // The service listens on every address by default: this machine reaches it on loopback.
+/** The token the CLI shows the running service: KICKSTAND_ADMIN_TOKEN, else the data dir's admin-token
+ *  file; empty when neither is there. */
+export async function serviceToken(config: Config): Promise<string> {
+  return config.adminToken ?? (await readFile(path.join(config.dataDir, ADMIN_TOKEN_FILE), 'utf-8').catch(() => '')).trim();
+}
+
+/** Where this machine reaches the running service: its bind address (loopback when it listens on every
+ *  address) and port. */
+export function serviceBaseUrl(config: Config): string {
   const host =
     config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind === '::' ? '[::1]' : config.bind.includes(':') ? `[${config.bind}]` : config.bind;
-  const base = `http://${host}:${config.port}`;
+  return `http://${host}:${config.port}`;
+}
+
+/** A client of the service holding the data dir, or a ServiceApiError saying why there is none. */
+export async function serviceApi(config: Config, busy: DataDirBusy): Promise<UserApi> {
+  const token = await serviceToken(config);
+  if (!token) throw new ServiceApiError(`${busy.message}; to go through it, set KICKSTAND_ADMIN_TOKEN as the service has it`);
+  // The service listens on every address by default: this machine reaches it on loopback.
+  const base = serviceBaseUrl(config);
   return {
     async call(method, route, body) {
       let res: Response;

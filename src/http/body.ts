@@ -27,3 +27,27 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     },
   ];
 }
+
+/** A text body of one of `types` (an uploaded list: text/csv, application/json), read as a string
+ *  (UTF-8 unless the charset says otherwise), capped like jsonBody. `req.body` is the text. */
+export function textBody(types: readonly string[], limitBytes: number): RequestHandler[] {
+  return [
+    (req, res, next) => {
+      if (!req.is([...types])) {
+        next(new AppError('UNSUPPORTED_MEDIA_TYPE', `the body must be ${types.join(' or ')} (Content-Type)`, 'content-type'));
+        return;
+      }
+      if (Number(req.headers['content-length']) > limitBytes && (req.headers['content-encoding'] ?? 'identity') === 'identity') {
+        res.setHeader('Connection', 'close');
+        next(errors.bodyTooLarge(limitBytes));
+        return;
+      }
+      next();
+    },
+    express.text({ limit: limitBytes, type: [...types] }),
+    (req, _res, next) => {
+      if (typeof req.body !== 'string') next(new AppError('VALIDATION', 'the body is empty', 'body'));
+      else next();
+    },
+  ];
+}

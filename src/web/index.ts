@@ -4,7 +4,7 @@
 // Everything the web forms are lives in src/web/:
 //   index.ts         webRoutes(): mounts every page behind the session + CSRF guard (this file)
 //   kit.ts           what each page module is handed (page, loggedIn, form) and the role checks
-//   pages/*.ts       one module per area: login, hosts table, host, profiles, rules, templates, boot, audit, webhooks, bmc-credentials, tags
+//   pages/*.ts       one module per area: login, hosts table, host, profiles, rules, templates, boot, audit, webhooks, bmc-credentials, tags, expected-hosts
 //   flash.ts         what a POST did, kept for the page its 303 lands on (bulk results)
 //   views/*.njk      the nunjucks views the pages render; views.ts builds their environment (autoescape on)
 //   static/          stylesheet and scripts; static-files.ts serves them under /static/
@@ -35,6 +35,7 @@ import { templatePages } from './pages/templates.js';
 import { webhookPages } from './pages/webhooks.js';
 import { bmcCredentialPages } from './pages/bmc-credentials.js';
 import { tagPages } from './pages/tags.js';
+import { expectedHostPages } from './pages/expected-hosts.js';
 import { FailureCounter, type FailureCounts } from '../hosts/failure-counts.js';
 import { allows } from '../auth/roles.js';
 
@@ -91,6 +92,7 @@ export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit 
   router.use(webhookPages(deps, kit));
   router.use(bmcCredentialPages(deps, kit));
   router.use(tagPages(deps, kit));
+  router.use(expectedHostPages(deps, kit));
 
   return router;
 }

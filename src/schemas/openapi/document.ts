@@ -25,6 +25,7 @@ import { webhooks } from './webhooks.js';
 import { bmc } from './bmc.js';
 import { expectedClaim } from './expected-claim.js';
 import { tags } from './tags.js';
+import { expectedHosts } from './expected-hosts.js';
 
 /** In the order the reference page shows them. */
 export const AREAS: readonly ApiArea[] = [
@@ -42,6 +43,7 @@ export const AREAS: readonly ApiArea[] = [
   webhooks,
   bmc,
   tags,
+  expectedHosts,
   audit,
   service,
   metrics,
