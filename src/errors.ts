@@ -50,7 +50,7 @@ export const ERRORS = {
   CREDENTIALS_IN_USE: 409,
   // Expected hosts and tags (docs/inventory.md).
   EXPECTED_HOST_NOT_FOUND: 404,
-  // Choosing a record another host took, without force (docs/inventory-matching.md#resolution).
+  // Choosing a record another host took, without force (docs/inventory.md#resolution-by-a-person).
   EXPECTED_HOST_CLAIMED: 409,
   // An expected-host list with bad rows: every problem (line and column, or index and field) in `errors`.
   IMPORT_INVALID: 400,

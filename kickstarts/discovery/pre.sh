@@ -305,7 +305,7 @@ register() {
         error_message || REPLY='no message'
         set_error "registration refused (HTTP $HTTP_CODE): $REPLY"
         # 400: a fact the service does not accept; 413: more facts than its body limit (a machine
-        # whose inventory strings are all maximal and hostile, docs/discovery-inventory.md).
+        # whose inventory strings are all maximal and hostile, docs/discovery.md#inventory-facts-pci-devices-nic-firmware-memory-modules-tpm-lldp-neighbours).
         if [[ ($HTTP_CODE == 400 || $HTTP_CODE == 413) && $file == "$FACTS_FILE" ]]; then
           log "retrying with the minimal fact set (boot MAC and NICs only)"
           minimal_facts > "$STATE_DIR/facts-minimal.json" 2>/dev/null && continue

@@ -1,5 +1,5 @@
 // `kickstand hosts import FILE [--dry-run] [--format csv|json]` and `kickstand hosts export [--format
-// csv|json]`: expected hosts from a packing list (docs/inventory-import.md), through the running
+// csv|json]`: expected hosts from a packing list (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list), through the running
 // service's API on this machine — the service owns the data file and checks every row the one way it
 // always does. The token is KICKSTAND_API_TOKEN (a personal API token: the import then runs with that
 // user's role) or the admin token (KICKSTAND_ADMIN_TOKEN or the data dir's admin-token file).

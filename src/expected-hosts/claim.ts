@@ -1,4 +1,4 @@
-// A registering machine takes the expected-host record it matches (docs/inventory-matching.md): the
+// A registering machine takes the expected-host record it matches (docs/inventory.md#expected-hosts-matching-claim-provisioning-ambiguity): the
 // record's hostname, free tags and BMC become the host's, and the record is marked as taken by it.
 // Runs inside the hosts lock, on the host registerMachine is about to save, so two machines matching
 // one record cannot both take it, and the claim is on disk before the machine hears its answer.

@@ -1,4 +1,4 @@
-// Exporting the expected hosts in the list formats an import reads (docs/inventory-import.md), so an
+// Exporting the expected hosts in the list formats an import reads (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list), so an
 // exported list imports back with every row unchanged. Secret params are written "***", which an
 // import reads as "keep the stored value": the file never carries a secret, not even sealed.
 import type { Deps } from '../deps.js';

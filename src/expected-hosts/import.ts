@@ -1,4 +1,4 @@
-// Importing a list of expected hosts (docs/inventory-import.md): read the CSV or JSON, check every row,
+// Importing a list of expected hosts (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list): read the CSV or JSON, check every row,
 // find the record each one describes (plan.ts), and either show what would change (dry run) or save
 // the creates and updates in one write with one audit entry. A single bad row imports nothing and the
 // answer names every problem (up to MAX_PROBLEMS) by line and column, or index and field. Importing

@@ -1,5 +1,5 @@
 // The profile of the expected-host record a waiting host took, assigned as the record says
-// (docs/inventory-matching.md#provisioning): at once with provision:true whatever auto_provision says;
+// (docs/inventory.md#provisioning): at once with provision:true whatever auto_provision says;
 // with provision:false only when auto_provision is on, and then before the boot entry's
 // kickstand.profile= and the rules, because the record is an admin's word about this very machine
 // and the others are guesses from the outside. A refused assignment leaves the host waiting with why

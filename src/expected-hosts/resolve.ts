@@ -1,4 +1,4 @@
-// A person decides which expected-host record a waiting host is (docs/inventory-matching.md#resolution):
+// A person decides which expected-host record a waiting host is (docs/inventory.md#resolution-by-a-person):
 // after an ambiguity (two records matched, or one another host took), or to correct a claim. Choosing
 // applies the record as a claim would (claim.ts takeRecord) and clears the ambiguity; detaching frees
 // the record for another machine. Neither assigns the profile: the host page's assign form offers it.

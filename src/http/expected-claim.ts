@@ -1,4 +1,4 @@
-// Choosing and detaching a host's expected-host record (docs/inventory-matching.md#resolution). Routes
+// Choosing and detaching a host's expected-host record (docs/inventory.md#resolution-by-a-person). Routes
 // only wire: auth, use case, answer.
 import { Router } from 'express';
 import type { Deps } from '../deps.js';

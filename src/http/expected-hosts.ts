@@ -1,4 +1,4 @@
-// Expected hosts API (docs/inventory-import.md): list and read for every reader (secret params masked),
+// Expected hosts API (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list): list and read for every reader (secret params masked),
 // import, export and delete for those who change hosts (hosts:write). An export carries params (masked)
 // and BMC credential set names, so it needs hosts:write too. Routes only wire: expected-hosts/ decides.
 import { Router, type Request, type Response } from 'express';

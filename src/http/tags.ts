@@ -1,4 +1,4 @@
-// The tags API (docs/inventory-tags.md): a host's free tags (PUT replaces, PATCH adds and removes),
+// The tags API (docs/inventory.md#tags): a host's free tags (PUT replaces, PATCH adds and removes),
 // the same on many hosts, and the automatic tag definitions. Changing needs hosts:write; reading, read.
 // A definition change answers once it is stored, with how many hosts are re-evaluated in the
 // background (tags/auto-tags.ts). Routes only wire.

@@ -1,4 +1,4 @@
-// Bodies of the tag routes (docs/inventory-tags.md): a host's free tags replaced or changed, the bulk
+// Bodies of the tag routes (docs/inventory.md#tags): a host's free tags replaced or changed, the bulk
 // change, and an automatic tag's definition. A tag's spelling is TAG_PATTERN (tags/tag.ts), so a bad
 // one is refused naming its place (`tags[2]`, `add[0]`); the expression is compiled after the schema
 // (tags/definitions.ts) and refused naming its line and column.

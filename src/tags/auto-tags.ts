@@ -2,7 +2,7 @@
 // (`gpu` = count(gpus) > 0). Expressions are compiled against the facts only (FACT_TYPES), never
 // against `tags`: a tag cannot depend on a tag, so there is no order and no cycle to resolve.
 //
-// Evaluated at two moments (docs/inventory-tags.md#when-automatic-tags-change):
+// Evaluated at two moments (docs/inventory.md#when-automatic-tags-change):
 //  - at every registration, before the host is saved (discovery/register.ts), so the rules that
 //    auto-provision the machine a moment later already see its tags;
 //  - when a definition is created, changed or deleted: every host again, in the background

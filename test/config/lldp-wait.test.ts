@@ -1,5 +1,5 @@
 // KICKSTAND_LLDP_WAIT: seconds the discovery %pre listens for LLDP; it is rendered into the stub's shell,
-// so only a whole number in range may pass (docs/discovery-inventory.md#lldp).
+// so only a whole number in range may pass (docs/discovery.md#inventory-facts-pci-devices-nic-firmware-memory-modules-tpm-lldp-neighbours#lldp).
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 

@@ -1,7 +1,7 @@
 // The claim of an expected-host record by a registering machine, against the real service: one match
 // applied, ambiguities flagged with nothing applied, hostnames never taken from another host,
 // re-registrations that change nothing, hostile records kept inside the caps, matching by switch port,
-// and the record's profile assigned as it says (docs/inventory-matching.md).
+// and the record's profile assigned as it says (docs/inventory.md#expected-hosts-matching-claim-provisioning-ambiguity).
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

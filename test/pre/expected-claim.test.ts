@@ -1,7 +1,7 @@
 // The whole way with no click: an admin announced a machine by its serial with a hostname, a profile and
 // provision:true; the real stub %pre the service serves runs on that machine (a fabricated sysfs for its
 // NIC and DMI, the installer's commands on a restricted PATH), registers, and its next poll receives
-// the kickstart rendered with the record's hostname. docs/inventory-matching.md.
+// the kickstart rendered with the record's hostname. docs/inventory.md#expected-hosts-matching-claim-provisioning-ambiguity.
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

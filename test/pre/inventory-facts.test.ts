@@ -1,7 +1,7 @@
 // The %pre's inventory facts (facts.sh: pci_json, read_nic_firmware, dimms_json, tpm_json, lldptool_json),
 // gathered by the real gather_facts under the installer's commands on a fabricated sysfs, with fake
 // lspci, ethtool, dmidecode and lldptool that print REAL outputs (test/fixtures/inventory/, each naming
-// its source), hostile ones, or hang. docs/discovery-inventory.md.
+// its source), hostile ones, or hang. docs/discovery.md#inventory-facts-pci-devices-nic-firmware-memory-modules-tpm-lldp-neighbours.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -427,7 +427,7 @@ describe('LLDP neighbours from lldpad', () => {
   });
 });
 
-describe('the rule examples of docs/discovery-inventory.md, on facts the %pre gathered', () => {
+describe('the rule examples of docs/discovery.md#inventory-facts-pci-devices-nic-firmware-memory-modules-tpm-lldp-neighbours, on facts the %pre gathered', () => {
   let subject: ReturnType<typeof ruleSubject>;
   beforeAll(async () => {
     const facts = await gather(

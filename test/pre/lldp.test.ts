@@ -1,7 +1,7 @@
 // The %pre's own LLDP listener (facts.sh lldp_start/lldp_collect and its python3 program) for real: in
 // a network and mount namespace of the test's own (unshare), a veth pair stands for the NIC and the
 // switch port; the "switch" end sends LLDPDUs built here, byte by byte, and gather_facts, under the
-// installer's commands, must report the neighbour on the other end. docs/discovery-inventory.md#lldp.
+// installer's commands, must report the neighbour on the other end. docs/discovery.md#inventory-facts-pci-devices-nic-firmware-memory-modules-tpm-lldp-neighbours#lldp.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

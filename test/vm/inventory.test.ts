@@ -2,7 +2,7 @@
 // virtio-blk and a virtio-scsi disk, no display) boots into the stub, and its %pre reports the virtio
 // PCI functions with their classes and bound driver, both NICs' driver versions from `ethtool -i`, the
 // memory module qemu's SMBIOS describes (dmidecode -t 17) and no TPM. The image has no pci.ids, so
-// devices go by ids only; no python3 either, so no LLDP (docs/discovery-inventory.md).
+// devices go by ids only; no python3 either, so no LLDP (docs/discovery.md#inventory-facts-pci-devices-nic-firmware-memory-modules-tpm-lldp-neighbours).
 import { describe, expect, it } from 'vitest';
 import { bootInstaller, fullHardware, MACS, MEMORY_MIB, startRig, vmSuite, waitRegistered, type Json } from './harness.js';
 

@@ -1,4 +1,4 @@
-// A host and the expected-host record it took (docs/inventory-matching.md): choosing one by hand after
+// A host and the expected-host record it took (docs/inventory.md#expected-hosts-matching-claim-provisioning-ambiguity): choosing one by hand after
 // an ambiguity, and detaching it. The records themselves are the import's area.
 import type { ApiArea } from './area.js';
 import { noContent, ok, operationsOf, pathParam } from './build.js';

@@ -1,4 +1,4 @@
-// Expected hosts (docs/inventory-import.md): machines announced before they arrive, imported from a
+// Expected hosts (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list): machines announced before they arrive, imported from a
 // CSV or JSON list and exported in the same formats. Secret params are always "***" in answers.
 import { BMC_DRIVERS } from '../../bmc/bmc.js';
 import { MATCH_KEYS } from '../../expected-hosts/expected-host.js';
@@ -53,7 +53,7 @@ export const expectedHosts: ApiArea = {
   tag: {
     name: TAG,
     description:
-      'Machines announced before they arrive (a packing list, a NetBox export), matched at registration by boot MAC, MAC, serial, asset tag, DMI UUID or switch port. Import and export take CSV or JSON (docs/inventory-import.md).',
+      'Machines announced before they arrive (a packing list, a NetBox export), matched at registration by boot MAC, MAC, serial, asset tag, DMI UUID or switch port. Import and export take CSV or JSON (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list).',
   },
   schemas: {
     ExpectedHostItem: { type: 'object', additionalProperties: false, required: ['match'], properties: itemProperties },

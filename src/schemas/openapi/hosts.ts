@@ -39,7 +39,7 @@ const hostProperties = {
   expected_ambiguous: ref('HostExpectedAmbiguous'),
   boot_key_set: { type: 'boolean', description: 'a boot key is set (the key itself is never shown here)' },
   bmc: ref('BmcSummary'),
-  tags: { type: 'array', items: { type: 'string' }, description: 'free tags people gave it (docs/inventory-tags.md)' },
+  tags: { type: 'array', items: { type: 'string' }, description: 'free tags people gave it (docs/inventory.md#tags)' },
   auto_tags: { type: 'array', items: { type: 'string' }, description: 'tags its facts earned from the tag definitions' },
   power: {
     type: 'object',

@@ -1,4 +1,4 @@
-// Tags (docs/inventory-tags.md): a host's free tags, the same on many hosts, and the automatic tag
+// Tags (docs/inventory.md#tags): a host's free tags, the same on many hosts, and the automatic tag
 // definitions (a rule-language expression over the facts).
 import { bulkTagsSchema, hostTagsChangeSchema, hostTagsSchema, TAG, tagDefinitionSchema } from '../tags.js';
 import type { ApiArea } from './area.js';

@@ -1,4 +1,4 @@
-// The expected hosts page (docs/inventory-import.md): the records every role may read (secret params
+// The expected hosts page (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list): the records every role may read (secret params
 // never shown), and for those who change hosts an upload form — a CSV or JSON file, "Dry run" or
 // "Import" — and a delete button per record. The upload is multipart (a file input), read here into the
 // same fields a urlencoded form has, so the session guard checks its CSRF token as any other form's.

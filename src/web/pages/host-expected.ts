@@ -1,5 +1,5 @@
 // The expected-host panel of a host's page (views/host-expected.njk): the record the host took, or the
-// records that matched it ambiguously with a form to choose one (docs/inventory-matching.md#resolution).
+// records that matched it ambiguously with a form to choose one (docs/inventory.md#resolution-by-a-person).
 // The forms go through the API's use cases (expected-hosts/resolve.ts); a refusal comes back in the
 // panel. Params are never shown (secret ones would be), nor the record's BMC settings.
 import { Router, type Request, type Response } from 'express';

@@ -34,7 +34,7 @@ const BULK_LABELS = [
   { value: 'reset', label: 'reset to waiting' },
   { value: 'reprovision', label: 'reprovision (installed)' },
   { value: 'delete', label: 'delete' },
-  // One free tag, typed in the Tag field (docs/inventory-tags.md).
+  // One free tag, typed in the Tag field (docs/inventory.md#tags).
   { value: 'tag', label: 'add tag…' },
   { value: 'untag', label: 'remove tag…' },
   // Through each host's BMC (docs/bmc.md#actions-the-job-queue-and-the-power-column); shown to those with power:write.
