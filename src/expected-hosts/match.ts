@@ -87,12 +87,56 @@ export function matchRecord(match: ExpectedMatch, machine: MachineKeys): MatchKe
   return by.length ? by : undefined;
 }
 
-/** Every record the machine matches, in the order given. */
+/** Every record the machine matches, in the order given. Looked up through an index of the list (built
+ *  once per version of it: the stores keep their sorted list until a change), so a registration costs
+ *  the machine's few keys, not a scan of 20,000 records under the hosts lock. */
 export function matchingRecords(records: readonly Readonly<ExpectedHost>[], machine: MachineKeys): ExpectedMatchResult[] {
+  const index = indexOf(records);
+  const candidates = new Set<number>();
+  for (const key of lookupKeys(machine)) for (const at of index.get(key) ?? []) candidates.add(at);
   const out: ExpectedMatchResult[] = [];
-  for (const record of records) {
+  for (const at of [...candidates].sort((a, b) => a - b)) {
+    const record = records[at]!;
     const by = matchRecord(record.match, machine);
     if (by) out.push({ record, by });
   }
   return out;
+}
+
+const indexes = new WeakMap<readonly Readonly<ExpectedHost>[], Map<string, number[]>>();
+
+/** Record positions by ONE of their keys: a record matches only when every key it gives does, so any
+ *  one of them is a key the machine must offer. */
+function indexOf(records: readonly Readonly<ExpectedHost>[]): Map<string, number[]> {
+  let index = indexes.get(records);
+  if (index) return index;
+  index = new Map();
+  records.forEach((record, at) => {
+    const key = recordKey(record.match);
+    if (!key) return;
+    const list = index.get(key);
+    if (list) list.push(at);
+    else index.set(key, [at]);
+  });
+  indexes.set(records, index);
+  return index;
+}
+
+function recordKey(m: ExpectedMatch): string | undefined {
+  if (m.boot_mac) return `mac:${normalizeMac(m.boot_mac)}`;
+  if (m.mac) return `mac:${normalizeMac(m.mac)}`;
+  if (m.uuid) return `uuid:${m.uuid.toLowerCase()}`;
+  if (m.serial) return `serial:${fold(m.serial)}`;
+  if (m.asset_tag) return `asset:${fold(m.asset_tag)}`;
+  if (m.switch && m.port) return `port:${fold(m.switch)}\n${fold(m.port)}`;
+  return undefined;
+}
+
+function lookupKeys(machine: MachineKeys): string[] {
+  const keys = [...machine.macs, machine.boot_mac].map((mac) => `mac:${mac}`);
+  if (machine.uuid) keys.push(`uuid:${machine.uuid}`);
+  if (machine.serial) keys.push(`serial:${machine.serial}`);
+  if (machine.asset_tag) keys.push(`asset:${machine.asset_tag}`);
+  for (const p of machine.ports) keys.push(`port:${p.switch}\n${p.port}`);
+  return keys;
 }

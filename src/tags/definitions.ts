@@ -42,6 +42,9 @@ export async function mustGetDefinition(deps: Pick<Deps, 'store'>, name: string)
   return found;
 }
 
+/** Each is evaluated against every registering machine's facts, inside the hosts lock. */
+export const MAX_TAG_DEFINITIONS = 500;
+
 /** Create or replace (PUT semantics); `mode` lets a form refuse to overwrite by accident. */
 export async function saveDefinition(
   deps: DefinitionDeps,
@@ -55,6 +58,13 @@ export async function saveDefinition(
   const { definition, created, durable } = await deps.hostsLock.run(async () => {
     const existing = await deps.store.tagDefinitions.get(input.name);
     if (mode === 'create' && existing) throw new AppError('NAME_TAKEN', `tag definition "${input.name}" already exists`, 'name');
+    // Every definition runs at every registration, under the hosts lock: their number is bounded.
+    if (!existing && (await deps.store.tagDefinitions.list()).length >= MAX_TAG_DEFINITIONS)
+      throw new AppError(
+        'LIMIT_REACHED',
+        `there are already ${MAX_TAG_DEFINITIONS} tag definitions (the most there may be): delete one first`,
+        'name',
+      );
     const definition: TagDefinition = {
       name: input.name,
       expression: input.expression,

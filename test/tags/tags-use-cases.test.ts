@@ -12,7 +12,7 @@ import { Mutex } from '../../src/util/mutex.js';
 import { AppError } from '../../src/errors.js';
 import { applyTagChange, changeHostTags, readTagChange } from '../../src/tags/host-tags.js';
 import { autoTagsOf, reevaluateInBackground, reevaluationSettled } from '../../src/tags/auto-tags.js';
-import { deleteDefinition, listDefinitions, saveDefinition } from '../../src/tags/definitions.js';
+import { deleteDefinition, listDefinitions, MAX_TAG_DEFINITIONS, saveDefinition } from '../../src/tags/definitions.js';
 import { MAX_TAGS_PER_HOST } from '../../src/tags/tag.js';
 import { sampleFacts } from '../support/facts.js';
 
@@ -156,6 +156,21 @@ describe('tag definitions', () => {
     expect(err.code).toBe('INVALID_EXPRESSION');
     expect(err.message).toMatch(message);
     expect(await deps.store.tagDefinitions.list()).toEqual([]);
+  });
+
+  it('When MAX_TAG_DEFINITIONS exist, then a new one is LIMIT_REACHED naming name, and replacing an existing one still works', async () => {
+    const deps = tagDeps();
+    const now = new Date().toISOString();
+    for (let i = 0; i < MAX_TAG_DEFINITIONS; i++)
+      await deps.store.tagDefinitions.save({ name: `t${i}`, expression: 'true', created_at: now, updated_at: now });
+    expect(await errorOf(saveDefinition(deps, { name: 'one-more', expression: 'true' }, 'alice'))).toMatchObject({
+      code: 'LIMIT_REACHED',
+      field: 'name',
+    });
+    expect(await deps.store.tagDefinitions.get('one-more')).toBeUndefined();
+    const replaced = await saveDefinition(deps, { name: 't0', expression: 'false' }, 'alice');
+    await replaced.done;
+    expect((await deps.store.tagDefinitions.get('t0'))?.expression).toBe('false');
   });
 
   it.each([

@@ -204,22 +204,29 @@ export class LowdbStore implements Store {
       return this.durable(true).then(() => true);
     },
   };
+  private expectedSorted: ExpectedHost[] | undefined;
   readonly expectedHosts: ExpectedHostRepository = {
-    list: async () => Object.values(this.db.data.expected_hosts ?? {}).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    // Kept sorted until the next change: every registration reads the list (expected-hosts/claim.ts
+    // indexes it once per version); sorting 20,000 records per registration would be the cost.
+    list: async () =>
+      (this.expectedSorted ??= Object.values(this.db.data.expected_hosts ?? {}).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))),
     get: async (id) => (Object.hasOwn(this.db.data.expected_hosts ?? {}, id) ? this.db.data.expected_hosts?.[id] : undefined),
     save: (record) => {
+      this.expectedSorted = undefined;
       setOwn((this.db.data.expected_hosts ??= {}), record.id, structuredClone(record));
       return this.durable(true);
     },
     // One document write for the whole list: the write coalescer would merge them anyway, but one
     // durable promise for 10,000 records is cheaper than 10,000.
     saveMany: (records) => {
+      this.expectedSorted = undefined;
       const all = (this.db.data.expected_hosts ??= {});
       for (const r of records) setOwn(all, r.id, structuredClone(r));
       return this.durable(true);
     },
     delete: (id) => {
       if (!Object.hasOwn(this.db.data.expected_hosts ?? {}, id)) return Promise.resolve(false);
+      this.expectedSorted = undefined;
       delete this.db.data.expected_hosts?.[id];
       return this.durable(true).then(() => true);
     },

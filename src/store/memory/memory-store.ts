@@ -45,11 +45,24 @@ function named<T>(key: (value: T) => string, order: (a: T, b: T) => number) {
   };
 }
 
+/** With saveMany, and the sorted list kept until the next change (as the file store does: every
+ *  registration reads the expected hosts). */
 function withSaveMany<T>(repo: ReturnType<typeof named<T>>) {
+  let sorted: T[] | undefined;
   return {
     ...repo,
+    list: async () => (sorted ??= await repo.list()),
+    save: (value: T) => {
+      sorted = undefined;
+      return repo.save(value);
+    },
+    delete: (key: string) => {
+      sorted = undefined;
+      return repo.delete(key);
+    },
     // Every record visible at once, like one document write.
     saveMany: async (records: readonly T[]) => {
+      sorted = undefined;
       await Promise.all(records.map((r) => repo.save(r)));
     },
   };

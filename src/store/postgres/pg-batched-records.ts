@@ -23,6 +23,21 @@ export class PgBatchedRecords<T extends object> extends PgRecords<T> {
    *  (undefined: deleted): what the next write carries, and what a reload must not lose. */
   private readonly dirty = new Map<string, { change: number; value: T | undefined }>();
   private changes = 0;
+  /** The sorted list, kept until the next change: every registration reads it (expected-hosts/claim.ts
+   *  indexes it once per version), and sorting 20,000 records per registration would be the cost. */
+  private sorted: T[] | undefined;
+
+  override list = async (): Promise<T[]> => (this.sorted ??= [...this.values.values()].sort(this.order));
+
+  protected override put(value: T): void {
+    this.sorted = undefined;
+    super.put(value);
+  }
+
+  protected override drop(key: string): void {
+    this.sorted = undefined;
+    super.drop(key);
+  }
 
   saveMany = (values: readonly T[]): Promise<void> => {
     for (const value of values) {

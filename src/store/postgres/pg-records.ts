@@ -16,7 +16,7 @@ export class PgRecords<T extends object> {
       'profiles' | 'rules' | 'installers' | 'webhooks' | 'bmc_credentials' | 'users' | 'expected_hosts' | 'tag_definitions',
     /** The notice kind other instances refresh on. */
     readonly kind: string,
-    private readonly order: (a: T, b: T) => number,
+    protected readonly order: (a: T, b: T) => number,
     /** The record's key (the table's `name` column): its name, or its id for expected hosts. */
     protected readonly keyOf: (value: T) => string = (value) => (value as unknown as { name: string }).name,
   ) {}
