@@ -65,8 +65,12 @@ function hostileFacts(payload: string): Facts {
     const types = ([] as unknown[]).concat(schema.type);
     if (types.includes('string')) {
       if (typeof schema.pattern === 'string') {
-        // Honest values of each shaped field: device names, MACs, IPv4 addresses (facts.bmc), versions.
-        const shaped = key === 'name' ? [index ? 'sdb' : 'eno1'] : [`02:00:00:00:00:0${index + 1}`, '192.0.2.1', '2.0'];
+        // Honest values of each shaped field: device names, MACs, IPv4 addresses (facts.bmc), versions,
+        // PCI slots, ids and revisions (facts.pci).
+        const shaped =
+          key === 'name'
+            ? [index ? 'sdb' : 'eno1']
+            : [`02:00:00:00:00:0${index + 1}`, '192.0.2.1', '2.0', `0000:3b:00.${index}`, '0300', '01'];
         return shaped.find((v) => new RegExp(schema.pattern as string, 'u').test(v));
       }
       // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: JSON Schema's maxLength counts code points
