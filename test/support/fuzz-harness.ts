@@ -208,6 +208,17 @@ class Fixtures {
       await this.json('PUT', '/api/v1/bmc-credentials/fuzz-creds', { username: 'root', password: 'fuzz-password' });
     if (!(await store.webhooks.get('fuzz-webhook')))
       await this.json('POST', '/api/v1/webhooks', { name: 'fuzz-webhook', url: 'http://127.0.0.1:9/fuzz', enabled: false });
+    // A record a waiting host can be given (POST …/expected with force: whoever took it last).
+    if (!(await store.expectedHosts.get('eh-fuzzrecord0'))) {
+      const now = new Date().toISOString();
+      await store.expectedHosts.save({
+        id: 'eh-fuzzrecord0',
+        match: { serial: 'FUZZ-SERIAL' },
+        provision: false,
+        created_at: now,
+        updated_at: now,
+      });
+    }
     const versions = await store.templates.list('fuzz/base.njk');
     if (versions.length < 2) {
       await this.json('PUT', '/api/v1/templates/fuzz/base.njk', { content: 'text\n' });
@@ -406,6 +417,10 @@ function validBodies(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
     ),
     'PUT /api/v1/tags/:name': nameFromUrl(
       fc.oneof(schemaArb(tagDefinitionSchema), fc.constantFrom({ expression: 'count(gpus) > 0' }, { expression: 'memory_mib >' })),
+    ),
+    'POST /api/v1/hosts/:id/expected': fc.oneof(
+      fc.record({ id: fc.oneof(fc.string(), fc.constant('eh-fuzzrecord0')), force: fc.boolean() }, { requiredKeys: ['id'] }),
+      fc.constant({ id: 'eh-fuzzrecord0', force: true }),
     ),
     'PUT /api/v1/hosts/:id/boot-key': fc.oneof(schemaArb(bootKeySchema), fc.record({ key: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/) })),
   };
