@@ -516,23 +516,9 @@ ipmi_device() {
 # than IPMI_TIMEOUT (then it is killed and 124 is returned). stdin and stderr go nowhere: nothing of
 # ipmitool reaches the %pre's output or waits for a terminal.
 ipmi() {
-  REPLY=''
-  local out rc=0
-  out=$(
-    ipmitool -I open "$@" 2> /dev/null < /dev/null &
-    tool=$!
-    ticks=0
-    while kill -0 "$tool" 2> /dev/null; do
-      if (( ticks++ >= IPMI_TIMEOUT * 10 )); then
-        kill -KILL "$tool" 2> /dev/null
-        exit 124
-      fi
-      sleep 0.1
-    done
-    wait "$tool"
-  ) || rc=$?
-  REPLY=$out
-  return "$rc"
+  # bounded (below) with the BMC's own deadline: bash's `local` reaches the functions it calls.
+  local TOOL_TIMEOUT=$IPMI_TIMEOUT
+  bounded ipmitool -I open "$@"
 }
 
 # ipmi_fields TEXT: the "Key : value" lines of ipmitool's output into IPMI_FIELD (key → trimmed value;
