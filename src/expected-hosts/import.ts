@@ -13,7 +13,7 @@ import { Mutex } from '../util/mutex.js';
 import { MATCH_KEYS, type ExpectedHost, type ExpectedMatch } from './expected-host.js';
 import { duplicatesInList, targets, type PlannedRow, type PlanTarget } from './plan.js';
 import { locate, readList, type ListFormat, type ListProblem } from './read-list.js';
-import { keepSecrets } from './secrets.js';
+import { keepSecrets, MAX_PASSWORDS, protectSecrets } from './secrets.js';
 import { sameValue } from './same-value.js';
 import { validateInput, type ExpectedHostDraft, type ValidateContext } from './validate.js';
 
@@ -83,9 +83,22 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   const plan: ImportPlan = { dry_run: opts.dryRun, created: [], updated: [], unchanged: [] };
   const save: ExpectedHost[] = [];
   const now = new Date().toISOString();
+  const passwords = new Set<string>();
   for (const target of rows) {
-    const kept = keepSecrets(deps.secrets, target.draft.params, target.existing?.params);
+    const kept = keepSecrets(target.draft.params, target.existing?.params);
     for (const p of kept.problems) problems.push(locate(target.row, p.path, p.message));
+    for (const [name, value] of kept.plaintexts) {
+      if (passwords.has(value)) continue;
+      passwords.add(value);
+      if (passwords.size === MAX_PASSWORDS + 1)
+        problems.push(
+          locate(
+            target.row,
+            `params.${name}`,
+            `more than ${MAX_PASSWORDS} different passwords in one list (each is hashed): split the list, or give crypt hashes`,
+          ),
+        );
+    }
     const given: ExpectedHostDraft = { ...target.draft, ...(kept.params ? { params: kept.params } : {}) };
     const draft = target.existing ? withUnsaid(target.existing, given, target.row.given) : given;
     if (draft.provision && !draft.profile)
@@ -100,7 +113,7 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
       save.push(record);
       continue;
     }
-    const changes = changedFields(target.existing, draft);
+    const changes = changedFields(target.existing, draft, kept.fresh);
     if (!changes.length) {
       plan.unchanged.push(entry);
       continue;
@@ -113,6 +126,9 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   if (problems.length) throw invalid(problems);
   if (opts.dryRun || !save.length) return plan;
 
+  // Only now, and only for a real import: a dry run hashes and seals nothing.
+  const hashes = new Map<string, string>();
+  for (const record of save) if (record.params) record.params = await protectSecrets(deps.secrets, record.params, hashes);
   await deps.store.expectedHosts.saveMany(save);
   await audit(
     deps,
@@ -162,8 +178,9 @@ function entryOf(target: PlanTarget, draft: ExpectedHostDraft): PlanEntry {
   };
 }
 
-/** The fields a row changes on its record: `hostname`, `match.serial`, `params.x`, `tags`. */
-function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft): string[] {
+/** The fields a row changes on its record: `hostname`, `match.serial`, `params.x`, `tags`. A secret
+ *  param given a value (`fresh`, anything but "***") is a change, never compared (secrets.ts). */
+function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft, fresh: readonly string[]): string[] {
   const changes: string[] = [];
   for (const field of FIELDS) {
     const was = record[field];
@@ -174,6 +191,7 @@ function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft)
         if (!sameValue(was[key], now[key])) changes.push(`${field}.${key}`);
     } else changes.push(field);
   }
+  for (const name of fresh) if (!changes.includes('params') && !changes.includes(`params.${name}`)) changes.push(`params.${name}`);
   return changes;
 }
 
