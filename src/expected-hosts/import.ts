@@ -1,7 +1,7 @@
 // Importing a list of expected hosts (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list): read the CSV or JSON, check every row,
 // find the record each one describes (plan.ts), and either show what would change (dry run) or save
 // the creates and updates in one write with one audit entry. A single bad row imports nothing and the
-// answer names every problem (up to MAX_PROBLEMS) by line and column, or index and field. Importing
+// answer names the problems (the first MAX_PROBLEMS, the rest counted) by line and column, or index and field. Importing
 // the same list again changes nothing and writes nothing.
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
@@ -12,12 +12,12 @@ import { newHostId } from '../hosts/tokens.js';
 import { Mutex } from '../util/mutex.js';
 import { MATCH_KEYS, type ExpectedHost, type ExpectedMatch } from './expected-host.js';
 import { duplicatesInList, targets, type PlannedRow, type PlanTarget } from './plan.js';
-import { locate, readList, type ListFormat, type ListProblem } from './read-list.js';
+import { locate, MAX_PROBLEMS, ProblemList, readList, type ListFormat, type ListProblem } from './read-list.js';
 import { keepSecrets, MAX_PASSWORDS, protectSecrets } from './secrets.js';
 import { sameValue } from './same-value.js';
 import { validateInput, type ExpectedHostDraft, type ValidateContext } from './validate.js';
 
-export const MAX_PROBLEMS = 200;
+export { MAX_PROBLEMS };
 
 export type ImportDeps = AuditDeps & Pick<Deps, 'secrets'> & { config: Pick<Deps['config'], 'bmcNetworks'> };
 
@@ -63,16 +63,22 @@ export async function importExpectedHosts(
 
 async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, actor: string): Promise<ImportPlan> {
   const read = readList(text, opts.format);
-  if (read.problems.length) throw invalid(read.problems);
+  if (read.problems.length) {
+    const found = new ProblemList();
+    found.push(...read.problems);
+    found.more += read.more ?? 0;
+    throw invalid(found);
+  }
   const ctx: ValidateContext = {
     profiles: new Set((await deps.store.profiles.list()).map((p) => p.name)),
     credentialSets: new Set((await deps.store.bmcCredentials.list()).map((c) => c.name)),
   };
-  const problems: ListProblem[] = [];
+  const problems = new ProblemList();
   const planned: PlannedRow[] = [];
   for (const row of read.rows) {
-    const { draft, problems: found } = validateInput(row.input, ctx, row.paramCells);
+    const { draft, problems: found, more } = validateInput(row.input, ctx, row.paramCells);
     for (const p of found) problems.push(locate(row, p.path, p.message));
+    problems.more += more ?? 0;
     if (draft) planned.push({ row, draft });
   }
   problems.push(...duplicatesInList(planned));
@@ -197,11 +203,11 @@ function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft,
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function invalid(problems: ListProblem[]): AppError {
-  // In file order, whichever check found them (sort is stable: a row's own order stays).
+function invalid(problems: ProblemList): AppError {
+  // The kept ones in file order, whichever check found them (sort is stable: a row's own order stays).
   const place = (p: ListProblem) => p.line ?? p.index ?? -1;
-  const shown = [...problems].sort((a, b) => place(a) - place(b)).slice(0, MAX_PROBLEMS);
-  const more = problems.length - shown.length;
-  const message = `the list has ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was imported: ${shown[0]!.message}${problems.length > 1 ? ' …' : ''}${more > 0 ? ` (the first ${MAX_PROBLEMS} are listed)` : ''}`;
-  return new AppError('IMPORT_INVALID', message, 'body', { errors: shown });
+  const shown = [...problems.kept].sort((a, b) => place(a) - place(b));
+  const total = problems.length;
+  const message = `the list has ${total} problem${total === 1 ? '' : 's'}, nothing was imported: ${shown[0]!.message}${total > 1 ? ' …' : ''}${problems.more > 0 ? ` (${shown.length} are listed, and ${problems.more} more)` : ''}`;
+  return new AppError('IMPORT_INVALID', message, 'body', { errors: shown, ...(problems.more ? { more: problems.more } : {}) });
 }

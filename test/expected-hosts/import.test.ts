@@ -306,3 +306,45 @@ describe('expected-host import: secret params', () => {
     expect((await run(csv('serial,param.root_password', ...same), { dryRun: true })).created).toHaveLength(1001);
   });
 });
+
+describe('expected-host import: problems are capped where they are found', () => {
+  const refusal = async (p: Promise<unknown>) => {
+    const err = (await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as AppError;
+    expect(err.code).toBe('IMPORT_INVALID');
+    return { message: err.message, ...(err.detail as { errors: { line?: number; message: string }[]; more?: number }) };
+  };
+
+  it('When a header has far more columns than any good list, then it is one problem, before any column is checked', async () => {
+    const { errors, more } = await refusal(run(csv(Array(100_000).fill('a').join(','))));
+    expect(errors).toEqual([
+      expect.objectContaining({
+        line: 1,
+        column_number: 217,
+        message: expect.stringContaining('the header has 100000 columns, at most 216'),
+      }),
+    ]);
+    expect(more).toBeUndefined();
+  });
+
+  it('When a CSV has thousands of bad rows, then 200 problems are kept in file order and the rest counted', async () => {
+    const { errors, more, message } = await refusal(run(csv('mac,serial', ...Array(1000).fill('52:54:00:00:00:01'))));
+    expect(errors).toHaveLength(200);
+    expect(errors[0]!.line).toBe(2);
+    expect(more).toBe(800);
+    expect(message).toContain('the list has 1000 problems');
+    expect(message).toContain('and 800 more');
+  });
+
+  it('When a JSON object has thousands of unknown keys, or rows have thousands of bad cells, then only 200 are kept', async () => {
+    const object = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 1]));
+    const json = await refusal(run(JSON.stringify([{ match: { serial: 'SN-1' }, ...object }]), { format: 'json' }));
+    expect(json.errors).toHaveLength(200);
+    expect(json.more).toBe(4800);
+    const rows = await refusal(run(csv('mac', ...Array.from({ length: 1000 }, (_, i) => `bad-${i}`))));
+    expect(rows.errors).toHaveLength(200);
+    expect(rows.more).toBe(800);
+  });
+});
