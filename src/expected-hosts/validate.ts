@@ -10,7 +10,15 @@ import { bmcAddressRefusal } from '../bmc/address.js';
 import { HOSTNAME } from '../schemas/assignment.js';
 import { MAX_TAGS_PER_HOST, TAG_PATTERN } from '../tags/tag.js';
 import { MAX_PARAMS } from './columns.js';
-import { MATCH_KEYS, type ExpectedBmc, type ExpectedHost, type ExpectedMatch } from './expected-host.js';
+import {
+  FREE_TEXT_PATTERN,
+  MAC_PATTERN,
+  MATCH_KEYS,
+  UUID_PATTERN,
+  type ExpectedBmc,
+  type ExpectedHost,
+  type ExpectedMatch,
+} from './expected-host.js';
 import { normalizeMatch } from './match.js';
 
 /** What an import sets on a record; the rest (id, times, the claim) the import keeps or makes. */
@@ -27,9 +35,9 @@ export interface ValidateContext {
   credentialSets: ReadonlySet<string>;
 }
 
-const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FREE_TEXT = /^[A-Za-z0-9][A-Za-z0-9 ._:/#()+,-]{0,127}$/;
+const MAC = new RegExp(MAC_PATTERN);
+const UUID = new RegExp(UUID_PATTERN);
+const FREE_TEXT = new RegExp(FREE_TEXT_PATTERN);
 const HOSTNAME_RE = new RegExp(HOSTNAME);
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

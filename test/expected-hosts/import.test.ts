@@ -348,3 +348,34 @@ describe('expected-host import: problems are capped where they are found', () =>
     expect(rows.more).toBe(800);
   });
 });
+
+describe('expected hosts from elsewhere: CSV formulas and the data move', () => {
+  it('When a stored record (from a data move) holds a cell a spreadsheet would run, then the CSV export writes it with a leading quote', async () => {
+    const hostile = { id: 'eh-hostile', match: { serial: '=HYPERLINK("http://x")' }, provision: false, created_at: at, updated_at: at };
+    await deps.store.expectedHosts.save({ ...hostile, tags: ['+cmd'], match: { serial: '=HYPERLINK("http://x")', asset_tag: '@SUM(1)' } });
+    const text = await exportExpectedHosts(deps, 'csv');
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(text).toContain(`'@SUM(1)`);
+    expect(text).toContain(`'+cmd`);
+    expect(text).not.toMatch(/(^|,)[=+@-]/m);
+  });
+
+  it('When a data-move line holds an expected host the import would refuse, then the schema refuses it', async () => {
+    const { compile } = await import('../../src/schemas/validate.js');
+    const { exportLineSchemas } = await import('../../src/schemas/export.js');
+    const check = compile(exportLineSchemas.expected_host);
+    const good = { id: 'eh-1', match: { mac: '52:54:00:00:00:01', serial: 'SN-1' }, provision: false, created_at: at, updated_at: at };
+    expect(() => check({ type: 'expected_host', expected_host: good })).not.toThrow();
+    for (const bad of [
+      { match: { serial: '=cmd|calc' } },
+      { match: { mac: 'not-a-mac' } },
+      { match: {} },
+      { match: { switch: 'leaf-1' } },
+      { match: { __proto__x: 'x' } },
+      { hostname: 'bad_host!' },
+      { tags: ['<b>'] },
+      { bmc: { driver: 'telnet', address: '10.0.0.1' } },
+    ])
+      expect(() => check({ type: 'expected_host', expected_host: { ...good, ...bad } }), JSON.stringify(bad)).toThrow();
+  });
+});
