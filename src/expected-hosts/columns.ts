@@ -30,8 +30,21 @@ export interface HeaderProblem {
   message: string;
 }
 
-/** The header's problems: unknown or repeated columns. */
+/** Params one record may have (validate.ts checks it per row). */
+export const MAX_PARAMS = 200;
+/** Columns a header may have: every column once and a param.NAME column per param. */
+export const MAX_COLUMNS = CSV_COLUMNS.length + MAX_PARAMS;
+
+/** The header's problems: unknown or repeated columns. A header wider than any good one is one problem,
+ *  before any column is looked at (an 8 MiB `a,a,a,…` would be 4 million). */
 export function checkHeader(header: readonly string[]): HeaderProblem[] {
+  if (header.length > MAX_COLUMNS)
+    return [
+      {
+        column: { name: header[MAX_COLUMNS]!.trim(), number: MAX_COLUMNS + 1 },
+        message: `the header has ${header.length} columns, at most ${MAX_COLUMNS} (${CSV_COLUMNS.length} columns and ${MAX_PARAMS} param.NAME)`,
+      },
+    ];
   const problems: HeaderProblem[] = [];
   const seen = new Set<string>();
   header.forEach((raw, i) => {

@@ -75,9 +75,12 @@ export function parseCsv(text: string, maxRows: number): CsvRow[] {
   return rows;
 }
 
-/** One cell as written: quoted when it holds a comma, a quote, a line break or edge spaces. */
+/** One cell as written: quoted when it holds a comma, a quote, a line break or edge spaces. A cell a
+ *  spreadsheet would run as a formula (= + - @ tab CR first) gets a ' in front: the import refuses such
+ *  values in every free-text column, so only a record from elsewhere (a data move) can hold one. */
 export function csvCell(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export function csvLine(cells: readonly string[]): string {

@@ -56,3 +56,11 @@ export interface ExpectedHost {
   created_at: string;
   updated_at: string;
 }
+
+/** The shapes of match values, as pattern text (validate.ts builds its checks from these; the data
+ *  move's schema, schemas/export.ts, uses them so `kickstand data import` brings no record an import
+ *  would refuse). Free text (serial, asset tag, switch, port) starts with a letter or digit: a leading
+ *  = + - @ would be a formula in a spreadsheet. */
+export const MAC_PATTERN = '^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(?:\\1[0-9a-fA-F]{2}){4}$';
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const FREE_TEXT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9 ._:/#()+,-]{0,127}$';

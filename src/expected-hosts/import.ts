@@ -1,7 +1,7 @@
 // Importing a list of expected hosts (docs/inventory.md#expected-hosts-importing-and-exporting-a-packing-list): read the CSV or JSON, check every row,
 // find the record each one describes (plan.ts), and either show what would change (dry run) or save
 // the creates and updates in one write with one audit entry. A single bad row imports nothing and the
-// answer names every problem (up to MAX_PROBLEMS) by line and column, or index and field. Importing
+// answer names the problems (the first MAX_PROBLEMS, the rest counted) by line and column, or index and field. Importing
 // the same list again changes nothing and writes nothing.
 import type { CallerWith } from '../caller.js';
 import type { Deps } from '../deps.js';
@@ -12,12 +12,12 @@ import { newHostId } from '../hosts/tokens.js';
 import { Mutex } from '../util/mutex.js';
 import { MATCH_KEYS, type ExpectedHost, type ExpectedMatch } from './expected-host.js';
 import { duplicatesInList, targets, type PlannedRow, type PlanTarget } from './plan.js';
-import { locate, readList, type ListFormat, type ListProblem } from './read-list.js';
-import { keepSecrets } from './secrets.js';
+import { locate, MAX_PROBLEMS, ProblemList, readList, type ListFormat, type ListProblem } from './read-list.js';
+import { keepSecrets, MAX_PASSWORDS, protectSecrets } from './secrets.js';
 import { sameValue } from './same-value.js';
 import { validateInput, type ExpectedHostDraft, type ValidateContext } from './validate.js';
 
-export const MAX_PROBLEMS = 200;
+export { MAX_PROBLEMS };
 
 export type ImportDeps = AuditDeps & Pick<Deps, 'secrets'> & { config: Pick<Deps['config'], 'bmcNetworks'> };
 
@@ -63,16 +63,22 @@ export async function importExpectedHosts(
 
 async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, actor: string): Promise<ImportPlan> {
   const read = readList(text, opts.format);
-  if (read.problems.length) throw invalid(read.problems);
+  if (read.problems.length) {
+    const found = new ProblemList();
+    found.push(...read.problems);
+    found.more += read.more ?? 0;
+    throw invalid(found);
+  }
   const ctx: ValidateContext = {
     profiles: new Set((await deps.store.profiles.list()).map((p) => p.name)),
     credentialSets: new Set((await deps.store.bmcCredentials.list()).map((c) => c.name)),
   };
-  const problems: ListProblem[] = [];
+  const problems = new ProblemList();
   const planned: PlannedRow[] = [];
   for (const row of read.rows) {
-    const { draft, problems: found } = validateInput(row.input, ctx, row.paramCells);
+    const { draft, problems: found, more } = validateInput(row.input, ctx, row.paramCells);
     for (const p of found) problems.push(locate(row, p.path, p.message));
+    problems.more += more ?? 0;
     if (draft) planned.push({ row, draft });
   }
   problems.push(...duplicatesInList(planned));
@@ -83,9 +89,22 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   const plan: ImportPlan = { dry_run: opts.dryRun, created: [], updated: [], unchanged: [] };
   const save: ExpectedHost[] = [];
   const now = new Date().toISOString();
+  const passwords = new Set<string>();
   for (const target of rows) {
-    const kept = keepSecrets(deps.secrets, target.draft.params, target.existing?.params);
+    const kept = keepSecrets(target.draft.params, target.existing?.params);
     for (const p of kept.problems) problems.push(locate(target.row, p.path, p.message));
+    for (const [name, value] of kept.plaintexts) {
+      if (passwords.has(value)) continue;
+      passwords.add(value);
+      if (passwords.size === MAX_PASSWORDS + 1)
+        problems.push(
+          locate(
+            target.row,
+            `params.${name}`,
+            `more than ${MAX_PASSWORDS} different passwords in one list (each is hashed): split the list, or give crypt hashes`,
+          ),
+        );
+    }
     const given: ExpectedHostDraft = { ...target.draft, ...(kept.params ? { params: kept.params } : {}) };
     const draft = target.existing ? withUnsaid(target.existing, given, target.row.given) : given;
     if (draft.provision && !draft.profile)
@@ -100,7 +119,7 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
       save.push(record);
       continue;
     }
-    const changes = changedFields(target.existing, draft);
+    const changes = changedFields(target.existing, draft, kept.fresh);
     if (!changes.length) {
       plan.unchanged.push(entry);
       continue;
@@ -113,6 +132,9 @@ async function importNow(deps: ImportDeps, text: string, opts: ImportOptions, ac
   if (problems.length) throw invalid(problems);
   if (opts.dryRun || !save.length) return plan;
 
+  // Only now, and only for a real import: a dry run hashes and seals nothing.
+  const hashes = new Map<string, string>();
+  for (const record of save) if (record.params) record.params = await protectSecrets(deps.secrets, record.params, hashes);
   await deps.store.expectedHosts.saveMany(save);
   await audit(
     deps,
@@ -162,8 +184,9 @@ function entryOf(target: PlanTarget, draft: ExpectedHostDraft): PlanEntry {
   };
 }
 
-/** The fields a row changes on its record: `hostname`, `match.serial`, `params.x`, `tags`. */
-function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft): string[] {
+/** The fields a row changes on its record: `hostname`, `match.serial`, `params.x`, `tags`. A secret
+ *  param given a value (`fresh`, anything but "***") is a change, never compared (secrets.ts). */
+function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft, fresh: readonly string[]): string[] {
   const changes: string[] = [];
   for (const field of FIELDS) {
     const was = record[field];
@@ -174,16 +197,17 @@ function changedFields(record: Readonly<ExpectedHost>, draft: ExpectedHostDraft)
         if (!sameValue(was[key], now[key])) changes.push(`${field}.${key}`);
     } else changes.push(field);
   }
+  for (const name of fresh) if (!changes.includes('params') && !changes.includes(`params.${name}`)) changes.push(`params.${name}`);
   return changes;
 }
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function invalid(problems: ListProblem[]): AppError {
-  // In file order, whichever check found them (sort is stable: a row's own order stays).
+function invalid(problems: ProblemList): AppError {
+  // The kept ones in file order, whichever check found them (sort is stable: a row's own order stays).
   const place = (p: ListProblem) => p.line ?? p.index ?? -1;
-  const shown = [...problems].sort((a, b) => place(a) - place(b)).slice(0, MAX_PROBLEMS);
-  const more = problems.length - shown.length;
-  const message = `the list has ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was imported: ${shown[0]!.message}${problems.length > 1 ? ' …' : ''}${more > 0 ? ` (the first ${MAX_PROBLEMS} are listed)` : ''}`;
-  return new AppError('IMPORT_INVALID', message, 'body', { errors: shown });
+  const shown = [...problems.kept].sort((a, b) => place(a) - place(b));
+  const total = problems.length;
+  const message = `the list has ${total} problem${total === 1 ? '' : 's'}, nothing was imported: ${shown[0]!.message}${total > 1 ? ' …' : ''}${problems.more > 0 ? ` (${shown.length} are listed, and ${problems.more} more)` : ''}`;
+  return new AppError('IMPORT_INVALID', message, 'body', { errors: shown, ...(problems.more ? { more: problems.more } : {}) });
 }

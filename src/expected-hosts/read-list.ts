@@ -39,7 +39,28 @@ export interface ListProblem {
   message: string;
 }
 
-export type ReadResult = { rows: ListRow[]; problems: [] } | { rows: []; problems: ListProblem[] };
+/** Problems an answer lists: past them they are only counted ("and N more"). */
+export const MAX_PROBLEMS = 200;
+
+/** A list's problems as they are found: the first MAX_PROBLEMS kept, the rest counted, so a hostile
+ *  list cannot fill the heap with millions of them. */
+export class ProblemList {
+  readonly kept: ListProblem[] = [];
+  more = 0;
+
+  push(...found: ListProblem[]): void {
+    for (const p of found) {
+      if (this.kept.length < MAX_PROBLEMS) this.kept.push(p);
+      else this.more++;
+    }
+  }
+
+  get length(): number {
+    return this.kept.length + this.more;
+  }
+}
+
+export type ReadResult = { rows: ListRow[]; problems: []; more?: undefined } | { rows: []; problems: ListProblem[]; more?: number };
 
 export function readList(text: string, format: ListFormat): ReadResult {
   return format === 'csv' ? readCsv(text) : readJson(text);
@@ -69,7 +90,7 @@ function readCsv(text: string): ReadResult {
       })),
     };
   const given = new Set(header.map((name) => fieldOfColumn(name.trim())));
-  const problems: ListProblem[] = [];
+  const problems = new ProblemList();
   const rows: ListRow[] = [];
   for (const row of body) {
     if (row.cells.length !== header.length) {
@@ -79,7 +100,7 @@ function readCsv(text: string): ReadResult {
     const { input, paramCells, columns } = rowToInput(header, row.cells);
     rows.push({ line: row.line, input, paramCells, columns, given });
   }
-  return problems.length ? { rows: [], problems } : { rows, problems: [] };
+  return problems.length ? { rows: [], problems: problems.kept, more: problems.more } : { rows, problems: [] };
 }
 
 function readJson(text: string): ReadResult {

@@ -9,7 +9,16 @@ import { BMC_DRIVERS, type BmcDriverName } from '../bmc/bmc.js';
 import { bmcAddressRefusal } from '../bmc/address.js';
 import { HOSTNAME } from '../schemas/assignment.js';
 import { MAX_TAGS_PER_HOST, TAG_PATTERN } from '../tags/tag.js';
-import { MATCH_KEYS, type ExpectedBmc, type ExpectedHost, type ExpectedMatch } from './expected-host.js';
+import { MAX_PARAMS } from './columns.js';
+import {
+  FREE_TEXT_PATTERN,
+  MAC_PATTERN,
+  MATCH_KEYS,
+  UUID_PATTERN,
+  type ExpectedBmc,
+  type ExpectedHost,
+  type ExpectedMatch,
+} from './expected-host.js';
 import { normalizeMatch } from './match.js';
 
 /** What an import sets on a record; the rest (id, times, the claim) the import keeps or makes. */
@@ -26,9 +35,9 @@ export interface ValidateContext {
   credentialSets: ReadonlySet<string>;
 }
 
-const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FREE_TEXT = /^[A-Za-z0-9][A-Za-z0-9 ._:/#()+,-]{0,127}$/;
+const MAC = new RegExp(MAC_PATTERN);
+const UUID = new RegExp(UUID_PATTERN);
+const FREE_TEXT = new RegExp(FREE_TEXT_PATTERN);
 const HOSTNAME_RE = new RegExp(HOSTNAME);
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -36,21 +45,28 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const TOP_KEYS = ['match', 'hostname', 'profile', 'params', 'tags', 'bmc', 'provision'];
 const BMC_KEYS = ['driver', 'address', 'port', 'credentials'];
-const MAX_PARAMS = 200;
 const MAX_PARAMS_JSON = 16 * 1024;
 const YES = new Set(['true', 'yes', '1']);
 const NO = new Set(['false', 'no', '0']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Problems kept for one row (a JSON object with a million unknown keys is a million problems):
+ *  past it they are only counted (`more`). */
+export const MAX_ROW_PROBLEMS = 200;
+
 /** The draft, or the problems; `paramCells` are a CSV row's param.NAME columns. */
 export function validateInput(
   raw: unknown,
   ctx: ValidateContext,
   paramCells: Record<string, string> = {},
-): { draft?: ExpectedHostDraft; problems: FieldProblem[] } {
+): { draft?: ExpectedHostDraft; problems: FieldProblem[]; more?: number } {
   const problems: FieldProblem[] = [];
-  const bad = (path: string, message: string) => problems.push({ path, message });
+  let more = 0;
+  const bad = (path: string, message: string) => {
+    if (problems.length < MAX_ROW_PROBLEMS) problems.push({ path, message });
+    else more++;
+  };
   if (!isObject(raw)) return { problems: [{ path: '', message: 'must be an object' }] };
   for (const key of Object.keys(raw)) if (!TOP_KEYS.includes(key)) bad(key, `unknown field "${key}" (fields: ${TOP_KEYS.join(', ')})`);
 
@@ -64,7 +80,7 @@ export function validateInput(
   const tags = tagsOf(raw.tags, bad);
   const bmc = bmcOf(raw.bmc, ctx, bad);
   const provision = provisionOf(raw.provision, bad);
-  if (problems.length) return { problems };
+  if (problems.length) return { problems, ...(more ? { more } : {}) };
   return {
     draft: {
       match: match!,

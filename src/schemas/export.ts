@@ -5,6 +5,10 @@
 import { ROLES } from '../auth/roles.js';
 import { STATES } from '../hosts/table.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, RECORD_TYPES } from '../store/export/format.js';
+import { BMC_DRIVERS } from '../bmc/bmc.js';
+import { FREE_TEXT_PATTERN, MAC_PATTERN, UUID_PATTERN } from '../expected-hosts/expected-host.js';
+import { MAX_TAGS_PER_HOST, TAG_PATTERN } from '../tags/tag.js';
+import { HOSTNAME } from './assignment.js';
 import type { JsonSchema } from './json-schema.js';
 
 const text = { type: 'string' } as const;
@@ -27,6 +31,35 @@ function record(required: Record<string, JsonSchema>, optional: Record<string, J
 }
 
 const stamps = { created_at: name, updated_at: name };
+
+// An expected host's match keys and BMC as the import checks them (expected-hosts/validate.ts): a data
+// move brings no record an import would refuse (a serial starting with =, a MAC that is not one).
+const freeText = { type: 'string', pattern: FREE_TEXT_PATTERN } as const;
+const expectedMatch = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    boot_mac: { type: 'string', pattern: MAC_PATTERN },
+    mac: { type: 'string', pattern: MAC_PATTERN },
+    serial: freeText,
+    asset_tag: freeText,
+    uuid: { type: 'string', pattern: UUID_PATTERN },
+    switch: freeText,
+    port: freeText,
+  },
+  dependentRequired: { switch: ['port'], port: ['switch'] },
+} as const satisfies JsonSchema;
+const expectedBmc = {
+  type: 'object',
+  required: ['driver', 'address'],
+  properties: {
+    driver: { enum: [...BMC_DRIVERS] },
+    address: name,
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    credentials: name,
+  },
+} as const satisfies JsonSchema;
 
 const OPTIONAL_COUNTS: ReadonlySet<string> = new Set(['webhook', 'bmc_credentials', 'tag_definition', 'expected_host']);
 
@@ -70,8 +103,15 @@ export const exportLineSchemas = {
     'expected_host',
     'expected_host',
     record(
-      { id: name, match: { type: 'object' }, provision: { type: 'boolean' }, ...stamps },
-      { tags: { type: 'array', items: text }, params: { type: 'object' }, claimed_by: text },
+      { id: name, match: expectedMatch, provision: { type: 'boolean' }, ...stamps },
+      {
+        hostname: { type: 'string', pattern: HOSTNAME },
+        profile: name,
+        tags: { type: 'array', maxItems: MAX_TAGS_PER_HOST, items: { type: 'string', pattern: TAG_PATTERN.source } },
+        params: { type: 'object' },
+        bmc: expectedBmc,
+        claimed_by: text,
+      },
     ),
   ),
   user: line(

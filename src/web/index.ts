@@ -14,7 +14,7 @@
 //   form-errors.ts   which errors a form shows next to a field; assign-form.ts reads the assign form
 // `npm run build` copies views/ and static/ to dist/web/.
 import cookie from 'cookie';
-import express, { Router, type RequestHandler, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { sameToken } from './csrf.js';
@@ -60,8 +60,21 @@ export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit 
     );
   };
 
+  const sessionOf = (req: Request) =>
+    sessions.current(cookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE], (name) => deps.store.users.get(name));
+  // Before a large body is read (an upload): the session alone; `loggedIn` after the body checks CSRF.
+  const signedIn: RequestHandler = async (req, res, next) => {
+    const session = await sessionOf(req);
+    if (!session) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    res.locals.session = session;
+    next();
+  };
+
   const loggedIn: RequestHandler = async (req, res, next) => {
-    const session = await sessions.current(cookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE], (name) => deps.store.users.get(name));
+    const session = await sessionOf(req);
     if (!session) {
       res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       return;
@@ -76,7 +89,7 @@ export function webRoutes(deps: Deps, sessions: Sessions = deps.sessions, limit 
   };
 
   // Every page module gets the same page/session/form helpers.
-  const kit: PageKit = { page, loggedIn, form };
+  const kit: PageKit = { page, loggedIn, signedIn, form };
   router.use(profilePages(deps, kit));
   router.use(rulePages(deps, kit));
   router.use(templatePages(deps, kit));

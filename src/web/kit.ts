@@ -9,6 +9,9 @@ export interface PageKit {
   page: (res: Response, view: string, data: object) => unknown;
   /** The session guard: no session → the login page; a POST without the session's CSRF token → 403. */
   loggedIn: RequestHandler;
+  /** The session alone (no CSRF check: the body is not read yet), for a route that reads a large body
+   *  after it: nobody without a valid session makes the service read megabytes. */
+  signedIn: RequestHandler;
   /** The urlencoded form body parser. */
   form: RequestHandler;
 }

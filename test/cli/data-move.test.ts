@@ -79,13 +79,13 @@ beforeAll(async () => {
   const assigned = await register(); // web-02: its answer waits for its next poll
 
   // Expected hosts and tag definitions, straight into the service's store (their routes are not this
-  // file's subject): a record with sealed-looking params and a quote, and a definition.
+  // file's subject): a record with sealed-looking params and a comma, and a definition.
   const stamp = new Date().toISOString();
   await srv.running.deps.store.tagDefinitions.save({ name: 'gpu', expression: 'count(gpus) > 0', created_at: stamp, updated_at: stamp });
   await srv.running.deps.store.expectedHosts.saveMany([
     {
       id: 'eh-moved',
-      match: { serial: 'SN-"1"', switch: 'leaf-12', port: 'Ethernet1/7' },
+      match: { serial: 'SN-1, lot 7', switch: 'leaf-12', port: 'Ethernet1/7' },
       hostname: 'rack1-01',
       profile: 'vault',
       tags: ['gpu', 'rack-1'],

@@ -1,17 +1,26 @@
 // The import use case over the in-memory store: a good CSV creates records, a bad one names every
 // problem by line and column and imports nothing, the same list again changes nothing, a dry run saves
 // nothing, an export imports back unchanged, and secrets never leave in an export.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/errors.js';
+import { sha512Crypt } from '../../src/kickstart/sha512-crypt.js';
 import { importExpectedHosts } from '../../src/expected-hosts/import.js';
 import { exportExpectedHosts } from '../../src/expected-hosts/export.js';
 import { bmcDeps, CALLER } from '../bmc/deps.js';
+
+// Every SHA-512 crypt counted (it costs ~20 ms): the import hashes what it must and no more.
+vi.mock('../../src/kickstart/sha512-crypt.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/kickstart/sha512-crypt.js')>();
+  return { ...real, sha512Crypt: vi.fn(real.sha512Crypt) };
+});
+const hashing = vi.mocked(sha512Crypt);
 
 type Deps = ReturnType<typeof bmcDeps>;
 let deps: Deps;
 const at = '2026-01-01T00:00:00.000Z';
 
 beforeEach(async () => {
+  hashing.mockClear();
   deps = bmcDeps();
   await deps.store.profiles.save({ name: 'web', action: 'reboot', created_at: at, updated_at: at } as never);
   await deps.store.bmcCredentials.save({ name: 'rack-a', username: 'root', password: 'x', created_at: at });
@@ -61,15 +70,16 @@ describe('expected-host import', () => {
   });
 
   it('When the same list is imported again, then every row is unchanged and nothing is written; a changed cell is an update naming the field', async () => {
-    await run(GOOD);
+    const list = GOOD.replace('s3cret', '');
+    await run(list);
     const before = await deps.store.expectedHosts.list();
-    const again = await run(GOOD);
+    const again = await run(list);
     expect(again.unchanged.map((e) => e.line)).toEqual([2, 3, 4]);
     expect(again.created.length + again.updated.length).toBe(0);
     expect(await deps.store.expectedHosts.list()).toEqual(before);
     expect(await deps.store.audit.list()).toHaveLength(1);
 
-    const changed = await run(GOOD.replace('web-02,web,rack-a;gpu', 'web-22,web,rack-a'));
+    const changed = await run(list.replace('web-02,web,rack-a;gpu', 'web-22,web,rack-a'));
     expect(changed.updated).toEqual([
       expect.objectContaining({ line: 3, id: before.find((r) => r.hostname === 'web-02')!.id, changes: ['hostname', 'tags'] }),
     ]);
@@ -216,5 +226,156 @@ describe('expected-host import limits', () => {
     const rows = Array.from({ length: 20_001 }, (_, i) => `SN-${i}`);
     const errors = await problemsOf(run(csv('serial', ...rows)));
     expect(errors).toEqual([expect.objectContaining({ line: 20_002, message: 'line 20002: more than 20000 rows; split the file' })]);
+  });
+});
+
+describe('expected-host import: secret params', () => {
+  const PASSWORDS = csv(
+    'serial,param.root_password,param.api_token',
+    'SN-P1,same-password,tok-1',
+    'SN-P2,same-password,tok-2',
+    'SN-P3,other-password,',
+    'SN-P4,same-password,',
+  );
+
+  it('When a dry run has passwords, then nothing is hashed; the import hashes each distinct password once and rows sharing one share its hash', async () => {
+    const dry = await run(PASSWORDS, { dryRun: true });
+    expect(dry.created).toHaveLength(4);
+    expect(hashing).not.toHaveBeenCalled();
+
+    await run(PASSWORDS);
+    expect(hashing).toHaveBeenCalledTimes(2);
+    const hashOf = async (serial: string) =>
+      String((await deps.store.expectedHosts.list()).find((r) => r.match.serial === serial)!.params!.root_password);
+    expect(await hashOf('SN-P1')).toMatch(/^\$6\$/);
+    expect(await hashOf('SN-P2')).toBe(await hashOf('SN-P1'));
+    expect(await hashOf('SN-P4')).toBe(await hashOf('SN-P1'));
+    expect(await hashOf('SN-P3')).not.toBe(await hashOf('SN-P1'));
+    const token = String((await deps.store.expectedHosts.list()).find((r) => r.match.serial === 'SN-P1')!.params!.api_token);
+    expect(token).toMatch(/^kickstand-sealed:v1:/);
+  });
+
+  it('When a secret is given again as it is stored, then it is a change (never compared, so no oracle and no hashing with the stored settings); "***" keeps it', async () => {
+    await run(csv('serial,param.root_password', 'SN-S1,guess-me'));
+    const record = (await deps.store.expectedHosts.list())[0]!;
+    // A stored hash asking for the most rounds: comparing a plaintext with it would take an hour.
+    const slow = `$6$rounds=999999999$saltsalt$${'x'.repeat(86)}`;
+    await deps.store.expectedHosts.save({ ...record, params: { root_password: slow } });
+    hashing.mockClear();
+
+    for (const dryRun of [true, false]) {
+      const plan = await run(csv('serial,param.root_password', 'SN-S1,guess-me'), { dryRun });
+      expect(plan.updated).toEqual([expect.objectContaining({ line: 2, changes: ['params.root_password'] })]);
+      expect(plan.unchanged).toEqual([]);
+    }
+    // The real import hashed the new password once, with a fresh salt and the default rounds.
+    expect(hashing).toHaveBeenCalledTimes(1);
+    expect(hashing.mock.calls[0]![1]).toBeUndefined();
+
+    const kept = await run(csv('serial,param.root_password', 'SN-S1,***'));
+    expect(kept.unchanged.map((e) => e.line)).toEqual([2]);
+    expect(hashing).toHaveBeenCalledTimes(1);
+  });
+
+  it('When an imported crypt hash asks for more rounds than the cap, then it is refused naming the param; a sane one is kept as given', async () => {
+    const slow = `$6$rounds=999999999$saltsalt$${'x'.repeat(86)}`;
+    const errors = await problemsOf(run(csv('serial,param.root_password', `SN-R1,${slow}`)));
+    expect(errors[0]!.message).toBe(
+      'line 2, column 2 (param.root_password): is a crypt hash with rounds=999999999: at most 1000000 (the default is 5000)',
+    );
+    const fine = `$6$rounds=656000$saltsalt$${'x'.repeat(86)}`;
+    await run(csv('serial,param.root_password', `SN-R1,${fine}`));
+    expect((await deps.store.expectedHosts.list())[0]!.params).toEqual({ root_password: fine });
+    expect(hashing).not.toHaveBeenCalled();
+  });
+
+  it('When a list has more than 1,000 different passwords, then it is refused naming the first row past the cap, and nothing is hashed', async () => {
+    const rows = Array.from({ length: 1001 }, (_, i) => `SN-${i},password-${i}`);
+    const errors = await problemsOf(run(csv('serial,param.root_password', ...rows)));
+    expect(errors).toEqual([
+      expect.objectContaining({
+        line: 1002,
+        column: 'param.root_password',
+        message:
+          'line 1002, column 2 (param.root_password): more than 1000 different passwords in one list (each is hashed): split the list, or give crypt hashes',
+      }),
+    ]);
+    expect(hashing).not.toHaveBeenCalled();
+    // 1,000 rows sharing few passwords are fine.
+    const same = Array.from({ length: 1001 }, (_, i) => `SN-${i},password-${i % 3}`);
+    expect((await run(csv('serial,param.root_password', ...same), { dryRun: true })).created).toHaveLength(1001);
+  });
+});
+
+describe('expected-host import: problems are capped where they are found', () => {
+  const refusal = async (p: Promise<unknown>) => {
+    const err = (await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as AppError;
+    expect(err.code).toBe('IMPORT_INVALID');
+    return { message: err.message, ...(err.detail as { errors: { line?: number; message: string }[]; more?: number }) };
+  };
+
+  it('When a header has far more columns than any good list, then it is one problem, before any column is checked', async () => {
+    const { errors, more } = await refusal(run(csv(Array(100_000).fill('a').join(','))));
+    expect(errors).toEqual([
+      expect.objectContaining({
+        line: 1,
+        column_number: 217,
+        message: expect.stringContaining('the header has 100000 columns, at most 216'),
+      }),
+    ]);
+    expect(more).toBeUndefined();
+  });
+
+  it('When a CSV has thousands of bad rows, then 200 problems are kept in file order and the rest counted', async () => {
+    const { errors, more, message } = await refusal(run(csv('mac,serial', ...Array(1000).fill('52:54:00:00:00:01'))));
+    expect(errors).toHaveLength(200);
+    expect(errors[0]!.line).toBe(2);
+    expect(more).toBe(800);
+    expect(message).toContain('the list has 1000 problems');
+    expect(message).toContain('and 800 more');
+  });
+
+  it('When a JSON object has thousands of unknown keys, or rows have thousands of bad cells, then only 200 are kept', async () => {
+    const object = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 1]));
+    const json = await refusal(run(JSON.stringify([{ match: { serial: 'SN-1' }, ...object }]), { format: 'json' }));
+    expect(json.errors).toHaveLength(200);
+    expect(json.more).toBe(4800);
+    const rows = await refusal(run(csv('mac', ...Array.from({ length: 1000 }, (_, i) => `bad-${i}`))));
+    expect(rows.errors).toHaveLength(200);
+    expect(rows.more).toBe(800);
+  });
+});
+
+describe('expected hosts from elsewhere: CSV formulas and the data move', () => {
+  it('When a stored record (from a data move) holds a cell a spreadsheet would run, then the CSV export writes it with a leading quote', async () => {
+    const hostile = { id: 'eh-hostile', match: { serial: '=HYPERLINK("http://x")' }, provision: false, created_at: at, updated_at: at };
+    await deps.store.expectedHosts.save({ ...hostile, tags: ['+cmd'], match: { serial: '=HYPERLINK("http://x")', asset_tag: '@SUM(1)' } });
+    const text = await exportExpectedHosts(deps, 'csv');
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(text).toContain(`'@SUM(1)`);
+    expect(text).toContain(`'+cmd`);
+    expect(text).not.toMatch(/(^|,)[=+@-]/m);
+  });
+
+  it('When a data-move line holds an expected host the import would refuse, then the schema refuses it', async () => {
+    const { compile } = await import('../../src/schemas/validate.js');
+    const { exportLineSchemas } = await import('../../src/schemas/export.js');
+    const check = compile(exportLineSchemas.expected_host);
+    const good = { id: 'eh-1', match: { mac: '52:54:00:00:00:01', serial: 'SN-1' }, provision: false, created_at: at, updated_at: at };
+    expect(() => check({ type: 'expected_host', expected_host: good })).not.toThrow();
+    for (const bad of [
+      { match: { serial: '=cmd|calc' } },
+      { match: { mac: 'not-a-mac' } },
+      { match: {} },
+      { match: { switch: 'leaf-1' } },
+      { match: { __proto__x: 'x' } },
+      { hostname: 'bad_host!' },
+      { tags: ['<b>'] },
+      { bmc: { driver: 'telnet', address: '10.0.0.1' } },
+    ])
+      expect(() => check({ type: 'expected_host', expected_host: { ...good, ...bad } }), JSON.stringify(bad)).toThrow();
   });
 });

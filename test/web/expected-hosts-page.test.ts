@@ -103,4 +103,33 @@ describe('expected hosts page', () => {
       .expect(303);
     expect((await records()).map((r) => r.id)).not.toContain(first!.id);
   });
+
+  it('When a big list is uploaded, then the page shows the counts and the first 100 entries of each list, and says how many more', async () => {
+    const rows = Array.from({ length: 150 }, (_, i) => `SN-BIG-${i}`);
+    const dry = await upload('operator', `serial\n${rows.join('\n')}\n`, 'dry-run').expect(303);
+    const page = (await logins.operator!.agent.get(dry.headers.location!).expect(200)).text;
+    expect(page).toContain('would create 150, update 0, unchanged 0.');
+    expect(page.match(/\+ line \d+: would create/g)).toHaveLength(100);
+    expect(page).toContain('… and 50 more to create');
+
+    const bad = await upload('operator', `mac\n${rows.join('\n')}\n`, 'dry-run').expect(303);
+    const refused = (await logins.operator!.agent.get(bad.headers.location!).expect(200)).text;
+    expect(refused.match(/line \d+, column 1 \(mac\)/g)).toHaveLength(100);
+    expect(refused).toContain('… and 50 more');
+  });
+
+  it('When an upload comes with a session cookie that is no session, or from a viewer, then its body is not read (no 413 for a body over the cap)', async () => {
+    const huge = Buffer.alloc(8 * 1024 * 1024 + 1024, 'a');
+    const forged = await request(srv.url)
+      .post('/expected-hosts/import')
+      .set('Cookie', 'ks_session=not-a-session')
+      .attach('file', huge, 'list.csv')
+      .expect(303);
+    expect(forged.headers.location).toMatch(/^\/login\?next=/);
+    await logins
+      .viewer!.agent.post('/expected-hosts/import')
+      .field('_csrf', logins.viewer!.csrf)
+      .attach('file', huge, 'list.csv')
+      .expect(403);
+  });
 });
