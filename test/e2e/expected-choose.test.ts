@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { sampleFacts } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createUser } from '../support/sessions.js';
 
 const PASSWORD = 'expected-operator-password';
 const now = '2026-12-07T06:00:00.000Z';
@@ -17,11 +18,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
-  await request(srv.url)
-    .post('/api/v1/users')
-    .set({ Authorization: `Bearer ${srv.adminToken}` })
-    .send({ name: 'op', role: 'operator', password: PASSWORD })
-    .expect(201);
+  await createUser(srv, 'op', 'operator', PASSWORD);
   browser = await launchChromium();
 });
 

@@ -9,6 +9,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createUser } from '../support/sessions.js';
 import { tempDir } from '../support/temp.js';
 
 const PASSWORD = 'expected-browser-password';
@@ -20,7 +21,7 @@ const count = async () => ((await request(srv.url).get('/api/v1/expected-hosts')
 
 beforeAll(async () => {
   srv = await startTestServer({ env: { KICKSTAND_BMC_NETWORKS: '10.20.0.0/16' } });
-  await request(srv.url).post('/api/v1/users').set(admin()).send({ name: 'racker', role: 'operator', password: PASSWORD }).expect(201);
+  await createUser(srv, 'racker', 'operator', PASSWORD);
   await request(srv.url).post('/api/v1/profiles').set(admin()).send({ name: 'web', action: 'reboot' }).expect(201);
   await request(srv.url)
     .put('/api/v1/bmc-credentials/rack-12')

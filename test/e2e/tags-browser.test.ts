@@ -3,12 +3,12 @@
 // gives it free tags through the host page's form, and the hosts filter `"gpu" in tags` lists it.
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { sampleFacts } from '../support/facts.js';
 import { registerMachine } from '../support/sessions.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createUser } from '../support/sessions.js';
 import { reevaluationSettled } from '../../src/tags/auto-tags.js';
 
 const PASSWORD = 'tags-browser-password';
@@ -19,11 +19,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   srv = await startTestServer({ templatesDir: path.resolve('test/fixtures/kickstarts') });
-  await request(srv.url)
-    .post('/api/v1/users')
-    .set({ Authorization: `Bearer ${srv.adminToken}` })
-    .send({ name: 'op', role: 'operator', password: PASSWORD })
-    .expect(201);
+  await createUser(srv, 'op', 'operator', PASSWORD);
   browser = await launchChromium();
 });
 afterAll(async () => {
