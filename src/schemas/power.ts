@@ -1,6 +1,7 @@
 // Bodies of the power routes (docs/bmc.md#actions-the-job-queue-and-the-power-column): an action, a next boot device, a bulk action.
 import { BOOT_DEVICES, POWER_ACTIONS } from '../bmc/bmc.js';
 import type { JsonSchema } from './json-schema.js';
+import { bulkSelectionProperties } from './bulk-selection.js';
 
 export const BULK_POWER_ACTIONS = [...POWER_ACTIONS, 'rediscover', 'reinstall'] as const;
 
@@ -33,13 +34,7 @@ export const bulkPowerSchema = {
   required: ['action'],
   properties: {
     action: { enum: [...BULK_POWER_ACTIONS] },
-    ids: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 1000, description: 'the hosts; or `query`' },
-    query: {
-      type: 'object',
-      additionalProperties: false,
-      description: 'every host this list query matches (GET /api/v1/hosts parameters), at most 1000',
-      properties: { state: { type: 'string' }, q: { type: 'string' }, where: { type: 'string' } },
-    },
+    ...bulkSelectionProperties,
     confirm: { type: 'boolean', description: 'true: required for every action but `on`' },
   },
 } as const satisfies JsonSchema;

@@ -4,6 +4,7 @@
 // (tags/definitions.ts) and refused naming its line and column.
 import { MAX_TAGS_PER_HOST, TAG_PATTERN } from '../tags/tag.js';
 import type { JsonSchema } from './json-schema.js';
+import { bulkSelectionProperties } from './bulk-selection.js';
 
 export const TAG = { type: 'string', pattern: TAG_PATTERN.source } as const;
 const TAG_LIST = { type: 'array', items: TAG, maxItems: MAX_TAGS_PER_HOST } as const;
@@ -32,13 +33,7 @@ export const bulkTagsSchema = {
   additionalProperties: false,
   properties: {
     ...hostTagsChangeSchema.properties,
-    ids: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 1000, description: 'the hosts; or `query`' },
-    query: {
-      type: 'object',
-      additionalProperties: false,
-      description: 'every host this list query matches (GET /api/v1/hosts parameters), at most 1000',
-      properties: { state: { type: 'string' }, q: { type: 'string' }, where: { type: 'string' } },
-    },
+    ...bulkSelectionProperties,
   },
 } as const satisfies JsonSchema;
 
