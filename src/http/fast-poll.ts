@@ -5,7 +5,7 @@
 // (metrics/poll.ts) — and hands everything else to express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
-import { answerPoll, type PollDeps } from '../discovery/answer-poll.js';
+import { answerPoll, type PollAnswer, type PollDeps } from '../discovery/answer-poll.js';
 import { AppError, errors } from '../errors.js';
 import { baseUrl, clientIp } from './base-url.js';
 import { bearer } from './auth.js';
@@ -16,38 +16,64 @@ import type { Deps } from '../deps.js';
 const POLL = /^\/api\/v1\/discovery\/([A-Za-z0-9_-]{1,64})\/next(?:\?.*)?$/;
 
 /** True when it took the request. */
-export function fastPoll(deps: PollDeps & Pick<Deps, 'metrics'>, req: IncomingMessage, res: ServerResponse): boolean {
+export function fastPoll(deps: FastPollDeps, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET') return false;
   const m = POLL.exec(req.url ?? '');
   if (!m) return false;
   const started = process.hrtime.bigint();
   const asExpress = req as unknown as Request;
-  const ip = clientIp(asExpress);
-  // Never req.url: its query is the client's to fill, and a token put there must not reach the log.
-  const path = `/api/v1/discovery/${m[1]}/next`;
-  // A 202 is a heartbeat: 10,000 waiting machines polling every 5 s would write 2,000 info lines a
-  // second saying nothing. A 200 repeats what the state change already logged at info ("host state
-  // changed", with the action and the IP, answer-poll.ts) the first time, and a pino line with
-  // redaction costs as much as serving the cached kickstart. Both go at debug; refusals and errors,
-  // which someone may have to explain, stay at info.
-  const logged = (status: number) => {
-    pollAnswered(deps, started, status);
-    const level = status < 300 ? 'debug' : 'info';
-    if (!deps.log.isLevelEnabled(level)) return;
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    deps.log[level]({ method: 'GET', path, status, ms: Math.round(ms * 10) / 10, ip }, 'request');
-  };
-  answerPoll(deps, m[1]!, bearer(asExpress), ip, () => baseUrl(asExpress, deps.config.publicUrl)).then(
-    (answer) => {
-      writePollAnswer(res, answer);
-      logged(res.statusCode);
-    },
-    (err: unknown) => {
-      const e = err instanceof AppError ? err : errors.internal();
-      if (e.status >= 500) deps.log.error({ err, method: 'GET', path }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
-      writePollError(res, e);
-      logged(res.statusCode);
-    },
-  );
+  const poll: Poll = { id: m[1]!, ip: clientIp(asExpress), started };
+  let answer: PollAnswer | Promise<PollAnswer>;
+  try {
+    answer = answerPoll(deps, poll.id, bearer(asExpress), poll.ip, () => baseUrl(asExpress, deps.config.publicUrl));
+  } catch (err) {
+    refused(deps, res, poll, err);
+    return true;
+  }
+  // Nearly every poll is answered here, in the request's own turn, as a bare server would.
+  if (!(answer instanceof Promise)) answered(deps, res, poll, answer);
+  else
+    answer.then(
+      (a) => answered(deps, res, poll, a),
+      (err: unknown) => refused(deps, res, poll, err),
+    );
   return true;
+}
+
+type FastPollDeps = PollDeps & Pick<Deps, 'metrics'>;
+
+interface Poll {
+  id: string;
+  ip: string;
+  started: bigint;
+}
+
+function answered(deps: FastPollDeps, res: ServerResponse, poll: Poll, answer: PollAnswer): void {
+  writePollAnswer(res, answer);
+  logged(deps, poll, res.statusCode);
+}
+
+function refused(deps: FastPollDeps, res: ServerResponse, poll: Poll, err: unknown): void {
+  const e = err instanceof AppError ? err : errors.internal();
+  if (e.status >= 500) deps.log.error({ err, method: 'GET', path: pathOf(poll) }, e.code === 'INTERNAL' ? 'unexpected error' : e.message);
+  writePollError(res, e);
+  logged(deps, poll, res.statusCode);
+}
+
+// A 202 is a heartbeat: 10,000 waiting machines polling every 5 s would write 2,000 info lines a
+// second saying nothing. A 200 repeats what the state change already logged at info ("host state
+// changed", with the action and the IP, answer-poll.ts) the first time, and a pino line with
+// redaction costs as much as serving the cached kickstart. Both go at debug; refusals and errors,
+// which someone may have to explain, stay at info.
+function logged(deps: FastPollDeps, poll: Poll, status: number): void {
+  pollAnswered(deps, poll.started, status);
+  const level = status < 300 ? 'debug' : 'info';
+  if (!deps.log.isLevelEnabled(level)) return;
+  const ms = Number(process.hrtime.bigint() - poll.started) / 1e6;
+  deps.log[level]({ method: 'GET', path: pathOf(poll), status, ms: Math.round(ms * 10) / 10, ip: poll.ip }, 'request');
+}
+
+/** Never req.url: its query is the client's to fill, and a token put there must not reach the log. */
+function pathOf(poll: Poll): string {
+  return `/api/v1/discovery/${poll.id}/next`;
 }

@@ -9,18 +9,22 @@ import { SECURITY_HEADERS } from './security-headers.js';
 
 export function writePollAnswer(res: ServerResponse, answer: PollAnswer): void {
   if (answer.action === 'wait') send(res, 202, waitingHeaders(answer.retryAfter), WAITING);
-  else
-    send(
-      res,
-      200,
-      {
-        ...SECURITY_HEADERS,
-        'Cache-Control': 'no-store',
-        'X-Kickstand-Action': answer.action,
-        'Content-Type': 'text/plain; charset=utf-8',
-      },
-      answer.body,
-    );
+  else if (answer.action === 'kickstart') send(res, 200, kickstartHeaders(answer.body), answer.body);
+  else send(res, 200, orderHeaders(answer.action), answer.body);
+}
+
+function orderHeaders(action: string): Record<string, string> {
+  return { ...SECURITY_HEADERS, 'Cache-Control': 'no-store', 'X-Kickstand-Action': action, 'Content-Type': 'text/plain; charset=utf-8' };
+}
+
+// A rendered kickstart is kept as one Buffer while it is current (kickstart/render/cache.ts) and sent
+// to every repeat of its host's poll: its headers, Content-Length included, are built once with it.
+const kickstarts = new WeakMap<Buffer, Record<string, string>>();
+
+function kickstartHeaders(body: Buffer): Record<string, string> {
+  let h = kickstarts.get(body);
+  if (!h) kickstarts.set(body, (h = { ...orderHeaders('kickstart'), 'Content-Length': String(body.length) }));
+  return h;
 }
 
 /** A refused or failed poll, with the body the express error handler gives (http/error-handler.ts);

@@ -103,6 +103,10 @@ export abstract class TableHostReads {
     return this.table.get(id);
   }
 
+  peek(id: string): Host | undefined {
+    return this.table.get(id);
+  }
+
   async findByBootMac(mac: string): Promise<Host | undefined> {
     return this.table.byBootMac(mac);
   }

@@ -25,6 +25,10 @@ import type { TagDefinition } from '../tags/tag.js';
 export interface HostRepository {
   /** The host with this id. */
   get(id: string): Promise<Readonly<Host> | undefined>;
+  /** This instance's copy of the host, synchronously: every store keeps the host records in memory
+   *  (PostgreSQL's behind its notices). Only for the poll, whose answer must not cost a promise
+   *  (discovery/answer-poll.ts); whatever it cannot decide from this copy goes through getLatest. */
+  peek(id: string): Readonly<Host> | undefined;
   /** The host as every instance sharing the store knows it now. With PostgreSQL this first catches up
    *  with what the other instances committed (one database round trip, shared by concurrent callers);
    *  elsewhere it is get(). For a machine that may have registered through another instance a moment

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashToken, hostTokenValid, newHostId, newToken } from '../../src/hosts/tokens.js';
+import { createHash } from 'node:crypto';
+import { hashToken, hostTokenValid, newHostId, newToken, tokenMatches } from '../../src/hosts/tokens.js';
 
 describe('host tokens and ids drawn from the random pool', () => {
   it('When thousands of tokens and ids are drawn across many pool refills, then none repeats and each has its size', () => {
@@ -23,5 +24,23 @@ describe('host tokens and ids drawn from the random pool', () => {
     expect(hostTokenValid(host, newToken())).toBe(false);
     expect(hostTokenValid(host, undefined)).toBe(false);
     expect(hostTokenValid({ token_hash: '' }, token)).toBe(false);
+  });
+
+  it('When digests are made with the one-shot hash, then they are the sha256 base64url digests stored before it', () => {
+    const token = newToken();
+    expect(hashToken(token)).toBe(createHash('sha256').update(token).digest('base64url'));
+  });
+
+  it('When a digest differs in one character anywhere, or in length, then the token does not match', () => {
+    const token = newToken();
+    const digest = hashToken(token);
+    expect(tokenMatches(token, digest)).toBe(true);
+    for (const i of [0, 21, digest.length - 1]) {
+      const wrong = digest.slice(0, i) + (digest[i] === 'A' ? 'B' : 'A') + digest.slice(i + 1);
+      expect(tokenMatches(token, wrong)).toBe(false);
+    }
+    expect(tokenMatches(token, digest.slice(0, -1))).toBe(false);
+    expect(tokenMatches(token, `${digest}A`)).toBe(false);
+    expect(tokenMatches(token, '')).toBe(false);
   });
 });

@@ -162,9 +162,10 @@ describe('security headers', () => {
     const bug = () => {
       throw new Error(`boom in ${path.resolve('src/store/file/lowdb-store.ts')}:42`);
     };
-    const saved = { list: store.list, get: store.get };
+    const saved = { list: store.list, get: store.get, peek: store.peek };
     store.list = bug;
     store.get = bug;
+    store.peek = bug;
     try {
       const responses = [
         await request(srv.url).get('/api/v1/hosts').set(admin()),

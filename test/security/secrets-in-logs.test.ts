@@ -182,11 +182,11 @@ describe('log hygiene', () => {
 
     // An internal error while credentials are in flight (API, web page, fast poll).
     const store = srv.running.deps.store.hosts as unknown as Record<string, unknown>;
-    const saved = { list: store.list, get: store.get };
+    const saved = { list: store.list, get: store.get, peek: store.peek };
     const bug = () => {
       throw new Error('boom');
     };
-    Object.assign(store, { list: bug, get: bug });
+    Object.assign(store, { list: bug, get: bug, peek: bug });
     try {
       await request(srv.url).get(`/api/v1/hosts?token=${srv.adminToken}`).set(admin()).expect(500);
       await web.agent.get('/hosts').set('Accept', 'text/html').expect(500);

@@ -105,9 +105,9 @@ describe('PostgreSQL store, two instances', () => {
       secrets: undefined as never,
     });
     for (const i of [0, 1]) {
-      const refused = await answerPoll(pollDeps(i), first.host.id, claim.token, '192.0.2.66', 'http://kickstand').catch(
-        (err: unknown) => err,
-      );
+      const refused = await Promise.resolve()
+        .then(() => answerPoll(pollDeps(i), first.host.id, claim.token, '192.0.2.66', 'http://kickstand'))
+        .catch((err: unknown) => err);
       expect((refused as { code?: string }).code).toBe('IDENTITY_CONFLICT');
     }
     // The original token still owns the host everywhere.

@@ -136,6 +136,7 @@ export class LowdbStore implements Store {
   // commit each.
   readonly hosts: HostRepository = {
     get: (id) => this.getHost(id),
+    peek: (id) => this.hostMap.get(id),
     getLatest: (id) => this.getHost(id),
     findByBootMac: (mac) => this.findByBootMac(mac),
     findByUuid: (uuid) => this.findByUuid(uuid),

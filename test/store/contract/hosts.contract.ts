@@ -27,6 +27,17 @@ export function describeHostRepository(name: string, open: OpenStore, durable: b
       expect(await hosts.getLatest('zzzzzzzzzzzz')).toBeUndefined();
     });
 
+    it('When a host is saved or touched, then peek gives the same copy synchronously, and an unknown id is undefined', async () => {
+      const { hosts } = s().store;
+      await hosts.save(host('aaaaaaaaaaaa', '02:00:00:00:00:01', { hostname: 'web1.example.com' }));
+      const peeked = hosts.peek('aaaaaaaaaaaa');
+      expect(peeked).not.toBeInstanceOf(Promise);
+      expect(peeked).toEqual(await hosts.get('aaaaaaaaaaaa'));
+      hosts.touch('aaaaaaaaaaaa', at(7), '192.0.2.9');
+      expect(hosts.peek('aaaaaaaaaaaa')).toMatchObject({ last_seen_at: at(7), last_seen_ip: '192.0.2.9' });
+      expect(hosts.peek('zzzzzzzzzzzz')).toBeUndefined();
+    });
+
     it('When a host is saved, then it is found by boot MAC, by UUID and by hostname in any case', async () => {
       const { hosts } = s().store;
       await hosts.save(
