@@ -67,7 +67,7 @@ describe('PostgreSQL store, two instances', () => {
     const registered = await Promise.all(Array.from({ length: 10 }, () => registerMachine(deps[0]!, sampleFacts(), '192.0.2.11')));
     // At once: B's copy has not heard of them yet; the poll catches up instead of refusing the token.
     const answers = await Promise.all(
-      registered.map((r) =>
+      registered.map(async (r) =>
         answerPoll(
           {
             ...deps[1]!,
