@@ -9,7 +9,12 @@ import { allows, type Permission } from '../auth/roles.js';
 import type { Principal } from '../auth/user.js';
 
 export function bearer(req: Request): string | undefined {
-  const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
+  return bearerOf(req.headers.authorization);
+}
+
+/** The token of an `Authorization: Bearer …` header value. */
+export function bearerOf(authorization: string | undefined): string | undefined {
+  const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(authorization ?? '');
   return m?.[1];
 }
 

@@ -12,30 +12,47 @@ const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(?::\d{1,5})?$/
 // costly part of a kickstart poll answered from the render cache). Bounded.
 const memo = new Map<string, string>();
 const MEMO_MAX = 1024;
+// And a connection asks it again at every poll: its last answer is kept with it, for as long as its
+// Host header stays the same (the scheme and the local address are the connection's own).
+const perConnection = new WeakMap<object, { host: string | undefined; url: string }>();
+
+interface ConnectionSide {
+  encrypted?: boolean;
+  localAddress?: string | undefined;
+  localPort?: number | undefined;
+}
 
 export function baseUrl(req: Request, configured: string | undefined): string {
+  return baseUrlOf(req.socket, req.headers.host, configured);
+}
+
+/** baseUrl from the connection and the Host header alone: the poll's fast path reads the header
+ *  from rawHeaders and never builds req.headers (http/fast-poll.ts). */
+export function baseUrlOf(socket: ConnectionSide, hostHeader: string | undefined, configured: string | undefined): string {
   if (configured) return configured;
-  const key = `${(req.socket as { encrypted?: boolean }).encrypted ? 's' : ''}|${req.headers.host ?? ''}|${req.socket.localAddress ?? ''}|${req.socket.localPort ?? ''}`;
+  const last = perConnection.get(socket);
+  if (last && last.host === hostHeader) return last.url;
+  const key = `${socket.encrypted ? 's' : ''}|${hostHeader ?? ''}|${socket.localAddress ?? ''}|${socket.localPort ?? ''}`;
   let url = memo.get(key);
   if (url === undefined) {
     if (memo.size >= MEMO_MAX) memo.clear();
-    memo.set(key, (url = derive(req)));
+    memo.set(key, (url = derive(socket, hostHeader ?? '')));
   }
+  perConnection.set(socket, { host: hostHeader, url });
   return url;
 }
 
-function derive(req: Request): string {
-  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const header = req.headers.host ?? '';
+function derive(socket: ConnectionSide, header: string): string {
+  const scheme = socket.encrypted ? 'https' : 'http';
   if (HOST_HEADER.test(header)) {
     const { hostname, port } = splitHost(header);
     if (isIP(hostname)) return `${scheme}://${header}`;
-    const local = localAddress(req);
+    const local = localAddress(socket);
     if (local) return `${scheme}://${local}${port ? `:${port}` : ''}`;
     return `${scheme}://${header}`;
   }
-  const local = localAddress(req);
-  return `${scheme}://${local ?? '127.0.0.1'}:${req.socket.localPort ?? 80}`;
+  const local = localAddress(socket);
+  return `${scheme}://${local ?? '127.0.0.1'}:${socket.localPort ?? 80}`;
 }
 
 function splitHost(header: string): { hostname: string; port?: string } {
@@ -43,15 +60,16 @@ function splitHost(header: string): { hostname: string; port?: string } {
   return { hostname: url.hostname.replace(/^\[|\]$/g, ''), ...(url.port ? { port: url.port } : {}) };
 }
 
-function localAddress(req: Request): string | undefined {
-  const addr = req.socket.localAddress?.replace(/^::ffff:/, '');
+function localAddress(socket: ConnectionSide): string | undefined {
+  const addr = socket.localAddress?.replace(/^::ffff:/, '');
   if (!addr || !isIP(addr)) return undefined;
   return isIP(addr) === 6 ? `[${addr}]` : addr;
 }
 
 /** The client's address, without the IPv4-mapped prefix. No proxy trust: machines talk to us directly. */
-export function clientIp(req: Request): string {
-  return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+export function clientIp(req: { socket: { remoteAddress?: string | undefined } }): string {
+  const addr = req.socket.remoteAddress ?? 'unknown';
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
 /** Why the boot page's URL may not reach machines (docs/web.md#boot-page-warning): `unset` — no

@@ -4,11 +4,11 @@
 // answers (one writer, poll-answer.ts), same error bodies, same request log line, same counts
 // (metrics/poll.ts) — and hands everything else to express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request } from 'express';
 import { answerPoll, type PollAnswer, type PollDeps } from '../discovery/answer-poll.js';
 import { AppError, errors } from '../errors.js';
-import { baseUrl, clientIp } from './base-url.js';
-import { bearer } from './auth.js';
+import { baseUrlOf, clientIp } from './base-url.js';
+import { bearerOf } from './auth.js';
+import { rawHeader } from './raw-header.js';
 import { writePollAnswer, writePollError } from './poll-answer.js';
 import { pollAnswered } from '../metrics/poll.js';
 import type { Deps } from '../deps.js';
@@ -21,11 +21,14 @@ export function fastPoll(deps: FastPollDeps, req: IncomingMessage, res: ServerRe
   const m = POLL.exec(req.url ?? '');
   if (!m) return false;
   const started = process.hrtime.bigint();
-  const asExpress = req as unknown as Request;
-  const poll: Poll = { id: m[1]!, ip: clientIp(asExpress), started };
+  const poll: Poll = { id: m[1]!, ip: clientIp(req), started };
   let answer: PollAnswer | Promise<PollAnswer>;
   try {
-    answer = answerPoll(deps, poll.id, bearer(asExpress), poll.ip, () => baseUrl(asExpress, deps.config.publicUrl));
+    // Headers from rawHeaders (raw-header.ts): req.headers is never built on this path.
+    const token = bearerOf(rawHeader(req.rawHeaders, 'authorization'));
+    answer = answerPoll(deps, poll.id, token, poll.ip, () =>
+      baseUrlOf(req.socket, rawHeader(req.rawHeaders, 'host'), deps.config.publicUrl),
+    );
   } catch (err) {
     refused(deps, res, poll, err);
     return true;

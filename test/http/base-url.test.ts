@@ -1,7 +1,7 @@
 // Which URL the stub and `next` carry when KICKSTAND_URL is not set.
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { baseUrl } from '../../src/http/base-url.js';
+import { baseUrl, baseUrlOf } from '../../src/http/base-url.js';
 
 function req(host: string | undefined, localAddress = '::ffff:192.0.2.10', localPort = 8080): Request {
   return { headers: host === undefined ? {} : { host }, socket: { localAddress, localPort } } as unknown as Request;
@@ -25,5 +25,15 @@ describe('baseUrl', () => {
 
   it.each(['evil"host', "a'b:80", 'x y', '$(reboot)', ''])('When the Host header is %j, then it is not trusted', (host) => {
     expect(baseUrl(req(host), undefined)).toBe('http://192.0.2.10:8080');
+  });
+
+  it('When one connection asks again with another Host header, then the answer follows the header, not the last one', () => {
+    const socket = { localAddress: '192.0.2.10', localPort: 8080 };
+    expect(baseUrlOf(socket, '198.51.100.7:8080', undefined)).toBe('http://198.51.100.7:8080');
+    expect(baseUrlOf(socket, '198.51.100.7:8080', undefined)).toBe('http://198.51.100.7:8080');
+    expect(baseUrlOf(socket, 'evil"host', undefined)).toBe('http://192.0.2.10:8080');
+    expect(baseUrlOf(socket, undefined, undefined)).toBe('http://192.0.2.10:8080');
+    expect(baseUrlOf(socket, '198.51.100.8', undefined)).toBe('http://198.51.100.8');
+    expect(baseUrlOf({ ...socket, localAddress: '192.0.2.11' }, 'kickstand', undefined)).toBe('http://192.0.2.11');
   });
 });

@@ -1,5 +1,7 @@
 // One writer per answer (src/http/poll-answer.ts): the poll answered before express (fast-poll.ts) and
 // the express route on its own give the same status, headers and bytes.
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,4 +60,38 @@ describe('poll answers', () => {
       body: server.body.replaceAll(/127\.0\.0\.1:\d+/g, 'HOST'),
     });
   });
+
+  it('When Authorization comes twice, then the fast path and express both take the first, as node does', async () => {
+    const reg = (
+      await request(srv.url)
+        .post('/api/v1/discovery')
+        .send(sampleFacts({ boot_mac: '52:54:00:00:5a:09' }))
+        .expect(201)
+    ).body as { id: string; token: string };
+    const twice = (first: string, second: string) =>
+      `GET /api/v1/discovery/${reg.id}/next HTTP/1.1\r\nHost: 127.0.0.1\r\nauthorization: Bearer ${first}\r\nAUTHORIZATION: Bearer ${second}\r\nConnection: close\r\n\r\n`;
+    const status = async (url: URL, raw: string) => Number((await rawHttp(url, raw)).split(' ')[1]);
+    // express alone (no fast path in front) reads req.headers: it must choose the same.
+    const alone = createServer(srv.running.app);
+    await new Promise<void>((resolve) => alone.listen(0, '127.0.0.1', resolve));
+    try {
+      const expressUrl = new URL(`http://127.0.0.1:${(alone.address() as AddressInfo).port}`);
+      for (const url of [new URL(srv.url), expressUrl]) {
+        expect(await status(url, twice(reg.token, 'wrong-token-0123456789'))).toBe(202);
+        expect(await status(url, twice('wrong-token-0123456789', reg.token))).toBe(401);
+      }
+    } finally {
+      await new Promise((resolve) => alone.close(resolve));
+    }
+  });
 });
+
+function rawHttp(url: URL, raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(raw));
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}

@@ -27,6 +27,7 @@ import type { Host } from '../../hosts/host.js';
 import { kickstartContext } from './context.js';
 import type { RenderErrorDetail } from './environment.js';
 import { OperatorTemplate, patternHost } from './operator-template.js';
+import type { AnswerKey } from './cache.js';
 
 export { createKickstartEnvironment, type KickstartEnvironment, type RenderErrorDetail } from './environment.js';
 export { RenderCache } from './cache.js';
@@ -97,8 +98,8 @@ export function keepAnswer(deps: AnswerDeps, host: Host, baseUrl: string, body: 
 
 /** A render is reused while nothing it depends on changed: the host record (every change bumps
  *  updated_at), the templates (their generation) and the base URL. */
-function answerKey(deps: AnswerDeps, host: Host, url: string): string {
-  return `${host.updated_at}|${deps.kickstarts.generation()}|${url}`;
+function answerKey(deps: AnswerDeps, host: Host, url: string): AnswerKey {
+  return { version: host.updated_at, generation: deps.kickstarts.generation(), url };
 }
 
 /** `source` rendered as if the file `name` held it (includes still read the folder), for a host or a
