@@ -236,8 +236,8 @@ function pollRequests(hosts: Reg[]): autocannon.Request[] {
 
 const ROUNDS = QUICK ? 3 : 5;
 const ROUND_SECONDS = QUICK ? 2 : 5;
-const VARIANT_ROUNDS = QUICK ? 2 : 3;
-const VARIANT_SECONDS = QUICK ? 1 : 3;
+const VARIANT_ROUNDS = QUICK ? 2 : 5;
+const VARIANT_SECONDS = QUICK ? 1 : 2;
 const PACED_RATE = 5000;
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and arm64: /proc/<pid>/stat counts in 1/100 s
 
@@ -292,6 +292,7 @@ async function theBaseline(): Promise<Awaited<ReturnType<typeof startBaseline>>>
 async function chooseBaseline(baseline: Awaited<ReturnType<typeof startBaseline>>, hosts: Reg[], dir: string): Promise<void> {
   const names = baseline.variants;
   const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (const n of names) {
     await baseline.variant(n);
     await measure(baseline, hosts, 1, dir); // warm-up, not counted
@@ -300,7 +301,9 @@ async function chooseBaseline(baseline: Awaited<ReturnType<typeof startBaseline>
     for (let k = 0; k < names.length; k++) {
       const n = names[(k + round) % names.length]!;
       await baseline.variant(n);
-      rates[n]!.push((await measure(baseline, hosts, VARIANT_SECONDS, dir)).rps);
+      const m = await measure(baseline, hosts, VARIANT_SECONDS, dir);
+      rates[n]!.push(m.rps);
+      cpu[n]!.push(m.cpuUs);
     }
   const medians = Object.fromEntries(names.map((n) => [n, middle(rates[n]!)]));
   const best = names.reduce((a, b) => (medians[b]! > medians[a]! ? b : a));
@@ -310,7 +313,7 @@ async function chooseBaseline(baseline: Awaited<ReturnType<typeof startBaseline>
       figure: `baseline variant ${n}${n === best ? ' (chosen: fastest)' : ''}`,
       value: Math.round(medians[n]!),
       unit: 'req/s',
-      note: `${(medians[n]! / medians[best]!).toFixed(3)}× the fastest; rounds ${rates[n]!.map((r) => Math.round(r)).join(', ')}`,
+      note: `${(medians[n]! / medians[best]!).toFixed(3)}× the fastest, ${middle(cpu[n]!).toFixed(1)} µs CPU/request; rounds ${rates[n]!.map((r) => Math.round(r)).join(', ')}`,
     });
   await baseline.variant(best);
   chosen = { variant: best, rates: medians };
