@@ -323,10 +323,9 @@ async function chooseBaseline(baseline: Awaited<ReturnType<typeof startBaseline>
 
   const t1: number[] = [];
   const t2: number[] = [];
-  for (let round = 0; round < 2; round++) {
-    t1.push((await measure(baseline, hosts, ROUND_SECONDS, dir, 1)).rps);
-    t2.push((await measure(baseline, hosts, ROUND_SECONDS, dir, 2)).rps);
-  }
+  for (let round = 0; round < 2; round++)
+    for (const threads of round % 2 ? [2, 1] : [1, 2])
+      (threads === 1 ? t1 : t2).push((await measure(baseline, hosts, ROUND_SECONDS, dir, threads)).rps);
   chosen.wrk = { t1: middle(t1), t2: middle(t2) };
   record({ figure: `load generator: baseline with wrk -t1 -c100`, value: Math.round(chosen.wrk.t1), unit: 'req/s' });
   const gain = chosen.wrk.t2 / chosen.wrk.t1;
@@ -751,7 +750,8 @@ async function hostsPage(): Promise<void> {
   const RUNS = QUICK ? 7 : 21;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kickstand-bench-hosts-'));
   const svc = await startService(dir);
-  const baseline = await startBaseline();
+  // The run's baseline process, in the variant chosen by the poll part when it ran.
+  const baseline = await theBaseline();
   try {
     await registerMany(svc.url, 0, HOSTS);
     // Let the registrations' writes settle: the figures are of a fleet at rest, not of the storm.
@@ -812,7 +812,6 @@ async function hostsPage(): Promise<void> {
       note: `${total} matching; first (cold) ${coldMs.toFixed(0)} ms, max ${Math.max(...server).toFixed(1)} ms; whole request ${median(wall).toFixed(1)} ms`,
     });
   } finally {
-    baseline.stop();
     await svc.stop();
     rmSync(dir, { recursive: true, force: true });
   }
