@@ -425,7 +425,7 @@ async function pacedPolls(svc: Service, baseline: { url: string }, hosts: Reg[])
 /** Figures 1 and 2 on one store: 1,000 waiting hosts polled (random host and token per request), then
  *  200 of them assigned the shipped RHEL template, every poll rendering it; each against the baseline
  *  answering the very bytes Kickstand answered. The same code for the file store and PostgreSQL. */
-async function pollFigures(store: { label: string; env: Record<string, string>; paced: boolean }): Promise<void> {
+async function pollFigures(store: { tag?: string; env: Record<string, string>; paced: boolean }): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kickstand-bench-poll-'));
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROF)}`] : [];
   const svc = await startService(dir, undefined, store.env, prof);
@@ -439,7 +439,7 @@ async function pollFigures(store: { label: string; env: Record<string, string>; 
     if (sample.status !== 202) throw new Error(`poll of a waiting host: HTTP ${sample.status}`);
     await baseline.answer(202, sameHeaders(sample), Buffer.from(await sample.arrayBuffer()));
     if (!chosen) await chooseBaseline(baseline, hosts, dir);
-    await interleaved(`poll path${store.label}`, svc, baseline, hosts, dir, 0.85);
+    await interleaved(`poll path${store.tag ? ` (${store.tag})` : ''}`, svc, baseline, hosts, dir, 0.85);
     if (store.paced) await pacedPolls(svc, baseline, hosts);
 
     // Kickstart delivery: the same hosts assigned the shipped RHEL template; every poll renders it.
@@ -457,7 +457,7 @@ async function pollFigures(store: { label: string; env: Record<string, string>; 
     });
     const ksBody = Buffer.from(await ksRes.arrayBuffer());
     await baseline.answer(200, sameHeaders(ksRes), ksBody);
-    await interleaved(`kickstart delivery${store.label} (${ksBody.length} B)`, svc, baseline, assigned, dir, 0.7);
+    await interleaved(`kickstart delivery (${store.tag ? `${store.tag}, ` : ''}${ksBody.length} B)`, svc, baseline, assigned, dir, 0.7);
   } finally {
     await svc.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -465,7 +465,7 @@ async function pollFigures(store: { label: string; env: Record<string, string>; 
 }
 
 async function pollPath(): Promise<void> {
-  await pollFigures({ label: '', env: {}, paced: true });
+  await pollFigures({ env: {}, paced: true });
 }
 
 /** The same figures with Kickstand on PostgreSQL (a throwaway cluster, a fresh database). */
@@ -474,7 +474,7 @@ async function pollPathPostgres(): Promise<void> {
   try {
     const db = await newDatabase(cluster, 'bench_poll');
     await db.meter?.end();
-    await pollFigures({ label: ' (PG)', env: { KICKSTAND_DATABASE_URL: db.url }, paced: false });
+    await pollFigures({ tag: 'PG', env: { KICKSTAND_DATABASE_URL: db.url }, paced: false });
   } finally {
     await cluster.stop();
   }
