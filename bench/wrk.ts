@@ -27,6 +27,8 @@ export interface WrkResult {
   socketErrors: number;
   /** Requests answered in all ("N requests in …"), for a cost per request. */
   requests: number;
+  /** wrk's own CPU time (user + sys, all its threads) per request, µs: the load generator's cost. */
+  wrkCpuUs: number;
 }
 
 export interface WrkOptions {
@@ -82,22 +84,29 @@ async function wrk(
   if (t < targets.length || t > connections) throw new Error(`wrk: ${t} threads for ${targets.length} URLs and ${connections} connections`);
   for (const u of targets) if (new URL(u).hostname !== '127.0.0.1') throw new Error(`wrk: load only 127.0.0.1, not ${u}`);
   const ports = targets.map((u) => new URL(u).port).join(',');
-  let out: string;
-  try {
-    ({ stdout: out } = await run(
-      'wrk',
-      [`-t${t}`, `-c${connections}`, `-d${seconds}s`, ...extra, '-s', path.join(HERE, script), targets[0]!],
-      { env: { ...process.env, ...env, KICKSTAND_BENCH_LUA: HERE, KICKSTAND_BENCH_PORTS: ports } },
-    ));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed: apt-get install -y wrk', { cause: err });
+  // Through bash, whose `times` prints its children's user and system time afterwards: wrk's own CPU.
+  const shell = 'command -v wrk >/dev/null || exit 127; wrk "$@"; s=$?; times >&2; exit $s';
+  const args = [`-t${t}`, `-c${connections}`, `-d${seconds}s`, ...extra, '-s', path.join(HERE, script), targets[0]!];
+  const { stdout: out, stderr } = await run('bash', ['-c', shell, 'wrk', ...args], {
+    env: { ...process.env, ...env, KICKSTAND_BENCH_LUA: HERE, KICKSTAND_BENCH_PORTS: ports },
+  }).catch((err: unknown) => {
+    if ((err as { code?: unknown }).code === 127) throw new Error('wrk is not installed: apt-get install -y wrk', { cause: err });
     throw err;
-  }
+  });
+  const times = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stderr);
+  const wrkCpuSeconds = times ? Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]) : NaN;
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!rps) throw new Error(`wrk printed no Requests/sec:\n${out}`);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
   const requests = Number(/(\d+) requests in /.exec(out)?.[1] ?? NaN);
-  return { requestsPerSecond: Number(rps[1]), bad: non2xx + socketErrors, non2xx, socketErrors, requests };
+  return {
+    requestsPerSecond: Number(rps[1]),
+    bad: non2xx + socketErrors,
+    non2xx,
+    socketErrors,
+    requests,
+    wrkCpuUs: (wrkCpuSeconds * 1e6) / requests,
+  };
 }
