@@ -29,11 +29,16 @@ export interface PacedResult {
 }
 
 /** One keep-alive connection, one request at a time; the answer is read as far as its end (by
- *  Content-Length, or a chunked body's last chunk) and its status kept. */
+ *  Content-Length, or a chunked body's last chunk) and its status kept. A connection the server closes
+ *  (or that fails) is opened again; the request on it, if any, counts as failed (status 0). */
 class Connection {
   private socket: net.Socket;
   private buffered: Buffer | undefined;
   private current: ((status: number) => void) | undefined;
+  private closed = false;
+  connected = false;
+  /** In the pool's idle queue (an entry there may be stale: take() checks). */
+  queued = false;
 
   constructor(
     private readonly port: number,
@@ -42,23 +47,30 @@ class Connection {
     this.socket = this.open();
   }
 
+  get ready(): boolean {
+    return this.connected && !this.current;
+  }
+
   private open(): net.Socket {
     const socket = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     const fail = () => {
+      if (socket !== this.socket) return;
       const done = this.current;
       this.current = undefined;
       this.buffered = undefined;
-      if (socket === this.socket && !this.closed) this.socket = this.open();
+      this.connected = false;
+      if (!this.closed) this.socket = this.open();
       done?.(0);
     };
     socket.on('error', fail);
     socket.on('close', fail);
-    socket.once('connect', () => this.onIdle(this));
+    socket.once('connect', () => {
+      this.connected = true;
+      this.onIdle(this);
+    });
     return socket;
   }
-
-  closed = false;
 
   send(request: string, done: (status: number) => void): void {
     this.current = done;
@@ -94,7 +106,7 @@ class Connection {
     const done = this.current;
     this.current = undefined;
     done?.(status);
-    if (!this.current) this.onIdle(this);
+    if (this.ready) this.onIdle(this);
   }
 }
 
@@ -113,7 +125,10 @@ export async function pacedLoad(
   const lags = new Float64Array(total);
   // Requests due while every connection is busy wait here, their clock running.
   const waiting: { i: number; request: string }[] = [];
+  // Idle connections, first in first out: each is used every connections/rate seconds, so none sits
+  // idle past the server's keep-alive timeout (a connection the server closes costs a failed request).
   const idle: Connection[] = [];
+  const answered = new Uint8Array(total);
   let done = 0;
   let bad = 0;
   let issued = 0;
@@ -122,16 +137,27 @@ export async function pacedLoad(
   const dispatch = (c: Connection, i: number, request: string) =>
     c.send(request, (status) => {
       latencies[i] = performance.now() - (start + (i * 1000) / rate);
+      answered[i] = 1;
       if (status < 200 || status > 299) bad++;
       if (++done === total) finished();
     });
   const onIdle = (c: Connection) => {
     const w = waiting.shift();
     if (w) dispatch(c, w.i, w.request);
-    else idle.push(c);
+    else if (!c.queued) {
+      c.queued = true;
+      idle.push(c);
+    }
+  };
+  const take = (): Connection | undefined => {
+    for (let c = idle.shift(); c; c = idle.shift()) {
+      c.queued = false;
+      if (c.ready) return c;
+    }
+    return undefined;
   };
   const pool = Array.from({ length: connections }, () => new Connection(Number(target.port), onIdle));
-  while (idle.length < connections) await new Promise((r) => setTimeout(r, 5));
+  while (!pool.every((c) => c.connected)) await new Promise((r) => setTimeout(r, 5));
   const start = performance.now();
   let lastSent = start;
   const spin = () => {
@@ -142,7 +168,7 @@ export async function pacedLoad(
       for (const name in headers) request += `${name}: ${headers[name]}\r\n`;
       request += '\r\n';
       lags[issued] = performance.now() - (start + (issued * 1000) / rate);
-      const c = idle.pop();
+      const c = take();
       if (c) dispatch(c, issued, request);
       else waiting.push({ i: issued, request });
     }
@@ -150,7 +176,17 @@ export async function pacedLoad(
     if (issued < total) setImmediate(spin);
   };
   setImmediate(spin);
-  await all;
+  // A request never answered (a lost connection the generator did not see) must not hang the bench:
+  // 10 s after the run, what is missing counts as failed, its latency the time it has waited.
+  let guard: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (guard = setTimeout(resolve, (seconds + 10) * 1000)));
+  await Promise.race([all, deadline]);
+  clearTimeout(guard);
+  for (let i = 0; i < total; i++)
+    if (!answered[i]) {
+      latencies[i] = performance.now() - (start + (i * 1000) / rate);
+      bad++;
+    }
   for (const c of pool) c.close();
   const sorted = latencies.sort();
   const lag = lags.sort();
