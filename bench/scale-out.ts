@@ -54,12 +54,12 @@ async function part(kit: SeriesKit, instances: number, database?: { url: string;
       }
     }
     const before = database?.meter ? await statements(database.meter) : 0;
-    const polls = await wrkPolls(urls, hosts, kit.duration, dirs[0]!, POLL_CONNECTIONS);
+    const polls = await wrkPolls(urls, hosts, kit.duration, dirs[0]!, { connections: POLL_CONNECTIONS });
     // The last second's last-seen batch belongs to these polls.
     await new Promise((r) => setTimeout(r, 1_200));
     const after = database?.meter ? await statements(database.meter) : 0;
     const polled = polls.requestsPerSecond * kit.duration;
-    const registrations = await wrkRegistrations(urls, kit.duration, dirs[0]!, REGISTER_CONNECTIONS);
+    const registrations = await wrkRegistrations(urls, kit.duration, dirs[0]!, { connections: REGISTER_CONNECTIONS });
     return { polls, registrations, ...(database?.meter ? { statementsPer1000Polls: ((after - before) / polled) * 1000 } : {}) };
   } finally {
     await Promise.all(services.map((s) => s.stop()));
@@ -69,7 +69,7 @@ async function part(kit: SeriesKit, instances: number, database?: { url: string;
 
 /** A new database in the cluster, and a connection to it that counts its statements (when the cluster
  *  preloads pg_stat_statements). */
-async function newDatabase(cluster: Cluster, name: string): Promise<{ url: string; meter?: pg.Client }> {
+export async function newDatabase(cluster: Cluster, name: string): Promise<{ url: string; meter?: pg.Client }> {
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   try {
