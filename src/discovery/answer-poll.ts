@@ -11,12 +11,12 @@ import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
 import { stageAnswer } from '../hosts/stage.js';
 import { claimPolled } from './conflict.js';
 import { isoNow } from '../util/clock.js';
-import { cachedAnswer, cachedFailure, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
+import { cachedAnswer, cachedFailure, keepAnswer, renderAnswer, type RenderedKickstart } from '../kickstart/render/index.js';
 
 export type PollAnswer =
   | { action: 'wait'; retryAfter: number }
-  // A rendered kickstart is kept as bytes: a repeat is sent without encoding ~9 KB again.
-  | { action: 'kickstart'; body: Buffer }
+  // A rendered kickstart is kept while current (render/cache.ts): a repeat is sent as it is.
+  | { action: 'kickstart'; body: RenderedKickstart }
   | { action: 'kexec'; body: string }
   | { action: 'stage'; body: string }
   | { action: 'reboot'; body: string };

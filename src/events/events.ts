@@ -22,7 +22,6 @@ export interface HostChange {
 /** Counted, never sent anywhere: what the metrics endpoint adds up. */
 export type Signal =
   | { kind: 'registration'; outcome: 'created' | 'refreshed' | 'conflict' }
-  | { kind: 'poll'; status: number }
   | { kind: 'callback'; stage: string }
   | { kind: 'render-error'; template: string };
 

@@ -51,6 +51,13 @@ export function newHostId(): string {
   return id;
 }
 
+// Every waiting machine polls every few seconds, and the hash is most of what checking its token
+// costs (docs/performance.md). A token that opened a host record once is remembered with that record
+// — a WeakMap entry, gone with the record — and later compared in constant time instead of hashed
+// again; the digest it was checked against is kept beside it, so a record whose token changed in place
+// is checked afresh. A wrong token is always hashed, and never remembered.
+const opened = new WeakMap<object, { digest: string; token: string; expiresAt: string | undefined; expiresMs: number }>();
+
 /** Whether a machine's bearer token opens its host now: it matches, the host is not installed (its
  *  token died then), and its time-to-live after delivery has not run out. */
 export function hostTokenValid(
@@ -58,6 +65,17 @@ export function hostTokenValid(
   token: string | undefined,
   now = Date.now(),
 ): boolean {
-  if (!token || !host.token_hash || !tokenMatches(token, host.token_hash)) return false;
-  return host.token_expires_at === undefined || now < Date.parse(host.token_expires_at);
+  if (!token || !host.token_hash) return false;
+  let seen = opened.get(host);
+  if (!seen || seen.digest !== host.token_hash || !sameText(seen.token, token)) {
+    if (!tokenMatches(token, host.token_hash)) return false;
+    seen = { digest: host.token_hash, token, expiresAt: undefined, expiresMs: Infinity };
+    opened.set(host, seen);
+  }
+  if (host.token_expires_at === undefined) return true;
+  if (seen.expiresAt !== host.token_expires_at) {
+    seen.expiresAt = host.token_expires_at;
+    seen.expiresMs = Date.parse(host.token_expires_at);
+  }
+  return now < seen.expiresMs;
 }

@@ -35,7 +35,7 @@ export function discoveryRoutes(deps: Deps): Router {
   // its own (tests drive it with supertest). Both write through writePollAnswer: one writer per answer.
   router.get('/api/v1/discovery/:id/next', async (req, res) => {
     // Counted on finish: a refused poll's status is written by the error handler, after this throws.
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     res.on('finish', () => pollAnswered(deps, started, res.statusCode));
     writePollAnswer(res, await answerPoll(deps, req.params.id, bearer(req), clientIp(req), baseUrl(req, deps.config.publicUrl)));
   });

@@ -13,15 +13,33 @@ import { writePollAnswer, writePollError } from './poll-answer.js';
 import { pollAnswered } from '../metrics/poll.js';
 import type { Deps } from '../deps.js';
 
-const POLL = /^\/api\/v1\/discovery\/([A-Za-z0-9_-]{1,64})\/next(?:\?.*)?$/;
+const PREFIX = '/api/v1/discovery/';
+const SUFFIX = '/next';
+
+/** The host id of a poll's URL, as /^\/api\/v1\/discovery\/([A-Za-z0-9_-]{1,64})\/next(?:\?.*)?$/
+ *  would give it (test/http/raw-header.test.ts checks the two agree), read with a loop. */
+export function pollId(url: string): string | undefined {
+  if (!url.startsWith(PREFIX)) return undefined;
+  let end = PREFIX.length;
+  for (; end < url.length && end - PREFIX.length <= 64; end++) {
+    const c = url.charCodeAt(end);
+    const idChar = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
+    if (!idChar) break;
+  }
+  const length = end - PREFIX.length;
+  if (length < 1 || length > 64 || !url.startsWith(SUFFIX, end)) return undefined;
+  const after = end + SUFFIX.length;
+  if (after !== url.length && url.charCodeAt(after) !== 0x3f) return undefined;
+  return url.slice(PREFIX.length, end);
+}
 
 /** True when it took the request. */
 export function fastPoll(deps: FastPollDeps, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET') return false;
-  const m = POLL.exec(req.url ?? '');
-  if (!m) return false;
-  const started = process.hrtime.bigint();
-  const poll: Poll = { id: m[1]!, ip: clientIp(req), started };
+  const id = pollId(req.url ?? '');
+  if (id === undefined) return false;
+  const started = performance.now();
+  const poll: Poll = { id, ip: clientIp(req), started };
   let answer: PollAnswer | Promise<PollAnswer>;
   try {
     // Headers from rawHeaders (raw-header.ts): req.headers is never built on this path.
@@ -48,7 +66,8 @@ type FastPollDeps = PollDeps & Pick<Deps, 'metrics'>;
 interface Poll {
   id: string;
   ip: string;
-  started: bigint;
+  /** performance.now() when it came in. */
+  started: number;
 }
 
 function answered(deps: FastPollDeps, res: ServerResponse, poll: Poll, answer: PollAnswer): void {
@@ -72,7 +91,7 @@ function logged(deps: FastPollDeps, poll: Poll, status: number): void {
   pollAnswered(deps, poll.started, status);
   const level = status < 300 ? 'debug' : 'info';
   if (!deps.log.isLevelEnabled(level)) return;
-  const ms = Number(process.hrtime.bigint() - poll.started) / 1e6;
+  const ms = performance.now() - poll.started;
   deps.log[level]({ method: 'GET', path: pathOf(poll), status, ms: Math.round(ms * 10) / 10, ip: poll.ip }, 'request');
 }
 

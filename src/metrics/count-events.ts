@@ -1,7 +1,6 @@
 // What the counters add up: the events the use cases emit (events/events.ts), heard here and nowhere
 // else, so no use case knows metrics exist. Listeners run in the emitter's call: each is a counter
-// increment, the children for repeated label values cached so a poll costs one map lookup and one inc.
-import type { Counter } from 'prom-client';
+// increment. Polls are not among them: they are tallied where they are answered (poll.ts).
 import type { Events, KickstandEvent } from '../events/events.js';
 import type { HostRepository } from '../store/store.js';
 import { LabelCap } from './label-cap.js';
@@ -13,13 +12,9 @@ const TEMPLATE_LABELS = 20;
 /** Count every event on `events` into `metrics`; returns the way to stop. `hosts` gives a delivered
  *  host's assignment (its action: kickstart, kexec, stage or reboot). */
 export function countEvents(events: Events, metrics: Metrics, hosts: Pick<HostRepository, 'get'>): () => void {
-  const polls = children(metrics.polls);
   const templates = new LabelCap(TEMPLATE_LABELS);
   return events.on((event: KickstandEvent) => {
     switch (event.kind) {
-      case 'poll':
-        polls(String(event.status)).inc();
-        break;
       case 'registration':
         metrics.registrations.inc({ outcome: event.outcome });
         break;
@@ -47,14 +42,4 @@ function countDelivery(metrics: Metrics, hosts: Pick<HostRepository, 'get'>, id:
     (host) => metrics.deliveries.inc({ action: host?.assignment?.action ?? 'unknown' }),
     () => metrics.deliveries.inc({ action: 'unknown' }),
   );
-}
-
-/** `counter.labels(value)` looked up once per value. */
-function children(counter: Counter): (value: string) => Counter.Internal {
-  const cache = new Map<string, Counter.Internal>();
-  return (value) => {
-    let child = cache.get(value);
-    if (!child) cache.set(value, (child = counter.labels(value)));
-    return child;
-  };
 }

@@ -2,16 +2,15 @@
 // in one process, and each must count only its own). What each one means: docs/notifications.md#metrics. No label
 // ever holds a host id, hostname, MAC, IP or token: every label below has a small, fixed set of values
 // (or is capped, label-cap.ts), which also keeps Prometheus's series count flat at 10,000 hosts.
-import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type Metric, type RegistryContentType } from 'prom-client';
 import type { HostState } from '../hosts/host.js';
 import { processRegistry } from './process-metrics.js';
+import { POLL_BUCKETS, PollTally } from './poll.js';
 
 export const HOST_STATES: readonly HostState[] = ['discovered', 'assigned', 'provisioning', 'installed', 'failed', 'lost'];
 
 /** Seconds; from a cached poll answer (well under a millisecond) to a slow page or a big upload. */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/** Seconds; the poll answers from memory, so its buckets start lower. */
-const POLL_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 /** Scrapes one at a time in the process: see exposition(). */
 let scrapes: Promise<unknown> = Promise.resolve();
@@ -52,7 +51,22 @@ export class Metrics {
   readonly registrations = this.counter('kickstand_registrations_total', 'Registrations (POST /api/v1/discovery) answered, by outcome.', [
     'outcome',
   ]);
-  readonly polls = this.counter('kickstand_polls_total', 'Polls (GET /api/v1/discovery/{id}/next) answered, by HTTP status.', ['status']);
+  /** Polls answered, tallied on the hot path in plain numbers (poll.ts) and read at scrape. */
+  readonly polls = new PollTally();
+  private readonly pollCounter = new Counter({
+    name: 'kickstand_polls_total',
+    help: 'Polls (GET /api/v1/discovery/{id}/next) answered, by HTTP status.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [status, n] of this.polls.statuses) {
+        const delta = n - (this.pollsCounted.get(status) ?? 0);
+        if (delta > 0) this.pollCounter.inc({ status: String(status) }, delta);
+        this.pollsCounted.set(status, n);
+      }
+    },
+  });
+  private readonly pollsCounted = new Map<number, number>();
   readonly deliveries = this.counter('kickstand_deliveries_total', 'Answers delivered to a host (assigned → provisioning), by action.', [
     'action',
   ]);
@@ -76,14 +90,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly pollDuration = new Histogram({
-    name: 'kickstand_poll_duration_seconds',
-    help: 'Polls (GET /api/v1/discovery/{id}/next), from request to answer written.',
-    buckets: POLL_BUCKETS,
-    registers: [this.registry],
-  });
-
-  constructor(private readonly listHosts: () => Promise<readonly { state: HostState }[]>) {}
+  constructor(private readonly listHosts: () => Promise<readonly { state: HostState }[]>) {
+    this.registry.registerMetric(
+      tallyHistogram(
+        'kickstand_poll_duration_seconds',
+        'Polls (GET /api/v1/discovery/{id}/next), from request to answer written.',
+        this.polls,
+      ),
+    );
+  }
 
   /** The exposition text: this app's metrics and the process's, in the format the scraper asked for. */
   scrape(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
@@ -95,4 +110,23 @@ export class Metrics {
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
+}
+
+/** A histogram prom-client writes from the tally's numbers at scrape (it has no way to add counts to
+ *  its own Histogram other than one observe per value). The same lines its Histogram writes: a
+ *  cumulative `_bucket` per bound, `le="+Inf"`, `_sum` and `_count`. */
+function tallyHistogram(name: string, help: string, tally: PollTally): Metric {
+  const read = async () => {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    let cumulative = 0;
+    POLL_BUCKETS.forEach((le, i) => {
+      cumulative += tally.buckets[i]!;
+      values.push({ metricName: `${name}_bucket`, labels: { le }, value: cumulative });
+    });
+    values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: tally.count });
+    values.push({ metricName: `${name}_sum`, labels: {}, value: tally.sum });
+    values.push({ metricName: `${name}_count`, labels: {}, value: tally.count });
+    return { name, help, type: 'histogram', values, aggregator: 'sum' };
+  };
+  return { name, help, type: 'histogram', aggregator: 'sum', get: read, getForPromString: read } as unknown as Metric;
 }

@@ -86,8 +86,8 @@ describe('hostChanged', () => {
       throw new Error('receiver bug');
     });
     events.on((e) => heard.push(e.kind));
-    events.emit({ kind: 'poll', status: 202 });
-    expect(heard).toEqual(['poll']);
+    events.emit({ kind: 'callback', stage: 'pre' });
+    expect(heard).toEqual(['callback']);
     expect(errors).toHaveLength(1);
   });
 });

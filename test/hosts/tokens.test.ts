@@ -43,4 +43,27 @@ describe('host tokens and ids drawn from the random pool', () => {
     expect(tokenMatches(token, `${digest}A`)).toBe(false);
     expect(tokenMatches(token, '')).toBe(false);
   });
+
+  it('When a token opened a record before, then a wrong one still does not, a changed digest or expiry counts at once', () => {
+    const token = newToken();
+    const host: { token_hash: string; token_expires_at?: string } = { token_hash: hashToken(token) };
+    expect(hostTokenValid(host, token)).toBe(true);
+    expect(hostTokenValid(host, token)).toBe(true);
+    expect(hostTokenValid(host, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBe(false);
+    expect(hostTokenValid(host, undefined)).toBe(false);
+    // The expiry is read again when it changes, on the same record.
+    host.token_expires_at = new Date(Date.now() + 60_000).toISOString();
+    expect(hostTokenValid(host, token)).toBe(true);
+    host.token_expires_at = new Date(Date.now() - 1).toISOString();
+    expect(hostTokenValid(host, token)).toBe(false);
+    host.token_expires_at = 'not a date';
+    expect(hostTokenValid(host, token)).toBe(false);
+    delete host.token_expires_at;
+    expect(hostTokenValid(host, token)).toBe(true);
+    // A new token written into the same record (never done, but cheap to be sure of): the old one no longer opens it.
+    const next = newToken();
+    host.token_hash = hashToken(next);
+    expect(hostTokenValid(host, token)).toBe(false);
+    expect(hostTokenValid(host, next)).toBe(true);
+  });
 });

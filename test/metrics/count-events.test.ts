@@ -62,9 +62,37 @@ describe('countEvents', () => {
 
   it('When the listener is stopped, then nothing more is counted', async () => {
     const { events, read, stop } = setup();
-    events.emit({ kind: 'poll', status: 202 });
+    events.emit({ kind: 'callback', stage: 'pre' });
     stop();
-    events.emit({ kind: 'poll', status: 202 });
-    expect((await read()).value('kickstand_polls_total', { status: '202' })).toBe(1);
+    events.emit({ kind: 'callback', stage: 'pre' });
+    expect((await read()).value('kickstand_install_callbacks_total', { stage: 'pre' })).toBe(1);
+  });
+});
+
+describe('the poll tally', () => {
+  it('When polls are tallied, then the scrapes count each once by status and the histogram is cumulative with sum and count', async () => {
+    const { metrics, read } = setup();
+    for (const [status, seconds] of [
+      [202, 0.00005],
+      [202, 0.0003],
+      [200, 0.002],
+      [401, 3],
+    ] as const)
+      metrics.polls.answered(status, seconds);
+    const first = await read();
+    expect(first.value('kickstand_polls_total', { status: '202' })).toBe(2);
+    expect(first.value('kickstand_polls_total', { status: '200' })).toBe(1);
+    expect(first.value('kickstand_polls_total', { status: '401' })).toBe(1);
+    const histogram = first.families.get('kickstand_poll_duration_seconds')!.metrics[0] as unknown as { buckets: Record<string, string> };
+    expect(histogram.buckets).toMatchObject({ '0.0001': '1', '0.0005': '2', '0.0025': '3', '1': '3', '+Inf': '4' });
+    expect(first.value('kickstand_poll_duration_seconds_count')).toBe(4);
+    expect(first.value('kickstand_poll_duration_seconds_sum')).toBeCloseTo(3.00235, 6);
+    expect(first.families.get('kickstand_poll_duration_seconds')?.type).toBe('HISTOGRAM');
+    // A second scrape adds only what came since.
+    metrics.polls.answered(202, 0.0001);
+    const second = await read();
+    expect(second.value('kickstand_polls_total', { status: '202' })).toBe(3);
+    expect(second.value('kickstand_polls_total', { status: '401' })).toBe(1);
+    expect(second.value('kickstand_poll_duration_seconds_count')).toBe(5);
   });
 });
