@@ -11,12 +11,13 @@ import { hostTokenValid, tokenMatches } from '../hosts/tokens.js';
 import { stageAnswer } from '../hosts/stage.js';
 import { claimPolled } from './conflict.js';
 import { isoNow } from '../util/clock.js';
-import { cachedAnswer, cachedFailure, keepAnswer, renderAnswer, type RenderedKickstart } from '../kickstart/render/index.js';
+import { cachedAnswer, cachedFailure, keepAnswer, renderAnswer } from '../kickstart/render/index.js';
 
 export type PollAnswer =
   | { action: 'wait'; retryAfter: number }
-  // A rendered kickstart is kept while current (render/cache.ts): a repeat is sent as it is.
-  | { action: 'kickstart'; body: RenderedKickstart }
+  // A rendered kickstart is kept as bytes while current (render/cache.ts): a repeat is sent as it is,
+  // with no 9 KB string to encode (and collect) per poll.
+  | { action: 'kickstart'; body: Buffer }
   | { action: 'kexec'; body: string }
   | { action: 'stage'; body: string }
   | { action: 'reboot'; body: string };

@@ -17,7 +17,6 @@ import {
   renderPreview,
   RenderCache,
   type KickstartEnvironment,
-  type RenderedKickstart,
 } from '../../src/kickstart/render/index.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
@@ -56,7 +55,7 @@ describe('renderer', () => {
     const { deps, factsRead } = await renderer();
     expect(cachedAnswer(deps, host, URL)).toBeUndefined();
     const rendered = await renderAnswer(deps, host, assignment, URL);
-    expect('body' in rendered && rendered.body.text).toBe('url --url=http://r # web1 eth0\n');
+    expect('body' in rendered && rendered.body.toString()).toBe('url --url=http://r # web1 eth0\n');
     expect(cachedAnswer(deps, host, URL)).toBe('body' in rendered ? rendered.body : undefined);
     expect(factsRead()).toBe(1);
   });
@@ -67,8 +66,8 @@ describe('renderer', () => {
     const next = { ...host, updated_at: '2026-01-01T00:00:01.000Z' };
     expect(cachedAnswer(deps, next, URL)).toBeUndefined();
     expect(cachedAnswer(deps, host, 'http://other')).toBeUndefined();
-    keepAnswer(deps, next, URL, (rendered as { body: RenderedKickstart }).body);
-    expect(cachedAnswer(deps, next, URL)?.text).toBe('url --url=http://r # web1 eth0\n');
+    keepAnswer(deps, next, URL, (rendered as { body: Buffer }).body);
+    expect(cachedAnswer(deps, next, URL)?.toString()).toBe('url --url=http://r # web1 eth0\n');
     deps.kickstarts.invalidate();
     expect(cachedAnswer(deps, next, URL)).toBeUndefined();
   });

@@ -17,21 +17,8 @@ export interface AnswerKey {
   url: string;
 }
 
-/** A rendered kickstart as it is sent. Text, not bytes: node:http sends a string body in one write
- *  with the head, a Buffer in a second one (a third of a cached answer's cost, docs/performance.md).
- *  Its size in bytes is counted once, for Content-Length. Kept as one object while current, so the
- *  HTTP side can keep its head with it (http/poll-answer.ts). */
-export interface RenderedKickstart {
-  readonly text: string;
-  readonly bytes: number;
-}
-
-export function renderedKickstart(text: string): RenderedKickstart {
-  return Object.freeze({ text, bytes: Buffer.byteLength(text) });
-}
-
 interface Entry extends AnswerKey {
-  body?: RenderedKickstart;
+  body?: Buffer;
   failed?: string;
 }
 
@@ -40,12 +27,12 @@ export class RenderCache {
 
   constructor(private readonly max = 2000) {}
 
-  get(id: string, key: AnswerKey): RenderedKickstart | undefined {
+  get(id: string, key: AnswerKey): Buffer | undefined {
     const hit = this.entries.get(id);
     return hit && same(hit, key) ? hit.body : undefined;
   }
 
-  set(id: string, key: AnswerKey, body: RenderedKickstart): void {
+  set(id: string, key: AnswerKey, body: Buffer): void {
     this.put(id, { ...key, body });
   }
 

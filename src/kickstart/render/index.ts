@@ -27,10 +27,10 @@ import type { Host } from '../../hosts/host.js';
 import { kickstartContext } from './context.js';
 import type { RenderErrorDetail } from './environment.js';
 import { OperatorTemplate, patternHost } from './operator-template.js';
-import { renderedKickstart, type AnswerKey, type RenderedKickstart } from './cache.js';
+import type { AnswerKey } from './cache.js';
 
 export { createKickstartEnvironment, type KickstartEnvironment, type RenderErrorDetail } from './environment.js';
-export { RenderCache, type RenderedKickstart } from './cache.js';
+export { RenderCache } from './cache.js';
 export { StubRenderer, STUB_TEMPLATE } from './stub.js';
 export { OperatorTemplate, PatternError, patternHost, type PatternContext, type PatternHelpers } from './operator-template.js';
 export { isCryptHash } from '../sha512-crypt.js';
@@ -57,7 +57,7 @@ type AnswerDeps = Pick<Deps, 'kickstarts' | 'secrets' | 'store' | 'renderCache'>
 
 /** The bytes an earlier poll rendered for this host, while nothing they depend on changed. The hot
  *  path of every repeated poll: synchronous, one string and one map lookup. */
-export function cachedAnswer(deps: AnswerDeps, host: Host, baseUrl: string): RenderedKickstart | undefined {
+export function cachedAnswer(deps: AnswerDeps, host: Host, baseUrl: string): Buffer | undefined {
   return deps.renderCache.get(host.id, answerKey(deps, host, baseUrl));
 }
 
@@ -75,12 +75,12 @@ export async function renderAnswer(
   host: Host,
   assignment: KickstartAssignment,
   baseUrl: string,
-): Promise<{ body: RenderedKickstart } | { failed: string }> {
+): Promise<{ body: Buffer } | { failed: string }> {
   const facts = await deps.store.hosts.getFacts(host.id);
   if (!facts) throw errors.factsUnreadable();
-  let body: RenderedKickstart;
+  let body: Buffer;
   try {
-    body = renderedKickstart(renderKickstart(deps, host, facts, assignment, baseUrl));
+    body = Buffer.from(renderKickstart(deps, host, facts, assignment, baseUrl));
   } catch (err) {
     const failed = messageOf(err);
     deps.renderCache.setFailure(host.id, answerKey(deps, host, baseUrl), failed);
@@ -92,7 +92,7 @@ export async function renderAnswer(
 
 /** Keep `body` as the answer for `host` (its next version, after delivery): delivery changes nothing
  *  the kickstart depends on, only the record's version, so one render per host serves the repeats. */
-export function keepAnswer(deps: AnswerDeps, host: Host, baseUrl: string, body: RenderedKickstart): void {
+export function keepAnswer(deps: AnswerDeps, host: Host, baseUrl: string, body: Buffer): void {
   deps.renderCache.set(host.id, answerKey(deps, host, baseUrl), body);
 }
 
