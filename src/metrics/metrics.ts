@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, type Metric, type RegistryContentType } from 'prom-client';
 import type { HostState } from '../hosts/host.js';
 import { processRegistry } from './process-metrics.js';
-import { POLL_BUCKETS, PollTally } from './poll.js';
+import { POLL_BUCKETS, PollTally } from './poll-tally.js';
 
 export const HOST_STATES: readonly HostState[] = ['discovered', 'assigned', 'provisioning', 'installed', 'failed', 'lost'];
 
