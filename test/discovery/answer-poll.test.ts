@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerPoll } from '../../src/discovery/answer-poll.js';
 import { sampleFacts } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { registerMachine } from '../support/sessions.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -14,17 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => srv.stop());
 
-async function register(mac: string): Promise<{ id: string; token: string }> {
-  return (
-    await request(srv.url)
-      .post('/api/v1/discovery')
-      .send(sampleFacts({ boot_mac: mac }))
-      .expect(201)
-  ).body as {
-    id: string;
-    token: string;
-  };
-}
+const register = (mac: string) => registerMachine(srv.url, sampleFacts({ boot_mac: mac }));
 
 const poll = (id: string, token: string | undefined, ip = '192.0.2.50') =>
   answerPoll(srv.running.deps, id, token, ip, () => 'http://192.0.2.1:8080');

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFacts } from '../support/facts.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { registerMachine } from '../support/sessions.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -62,12 +63,7 @@ describe('poll answers', () => {
   });
 
   it('When Authorization comes twice, then the fast path and express both take the first, as node does', async () => {
-    const reg = (
-      await request(srv.url)
-        .post('/api/v1/discovery')
-        .send(sampleFacts({ boot_mac: '52:54:00:00:5a:09' }))
-        .expect(201)
-    ).body as { id: string; token: string };
+    const reg = await registerMachine(srv.url, sampleFacts({ boot_mac: '52:54:00:00:5a:09' }));
     const twice = (first: string, second: string) =>
       `GET /api/v1/discovery/${reg.id}/next HTTP/1.1\r\nHost: 127.0.0.1\r\nauthorization: Bearer ${first}\r\nAUTHORIZATION: Bearer ${second}\r\nConnection: close\r\n\r\n`;
     const status = async (url: URL, raw: string) => Number((await rawHttp(url, raw)).split(' ')[1]);
