@@ -51,7 +51,9 @@ describe('a real kernel under Secure Boot', () => {
     const boot = b.vm.console();
     expect(boot).toMatch(/EFI stub: UEFI Secure Boot is enabled/);
     expect(boot).toMatch(/secureboot: Secure boot enabled/);
-    expect(boot).toMatch(/Kernel is locked down from EFI Secure Boot/);
+    // Not "…from EFI Secure Boot" to the end: under TCG the serial console once dropped a byte of that
+    // early line ("Secur Boot"). The guest's own lockdown line below is the proof of the mode.
+    expect(boot).toMatch(/Kernel is locked down from EFI/);
     expect(boot).toMatch(/integrity: Loaded X\.509 cert 'SnakeOil/);
     expect(boot).toMatch(/KICKSTAND-VM: lockdown: none \[integrity\] confidentiality/);
     const facts = host.facts as Json;
