@@ -1,67 +1,14 @@
-// The baseline: a bare node:http server answering the same status, headers and bytes Kickstand would,
-// with no routing, no auth, no store. The benchmark's speed figures are ratios against it, so it must be
-// the fastest honest server for those bytes: a slow baseline flatters the ratio. Several ways of writing
-// the same answer through node:http's public API (the bench measures them and keeps the fastest):
-//   spread     {...headers, 'Content-Length'} built per request (what the bench used to do)
-//   prebuilt   one headers object, Content-Length included, built when the answer is set; body a Buffer
-//   raw-array  a flat [name, value, …] array built once: writeHead(status, array) skips the object walk
-//   raw-string raw-array with the body as a string: node:http then sends head and body in one write
-//              instead of a head string and a Buffer (for a body that is valid UTF-8, else a Buffer)
-// Every variant still parses the request, drains it, and lets node:http add Date, Connection and
-// Keep-Alive, as it does for Kickstand: the bytes on the wire are the same.
-import { createServer } from 'node:http';
+// The baseline: the bare answer (bare-server.mjs) in a process of its own, told over IPC what to answer
+// and which way to write it.
+import { bareServer, VARIANTS } from './bare-server.mjs';
 
-let answer = { status: 202, headers: {}, body: Buffer.alloc(0) };
-let variant = 'spread';
-let prebuilt = {};
-let raw = [];
-let text = '';
-
-function set(status, headers, body) {
-  answer = { status, headers, body };
-  prebuilt = { ...headers, 'Content-Length': String(body.length) };
-  raw = Object.entries(prebuilt).flat();
-  const decoded = body.toString('utf8');
-  text = Buffer.byteLength(decoded) === body.length && Buffer.from(decoded).equals(body) ? decoded : body;
-}
-
-const handlers = {
-  spread: (req, res) => {
-    req.resume();
-    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': answer.body.length });
-    res.end(answer.body);
-  },
-  prebuilt: (req, res) => {
-    req.resume();
-    res.writeHead(answer.status, prebuilt);
-    res.end(answer.body);
-  },
-  'raw-array': (req, res) => {
-    req.resume();
-    res.writeHead(answer.status, raw);
-    res.end(answer.body);
-  },
-  'raw-string': (req, res) => {
-    req.resume();
-    res.writeHead(answer.status, raw);
-    res.end(text);
-  },
-};
-
-let handle = handlers[variant];
-const server = createServer((req, res) => handle(req, res));
-server.keepAliveTimeout = 5000;
-server.listen(0, '127.0.0.1', () =>
-  process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}`, variants: Object.keys(handlers) }),
-);
+const bare = bareServer((url) => process.send({ type: 'ready', url, variants: VARIANTS }));
 process.on('message', (m) => {
   if (m.type === 'answer') {
-    set(m.status, m.headers, Buffer.from(m.body, 'base64'));
+    bare.answer(m.status, m.headers, Buffer.from(m.body, 'base64'));
     process.send({ type: 'ok' });
   } else if (m.type === 'variant') {
-    if (!handlers[m.name]) throw new Error(`baseline: no variant ${m.name}`);
-    variant = m.name;
-    handle = handlers[variant];
+    bare.variant(m.name);
     process.send({ type: 'ok' });
-  } else if (m.type === 'stop') server.close(() => process.exit(0));
+  } else if (m.type === 'stop') bare.server.close(() => process.exit(0));
 });

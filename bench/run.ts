@@ -2,7 +2,8 @@
 // a bare node:http baseline (same answers, no work, the fastest of several ways to write them) are
 // loaded with wrk (throughput, in interleaved rounds), bench/paced.ts (latency at an even rate) and
 // autocannon (registrations); speed is reported as a ratio against the baseline of the same run, so
-// machines can be compared.
+// machines can be compared. The same bare answer also runs inside Kickstand's process, to split the
+// ratio into what node:http costs in that process (the process floor) and what Kickstand's code costs.
 // Prints one table and writes bench/results.json. docs/performance.md explains each figure.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,9 @@ interface Service {
   startupMs: number;
   stats(): Promise<{ delayMaxMs: number; delayP99Ms: number; rss: number; heapUsed: number }>;
   resetDelay(): void;
+  /** The bare answer (bare-server.mjs) in this process, on a port of its own, answering these bytes
+   *  the way `variant` writes them: what node:http costs in the service's process. */
+  bare(status: number, headers: Record<string, string>, body: Buffer, variant: string): Promise<{ url: string; pid: number }>;
   stop(): Promise<void>;
   kill(): Promise<void>;
 }
@@ -113,6 +117,11 @@ async function startService(
       return p;
     },
     resetDelay: () => child.send('reset'),
+    bare: async (status, headers, body, variant) => {
+      const p = waitMessage<{ url: string }>(child, 'bare');
+      child.send({ type: 'bare', status, headers, body: body.toString('base64'), variant });
+      return { url: (await p).url, pid: child.pid! };
+    },
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.send('stop');
@@ -359,33 +368,34 @@ async function checkGenerator(baseline: Awaited<ReturnType<typeof startBaseline>
   });
 }
 
-/** ROUNDS rounds of Kickstand and the baseline on the same requests, the order alternating; the median
- *  of the per-round ratios is the figure, their min–max its spread. */
+/** ROUNDS rounds of Kickstand, the baseline and the bare answer inside Kickstand's process on the same
+ *  requests, the order rotating; the median of the per-round ratios is the figure, their min–max its
+ *  spread. The third splits the gap in two (docs/performance.md, "The process floor"): what node:http
+ *  itself costs in the service's process, and what Kickstand's own code costs on top. */
 async function interleaved(
   label: string,
   svc: Service,
   baseline: { url: string; pid: number },
+  inside: { url: string; pid: number },
   hosts: Reg[],
   dir: string,
   target: number,
 ): Promise<void> {
-  await measure(svc, hosts, 1, dir); // warm-up, not counted
-  await measure(baseline, hosts, 1, dir);
-  const ks: Measured[] = [];
-  const base: Measured[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) {
-      base.push(await measure(baseline, hosts, ROUND_SECONDS, dir));
-      ks.push(await measure(svc, hosts, ROUND_SECONDS, dir));
-    } else {
-      ks.push(await measure(svc, hosts, ROUND_SECONDS, dir));
-      base.push(await measure(baseline, hosts, ROUND_SECONDS, dir));
+  const servers = [baseline, svc, inside];
+  for (const s of servers) await measure(s, hosts, 1, dir); // warm-up, not counted
+  const runs: Measured[][] = servers.map(() => []);
+  for (let round = 0; round < ROUNDS; round++)
+    for (let k = 0; k < servers.length; k++) {
+      const i = (k + round) % servers.length;
+      runs[i]!.push(await measure(servers[i]!, hosts, ROUND_SECONDS, dir));
     }
-  }
+  const [base, ks, bare] = runs as [Measured[], Measured[], Measured[]];
   const ratios = ks.map((k, i) => k.rps / base[i]!.rps);
   const ratio = middle(ratios);
-  const bad = ks.reduce((n, k) => n + k.bad, 0) + base.reduce((n, b) => n + b.bad, 0);
+  const bad = [...ks, ...base, ...bare].reduce((n, m) => n + m.bad, 0);
   const rounds = `${ROUNDS} rounds of ${ROUND_SECONDS} s`;
+  const spread = (xs: number[]) =>
+    `spread ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}; rounds ${xs.map((r) => r.toFixed(2)).join(', ')}`;
   record({ figure: `${label}: baseline req/s (median)`, value: Math.round(middle(base.map((b) => b.rps))), unit: 'req/s', note: rounds });
   record({
     figure: `${label}: Kickstand req/s (median)`,
@@ -399,16 +409,35 @@ async function interleaved(
     unit: '×',
     target: `≥ ${target}`,
     pass: ratio >= target && bad === 0,
-    note: `spread ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; rounds ${ratios.map((r) => r.toFixed(2)).join(', ')}`,
+    note: spread(ratios),
   });
-  const ksCpu = middle(ks.map((k) => k.cpuUs));
-  const baseCpu = middle(base.map((b) => b.cpuUs));
-  record({ figure: `${label}: server CPU per request, baseline`, value: baseCpu, unit: 'µs', note: 'user+sys, median of rounds' });
+  const floor = bare.map((b, i) => b.rps / base[i]!.rps);
+  record({
+    figure: `${label}: the process floor — the bare answer inside Kickstand's process ÷ baseline`,
+    value: middle(floor),
+    unit: '×',
+    note: `the same code as the baseline, in the service's process after its registrations; ${spread(floor)}`,
+  });
+  const own = ks.map((k, i) => k.rps / bare[i]!.rps);
+  record({
+    figure: `${label}: Kickstand's own code — Kickstand ÷ the bare answer inside its process`,
+    value: middle(own),
+    unit: '×',
+    note: spread(own),
+  });
+  const cpu = (ms: Measured[]) => middle(ms.map((m) => m.cpuUs));
+  record({ figure: `${label}: server CPU per request, baseline`, value: cpu(base), unit: 'µs', note: 'user+sys, median of rounds' });
+  record({
+    figure: `${label}: server CPU per request, the bare answer inside Kickstand's process`,
+    value: cpu(bare),
+    unit: 'µs',
+    note: `the whole process, Kickstand idle meanwhile`,
+  });
   record({
     figure: `${label}: server CPU per request, Kickstand`,
-    value: ksCpu,
+    value: cpu(ks),
     unit: 'µs',
-    note: `baseline ÷ Kickstand ${(baseCpu / ksCpu).toFixed(2)}× (the rate ratio if both were CPU-bound)`,
+    note: `baseline ÷ Kickstand ${(cpu(base) / cpu(ks)).toFixed(2)}× (the rate ratio if both were CPU-bound)`,
   });
 }
 
@@ -457,9 +486,11 @@ async function pollFigures(store: { tag?: string; env: Record<string, string>; p
       headers: { Authorization: `Bearer ${hosts[0]!.token}` },
     });
     if (sample.status !== 202) throw new Error(`poll of a waiting host: HTTP ${sample.status}`);
-    await baseline.answer(202, sameHeaders(sample), Buffer.from(await sample.arrayBuffer()));
+    const waitingBody = Buffer.from(await sample.arrayBuffer());
+    await baseline.answer(202, sameHeaders(sample), waitingBody);
     await chooseBaseline('poll', baseline, hosts, dir);
-    await interleaved(`poll path${store.tag ? ` (${store.tag})` : ''}`, svc, baseline, hosts, dir, 0.85);
+    const inside = await svc.bare(202, sameHeaders(sample), waitingBody, chosen.poll!.variant);
+    await interleaved(`poll path${store.tag ? ` (${store.tag})` : ''}`, svc, baseline, inside, hosts, dir, 0.85);
     if (store.paced) await pacedPolls(svc, baseline, hosts);
 
     // Kickstart delivery: the same hosts assigned the shipped RHEL template; every poll renders it.
@@ -478,7 +509,9 @@ async function pollFigures(store: { tag?: string; env: Record<string, string>; p
     const ksBody = Buffer.from(await ksRes.arrayBuffer());
     await baseline.answer(200, sameHeaders(ksRes), ksBody);
     await chooseBaseline('delivery', baseline, assigned, dir);
-    await interleaved(`kickstart delivery (${store.tag ? `${store.tag}, ` : ''}${ksBody.length} B)`, svc, baseline, assigned, dir, 0.7);
+    const insideKs = await svc.bare(200, sameHeaders(ksRes), ksBody, chosen.delivery!.variant);
+    const deliveryLabel = `kickstart delivery (${store.tag ? `${store.tag}, ` : ''}${ksBody.length} B)`;
+    await interleaved(deliveryLabel, svc, baseline, insideKs, assigned, dir, 0.7);
   } finally {
     await svc.stop();
     rmSync(dir, { recursive: true, force: true });
