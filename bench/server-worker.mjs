@@ -18,7 +18,7 @@ process.send({ type: 'ready', url: running.url, uptimeMs: process.uptime() * 100
 let bare;
 function startBare() {
   return new Promise((resolve) => {
-    const server = bareServer((url) => resolve({ ...server, url }));
+    const answering = bareServer((url) => resolve({ ...answering, url }));
   });
 }
 process.on('message', async (m) => {
