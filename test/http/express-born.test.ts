@@ -2,9 +2,10 @@
 // setPrototypeOf changes nothing and every request keeps one hidden class; and compression only sees
 // the requests it may compress (src/http/compress.ts). Both keep node:http fast for the polls that come
 // after other requests (docs/performance.md, "The process floor").
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
+import { runInThisContext } from 'node:vm';
 import express, { type Request, type Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressBorn } from '../../src/http/express-born.js';
@@ -13,16 +14,16 @@ import { compress } from '../../src/http/compress.js';
 // V8's own test of "one hidden class", compiled after the flag is set (the flag only changes how later
 // code is parsed).
 setFlagsFromString('--allow-natives-syntax');
-const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+const sameMap = runInThisContext('(a, b) => %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 async function listen(app: express.Express, born: boolean): Promise<string> {
-  const handler = (req: Parameters<express.Express>[0], res: Parameters<express.Express>[1]) => void app(req, res);
+  const handler = (req: IncomingMessage, res: ServerResponse) => void app(req, res);
   server = born ? createServer(expressBorn(app), handler) : createServer(handler);
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** Sends `n` JSON bodies through express and keeps the requests and responses it saw. */
