@@ -14,7 +14,7 @@ import { webRoutes } from './web/index.js';
 import { auditRoutes } from './http/audit.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
-import { compress } from './http/compress.js';
+import { compressSends } from './http/compress.js';
 import { stubRoutes } from './http/stub.js';
 import { templateRoutes } from './http/templates.js';
 import { imageRoutes } from './http/images.js';
@@ -35,13 +35,14 @@ const VERSION = '0.1.0';
 
 export function createApp(deps: Deps, adminToken: string): Express {
   const app = express();
+  // Pages, lists, styles and scripts gzipped for clients that ask, in res.send (http/compress.ts).
+  compressSends(app);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(securityHeaders());
   // First after the headers, so a request's time covers every middleware after it.
   app.use(requestMetrics(deps.metrics));
   app.use(requestLog(deps.log));
-  app.use(compress());
   // The machines' routes first: a registration storm should not walk every other router to find them.
   app.use(discoveryRoutes(deps));
   app.use(stubRoutes(deps));

@@ -5,12 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
 
 const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'static');
-const STATIC: Record<string, { type: string; body: string }> = {
-  'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css'), 'utf-8') },
-  'hosts.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'hosts.js'), 'utf-8') },
-  'editor.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'editor.js'), 'utf-8') },
-  'confirm.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'confirm.js'), 'utf-8') },
-  'copy.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'copy.js'), 'utf-8') },
+// Buffers, so that each is gzipped once (http/compress.ts keeps the gzip of a Buffer while it lives).
+const STATIC: Record<string, { type: string; body: Buffer }> = {
+  'kickstand.css': { type: 'css', body: readFileSync(path.join(STATIC_DIR, 'kickstand.css')) },
+  'hosts.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'hosts.js')) },
+  'editor.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'editor.js')) },
+  'confirm.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'confirm.js')) },
+  'copy.js': { type: 'js', body: readFileSync(path.join(STATIC_DIR, 'copy.js')) },
 };
 
 export function staticFiles(): Router {

@@ -1,6 +1,6 @@
 // Requests and responses are made as express's from birth (src/http/express-born.ts), so that express's
-// setPrototypeOf changes nothing and every request keeps one hidden class; and compression only sees
-// the requests it may compress (src/http/compress.ts). Both keep node:http fast for the polls that come
+// setPrototypeOf changes nothing and every request keeps one hidden class; and compression is done in
+// res.send, touching no response it does not compress (src/http/compress.ts). Both keep node:http fast for the polls that come
 // after other requests (docs/performance.md, "The process floor").
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import { runInThisContext } from 'node:vm';
 import express, { type Request, type Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressBorn } from '../../src/http/express-born.js';
-import { compress } from '../../src/http/compress.js';
+import { compressSends } from '../../src/http/compress.js';
 
 // V8's own test of "one hidden class", compiled after the flag is set (the flag only changes how later
 // code is parsed).
@@ -62,29 +62,67 @@ describe('expressBorn', () => {
   });
 });
 
-describe('compress', () => {
-  /** Whether compression replaced the response's own functions, seen by the route. */
-  async function patched(path: string, headers: Record<string, string>): Promise<{ patched: boolean; encoding: string | null }> {
+describe('compressSends', () => {
+  /** A born server whose app compresses in res.send; every response it made is kept. */
+  async function compressing(): Promise<{ url: string; ress: Response[]; held: Buffer }> {
     const app = express();
-    app.use(compress());
-    app.use((_req, res) => void res.json({ patched: Object.hasOwn(res, 'end'), padding: 'x'.repeat(4096) }));
-    const url = await listen(app, true);
-    const r = await fetch(`${url}${path}`, { headers });
-    const body = (await r.json()) as { patched: boolean };
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-    server = undefined;
-    return { patched: body.patched, encoding: r.headers.get('content-encoding') };
+    compressSends(app);
+    const ress: Response[] = [];
+    const held = Buffer.from('h'.repeat(4096));
+    app.use((_req, res, next) => {
+      ress.push(res);
+      next();
+    });
+    app.get('/held.css', (_req, res) => void res.type('css').send(held));
+    app.get('/no-transform', (_req, res) => void res.set('Cache-Control', 'no-transform').json({ padding: 'x'.repeat(4096) }));
+    app.get('/small', (_req, res) => void res.json({ small: true }));
+    app.use((_req, res) => void res.json({ padding: 'x'.repeat(4096) }));
+    return { url: await listen(app, true), ress, held };
   }
 
-  it('When a browser asks for a page or a list with Accept-Encoding, then it is compressed', async () => {
-    expect(await patched('/api/v1/hosts', { 'Accept-Encoding': 'gzip' })).toEqual({ patched: true, encoding: 'gzip' });
+  async function get(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ encoding: string | null; vary: string | null; type: string | null; body: Buffer }> {
+    const r = await fetch(url, { headers });
+    // fetch gunzips the body; the headers still say how it was sent.
+    const body = Buffer.from(await r.arrayBuffer());
+    return { encoding: r.headers.get('content-encoding'), vary: r.headers.get('vary'), type: r.headers.get('content-type'), body };
+  }
+
+  it('When a browser asks for a page, a list or a held file with Accept-Encoding: gzip, then it is gzipped, with Vary and the type express would give', async () => {
+    const { url } = await compressing();
+    const list = await get(`${url}/api/v1/hosts`, { 'Accept-Encoding': 'gzip' });
+    expect(list).toMatchObject({ encoding: 'gzip', vary: 'Accept-Encoding', type: 'application/json; charset=utf-8' });
+    expect(JSON.parse(list.body.toString())).toEqual({ padding: 'x'.repeat(4096) });
     // Only the exact discovery routes are the machines': a path that merely starts with the same letters is not.
-    expect(await patched('/api/v1/discoveryish', { 'Accept-Encoding': 'gzip' })).toEqual({ patched: true, encoding: 'gzip' });
+    expect((await get(`${url}/api/v1/discoveryish`, { 'Accept-Encoding': 'gzip' })).encoding).toBe('gzip');
+    const css = await get(`${url}/held.css`, { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(css).toMatchObject({ encoding: 'gzip', type: 'text/css; charset=utf-8' });
+    expect(css.body.toString()).toBe('h'.repeat(4096));
   });
 
-  it('When a client does not ask for compression, or a machine route is asked, then compression never touches the response', async () => {
-    expect(await patched('/api/v1/hosts', { 'Accept-Encoding': '' })).toEqual({ patched: false, encoding: null });
-    for (const path of ['/api/v1/discovery', '/api/v1/discovery?x=1', '/api/v1/discovery/abc/next', '/api/v1/discovery/abc/events'])
-      expect(await patched(path, { 'Accept-Encoding': 'gzip' })).toEqual({ patched: false, encoding: null });
+  it('When compression is not asked for, not allowed, too small or a machine route, then the body goes as express sends it', async () => {
+    const { url } = await compressing();
+    expect((await get(`${url}/api/v1/hosts`, { 'Accept-Encoding': '' })).encoding).toBeNull();
+    expect((await get(`${url}/api/v1/hosts`, { 'Accept-Encoding': 'identity' })).encoding).toBeNull();
+    expect((await get(`${url}/api/v1/hosts`, { 'Accept-Encoding': 'gzip', Range: 'bytes=0-9' })).encoding).toBeNull();
+    expect((await get(`${url}/no-transform`, { 'Accept-Encoding': 'gzip' })).encoding).toBeNull();
+    expect((await get(`${url}/small`, { 'Accept-Encoding': 'gzip' })).encoding).toBeNull();
+    for (const path of ['/api/v1/discovery', '/api/v1/discovery?x=1', '/api/v1/discovery/abc/next', '/api/v1/discovery/abc/events']) {
+      const machine = await get(`${url}${path}`, { 'Accept-Encoding': 'gzip' });
+      expect(machine).toMatchObject({ encoding: null, vary: null, type: 'application/json; charset=utf-8' });
+    }
+  });
+
+  it('When responses are and are not compressed, then none gets functions of its own, and all keep one hidden class', async () => {
+    const { url, ress } = await compressing();
+    await get(`${url}/api/v1/hosts`, { 'Accept-Encoding': '' });
+    await get(`${url}/api/v1/hosts`, { 'Accept-Encoding': 'gzip' });
+    await get(`${url}/api/v1/hosts`, { 'Accept-Encoding': 'gzip' });
+    await get(`${url}/api/v1/discovery`, { 'Accept-Encoding': 'gzip' });
+    expect(ress).toHaveLength(4);
+    for (const res of ress) for (const name of ['writeHead', 'write', 'end', 'on']) expect(Object.hasOwn(res, name)).toBe(false);
+    for (const res of ress.slice(1)) expect(sameMap(ress[0]!, res)).toBe(true);
   });
 });
