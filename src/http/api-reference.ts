@@ -78,7 +78,8 @@ export function apiReferenceRoutes(): Router {
   // A middleware, not routes: the assets are files of the page, not operations of the API (the
   // coverage test reads routes only; test/http/openapi-coverage.test.ts).
   router.use(ASSETS, (req, res, next) => {
-    const asset = req.method === 'GET' || req.method === 'HEAD' ? FILES[req.path.slice(1)] : undefined;
+    const name = req.path.slice(1);
+    const asset = (req.method === 'GET' || req.method === 'HEAD') && Object.hasOwn(FILES, name) ? FILES[name] : undefined;
     if (!asset) {
       next();
       return;

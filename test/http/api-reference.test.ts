@@ -61,6 +61,11 @@ describe('API reference page', () => {
       '/api/docs/assets/..%2f..%2fpackage.json',
       '/api/docs/assets/',
       '/api/docs/assets/swagger-ui.css/',
+      // Names every object has: the table of files is looked up by its own keys only.
+      '/api/docs/assets/constructor',
+      '/api/docs/assets/toString',
+      '/api/docs/assets/__proto__',
+      '/api/docs/assets/hasOwnProperty',
     ]) {
       const res = await request(srv.url).get(path);
       expect(res.status, path).toBe(404);
