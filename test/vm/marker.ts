@@ -16,8 +16,6 @@ export const KEXEC_MARKER = 'KICKSTAND-KEXEC';
 /** The guest port of the file server, on the service's guest address. */
 export const FILES_PORT = 8081;
 
-// The sleep before powering off lets the serial line drain: the kernel's own power-off line would
-// otherwise land in the middle of a marker still being sent (guest/anaconda-ks.sh, power_off).
 function markerInit(marker: string): string {
   return `#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /dev
@@ -26,7 +24,6 @@ function markerInit(marker: string): string {
 exec >/dev/ttyS0 2>&1
 echo ${marker}-OK
 echo "${marker}-CMDLINE: $(/bin/busybox cat /proc/cmdline)"
-/bin/busybox sleep 1
 /bin/busybox poweroff -f
 `;
 }

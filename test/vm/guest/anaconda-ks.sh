@@ -22,11 +22,6 @@ cmdline_arg() {
 
 power_off() {
   say "power off"
-  # What was written to the console may still be leaving the serial line, and the kernel's own
-  # "sysrq: Power Off" line would land in the middle of it (seen once in CI: "KICKSTAND-VM: in", the
-  # kernel's line, then "clude end"); the test reads the markers whole. A second lets the line drain
-  # (a few hundred bytes at 115,200 baud).
-  sleep 1
   echo o >/proc/sysrq-trigger
   sleep 30
 }

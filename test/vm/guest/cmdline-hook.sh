@@ -8,7 +8,5 @@ rootok=1
 # The accelerator probe (test/vm/qemu.ts): userspace ran, so the accelerator works; stop here.
 if grep -qw kickstand.probe /proc/cmdline; then
     echo KICKSTAND-VM-PROBE-OK >/dev/console
-    # Let the console drain first: the kernel's "sysrq" line could split the marker (anaconda-ks.sh).
-    sleep 1
     echo o >/proc/sysrq-trigger
 fi
