@@ -329,12 +329,14 @@ async function chooseBaseline(
 ): Promise<Baseline> {
   const already = chosen[answer];
   if (already) return freshBaseline(status, headers, body, already.variant);
-  const probe = await startBaseline();
-  const names = probe.variants;
-  await stopBaseline(probe);
-  const tries: Baseline[] = [];
+  // The first process tells which variants there are, then serves the first of them.
+  const first = await startBaseline();
+  const names = first.variants;
+  const tries: Baseline[] = [first];
   try {
-    for (const n of names) tries.push(await freshBaseline(status, headers, body, n));
+    await first.answer(status, headers, body);
+    await first.variant(names[0]!);
+    for (const n of names.slice(1)) tries.push(await freshBaseline(status, headers, body, n));
     for (const b of tries) await measure(b, hosts, 1, dir); // warm-up, not counted
     const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
