@@ -19,6 +19,7 @@ import { startCluster } from '../test/support/postgres-cluster.js';
 import { pacedLoad, type PacedResult } from './paced.js';
 import { newDatabase, postgresSeries } from './scale-out.js';
 import { wrkPolls } from './wrk.js';
+import { NODE_FLAGS } from '../src/node-flags.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -100,7 +101,8 @@ async function startService(
       KICKSTAND_REGISTER_LIMIT: '0',
       ...env,
     },
-    execArgv: ['--expose-gc', ...execArgv],
+    // The flags `npm start` gives the service (src/node-flags.ts): measured as it runs.
+    execArgv: [...NODE_FLAGS, '--expose-gc', ...execArgv],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   children.push(child);
@@ -146,7 +148,11 @@ async function startBaseline(): Promise<{
   variant(name: string): Promise<void>;
   stop(): void;
 }> {
-  const child = fork(path.join(HERE, 'baseline-worker.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // The service's node flags (src/node-flags.ts) here too: both sides run on the same runtime settings.
+  const child = fork(path.join(HERE, 'baseline-worker.mjs'), [], {
+    execArgv: [...NODE_FLAGS],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   children.push(child);
   const ready = await waitMessage<{ url: string; variants: string[] }>(child, 'ready');
   return {

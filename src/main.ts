@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 // CLI entry: `kickstand serve` (the default), `user …`, `product-img …`, `boot-config …`, `discovery-image build …`,
 // `data check|export|import`.
 // argv → one function call. Each command's modules load only when it runs: `product-img build` must
@@ -26,10 +26,11 @@ const EXPECTED = new Set([
 ]);
 
 async function serve(): Promise<void> {
-  const [{ loadConfig }, { createLogger }, { startWebServer }] = await Promise.all([
+  const [{ loadConfig }, { createLogger }, { startWebServer }, { missingNodeFlags }] = await Promise.all([
     import('./config.js'),
     import('./log.js'),
     import('./server.js'),
+    import('./node-flags.js'),
   ]);
   const config = loadConfig();
   const log = createLogger(config.logLevel, undefined, config.logFormat);
@@ -61,6 +62,12 @@ async function serve(): Promise<void> {
     },
     'kickstand listening',
   );
+  const missing = missingNodeFlags();
+  if (missing.length)
+    log.warn(
+      { missing },
+      'started without the node flags Kickstand runs with: polls after an idle spell will be slower (docs/performance.md, "The idle process")',
+    );
 }
 
 const [command = 'serve', ...rest] = process.argv.slice(2);

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import path from 'node:path';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 export const FAULT_ADMIN_TOKEN = 'fault-admin-token-0123456789';
 
@@ -24,6 +25,8 @@ export interface ServiceProcessOptions {
   /** Run as this user (and `gid`, default the same number): a service that permission bits apply to. */
   uid?: number;
   gid?: number;
+  /** node's flags (default: the service's own, src/node-flags.ts). */
+  nodeFlags?: readonly string[];
 }
 
 export interface ServiceExit {
@@ -96,7 +99,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
     ...opts.env,
   };
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts'), 'serve'], {
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? NODE_FLAGS), '--import', 'tsx', path.resolve('src/main.ts'), 'serve'], {
     env,
     detached: true, // its own process group: kill() reaches tsx's esbuild helper too
     stdio: ['ignore', 'pipe', 'pipe'],
