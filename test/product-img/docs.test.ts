@@ -39,7 +39,8 @@ describe('docs/product-img.md', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string>; dependencies: Record<string, string> };
     expect(pkg.bin.kickstand).toBe('dist/main.js');
     expect(pkg.dependencies.tsx).toBeUndefined();
-    expect(readFileSync('src/main.ts', 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // Run by node itself, with the service's node flags (src/node-flags.ts, test/config/node-flags.test.ts).
+    expect(readFileSync('src/main.ts', 'utf8').startsWith('#!/usr/bin/env -S node ')).toBe(true);
     const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { compilerOptions: Record<string, string> };
     expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
   });
