@@ -2,7 +2,7 @@
 // them in NODE_OPTIONS and v8.setFlagsFromString comes too late, so every way of starting the service
 // passes them on node's command line — `npm start`, the `kickstand` command's first line, the systemd
 // unit in docs/operations.md — and the bench starts its service and baseline processes with them too
-// (test/unit/node-flags.test.ts keeps them all in step).
+// (test/config/node-flags.test.ts keeps them all in step).
 //
 // --no-memory-reducer: a few seconds after the process goes quiet, V8's memory reducer runs full
 // collections to hand memory back to the system. A provisioning service is quiet for hours and then a
