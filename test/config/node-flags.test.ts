@@ -36,12 +36,17 @@ describe('the node flags of the service', () => {
 
   it('When the service starts without them, then it warns naming each missing flag; with them it does not', async () => {
     const warnings = async (nodeFlags: readonly string[]) => {
-      const svc = await startServiceProcess({ dataDir: await tempDir('kickstand-flags-'), nodeFlags });
+      // At info, so that "kickstand listening" (the line the warning follows) shows the start is done.
+      const svc = await startServiceProcess({
+        dataDir: await tempDir('kickstand-flags-'),
+        nodeFlags,
+        env: { KICKSTAND_LOG_LEVEL: 'info' },
+      });
       try {
-        // The warning follows "kickstand listening", a moment after the port opens.
         const deadline = Date.now() + 10_000;
         while (!svc.logs().some((l) => l.msg === 'kickstand listening') && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 50));
+        expect(svc.logs().some((l) => l.msg === 'kickstand listening')).toBe(true);
         return svc.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('started without the node flags'));
       } finally {
         await svc.kill('SIGTERM');
